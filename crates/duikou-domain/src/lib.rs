@@ -1,0 +1,9 @@
+//! duikou's domain: the plan, the records and the indicator engine. Pure: no I/O.
+
+pub mod cells;
+pub mod crypto;
+pub mod id_number;
+pub mod plan;
+pub mod record;
+pub mod roles;
+pub mod schema;

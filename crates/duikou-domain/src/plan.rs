@@ -1,0 +1,935 @@
+//! The plan as data: units, pairings, actions, checklist items and indicator
+//! definitions, loaded from a TOML file (format: docs/plan-format.md) and
+//! validated so that everything downstream can trust the names it holds.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+use toml::Spanned;
+
+use crate::schema::{FieldType, RecordKind};
+
+/// The plan bundled with the program: Dongguan·Zhaotong 2018–2020.
+pub const BUNDLED_PLAN: &str = include_str!("../../../plans/dongguan-zhaotong-2018-2020.toml");
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub meta: PlanMeta,
+    pub units: Vec<Unit>,
+    pub groups: Vec<Group>,
+    pub pairings: Vec<CountyPairing>,
+    pub actions: Vec<Action>,
+    pub items: Vec<Item>,
+    pub indicators: Vec<Indicator>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlanMeta {
+    pub id: String,
+    pub title: String,
+    pub issuer: String,
+    pub document_no: String,
+    #[serde(default)]
+    pub issued_on: Option<toml::value::Datetime>,
+    pub first_year: i32,
+    pub last_year: i32,
+    pub east: String,
+    pub west: String,
+    #[serde(default)]
+    pub goal: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    City,
+    Department,
+    WorkingGroup,
+    Provincial,
+    Town,
+    County,
+}
+
+impl UnitKind {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            UnitKind::City => "市",
+            UnitKind::Department => "市直单位",
+            UnitKind::WorkingGroup => "工作组",
+            UnitKind::Provincial => "省级",
+            UnitKind::Town => "镇街",
+            UnitKind::County => "县区",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    East,
+    West,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TownRole {
+    Lead,
+    Assisting,
+}
+
+impl TownRole {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TownRole::Lead => "结对镇街",
+            TownRole::Assisting => "协助镇街",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Unit {
+    pub name: String,
+    pub kind: UnitKind,
+    pub side: Side,
+    pub code: Option<String>,
+    pub full_name: Option<String>,
+    pub town_role: Option<TownRole>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub name: String,
+    pub members: Vec<String>,
+}
+
+/// One Zhaotong county with its lead town and the towns assisting it (二(八)).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CountyPairing {
+    pub county: String,
+    pub lead: String,
+    pub assisting: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    pub no: String,
+    pub section: String,
+    pub title: String,
+    pub text: String,
+    pub responsible: Vec<String>,
+}
+
+/// A line of the work checklist (工作清单).
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub no: String,
+    pub action: String,
+    pub title: String,
+    pub text: String,
+    pub time_limit: String,
+    pub responsible: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Plan,
+    EachCounty,
+    EachLeadTown,
+    EachAssistingTown,
+}
+
+impl Scope {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Scope::Plan => "全市",
+            Scope::EachCounty => "每个县区",
+            Scope::EachLeadTown => "每个结对镇街",
+            Scope::EachAssistingTown => "每个协助镇街",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    /// The record's date falls in the plan year (a transfer: its budget year).
+    InYear,
+    /// Active at the end of the year.
+    Cumulative,
+    /// In post at any time during the year.
+    InPost,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Measure {
+    Count,
+    DistinctPersons,
+    /// Sum of a money or integer field of the record kind.
+    Sum { field: String },
+    /// Sum of `numerator` over the figure of another indicator, as a percentage.
+    Ratio { numerator: String, denominator: String },
+}
+
+/// A value an indicator's filter compares a field with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum FilterValue {
+    Text(String),
+    Bool(bool),
+    /// `$scope`: the unit the figure is computed for.
+    ScopeUnit,
+    /// `$paired_county`: the county paired with the scope's town.
+    PairedCounty,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Condition {
+    pub field: String,
+    /// The record matches if its field equals any of these.
+    pub any_of: Vec<FilterValue>,
+}
+
+/// Target of one year: a minimum, and for a range target (1–2) a maximum.
+/// Money targets are held in fen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub min: i64,
+    pub max: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Indicator {
+    pub id: String,
+    pub item: String,
+    pub clause: Option<String>,
+    pub name: String,
+    pub kind: RecordKind,
+    pub conditions: Vec<Condition>,
+    pub min_months: Option<u32>,
+    pub measure: Measure,
+    pub period: Period,
+    pub scope: Scope,
+    /// The record field naming the scope's unit (not used for `plan`).
+    pub by: Option<String>,
+    /// Display unit: 元, 人, 次, 个, %, ...
+    pub unit: String,
+    /// Per plan year; a year without an entry is tracked only.
+    pub targets: BTreeMap<i32, Target>,
+    /// (month, day) within the plan year.
+    pub deadline: (u8, u8),
+}
+
+impl Indicator {
+    pub fn is_money(&self) -> bool {
+        self.unit == "元"
+    }
+    pub fn target_for(&self, year: i32) -> Option<Target> {
+        self.targets.get(&year).copied()
+    }
+    pub fn deadline_in(&self, year: i32) -> Date {
+        let month = time::Month::try_from(self.deadline.0).expect("validated month");
+        Date::from_calendar_date(year, month, self.deadline.1).expect("validated deadline")
+    }
+    pub fn has_deadline_before_year_end(&self) -> bool {
+        self.deadline != (12, 31)
+    }
+}
+
+/// A problem in a plan file, with the line it is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError {
+    pub line: Option<usize>,
+    pub zh: String,
+    pub en: String,
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "第 {line} 行 / line {line}: {} / {}", self.zh, self.en),
+            None => write!(f, "{} / {}", self.zh, self.en),
+        }
+    }
+}
+
+/// All the problems found in one plan file.
+#[derive(Debug, Clone)]
+pub struct PlanErrors {
+    pub file: String,
+    pub errors: Vec<PlanError>,
+}
+
+impl std::fmt::Display for PlanErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "计划文件有误 / invalid plan file: {}", self.file)?;
+        for e in &self.errors {
+            writeln!(f, "  {}: {e}", self.file)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PlanErrors {}
+
+// ------------------------------------------------------------------ raw file shape
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlan {
+    plan: PlanMeta,
+    #[serde(default)]
+    unit: Vec<Spanned<RawUnit>>,
+    #[serde(default)]
+    group: Vec<Spanned<RawGroup>>,
+    #[serde(default)]
+    pairing: Vec<Spanned<RawPairing>>,
+    #[serde(default)]
+    action: Vec<Spanned<RawAction>>,
+    #[serde(default)]
+    item: Vec<Spanned<RawItem>>,
+    #[serde(default)]
+    indicator: Vec<Spanned<RawIndicator>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUnit {
+    name: Spanned<String>,
+    kind: UnitKind,
+    side: Side,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    full_name: Option<String>,
+    #[serde(default)]
+    town_role: Option<TownRole>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    name: Spanned<String>,
+    #[serde(default)]
+    all_of_kind: Option<UnitKind>,
+    #[serde(default)]
+    members: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPairing {
+    county: Spanned<String>,
+    lead: Spanned<String>,
+    #[serde(default)]
+    assisting: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAction {
+    no: Spanned<String>,
+    #[serde(default)]
+    section: String,
+    title: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    responsible: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    no: Spanned<String>,
+    title: String,
+    text: String,
+    time_limit: String,
+    #[serde(default)]
+    responsible: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicator {
+    id: Spanned<String>,
+    item: Spanned<String>,
+    #[serde(default)]
+    clause: Option<String>,
+    name: String,
+    kind: Spanned<String>,
+    #[serde(default, rename = "where")]
+    conditions: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    min_months: Option<u32>,
+    measure: Spanned<String>,
+    #[serde(default)]
+    numerator: Option<Spanned<String>>,
+    #[serde(default)]
+    denominator: Option<Spanned<String>>,
+    #[serde(default)]
+    period: Option<Period>,
+    scope: Scope,
+    #[serde(default)]
+    by: Option<Spanned<String>>,
+    unit: String,
+    #[serde(default)]
+    target: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    deadline: Option<Spanned<String>>,
+}
+
+// ------------------------------------------------------------------ loading
+
+struct Lines<'a> {
+    text: &'a str,
+}
+
+impl Lines<'_> {
+    fn of(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())]
+            .bytes()
+            .filter(|b| *b == b'\n')
+            .count()
+            + 1
+    }
+    fn at<T>(&self, s: &Spanned<T>) -> Option<usize> {
+        Some(self.of(s.span().start))
+    }
+}
+
+struct Collector<'a> {
+    lines: Lines<'a>,
+    errors: Vec<PlanError>,
+}
+
+impl Collector<'_> {
+    fn push(&mut self, line: Option<usize>, zh: impl Into<String>, en: impl Into<String>) {
+        self.errors.push(PlanError { line, zh: zh.into(), en: en.into() });
+    }
+    fn at<T>(&mut self, s: &Spanned<T>, zh: impl Into<String>, en: impl Into<String>) {
+        let line = self.lines.at(s);
+        self.push(line, zh, en);
+    }
+}
+
+impl Plan {
+    /// The bundled Dongguan·Zhaotong plan.
+    pub fn bundled() -> Plan {
+        Plan::from_toml(BUNDLED_PLAN, "plans/dongguan-zhaotong-2018-2020.toml")
+            .expect("the bundled plan is valid (tested)")
+    }
+
+    /// Parse and validate a plan file; every problem found is reported with its line.
+    pub fn from_toml(text: &str, file: &str) -> Result<Plan, PlanErrors> {
+        let mut c = Collector { lines: Lines { text }, errors: Vec::new() };
+        let raw: RawPlan = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let line = e.span().map(|s| c.lines.of(s.start));
+                let msg = e.message().to_string();
+                c.push(line, format!("无法读取：{msg}"), format!("cannot parse: {msg}"));
+                return Err(PlanErrors { file: file.to_string(), errors: c.errors });
+            }
+        };
+        let plan = build(raw, &mut c);
+        if c.errors.is_empty() {
+            Ok(plan)
+        } else {
+            Err(PlanErrors { file: file.to_string(), errors: c.errors })
+        }
+    }
+
+    pub fn unit(&self, name: &str) -> Option<&Unit> {
+        self.units.iter().find(|u| u.name == name)
+    }
+
+    /// Find a unit by its name, full name or official code.
+    pub fn resolve_unit(&self, name_or_code: &str) -> Option<&Unit> {
+        let key = name_or_code.trim();
+        self.units.iter().find(|u| {
+            u.name == key || u.code.as_deref() == Some(key) || u.full_name.as_deref() == Some(key)
+        })
+    }
+
+    pub fn units_of_kind(&self, kind: UnitKind) -> impl Iterator<Item = &Unit> {
+        self.units.iter().filter(move |u| u.kind == kind)
+    }
+
+    pub fn counties(&self) -> impl Iterator<Item = &Unit> {
+        self.units_of_kind(UnitKind::County)
+    }
+
+    pub fn towns_with_role(&self, role: TownRole) -> impl Iterator<Item = &Unit> {
+        self.units.iter().filter(move |u| u.town_role == Some(role))
+    }
+
+    /// The units a scope gives one figure each for (empty for `plan`).
+    pub fn scope_units(&self, scope: Scope) -> Vec<&Unit> {
+        match scope {
+            Scope::Plan => Vec::new(),
+            Scope::EachCounty => self.counties().collect(),
+            Scope::EachLeadTown => self.towns_with_role(TownRole::Lead).collect(),
+            Scope::EachAssistingTown => self.towns_with_role(TownRole::Assisting).collect(),
+        }
+    }
+
+    /// The county a town (lead or assisting) works for.
+    pub fn paired_county(&self, town: &str) -> Option<&str> {
+        self.pairings
+            .iter()
+            .find(|p| p.lead == town || p.assisting.iter().any(|a| a == town))
+            .map(|p| p.county.as_str())
+    }
+
+    pub fn pairing_of_county(&self, county: &str) -> Option<&CountyPairing> {
+        self.pairings.iter().find(|p| p.county == county)
+    }
+
+    pub fn indicator(&self, id: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.id == id)
+    }
+
+    pub fn item(&self, no: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.no == no)
+    }
+
+    pub fn action(&self, no: &str) -> Option<&Action> {
+        self.actions.iter().find(|a| a.no == no)
+    }
+
+    pub fn years(&self) -> std::ops::RangeInclusive<i32> {
+        self.meta.first_year..=self.meta.last_year
+    }
+
+    /// Expand group names (各帮扶镇街) into their member units.
+    pub fn expand_responsible<'a>(&'a self, names: &'a [String]) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        for n in names {
+            match self.groups.iter().find(|g| &g.name == n) {
+                Some(g) => out.extend(g.members.iter().map(String::as_str)),
+                None => out.push(n.as_str()),
+            }
+        }
+        out
+    }
+
+    /// The indicators belonging to a checklist item or to an action.
+    pub fn indicators_of_item<'a>(&'a self, no: &'a str) -> impl Iterator<Item = &'a Indicator> + 'a {
+        self.indicators.iter().filter(move |i| i.item == no)
+    }
+}
+
+fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
+    let meta = raw.plan;
+    if meta.first_year > meta.last_year || meta.first_year < 1990 || meta.last_year > 2100 {
+        c.push(None, "计划年度无效（first_year 应不大于 last_year）", "invalid plan years (first_year must not exceed last_year)");
+    }
+
+    // Units.
+    let mut units = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for su in &raw.unit {
+        let u = su.get_ref();
+        let name = u.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            c.at(&u.name, "单位名称为空", "empty unit name");
+            continue;
+        }
+        if let Some(prev) = seen.get(&name) {
+            c.at(&u.name, format!("单位名称重复：{name}（第 {prev} 行已定义）"), format!("duplicate unit name: {name} (already defined on line {prev})"));
+            continue;
+        }
+        seen.insert(name.clone(), c.lines.at(&u.name).unwrap_or(0));
+        if u.kind == UnitKind::Town && u.town_role.is_none() {
+            c.at(&u.name, format!("镇街 {name} 缺少 town_role（lead 或 assisting）"), format!("town {name} has no town_role (lead or assisting)"));
+        }
+        if u.kind != UnitKind::Town && u.town_role.is_some() {
+            c.at(&u.name, format!("{name} 不是镇街，不能有 town_role"), format!("{name} is not a town and cannot have a town_role"));
+        }
+        if u.kind == UnitKind::County && u.side != Side::West {
+            c.at(&u.name, format!("县区 {name} 应在受帮扶方（side = \"west\"）"), format!("county {name} must be on the assisted side (side = \"west\")"));
+        }
+        if let Some(code) = &u.code {
+            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                c.at(&u.name, format!("{name} 的行政区划代码应为 6 位数字"), format!("the area code of {name} must be 6 digits"));
+            }
+        }
+        units.push(Unit {
+            name,
+            kind: u.kind,
+            side: u.side,
+            code: u.code.clone(),
+            full_name: u.full_name.clone(),
+            town_role: u.town_role,
+        });
+    }
+    let unit_kind = |name: &str| units.iter().find(|u| u.name == name).map(|u| u.kind);
+
+    // Groups.
+    let mut groups = Vec::new();
+    for sg in &raw.group {
+        let g = sg.get_ref();
+        let name = g.name.get_ref().trim().to_string();
+        if seen.contains_key(&name) || groups.iter().any(|x: &Group| x.name == name) {
+            c.at(&g.name, format!("名称重复：{name}"), format!("duplicate name: {name}"));
+            continue;
+        }
+        let mut members: Vec<String> = Vec::new();
+        if let Some(kind) = g.all_of_kind {
+            members.extend(units.iter().filter(|u| u.kind == kind).map(|u| u.name.clone()));
+        }
+        for m in &g.members {
+            if unit_kind(m.get_ref()).is_none() {
+                c.at(m, format!("未知单位：{}", m.get_ref()), format!("unknown unit: {}", m.get_ref()));
+            } else {
+                members.push(m.get_ref().clone());
+            }
+        }
+        groups.push(Group { name, members });
+    }
+
+    // Pairings.
+    let mut pairings = Vec::new();
+    let mut paired_towns: HashMap<String, String> = HashMap::new();
+    for sp in &raw.pairing {
+        let p = sp.get_ref();
+        let county = p.county.get_ref().trim().to_string();
+        match unit_kind(&county) {
+            None => c.at(&p.county, format!("结对的县区不存在：{county}"), format!("pairing to a missing county: {county}")),
+            Some(UnitKind::County) => {}
+            Some(_) => c.at(&p.county, format!("{county} 不是县区"), format!("{county} is not a county")),
+        }
+        if pairings.iter().any(|x: &CountyPairing| x.county == county) {
+            c.at(&p.county, format!("县区 {county} 重复结对"), format!("county {county} is paired twice"));
+        }
+        let mut check_town = |t: &Spanned<String>, role: TownRole, c: &mut Collector<'_>| {
+            let name = t.get_ref().trim().to_string();
+            match units.iter().find(|u| u.name == name) {
+                None => c.at(t, format!("未知镇街：{name}"), format!("unknown town: {name}")),
+                Some(u) if u.kind != UnitKind::Town => {
+                    c.at(t, format!("{name} 不是镇街", ), format!("{name} is not a town"))
+                }
+                Some(u) if u.town_role != Some(role) => c.at(
+                    t,
+                    format!("{name} 的角色是{}，此处应为{}", u.town_role.map(TownRole::label_zh).unwrap_or("未定"), role.label_zh()),
+                    format!("{name} has role {:?}, expected {:?} here", u.town_role, role),
+                ),
+                Some(_) => {}
+            }
+            if let Some(other) = paired_towns.insert(name.clone(), county.clone()) {
+                c.at(t, format!("镇街 {name} 已与 {other} 结对"), format!("town {name} is already paired with {other}"));
+            }
+            name
+        };
+        let lead = check_town(&p.lead, TownRole::Lead, c);
+        let assisting = p.assisting.iter().map(|a| check_town(a, TownRole::Assisting, c)).collect();
+        pairings.push(CountyPairing { county, lead, assisting });
+    }
+    for u in &units {
+        if u.kind == UnitKind::Town && !paired_towns.contains_key(&u.name) {
+            c.push(None, format!("镇街 {} 没有结对县区", u.name), format!("town {} is in no pairing", u.name));
+        }
+    }
+
+    let known_name = |n: &str| unit_kind(n).is_some() || groups.iter().any(|g| g.name == n);
+
+    // Actions.
+    let mut actions: Vec<Action> = Vec::new();
+    for sa in &raw.action {
+        let a = sa.get_ref();
+        let no = a.no.get_ref().trim().to_string();
+        if actions.iter().any(|x| x.no == no) {
+            c.at(&a.no, format!("行动编号重复：{no}"), format!("duplicate action number: {no}"));
+        }
+        let responsible = check_names(&a.responsible, &known_name, c);
+        actions.push(Action { no, section: a.section.clone(), title: a.title.clone(), text: a.text.clone(), responsible });
+    }
+
+    // Items.
+    let mut items: Vec<Item> = Vec::new();
+    for si in &raw.item {
+        let i = si.get_ref();
+        let no = i.no.get_ref().trim().to_string();
+        if items.iter().any(|x| x.no == no) {
+            c.at(&i.no, format!("工作清单序号重复：{no}"), format!("duplicate checklist item: {no}"));
+        }
+        let action = no.split('.').next().unwrap_or_default().to_string();
+        if !actions.iter().any(|a| a.no == action) {
+            c.at(&i.no, format!("序号 {no} 所属的行动 {action} 不存在"), format!("item {no} belongs to a missing action {action}"));
+        }
+        let responsible = check_names(&i.responsible, &known_name, c);
+        items.push(Item { no, action, title: i.title.clone(), text: i.text.clone(), time_limit: i.time_limit.clone(), responsible });
+    }
+
+    // Indicators.
+    let mut indicators: Vec<Indicator> = Vec::new();
+    for si in &raw.indicator {
+        if let Some(ind) = build_indicator(si.get_ref(), &meta, &units, &items, &actions, &indicators, c) {
+            indicators.push(ind);
+        }
+    }
+    // Ratio denominators may refer forward; check after all are known.
+    for (si, ind) in raw.indicator.iter().zip(indicators.iter()) {
+        if let Measure::Ratio { denominator, .. } = &ind.measure {
+            if !indicators.iter().any(|d| &d.id == denominator && !matches!(d.measure, Measure::Ratio { .. })) {
+                let line = si.get_ref().denominator.as_ref().and_then(|d| c.lines.at(d));
+                c.push(line, format!("比率的分母指标不存在：{denominator}"), format!("ratio denominator is not a known indicator: {denominator}"));
+            }
+        }
+    }
+
+    Plan { meta, units, groups, pairings, actions, items, indicators }
+}
+
+fn check_names(names: &[Spanned<String>], known: &dyn Fn(&str) -> bool, c: &mut Collector<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in names {
+        let name = n.get_ref().trim();
+        if known(name) {
+            out.push(name.to_string());
+        } else {
+            c.at(n, format!("未知单位：{name}"), format!("unknown unit: {name}"));
+        }
+    }
+    out
+}
+
+fn build_indicator(
+    r: &RawIndicator,
+    meta: &PlanMeta,
+    units: &[Unit],
+    items: &[Item],
+    actions: &[Action],
+    earlier: &[Indicator],
+    c: &mut Collector<'_>,
+) -> Option<Indicator> {
+    let before = c.errors.len();
+    let id = r.id.get_ref().trim().to_string();
+    if id.is_empty() {
+        c.at(&r.id, "指标编号为空", "empty indicator id");
+    }
+    if earlier.iter().any(|i| i.id == id) {
+        c.at(&r.id, format!("指标编号重复：{id}"), format!("duplicate indicator id: {id}"));
+    }
+    let item = r.item.get_ref().trim().to_string();
+    if !items.iter().any(|i| i.no == item) && !actions.iter().any(|a| a.no == item) {
+        c.at(&r.item, format!("指标 {id} 的工作清单序号不存在：{item}"), format!("indicator {id} refers to a missing checklist item: {item}"));
+    }
+    let kind = match RecordKind::from_key(r.kind.get_ref()) {
+        Some(k) => Some(k),
+        None => {
+            c.at(&r.kind, format!("指标 {id} 的记录类型未知：{}", r.kind.get_ref()), format!("indicator {id} targets an unknown record kind: {}", r.kind.get_ref()));
+            None
+        }
+    };
+
+    let mut conditions = Vec::new();
+    if let (Some(kind), Some(table)) = (kind, &r.conditions) {
+        for (field, value) in table.get_ref() {
+            let Some(desc) = kind.field(field) else {
+                c.at(table, format!("指标 {id}：{} 没有字段 {field}", kind.label_zh()), format!("indicator {id}: {} has no field {field}", kind.key()));
+                continue;
+            };
+            let values: Vec<&toml::Value> = match value {
+                toml::Value::Array(a) => a.iter().collect(),
+                v => vec![v],
+            };
+            let mut any_of = Vec::new();
+            for v in values {
+                let fv = match v {
+                    toml::Value::String(s) if s == "$scope" => FilterValue::ScopeUnit,
+                    toml::Value::String(s) if s == "$paired_county" => FilterValue::PairedCounty,
+                    toml::Value::String(s) => {
+                        let ok = match &desc.ty {
+                            FieldType::Enum(options) => options.iter().any(|o| o.label == s || o.key == s),
+                            FieldType::Unit(_) | FieldType::Units(_) => units.iter().any(|u| &u.name == s),
+                            FieldType::Text => true,
+                            _ => false,
+                        };
+                        if !ok {
+                            c.at(table, format!("指标 {id}：字段 {field} 不可能取值 {s}"), format!("indicator {id}: field {field} cannot take the value {s}"));
+                        }
+                        // Enum filters hold the Chinese label whichever form was written.
+                        let label = match &desc.ty {
+                            FieldType::Enum(options) => options.iter().find(|o| o.key == s).map(|o| o.label.to_string()).unwrap_or_else(|| s.clone()),
+                            _ => s.clone(),
+                        };
+                        FilterValue::Text(label)
+                    }
+                    toml::Value::Boolean(b) if desc.ty == FieldType::Bool => FilterValue::Bool(*b),
+                    other => {
+                        c.at(table, format!("指标 {id}：字段 {field} 的条件值 {other} 类型不符"), format!("indicator {id}: condition value {other} does not fit field {field}"));
+                        continue;
+                    }
+                };
+                any_of.push(fv);
+            }
+            conditions.push(Condition { field: field.clone(), any_of });
+        }
+    }
+
+    if let (Some(kind), Some(_)) = (kind, r.min_months) {
+        if kind != RecordKind::Secondment {
+            c.at(&r.id, format!("指标 {id}：min_months 只适用于人员选派"), format!("indicator {id}: min_months applies to secondments only"));
+        }
+    }
+
+    let measure_text = r.measure.get_ref().trim();
+    let measure = match measure_text {
+        "count" => Some(Measure::Count),
+        "distinct_persons" => {
+            if kind.is_some_and(|k| k != RecordKind::Person) {
+                c.at(&r.measure, format!("指标 {id}：distinct_persons 只适用于人员名单"), format!("indicator {id}: distinct_persons applies to person records only"));
+            }
+            Some(Measure::DistinctPersons)
+        }
+        "ratio" => {
+            let num = r.numerator.as_ref().map(|n| n.get_ref().trim().to_string());
+            let den = r.denominator.as_ref().map(|n| n.get_ref().trim().to_string());
+            match (num, den) {
+                (Some(n), Some(d)) => {
+                    let field = n.strip_prefix("sum:").unwrap_or(&n).to_string();
+                    if let Some(k) = kind {
+                        if !k.field(&field).is_some_and(|f| f.ty.is_summable()) {
+                            c.at(&r.measure, format!("指标 {id}：分子字段 {field} 不能求和"), format!("indicator {id}: numerator field {field} cannot be summed"));
+                        }
+                    }
+                    Some(Measure::Ratio { numerator: field, denominator: d })
+                }
+                _ => {
+                    c.at(&r.measure, format!("指标 {id}：ratio 需要 numerator 和 denominator"), format!("indicator {id}: ratio needs numerator and denominator"));
+                    None
+                }
+            }
+        }
+        other => match other.strip_prefix("sum:") {
+            Some(field) => {
+                if let Some(k) = kind {
+                    if !k.field(field).is_some_and(|f| f.ty.is_summable()) {
+                        c.at(&r.measure, format!("指标 {id}：字段 {field} 不能求和"), format!("indicator {id}: field {field} cannot be summed"));
+                    }
+                }
+                Some(Measure::Sum { field: field.to_string() })
+            }
+            None => {
+                c.at(&r.measure, format!("指标 {id}：未知的计算方式 {other}"), format!("indicator {id}: unknown measure {other}"));
+                None
+            }
+        },
+    };
+
+    let by = r.by.as_ref().map(|b| b.get_ref().trim().to_string());
+    match (r.scope, &by, kind) {
+        (Scope::Plan, Some(_), _) => c.at(&r.id, format!("指标 {id}：全市范围不需要 by"), format!("indicator {id}: scope plan takes no `by`")),
+        (Scope::Plan, None, _) => {}
+        (_, None, _) => c.at(&r.id, format!("指标 {id}：分单位的指标需要 by（记录中指明单位的字段）"), format!("indicator {id}: a per-unit scope needs `by` (the record field naming the unit)")),
+        (_, Some(field), Some(k)) => {
+            if !k.field(field).is_some_and(|f| matches!(f.ty, FieldType::Unit(_) | FieldType::Units(_))) {
+                let line = r.by.as_ref().and_then(|b| c.lines.at(b));
+                c.push(line, format!("指标 {id}：{field} 不是 {} 的单位字段", k.label_zh()), format!("indicator {id}: {field} is not a unit field of {}", k.key()));
+            }
+        }
+        _ => {}
+    }
+    let needs_town = conditions.iter().any(|cd| cd.any_of.contains(&FilterValue::PairedCounty));
+    if needs_town && !matches!(r.scope, Scope::EachLeadTown | Scope::EachAssistingTown) {
+        c.at(&r.id, format!("指标 {id}：$paired_county 只适用于镇街范围"), format!("indicator {id}: $paired_county needs a town scope"));
+    }
+
+    let is_money = r.unit == "元";
+    let to_amount = |v: i64| if is_money { v.checked_mul(100) } else { Some(v) };
+    let mut targets = BTreeMap::new();
+    if let Some(t) = &r.target {
+        let line = c.lines.at(t);
+        let parse_one = |v: &toml::Value| -> Option<Target> {
+            match v {
+                toml::Value::Integer(n) if *n >= 0 => Some(Target { min: to_amount(*n)?, max: None }),
+                toml::Value::Table(t) if t.contains_key("min") => {
+                    let min = t.get("min")?.as_integer()?;
+                    let max = match t.get("max") {
+                        Some(m) => Some(m.as_integer()?),
+                        None => None,
+                    };
+                    if t.keys().any(|k| k != "min" && k != "max") || max.is_some_and(|m| m < min) || min < 0 {
+                        return None;
+                    }
+                    Some(Target { min: to_amount(min)?, max: match max { Some(m) => Some(to_amount(m)?), None => None } })
+                }
+                _ => None,
+            }
+        };
+        let value = t.get_ref();
+        let per_year = matches!(value, toml::Value::Table(tab) if !tab.contains_key("min"));
+        if per_year {
+            for (year, v) in value.as_table().expect("checked") {
+                match (year.parse::<i32>(), parse_one(v)) {
+                    (Ok(y), Some(target)) if (meta.first_year..=meta.last_year).contains(&y) => {
+                        targets.insert(y, target);
+                    }
+                    (Ok(y), Some(_)) => c.push(line, format!("指标 {id}：目标年度 {y} 不在计划年度内"), format!("indicator {id}: target year {y} is outside the plan years")),
+                    _ => c.push(line, format!("指标 {id}：{year} 年的目标无效"), format!("indicator {id}: invalid target for {year}")),
+                }
+            }
+        } else {
+            match parse_one(value) {
+                Some(target) => {
+                    for y in meta.first_year..=meta.last_year {
+                        targets.insert(y, target);
+                    }
+                }
+                None => c.push(line, format!("指标 {id}：目标无效（应为非负整数、{{ min, max }} 或按年度）"), format!("indicator {id}: invalid target (a non-negative integer, {{ min, max }} or per year)")),
+            }
+        }
+    }
+    if matches!(measure, Some(Measure::Ratio { .. })) && !targets.is_empty() {
+        c.at(&r.id, format!("指标 {id}：比率指标暂不支持目标"), format!("indicator {id}: ratio indicators take no target"));
+    }
+
+    let deadline = match &r.deadline {
+        None => (12, 31),
+        Some(d) => match parse_month_day(d.get_ref()) {
+            Some(md) => md,
+            None => {
+                c.at(d, format!("指标 {id}：截止日期应为 MM-DD，如 03-31"), format!("indicator {id}: deadline must be MM-DD, e.g. 03-31"));
+                (12, 31)
+            }
+        },
+    };
+
+    if c.errors.len() > before {
+        return None;
+    }
+    Some(Indicator {
+        id,
+        item,
+        clause: r.clause.clone(),
+        name: r.name.clone(),
+        kind: kind?,
+        conditions,
+        min_months: r.min_months,
+        measure: measure?,
+        period: r.period.unwrap_or(Period::InYear),
+        scope: r.scope,
+        by,
+        unit: r.unit.clone(),
+        targets,
+        deadline,
+    })
+}
+
+fn parse_month_day(s: &str) -> Option<(u8, u8)> {
+    let (m, d) = s.trim().split_once('-')?;
+    let (m, d): (u8, u8) = (m.parse().ok()?, d.parse().ok()?);
+    // Validate against a leap year so 02-29 is accepted as a date that exists some years.
+    let month = time::Month::try_from(m).ok()?;
+    Date::from_calendar_date(2020, month, d).ok()?;
+    Some((m, d))
+}
+
+/// Names every unit field mention in the plan, for tests and tools.
+pub fn all_unit_names(plan: &Plan) -> BTreeSet<&str> {
+    plan.units.iter().map(|u| u.name.as_str()).collect()
+}

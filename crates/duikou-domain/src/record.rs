@@ -1,0 +1,519 @@
+//! A record of what was done: typed field values, validation shared by every
+//! entry path (import, form, API), and derivation of the reporting unit and plan year.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::cells::{self, CellError};
+use crate::id_number::{IdNumber, mask_id_number};
+use crate::plan::{Plan, Side, UnitKind};
+use crate::schema::{FieldDesc, FieldType, RecordKind, UnitRule, enum_option};
+
+/// A typed field value. Money is integer fen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Money(i64),
+    Date(Date),
+    Bool(bool),
+    Int(i64),
+    Unit(String),
+    Units(Vec<String>),
+    /// The Chinese label of an enumerated value.
+    Enum(String),
+}
+
+impl Value {
+    pub fn as_date(&self) -> Option<Date> {
+        match self {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+    pub fn as_amount(&self) -> Option<i64> {
+        match self {
+            Value::Money(v) | Value::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    /// The unit names a unit field holds (one for a unit, several for organisers).
+    pub fn units(&self) -> &[String] {
+        match self {
+            Value::Unit(u) => std::slice::from_ref(u),
+            Value::Units(us) => us,
+            _ => &[],
+        }
+    }
+    /// The text a filter compares with.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) | Value::Unit(s) | Value::Enum(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Display form for tables and exports (money in yuan, dates ISO, booleans 是/否).
+    pub fn display(&self) -> String {
+        match self {
+            Value::Text(s) | Value::Unit(s) | Value::Enum(s) => s.clone(),
+            Value::Money(f) => cells::format_fen_yuan(*f),
+            Value::Date(d) => format_date(*d),
+            Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Units(us) => us.join("、"),
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Text(s) | Value::Unit(s) | Value::Enum(s) => serde_json::Value::String(s.clone()),
+            Value::Money(f) | Value::Int(f) => serde_json::Value::from(*f),
+            Value::Date(d) => serde_json::Value::String(format_date(*d)),
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Units(us) => serde_json::Value::from(us.clone()),
+        }
+    }
+
+    /// Read back a value stored by `to_json` for a field of the given type.
+    pub fn from_json(ty: &FieldType, v: &serde_json::Value) -> Option<Value> {
+        Some(match ty {
+            FieldType::Text | FieldType::IdNumber => Value::Text(v.as_str()?.to_string()),
+            FieldType::Money => Value::Money(v.as_i64()?),
+            FieldType::Int | FieldType::Year => Value::Int(v.as_i64()?),
+            FieldType::Date => Value::Date(parse_iso_date(v.as_str()?)?),
+            FieldType::Bool => Value::Bool(v.as_bool()?),
+            FieldType::Unit(_) => Value::Unit(v.as_str()?.to_string()),
+            FieldType::Units(_) => Value::Units(v.as_array()?.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()),
+            FieldType::Enum(_) => Value::Enum(v.as_str()?.to_string()),
+        })
+    }
+}
+
+pub fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+pub fn parse_iso_date(s: &str) -> Option<Date> {
+    let mut it = s.splitn(3, '-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u8 = it.next()?.parse().ok()?;
+    let d: u8 = it.next()?.parse().ok()?;
+    Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
+}
+
+/// Review status of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Submitted,
+    Approved,
+    Rejected,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Draft, Status::Submitted, Status::Approved, Status::Rejected];
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Submitted => "submitted",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Status::Draft => "草稿",
+            Status::Submitted => "待审核",
+            Status::Approved => "已审核",
+            Status::Rejected => "已退回",
+        }
+    }
+    pub fn from_key(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.key() == s || st.label_zh() == s)
+    }
+    /// Content may change only while draft or rejected; approved records are locked.
+    pub fn is_editable(self) -> bool {
+        matches!(self, Status::Draft | Status::Rejected)
+    }
+}
+
+/// A change of review status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    Submit,
+    Approve,
+    Reject,
+    Reopen,
+}
+
+impl Transition {
+    pub fn from_key(s: &str) -> Option<Transition> {
+        match s {
+            "submit" => Some(Transition::Submit),
+            "approve" => Some(Transition::Approve),
+            "reject" => Some(Transition::Reject),
+            "reopen" => Some(Transition::Reopen),
+            _ => None,
+        }
+    }
+    pub fn key(self) -> &'static str {
+        match self {
+            Transition::Submit => "submit",
+            Transition::Approve => "approve",
+            Transition::Reject => "reject",
+            Transition::Reopen => "reopen",
+        }
+    }
+    pub fn needs_reason(self) -> bool {
+        matches!(self, Transition::Reject | Transition::Reopen)
+    }
+    /// The status after this transition, or None when the current status forbids it.
+    pub fn apply(self, from: Status) -> Option<Status> {
+        match (self, from) {
+            (Transition::Submit, Status::Draft | Status::Rejected) => Some(Status::Submitted),
+            (Transition::Approve, Status::Submitted) => Some(Status::Approved),
+            (Transition::Reject, Status::Submitted) => Some(Status::Rejected),
+            (Transition::Reopen, Status::Approved | Status::Rejected) => Some(Status::Draft),
+            _ => None,
+        }
+    }
+}
+
+/// One field's text as entered, with whether its column is in 万元.
+#[derive(Debug, Clone, Default)]
+pub struct FieldInput {
+    pub text: String,
+    pub in_wan: bool,
+}
+
+impl FieldInput {
+    pub fn new(text: impl Into<String>) -> Self {
+        FieldInput { text: text.into(), in_wan: false }
+    }
+}
+
+/// A problem with one field of one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub field_zh: String,
+    /// The offending value; an ID number appears masked.
+    pub value: String,
+    pub zh: String,
+    pub en: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}（{}）「{}」：{} / {}", self.field_zh, self.field, self.value, self.zh, self.en)
+    }
+}
+
+/// A record that passed validation.
+#[derive(Debug, Clone)]
+pub struct ValidRecord {
+    pub kind: RecordKind,
+    pub fields: BTreeMap<&'static str, Value>,
+    pub id_number: Option<IdNumber>,
+    pub reporting_unit: String,
+    pub plan_year: i32,
+    pub notes: String,
+}
+
+impl ValidRecord {
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.fields.get(key)
+    }
+    /// Fields as stored: JSON, without the ID number (kept encrypted apart).
+    pub fn fields_json(&self) -> serde_json::Value {
+        fields_to_json(&self.fields)
+    }
+    pub fn event_date(&self) -> Option<Date> {
+        self.get(self.kind.event_date_field()).and_then(Value::as_date)
+    }
+    pub fn amount(&self) -> Option<i64> {
+        self.get("amount").and_then(Value::as_amount)
+    }
+}
+
+pub fn fields_to_json<K: AsRef<str>>(fields: &BTreeMap<K, Value>) -> serde_json::Value {
+    let map = fields.iter().map(|(k, v)| (k.as_ref().to_string(), v.to_json())).collect::<serde_json::Map<_, _>>();
+    serde_json::Value::Object(map)
+}
+
+/// Read stored JSON fields back into typed values (unknown keys are ignored).
+pub fn fields_from_json(kind: RecordKind, json: &serde_json::Value) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    if let Some(obj) = json.as_object() {
+        for fd in kind.fields() {
+            if let Some(v) = obj.get(fd.key).and_then(|v| Value::from_json(&fd.ty, v)) {
+                out.insert(fd.key.to_string(), v);
+            }
+        }
+    }
+    out
+}
+
+pub struct ValidationContext<'a> {
+    pub plan: &'a Plan,
+    /// The unit of the person entering the record, used when nothing else names one.
+    pub default_unit: Option<&'a str>,
+}
+
+fn err(fd: &FieldDesc, value: &str, zh: impl Into<String>, en: impl Into<String>) -> FieldError {
+    let shown = if fd.ty == FieldType::IdNumber { mask_id_number(value) } else { value.to_string() };
+    FieldError { field: fd.key.to_string(), field_zh: fd.zh.to_string(), value: shown, zh: zh.into(), en: en.into() }
+}
+
+fn cell_err(fd: &FieldDesc, value: &str, e: CellError) -> FieldError {
+    err(fd, value, e.zh, e.en)
+}
+
+fn unit_allowed(plan: &Plan, rule: UnitRule, name: &str) -> Result<String, (String, String)> {
+    let Some(u) = plan.resolve_unit(name) else {
+        return Err((format!("计划中没有单位「{name}」"), format!("no unit named \"{name}\" in the plan")));
+    };
+    let ok = match rule {
+        UnitRule::Any => true,
+        UnitRule::East => u.side == Side::East,
+        UnitRule::County => u.kind == UnitKind::County,
+        UnitRule::Receiver => u.side == Side::West,
+        UnitRule::CountyOrEastCity => u.kind == UnitKind::County || (u.kind == UnitKind::City && u.side == Side::East),
+    };
+    if ok {
+        Ok(u.name.clone())
+    } else {
+        let (zh, en) = match rule {
+            UnitRule::East => ("应为东莞方单位", "must be a unit of the assisting side"),
+            UnitRule::County => ("应为受帮扶县区", "must be an assisted county"),
+            UnitRule::Receiver => ("不是可接收资金的单位（应为受帮扶县区）", "cannot receive funds (must be an assisted county)"),
+            UnitRule::CountyOrEastCity => ("应为受帮扶县区或东莞", "must be an assisted county or Dongguan"),
+            UnitRule::Any => unreachable!(),
+        };
+        Err((format!("「{}」{zh}", u.name), format!("\"{}\" {en}", u.name)))
+    }
+}
+
+fn parse_field(fd: &FieldDesc, input: &FieldInput, plan: &Plan) -> Result<Option<Value>, FieldError> {
+    let text = input.text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let v = match &fd.ty {
+        FieldType::Text => Value::Text(text.to_string()),
+        FieldType::IdNumber => return Ok(None), // handled apart: never held as plain text here
+        FieldType::Money => Value::Money(cells::parse_amount_fen(text, input.in_wan).map_err(|e| cell_err(fd, text, e))?),
+        FieldType::Date => Value::Date(cells::parse_date(text).map_err(|e| cell_err(fd, text, e))?),
+        FieldType::Bool => Value::Bool(cells::parse_bool(text).map_err(|e| cell_err(fd, text, e))?),
+        FieldType::Int => {
+            let n = cells::parse_int(text).map_err(|e| cell_err(fd, text, e))?;
+            if n < 0 {
+                return Err(err(fd, text, "不能为负数", "must not be negative"));
+            }
+            Value::Int(n)
+        }
+        FieldType::Year => {
+            let n = cells::parse_int(text.trim_end_matches('年')).map_err(|e| cell_err(fd, text, e))?;
+            if !(1990..=2100).contains(&n) {
+                return Err(err(fd, text, "不是有效年度", "not a valid year"));
+            }
+            Value::Int(n)
+        }
+        FieldType::Unit(rule) => Value::Unit(unit_allowed(plan, *rule, text).map_err(|(zh, en)| err(fd, text, zh, en))?),
+        FieldType::Units(rule) => {
+            let parts = cells::split_list(text);
+            let mut names = Vec::new();
+            for p in &parts {
+                let n = unit_allowed(plan, *rule, p).map_err(|(zh, en)| err(fd, text, zh, en))?;
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            if names.is_empty() {
+                return Ok(None);
+            }
+            Value::Units(names)
+        }
+        FieldType::Enum(options) => match enum_option(options, text) {
+            Some(o) => Value::Enum(o.label.to_string()),
+            None => {
+                let allowed = options.iter().map(|o| o.label).collect::<Vec<_>>().join("、");
+                return Err(err(fd, text, format!("不是可选值之一：{allowed}"), format!("not one of the allowed values: {allowed}")));
+            }
+        },
+    };
+    Ok(Some(v))
+}
+
+/// Validate one record's input against its kind and the plan. Returns every problem found.
+pub fn validate(kind: RecordKind, input: &BTreeMap<String, FieldInput>, ctx: &ValidationContext<'_>) -> Result<ValidRecord, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut fields: BTreeMap<&'static str, Value> = BTreeMap::new();
+    let mut id_number = None;
+    let empty = FieldInput::default();
+
+    for fd in kind.fields() {
+        let inp = input.get(fd.key).unwrap_or(&empty);
+        let text = inp.text.trim();
+        if fd.ty == FieldType::IdNumber {
+            if !text.is_empty() {
+                match IdNumber::parse(text) {
+                    Ok(id) => id_number = Some(id),
+                    Err(e) => errors.push(err(fd, text, e.message_zh(), e.message_en())),
+                }
+            } else if fd.required {
+                errors.push(err(fd, "", "必填", "required"));
+            }
+            continue;
+        }
+        match parse_field(fd, inp, ctx.plan) {
+            Ok(Some(v)) => {
+                fields.insert(fd.key, v);
+            }
+            Ok(None) if fd.required => errors.push(err(fd, "", "必填", "required")),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+
+    // Common fields.
+    let mut reporting_unit = None;
+    let mut plan_year = None;
+    let mut notes = String::new();
+    for fd in crate::schema::COMMON_FIELDS {
+        let inp = input.get(fd.key).unwrap_or(&empty);
+        match parse_field(fd, inp, ctx.plan) {
+            Ok(Some(Value::Unit(u))) => reporting_unit = Some(u),
+            Ok(Some(Value::Int(y))) => plan_year = Some(y as i32),
+            Ok(Some(Value::Text(t))) => notes = t,
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+
+    check_rules(kind, &fields, &mut errors);
+
+    // Derived: the county of a person from the ID's area code.
+    if kind == RecordKind::Person && !fields.contains_key("hukou_county") {
+        if let Some(county) = id_number.as_ref().and_then(|id| ctx.plan.units.iter().find(|u| u.kind == UnitKind::County && u.code.as_deref() == Some(id.area_code()))) {
+            fields.insert("hukou_county", Value::Unit(county.name.clone()));
+        }
+    }
+
+    let reporting_unit = reporting_unit
+        .or_else(|| kind.own_unit_field().and_then(|f| fields.get(f)).and_then(|v| v.units().first().cloned()))
+        .or_else(|| ctx.default_unit.map(str::to_string));
+    let reporting_fd = &crate::schema::COMMON_FIELDS[0];
+    if reporting_unit.is_none() {
+        errors.push(err(reporting_fd, "", "无法确定填报单位，请填写「填报单位」", "cannot tell the reporting unit: fill in reporting_unit"));
+    }
+
+    let derived_year = match kind {
+        RecordKind::Transfer => fields.get("budget_year").and_then(Value::as_amount).map(|y| y as i32),
+        _ => fields.get(kind.event_date_field()).and_then(Value::as_date).map(|d| d.year()),
+    };
+    let plan_year = plan_year.or(derived_year);
+    let year_fd = &crate::schema::COMMON_FIELDS[1];
+    if let Some(y) = plan_year {
+        if !ctx.plan.years().contains(&y) {
+            errors.push(err(
+                year_fd,
+                &y.to_string(),
+                format!("不在计划年度 {}–{} 内", ctx.plan.meta.first_year, ctx.plan.meta.last_year),
+                format!("outside the plan years {}–{}", ctx.plan.meta.first_year, ctx.plan.meta.last_year),
+            ));
+        }
+    }
+
+    if let Some(Value::Text(item)) = fields.get("plan_item") {
+        if ctx.plan.item(item).is_none() && ctx.plan.action(item).is_none() {
+            let fd = kind.field("plan_item").expect("activity has plan_item");
+            errors.push(err(fd, item, "工作清单中没有这个序号", "no such checklist item in the plan"));
+        }
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ValidRecord {
+        kind,
+        fields,
+        id_number,
+        reporting_unit: reporting_unit.expect("checked"),
+        plan_year: plan_year.expect("required date gives the year"),
+        notes,
+    })
+}
+
+fn check_rules(kind: RecordKind, fields: &BTreeMap<&'static str, Value>, errors: &mut Vec<FieldError>) {
+    // Positive amounts.
+    for key in ["amount", "aid_amount"] {
+        if let (Some(fd), Some(Value::Money(v))) = (kind.field(key), fields.get(key)) {
+            let optional_zero_ok = !fd.required && *v == 0;
+            if *v <= 0 && !optional_zero_ok {
+                errors.push(err(fd, &cells::format_fen_yuan(*v), "金额必须大于零", "the amount must be greater than zero"));
+            }
+        }
+    }
+    if let (Some(fd), Some(Value::Money(v))) = (kind.field("disbursed"), fields.get("disbursed")) {
+        if *v < 0 {
+            errors.push(err(fd, &cells::format_fen_yuan(*v), "不能为负数", "must not be negative"));
+        } else if let Some(Value::Money(aid)) = fields.get("aid_amount") {
+            if v > aid {
+                errors.push(err(fd, &cells::format_fen_yuan(*v), "已支付不能超过使用帮扶资金", "disbursed cannot exceed the aid amount"));
+            }
+        }
+    }
+    // End not before start.
+    for (start, end) in kind.date_order() {
+        if let (Some(Value::Date(s)), Some(Value::Date(e))) = (fields.get(start), fields.get(end)) {
+            if e < s {
+                let fd = kind.field(end).expect("schema field");
+                let sd = kind.field(start).expect("schema field");
+                errors.push(err(
+                    fd,
+                    &format_date(*e),
+                    format!("不能早于{}（{}）", sd.zh, format_date(*s)),
+                    format!("cannot be before {} ({})", sd.key, format_date(*s)),
+                ));
+            }
+        }
+    }
+    // Town funds come from a town.
+    if kind == RecordKind::Transfer {
+        if let (Some(Value::Enum(src)), Some(Value::Unit(payer))) = (fields.get("source"), fields.get("payer")) {
+            if src == "镇街财政" && !(payer.ends_with('镇') || payer.ends_with("街道")) {
+                let fd = kind.field("payer").expect("schema field");
+                errors.push(err(fd, payer, "资金来源为镇街财政时，拨付单位应为镇街", "with source 镇街财政 the payer must be a town"));
+            }
+        }
+    }
+}
+
+/// The key that makes a row-level re-import idempotent, where the kind has one.
+/// Person: programme + blind index of the ID + start date; transfer: payer + voucher.
+pub fn natural_key(rec: &ValidRecord, blind_index: Option<&str>) -> Option<String> {
+    match rec.kind {
+        RecordKind::Transfer => {
+            let payer = rec.get("payer")?.as_text()?;
+            let voucher = rec.get("voucher_no")?.as_text()?;
+            Some(format!("transfer|{payer}|{voucher}"))
+        }
+        RecordKind::Person => {
+            let programme = rec.get("programme")?.as_text()?;
+            let started = rec.get("started_on")?.as_date()?;
+            Some(format!("person|{programme}|{}|{}", blind_index?, format_date(started)))
+        }
+        _ => None,
+    }
+}
