@@ -155,10 +155,8 @@ fn split_numeric_date(s: &str) -> Option<(u32, u32, u32)> {
     if parts.next().is_some() {
         return None;
     }
-    if let Some(t) = time {
-        if !valid_time(t) {
-            return None;
-        }
+    if time.is_some_and(|t| !valid_time(t)) {
+        return None;
     }
     date_parts(y, m, d)
 }

@@ -7,3 +7,4 @@ pub mod plan;
 pub mod record;
 pub mod roles;
 pub mod schema;
+pub mod engine;

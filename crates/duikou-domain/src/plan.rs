@@ -231,7 +231,10 @@ impl Indicator {
     }
     pub fn deadline_in(&self, year: i32) -> Date {
         let month = time::Month::try_from(self.deadline.0).expect("validated month");
-        Date::from_calendar_date(year, month, self.deadline.1).expect("validated deadline")
+        // 02-29 in a year without it falls on 02-28.
+        Date::from_calendar_date(year, month, self.deadline.1)
+            .or_else(|_| Date::from_calendar_date(year, month, self.deadline.1 - 1))
+            .expect("validated deadline")
     }
     pub fn has_deadline_before_year_end(&self) -> bool {
         self.deadline != (12, 31)

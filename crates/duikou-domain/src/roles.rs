@@ -69,18 +69,27 @@ impl RecordFacts<'_> {
     fn field_is(&self, key: &str, unit: &str) -> bool {
         self.fields.get(key).is_some_and(|v| v.units().iter().any(|u| u == unit))
     }
-    /// The county a record concerns, for a receiver.
     fn concerns_county(&self, county: &str) -> bool {
-        match self.kind {
-            RecordKind::Transfer => self.field_is("payee", county),
-            RecordKind::Project | RecordKind::Facility | RecordKind::Donation => self.field_is("county", county),
-            RecordKind::Pairing => self.field_is("west_county", county),
-            RecordKind::Purchase => self.field_is("origin_county", county),
-            RecordKind::Person => self.field_is("hukou_county", county),
-            RecordKind::Secondment => self.field_is("to_unit", county) || self.field_is("from_unit", county),
-            RecordKind::Activity => self.field_is("organizers", county),
-        }
+        county_field(self.kind).iter().any(|f| self.field_is(f, county))
     }
+}
+
+/// The fields naming the Zhaotong county a record concerns: what a receiver may see.
+pub fn county_field(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Transfer => &["payee"],
+        RecordKind::Project | RecordKind::Facility | RecordKind::Donation => &["county"],
+        RecordKind::Pairing => &["west_county"],
+        RecordKind::Purchase => &["origin_county"],
+        RecordKind::Person => &["hukou_county"],
+        RecordKind::Secondment => &["to_unit", "from_unit"],
+        RecordKind::Activity => &["organizers"],
+    }
+}
+
+/// The county a record concerns, if one of its county fields names a county of the plan.
+pub fn concerned_county(kind: RecordKind, fields: &BTreeMap<String, Value>, is_county: impl Fn(&str) -> bool) -> Option<String> {
+    county_field(kind).iter().filter_map(|f| fields.get(*f)).flat_map(|v| v.units().iter()).find(|u| is_county(u)).cloned()
 }
 
 impl Actor {

@@ -1,1 +1,154 @@
+//! duikou's storage: one code path over SQLite (embedded default) and PostgreSQL,
+//! with repositories that speak domain types.
 
+pub mod audit;
+pub mod entities;
+pub mod migration;
+pub mod plans;
+pub mod records;
+pub mod users;
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, Statement};
+use sea_orm_migration::MigratorTrait;
+
+pub use sea_orm::DatabaseConnection as Db;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("数据库不存在：{0}；请先运行 duikou init / the database does not exist: {0}; run `duikou init` first")]
+    Missing(String),
+    #[error("数据库尚未初始化（{0}）；请先运行 duikou init / the database is not initialised ({0}); run `duikou init` first")]
+    NotInitialised(String),
+    #[error("不支持的数据库地址：{0}（应为 sqlite:// 或 postgres://） / unsupported database URL: {0} (expected sqlite:// or postgres://)")]
+    UnsupportedUrl(String),
+    #[error("数据库错误 / database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Pool and connection settings.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub url: String,
+    /// Only `init` may create a missing SQLite file.
+    pub create_if_missing: bool,
+    pub max_connections: u32,
+}
+
+impl StoreConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        StoreConfig { url: url.into(), create_if_missing: false, max_connections: 10 }
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pub db: DatabaseConnection,
+}
+
+/// The path of an SQLite URL (`sqlite://path` or `sqlite:path`), if it is one.
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(rest.split('?').next().unwrap_or(rest))
+}
+
+impl Store {
+    pub async fn open(cfg: &StoreConfig) -> Result<Store, StoreError> {
+        let url = cfg.url.trim();
+        let mut opts = ConnectOptions::new(url.to_string());
+        opts.max_connections(cfg.max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30))
+            .sqlx_logging(false);
+        if let Some(path) = sqlite_path(url) {
+            if path != ":memory:" && !cfg.create_if_missing && !std::path::Path::new(path).exists() {
+                return Err(StoreError::Missing(path.to_string()));
+            }
+            let create = cfg.create_if_missing;
+            opts.map_sqlx_sqlite_opts(move |o: SqliteConnectOptions| {
+                o.create_if_missing(create)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(30))
+            });
+        } else if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        }
+        let db = Database::connect(opts).await?;
+        Ok(Store { db })
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Create or upgrade the schema.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Open and check that `init` has been run on this database.
+    pub async fn open_initialised(cfg: &StoreConfig) -> Result<Store, StoreError> {
+        let store = Store::open(cfg).await?;
+        if !store.has_schema().await? {
+            return Err(StoreError::NotInitialised(redact_url(&cfg.url)));
+        }
+        // Apply any newer migrations shipped with this binary.
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn has_schema(&self) -> Result<bool, StoreError> {
+        let sql = match self.backend() {
+            DatabaseBackend::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'",
+            _ => "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'audit_head'",
+        };
+        let row = self.db.query_one_raw(Statement::from_string(self.backend(), sql)).await?;
+        let n: i64 = row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0);
+        Ok(n > 0)
+    }
+
+    /// `true` when the database answers.
+    pub async fn ping(&self) -> bool {
+        self.db.ping().await.is_ok()
+    }
+}
+
+/// A URL safe to print: the password, if any, replaced.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((cred, host)) = rest.split_once('@') {
+            let user = cred.split(':').next().unwrap_or("");
+            return format!("{scheme}://{user}@{host}");
+        }
+    }
+    url.to_string()
+}
+
+/// Now, as stored: RFC 3339 UTC with microseconds.
+pub fn now_text() -> String {
+    format_ts(time::OffsetDateTime::now_utc())
+}
+
+pub fn format_ts(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+pub fn parse_ts(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}

@@ -1,2 +1,3 @@
-fn main() {}
-mod tabular;
+fn main() {
+    std::process::exit(duikou::cli::main());
+}

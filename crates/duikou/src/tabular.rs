@@ -596,16 +596,16 @@ fn build_table(
 
     let mut rows = Vec::with_capacity(raw.len());
     for (number, cells) in raw {
-        if let Some(last) = cells.iter().rposition(|v| !v.is_empty()) {
-            if last >= width {
-                return Err(TableError::TooManyCells {
-                    file: file_name.to_owned(),
-                    sheet,
-                    row: number,
-                    last_column: column_letter(last),
-                    headers: keep.len(),
-                });
-            }
+        if let Some(last) = cells.iter().rposition(|v| !v.is_empty())
+            && last >= width
+        {
+            return Err(TableError::TooManyCells {
+                file: file_name.to_owned(),
+                sheet,
+                row: number,
+                last_column: column_letter(last),
+                headers: keep.len(),
+            });
         }
         let cells = keep
             .iter()
@@ -688,6 +688,14 @@ mod tests {
             t.rows,
             vec![row(2, &["1", "2"]), row(6, &["3", "4"]), row(7, &["5", ""])]
         );
+        let t = csv("a,b\r\n1,2\r\n\r\n,\r\n  ,\t\r\n 3 , 4 \r\n5");
+        assert_eq!(
+            t.rows,
+            vec![row(2, &["1", "2"]), row(6, &["3", "4"]), row(7, &["5", ""])]
+        );
+        // Old Mac line ends.
+        let t = csv("a,b\r1,2\r\r3,4\r");
+        assert_eq!(t.rows, vec![row(2, &["1", "2"]), row(4, &["3", "4"])]);
         // Blank lines before the header too.
         let t = csv("\n\na,b\n1,2\n");
         assert_eq!(t.rows, vec![row(4, &["1", "2"])]);
@@ -704,6 +712,42 @@ mod tests {
                 row(4, &["3", "4"])
             ]
         );
+        // A quote inside an unquoted cell is literal and does not swallow
+        // the line break; "" inside quotes is a quote.
+        let t = csv("a,b\r\nx\"y,1\r\n\r\n\"say \"\"hi\"\"\n\",2\r\n3,4");
+        assert_eq!(
+            t.rows,
+            vec![
+                row(2, &["x\"y", "1"]),
+                row(4, &["say \"hi\"", "2"]),
+                row(5, &["3", "4"])
+            ]
+        );
+    }
+
+    #[test]
+    fn random_csv_never_panics_and_rows_increase() {
+        let alphabet = ["a", "b", ",", "\"", "\n", "\r", "\r\n", " ", "甲"];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            if let Ok(t) = read_table_bytes("r.csv", text.as_bytes(), &[]) {
+                let breaks = text.matches(['\n', '\r']).count();
+                let mut prev = 0;
+                for r in &t.rows {
+                    assert!(r.number > prev && r.number <= breaks + 1, "{text:?}");
+                    assert_eq!(r.cells.len(), t.headers.len());
+                    prev = r.number;
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,870 @@
+//! The indicator engine: given the plan, the records and an assessment year and
+//! as-of date, computes every indicator's figure, its gap to the target and its
+//! status (domain.md, "Counting rules" and "Status of an indicator").
+//!
+//! Pure: no I/O, no database. Callers load the records and hand them over as
+//! [`EngineRecord`]s; the same code serves the CLI, the web pages and the API.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+use time::{Date, Month};
+
+use crate::cells::format_fen_wan;
+use crate::plan::{Condition, FilterValue, Indicator, Measure, Period, Plan, Scope, Target};
+use crate::record::{Status, Value, format_date};
+use crate::schema::RecordKind;
+
+// ------------------------------------------------------------------ inputs
+
+/// A record as the engine sees it: typed fields and what the review decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineRecord {
+    pub id: i64,
+    pub kind: RecordKind,
+    pub status: Status,
+    pub plan_year: i32,
+    pub reporting_unit: String,
+    /// As in record.rs; money in fen.
+    pub fields: BTreeMap<String, Value>,
+    /// Blind index of the ID number (person records): the same person, the same key.
+    pub person_key: Option<String>,
+    pub evidence_count: u32,
+}
+
+impl EngineRecord {
+    pub fn get(&self, field: &str) -> Option<&Value> {
+        self.fields.get(field)
+    }
+
+    fn date(&self, field: &str) -> Option<Date> {
+        self.get(field).and_then(Value::as_date)
+    }
+
+    /// The date that places the record in time. A transfer's is its receipt:
+    /// without `received_on` the money has not arrived and counts nowhere.
+    pub fn event_date(&self) -> Option<Date> {
+        self.date(self.kind.event_date_field())
+    }
+
+    fn amount(&self, field: &str) -> i64 {
+        self.get(field).and_then(Value::as_amount).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssessOptions {
+    pub year: i32,
+    pub as_of: Date,
+    /// Count submitted (not yet approved) records too: the "what if approved" view.
+    pub include_submitted: bool,
+}
+
+/// The as-of date when none is given: today within the year, the year's end for
+/// past years, and Jan 1 for future years (nothing can have happened yet).
+pub fn default_as_of(year: i32, today: Date) -> Date {
+    match year.cmp(&today.year()) {
+        std::cmp::Ordering::Equal => today,
+        std::cmp::Ordering::Less => dec_31(year),
+        std::cmp::Ordering::Greater => jan_1(year),
+    }
+}
+
+// ------------------------------------------------------------------ outputs
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorStatus {
+    Met,
+    Late,
+    NotMet,
+    OnTrack,
+    Behind,
+    Tracked,
+}
+
+impl IndicatorStatus {
+    pub const ALL: [IndicatorStatus; 6] = [
+        IndicatorStatus::Met,
+        IndicatorStatus::Late,
+        IndicatorStatus::NotMet,
+        IndicatorStatus::OnTrack,
+        IndicatorStatus::Behind,
+        IndicatorStatus::Tracked,
+    ];
+
+    /// The key used in JSON and URLs.
+    pub fn key(self) -> &'static str {
+        match self {
+            IndicatorStatus::Met => "met",
+            IndicatorStatus::Late => "late",
+            IndicatorStatus::NotMet => "not_met",
+            IndicatorStatus::OnTrack => "on_track",
+            IndicatorStatus::Behind => "behind",
+            IndicatorStatus::Tracked => "tracked",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            IndicatorStatus::Met => "已完成",
+            IndicatorStatus::Late => "逾期完成",
+            IndicatorStatus::NotMet => "未完成",
+            IndicatorStatus::OnTrack => "进度正常",
+            IndicatorStatus::Behind => "进度滞后",
+            IndicatorStatus::Tracked => "跟踪",
+        }
+    }
+}
+
+/// A figure, held exactly as integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Figure {
+    Count(i64),
+    /// Fen.
+    Money(i64),
+    /// Hundredths of a percent: 4567 is 45.67 %.
+    Percent(i64),
+}
+
+impl Figure {
+    /// The integer held (fen for money, hundredths for percentages).
+    pub fn raw(self) -> i64 {
+        match self {
+            Figure::Count(v) | Figure::Money(v) | Figure::Percent(v) => v,
+        }
+    }
+
+    /// The JSON number text: a count as is, money in yuan and percentages with at most
+    /// two decimals (`180000000`, `1234.5`, `0.05`, `45.67`). Never through f64.
+    pub fn json_number(self) -> String {
+        match self {
+            Figure::Count(v) => v.to_string(),
+            Figure::Money(v) | Figure::Percent(v) => hundredths_text(v),
+        }
+    }
+
+    /// For terminals: money in 万元 with two decimals ("18000.00万元"), a percentage
+    /// with its sign ("45.67%"), a count plain (callers append the indicator's unit).
+    pub fn display_zh(self) -> String {
+        match self {
+            Figure::Count(v) => v.to_string(),
+            Figure::Money(v) => format!("{}万元", format_fen_wan(v)),
+            Figure::Percent(v) => format!("{}%", hundredths_text(v)),
+        }
+    }
+
+    /// `display_zh` with the indicator's unit appended where the figure does not carry
+    /// its own (counts only: money is shown in 万元, percentages with %).
+    pub fn display_zh_with_unit(self, unit: &str) -> String {
+        match self {
+            Figure::Count(_) => format!("{}{unit}", self.display_zh()),
+            _ => self.display_zh(),
+        }
+    }
+}
+
+impl Serialize for Figure {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // A raw JSON number keeps the decimal text exact (no float rounding on the way).
+        let raw = RawValue::from_string(self.json_number()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+/// `12345` → `"123.45"`, `12340` → `"123.4"`, `12300` → `"123"`, `5` → `"0.05"`.
+fn hundredths_text(v: i64) -> String {
+    let sign = if v < 0 { "-" } else { "" };
+    let abs = v.unsigned_abs();
+    let (whole, frac) = (abs / 100, abs % 100);
+    match frac {
+        0 => format!("{sign}{whole}"),
+        f if f % 10 == 0 => format!("{sign}{whole}.{}", f / 10),
+        f => format!("{sign}{whole}.{f:02}"),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndicatorResult {
+    pub indicator: String,
+    pub item: String,
+    /// `plan` or the scope unit's name.
+    pub scope: String,
+    /// Every qualifying record up to the as-of date.
+    pub actual: Figure,
+    /// Only records up to the deadline; given for indicators whose deadline is before 12-31.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_time: Option<Figure>,
+    pub target_min: Option<Figure>,
+    pub target_max: Option<Figure>,
+    pub unit: String,
+    pub status: IndicatorStatus,
+    /// A range target exceeded: shown, not penalised.
+    pub above_range: bool,
+    /// Records counted in `actual`.
+    pub records: usize,
+    /// Of those, how many have evidence attached.
+    pub with_evidence: usize,
+    /// ISO date of the deadline in the assessed year.
+    pub deadline: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    pub plan: String,
+    pub year: i32,
+    pub as_of: String,
+    pub include_submitted: bool,
+    pub results: Vec<IndicatorResult>,
+}
+
+// ------------------------------------------------------------------ entry points
+
+/// Evaluate every indicator of the plan: one result per indicator and scope unit, in
+/// the plan's indicator order and, within a per-unit scope, the plan's unit order.
+pub fn assess(plan: &Plan, records: &[EngineRecord], opts: &AssessOptions) -> Assessment {
+    let pool = Pool::new(records, opts);
+    let results = plan
+        .indicators
+        .iter()
+        .flat_map(|ind| {
+            scope_slots(plan, ind)
+                .into_iter()
+                .map(move |unit| (ind, unit))
+        })
+        .map(|(ind, unit)| result_for(plan, ind, unit, &pool, opts))
+        .collect();
+    Assessment {
+        plan: plan.meta.id.clone(),
+        year: opts.year,
+        as_of: format_date(opts.as_of),
+        include_submitted: opts.include_submitted,
+        results,
+    }
+}
+
+/// The ids of the records behind one figure (what `actual` counts), ascending, for
+/// "explain" links. `scope` is `plan` or a unit of the indicator's scope; None when the
+/// indicator or the scope is unknown. For a ratio, the records of the numerator.
+pub fn explain(
+    plan: &Plan,
+    records: &[EngineRecord],
+    opts: &AssessOptions,
+    indicator_id: &str,
+    scope: &str,
+) -> Option<Vec<i64>> {
+    let ind = plan.indicator(indicator_id)?;
+    let unit = scope_slots(plan, ind)
+        .into_iter()
+        .find(|slot| scope_name(*slot) == scope)?;
+    let pool = Pool::new(records, opts);
+    let mut ids: Vec<i64> = evaluate(plan, ind, unit, &pool, opts)
+        .counted
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Some(ids)
+}
+
+const PLAN_SCOPE: &str = "plan";
+
+/// The figures an indicator gives: one for the plan (None), or one per scope unit.
+fn scope_slots<'p>(plan: &'p Plan, ind: &Indicator) -> Vec<Option<&'p str>> {
+    match ind.scope {
+        Scope::Plan => vec![None],
+        scope => plan
+            .scope_units(scope)
+            .into_iter()
+            .map(|u| Some(u.name.as_str()))
+            .collect(),
+    }
+}
+
+fn scope_name(unit: Option<&str>) -> &str {
+    unit.unwrap_or(PLAN_SCOPE)
+}
+
+// ------------------------------------------------------------------ one result
+
+fn result_for(
+    plan: &Plan,
+    ind: &Indicator,
+    unit: Option<&str>,
+    pool: &Pool<'_>,
+    opts: &AssessOptions,
+) -> IndicatorResult {
+    let tally = evaluate(plan, ind, unit, pool, opts);
+    let target = ind.target_for(opts.year);
+    let calendar = Calendar::new(ind, opts);
+    let status = judge(target, tally.actual, tally.on_time, &calendar);
+    let figure = |v: i64| figure_of(ind, v);
+    IndicatorResult {
+        indicator: ind.id.clone(),
+        item: ind.item.clone(),
+        scope: scope_name(unit).to_string(),
+        actual: figure(tally.actual),
+        on_time: ind
+            .has_deadline_before_year_end()
+            .then(|| figure(tally.on_time)),
+        target_min: target.map(|t| figure(t.min)),
+        target_max: target.and_then(|t| t.max).map(figure),
+        unit: ind.unit.clone(),
+        status,
+        above_range: exceeds_range(target, tally.actual),
+        records: tally.counted.len(),
+        with_evidence: tally
+            .counted
+            .iter()
+            .filter(|r| r.evidence_count > 0)
+            .count(),
+        deadline: format_date(calendar.deadline),
+        name: ind.name.clone(),
+    }
+}
+
+fn figure_of(ind: &Indicator, v: i64) -> Figure {
+    match ind.measure {
+        Measure::Ratio { .. } => Figure::Percent(v),
+        _ if ind.is_money() => Figure::Money(v),
+        _ => Figure::Count(v),
+    }
+}
+
+// ------------------------------------------------------------------ status
+
+/// The dates a status is judged against.
+struct Calendar {
+    year_start: Date,
+    deadline: Date,
+    as_of: Date,
+}
+
+impl Calendar {
+    fn new(ind: &Indicator, opts: &AssessOptions) -> Calendar {
+        Calendar {
+            year_start: jan_1(opts.year),
+            deadline: deadline_in(ind, opts.year),
+            as_of: opts.as_of,
+        }
+    }
+
+    fn deadline_passed(&self) -> bool {
+        self.as_of >= self.deadline
+    }
+
+    /// Whether `actual` keeps pace with a straight line from zero on Jan 1 to the
+    /// target at the deadline: actual / min ≥ elapsed / period, cross-multiplied
+    /// so that it stays in integers.
+    fn on_pace(&self, actual: i64, min: i64) -> bool {
+        let period = days_between(self.year_start, self.deadline);
+        let elapsed = days_between(self.year_start, self.as_of);
+        i128::from(actual) * i128::from(period) >= i128::from(min) * i128::from(elapsed)
+    }
+}
+
+/// Whole days from `from` to `to`, never negative (an as-of before the year: nothing elapsed).
+fn days_between(from: Date, to: Date) -> i64 {
+    (to - from).whole_days().max(0)
+}
+
+fn judge(target: Option<Target>, actual: i64, on_time: i64, cal: &Calendar) -> IndicatorStatus {
+    let Some(Target { min, .. }) = target else {
+        return IndicatorStatus::Tracked;
+    };
+    if on_time >= min {
+        IndicatorStatus::Met
+    } else if cal.deadline_passed() {
+        if actual >= min {
+            IndicatorStatus::Late
+        } else {
+            IndicatorStatus::NotMet
+        }
+    } else if actual >= min {
+        IndicatorStatus::Met
+    } else if cal.on_pace(actual, min) {
+        IndicatorStatus::OnTrack
+    } else {
+        IndicatorStatus::Behind
+    }
+}
+
+/// Going over a range's upper bound is shown, never penalised.
+fn exceeds_range(target: Option<Target>, actual: i64) -> bool {
+    target.and_then(|t| t.max).is_some_and(|max| actual > max)
+}
+
+// ------------------------------------------------------------------ counting
+
+/// The records that may count at all (approved, or submitted on request), by kind,
+/// so each indicator only walks its own kind.
+struct Pool<'r> {
+    by_kind: BTreeMap<RecordKind, Vec<&'r EngineRecord>>,
+}
+
+impl<'r> Pool<'r> {
+    fn new(records: &'r [EngineRecord], opts: &AssessOptions) -> Pool<'r> {
+        let mut by_kind: BTreeMap<RecordKind, Vec<&'r EngineRecord>> = BTreeMap::new();
+        for r in records
+            .iter()
+            .filter(|r| status_counts(r.status, opts.include_submitted))
+        {
+            by_kind.entry(r.kind).or_default().push(r);
+        }
+        Pool { by_kind }
+    }
+
+    fn of(&self, kind: RecordKind) -> &[&'r EngineRecord] {
+        self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Drafts and rejected records never count; submitted ones only when asked.
+fn status_counts(status: Status, include_submitted: bool) -> bool {
+    match status {
+        Status::Approved => true,
+        Status::Submitted => include_submitted,
+        Status::Draft | Status::Rejected => false,
+    }
+}
+
+/// One figure computed: its value up to the as-of date, its value up to the deadline,
+/// and the records behind the first.
+struct Tally<'r> {
+    actual: i64,
+    on_time: i64,
+    counted: Vec<&'r EngineRecord>,
+}
+
+fn evaluate<'r>(
+    plan: &Plan,
+    ind: &Indicator,
+    unit: Option<&str>,
+    pool: &Pool<'r>,
+    opts: &AssessOptions,
+) -> Tally<'r> {
+    let ctx = Selection {
+        plan,
+        ind,
+        unit,
+        opts,
+    };
+    let counted: Vec<&'r EngineRecord> = pool
+        .of(ind.kind)
+        .iter()
+        .copied()
+        .filter(|r| ctx.counts(r))
+        .collect();
+    let deadline = deadline_in(ind, opts.year);
+    let on_time: Vec<&'r EngineRecord> = counted
+        .iter()
+        .copied()
+        .filter(|r| r.event_date().is_some_and(|d| d <= deadline))
+        .collect();
+    let (actual, on_time) = match &ind.measure {
+        Measure::Ratio {
+            numerator,
+            denominator,
+        } => {
+            let (den_actual, den_on_time) =
+                denominator_figures(plan, ind, denominator, unit, pool, opts);
+            (
+                percent_of(sum_of(&counted, numerator), den_actual),
+                percent_of(sum_of(&on_time, numerator), den_on_time),
+            )
+        }
+        measure => (
+            measure_value(measure, &counted),
+            measure_value(measure, &on_time),
+        ),
+    };
+    Tally {
+        actual,
+        on_time,
+        counted,
+    }
+}
+
+/// The denominator of a ratio: the other indicator's figure for the same unit when it
+/// has the same scope, else for the whole plan.
+fn denominator_figures(
+    plan: &Plan,
+    ind: &Indicator,
+    denominator: &str,
+    unit: Option<&str>,
+    pool: &Pool<'_>,
+    opts: &AssessOptions,
+) -> (i64, i64) {
+    let Some(den) = plan.indicator(denominator) else {
+        return (0, 0);
+    };
+    if matches!(den.measure, Measure::Ratio { .. }) {
+        // The loader refuses ratio-of-ratio; guard anyway against endless recursion.
+        return (0, 0);
+    }
+    let den_unit = if den.scope == ind.scope { unit } else { None };
+    let t = evaluate(plan, den, den_unit, pool, opts);
+    (t.actual, t.on_time)
+}
+
+fn measure_value(measure: &Measure, records: &[&EngineRecord]) -> i64 {
+    match measure {
+        Measure::Count => count_i64(records.len()),
+        Measure::DistinctPersons => distinct_persons(records),
+        Measure::Sum { field } => sum_of(records, field),
+        Measure::Ratio { numerator, .. } => sum_of(records, numerator),
+    }
+}
+
+fn count_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// One person on several rows counts once (rows without a key never reach here).
+fn distinct_persons(records: &[&EngineRecord]) -> i64 {
+    let keys: HashSet<&str> = records
+        .iter()
+        .filter_map(|r| r.person_key.as_deref())
+        .collect();
+    count_i64(keys.len())
+}
+
+/// Sum of a money (fen) or integer field; a missing value adds nothing.
+fn sum_of(records: &[&EngineRecord], field: &str) -> i64 {
+    records
+        .iter()
+        .fold(0i64, |acc, r| acc.saturating_add(r.amount(field)))
+}
+
+/// `part / whole` in hundredths of a percent, rounded half up; 0 when `whole` is 0.
+fn percent_of(part: i64, whole: i64) -> i64 {
+    if whole == 0 {
+        return 0;
+    }
+    let (part, whole) = (i128::from(part), i128::from(whole));
+    let hundredths = (part * 10_000 * 2 + whole).div_euclid(whole * 2);
+    i64::try_from(hundredths).unwrap_or(if hundredths < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// Whether a record counts toward one figure (indicator × scope unit × year × as-of).
+struct Selection<'a> {
+    plan: &'a Plan,
+    ind: &'a Indicator,
+    unit: Option<&'a str>,
+    opts: &'a AssessOptions,
+}
+
+impl Selection<'_> {
+    fn counts(&self, r: &EngineRecord) -> bool {
+        self.attributed(r)
+            && self.ind.conditions.iter().all(|c| self.meets(c, r))
+            && self.long_enough(r)
+            && self.in_period(r)
+            && self.measurable(r)
+    }
+
+    /// A per-unit figure counts the records whose `by` field names the unit; an
+    /// activity with several organisers counts for each of them.
+    fn attributed(&self, r: &EngineRecord) -> bool {
+        match (self.unit, self.ind.by.as_deref()) {
+            (None, _) => true,
+            (Some(unit), Some(by)) => r
+                .get(by)
+                .is_some_and(|v| v.units().iter().any(|u| u == unit)),
+            (Some(_), None) => false,
+        }
+    }
+
+    fn meets(&self, c: &Condition, r: &EngineRecord) -> bool {
+        let value = r.get(&c.field);
+        c.any_of.iter().any(|want| self.matches(want, value))
+    }
+
+    fn matches(&self, want: &FilterValue, value: Option<&Value>) -> bool {
+        match (want, value) {
+            // Missing booleans mean 否.
+            (FilterValue::Bool(b), None) => !*b,
+            (FilterValue::Bool(b), Some(v)) => v.as_bool() == Some(*b),
+            (_, None) => false,
+            (FilterValue::Text(t), Some(v)) => names(v, t),
+            (FilterValue::ScopeUnit, Some(v)) => self.unit.is_some_and(|u| names(v, u)),
+            (FilterValue::PairedCounty, Some(v)) => self
+                .unit
+                .and_then(|u| self.plan.paired_county(u))
+                .is_some_and(|c| names(v, c)),
+        }
+    }
+
+    /// `min_months`: the planned end is at least the start plus that many months
+    /// minus one day (start 2019-03-01 → end 2020-02-29 or later).
+    fn long_enough(&self, r: &EngineRecord) -> bool {
+        let Some(months) = self.ind.min_months else {
+            return true;
+        };
+        let (Some(start), Some(end)) = (r.event_date(), end_date(r)) else {
+            return false;
+        };
+        min_end_date(start, months).is_some_and(|min_end| end >= min_end)
+    }
+
+    fn in_period(&self, r: &EngineRecord) -> bool {
+        let Some(start) = r.event_date() else {
+            return false;
+        };
+        let year = self.opts.year;
+        let as_of = self.opts.as_of;
+        if start > as_of {
+            return false;
+        }
+        match self.ind.period {
+            Period::InYear => r.plan_year == year,
+            Period::Cumulative => {
+                let reference = dec_31(year).min(as_of);
+                start <= reference && end_date(r).is_none_or(|end| end > reference)
+            }
+            Period::InPost => {
+                start <= dec_31(year) && end_date(r).is_none_or(|end| end >= jan_1(year))
+            }
+        }
+    }
+
+    /// Distinct persons can only be told apart by their key: rows without one are left out.
+    fn measurable(&self, r: &EngineRecord) -> bool {
+        !matches!(self.ind.measure, Measure::DistinctPersons) || r.person_key.is_some()
+    }
+}
+
+/// Whether a field value is, or (for unit lists) contains, the given text.
+fn names(v: &Value, text: &str) -> bool {
+    v.as_text() == Some(text) || v.units().iter().any(|u| u == text)
+}
+
+/// The field that ends a record's activity, for kinds that have one.
+fn end_field(kind: RecordKind) -> Option<&'static str> {
+    match kind {
+        RecordKind::Pairing => Some("ended_on"),
+        RecordKind::Secondment => Some("end_on"),
+        _ => None,
+    }
+}
+
+fn end_date(r: &EngineRecord) -> Option<Date> {
+    end_field(r.kind).and_then(|f| r.date(f))
+}
+
+// ------------------------------------------------------------------ dates
+
+fn jan_1(year: i32) -> Date {
+    Date::from_calendar_date(year, Month::January, 1).unwrap_or(if year < 0 {
+        Date::MIN
+    } else {
+        Date::MAX
+    })
+}
+
+fn dec_31(year: i32) -> Date {
+    Date::from_calendar_date(year, Month::December, 31).unwrap_or(if year < 0 {
+        Date::MIN
+    } else {
+        Date::MAX
+    })
+}
+
+/// The indicator's deadline in a year. A 02-29 deadline falls on 02-28 in common
+/// years (`Indicator::deadline_in` would panic there).
+pub fn deadline_in(ind: &Indicator, year: i32) -> Date {
+    let month = Month::try_from(ind.deadline.0).unwrap_or(Month::December);
+    let day = ind.deadline.1.clamp(1, month.length(year));
+    Date::from_calendar_date(year, month, day).unwrap_or_else(|_| dec_31(year))
+}
+
+/// `start` plus `months` calendar months, minus one day. A day the target month lacks
+/// carries over (2020-02-29 + 12 months → 2021-03-01, so the minimum end is 2021-02-28).
+fn min_end_date(start: Date, months: u32) -> Option<Date> {
+    let month0 = i64::from(u8::from(start.month()) - 1) + i64::from(months);
+    let year = i32::try_from(i64::from(start.year()) + month0.div_euclid(12)).ok()?;
+    let month = Month::try_from(u8::try_from(month0.rem_euclid(12) + 1).ok()?).ok()?;
+    let first = Date::from_calendar_date(year, month, 1).ok()?;
+    let same_day = first.checked_add(time::Duration::days(i64::from(start.day()) - 1))?;
+    same_day.previous_day()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn figures_are_written_as_exact_json_numbers() {
+        assert_eq!(Figure::Count(8123).json_number(), "8123");
+        assert_eq!(Figure::Money(18_000_000_000).json_number(), "180000000");
+        assert_eq!(Figure::Money(123_450).json_number(), "1234.5");
+        assert_eq!(Figure::Money(5).json_number(), "0.05");
+        assert_eq!(Figure::Money(-5).json_number(), "-0.05");
+        assert_eq!(Figure::Money(0).json_number(), "0");
+        assert_eq!(Figure::Percent(4567).json_number(), "45.67");
+        assert_eq!(Figure::Percent(10_000).json_number(), "100");
+        assert_eq!(
+            serde_json::to_string(&Figure::Money(123_456)).unwrap(),
+            "1234.56"
+        );
+        assert_eq!(
+            serde_json::to_string(&Some(Figure::Percent(7))).unwrap(),
+            "0.07"
+        );
+    }
+
+    #[test]
+    fn figures_display_in_wan_for_money() {
+        assert_eq!(Figure::Money(18_000_000_000).display_zh(), "18000.00万元");
+        assert_eq!(Figure::Money(123_456).display_zh(), "0.12万元");
+        assert_eq!(Figure::Count(3).display_zh(), "3");
+        assert_eq!(Figure::Count(3).display_zh_with_unit("次"), "3次");
+        assert_eq!(Figure::Percent(4567).display_zh_with_unit("%"), "45.67%");
+        assert_eq!(Figure::Money(100).display_zh_with_unit("元"), "0.00万元");
+    }
+
+    #[test]
+    fn status_keys_match_serde() {
+        for s in IndicatorStatus::ALL {
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.key())
+            );
+        }
+        assert_eq!(IndicatorStatus::Late.label_zh(), "逾期完成");
+    }
+
+    #[test]
+    fn default_as_of_follows_the_year() {
+        let today = date!(2019 - 07 - 15);
+        assert_eq!(default_as_of(2019, today), today);
+        assert_eq!(default_as_of(2018, today), date!(2018 - 12 - 31));
+        assert_eq!(default_as_of(2020, today), date!(2020 - 01 - 01));
+    }
+
+    #[test]
+    fn planned_twelve_months_ends_a_day_before_the_anniversary() {
+        assert_eq!(
+            min_end_date(date!(2019 - 03 - 01), 12),
+            Some(date!(2020 - 02 - 29))
+        );
+        assert_eq!(
+            min_end_date(date!(2020 - 02 - 29), 12),
+            Some(date!(2021 - 02 - 28))
+        );
+        assert_eq!(
+            min_end_date(date!(2019 - 01 - 01), 12),
+            Some(date!(2019 - 12 - 31))
+        );
+        assert_eq!(
+            min_end_date(date!(2019 - 11 - 15), 3),
+            Some(date!(2020 - 02 - 14))
+        );
+        assert_eq!(
+            min_end_date(date!(2019 - 01 - 31), 1),
+            Some(date!(2019 - 03 - 02))
+        );
+    }
+
+    #[test]
+    fn percent_rounds_half_up() {
+        assert_eq!(percent_of(1, 3), 3333);
+        assert_eq!(percent_of(2, 3), 6667);
+        assert_eq!(percent_of(1, 8), 1250);
+        // 1/80000 = 0.00125 % = 0.125 hundredths: rounds down to 0.
+        assert_eq!(percent_of(1, 80_000), 0);
+        // 1/20000 = 0.005 % = 0.5 hundredths → rounds up to 1.
+        assert_eq!(percent_of(1, 20_000), 1);
+        assert_eq!(percent_of(5, 0), 0);
+    }
+
+    fn calendar(deadline: Date, as_of: Date) -> Calendar {
+        Calendar {
+            year_start: jan_1(deadline.year()),
+            deadline,
+            as_of,
+        }
+    }
+
+    #[test]
+    fn pace_is_the_elapsed_share_up_to_the_deadline() {
+        let t = Some(Target {
+            min: 8000,
+            max: None,
+        });
+        // 2019-01-01 → 2019-07-01 is 181 days of 364 up to 12-31: 8000 × 181 / 364 ≈ 3978.
+        let cal = calendar(date!(2019 - 12 - 31), date!(2019 - 07 - 01));
+        assert_eq!(judge(t, 3979, 3979, &cal), IndicatorStatus::OnTrack);
+        assert_eq!(judge(t, 3978, 3978, &cal), IndicatorStatus::Behind);
+        // Exactly on the line counts as on track: 181 × 364 = 364 × 181.
+        let line = Some(Target {
+            min: 364,
+            max: None,
+        });
+        assert_eq!(judge(line, 181, 181, &cal), IndicatorStatus::OnTrack);
+        assert_eq!(judge(line, 180, 180, &cal), IndicatorStatus::Behind);
+        // Nothing elapsed before the year starts.
+        let early = calendar(date!(2019 - 12 - 31), date!(2018 - 11 - 01));
+        assert_eq!(judge(t, 0, 0, &early), IndicatorStatus::OnTrack);
+    }
+
+    #[test]
+    fn conditions_match_text_unit_lists_booleans_and_scope_values() {
+        let plan = Plan::bundled();
+        let ind = plan
+            .indicator("8.1-lead-town-funds")
+            .expect("bundled indicator");
+        let opts = AssessOptions {
+            year: 2019,
+            as_of: date!(2019 - 12 - 31),
+            include_submitted: false,
+        };
+        let sel = Selection {
+            plan: &plan,
+            ind,
+            unit: Some("清溪镇"),
+            opts: &opts,
+        };
+        let text = |s: &str| FilterValue::Text(s.to_string());
+        // Missing booleans mean 否; any other missing field never matches.
+        assert!(sel.matches(&FilterValue::Bool(false), None));
+        assert!(!sel.matches(&FilterValue::Bool(true), None));
+        assert!(sel.matches(&FilterValue::Bool(true), Some(&Value::Bool(true))));
+        assert!(!sel.matches(&FilterValue::Bool(false), Some(&Value::Bool(true))));
+        assert!(!sel.matches(&text("镇雄县"), None));
+        assert!(sel.matches(&text("镇街财政"), Some(&Value::Enum("镇街财政".into()))));
+        let organisers = Value::Units(vec!["黄江镇".into(), "清溪镇".into()]);
+        assert!(sel.matches(&text("清溪镇"), Some(&organisers)));
+        assert!(sel.matches(&FilterValue::ScopeUnit, Some(&organisers)));
+        assert!(sel.matches(
+            &FilterValue::PairedCounty,
+            Some(&Value::Unit("镇雄县".into()))
+        ));
+        assert!(!sel.matches(
+            &FilterValue::PairedCounty,
+            Some(&Value::Unit("彝良县".into()))
+        ));
+        let plan_wide = Selection { unit: None, ..sel };
+        assert!(!plan_wide.matches(&FilterValue::ScopeUnit, Some(&organisers)));
+    }
+
+    #[test]
+    fn deadline_decides_between_met_late_and_not_met() {
+        let t = Some(Target {
+            min: 10,
+            max: Some(20),
+        });
+        let over = calendar(date!(2019 - 03 - 31), date!(2019 - 03 - 31));
+        assert_eq!(judge(t, 10, 10, &over), IndicatorStatus::Met);
+        assert_eq!(judge(t, 10, 9, &over), IndicatorStatus::Late);
+        assert_eq!(judge(t, 9, 9, &over), IndicatorStatus::NotMet);
+        assert_eq!(judge(None, 0, 0, &over), IndicatorStatus::Tracked);
+        assert!(exceeds_range(t, 21));
+        assert!(!exceeds_range(t, 20));
+        assert!(!exceeds_range(Some(Target { min: 1, max: None }), 1000));
+    }
+}

@@ -1,0 +1,194 @@
+//! The schema, written once for SQLite and PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(Initial)]
+    }
+}
+
+struct Initial;
+
+impl MigrationName for Initial {
+    fn name(&self) -> &str {
+        "m0001_initial"
+    }
+}
+
+fn t(name: &'static str) -> Alias {
+    Alias::new(name)
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Initial {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("plan"))
+                .col(text("id").primary_key())
+                .col(text("title"))
+                .col(text("source"))
+                .col(text("loaded_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("unit"))
+                .col(pk_auto("id"))
+                .col(text("name").unique_key())
+                .col(text("kind"))
+                .col(text("side"))
+                .col(text_null("code"))
+                .col(text_null("town_role"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("county_pairing"))
+                .col(pk_auto("id"))
+                .col(text("county"))
+                .col(text("town"))
+                .col(text("town_role"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("app_user"))
+                .col(pk_auto("id"))
+                .col(text("username").unique_key())
+                .col(text("role"))
+                .col(text_null("unit"))
+                .col(text("password_hash"))
+                .col(boolean("must_change_password"))
+                .col(boolean("disabled"))
+                .col(integer("failed_logins"))
+                .col(text_null("locked_until"))
+                .col(text("created_at"))
+                .col(text("password_changed_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("session"))
+                .col(text("token_hash").primary_key())
+                .col(integer("user_id"))
+                .col(text("csrf_token"))
+                .col(text("created_at"))
+                .col(text("expires_at"))
+                .foreign_key(ForeignKey::create().from(t("session"), t("user_id")).to(t("app_user"), t("id")).on_delete(ForeignKeyAction::Cascade))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("import_batch"))
+                .col(big_pk_auto("id"))
+                .col(text("kind"))
+                .col(text("file_name"))
+                .col(text("file_sha256"))
+                .col(integer("rows"))
+                .col(text("imported_by"))
+                .col(text("imported_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(Index::create().name("import_batch_file").table(t("import_batch")).col(t("kind")).col(t("file_sha256")).unique().to_owned())
+            .await?;
+        m.create_table(
+            Table::create()
+                .table(t("record"))
+                .col(big_pk_auto("id"))
+                .col(text("kind"))
+                .col(text("status"))
+                .col(text("reporting_unit"))
+                .col(text_null("county"))
+                .col(integer("plan_year"))
+                .col(date_null("event_date"))
+                .col(text("data"))
+                .col(text("notes"))
+                .col(text_null("id_cipher"))
+                .col(text_null("id_blind"))
+                .col(text_null("id_masked"))
+                .col(text_null("natural_key"))
+                .col(text_null("reject_reason"))
+                .col(integer("version"))
+                .col(big_integer_null("import_batch_id"))
+                .col(integer("evidence_count"))
+                .col(text("created_by"))
+                .col(text("created_at"))
+                .col(text("updated_by"))
+                .col(text("updated_at"))
+                .foreign_key(ForeignKey::create().from(t("record"), t("import_batch_id")).to(t("import_batch"), t("id")))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(Index::create().name("record_natural_key").table(t("record")).col(t("natural_key")).unique().to_owned()).await?;
+        m.create_index(Index::create().name("record_kind_year").table(t("record")).col(t("kind")).col(t("plan_year")).col(t("status")).to_owned()).await?;
+        m.create_index(Index::create().name("record_unit").table(t("record")).col(t("reporting_unit")).col(t("kind")).to_owned()).await?;
+        m.create_index(Index::create().name("record_county").table(t("record")).col(t("county")).to_owned()).await?;
+        m.create_index(Index::create().name("record_blind").table(t("record")).col(t("id_blind")).to_owned()).await?;
+        m.create_table(
+            Table::create()
+                .table(t("evidence"))
+                .col(big_pk_auto("id"))
+                .col(big_integer("record_id"))
+                .col(text("sha256"))
+                .col(text("file_name"))
+                .col(text("content_type"))
+                .col(big_integer("size"))
+                .col(text("uploaded_by"))
+                .col(text("uploaded_at"))
+                .foreign_key(ForeignKey::create().from(t("evidence"), t("record_id")).to(t("record"), t("id")).on_delete(ForeignKeyAction::Cascade))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(Index::create().name("evidence_record").table(t("evidence")).col(t("record_id")).to_owned()).await?;
+        m.create_table(
+            Table::create()
+                .table(t("audit_log"))
+                .col(big_integer("seq").primary_key())
+                .col(text("at"))
+                .col(text("actor"))
+                .col(text("action"))
+                .col(text("entity"))
+                .col(text("entity_id"))
+                .col(text_null("before"))
+                .col(text_null("after"))
+                .col(text("prev_hash"))
+                .col(text("hash"))
+                .to_owned(),
+        )
+        .await?;
+        // One row: the head of the audit chain. Every writing transaction updates it
+        // first, which serialises writers on both backends and keeps the chain linear.
+        m.create_table(
+            Table::create()
+                .table(t("audit_head"))
+                .col(integer("id").primary_key())
+                .col(big_integer("seq"))
+                .col(text("hash"))
+                .to_owned(),
+        )
+        .await?;
+        let insert = Query::insert()
+            .into_table(t("audit_head"))
+            .columns([t("id"), t("seq"), t("hash")])
+            .values_panic([1.into(), 0i64.into(), crate::audit::GENESIS.into()])
+            .to_owned();
+        m.exec_stmt(insert).await?;
+        Ok(())
+    }
+
+    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
+        Err(DbErr::Migration("the initial schema cannot be rolled back".into()))
+    }
+}

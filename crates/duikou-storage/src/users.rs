@@ -1,0 +1,247 @@
+//! Users, passwords (argon2id) and database-held sessions.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+use duikou_domain::roles::{Actor, Role};
+use rand::Rng;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sha2::{Digest, Sha256};
+
+use crate::audit::{self, AuditEvent};
+use crate::entities::{app_user, session};
+use crate::{Store, StoreError, format_ts, now_text, parse_ts};
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i32,
+    pub username: String,
+    pub role: Role,
+    pub unit: Option<String>,
+    pub must_change_password: bool,
+    pub disabled: bool,
+}
+
+impl User {
+    pub fn actor(&self) -> Actor {
+        Actor { username: self.username.clone(), role: self.role, unit: self.unit.clone() }
+    }
+}
+
+fn to_user(m: app_user::Model) -> User {
+    User {
+        id: m.id,
+        username: m.username,
+        role: Role::from_key(&m.role).unwrap_or(Role::Viewer),
+        unit: m.unit,
+        must_change_password: m.must_change_password,
+        disabled: m.disabled,
+    }
+}
+
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashing does not fail on valid params").to_string()
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+}
+
+/// A readable initial password: 16 characters from an alphabet without look-alikes.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn random_token() -> String {
+    let bytes: [u8; 32] = rand::thread_rng().r#gen();
+    hex::encode(bytes)
+}
+
+/// A hash to verify against when the user does not exist, so that an unknown
+/// username costs the same time as a wrong password.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_password("duikou-no-such-user"));
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginOutcome {
+    Ok(i32),
+    /// Wrong username or password: one answer for both.
+    Invalid,
+    /// Too many failures; try again after this many seconds.
+    Locked { seconds: i64 },
+    Disabled,
+}
+
+/// Failures allowed before the account locks; each further failure doubles the wait.
+pub const FREE_ATTEMPTS: i32 = 5;
+
+fn lock_seconds(failures: i32) -> i64 {
+    if failures < FREE_ATTEMPTS {
+        return 0;
+    }
+    let extra = (failures - FREE_ATTEMPTS).min(10) as u32;
+    (30i64 << extra).min(3600)
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub token: String,
+    pub csrf_token: String,
+}
+
+impl Store {
+    pub async fn create_user(&self, username: &str, role: Role, unit: Option<&str>, password: &str, actor: &str) -> Result<User, StoreError> {
+        let now = now_text();
+        let txn = self.db.begin().await?;
+        audit::lock_head(&txn).await?;
+        let m = app_user::ActiveModel {
+            username: Set(username.to_string()),
+            role: Set(role.key().to_string()),
+            unit: Set(unit.map(str::to_string)),
+            password_hash: Set(hash_password(password)),
+            must_change_password: Set(true),
+            disabled: Set(false),
+            failed_logins: Set(0),
+            locked_until: Set(None),
+            created_at: Set(now.clone()),
+            password_changed_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let after = serde_json::json!({ "username": username, "role": role.key(), "unit": unit });
+        audit::append(&txn, &[AuditEvent::new(actor, "user.create", "user", m.id).after(&after)]).await?;
+        txn.commit().await?;
+        Ok(to_user(m))
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        Ok(app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(&self.db).await?.map(to_user))
+    }
+
+    pub async fn user_by_id(&self, id: i32) -> Result<Option<User>, StoreError> {
+        Ok(app_user::Entity::find_by_id(id).one(&self.db).await?.map(to_user))
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        Ok(app_user::Entity::find().order_by_asc(app_user::Column::Id).all(&self.db).await?.into_iter().map(to_user).collect())
+    }
+
+    /// Check a password, counting failures and locking with back-off.
+    pub async fn check_login(&self, username: &str, password: &str) -> Result<LoginOutcome, StoreError> {
+        let Some(m) = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(&self.db).await? else {
+            let _ = verify_password(password, &DUMMY_HASH);
+            return Ok(LoginOutcome::Invalid);
+        };
+        let now = time::OffsetDateTime::now_utc();
+        if let Some(until) = m.locked_until.as_deref().and_then(parse_ts) {
+            if until > now {
+                let _ = verify_password(password, &DUMMY_HASH);
+                return Ok(LoginOutcome::Locked { seconds: (until - now).whole_seconds().max(1) });
+            }
+        }
+        let ok = verify_password(password, &m.password_hash);
+        if m.disabled {
+            return Ok(LoginOutcome::Disabled);
+        }
+        let txn = self.db.begin().await?;
+        audit::lock_head(&txn).await?;
+        let id = m.id;
+        let failures = m.failed_logins;
+        let mut am: app_user::ActiveModel = m.into();
+        let outcome = if ok {
+            am.failed_logins = Set(0);
+            am.locked_until = Set(None);
+            audit::append(&txn, &[AuditEvent::new(username, "user.login", "user", id)]).await?;
+            LoginOutcome::Ok(id)
+        } else {
+            let failures = failures + 1;
+            am.failed_logins = Set(failures);
+            let wait = lock_seconds(failures);
+            if wait > 0 {
+                am.locked_until = Set(Some(format_ts(now + time::Duration::seconds(wait))));
+            }
+            audit::append(&txn, &[AuditEvent::new(username, "user.login_failed", "user", id)]).await?;
+            LoginOutcome::Invalid
+        };
+        am.update(&txn).await?;
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Set a new password; every session of the user ends.
+    pub async fn set_password(&self, user_id: i32, password: &str, must_change: bool, actor: &str) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        audit::lock_head(&txn).await?;
+        let Some(m) = app_user::Entity::find_by_id(user_id).one(&txn).await? else { return Err(StoreError::Db(sea_orm::DbErr::RecordNotFound("user".into()))) };
+        let mut am: app_user::ActiveModel = m.into();
+        am.password_hash = Set(hash_password(password));
+        am.must_change_password = Set(must_change);
+        am.failed_logins = Set(0);
+        am.locked_until = Set(None);
+        am.password_changed_at = Set(now_text());
+        am.update(&txn).await?;
+        session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(&txn).await?;
+        let action = if must_change { "user.password_reset" } else { "user.password_change" };
+        audit::append(&txn, &[AuditEvent::new(actor, action, "user", user_id)]).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn update_user(&self, user_id: i32, role: Role, unit: Option<&str>, disabled: bool, actor: &str) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        audit::lock_head(&txn).await?;
+        let Some(m) = app_user::Entity::find_by_id(user_id).one(&txn).await? else { return Err(StoreError::Db(sea_orm::DbErr::RecordNotFound("user".into()))) };
+        let before = serde_json::json!({ "role": m.role, "unit": m.unit, "disabled": m.disabled });
+        let mut am: app_user::ActiveModel = m.into();
+        am.role = Set(role.key().to_string());
+        am.unit = Set(unit.map(str::to_string));
+        am.disabled = Set(disabled);
+        am.update(&txn).await?;
+        if disabled {
+            session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(&txn).await?;
+        }
+        let after = serde_json::json!({ "role": role.key(), "unit": unit, "disabled": disabled });
+        audit::append(&txn, &[AuditEvent::new(actor, "user.update", "user", user_id).before(&before).after(&after)]).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Start a session; only a hash of the token is stored.
+    pub async fn create_session(&self, user_id: i32, lifetime: time::Duration) -> Result<SessionInfo, StoreError> {
+        let token = random_token();
+        let csrf = random_token();
+        let now = time::OffsetDateTime::now_utc();
+        session::ActiveModel {
+            token_hash: Set(token_hash(&token)),
+            user_id: Set(user_id),
+            csrf_token: Set(csrf.clone()),
+            created_at: Set(format_ts(now)),
+            expires_at: Set(format_ts(now + lifetime)),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(SessionInfo { token, csrf_token: csrf })
+    }
+
+    /// The user and CSRF token of a live session.
+    pub async fn session_user(&self, token: &str) -> Result<Option<(User, String)>, StoreError> {
+        let Some(s) = session::Entity::find_by_id(token_hash(token)).one(&self.db).await? else { return Ok(None) };
+        if parse_ts(&s.expires_at).is_none_or(|e| e <= time::OffsetDateTime::now_utc()) {
+            session::Entity::delete_by_id(s.token_hash).exec(&self.db).await?;
+            return Ok(None);
+        }
+        let user = self.user_by_id(s.user_id).await?;
+        Ok(user.filter(|u| !u.disabled).map(|u| (u, s.csrf_token)))
+    }
+
+    pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
+        session::Entity::delete_by_id(token_hash(token)).exec(&self.db).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,361 @@
+//! `duikou assess` and the work-checklist progress report: the engine's figures as a
+//! terminal table, JSON or a printable workbook.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use duikou_domain::engine::{AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, IndicatorStatus, assess, default_as_of};
+use duikou_domain::plan::Plan;
+use duikou_domain::record::{Status, parse_iso_date};
+use duikou_domain::schema::RecordKind;
+use duikou_storage::Store;
+use duikou_storage::records::StoredRecord;
+use rust_xlsxwriter::{Color as XColor, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
+
+use crate::cli::{AssessFormat, open_with_plan};
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+
+pub fn to_engine(r: StoredRecord) -> EngineRecord {
+    EngineRecord {
+        id: r.id,
+        kind: r.kind,
+        status: r.status,
+        plan_year: r.plan_year,
+        reporting_unit: r.reporting_unit,
+        fields: r.fields,
+        person_key: r.id_blind,
+        evidence_count: r.evidence_count.max(0) as u32,
+    }
+}
+
+/// The records the engine needs for this plan (approved, plus submitted if asked).
+pub async fn engine_records(store: &Store, plan: &Plan, include_submitted: bool) -> AppResult<Vec<EngineRecord>> {
+    let mut kinds: Vec<RecordKind> = plan.indicators.iter().map(|i| i.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    let statuses: &[Status] = if include_submitted { &[Status::Approved, Status::Submitted] } else { &[Status::Approved] };
+    let rows = store.records_for_engine(&kinds, statuses).await?;
+    Ok(rows.into_iter().map(to_engine).collect())
+}
+
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)).date()
+}
+
+/// Resolve the year and as-of date the way every interface does.
+pub fn options(plan: &Plan, year: Option<i32>, as_of: Option<&str>, include_submitted: bool) -> AppResult<AssessOptions> {
+    let as_of = match as_of {
+        Some(s) => Some(
+            duikou_domain::cells::parse_date(s)
+                .or_else(|_| parse_iso_date(s).ok_or(()))
+                .map_err(|_| AppError::input(format!("--as-of 日期无效：{s}"), format!("invalid --as-of date: {s}")))?,
+        ),
+        None => None,
+    };
+    let year = year.or(as_of.map(|d| d.year())).unwrap_or_else(|| today().year().clamp(plan.meta.first_year, plan.meta.last_year));
+    if !plan.years().contains(&year) {
+        return Err(AppError::input(
+            format!("年度 {year} 不在计划年度 {}–{} 内", plan.meta.first_year, plan.meta.last_year),
+            format!("year {year} is outside the plan years {}–{}", plan.meta.first_year, plan.meta.last_year),
+        ));
+    }
+    Ok(AssessOptions { year, as_of: as_of.unwrap_or_else(|| default_as_of(year, today())), include_submitted })
+}
+
+pub async fn compute(store: &Store, plan: &Plan, opts: &AssessOptions) -> AppResult<Assessment> {
+    let records = engine_records(store, plan, opts.include_submitted).await?;
+    Ok(assess(plan, &records, opts))
+}
+
+pub async fn run(cfg: &Config, year: Option<i32>, as_of: Option<&str>, include_submitted: bool, format: AssessFormat, out: Option<&Path>, unit: Option<&str>) -> AppResult<()> {
+    let (store, plan) = open_with_plan(cfg).await?;
+    let opts = options(&plan, year, as_of, include_submitted)?;
+    let mut a = compute(&store, &plan, &opts).await?;
+    if let Some(u) = unit {
+        let name = plan.resolve_unit(u).ok_or_else(|| AppError::input(format!("计划中没有单位「{u}」"), format!("no unit named \"{u}\" in the plan")))?.name.clone();
+        a.results.retain(|r| r.scope == name);
+    }
+    match format {
+        AssessFormat::Json => {
+            let text = serde_json::to_string_pretty(&a).expect("assessment serialises");
+            write_or_print(out, text.as_bytes())
+        }
+        AssessFormat::Table => {
+            let colour = out.is_none() && std::io::stdout().is_terminal();
+            let text = render_table(&plan, &a, colour);
+            write_or_print(out, text.as_bytes())
+        }
+        AssessFormat::Xlsx => {
+            let out = out.ok_or_else(|| AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE"))?;
+            let bytes = workbook(&plan, &a).map_err(|e| AppError::Failure(format!("生成工作簿失败 / cannot write workbook: {e}")))?;
+            std::fs::write(out, bytes)?;
+            println!("已写入 / written: {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+fn write_or_print(out: Option<&Path>, bytes: &[u8]) -> AppResult<()> {
+    match out {
+        Some(p) => {
+            std::fs::write(p, bytes)?;
+            eprintln!("已写入 / written: {}", p.display());
+        }
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(bytes)?;
+            if !bytes.ends_with(b"\n") {
+                stdout.write_all(b"\n")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn target_text(r: &IndicatorResult) -> String {
+    match (r.target_min, r.target_max) {
+        (None, _) => "—".into(),
+        (Some(min), Some(max)) => format!("{}–{}", strip_unit(min.display_zh_with_unit(&r.unit), &r.unit), max.display_zh_with_unit(&r.unit)),
+        (Some(min), None) => format!("≥{}", min.display_zh_with_unit(&r.unit)),
+    }
+}
+
+fn strip_unit(s: String, unit: &str) -> String {
+    s.trim_end_matches(unit).trim_end_matches("万元").to_string()
+}
+
+fn status_colour(s: IndicatorStatus) -> Color {
+    match s {
+        IndicatorStatus::Met => Color::Green,
+        IndicatorStatus::Late => Color::Yellow,
+        IndicatorStatus::NotMet => Color::Red,
+        IndicatorStatus::OnTrack => Color::Cyan,
+        IndicatorStatus::Behind => Color::Magenta,
+        IndicatorStatus::Tracked => Color::Grey,
+    }
+}
+
+pub fn status_counts(a: &Assessment) -> Vec<(IndicatorStatus, usize)> {
+    IndicatorStatus::ALL.iter().map(|s| (*s, a.results.iter().filter(|r| r.status == *s).count())).filter(|(_, n)| *n > 0).collect()
+}
+
+pub fn render_table(plan: &Plan, a: &Assessment, colour: bool) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(vec!["指标", "名称", "范围", "实际", "按时", "目标", "状态", "佐证"]);
+    for r in &a.results {
+        let scope = if r.scope == "plan" { "全市".to_string() } else { r.scope.clone() };
+        let status = format!("{}{}", r.status.label_zh(), if r.above_range { "（超出区间）" } else { "" });
+        let mut status_cell = Cell::new(status);
+        if colour {
+            status_cell = status_cell.fg(status_colour(r.status));
+        }
+        t.add_row(vec![
+            Cell::new(&r.indicator),
+            Cell::new(crate::plan_view::wrap(&r.name, 14)),
+            Cell::new(scope),
+            Cell::new(r.actual.display_zh_with_unit(&r.unit)),
+            Cell::new(r.on_time.map(|f| f.display_zh_with_unit(&r.unit)).unwrap_or_default()),
+            Cell::new(target_text(r)),
+            status_cell,
+            Cell::new(format!("{}/{}", r.with_evidence, r.records)),
+        ]);
+    }
+    let counts = status_counts(a).into_iter().map(|(s, n)| format!("{} {n}", s.label_zh())).collect::<Vec<_>>().join("，");
+    format!(
+        "{} {} 年度考核（截至 {}{}）\n{t}\n共 {} 项：{counts}\n",
+        plan.meta.title,
+        a.year,
+        a.as_of,
+        if a.include_submitted { "，含待审核记录" } else { "" },
+        a.results.len()
+    )
+}
+
+fn figure_cell(ws: &mut Worksheet, row: u32, col: u16, f: Option<Figure>, money: &Format, count: &Format) -> Result<(), rust_xlsxwriter::XlsxError> {
+    match f {
+        None => {
+            ws.write_string(row, col, "—")?;
+        }
+        Some(Figure::Money(v)) => {
+            // Money in 万元 as a number; the integer fen stays exact until this one division.
+            ws.write_number_with_format(row, col, v as f64 / 1_000_000.0, money)?;
+        }
+        Some(Figure::Percent(v)) => {
+            ws.write_number_with_format(row, col, v as f64 / 100.0, money)?;
+        }
+        Some(Figure::Count(v)) => {
+            ws.write_number_with_format(row, col, v as f64, count)?;
+        }
+    }
+    Ok(())
+}
+
+fn status_fill(s: IndicatorStatus) -> XColor {
+    match s {
+        IndicatorStatus::Met => XColor::RGB(0xC6EFCE),
+        IndicatorStatus::Late => XColor::RGB(0xFFEB9C),
+        IndicatorStatus::NotMet => XColor::RGB(0xFFC7CE),
+        IndicatorStatus::OnTrack => XColor::RGB(0xDDEBF7),
+        IndicatorStatus::Behind => XColor::RGB(0xF8CBAD),
+        IndicatorStatus::Tracked => XColor::RGB(0xEDEDED),
+    }
+}
+
+/// The assessment and the checklist progress as a printable workbook.
+pub fn workbook(plan: &Plan, a: &Assessment) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = Workbook::new();
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new().set_bold().set_background_color(XColor::RGB(0xD9E1F2)).set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Center);
+    let text = Format::new().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::VerticalCenter);
+    let money = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0.00");
+    let count = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0");
+
+    let ws = wb.add_worksheet().set_name("考核结果")?;
+    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0).set_repeat_rows(2, 2)?;
+    ws.write_string_with_format(0, 0, format!("{} {} 年度指标考核（截至 {}）", plan.meta.title, a.year, a.as_of), &title)?;
+    ws.write_string(1, 0, "金额单位：万元；比率单位：%")?;
+    let headers = ["指标", "清单序号", "名称", "范围", "实际", "按时", "目标下限", "目标上限", "单位", "状态", "截止日期", "记录数", "有佐证"];
+    let widths = [26.0, 8.0, 30.0, 12.0, 14.0, 14.0, 12.0, 12.0, 6.0, 10.0, 12.0, 8.0, 8.0];
+    for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
+        ws.write_string_with_format(2, i as u16, *h, &head)?;
+        ws.set_column_width(i as u16, w)?;
+    }
+    for (i, r) in a.results.iter().enumerate() {
+        let row = 3 + i as u32;
+        ws.write_string_with_format(row, 0, &r.indicator, &text)?;
+        ws.write_string_with_format(row, 1, &r.item, &text)?;
+        ws.write_string_with_format(row, 2, &r.name, &text)?;
+        ws.write_string_with_format(row, 3, if r.scope == "plan" { "全市" } else { &r.scope }, &text)?;
+        figure_cell(ws, row, 4, Some(r.actual), &money, &count)?;
+        figure_cell(ws, row, 5, r.on_time, &money, &count)?;
+        figure_cell(ws, row, 6, r.target_min, &money, &count)?;
+        figure_cell(ws, row, 7, r.target_max, &money, &count)?;
+        let unit = if r.unit == "元" { "万元" } else { &r.unit };
+        ws.write_string_with_format(row, 8, unit, &text)?;
+        ws.write_string_with_format(row, 9, r.status.label_zh(), &text.clone().set_background_color(status_fill(r.status)))?;
+        ws.write_string_with_format(row, 10, &r.deadline, &text)?;
+        ws.write_number_with_format(row, 11, r.records as f64, &count)?;
+        ws.write_number_with_format(row, 12, r.with_evidence as f64, &count)?;
+    }
+    ws.set_freeze_panes(3, 1)?;
+    ws.autofilter(2, 0, 2 + a.results.len() as u32, (headers.len() - 1) as u16)?;
+
+    let ws = wb.add_worksheet().set_name("工作清单进展")?;
+    write_checklist(ws, plan, a, &title, &head, &text)?;
+    wb.save_to_buffer()
+}
+
+/// One row of the checklist progress report.
+pub struct ChecklistRow<'a> {
+    pub item: &'a duikou_domain::plan::Item,
+    pub results: Vec<&'a IndicatorResult>,
+    pub records: usize,
+    pub with_evidence: usize,
+}
+
+pub fn checklist<'a>(plan: &'a Plan, a: &'a Assessment) -> Vec<(&'a duikou_domain::plan::Action, Vec<ChecklistRow<'a>>)> {
+    plan.actions
+        .iter()
+        .map(|act| {
+            let rows = plan
+                .items
+                .iter()
+                .filter(|i| i.action == act.no)
+                .map(|item| {
+                    let results: Vec<&IndicatorResult> = a.results.iter().filter(|r| r.item == item.no || (r.item == act.no && item.no.ends_with(".1"))).collect();
+                    let records = results.iter().map(|r| r.records).sum();
+                    let with_evidence = results.iter().map(|r| r.with_evidence).sum();
+                    ChecklistRow { item, results, records, with_evidence }
+                })
+                .collect();
+            (act, rows)
+        })
+        .collect()
+}
+
+/// A short line per result: "5.2-employed 8123人/≥8000人 已完成" (units summarised).
+pub fn result_line(r: &IndicatorResult) -> String {
+    let scope = if r.scope == "plan" { String::new() } else { format!("[{}]", r.scope) };
+    format!("{}{scope}：{} / {} {}", r.name, r.actual.display_zh_with_unit(&r.unit), target_text(r), r.status.label_zh())
+}
+
+/// Summary of a group of results (a per-unit indicator gives many): "22 个单位：已完成 18，未完成 4".
+pub fn summarise(results: &[&IndicatorResult]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < results.len() {
+        let r = results[i];
+        let same: Vec<&&IndicatorResult> = results[i..].iter().take_while(|x| x.indicator == r.indicator).collect();
+        if same.len() == 1 {
+            out.push(result_line(r));
+        } else {
+            let counts = IndicatorStatus::ALL
+                .iter()
+                .map(|s| (s, same.iter().filter(|x| x.status == *s).count()))
+                .filter(|(_, n)| *n > 0)
+                .map(|(s, n)| format!("{} {n}", s.label_zh()))
+                .collect::<Vec<_>>()
+                .join("，");
+            out.push(format!("{}（{} 个单位，目标 {}）：{counts}", r.name, same.len(), target_text(r)));
+        }
+        i += same.len();
+    }
+    out
+}
+
+fn write_checklist(ws: &mut Worksheet, plan: &Plan, a: &Assessment, title: &Format, head: &Format, text: &Format) -> Result<(), rust_xlsxwriter::XlsxError> {
+    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0).set_repeat_rows(1, 1)?;
+    ws.write_string_with_format(0, 0, format!("{}工作清单进展表（{} 年，截至 {}）", plan.meta.title.trim_end_matches("（2018-2020年）"), a.year, a.as_of), title)?;
+    let headers = ["序号", "重点工作", "具体事项", "完成时限", "责任单位", "指标完成情况", "佐证覆盖"];
+    let widths = [6.0, 14.0, 50.0, 12.0, 22.0, 50.0, 10.0];
+    for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
+        ws.write_string_with_format(1, i as u16, *h, head)?;
+        ws.set_column_width(i as u16, w)?;
+    }
+    let bold = text.clone().set_bold().set_background_color(XColor::RGB(0xF2F2F2));
+    let mut row = 2u32;
+    for (act, items) in checklist(plan, a) {
+        ws.write_string_with_format(row, 0, &act.no, &bold)?;
+        ws.merge_range(row, 1, row, 6, &act.title, &bold)?;
+        row += 1;
+        for c in items {
+            ws.write_string_with_format(row, 0, &c.item.no, text)?;
+            ws.write_string_with_format(row, 1, &c.item.title, text)?;
+            ws.write_string_with_format(row, 2, &c.item.text, text)?;
+            ws.write_string_with_format(row, 3, &c.item.time_limit, text)?;
+            ws.write_string_with_format(row, 4, c.item.responsible.join("、"), text)?;
+            let lines = summarise(&c.results);
+            ws.write_string_with_format(row, 5, if lines.is_empty() { "（无量化指标）".to_string() } else { lines.join("\n") }, text)?;
+            let coverage = if c.records == 0 { "—".to_string() } else { format!("{}/{}", c.with_evidence, c.records) };
+            ws.write_string_with_format(row, 6, coverage, text)?;
+            row += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The checklist progress report for a terminal.
+pub fn render_checklist(plan: &Plan, a: &Assessment) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(vec!["序号", "重点工作", "具体事项", "完成时限", "责任单位", "指标完成情况", "佐证"]);
+    for (act, items) in checklist(plan, a) {
+        t.add_row(vec![act.no.clone(), act.title.clone(), String::new(), String::new(), String::new(), String::new(), String::new()]);
+        for c in items {
+            t.add_row(vec![
+                c.item.no.clone(),
+                c.item.title.clone(),
+                crate::plan_view::wrap(&c.item.text, 24),
+                c.item.time_limit.clone(),
+                crate::plan_view::wrap(&c.item.responsible.join("、"), 12),
+                summarise(&c.results).join("\n"),
+                if c.records == 0 { "—".into() } else { format!("{}/{}", c.with_evidence, c.records) },
+            ]);
+        }
+    }
+    format!("工作清单进展表 {} 年（截至 {}）\n{t}\n", a.year, a.as_of)
+}

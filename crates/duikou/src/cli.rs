@@ -1,0 +1,497 @@
+//! The `duikou` command line.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use duikou_domain::plan::{BUNDLED_PLAN, Plan};
+use duikou_domain::record::Status;
+use duikou_domain::roles::{Actor, Role};
+use duikou_domain::schema::RecordKind;
+use duikou_storage::Store;
+use duikou_storage::records::ImportFile;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+
+#[derive(Parser, Debug)]
+#[command(name = "duikou", version, about = "对口：东西部扶贫协作计划、记录与考核 / run an East–West paired-assistance programme")]
+pub struct Cli {
+    /// Data directory (SQLite file, key, evidence). Env: DUIKOU_DATA_DIR. Default: ./duikou-data
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB. Env: DUIKOU_DATABASE_URL
+    #[arg(long, global = true)]
+    pub db: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create or migrate the database and load the bundled plan (or FILE)
+    Init {
+        #[arg(long)]
+        plan: Option<PathBuf>,
+    },
+    /// The loaded plan
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+    /// Users
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import records of one kind from .xlsx or .csv: all rows or none
+    Import {
+        kind: String,
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        /// Import as this user (a reporter's rows are submitted, not approved)
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
+    /// Run the web application and JSON API
+    Serve {
+        /// Address to listen on. Env: DUIKOU_ADDR. Default: 127.0.0.1:8080
+        #[arg(long, env = "DUIKOU_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// First load demo data into an empty database and print how to log in
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Evaluate every indicator
+    Assess {
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        include_submitted: bool,
+        #[arg(long, value_enum, default_value_t = AssessFormat::Table)]
+        format: AssessFormat,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Only the indicators that apply to this town or county (its scorecard)
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Load deterministic synthetic records (scale 1 ≈ the real programme)
+    Demo {
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        #[arg(long, default_value_t = 2018)]
+        seed: u64,
+    },
+    /// The audit trail
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlanCommand {
+    /// Print the loaded plan: units, pairings, items, indicators
+    Show {
+        #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+        format: PlanFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; prints its initial password alone on the last line
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the hash chain; non-zero exit when broken
+    Verify,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    Table,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum AssessFormat {
+    Table,
+    Json,
+    Xlsx,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    init_tracing();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("错误 / error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DUIKOU_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+pub async fn run(cli: Cli) -> AppResult<()> {
+    let cfg = Config::resolve(cli.data_dir, cli.db);
+    match cli.command {
+        Command::Init { plan } => init(&cfg, plan.as_deref()).await,
+        Command::Plan { command: PlanCommand::Show { format } } => plan_show(&cfg, format).await,
+        Command::User { command: UserCommand::Add { name, role, unit } } => user_add(&cfg, &name, &role, unit.as_deref()).await,
+        Command::Import { kind, file, dry_run, as_user } => import(&cfg, &kind, &file, dry_run, as_user.as_deref()).await,
+        Command::Assess { year, as_of, include_submitted, format, out, unit } => {
+            crate::assess_view::run(&cfg, year, as_of.as_deref(), include_submitted, format, out.as_deref(), unit.as_deref()).await
+        }
+        Command::Serve { addr, demo } => serve(cfg, &addr, demo).await,
+        Command::Demo { scale, seed } => demo(&cfg, scale, seed).await.map(|_| ()),
+        Command::Audit { command: AuditCommand::Verify } => audit_verify(&cfg).await,
+    }
+}
+
+/// Who acts from the command line, for the audit trail.
+pub fn cli_actor() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+pub fn read_plan_file(path: &Path) -> AppResult<(Plan, String)> {
+    let text = std::fs::read_to_string(path).map_err(|e| AppError::input(format!("无法读取计划文件 {}：{e}", path.display()), format!("cannot read plan file {}: {e}", path.display())))?;
+    let plan = Plan::from_toml(&text, &path.display().to_string()).map_err(|e| AppError::Input(e.to_string()))?;
+    Ok((plan, text))
+}
+
+async fn init(cfg: &Config, plan_file: Option<&Path>) -> AppResult<()> {
+    // Validate the plan before touching anything.
+    let (plan, source) = match plan_file {
+        Some(p) => read_plan_file(p)?,
+        None => (Plan::bundled(), BUNDLED_PLAN.to_string()),
+    };
+    std::fs::create_dir_all(&cfg.data_dir)?;
+    let created_key = cfg.ensure_key()?;
+    let store = cfg.open_creating().await?;
+    store.migrate().await?;
+    let current = store.plan_source().await?;
+    let loaded = match &current {
+        Some((_, s)) if *s == source => false,
+        Some(_) if plan_file.is_none() => false, // keep a plan loaded earlier from a file
+        _ => {
+            store.load_plan(&plan, &source, &cli_actor()).await?;
+            true
+        }
+    };
+    let shown = store.plan().await?.expect("a plan is loaded");
+    println!("数据库 / database: {}", duikou_storage::redact_url(&cfg.database_url));
+    println!("数据目录 / data directory: {}", cfg.data_dir.display());
+    if created_key {
+        println!("已生成个人信息加密密钥 / created the personal-data key: {}", cfg.key_file.display());
+    }
+    println!(
+        "{}计划 / plan {}: {}（{} 个单位，{} 组结对，{} 项工作清单，{} 个指标）",
+        if loaded { "已载入" } else { "已有" },
+        shown.meta.id,
+        shown.meta.title,
+        shown.units.len(),
+        shown.pairings.len(),
+        shown.items.len(),
+        shown.indicators.len()
+    );
+    if store.users().await?.is_empty() {
+        println!("下一步 / next: duikou user add 管理员 --role admin   或 / or: duikou serve --demo");
+    }
+    Ok(())
+}
+
+pub async fn open_with_plan(cfg: &Config) -> AppResult<(Store, Plan)> {
+    let store = cfg.open().await?;
+    let plan = store.plan().await?.ok_or_else(|| AppError::input("尚未载入计划，请运行 duikou init", "no plan is loaded; run `duikou init`"))?;
+    Ok((store, plan))
+}
+
+async fn plan_show(cfg: &Config, format: PlanFormat) -> AppResult<()> {
+    let (_store, plan) = open_with_plan(cfg).await?;
+    match format {
+        PlanFormat::Table => print!("{}", crate::plan_view::render(&plan)),
+        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&plan).expect("plan serialises")),
+    }
+    Ok(())
+}
+
+/// Check a role and unit against the plan, as `user add` and the admin page do.
+pub fn check_role_unit(plan: &Plan, role: &str, unit: Option<&str>) -> AppResult<(Role, Option<String>)> {
+    let role = Role::from_key(role).ok_or_else(|| {
+        let all = Role::ALL.iter().map(|r| r.key()).collect::<Vec<_>>().join(", ");
+        AppError::input(format!("未知角色「{role}」，可选：{all}"), format!("unknown role \"{role}\"; one of: {all}"))
+    })?;
+    let unit = match unit.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => Some(
+            plan.resolve_unit(u)
+                .ok_or_else(|| AppError::input(format!("计划中没有单位「{u}」"), format!("no unit named \"{u}\" in the plan")))?
+                .name
+                .clone(),
+        ),
+        None => None,
+    };
+    if role.needs_unit() && unit.is_none() {
+        return Err(AppError::input(format!("角色 {} 需要 --unit", role.key()), format!("role {} needs --unit", role.key())));
+    }
+    if role == Role::Receiver {
+        let u = plan.unit(unit.as_deref().unwrap_or_default()).expect("resolved");
+        if u.kind != duikou_domain::plan::UnitKind::County {
+            return Err(AppError::input(format!("受援县区角色的单位应为县区，「{}」不是", u.name), format!("a receiver's unit must be a county; {} is not", u.name)));
+        }
+    }
+    Ok((role, unit))
+}
+
+async fn user_add(cfg: &Config, name: &str, role: &str, unit: Option<&str>) -> AppResult<()> {
+    let (store, plan) = open_with_plan(cfg).await?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(AppError::input("用户名应为 1–64 个字符", "the username must be 1–64 characters"));
+    }
+    let (role, unit) = check_role_unit(&plan, role, unit)?;
+    if store.user_by_name(name).await?.is_some() {
+        return Err(AppError::input(format!("用户「{name}」已存在"), format!("user \"{name}\" already exists")));
+    }
+    let password = duikou_storage::users::generate_password();
+    store.create_user(name, role, unit.as_deref(), &password, &cli_actor()).await?;
+    println!("已创建用户 / created user {name}（{} {}），首次登录须修改密码 / must change the password at first sign-in", role.label_zh(), unit.as_deref().unwrap_or(""));
+    println!("{password}");
+    Ok(())
+}
+
+pub fn parse_kind(kind: &str) -> AppResult<RecordKind> {
+    RecordKind::from_key(kind).ok_or_else(|| {
+        let all = RecordKind::ALL.iter().map(|k| format!("{}（{}）", k.key(), k.label_zh())).collect::<Vec<_>>().join(", ");
+        AppError::input(format!("未知记录类型「{kind}」，可选：{all}"), format!("unknown record kind \"{kind}\"; one of: {all}"))
+    })
+}
+
+/// The most one request body (an upload) may be.
+pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
+
+/// The most an import file may be.
+pub const MAX_IMPORT_BYTES: u64 = 200 * 1024 * 1024;
+
+async fn import(cfg: &Config, kind: &str, file: &Path, dry_run: bool, as_user: Option<&str>) -> AppResult<()> {
+    let kind = parse_kind(kind)?;
+    let (store, plan) = open_with_plan(cfg).await?;
+    let key = cfg.load_key()?;
+    let actor: Option<Actor> = match as_user {
+        Some(name) => {
+            let u = store.user_by_name(name).await?.ok_or_else(|| AppError::input(format!("没有用户「{name}」"), format!("no user \"{name}\"")))?;
+            if u.disabled {
+                return Err(AppError::input(format!("用户「{name}」已停用"), format!("user \"{name}\" is disabled")));
+            }
+            Some(u.actor())
+        }
+        None => None,
+    };
+    if let Some(a) = &actor {
+        if !a.can_import() {
+            return Err(AppError::input(format!("用户 {} 的角色不能导入记录", a.username), format!("user {}'s role cannot import records", a.username)));
+        }
+    }
+    let bytes = read_limited(file, MAX_IMPORT_BYTES)?;
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let file_name = file.display().to_string();
+    if let Some((batch, at)) = store.find_import(kind, &sha).await? {
+        println!("此文件已导入（批次 {batch}，{at}），未重复导入 / this file was already imported (batch {batch}, {at}); nothing was written");
+        return Ok(());
+    }
+    let table = crate::tabular::read_table_bytes(&file_name, &bytes, &[kind.key(), kind.label_zh()]).map_err(|e| AppError::Input(e.to_string()))?;
+    let ctx = crate::importer::PrepareContext { plan: &plan, key: &key, actor: actor.as_ref() };
+    let progress = progress_bar(table.rows.len() as u64, "校验 / validating");
+    let rows = crate::importer::prepare(&table, kind, &ctx).map_err(|errors| report_errors(&file_name, &errors))?;
+    progress.finish_and_clear();
+    let keys: Vec<String> = rows.iter().filter_map(|r| r.natural_key.clone()).collect();
+    let stored = store.stored_by_natural_key(&keys).await?;
+    let conflicts = crate::importer::conflicts_with_stored(&table, kind, &rows, &stored);
+    if !conflicts.is_empty() {
+        return Err(report_errors(&file_name, &conflicts));
+    }
+    let status = match &actor {
+        Some(a) if a.role != Role::Coordinator => Status::Submitted,
+        _ => Status::Approved,
+    };
+    if dry_run {
+        let new = rows.iter().filter(|r| r.natural_key.as_ref().is_none_or(|k| !stored.contains_key(k))).count();
+        println!("校验通过（未写入） / valid (dry run, nothing written): {} 行 rows，{new} 条新记录 new records，{} 条已存在 already stored", rows.len(), rows.len() - new);
+        return Ok(());
+    }
+    let who = actor.as_ref().map(|a| a.username.clone()).unwrap_or_else(cli_actor);
+    let bar = progress_bar(rows.len() as u64, "写入 / writing");
+    let outcome = store
+        .import_records(&ImportFile { kind, file_name: &file_name, sha256: &sha }, &rows, status, &who, |n| bar.set_position(n as u64))
+        .await?;
+    bar.finish_and_clear();
+    println!(
+        "已导入 / imported {}：{} 条新记录 new records（{}），{} 条已存在未重复导入 already stored, skipped；批次 batch {}",
+        kind.label_zh(),
+        outcome.inserted,
+        status.label_zh(),
+        outcome.skipped_existing,
+        outcome.batch
+    );
+    Ok(())
+}
+
+fn report_errors(file: &str, errors: &[crate::importer::RowError]) -> AppError {
+    let mut msg = format!("{file}：发现 {} 处错误，整个文件未导入 / found {} problems; nothing was imported\n", errors.len(), errors.len());
+    for e in errors {
+        msg.push_str(&format!("  {e}\n"));
+    }
+    AppError::Input(msg.trim_end().to_string())
+}
+
+pub fn read_limited(path: &Path, max: u64) -> AppResult<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| AppError::input(format!("无法读取文件 {}：{e}", path.display()), format!("cannot read file {}: {e}", path.display())))?;
+    if meta.len() > max {
+        return Err(AppError::input(format!("文件 {} 太大（上限 {} MB）", path.display(), max / 1024 / 1024), format!("file {} is too large (limit {} MB)", path.display(), max / 1024 / 1024)));
+    }
+    Ok(std::fs::read(path)?)
+}
+
+pub fn progress_bar(len: u64, label: &'static str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() || len < 2000 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {per_sec} {eta}").expect("template").progress_chars("=> "));
+    bar.set_message(label);
+    bar
+}
+
+/// Load demo records into the database; returns how many were written.
+pub async fn demo(cfg: &Config, scale: u32, seed: u64) -> AppResult<usize> {
+    if scale == 0 {
+        return Err(AppError::input("--scale 至少为 1", "--scale must be at least 1"));
+    }
+    let (store, plan) = open_with_plan(cfg).await?;
+    let key = cfg.load_key()?;
+    let n = load_demo(&store, &plan, &key, scale, seed).await?;
+    println!("已载入演示数据 / loaded demo data: {n} 条记录 records（scale {scale}, seed {seed}）");
+    Ok(n)
+}
+
+pub async fn load_demo(store: &Store, plan: &Plan, key: &duikou_domain::crypto::SecretKey, scale: u32, seed: u64) -> AppResult<usize> {
+    let ctx = duikou_domain::record::ValidationContext { plan, default_unit: None };
+    let mut total = 0;
+    for group in crate::demo::generate(plan, scale, seed) {
+        let mut rows = Vec::with_capacity(group.rows.len());
+        for (i, input) in group.rows.iter().enumerate() {
+            let valid = duikou_domain::record::validate(group.kind, input, &ctx).map_err(|errs| {
+                AppError::Failure(format!("演示数据第 {} 行无效 / demo row {i} of {} invalid: {}", i + 1, group.kind.key(), errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))
+            })?;
+            rows.push(crate::importer::new_record(valid, plan, key));
+        }
+        let name = format!("demo:{}:scale{scale}:seed{seed}", group.kind.key());
+        let sha = hex::encode(Sha256::digest(name.as_bytes()));
+        let bar = progress_bar(rows.len() as u64, group.kind.label_zh());
+        match store.import_records(&ImportFile { kind: group.kind, file_name: &name, sha256: &sha }, &rows, Status::Approved, "demo", |n| bar.set_position(n as u64)).await {
+            Ok(o) => total += o.inserted,
+            Err(duikou_storage::records::RecordError::AlreadyImported { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        bar.finish_and_clear();
+    }
+    Ok(total)
+}
+
+async fn serve(cfg: Config, addr: &str, demo: bool) -> AppResult<()> {
+    let addr: std::net::SocketAddr = addr.parse().map_err(|_| AppError::input(format!("地址无效：{addr}"), format!("invalid address: {addr} (expected HOST:PORT)")))?;
+    let mut logins = Vec::new();
+    if demo {
+        logins = prepare_demo(&cfg).await?;
+    }
+    let state = crate::web::state_from_config(cfg).await?;
+    crate::web::serve(state, addr, move |bound| {
+        println!("duikou 已启动 / listening on http://{bound}/");
+        if !logins.is_empty() {
+            println!("演示账号 / demo logins (用户名 username / 密码 password):");
+            for (name, role, unit, password) in &logins {
+                println!("  {name:<8} {password}  {role} {unit}");
+            }
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    })
+    .await
+}
+
+/// For `serve --demo`: initialise if needed, load demo data into an empty database and
+/// create one user per role (fresh passwords each start).
+async fn prepare_demo(cfg: &Config) -> AppResult<Vec<(String, String, String, String)>> {
+    let needs_init = match cfg.open().await {
+        Ok(store) => store.plan().await?.is_none(),
+        Err(_) => true,
+    };
+    if needs_init {
+        init(cfg, None).await?;
+    }
+    let (store, plan) = open_with_plan(cfg).await?;
+    if store.count_records().await? == 0 {
+        let key = cfg.load_key()?;
+        eprintln!("正在载入演示数据 / loading demo data…");
+        load_demo(&store, &plan, &key, 1, 2018).await?;
+    }
+    let demo_users = [
+        ("经协办", Role::Coordinator, Some("市经协办")),
+        ("清溪镇", Role::Reporter, Some("清溪镇")),
+        ("黄江镇", Role::Reporter, Some("黄江镇")),
+        ("镇雄县", Role::Receiver, Some("镇雄县")),
+        ("领导", Role::Viewer, None),
+        ("审计", Role::Auditor, None),
+        ("管理员", Role::Admin, None),
+    ];
+    let mut out = Vec::new();
+    for (name, role, unit) in demo_users {
+        let password = duikou_storage::users::generate_password();
+        let id = match store.user_by_name(name).await? {
+            Some(u) => u.id,
+            None => store.create_user(name, role, unit, &password, "demo").await?.id,
+        };
+        store.set_password(id, &password, false, "demo").await?;
+        out.push((name.to_string(), role.label_zh().to_string(), unit.unwrap_or("").to_string(), password));
+    }
+    Ok(out)
+}
+
+async fn audit_verify(cfg: &Config) -> AppResult<()> {
+    let store = cfg.open().await?;
+    let report = duikou_storage::audit::verify(&store.db).await.map_err(|e| AppError::Failure(e.to_string()))?;
+    match report.problem {
+        None => {
+            println!("审计链完好 / audit chain intact: {} 条记录 entries", report.entries);
+            Ok(())
+        }
+        Some(p) => Err(AppError::Failure(format!("审计链已损坏 / audit chain broken: {p}"))),
+    }
+}

@@ -1,0 +1,101 @@
+//! Where things live: flags, then environment, then defaults.
+
+use std::path::{Path, PathBuf};
+
+use duikou_domain::crypto::SecretKey;
+use duikou_storage::{Store, StoreConfig};
+
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub key_file: PathBuf,
+    pub max_connections: u32,
+}
+
+impl Config {
+    pub fn resolve(data_dir: Option<PathBuf>, db: Option<String>) -> Config {
+        let data_dir = data_dir
+            .or_else(|| std::env::var_os("DUIKOU_DATA_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("duikou-data"));
+        let database_url = db
+            .or_else(|| std::env::var("DUIKOU_DATABASE_URL").ok().filter(|s| !s.trim().is_empty()))
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("duikou.db").display()));
+        let key_file = std::env::var_os("DUIKOU_SECRET_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| data_dir.join("secret.key"));
+        let max_connections = std::env::var("DUIKOU_DB_POOL").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
+        Config { data_dir, database_url, key_file, max_connections }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        duikou_storage::sqlite_path(&self.database_url).is_some()
+    }
+
+    pub fn evidence_dir(&self) -> PathBuf {
+        self.data_dir.join("evidence")
+    }
+
+    fn store_config(&self, create: bool) -> StoreConfig {
+        let mut c = StoreConfig::new(self.database_url.clone());
+        c.create_if_missing = create;
+        c.max_connections = if self.is_sqlite() { self.max_connections.min(8) } else { self.max_connections };
+        c
+    }
+
+    /// Open a database `init` has prepared.
+    pub async fn open(&self) -> AppResult<Store> {
+        Ok(Store::open_initialised(&self.store_config(false)).await?)
+    }
+
+    /// Open, creating the SQLite file if needed (only `init` does this).
+    pub async fn open_creating(&self) -> AppResult<Store> {
+        if let Some(path) = duikou_storage::sqlite_path(&self.database_url) {
+            if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+        Ok(Store::open(&self.store_config(true)).await?)
+    }
+
+    /// The key protecting personal data; `init` creates it.
+    pub fn load_key(&self) -> AppResult<SecretKey> {
+        let text = std::fs::read_to_string(&self.key_file).map_err(|e| {
+            AppError::Input(format!(
+                "无法读取密钥文件 {}（{e}）；请先运行 duikou init 或设置 DUIKOU_SECRET_KEY_FILE / cannot read the key file {} ({e}); run `duikou init` or set DUIKOU_SECRET_KEY_FILE",
+                self.key_file.display(),
+                self.key_file.display()
+            ))
+        })?;
+        SecretKey::from_file_contents(&text).map_err(|e| AppError::Input(format!("密钥文件无效 / invalid key file {}: {e}", self.key_file.display())))
+    }
+
+    /// Create the key file with owner-only permissions if it does not exist.
+    pub fn ensure_key(&self) -> AppResult<bool> {
+        if self.key_file.exists() {
+            self.load_key()?;
+            return Ok(false);
+        }
+        if let Some(parent) = self.key_file.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let key = SecretKey::generate();
+        write_private(&self.key_file, key.to_file_contents().as_bytes())?;
+        Ok(true)
+    }
+}
+
+/// Write a file readable by its owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
