@@ -152,3 +152,14 @@ pub fn format_ts(t: time::OffsetDateTime) -> String {
 pub fn parse_ts(s: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
+
+/// For tests and tools: create a fresh, empty PostgreSQL database next to the one
+/// `base_url` names, and return its URL. Each test gets its own database.
+pub async fn create_scratch_postgres_database(base_url: &str, prefix: &str) -> Result<String, StoreError> {
+    let admin = Database::connect(base_url).await?;
+    let name = format!("{prefix}_{}_{}", std::process::id(), rand::random::<u32>());
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+    admin.close().await?;
+    let (head, _) = base_url.rsplit_once('/').ok_or_else(|| StoreError::UnsupportedUrl(base_url.to_string()))?;
+    Ok(format!("{head}/{name}"))
+}
