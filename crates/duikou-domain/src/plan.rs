@@ -38,6 +38,10 @@ pub struct PlanMeta {
     pub west: String,
     #[serde(default)]
     pub goal: String,
+    /// The coordination office: the reporting unit of records entered from the command
+    /// line when nothing else names one.
+    #[serde(default)]
+    pub coordinator: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -634,6 +638,12 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
     for u in &units {
         if u.kind == UnitKind::Town && !paired_towns.contains_key(&u.name) {
             c.push(None, format!("镇街 {} 没有结对县区", u.name), format!("town {} is in no pairing", u.name));
+        }
+    }
+
+    if let Some(coord) = &meta.coordinator {
+        if unit_kind(coord).is_none() {
+            c.push(None, format!("[plan] coordinator 不是已定义的单位：{coord}"), format!("[plan] coordinator is not a unit of the plan: {coord}"));
         }
     }
 

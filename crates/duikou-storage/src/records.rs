@@ -247,6 +247,46 @@ impl Store {
         Ok(out)
     }
 
+    /// One page of records after `after_id` in id order (keyset paging: exports stream a
+    /// million rows without holding them). Visibility filters of `q` apply; its paging does not.
+    pub async fn records_after(&self, q: &RecordQuery, after_id: i64, limit: u64) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut sel = record::Entity::find().filter(record::Column::Id.gt(after_id));
+        if let Some(k) = q.kind {
+            sel = sel.filter(record::Column::Kind.eq(k.key()));
+        }
+        if let Some(y) = q.year {
+            sel = sel.filter(record::Column::PlanYear.eq(y));
+        }
+        if let Some(s) = q.status {
+            sel = sel.filter(record::Column::Status.eq(s.key()));
+        }
+        if let Some(only) = &q.only_status {
+            sel = sel.filter(record::Column::Status.is_in(only.iter().map(|s| s.key())));
+        }
+        if let Some(u) = &q.reporting_unit {
+            sel = sel.filter(record::Column::ReportingUnit.eq(u.as_str()));
+        }
+        if let Some(u) = &q.visible_to_unit {
+            let mut c = Condition::any().add(record::Column::ReportingUnit.eq(u.as_str()));
+            if q.include_county {
+                c = c.add(record::Column::County.eq(u.as_str()));
+            }
+            sel = sel.filter(c);
+        }
+        let rows = sel.order_by_asc(record::Column::Id).limit(limit).all(&self.db).await?;
+        Ok(rows.into_iter().filter_map(to_stored).collect())
+    }
+
+    /// Records by id, for the records behind a figure.
+    pub async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let rows = record::Entity::find().filter(record::Column::Id.is_in(chunk.iter().copied())).order_by_asc(record::Column::Id).all(&self.db).await?;
+            out.extend(rows.into_iter().filter_map(to_stored));
+        }
+        Ok(out)
+    }
+
     /// Does a voucher number already exist for this payer (other than `except`)?
     pub async fn natural_key_exists(&self, key: &str, except: Option<i64>) -> Result<bool, StoreError> {
         let mut sel = record::Entity::find().filter(record::Column::NaturalKey.eq(key));

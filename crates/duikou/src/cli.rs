@@ -402,7 +402,7 @@ pub async fn demo(cfg: &Config, scale: u32, seed: u64) -> AppResult<usize> {
 }
 
 pub async fn load_demo(store: &Store, plan: &Plan, key: &duikou_domain::crypto::SecretKey, scale: u32, seed: u64) -> AppResult<usize> {
-    let ctx = duikou_domain::record::ValidationContext { plan, default_unit: None };
+    let ctx = duikou_domain::record::ValidationContext { plan, default_unit: plan.meta.coordinator.as_deref() };
     let mut total = 0;
     for group in crate::demo::generate(plan, scale, seed) {
         let mut rows = Vec::with_capacity(group.rows.len());

@@ -137,7 +137,12 @@ pub fn new_record(valid: duikou_domain::record::ValidRecord, plan: &Plan, key: &
 /// Validate every row; either all rows become records or every problem is returned.
 pub fn prepare(table: &Table, kind: RecordKind, ctx: &PrepareContext<'_>) -> Result<Vec<NewRecord>, Vec<RowError>> {
     let columns = map_headers(table, kind)?;
-    let vctx = ValidationContext { plan: ctx.plan, default_unit: ctx.actor.and_then(|a| a.unit.as_deref()) };
+    // Without a user, records come from the coordination office.
+    let default_unit = match ctx.actor {
+        Some(a) => a.unit.as_deref().or(ctx.plan.meta.coordinator.as_deref()),
+        None => ctx.plan.meta.coordinator.as_deref(),
+    };
+    let vctx = ValidationContext { plan: ctx.plan, default_unit };
     let mut errors = Vec::new();
     let mut out = Vec::with_capacity(table.rows.len());
     let mut first_row_of_key: HashMap<String, (usize, String)> = HashMap::new();
