@@ -3,7 +3,7 @@
 
 pub mod plan {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
     #[sea_orm(table_name = "plan")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -19,7 +19,7 @@ pub mod plan {
 
 pub mod unit {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
     #[sea_orm(table_name = "unit")]
     pub struct Model {
         #[sea_orm(primary_key)]
@@ -37,7 +37,7 @@ pub mod unit {
 
 pub mod county_pairing {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
     #[sea_orm(table_name = "county_pairing")]
     pub struct Model {
         #[sea_orm(primary_key)]
@@ -53,7 +53,7 @@ pub mod county_pairing {
 
 pub mod app_user {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
     #[sea_orm(table_name = "app_user")]
     pub struct Model {
         #[sea_orm(primary_key)]
@@ -76,7 +76,7 @@ pub mod app_user {
 
 pub mod session {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
     #[sea_orm(table_name = "session")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -93,7 +93,7 @@ pub mod session {
 
 pub mod import_batch {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
     #[sea_orm(table_name = "import_batch")]
     pub struct Model {
         #[sea_orm(primary_key)]
@@ -112,7 +112,7 @@ pub mod import_batch {
 
 pub mod record {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
     #[sea_orm(table_name = "record")]
     pub struct Model {
         #[sea_orm(primary_key)]
@@ -145,7 +145,7 @@ pub mod record {
 
 pub mod evidence {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
     #[sea_orm(table_name = "evidence")]
     pub struct Model {
         #[sea_orm(primary_key)]
@@ -165,7 +165,7 @@ pub mod evidence {
 
 pub mod audit_log {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
     #[sea_orm(table_name = "audit_log")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -187,7 +187,7 @@ pub mod audit_log {
 
 pub mod audit_head {
     use sea_orm::entity::prelude::*;
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
     #[sea_orm(table_name = "audit_head")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]

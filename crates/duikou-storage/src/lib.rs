@@ -2,6 +2,7 @@
 //! with repositories that speak domain types.
 
 pub mod audit;
+pub mod backup;
 pub mod entities;
 pub mod migration;
 pub mod plans;
