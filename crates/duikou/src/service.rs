@@ -93,6 +93,9 @@ pub struct Services {
 impl Services {
     /// A record the actor may see; 404 otherwise (no hint that it exists).
     pub async fn read(&self, actor: &Actor, kind: Option<RecordKind>, id: i64) -> ServiceResult<StoredRecord> {
+        if actor.role == Role::Admin {
+            return Err(ServiceError::forbidden());
+        }
         let r = self.store.get_record(id).await?.ok_or(ServiceError::NotFound)?;
         if kind.is_some_and(|k| k != r.kind) || !actor.can_read(&facts(&r)) {
             return Err(ServiceError::NotFound);
@@ -150,6 +153,7 @@ impl Services {
                 en: format!("you may not report {} for {}", kind.key(), n.valid.reporting_unit),
             });
         }
+        check_receipt_field(actor, &n, None)?;
         self.check_voucher(&n, None).await?;
         let status = if submit { Status::Submitted } else { Status::Draft };
         Ok(self.store.create_record(&n, status, &actor.username).await?)
@@ -174,6 +178,7 @@ impl Services {
                 en: format!("you may not move the record to {}", n.valid.reporting_unit),
             });
         }
+        check_receipt_field(actor, &n, Some(&before))?;
         self.check_voucher(&n, Some(id)).await?;
         Ok(self.store.update_record(id, expected_version, &n, &actor.username).await?)
     }
@@ -223,6 +228,137 @@ impl Services {
             .await?;
         Ok(Some(plain))
     }
+
+    /// Change some fields of a record (the API's PATCH): the given fields over the stored
+    /// values, then the whole record validated as in `update`. Values derived from a field
+    /// (reporting unit, plan year) follow it unless they were set apart from it; the ID
+    /// number, when not given, stays as stored.
+    pub async fn patch(&self, actor: &Actor, kind: RecordKind, id: i64, given: &BTreeMap<String, FieldInput>, expected_version: Option<i32>) -> ServiceResult<StoredRecord> {
+        let before = self.read(actor, Some(kind), id).await?;
+        let mut input: BTreeMap<String, FieldInput> = before.fields.iter().map(|(k, v)| (k.clone(), FieldInput::new(v.display()))).collect();
+        let derived_unit = kind.own_unit_field().and_then(|f| before.fields.get(f)).and_then(|v| v.units().first().cloned());
+        if derived_unit.as_deref() != Some(before.reporting_unit.as_str()) {
+            input.insert("reporting_unit".into(), FieldInput::new(before.reporting_unit.clone()));
+        }
+        let derived_year = match kind {
+            RecordKind::Transfer => before.fields.get("budget_year").and_then(|v| v.as_amount()).map(|y| y as i32),
+            _ => before.fields.get(kind.event_date_field()).and_then(|v| v.as_date()).map(|d| d.year()),
+        };
+        if derived_year != Some(before.plan_year) {
+            input.insert("plan_year".into(), FieldInput::new(before.plan_year.to_string()));
+        }
+        if !before.notes.is_empty() {
+            input.insert("notes".into(), FieldInput::new(before.notes.clone()));
+        }
+        // The masked number a client read back is no new number.
+        let given_id = given.get("id_number").filter(|v| before.id_masked.as_deref() != Some(v.text.trim()));
+        if given_id.is_none()
+            && let Some(cipher) = &before.id_cipher
+        {
+            // Only to validate and re-protect the record; never shown, so not an unmasked read.
+            let plain = self.key.decrypt(cipher).map_err(|_| ServiceError::Internal { message: "无法解密 / cannot decrypt".into() })?;
+            input.insert("id_number".into(), FieldInput::new(plain));
+        }
+        for (k, v) in given {
+            if k != "id_number" || given_id.is_some() {
+                input.insert(k.clone(), v.clone());
+            }
+        }
+        self.update(actor, kind, id, &input, expected_version).await
+    }
+
+    /// Apply one review transition to many records of a kind (coordinators): each id
+    /// succeeds or fails on its own; what succeeds is written in one transaction.
+    pub async fn bulk_transition(&self, actor: &Actor, kind: RecordKind, ids: &[i64], t: Transition, reason: Option<&str>) -> ServiceResult<Vec<(i64, Result<(), String>)>> {
+        if !actor.can_review() || t == Transition::Submit {
+            return Err(ServiceError::forbidden());
+        }
+        if t.needs_reason() && reason.is_none_or(|r| r.trim().is_empty()) {
+            return Err(ServiceError::invalid_field("reason", "理由", "请填写理由", "a reason is required"));
+        }
+        if ids.is_empty() || ids.len() > 1000 {
+            return Err(ServiceError::invalid_field("ids", "记录编号", "请给出 1–1000 个记录编号", "give 1 to 1000 record ids"));
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        let mut valid = Vec::new();
+        for &id in ids {
+            match self.read(actor, Some(kind), id).await {
+                Ok(_) => valid.push(id),
+                Err(e) => out.push((id, Err(e.message()))),
+            }
+        }
+        if !valid.is_empty() {
+            out.extend(self.store.bulk_transition(&valid, t, reason, &actor.username).await?);
+        }
+        out.sort_by_key(|(id, _)| ids.iter().position(|x| x == id));
+        Ok(out)
+    }
+
+    /// The assessment as `duikou assess --format json` gives it, for a role that may see
+    /// it; a reporter or receiver sees the plan-wide figures and its own unit's.
+    pub async fn assessment(&self, actor: &Actor, year: Option<i32>, as_of: Option<&str>, include_submitted: bool) -> ServiceResult<duikou_domain::engine::Assessment> {
+        if !actor.can_assess() {
+            return Err(ServiceError::forbidden());
+        }
+        let opts = crate::assess_view::options(&self.plan, year, as_of, include_submitted).map_err(|e| {
+            let bad_date = as_of.is_some_and(|s| duikou_domain::cells::parse_date(s).is_err() && duikou_domain::record::parse_iso_date(s).is_none());
+            let (field, field_zh, value) = if bad_date { ("as_of", "截至日期", as_of.unwrap_or_default().to_string()) } else { ("year", "年度", year.map(|y| y.to_string()).unwrap_or_default()) };
+            let text = e.to_string();
+            let (zh, en) = text.split_once(" / ").map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or_else(|| (text.clone(), text.clone()));
+            ServiceError::Invalid { fields: vec![FieldError { field: field.into(), field_zh: field_zh.into(), value, zh, en }] }
+        })?;
+        let mut a = crate::assess_view::compute(&self.store, &self.plan, &opts).await.map_err(|e| {
+            tracing::error!(error = %e, "assessment failed");
+            ServiceError::Internal { message: "内部错误 / internal error".into() }
+        })?;
+        if matches!(actor.role, Role::Reporter | Role::Receiver) {
+            let unit = actor.unit.clone().ok_or_else(ServiceError::forbidden)?;
+            a.results.retain(|r| r.scope == "plan" || r.scope == unit);
+        }
+        Ok(a)
+    }
+}
+
+/// A transfer's receipt date is set by its payee's confirmation (`confirm`); only a
+/// coordinator may enter or change it with the rest of the record.
+fn check_receipt_field(actor: &Actor, n: &duikou_storage::records::NewRecord, before: Option<&StoredRecord>) -> ServiceResult<()> {
+    if n.valid.kind != RecordKind::Transfer || actor.role == Role::Coordinator {
+        return Ok(());
+    }
+    let stored = before.and_then(|b| b.fields.get("received_on"));
+    if n.valid.get("received_on") != stored {
+        return Err(ServiceError::Forbidden {
+            zh: "到账日期由接收单位确认到账时填写".into(),
+            en: "received_on is set when the payee confirms receipt".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Field inputs of one record from a JSON object (the API): English keys or Chinese
+/// column names as in import files (a name ending in （万元） is in 万元). Unknown names
+/// are refused, each named.
+pub fn api_inputs(kind: RecordKind, obj: &serde_json::Map<String, serde_json::Value>) -> ServiceResult<BTreeMap<String, FieldInput>> {
+    let mut unknown = Vec::new();
+    let mut out = BTreeMap::new();
+    for (name, input) in inputs_from_json(obj) {
+        match kind.field_by_header(&name) {
+            Some((fd, in_wan)) => {
+                out.insert(fd.key.to_string(), FieldInput { text: input.text, in_wan });
+            }
+            None => unknown.push(FieldError {
+                field: name.clone(),
+                field_zh: String::new(),
+                value: String::new(),
+                zh: format!("{}没有字段「{name}」", kind.label_zh()),
+                en: format!("{} has no field \"{name}\"", kind.key()),
+            }),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ServiceError::Invalid { fields: unknown });
+    }
+    Ok(out)
 }
 
 /// Field inputs from a JSON object (the API): numbers and booleans become text,

@@ -1,6 +1,927 @@
-//! Placeholder: the JSON API is being written.
-use axum::Router;
+//! The JSON API under `/api/v1` (interfaces.md, "HTTP API"). Handlers stay thin: they
+//! read the request, call `crate::service::Services` (which owns every rule) and turn
+//! its answer or its `ServiceError` into JSON with the matching status code.
+//!
+//! Authentication: `Authorization: Bearer TOKEN` (from `POST /api/v1/login`) or the
+//! session cookie; a cookie-borne request that changes something must also carry the
+//! session's CSRF token in `X-CSRF-Token`. The OpenAPI document is at
+//! `/api/v1/openapi.json`, Swagger UI at `/api/v1/docs`.
 
-pub fn routes() -> Router<super::AppState> {
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use duikou_domain::record::{FieldError, Status, Transition};
+use duikou_domain::schema::RecordKind;
+use duikou_storage::records::RecordQuery;
+use duikou_storage::users::LoginOutcome;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::AppState;
+use super::auth::{self, ApiUser, Authenticated};
+use crate::service::{ServiceError, api_inputs};
+
+/// The header carrying the CSRF token of a cookie session.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+const DEFAULT_PER_PAGE: u64 = 50;
+const MAX_PER_PAGE: u64 = 500;
+
+pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+        .route(
+            "/api/v1/records/{kind}",
+            get(list_records).post(create_record),
+        )
+        .route("/api/v1/records/{kind}/bulk-approve", post(bulk_approve))
+        .route(
+            "/api/v1/records/{kind}/{id}",
+            get(get_record).patch(patch_record).delete(delete_record),
+        )
+        .route("/api/v1/records/{kind}/{id}/{action}", post(record_action))
+        .route("/api/v1/assessment", get(assessment))
+        .route("/api/v1/plan", get(plan))
+        .route("/api/v1", any(unknown_route))
+        .route("/api/v1/{*rest}", any(unknown_route))
+        .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
 }
+
+// ------------------------------------------------------------------ errors
+
+/// One field's problem, as the API reports it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// The field's English key.
+    #[schema(example = "amount")]
+    pub field: String,
+    /// Its Chinese column name.
+    #[schema(example = "金额（元）")]
+    pub field_zh: String,
+    /// The value refused (an ID number masked).
+    #[schema(example = "-5")]
+    pub value: String,
+    #[schema(example = "金额必须大于零")]
+    pub zh: String,
+    #[schema(example = "the amount must be greater than zero")]
+    pub en: String,
+}
+
+impl From<&FieldError> for FieldProblem {
+    fn from(f: &FieldError) -> Self {
+        FieldProblem {
+            field: f.field.clone(),
+            field_zh: f.field_zh.clone(),
+            value: f.value.clone(),
+            zh: f.zh.clone(),
+            en: f.en.clone(),
+        }
+    }
+}
+
+/// Every error: a stable code, a message in Chinese and English, and for 422 the fields.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"error": "invalid", "message": "金额（元）（amount）「-5」：金额必须大于零 / the amount must be greater than zero",
+    "fields": [{"field": "amount", "field_zh": "金额（元）", "value": "-5", "zh": "金额必须大于零", "en": "the amount must be greater than zero"}]}))]
+pub struct ErrorBody {
+    /// unauthorized, invalid_login, locked, csrf, forbidden, not_found, conflict, invalid,
+    /// bad_request, unsupported_media_type, internal
+    pub error: String,
+    /// "中文 / English"
+    pub message: String,
+    pub fields: Vec<FieldProblem>,
+}
+
+/// An error response of the API.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+    retry_after: Option<i64>,
+}
+
+impl ApiError {
+    fn new(
+        status: StatusCode,
+        error: &str,
+        zh: impl std::fmt::Display,
+        en: impl std::fmt::Display,
+    ) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                error: error.into(),
+                message: format!("{zh} / {en}"),
+                fields: Vec::new(),
+            },
+            retry_after: None,
+        }
+    }
+    fn bad_request(zh: impl std::fmt::Display, en: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", zh, en)
+    }
+    fn not_found() -> Self {
+        ServiceError::NotFound.into()
+    }
+    fn invalid(field: &str, value: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        ServiceError::Invalid {
+            fields: vec![FieldError {
+                field: field.into(),
+                field_zh: String::new(),
+                value: value.into(),
+                zh: zh.into(),
+                en: en.into(),
+            }],
+        }
+        .into()
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        let status =
+            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let (error, fields) = match &e {
+            ServiceError::Forbidden { .. } => ("forbidden", Vec::new()),
+            ServiceError::NotFound => ("not_found", Vec::new()),
+            ServiceError::Conflict { .. } => ("conflict", Vec::new()),
+            ServiceError::Invalid { fields } => {
+                ("invalid", fields.iter().map(FieldProblem::from).collect())
+            }
+            ServiceError::Internal { .. } => ("internal", Vec::new()),
+        };
+        let message = match &e {
+            ServiceError::Internal { message } => {
+                tracing::error!(error = %message, "internal error in the API");
+                "内部错误 / internal error".to_string()
+            }
+            other => other.message(),
+        };
+        ApiError {
+            status,
+            body: ErrorBody {
+                error: error.into(),
+                message,
+                fields,
+            },
+            retry_after: None,
+        }
+    }
+}
+
+impl From<duikou_storage::StoreError> for ApiError {
+    fn from(e: duikou_storage::StoreError) -> Self {
+        ServiceError::from(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (self.status, axum::Json(self.body)).into_response();
+        if let Some(s) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        res
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+// ------------------------------------------------------------------ request helpers
+
+fn kind_of(key: &str) -> ApiResult<RecordKind> {
+    RecordKind::from_key(key).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("没有记录类型「{key}」"),
+            format!("no record kind \"{key}\""),
+        )
+    })
+}
+
+fn id_of(s: &str) -> ApiResult<i64> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Cookie-borne requests that change something must carry the session's CSRF token.
+fn check_csrf(user: &Authenticated, headers: &HeaderMap) -> ApiResult<()> {
+    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    if user.check_csrf(sent) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "缺少或错误的 X-CSRF-Token 请求头",
+            "missing or wrong X-CSRF-Token header",
+        ))
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+/// A JSON request body; an empty body gives `T::default()` when `required` is false.
+fn parse_body<T: DeserializeOwned + Default>(
+    headers: &HeaderMap,
+    body: &Bytes,
+    required: bool,
+) -> ApiResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return if required {
+            Err(ApiError::bad_request(
+                "请求体为空，应为 JSON",
+                "the request body is empty; JSON expected",
+            ))
+        } else {
+            Ok(T::default())
+        };
+    }
+    if !is_json(headers) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "请求体应为 JSON（Content-Type: application/json）",
+            "the body must be JSON (Content-Type: application/json)",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        if e.classify() == serde_json::error::Category::Data {
+            let mut err = ApiError::bad_request(
+                "请求体字段类型不对",
+                format!("wrong field type in the body: {e}"),
+            );
+            err.status = StatusCode::UNPROCESSABLE_ENTITY;
+            err.body.error = "invalid".into();
+            err
+        } else {
+            ApiError::bad_request(
+                "请求体不是有效的 JSON",
+                format!("the body is not valid JSON: {e}"),
+            )
+        }
+    })
+}
+
+fn query<T: Default>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
+    q.map(|Query(t)| t).map_err(|e| {
+        ApiError::bad_request("查询参数无效", format!("invalid query parameters: {e}"))
+    })
+}
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parse_number<T: std::str::FromStr>(field: &str, s: &Option<String>) -> ApiResult<Option<T>> {
+    match non_empty(s) {
+        None => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(field, v, "应为整数", "must be a whole number")),
+    }
+}
+
+fn parse_flag(field: &str, s: &Option<String>) -> ApiResult<bool> {
+    match non_empty(s) {
+        None => Ok(false),
+        Some("1" | "true" | "yes" | "是") => Ok(true),
+        Some("0" | "false" | "no" | "否") => Ok(false),
+        Some(v) => Err(ApiError::invalid(
+            field,
+            v,
+            "应为 true 或 false",
+            "must be true or false",
+        )),
+    }
+}
+
+/// Take an optional non-API key (submit, version) out of a record body.
+fn take_bool(obj: &mut serde_json::Map<String, Value>, key: &str) -> ApiResult<bool> {
+    match obj.remove(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(b),
+        Some(v) => Err(ApiError::invalid(
+            key,
+            &v.to_string(),
+            "应为 true 或 false",
+            "must be true or false",
+        )),
+    }
+}
+
+fn take_version(obj: &mut serde_json::Map<String, Value>) -> ApiResult<Option<i32>> {
+    match obj.remove("version") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_i64()
+            .and_then(|n| i32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "version",
+                    &v.to_string(),
+                    "应为整数",
+                    "must be a whole number",
+                )
+            }),
+    }
+}
+
+fn record_url(kind: RecordKind, id: i64) -> String {
+    format!("/api/v1/records/{}/{id}", kind.key())
+}
+
+fn user_json(u: &duikou_storage::users::User) -> Value {
+    json!({ "id": u.id, "username": u.username, "role": u.role.key(), "role_zh": u.role.label_zh(), "unit": u.unit, "must_change_password": u.must_change_password })
+}
+
+fn no_store(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+// ------------------------------------------------------------------ sign-in
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"username": "清溪镇", "password": "initial-password"}))]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// Sign in; returns a bearer token (and sets the session cookie for browsers).
+#[utoipa::path(post, path = "/api/v1/login", tag = "auth", security(()),
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in. `token` goes in `Authorization: Bearer`; a cookie client sends `csrf_token` in `X-CSRF-Token` on changes.",
+            body = Value, example = json!({"token": "64 hex digits", "csrf_token": "64 hex digits", "expires_in": 28800, "must_change_password": true,
+                "user": {"id": 2, "username": "清溪镇", "role": "reporter", "role_zh": "填报单位", "unit": "清溪镇", "must_change_password": true}})),
+        (status = 401, description = "Wrong username or password (one answer for both), or account disabled", body = ErrorBody),
+        (status = 429, description = "Too many failures: locked; see Retry-After (seconds)", body = ErrorBody),
+    ))]
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let req: LoginRequest = parse_body(&headers, &body, true)?;
+    let invalid = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_login",
+            "用户名或密码错误",
+            "wrong username or password",
+        )
+    };
+    if req.username.is_empty() || req.username.len() > 256 || req.password.len() > 1024 {
+        return Err(invalid());
+    }
+    match state
+        .store()
+        .check_login(req.username.trim(), &req.password)
+        .await?
+    {
+        LoginOutcome::Ok(user_id) => {
+            let user = state
+                .store()
+                .user_by_id(user_id)
+                .await?
+                .ok_or_else(invalid)?;
+            let session = state
+                .store()
+                .create_session(user_id, auth::SESSION_LIFETIME)
+                .await?;
+            let body = json!({
+                "token": session.token,
+                "csrf_token": session.csrf_token,
+                "expires_in": auth::SESSION_LIFETIME.whole_seconds(),
+                "must_change_password": user.must_change_password,
+                "user": user_json(&user),
+            });
+            let cookie = auth::session_cookie(&session.token, state.secure_cookies).to_string();
+            let mut res = axum::Json(body).into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                res.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            Ok(no_store(res))
+        }
+        LoginOutcome::Invalid | LoginOutcome::Disabled => Err(invalid()),
+        LoginOutcome::Locked { seconds } => {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "locked",
+                format!("登录失败次数过多，请 {seconds} 秒后再试"),
+                format!("too many failed sign-ins; try again in {seconds} seconds"),
+            );
+            e.retry_after = Some(seconds);
+            Err(e)
+        }
+    }
+}
+
+/// End the session of this request (token or cookie).
+#[utoipa::path(post, path = "/api/v1/logout", tag = "auth",
+    params(("X-CSRF-Token" = Option<String>, Header, description = "required with cookie sessions")),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Cookie session without the CSRF token", body = ErrorBody),
+    ))]
+async fn logout(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    check_csrf(&user, &headers)?;
+    state.store().end_session(&user.token).await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::clear_session_cookie().to_string()) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+// ------------------------------------------------------------------ records
+
+/// Filters of a record list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Plan year the records count toward
+    #[param(value_type = Option<i32>, example = 2019)]
+    pub year: Option<String>,
+    /// Reporting unit (name)
+    #[param(example = "清溪镇")]
+    pub unit: Option<String>,
+    /// draft, submitted, approved or rejected
+    #[param(example = "approved")]
+    pub status: Option<String>,
+    /// Text search in fields and notes
+    pub q: Option<String>,
+    /// Page number, from 1
+    #[param(value_type = Option<u64>, example = 1)]
+    pub page: Option<String>,
+    /// Records per page, 1–500 (default 50)
+    #[param(value_type = Option<u64>, example = 50)]
+    pub per_page: Option<String>,
+}
+
+const RECORD_EXAMPLE: fn() -> Value = || {
+    json!({
+        "id": 42, "kind": "transfer", "status": "draft", "reporting_unit": "清溪镇", "plan_year": 2019,
+        "fields": {"source": "镇街财政", "payer": "清溪镇", "payee": "镇雄县", "amount": 100000000, "budget_year": 2019,
+                   "sent_on": "2019-03-15", "voucher_no": "QX-2019-001", "purpose": "产业帮扶"},
+        "notes": "", "reject_reason": null, "version": 1, "evidence_count": 0,
+        "created_by": "清溪镇", "created_at": "2019-03-15T02:00:00.000000Z", "updated_by": "清溪镇", "updated_at": "2019-03-15T02:00:00.000000Z"
+    })
+};
+
+/// Records of a kind that the caller may see, newest first.
+#[utoipa::path(get, path = "/api/v1/records/{kind}", tag = "records",
+    params(("kind" = String, Path, description = "transfer, project, activity, secondment, person, pairing, facility, purchase or donation"), ListParams),
+    responses(
+        (status = 200, description = "One page of records (ID numbers masked; money in fen)", body = Value,
+            example = json!({"items": [RECORD_EXAMPLE()], "total": 1, "page": 1, "per_page": 50})),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The role may not read records (admin)", body = ErrorBody),
+        (status = 404, description = "No such kind", body = ErrorBody),
+        (status = 422, description = "Invalid filter, named in `fields`", body = ErrorBody),
+    ))]
+async fn list_records(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(kind): Path<String>,
+    q: Result<Query<ListParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let kind = kind_of(&kind)?;
+    let p = query(q)?;
+    let year = parse_number::<i32>("year", &p.year)?;
+    let status = match non_empty(&p.status) {
+        None => None,
+        Some(s) => Some(Status::from_key(s).ok_or_else(|| {
+            ApiError::invalid(
+                "status",
+                s,
+                "应为 draft、submitted、approved 或 rejected",
+                "must be draft, submitted, approved or rejected",
+            )
+        })?),
+    };
+    let unit = match non_empty(&p.unit) {
+        None => None,
+        Some(u) => Some(
+            state
+                .plan()
+                .resolve_unit(u)
+                .map(|x| x.name.clone())
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "unit",
+                        u,
+                        format!("计划中没有单位「{u}」"),
+                        format!("no unit named \"{u}\" in the plan"),
+                    )
+                })?,
+        ),
+    };
+    let page = parse_number::<u64>("page", &p.page)?.unwrap_or(1);
+    if page == 0 {
+        return Err(ApiError::invalid(
+            "page",
+            "0",
+            "页码从 1 开始",
+            "pages start at 1",
+        ));
+    }
+    let per_page = parse_number::<u64>("per_page", &p.per_page)?.unwrap_or(DEFAULT_PER_PAGE);
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(ApiError::invalid(
+            "per_page",
+            &per_page.to_string(),
+            format!("应为 1–{MAX_PER_PAGE}"),
+            format!("must be 1 to {MAX_PER_PAGE}"),
+        ));
+    }
+    let rq = RecordQuery {
+        kind: Some(kind),
+        year,
+        reporting_unit: unit,
+        status,
+        search: non_empty(&p.q).map(str::to_string),
+        page: page - 1,
+        per_page,
+        newest_first: true,
+        ..Default::default()
+    };
+    let (items, total) = state.services.list(&user.actor(), rq).await?;
+    let items: Vec<Value> = items.iter().map(|r| r.public_json()).collect();
+    Ok(
+        axum::Json(json!({ "items": items, "total": total, "page": page, "per_page": per_page }))
+            .into_response(),
+    )
+}
+
+/// Create a record (draft; `"submit": true` submits it at once).
+#[utoipa::path(post, path = "/api/v1/records/{kind}", tag = "records",
+    params(("kind" = String, Path, description = "record kind"), ("X-CSRF-Token" = Option<String>, Header, description = "required with cookie sessions")),
+    request_body(content = Value, description = "The record's fields by English key (or Chinese column name, as in import files); amounts in yuan. Optional `\"submit\": true`.",
+        example = json!({"source": "镇街财政", "payer": "清溪镇", "payee": "镇雄县", "amount": "1000000", "budget_year": 2019,
+                         "sent_on": "2019-03-15", "voucher_no": "QX-2019-001", "purpose": "产业帮扶", "submit": false})),
+    responses(
+        (status = 201, description = "Created; `Location` names it", body = Value, example = json!(RECORD_EXAMPLE())),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role or unit may not report this record, or CSRF token missing", body = ErrorBody),
+        (status = 404, description = "No such kind", body = ErrorBody),
+        (status = 422, description = "Invalid or unknown fields, each named", body = ErrorBody),
+    ))]
+async fn create_record(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    check_csrf(&user, &headers)?;
+    let kind = kind_of(&kind)?;
+    let mut obj: serde_json::Map<String, Value> = parse_body(&headers, &body, true)?;
+    let submit = take_bool(&mut obj, "submit")?;
+    let input = api_inputs(kind, &obj)?;
+    let r = state
+        .services
+        .create(&user.actor(), kind, &input, submit)
+        .await?;
+    let mut res = (StatusCode::CREATED, axum::Json(r.public_json())).into_response();
+    if let Ok(v) = HeaderValue::from_str(&record_url(kind, r.id)) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GetParams {
+    /// `1` or `true` to see the ID number unmasked (roles allowed only; audited)
+    #[param(value_type = Option<bool>, example = true)]
+    pub unmask: Option<String>,
+}
+
+/// One record.
+#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "records",
+    params(("kind" = String, Path, description = "record kind"), ("id" = i64, Path, description = "record id"), GetParams),
+    responses(
+        (status = 200, description = "The record (with `?unmask=1`, `fields.id_number` in plain text)", body = Value, example = json!(RECORD_EXAMPLE())),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Unmasking not allowed for this role, or admin", body = ErrorBody),
+        (status = 404, description = "No such record, or not visible to the caller", body = ErrorBody),
+    ))]
+async fn get_record(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((kind, id)): Path<(String, String)>,
+    q: Result<Query<GetParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let kind = kind_of(&kind)?;
+    let id = id_of(&id)?;
+    let p = query(q)?;
+    let unmask = parse_flag("unmask", &p.unmask)?;
+    let actor = user.actor();
+    let r = state.services.read(&actor, Some(kind), id).await?;
+    let mut out = r.public_json();
+    if unmask {
+        if let Some(plain) = state.services.unmasked_id(&actor, &r).await? {
+            out["fields"]["id_number"] = Value::String(plain);
+        }
+        out["id_unmasked"] = Value::Bool(true);
+        return Ok(no_store(axum::Json(out).into_response()));
+    }
+    Ok(axum::Json(out).into_response())
+}
+
+/// Change a record while draft or rejected: the given fields over the stored ones.
+#[utoipa::path(patch, path = "/api/v1/records/{kind}/{id}", tag = "records",
+    params(("kind" = String, Path, description = "record kind"), ("id" = i64, Path, description = "record id"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "required with cookie sessions")),
+    request_body(content = Value, description = "Fields to change (null or \"\" clears an optional one); the rest keep their stored values. Optional `version`: refused with 409 if the record changed since.",
+        example = json!({"amount": "1200000", "purpose": "产业帮扶（追加）", "version": 1})),
+    responses(
+        (status = 200, description = "The changed record", body = Value, example = json!(RECORD_EXAMPLE())),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role or unit may not change it (or move it to another unit), or CSRF token missing", body = ErrorBody),
+        (status = 404, description = "No such record, or not visible", body = ErrorBody),
+        (status = 409, description = "Submitted or approved (locked), or changed since `version`", body = ErrorBody),
+        (status = 422, description = "Invalid or unknown fields, each named", body = ErrorBody),
+    ))]
+async fn patch_record(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    Path((kind, id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    check_csrf(&user, &headers)?;
+    let kind = kind_of(&kind)?;
+    let id = id_of(&id)?;
+    let mut obj: serde_json::Map<String, Value> = parse_body(&headers, &body, true)?;
+    let version = take_version(&mut obj)?;
+    let input = api_inputs(kind, &obj)?;
+    let r = state
+        .services
+        .patch(&user.actor(), kind, id, &input, version)
+        .await?;
+    Ok(axum::Json(r.public_json()).into_response())
+}
+
+/// Delete a record while draft or rejected.
+#[utoipa::path(delete, path = "/api/v1/records/{kind}/{id}", tag = "records",
+    params(("kind" = String, Path, description = "record kind"), ("id" = i64, Path, description = "record id"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "required with cookie sessions")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Role or unit may not delete it, or CSRF token missing", body = ErrorBody),
+        (status = 404, description = "No such record, or not visible", body = ErrorBody),
+        (status = 409, description = "Submitted or approved records cannot be deleted", body = ErrorBody),
+    ))]
+async fn delete_record(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    Path((kind, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    check_csrf(&user, &headers)?;
+    let kind = kind_of(&kind)?;
+    let id = id_of(&id)?;
+    state.services.delete(&user.actor(), kind, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Body of a review action; every member optional.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"reason": "凭证号有误", "version": 2}))]
+pub struct ActionBody {
+    /// reject, reopen: required
+    pub reason: Option<String>,
+    /// confirm: the date the money arrived
+    #[schema(example = "2019-04-02")]
+    pub received_on: Option<String>,
+    /// submit, approve, reject, reopen: refused with 409 if the record changed since
+    pub version: Option<i32>,
+}
+
+/// Review a record: submit, approve, reject, reopen; or confirm receipt of a transfer.
+#[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/{action}", tag = "records",
+    params(("kind" = String, Path, description = "record kind"), ("id" = i64, Path, description = "record id"),
+        ("action" = String, Path, description = "submit, approve, reject, reopen or confirm (transfers; the payee county only)"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "required with cookie sessions")),
+    request_body(content = ActionBody, description = "`{\"reason\"}` for reject and reopen, `{\"received_on\"}` for confirm; may be empty for submit and approve"),
+    responses(
+        (status = 200, description = "The record after the action", body = Value, example = json!(RECORD_EXAMPLE())),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The role or unit may not do this, or CSRF token missing", body = ErrorBody),
+        (status = 404, description = "No such record or action, or not visible", body = ErrorBody),
+        (status = 409, description = "The record's status does not allow it, or it changed since `version`", body = ErrorBody),
+        (status = 422, description = "Reason or date missing or invalid", body = ErrorBody),
+    ))]
+async fn record_action(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    Path((kind, id, action)): Path<(String, String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    check_csrf(&user, &headers)?;
+    let kind = kind_of(&kind)?;
+    let id = id_of(&id)?;
+    let b: ActionBody = parse_body(&headers, &body, false)?;
+    let actor = user.actor();
+    let r = if action == "confirm" {
+        if kind != RecordKind::Transfer {
+            return Err(ApiError::not_found());
+        }
+        state
+            .services
+            .confirm(&actor, id, b.received_on.as_deref().unwrap_or_default())
+            .await?
+    } else {
+        let t = Transition::from_key(&action).ok_or_else(ApiError::not_found)?;
+        state
+            .services
+            .transition(&actor, kind, id, t, b.reason.as_deref(), b.version)
+            .await?
+    };
+    Ok(axum::Json(r.public_json()).into_response())
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"ids": [41, 42, 43]}))]
+pub struct BulkBody {
+    pub ids: Vec<i64>,
+}
+
+/// Approve many submitted records of a kind at once (coordinators).
+#[utoipa::path(post, path = "/api/v1/records/{kind}/bulk-approve", tag = "records",
+    params(("kind" = String, Path, description = "record kind"), ("X-CSRF-Token" = Option<String>, Header, description = "required with cookie sessions")),
+    request_body = BulkBody,
+    responses(
+        (status = 200, description = "Each id with its outcome", body = Value,
+            example = json!({"approved": 2, "results": [{"id": 41, "ok": true}, {"id": 42, "ok": true}, {"id": 43, "ok": false, "error": "记录状态为「草稿」，不能审核通过 / a draft record cannot be approved"}]})),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a coordinator, or CSRF token missing", body = ErrorBody),
+        (status = 404, description = "No such kind", body = ErrorBody),
+        (status = 422, description = "No ids, or too many", body = ErrorBody),
+    ))]
+async fn bulk_approve(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    check_csrf(&user, &headers)?;
+    let kind = kind_of(&kind)?;
+    let b: BulkBody = parse_body(&headers, &body, true)?;
+    let out = state
+        .services
+        .bulk_transition(&user.actor(), kind, &b.ids, Transition::Approve, None)
+        .await?;
+    let approved = out.iter().filter(|(_, r)| r.is_ok()).count();
+    let results: Vec<Value> = out
+        .into_iter()
+        .map(|(id, r)| match r {
+            Ok(()) => json!({ "id": id, "ok": true }),
+            Err(e) => json!({ "id": id, "ok": false, "error": e }),
+        })
+        .collect();
+    Ok(axum::Json(json!({ "approved": approved, "results": results })).into_response())
+}
+
+// ------------------------------------------------------------------ assessment and plan
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AssessParams {
+    /// Plan year (default: this year, within the plan's years; or the year of as_of)
+    #[param(value_type = Option<i32>, example = 2019)]
+    pub year: Option<String>,
+    /// As-of date (default: today, or the end of a past year)
+    #[param(value_type = Option<String>, format = Date, example = "2019-12-31")]
+    pub as_of: Option<String>,
+    /// Count submitted records too
+    #[param(value_type = Option<bool>, example = false)]
+    pub include_submitted: Option<String>,
+}
+
+/// Every indicator: the same document as `duikou assess --format json`.
+#[utoipa::path(get, path = "/api/v1/assessment", tag = "assessment", params(AssessParams),
+    responses(
+        (status = 200, description = "The assessment; a reporter or receiver gets the plan-wide results and its own unit's", body = Value,
+            example = json!({"plan": "dongguan-zhaotong-2018-2020", "year": 2019, "as_of": "2019-12-31", "include_submitted": false, "results": [
+                {"indicator": "5.2-employed", "item": "5.2", "scope": "plan", "actual": 8123, "target_min": 8000, "target_max": null, "unit": "人",
+                 "status": "met", "above_range": false, "records": 8123, "with_evidence": 0, "deadline": "2019-12-31", "name": "劳务就业人数"}]})),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The role may not run assessments (admin)", body = ErrorBody),
+        (status = 422, description = "Invalid year or date", body = ErrorBody),
+    ))]
+async fn assessment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    q: Result<Query<AssessParams>, QueryRejection>,
+) -> ApiResult<Response> {
+    let p = query(q)?;
+    let year = parse_number::<i32>("year", &p.year)?;
+    let include_submitted = parse_flag("include_submitted", &p.include_submitted)?;
+    let a = state
+        .services
+        .assessment(&user.actor(), year, non_empty(&p.as_of), include_submitted)
+        .await?;
+    Ok(axum::Json(a).into_response())
+}
+
+/// The loaded plan: units, pairings, actions, items, indicators.
+#[utoipa::path(get, path = "/api/v1/plan", tag = "assessment",
+    responses(
+        (status = 200, description = "The plan, as `duikou plan show --format json`", body = Value,
+            example = json!({"meta": {"id": "dongguan-zhaotong-2018-2020", "first_year": 2018, "last_year": 2020}, "units": [{"name": "清溪镇"}], "indicators": []})),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ))]
+async fn plan(State(state): State<AppState>, ApiUser(_user): ApiUser) -> Response {
+    axum::Json(state.plan()).into_response()
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "没有此接口",
+        "no such API route",
+    )
+}
+
+// ------------------------------------------------------------------ OpenAPI
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The token from POST /api/v1/login"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                auth::SESSION_COOKIE,
+                "Browser session; changes need X-CSRF-Token",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "duikou API", description = "对口：东西部扶贫协作计划、记录与考核 / East–West paired-assistance plan, records and assessment. \
+        Status codes: 401 without a valid login, 403 when the role or unit does not allow it, 404 for what does not exist or may not be seen, \
+        409 for a change the record's state forbids, 422 for invalid input with the field named."),
+    paths(login, logout, list_records, create_record, get_record, patch_record, delete_record, record_action, bulk_approve, assessment, plan),
+    components(schemas(ErrorBody, FieldProblem, LoginRequest, ActionBody, BulkBody)),
+    modifiers(&SecurityAddon),
+    security(("bearer" = []), ("session_cookie" = [])),
+    tags(
+        (name = "auth", description = "Sign in and out"),
+        (name = "records", description = "Records of the nine kinds and their review"),
+        (name = "assessment", description = "Indicators and the plan"),
+    )
+)]
+pub struct ApiDoc;

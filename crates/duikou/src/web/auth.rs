@@ -102,7 +102,7 @@ impl FromRequestParts<AppState> for ApiUser {
             None => Err((
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, "Bearer")],
-                axum::Json(serde_json::json!({ "error": "unauthorized", "message": "请先登录 / sign in first" })),
+                axum::Json(serde_json::json!({ "error": "unauthorized", "message": "请先登录 / sign in first", "fields": [] })),
             )
                 .into_response()),
         }

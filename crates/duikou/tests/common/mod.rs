@@ -1,0 +1,442 @@
+//! Shared by the integration tests that talk to a running server: start the REAL
+//! `duikou` binary (`init`, `user add`, then `serve --addr 127.0.0.1:0`) in a temporary
+//! data directory, on SQLite or — when `DUIKOU_TEST_POSTGRES_URL` is set — on a fresh
+//! PostgreSQL database per test; plus a small JSON client.
+//!
+//! ```ignore
+//! mod common;
+//! use common::{Backend, TestApp};
+//! let app = TestApp::spawn().await;                       // SQLite
+//! let Some(app) = TestApp::spawn_on(Backend::Postgres).await else { return }; // skipped without the env
+//! let pw = app.add_user("清溪镇", "reporter", Some("清溪镇"));
+//! let api = app.login("清溪镇").await;
+//! let r = api.get("/api/v1/records/transfer").await;
+//! ```
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// The PostgreSQL server tests may use: `postgres://USER@HOST:PORT/DB`; each test
+/// creates its own database next to DB and drops it at the end.
+pub const POSTGRES_ENV: &str = "DUIKOU_TEST_POSTGRES_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running `duikou serve` with its own data directory and database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub base_url: String,
+    pub backend: Backend,
+    dir: tempfile::TempDir,
+    /// The `--db` URL given to every command (PostgreSQL only).
+    db_url: Option<String>,
+    /// For dropping the scratch database: (server URL, database name).
+    scratch: Option<(String, String)>,
+    child: Option<Child>,
+    passwords: Mutex<HashMap<String, String>>,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    /// On SQLite.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_on(Backend::Sqlite)
+            .await
+            .expect("SQLite always runs")
+    }
+
+    /// On the given backend; `None` (after printing why) for PostgreSQL when
+    /// `DUIKOU_TEST_POSTGRES_URL` is not set.
+    pub async fn spawn_on(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with_users(backend, &[]).await
+    }
+
+    /// Start, with these users (name, role, unit) created before the server starts.
+    pub async fn spawn_with_users(
+        backend: Backend,
+        users: &[(&str, &str, Option<&str>)],
+    ) -> Option<TestApp> {
+        let (db_url, scratch) = match backend {
+            Backend::Sqlite => (None, None),
+            Backend::Postgres => {
+                let Some(base) = std::env::var(POSTGRES_ENV)
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+                else {
+                    eprintln!("skipped: {POSTGRES_ENV} not set");
+                    return None;
+                };
+                let url = duikou_storage::create_scratch_postgres_database(&base, "duikou_test")
+                    .await
+                    .expect("PostgreSQL reachable at DUIKOU_TEST_POSTGRES_URL");
+                let name = url.rsplit('/').next().unwrap().to_string();
+                (Some(url), Some((base, name)))
+            }
+        };
+        let mut app = TestApp {
+            base_url: String::new(),
+            backend,
+            dir: tempfile::tempdir().expect("temporary directory"),
+            db_url,
+            scratch,
+            child: None,
+            passwords: Mutex::new(HashMap::new()),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+        };
+        app.cli_ok(&["init"]);
+        app.add_users(users);
+        app.start_server();
+        Some(app)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The database URL the server uses (to inspect it from a test).
+    pub fn database_url(&self) -> String {
+        match &self.db_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", self.data_dir().join("duikou.db").display()),
+        }
+    }
+
+    /// A connection to the server's database.
+    pub async fn db(&self) -> sea_orm::DatabaseConnection {
+        sea_orm::Database::connect(self.database_url())
+            .await
+            .expect("database reachable")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_duikou"));
+        c.arg("--data-dir").arg(self.data_dir());
+        if let Some(db) = &self.db_url {
+            c.arg("--db").arg(db);
+        }
+        c.args(args)
+            .env_remove("DUIKOU_DATABASE_URL")
+            .env_remove("DUIKOU_DATA_DIR")
+            .env_remove("DUIKOU_SECRET_KEY_FILE")
+            .env_remove("DUIKOU_ADDR")
+            .env_remove("DUIKOU_SECURE_COOKIES");
+        c
+    }
+
+    /// Run the binary on this app's data (it may run while the server does).
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run duikou")
+    }
+
+    /// Run expecting success; returns stdout.
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        let o = self.cli(args);
+        assert!(
+            o.status.success(),
+            "duikou {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).expect("UTF-8 output")
+    }
+
+    /// `duikou user add NAME --role ROLE [--unit UNIT]`; returns the initial password
+    /// (the last line of stdout), also kept for `login`.
+    pub fn add_user(&self, name: &str, role: &str, unit: Option<&str>) -> String {
+        self.add_users(&[(name, role, unit)]);
+        self.password(name)
+    }
+
+    /// Several users at once (the commands run concurrently).
+    pub fn add_users(&self, users: &[(&str, &str, Option<&str>)]) {
+        let children: Vec<(String, Vec<String>, Child)> = users
+            .iter()
+            .map(|(name, role, unit)| {
+                let mut args = vec!["user", "add", name, "--role", role];
+                if let Some(u) = unit {
+                    args.extend(["--unit", u]);
+                }
+                let child = self
+                    .command(&args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("run duikou user add");
+                (
+                    name.to_string(),
+                    args.iter().map(|s| s.to_string()).collect(),
+                    child,
+                )
+            })
+            .collect();
+        for (name, args, child) in children {
+            let o = child.wait_with_output().expect("duikou user add");
+            let stdout = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                o.status.success(),
+                "duikou {args:?} failed:\n{stdout}\n{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let password = stdout
+                .lines()
+                .last()
+                .expect("password on the last line")
+                .trim()
+                .to_string();
+            assert!(
+                !password.is_empty() && !password.contains(' '),
+                "password line: {password:?}"
+            );
+            self.passwords.lock().unwrap().insert(name, password);
+        }
+    }
+
+    pub fn password(&self, name: &str) -> String {
+        self.passwords
+            .lock()
+            .unwrap()
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no user {name} was added"))
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("serve.log")
+    }
+
+    /// What the server wrote to stderr so far.
+    pub fn server_log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    fn start_server(&mut self) {
+        let log = std::fs::File::create(self.log_path()).expect("log file");
+        let mut child = self
+            .command(&["serve", "--addr", "127.0.0.1:0"])
+            .env("DUIKOU_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start duikou serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            // Keep reading to the end so that the server never writes into a closed pipe.
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split("listening on http://").nth(1)
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(rest.trim().trim_end_matches('/').to_string());
+                }
+            }
+        });
+        self.child = Some(child);
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(addr) => self.base_url = format!("http://{addr}"),
+            Err(_) => {
+                let status = self
+                    .child
+                    .as_mut()
+                    .and_then(|c| c.try_wait().ok().flatten());
+                panic!(
+                    "duikou serve did not report its address (exit: {status:?}); log:\n{}",
+                    self.server_log()
+                );
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A client without credentials.
+    pub fn anonymous(&self) -> ApiClient {
+        ApiClient {
+            client: self.client.clone(),
+            base: self.base_url.clone(),
+            token: None,
+            csrf: None,
+        }
+    }
+
+    /// POST /api/v1/login for a user added with `add_user`, expecting success; the
+    /// client then sends `Authorization: Bearer`.
+    pub async fn login(&self, name: &str) -> ApiClient {
+        let r = self
+            .anonymous()
+            .post(
+                "/api/v1/login",
+                &serde_json::json!({ "username": name, "password": self.password(name) }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "login {name}: {}", r.text);
+        let token = r.body["token"].as_str().expect("token").to_string();
+        ApiClient {
+            client: self.client.clone(),
+            base: self.base_url.clone(),
+            token: Some(token),
+            csrf: None,
+        }
+    }
+
+    /// Sign in as a browser would: a client with a cookie store, no bearer token. The
+    /// CSRF token from the login answer is kept but sent only by `with_csrf` calls.
+    pub async fn cookie_login(&self, name: &str) -> ApiClient {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let mut c = ApiClient {
+            client,
+            base: self.base_url.clone(),
+            token: None,
+            csrf: None,
+        };
+        let r = c
+            .post(
+                "/api/v1/login",
+                &serde_json::json!({ "username": name, "password": self.password(name) }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "login {name}: {}", r.text);
+        c.csrf = Some(
+            r.body["csrf_token"]
+                .as_str()
+                .expect("csrf_token")
+                .to_string(),
+        );
+        c
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some((base, name)) = self.scratch.take() {
+            // Drop runs inside the test's runtime: use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(async {
+                    use sea_orm::ConnectionTrait;
+                    let admin = sea_orm::Database::connect(&base).await.ok()?;
+                    if admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await
+                        .is_err()
+                    {
+                        let _ = admin
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                            .await;
+                    }
+                    let _ = admin.close().await;
+                    Some(())
+                })
+            })
+            .join();
+        }
+    }
+}
+
+/// An HTTP response read whole: status, headers, text and (when JSON) the value.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    /// `Value::Null` when the body is not JSON.
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The `field` keys of a 422's `fields`.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["fields"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A JSON client of one server, signed in with a bearer token, a cookie, or not at all.
+#[derive(Clone)]
+pub struct ApiClient {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub token: Option<String>,
+    /// The session's CSRF token (cookie sign-in).
+    pub csrf: Option<String>,
+}
+
+impl ApiClient {
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut rb = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            rb = rb.bearer_auth(t);
+        }
+        rb
+    }
+
+    pub async fn send(rb: reqwest::RequestBuilder) -> Resp {
+        let res = rb.send().await.expect("HTTP request");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("response body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        Self::send(self.request(reqwest::Method::GET, path)).await
+    }
+    pub async fn post(&self, path: &str, body: &Value) -> Resp {
+        Self::send(self.request(reqwest::Method::POST, path).json(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: &Value) -> Resp {
+        Self::send(self.request(reqwest::Method::PATCH, path).json(body)).await
+    }
+    pub async fn delete(&self, path: &str) -> Resp {
+        Self::send(self.request(reqwest::Method::DELETE, path)).await
+    }
+
+    /// The same call with the `X-CSRF-Token` header of a cookie session.
+    pub fn with_csrf(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        rb.header("X-CSRF-Token", self.csrf.clone().expect("a cookie session"))
+    }
+}
