@@ -131,6 +131,25 @@ impl Actor {
         }
     }
 
+    /// A unit-bound reporter may only report what its own unit did: the record's unit
+    /// field (payer, organisers, from/to unit, east town, project county) must name it,
+    /// or the figure would count for another unit.
+    pub fn names_own_unit(&self, kind: RecordKind, fields: &BTreeMap<&'static str, Value>) -> bool {
+        if !matches!(self.role, Role::Reporter | Role::Receiver) {
+            return true;
+        }
+        let Some(unit) = self.unit.as_deref() else { return false };
+        let keys: &[&str] = match kind {
+            RecordKind::Transfer => &["payer"],
+            RecordKind::Project => &["county"],
+            RecordKind::Activity => &["organizers"],
+            RecordKind::Secondment => &["from_unit", "to_unit"],
+            RecordKind::Pairing => &["east_town"],
+            _ => return true,
+        };
+        keys.iter().any(|k| fields.get(k).is_some_and(|v| v.units().iter().any(|u| u == unit)))
+    }
+
     pub fn can_submit(&self, r: &RecordFacts<'_>) -> bool {
         self.can_edit(r)
     }

@@ -63,8 +63,17 @@ pub struct StoredRecord {
 
 impl StoredRecord {
     /// The record as the audit trail and outputs show it: fields, with the ID masked.
+    /// Money appears as yuan text with two decimals ("1234.50"): exact, and accepted back
+    /// as input unchanged.
     pub fn public_json(&self) -> serde_json::Value {
         let mut fields = duikou_domain::record::fields_to_json(&self.fields);
+        if let Some(obj) = fields.as_object_mut() {
+            for (k, v) in &self.fields {
+                if let Value::Money(fen) = v {
+                    obj.insert(k.clone(), serde_json::Value::String(duikou_domain::cells::format_fen_yuan(*fen)));
+                }
+            }
+        }
         if let (Some(obj), Some(m)) = (fields.as_object_mut(), &self.id_masked) {
             obj.insert("id_number".into(), serde_json::Value::String(m.clone()));
         }

@@ -133,43 +133,65 @@ impl Store {
     }
 
     /// Check a password, counting failures and locking with back-off.
+    ///
+    /// The attempt is counted as a failure *before* the password is verified, in a
+    /// transaction serialised with every other writer (`lock_head`), and taken back when
+    /// the password is right. So parallel guesses cannot slip past the limit: each one
+    /// reads the count the previous one left, and the sixth finds the account locked.
     pub async fn check_login(&self, username: &str, password: &str) -> Result<LoginOutcome, StoreError> {
         let Some(m) = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(&self.db).await? else {
+            let _ = verify_password(password, &DUMMY_HASH);
+            return Ok(LoginOutcome::Invalid);
+        };
+        if m.disabled {
+            let _ = verify_password(password, &DUMMY_HASH);
+            return Ok(LoginOutcome::Disabled);
+        }
+        let id = m.id;
+        // Reserve the attempt: count it as a failure, under the write lock.
+        let txn = self.db.begin().await?;
+        audit::lock_head(&txn).await?;
+        let Some(m) = app_user::Entity::find_by_id(id).one(&txn).await? else {
+            txn.rollback().await?;
             let _ = verify_password(password, &DUMMY_HASH);
             return Ok(LoginOutcome::Invalid);
         };
         let now = time::OffsetDateTime::now_utc();
         if let Some(until) = m.locked_until.as_deref().and_then(parse_ts) {
             if until > now {
+                txn.rollback().await?;
                 let _ = verify_password(password, &DUMMY_HASH);
                 return Ok(LoginOutcome::Locked { seconds: (until - now).whole_seconds().max(1) });
             }
         }
-        let ok = verify_password(password, &m.password_hash);
-        if m.disabled {
-            return Ok(LoginOutcome::Disabled);
+        let hash = m.password_hash.clone();
+        let failures = m.failed_logins + 1;
+        let mut am: app_user::ActiveModel = m.into();
+        am.failed_logins = Set(failures);
+        let wait = lock_seconds(failures);
+        if wait > 0 {
+            am.locked_until = Set(Some(format_ts(now + time::Duration::seconds(wait))));
         }
+        am.update(&txn).await?;
+        txn.commit().await?;
+
+        let ok = verify_password(password, &hash);
+
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        let id = m.id;
-        let failures = m.failed_logins;
-        let mut am: app_user::ActiveModel = m.into();
         let outcome = if ok {
-            am.failed_logins = Set(0);
-            am.locked_until = Set(None);
+            if let Some(m) = app_user::Entity::find_by_id(id).one(&txn).await? {
+                let mut am: app_user::ActiveModel = m.into();
+                am.failed_logins = Set(0);
+                am.locked_until = Set(None);
+                am.update(&txn).await?;
+            }
             audit::append(&txn, &[AuditEvent::new(username, "user.login", "user", id)]).await?;
             LoginOutcome::Ok(id)
         } else {
-            let failures = failures + 1;
-            am.failed_logins = Set(failures);
-            let wait = lock_seconds(failures);
-            if wait > 0 {
-                am.locked_until = Set(Some(format_ts(now + time::Duration::seconds(wait))));
-            }
             audit::append(&txn, &[AuditEvent::new(username, "user.login_failed", "user", id)]).await?;
             LoginOutcome::Invalid
         };
-        am.update(&txn).await?;
         txn.commit().await?;
         Ok(outcome)
     }

@@ -87,6 +87,10 @@ pub enum Command {
         #[arg(long, default_value_t = 2018)]
         seed: u64,
     },
+    /// Consistent online backup: every table, the evidence files and the key, in one zip
+    Backup { file: PathBuf },
+    /// Restore a backup into an empty data directory / database
+    Restore { file: PathBuf },
     /// The audit trail
     Audit {
         #[command(subcommand)]
@@ -172,6 +176,8 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::Serve { addr, demo } => serve(cfg, &addr, demo).await,
         Command::Demo { scale, seed } => demo(&cfg, scale, seed).await.map(|_| ()),
         Command::Audit { command: AuditCommand::Verify } => audit_verify(&cfg).await,
+        Command::Backup { file } => crate::backup::backup(&cfg, &file).await,
+        Command::Restore { file } => crate::backup::restore(&cfg, &file).await,
     }
 }
 

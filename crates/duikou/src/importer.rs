@@ -156,7 +156,7 @@ pub fn prepare(table: &Table, kind: RecordKind, ctx: &PrepareContext<'_>) -> Res
         match validate(kind, &input, &vctx) {
             Ok(valid) => {
                 if let Some(actor) = ctx.actor {
-                    if !actor.can_create(kind, &valid.reporting_unit) {
+                    if !actor.can_create(kind, &valid.reporting_unit) || !actor.names_own_unit(kind, &valid.fields) {
                         errors.push(RowError {
                             file: table.file_name.clone(),
                             row: row.number,

@@ -1,6 +1,7 @@
 //! The `duikou` program: command line, importer, outputs and the web application.
 
 pub mod assess_view;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod demo;

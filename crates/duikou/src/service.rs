@@ -147,12 +147,7 @@ impl Services {
             return Err(ServiceError::forbidden());
         }
         let n = self.validate(actor, kind, input)?;
-        if !actor.can_create(kind, &n.valid.reporting_unit) {
-            return Err(ServiceError::Forbidden {
-                zh: format!("不能为「{}」填报{}", n.valid.reporting_unit, kind.label_zh()),
-                en: format!("you may not report {} for {}", kind.key(), n.valid.reporting_unit),
-            });
-        }
+        check_may_report(actor, &n)?;
         check_receipt_field(actor, &n, None)?;
         self.check_voucher(&n, None).await?;
         let status = if submit { Status::Submitted } else { Status::Draft };
@@ -171,13 +166,8 @@ impl Services {
             });
         }
         let n = self.validate(actor, kind, input)?;
-        // A reporter may not move a record to another unit.
-        if !actor.can_create(kind, &n.valid.reporting_unit) {
-            return Err(ServiceError::Forbidden {
-                zh: format!("不能把记录改为「{}」的记录", n.valid.reporting_unit),
-                en: format!("you may not move the record to {}", n.valid.reporting_unit),
-            });
-        }
+        // A reporter may not move a record to another unit either.
+        check_may_report(actor, &n)?;
         check_receipt_field(actor, &n, Some(&before))?;
         self.check_voucher(&n, Some(id)).await?;
         Ok(self.store.update_record(id, expected_version, &n, &actor.username).await?)
@@ -359,6 +349,25 @@ pub fn api_inputs(kind: RecordKind, obj: &serde_json::Map<String, serde_json::Va
         return Err(ServiceError::Invalid { fields: unknown });
     }
     Ok(out)
+}
+
+/// The record must be the actor's own unit's: reported for it, and naming it in the
+/// field that attributes the record (so nobody adds to another unit's figures).
+pub fn check_may_report(actor: &Actor, n: &duikou_storage::records::NewRecord) -> ServiceResult<()> {
+    let kind = n.valid.kind;
+    if !actor.can_create(kind, &n.valid.reporting_unit) {
+        return Err(ServiceError::Forbidden {
+            zh: format!("不能为「{}」填报{}", n.valid.reporting_unit, kind.label_zh()),
+            en: format!("you may not report {} for {}", kind.key(), n.valid.reporting_unit),
+        });
+    }
+    if !actor.names_own_unit(kind, &n.valid.fields) {
+        return Err(ServiceError::Forbidden {
+            zh: format!("{}记录中的单位须为本单位「{}」", kind.label_zh(), actor.unit.as_deref().unwrap_or("")),
+            en: format!("a {} you report must name your own unit {}", kind.key(), actor.unit.as_deref().unwrap_or("")),
+        });
+    }
+    Ok(())
 }
 
 /// Field inputs from a JSON object (the API): numbers and booleans become text,

@@ -314,8 +314,8 @@ async fn transfer_workflow(app: &TestApp) {
     assert_eq!(r.body["version"], 1);
     assert_eq!(r.body["fields"]["payer"], "清溪镇");
     assert_eq!(
-        r.body["fields"]["amount"], 100_000_000,
-        "money is kept in fen"
+        r.body["fields"]["amount"], "1000000.00",
+        "money is shown as exact yuan text"
     );
     let read = qx.get(&path("transfer", id)).await;
     expect(&read, 200);
@@ -379,7 +379,7 @@ async fn transfer_workflow(app: &TestApp) {
     expect(&r, 200);
     assert_eq!(r.body["version"], 2);
     assert_eq!(r.body["fields"]["purpose"], "产业帮扶（追加）");
-    assert_eq!(r.body["fields"]["amount"], 100_000_000);
+    assert_eq!(r.body["fields"]["amount"], "1000000.00");
     assert_eq!(r.body["fields"]["voucher_no"], "QX-001");
     assert_eq!(r.body["reporting_unit"], "清溪镇");
 
@@ -526,7 +526,7 @@ async fn transfer_workflow(app: &TestApp) {
         .patch(&path("transfer", id), &json!({ "amount": "1,200,000" }))
         .await;
     expect(&r, 200);
-    assert_eq!(r.body["fields"]["amount"], 120_000_000);
+    assert_eq!(r.body["fields"]["amount"], "1200000.00");
     assert_eq!(r.body["fields"]["received_on"], "2019-04-01");
 
     // Reject with a reason, correct, resubmit.
@@ -754,7 +754,7 @@ async fn validation_and_optimistic_locking(app: &TestApp) {
         )
         .await;
     expect(&r, 201);
-    assert_eq!(r.body["fields"]["amount"], 100_000_000);
+    assert_eq!(r.body["fields"]["amount"], "1000000.00");
     assert_eq!(r.body["fields"]["sent_on"], "2019-03-15");
 
     // Duplicate voucher number of the same payer.

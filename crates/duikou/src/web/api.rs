@@ -506,7 +506,7 @@ const RECORD_EXAMPLE: fn() -> Value = || {
 #[utoipa::path(get, path = "/api/v1/records/{kind}", tag = "records",
     params(("kind" = String, Path, description = "transfer, project, activity, secondment, person, pairing, facility, purchase or donation"), ListParams),
     responses(
-        (status = 200, description = "One page of records (ID numbers masked; money in fen)", body = Value,
+        (status = 200, description = "One page of records (ID numbers masked; money as yuan text with two decimals)", body = Value,
             example = json!({"items": [RECORD_EXAMPLE()], "total": 1, "page": 1, "per_page": 50})),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The role may not read records (admin)", body = ErrorBody),

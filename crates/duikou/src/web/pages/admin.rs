@@ -1,0 +1,326 @@
+//! Administration: users (create with an initial password shown once, disable and
+//! enable, reset the password, change role and unit) and the loaded plan, read only.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use duikou_domain::plan::UnitKind;
+use duikou_domain::roles::Role;
+use duikou_domain::schema::UnitRule;
+
+use super::forms::{Opt, OptGroup, unit_groups};
+use super::{Ctx, ErrorLink, Form, Lang, Req, html, html_status, see_other};
+use crate::web::AppState;
+
+pub struct UserRow {
+    pub id: i32,
+    pub name: String,
+    pub role: String,
+    pub unit: String,
+    pub disabled: bool,
+    pub must_change: bool,
+    pub is_self: bool,
+    pub role_opts: Vec<Opt>,
+    pub unit_groups: Vec<OptGroup>,
+}
+
+/// A password to hand over once, with whose it is.
+pub struct NewPassword {
+    pub username: String,
+    pub password: String,
+    pub created: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    users: Vec<UserRow>,
+    role_opts: Vec<Opt>,
+    unit_groups: Vec<OptGroup>,
+    new_name: String,
+    errors: Vec<ErrorLink>,
+    name_error: String,
+    role_error: String,
+    shown: Option<NewPassword>,
+}
+
+fn role_opts(l: Lang, selected: Option<Role>) -> Vec<Opt> {
+    Role::ALL.iter().map(|r| Opt { value: r.key().into(), label: l.role(*r).into(), selected: selected == Some(*r) }).collect()
+}
+
+fn units(l: Lang, plan: &duikou_domain::plan::Plan, selected: Option<&str>) -> Vec<OptGroup> {
+    let sel: Vec<String> = selected.map(|s| vec![s.to_string()]).unwrap_or_default();
+    let mut g = vec![OptGroup { label: String::new(), options: vec![Opt { value: String::new(), label: l.s("（无）", "(none)").into(), selected: selected.is_none() }] }];
+    g.extend(unit_groups(l, plan, UnitRule::Any, &sel));
+    g
+}
+
+async fn users_page(state: &AppState, req: &Req) -> Result<UsersPage, Response> {
+    let l = req.l;
+    let plan = state.plan();
+    let list = state.store().users().await.map_err(|e| req.internal(e))?;
+    Ok(UsersPage {
+        ctx: req.ctx(l.t("用户管理", "Users")),
+        users: list
+            .iter()
+            .map(|u| UserRow {
+                id: u.id,
+                name: u.username.clone(),
+                role: l.role(u.role).to_string(),
+                unit: u.unit.clone().unwrap_or_default(),
+                disabled: u.disabled,
+                must_change: u.must_change_password,
+                is_self: u.id == req.auth.user.id,
+                role_opts: role_opts(l, Some(u.role)),
+                unit_groups: units(l, plan, u.unit.as_deref()),
+            })
+            .collect(),
+        role_opts: role_opts(l, Some(Role::Reporter)),
+        unit_groups: units(l, plan, None),
+        new_name: String::new(),
+        errors: Vec::new(),
+        name_error: String::new(),
+        role_error: String::new(),
+        shown: None,
+    })
+}
+
+fn split(l: Lang, msg: &str) -> String {
+    // AppError::Input messages are "中文 / English".
+    match msg.split_once(" / ") {
+        Some((zh, en)) => l.t(zh, en),
+        None => msg.to_string(),
+    }
+}
+
+pub async fn users(State(state): State<AppState>, req: Req) -> Response {
+    if !req.actor().can_manage_users() {
+        return req.forbidden();
+    }
+    match users_page(&state, &req).await {
+        Ok(p) => html(&p),
+        Err(r) => r,
+    }
+}
+
+pub async fn create_user(State(state): State<AppState>, req: Req, form: Form) -> Response {
+    if let Err(r) = req.check_csrf(form.csrf()) {
+        return r;
+    }
+    if !req.actor().can_manage_users() {
+        return req.forbidden();
+    }
+    let l = req.l;
+    let mut page = match users_page(&state, &req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let name = form.text("username").trim().to_string();
+    let role = form.text("role");
+    let unit = form.get("unit").map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    page.new_name = name.clone();
+    page.role_opts = role_opts(l, Role::from_key(&role));
+    page.unit_groups = units(l, state.plan(), unit.as_deref());
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        page.name_error = l.t("用户名应为 1–64 个字符", "The username must be 1–64 characters");
+    } else {
+        match state.store().user_by_name(&name).await {
+            Ok(Some(_)) => page.name_error = l.t(format!("用户「{name}」已存在"), format!("User \"{name}\" already exists")),
+            Ok(None) => {}
+            Err(e) => return req.internal(e),
+        }
+    }
+    let checked = crate::cli::check_role_unit(state.plan(), &role, unit.as_deref());
+    if let Err(e) = &checked {
+        page.role_error = split(l, &e.to_string());
+    }
+    if !page.name_error.is_empty() {
+        page.errors.push(ErrorLink::new("new-username", page.name_error.clone()));
+    }
+    if !page.role_error.is_empty() {
+        page.errors.push(ErrorLink::new("new-role", page.role_error.clone()));
+    }
+    let (role, unit) = match checked {
+        Ok(x) if page.errors.is_empty() => x,
+        _ => return html_status(StatusCode::UNPROCESSABLE_ENTITY, &page),
+    };
+    let password = duikou_storage::users::generate_password();
+    if let Err(e) = state.store().create_user(&name, role, unit.as_deref(), &password, &req.auth.user.username).await {
+        return req.internal(e);
+    }
+    let mut page = match users_page(&state, &req).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    page.shown = Some(NewPassword { username: name, password, created: true });
+    html(&page)
+}
+
+pub async fn user_action(State(state): State<AppState>, req: Req, Path((id, action)): Path<(String, String)>, form: Form) -> Response {
+    if let Err(r) = req.check_csrf(form.csrf()) {
+        return r;
+    }
+    if !req.actor().can_manage_users() {
+        return req.forbidden();
+    }
+    let Ok(id) = id.parse::<i32>() else { return req.not_found() };
+    let l = req.l;
+    let me = &req.auth.user.username;
+    let user = match state.store().user_by_id(id).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return req.not_found(),
+        Err(e) => return req.internal(e),
+    };
+    let is_self = user.id == req.auth.user.id;
+    match action.as_str() {
+        "disable" | "enable" => {
+            if is_self {
+                return req.error(StatusCode::CONFLICT, l.t("不能停用自己", "You cannot disable yourself"), l.t("请由另一位管理员操作。", "Ask another administrator."));
+            }
+            match state.store().update_user(id, user.role, user.unit.as_deref(), action == "disable", me).await {
+                Ok(()) => see_other("/admin/users?done=saved"),
+                Err(e) => req.internal(e),
+            }
+        }
+        "reset" => {
+            let password = duikou_storage::users::generate_password();
+            if let Err(e) = state.store().set_password(id, &password, true, me).await {
+                return req.internal(e);
+            }
+            let mut page = match users_page(&state, &req).await {
+                Ok(p) => p,
+                Err(r) => return r,
+            };
+            page.shown = Some(NewPassword { username: user.username, password, created: false });
+            html(&page)
+        }
+        "role" => {
+            if is_self {
+                return req.error(StatusCode::CONFLICT, l.t("不能修改自己的角色", "You cannot change your own role"), l.t("请由另一位管理员操作。", "Ask another administrator."));
+            }
+            let unit = form.get("unit").map(str::trim).filter(|s| !s.is_empty());
+            match crate::cli::check_role_unit(state.plan(), form.get("role").unwrap_or_default(), unit) {
+                Ok((role, unit)) => match state.store().update_user(id, role, unit.as_deref(), user.disabled, me).await {
+                    Ok(()) => see_other("/admin/users?done=saved"),
+                    Err(e) => req.internal(e),
+                },
+                Err(e) => {
+                    let mut page = match users_page(&state, &req).await {
+                        Ok(p) => p,
+                        Err(r) => return r,
+                    };
+                    page.errors.push(ErrorLink::new(&format!("user-{id}"), format!("{}：{}", user.username, split(l, &e.to_string()))));
+                    html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+                }
+            }
+        }
+        _ => req.not_found(),
+    }
+}
+
+// ------------------------------------------------------------------ plan
+
+pub struct UnitGroupView {
+    pub label: String,
+    pub names: String,
+}
+
+pub struct IndicatorView {
+    pub id: String,
+    pub item: String,
+    pub name: String,
+    pub kind: String,
+    pub scope: String,
+    pub targets: String,
+    pub deadline: String,
+}
+
+pub struct ItemView {
+    pub no: String,
+    pub title: String,
+    pub text: String,
+    pub time_limit: String,
+    pub responsible: String,
+    pub is_action: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_plan.html")]
+struct PlanPage {
+    ctx: Ctx,
+    title: String,
+    meta: Vec<(String, String)>,
+    units: Vec<UnitGroupView>,
+    pairings: Vec<(String, String, String)>,
+    items: Vec<ItemView>,
+    indicators: Vec<IndicatorView>,
+}
+
+pub async fn plan(State(state): State<AppState>, req: Req) -> Response {
+    if !req.actor().can_manage_users() {
+        return req.forbidden();
+    }
+    let l = req.l;
+    let plan = state.plan();
+    let m = &plan.meta;
+    let meta = vec![
+        (l.t("编号", "Id"), m.id.clone()),
+        (l.t("发文单位", "Issued by"), m.issuer.clone()),
+        (l.t("文号", "Document"), m.document_no.clone()),
+        (l.t("计划年度", "Years"), format!("{}–{}", m.first_year, m.last_year)),
+        (l.t("帮扶方 → 受帮扶方", "Assisting → assisted"), format!("{} → {}", m.east, m.west)),
+        (l.t("目标", "Goal"), m.goal.clone()),
+    ];
+    let units = [UnitKind::City, UnitKind::Provincial, UnitKind::WorkingGroup, UnitKind::Department, UnitKind::County, UnitKind::Town]
+        .iter()
+        .filter_map(|k| {
+            let names: Vec<String> = plan
+                .units_of_kind(*k)
+                .map(|u| match (&u.code, u.town_role) {
+                    (Some(c), _) => format!("{}（{c}）", u.name),
+                    (None, Some(r)) => format!("{}［{}］", u.name, r.label_zh()),
+                    _ => u.name.clone(),
+                })
+                .collect();
+            (!names.is_empty()).then(|| UnitGroupView { label: format!("{}（{}）", k.label_zh(), names.len()), names: names.join("、") })
+        })
+        .collect();
+    let mut items = Vec::new();
+    for a in &plan.actions {
+        items.push(ItemView { no: a.no.clone(), title: a.title.clone(), text: String::new(), time_limit: String::new(), responsible: String::new(), is_action: true });
+        for i in plan.items.iter().filter(|i| i.action == a.no) {
+            items.push(ItemView { no: i.no.clone(), title: i.title.clone(), text: i.text.clone(), time_limit: i.time_limit.clone(), responsible: i.responsible.join("、"), is_action: false });
+        }
+    }
+    let indicators = plan
+        .indicators
+        .iter()
+        .map(|ind| {
+            let targets = plan
+                .years()
+                .map(|y| format!("{y}: {}", ind.target_for(y).map(|t| crate::plan_view::target_text(ind, t)).unwrap_or_else(|| l.t("跟踪", "tracked"))))
+                .collect::<Vec<_>>()
+                .join("；");
+            IndicatorView {
+                id: ind.id.clone(),
+                item: ind.item.clone(),
+                name: ind.name.clone(),
+                kind: l.kind(ind.kind).to_string(),
+                scope: ind.scope.label_zh().to_string(),
+                targets,
+                deadline: format!("{:02}-{:02}", ind.deadline.0, ind.deadline.1),
+            }
+        })
+        .collect();
+    html(&PlanPage {
+        ctx: req.ctx(l.t("计划", "Plan")),
+        title: m.title.clone(),
+        meta,
+        units,
+        pairings: plan.pairings.iter().map(|p| (p.county.clone(), p.lead.clone(), p.assisting.join("、"))).collect(),
+        items,
+        indicators,
+    })
+}

@@ -1,0 +1,461 @@
+//! The dashboard: progress of each action, funds by source and by county against the
+//! deadline, the town–county pairings and the town ranking — each an ECharts chart
+//! drawn by app.js from a `data-chart` option, with the same data as a table below it
+//! (what readers without JavaScript or a screen reader get). And /explain: the records
+//! behind one figure.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use duikou_domain::engine::{Assessment, EngineRecord, IndicatorResult, IndicatorStatus};
+use duikou_domain::plan::{Measure, Plan, Scope, TownRole};
+use duikou_domain::record::Value;
+use duikou_domain::roles::RecordFacts;
+use duikou_domain::schema::{RecordKind, SOURCES};
+use serde_json::{Value as J, json};
+
+use super::figures::{AssessQuery, Period, ResultRow, action_of, compute, row};
+use super::{Ctx, Lang, Req, html};
+use crate::web::AppState;
+use crate::web::auth::urlencode;
+
+pub const STATUS_COLOURS: [(IndicatorStatus, &str); 6] = [
+    (IndicatorStatus::Met, "#00703c"),
+    (IndicatorStatus::Late, "#8f6b00"),
+    (IndicatorStatus::OnTrack, "#1d70b8"),
+    (IndicatorStatus::Behind, "#f47738"),
+    (IndicatorStatus::NotMet, "#d4351c"),
+    (IndicatorStatus::Tracked, "#505a5f"),
+];
+
+fn colour(s: IndicatorStatus) -> &'static str {
+    STATUS_COLOURS.iter().find(|(x, _)| *x == s).map(|(_, c)| *c).unwrap_or("#505a5f")
+}
+
+pub struct ActionRow {
+    pub no: String,
+    pub title: String,
+    pub href: String,
+    pub total: usize,
+    pub counts: Vec<usize>,
+    pub share: i64,
+}
+
+pub struct MonthRow {
+    pub month: String,
+    pub cells: Vec<String>,
+    pub deadline: bool,
+}
+
+pub struct CountyFunds {
+    pub row: ResultRow,
+    pub on_time_href: String,
+}
+
+pub struct PairRow {
+    pub county: String,
+    pub lead: String,
+    pub assisting: String,
+}
+
+pub struct TownRow {
+    pub rank: usize,
+    pub town: String,
+    pub role: String,
+    pub county: String,
+    pub met: usize,
+    pub late: usize,
+    pub total: usize,
+    pub share: i64,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    ctx: Ctx,
+    period: Period,
+    status_labels: Vec<(&'static str, String)>,
+    actions: Vec<ActionRow>,
+    chart_actions: String,
+    source_names: Vec<String>,
+    months: Vec<MonthRow>,
+    chart_funds: String,
+    fiscal: Vec<ResultRow>,
+    counties: Vec<CountyFunds>,
+    chart_counties: String,
+    pairs: Vec<PairRow>,
+    chart_pairs: String,
+    towns: Vec<TownRow>,
+    chart_towns: String,
+}
+
+pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<AssessQuery>) -> Response {
+    if !req.actor().can_assess() {
+        return req.forbidden();
+    }
+    let (opts, records, a) = match compute(&state, &q).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(&req),
+    };
+    let l = req.l;
+    let plan = state.plan();
+    let period = Period::of(&state, &opts);
+    let shown = [IndicatorStatus::Met, IndicatorStatus::Late, IndicatorStatus::OnTrack, IndicatorStatus::Behind, IndicatorStatus::NotMet];
+
+    // 1. Progress of each action: how its indicators with a target stand.
+    let actions: Vec<ActionRow> = plan
+        .actions
+        .iter()
+        .filter_map(|act| {
+            let rs: Vec<&IndicatorResult> = a.results.iter().filter(|r| r.target_min.is_some() && action_of(plan, &r.item) == act.no).collect();
+            if rs.is_empty() {
+                return None;
+            }
+            let counts: Vec<usize> = shown.iter().map(|s| rs.iter().filter(|r| r.status == *s).count()).collect();
+            Some(ActionRow {
+                no: act.no.clone(),
+                title: act.title.clone(),
+                href: format!("/checklist?action={}&{}", urlencode(&act.no), period.query),
+                total: rs.len(),
+                share: (counts[0] * 100 / rs.len()) as i64,
+                counts,
+            })
+        })
+        .collect();
+    let chart_actions = json!({
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0},
+        "grid": {"left": 8, "right": 16, "bottom": 8, "top": 56, "containLabel": true},
+        "xAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
+        "yAxis": {"type": "category", "inverse": true, "data": actions.iter().map(|x| format!("{} {}", x.no, x.title)).collect::<Vec<_>>()},
+        "series": shown.iter().enumerate().map(|(i, s)| json!({
+            "name": l.indicator_status(*s),
+            "type": "bar",
+            "stack": "share",
+            "itemStyle": {"color": colour(*s)},
+            "data": actions.iter().map(|x| json!({"value": pct(x.counts[i], x.total), "url": x.href})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    });
+
+    // 2. Funds by source, cumulative by month of receipt, against the deadline.
+    let (source_names, months, chart_funds, fiscal) = funds_by_month(l, plan, &records, &a, &opts, &period);
+
+    // 3. Funds by county: the per-county transfer indicator, on time and late.
+    let per_county: Vec<&IndicatorResult> = plan
+        .indicators
+        .iter()
+        .find(|i| i.kind == RecordKind::Transfer && i.scope == Scope::EachCounty)
+        .map(|ind| a.results.iter().filter(|r| r.indicator == ind.id).collect())
+        .unwrap_or_default();
+    let counties: Vec<CountyFunds> = per_county.iter().map(|r| CountyFunds { row: row(l, r, &period), on_time_href: super::figures::explain_href(r, &period) }).collect();
+    let wan = |v: i64| (v as f64 / 1_000_000.0 * 100.0).round() / 100.0;
+    let target_line = per_county.first().and_then(|r| r.target_min).map(|t| wan(t.raw()));
+    let chart_counties = json!({
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0},
+        "grid": {"left": 8, "right": 24, "bottom": 8, "top": 56, "containLabel": true},
+        "xAxis": {"type": "category", "data": per_county.iter().map(|r| r.scope.clone()).collect::<Vec<_>>()},
+        "yAxis": {"type": "value", "name": l.s("万元", "10k yuan")},
+        "series": [
+            {"name": l.s("截止日前到位", "Arrived by the deadline"), "type": "bar", "stack": "funds", "itemStyle": {"color": colour(IndicatorStatus::Met)},
+             "data": per_county.iter().map(|r| json!({"value": wan(r.on_time.unwrap_or(r.actual).raw()), "url": super::figures::explain_href(r, &period)})).collect::<Vec<_>>(),
+             "markLine": target_line.map(|t| json!({"symbol": "none", "lineStyle": {"color": "#0b0c0c", "type": "dashed"}, "label": {"formatter": l.s("目标 {c}", "target {c}")}, "data": [{"yAxis": t}]})).unwrap_or(J::Null)},
+            {"name": l.s("截止日后到位", "Arrived after the deadline"), "type": "bar", "stack": "funds", "itemStyle": {"color": colour(IndicatorStatus::Late)},
+             "data": per_county.iter().map(|r| json!({"value": wan(r.actual.raw() - r.on_time.unwrap_or(r.actual).raw()), "url": super::figures::explain_href(r, &period)})).collect::<Vec<_>>()},
+        ],
+    });
+
+    // 4. The pairings: assisting towns → lead town → county.
+    let pairs: Vec<PairRow> = plan.pairings.iter().map(|p| PairRow { county: p.county.clone(), lead: p.lead.clone(), assisting: p.assisting.join("、") }).collect();
+    let chart_pairs = pairing_chart(l, plan, &period);
+
+    // 5. Town ranking: share of each town's targets met this year.
+    let towns = town_ranking(l, plan, &a, &period);
+    let chart_towns = json!({
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "grid": {"left": 8, "right": 40, "bottom": 8, "top": 16, "containLabel": true},
+        "xAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
+        "yAxis": {"type": "category", "inverse": true, "data": towns.iter().map(|t| t.town.clone()).collect::<Vec<_>>()},
+        "series": [{"name": l.s("已完成比例", "Share met"), "type": "bar", "label": {"show": true, "position": "right", "formatter": "{c}%"},
+            "data": towns.iter().map(|t| json!({"value": t.share, "url": t.href, "itemStyle": {"color": if t.role == l.s("结对镇街", "lead") { "#1d70b8" } else { "#5694ca" }}})).collect::<Vec<_>>()}],
+    });
+
+    html(&DashboardPage {
+        ctx: {
+            let mut c = req.ctx(l.t("看板", "Dashboard"));
+            c.charts = true;
+            c
+        },
+        period,
+        status_labels: shown.iter().map(|s| (s.key(), l.indicator_status(*s).to_string())).collect(),
+        actions,
+        chart_actions: chart_actions.to_string(),
+        source_names,
+        months,
+        chart_funds,
+        fiscal,
+        counties,
+        chart_counties: chart_counties.to_string(),
+        pairs,
+        chart_pairs: chart_pairs.to_string(),
+        towns,
+        chart_towns: chart_towns.to_string(),
+    })
+}
+
+fn pct(n: usize, total: usize) -> i64 {
+    if total == 0 { 0 } else { (n * 100 / total) as i64 }
+}
+
+/// Cumulative money received per source and month of the year, for transfers of the
+/// budget year received up to the as-of date (received before the year: January;
+/// after it: December).
+fn funds_by_month(
+    l: Lang,
+    plan: &Plan,
+    records: &[EngineRecord],
+    a: &Assessment,
+    opts: &duikou_domain::engine::AssessOptions,
+    period: &Period,
+) -> (Vec<String>, Vec<MonthRow>, String, Vec<ResultRow>) {
+    let year = opts.year;
+    let sources: Vec<&str> = SOURCES.iter().map(|s| s.label).collect();
+    // fen per source per month (not yet cumulative)
+    let mut by_month = vec![vec![0i64; 12]; sources.len()];
+    for r in records.iter().filter(|r| r.kind == RecordKind::Transfer) {
+        if r.get("budget_year").and_then(Value::as_amount) != Some(i64::from(year)) {
+            continue;
+        }
+        let Some(received) = r.get("received_on").and_then(Value::as_date) else { continue };
+        if received > opts.as_of {
+            continue;
+        }
+        let Some(si) = r.get("source").and_then(Value::as_text).and_then(|s| sources.iter().position(|x| *x == s)) else { continue };
+        let m = match received.year().cmp(&year) {
+            std::cmp::Ordering::Less => 0,
+            std::cmp::Ordering::Greater => 11,
+            std::cmp::Ordering::Equal => usize::from(u8::from(received.month())) - 1,
+        };
+        by_month[si][m] += r.get("amount").and_then(Value::as_amount).unwrap_or(0);
+    }
+    let mut cumulative = by_month.clone();
+    for s in &mut cumulative {
+        for m in 1..12 {
+            s[m] += s[m - 1];
+        }
+    }
+    // The fiscal-aid indicator of the plan (transfers, whole plan, with an early deadline).
+    let fiscal_ind = plan.indicators.iter().find(|i| i.kind == RecordKind::Transfer && i.scope == Scope::Plan && i.has_deadline_before_year_end() && matches!(i.measure, Measure::Sum { .. }));
+    let deadline_month = fiscal_ind.map(|i| i.deadline.0 as usize).unwrap_or(0);
+    let fiscal_target = fiscal_ind.and_then(|i| i.target_for(year)).map(|t| t.min);
+    // Provincial + city = fiscal aid.
+    let fiscal_total: Vec<i64> = (0..12).map(|m| cumulative[0][m] + cumulative[1][m]).collect();
+    let month_label = |m: usize| if l.is_en() { ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][m].to_string() } else { format!("{}月", m + 1) };
+    let wan = |v: i64| (v as f64 / 1_000_000.0 * 100.0).round() / 100.0;
+    let months = (0..12)
+        .map(|m| MonthRow {
+            month: month_label(m),
+            cells: cumulative.iter().map(|s| super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(s[m]))).chain(std::iter::once(super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(fiscal_total[m])))).collect(),
+            deadline: m + 1 == deadline_month,
+        })
+        .collect();
+    let mut series: Vec<J> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| json!({"name": s, "type": "line", "step": false, "symbolSize": 5, "data": cumulative[i].iter().map(|v| wan(*v)).collect::<Vec<_>>()}))
+        .collect();
+    let mut fiscal_series = json!({
+        "name": l.s("财政援助合计（省级+市级）", "Fiscal aid (province + city)"),
+        "type": "line", "lineStyle": {"width": 4}, "itemStyle": {"color": "#0b0c0c"},
+        "data": fiscal_total.iter().map(|v| wan(*v)).collect::<Vec<_>>(),
+    });
+    let mut marks = Vec::new();
+    if deadline_month > 0 {
+        marks.push(json!({"xAxis": month_label(deadline_month - 1), "label": {"formatter": format!("{} {:02}-{:02}", l.s("截止", "deadline"), fiscal_ind.map(|i| i.deadline.0).unwrap_or(0), fiscal_ind.map(|i| i.deadline.1).unwrap_or(0))}}));
+    }
+    if let Some(t) = fiscal_target {
+        marks.push(json!({"yAxis": wan(t), "label": {"formatter": format!("{} {}", l.s("目标", "target"), super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(t)))}}));
+    }
+    fiscal_series["markLine"] = json!({"symbol": "none", "lineStyle": {"color": "#d4351c", "type": "dashed"}, "data": marks});
+    series.push(fiscal_series);
+    let chart = json!({
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 8, "right": 24, "bottom": 8, "top": 64, "containLabel": true},
+        "xAxis": {"type": "category", "boundaryGap": false, "data": (0..12).map(month_label).collect::<Vec<_>>()},
+        "yAxis": {"type": "value", "name": l.s("万元（累计）", "10k yuan (cumulative)")},
+        "series": series,
+    });
+    let mut names: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
+    names.push(l.t("财政援助合计", "Fiscal aid total"));
+    // The plan-wide transfer indicators, each linking to its records.
+    let fiscal = a
+        .results
+        .iter()
+        .filter(|r| r.scope == "plan" && plan.indicator(&r.indicator).is_some_and(|i| i.kind == RecordKind::Transfer && i.is_money()))
+        .map(|r| row(l, r, period))
+        .collect();
+    (names, months, chart.to_string(), fiscal)
+}
+
+fn pairing_chart(l: Lang, plan: &Plan, period: &Period) -> J {
+    let mut nodes = Vec::new();
+    let mut links = Vec::new();
+    let mut y = 0.0f64;
+    for p in &plan.pairings {
+        let n = p.assisting.len().max(1) as f64;
+        let centre = y + (n - 1.0) * 30.0;
+        let href = |u: &str| format!("/assess?unit={}&{}", urlencode(u), period.query);
+        nodes.push(json!({"name": p.county, "x": 600, "y": centre, "symbolSize": 30, "category": 0, "url": href(&p.county), "label": {"position": "right"}}));
+        nodes.push(json!({"name": p.lead, "x": 320, "y": centre, "symbolSize": 22, "category": 1, "url": href(&p.lead), "label": {"position": "top"}}));
+        links.push(json!({"source": p.lead, "target": p.county, "lineStyle": {"width": 4, "color": "#1d70b8"}}));
+        for (i, t) in p.assisting.iter().enumerate() {
+            nodes.push(json!({"name": t, "x": 60, "y": y + i as f64 * 60.0, "symbolSize": 14, "category": 2, "url": href(t), "label": {"position": "left"}}));
+            links.push(json!({"source": t, "target": p.lead, "lineStyle": {"width": 1.5, "type": "dashed", "color": "#5694ca"}}));
+        }
+        y += n * 60.0 + 30.0;
+    }
+    json!({
+        "tooltip": {},
+        "legend": {"top": 0, "data": [l.s("受帮扶县区", "County"), l.s("结对镇街", "Lead town"), l.s("协助镇街", "Assisting town")]},
+        "series": [{
+            "type": "graph", "layout": "none", "roam": false, "top": 48, "bottom": 16, "left": 90, "right": 90,
+            "label": {"show": true},
+            "categories": [
+                {"name": l.s("受帮扶县区", "County"), "itemStyle": {"color": "#d4351c"}},
+                {"name": l.s("结对镇街", "Lead town"), "itemStyle": {"color": "#1d70b8"}},
+                {"name": l.s("协助镇街", "Assisting town"), "itemStyle": {"color": "#5694ca"}},
+            ],
+            "edgeSymbol": ["none", "arrow"], "edgeSymbolSize": 8,
+            "data": nodes, "links": links,
+        }],
+    })
+}
+
+fn town_ranking(l: Lang, plan: &Plan, a: &Assessment, period: &Period) -> Vec<TownRow> {
+    let mut rows: Vec<TownRow> = plan
+        .towns_with_role(TownRole::Lead)
+        .chain(plan.towns_with_role(TownRole::Assisting))
+        .map(|u| {
+            let rs: Vec<&IndicatorResult> = a.results.iter().filter(|r| r.scope == u.name && r.target_min.is_some()).collect();
+            let met = rs.iter().filter(|r| r.status == IndicatorStatus::Met).count();
+            let late = rs.iter().filter(|r| r.status == IndicatorStatus::Late).count();
+            let role = match u.town_role {
+                Some(TownRole::Lead) => l.t("结对镇街", "lead"),
+                _ => l.t("协助镇街", "assisting"),
+            };
+            TownRow {
+                rank: 0,
+                town: u.name.clone(),
+                role,
+                county: plan.paired_county(&u.name).unwrap_or_default().to_string(),
+                met,
+                late,
+                total: rs.len(),
+                share: pct(met, rs.len()),
+                href: format!("/assess?unit={}&{}", urlencode(&u.name), period.query),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.share.cmp(&a.share).then(b.met.cmp(&a.met)).then(a.town.cmp(&b.town)));
+    let mut rank = 0;
+    let mut last: Option<(i64, usize)> = None;
+    for (i, r) in rows.iter_mut().enumerate() {
+        if last != Some((r.share, r.met)) {
+            rank = i + 1;
+            last = Some((r.share, r.met));
+        }
+        r.rank = rank;
+    }
+    rows
+}
+
+// ------------------------------------------------------------------ explain
+
+pub struct ExplainRow {
+    pub href: String,
+    pub id: i64,
+    pub kind: String,
+    pub unit: String,
+    pub date: String,
+    pub summary: String,
+    pub status: String,
+    pub status_key: &'static str,
+    pub evidence: i64,
+}
+
+#[derive(Template)]
+#[template(path = "explain.html")]
+struct ExplainPage {
+    ctx: Ctx,
+    period: Period,
+    result: ResultRow,
+    rows: Vec<ExplainRow>,
+    total: usize,
+    hidden: usize,
+    with_evidence: usize,
+    page: usize,
+    pages: usize,
+    prev_href: String,
+    next_href: String,
+}
+
+const EXPLAIN_PER_PAGE: usize = 100;
+
+pub async fn explain(State(state): State<AppState>, req: Req, Query(q): Query<AssessQuery>) -> Response {
+    let actor = req.actor();
+    if !actor.can_assess() {
+        return req.forbidden();
+    }
+    let (Some(indicator), Some(scope)) = (AssessQuery::filter(&q.indicator).map(str::to_string), AssessQuery::filter(&q.scope).map(str::to_string)) else {
+        return req.bad_request(req.l.t("缺少指标或范围", "The indicator or scope is missing"));
+    };
+    let (opts, records, a) = match compute(&state, &q).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(&req),
+    };
+    let plan = state.plan();
+    let l = req.l;
+    let period = Period::of(&state, &opts);
+    let Some(result) = a.results.iter().find(|r| r.indicator == indicator && r.scope == scope) else { return req.not_found() };
+    let ids = duikou_domain::engine::explain(plan, &records, &opts, &indicator, &scope).unwrap_or_default();
+    let behind: Vec<&EngineRecord> = ids.iter().filter_map(|id| records.iter().find(|r| r.id == *id)).collect();
+    let visible: Vec<&&EngineRecord> = behind
+        .iter()
+        .filter(|r| actor.can_read(&RecordFacts { kind: r.kind, status: r.status, reporting_unit: &r.reporting_unit, fields: &r.fields }))
+        .collect();
+    let hidden = behind.len() - visible.len();
+    let pages = visible.len().div_ceil(EXPLAIN_PER_PAGE).max(1);
+    let page = q.page.as_deref().and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
+    let rows = visible
+        .iter()
+        .skip((page - 1) * EXPLAIN_PER_PAGE)
+        .take(EXPLAIN_PER_PAGE)
+        .map(|r| ExplainRow {
+            href: format!("/records/{}/{}", r.kind.key(), r.id),
+            id: r.id,
+            kind: l.kind(r.kind).to_string(),
+            unit: r.reporting_unit.clone(),
+            date: super::recview::date(l, r.kind, &r.fields),
+            summary: super::recview::summary(l, r.kind, &r.fields, None),
+            status: l.status(r.status).to_string(),
+            status_key: r.status.key(),
+            evidence: i64::from(r.evidence_count),
+        })
+        .collect();
+    let base = format!("/explain?indicator={}&scope={}&{}", urlencode(&indicator), urlencode(&scope), period.query);
+    html(&ExplainPage {
+        ctx: req.ctx(format!("{} – {}", result.name, l.scope(&result.scope))),
+        result: row(l, result, &period),
+        period,
+        total: behind.len(),
+        with_evidence: behind.iter().filter(|r| r.evidence_count > 0).count(),
+        hidden,
+        rows,
+        page,
+        pages,
+        prev_href: if page > 1 { format!("{base}&page={}", page - 1) } else { String::new() },
+        next_href: if page < pages { format!("{base}&page={}", page + 1) } else { String::new() },
+    })
+}

@@ -1,0 +1,182 @@
+//! The assessment as pages show it: which year and as-of date, the engine's results as
+//! table rows with status colours, targets and links to the records behind each figure.
+
+use duikou_domain::engine::{AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, IndicatorStatus};
+use duikou_domain::record::format_date;
+use serde::Deserialize;
+
+use super::Lang;
+use crate::web::AppState;
+use crate::web::auth::urlencode;
+
+/// Query parameters shared by the assessment pages.
+#[derive(Debug, Default, Deserialize)]
+pub struct AssessQuery {
+    pub year: Option<String>,
+    pub as_of: Option<String>,
+    pub include_submitted: Option<String>,
+    pub unit: Option<String>,
+    pub status: Option<String>,
+    pub action: Option<String>,
+    pub indicator: Option<String>,
+    pub scope: Option<String>,
+    pub page: Option<String>,
+}
+
+impl AssessQuery {
+    pub fn include_submitted(&self) -> bool {
+        matches!(self.include_submitted.as_deref(), Some("1" | "true" | "on" | "yes"))
+    }
+    pub fn year(&self) -> Option<i32> {
+        self.year.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
+    }
+    pub fn as_of(&self) -> Option<&str> {
+        self.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+    pub fn filter(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
+/// The year / as-of / include-submitted choice, as the filter forms show it.
+#[derive(Debug, Clone)]
+pub struct Period {
+    pub years: Vec<(i32, bool)>,
+    pub year: i32,
+    pub as_of: String,
+    pub include_submitted: bool,
+    /// `year=…&as_of=…[&include_submitted=1]` for links.
+    pub query: String,
+}
+
+impl Period {
+    pub fn of(state: &AppState, opts: &AssessOptions) -> Period {
+        let as_of = format_date(opts.as_of);
+        let mut query = format!("year={}&as_of={}", opts.year, as_of);
+        if opts.include_submitted {
+            query.push_str("&include_submitted=1");
+        }
+        Period {
+            years: state.plan().years().map(|y| (y, y == opts.year)).collect(),
+            year: opts.year,
+            as_of,
+            include_submitted: opts.include_submitted,
+            query,
+        }
+    }
+}
+
+/// Resolve the options and evaluate every indicator; a bad year or date is the user's error.
+pub async fn compute(state: &AppState, q: &AssessQuery) -> Result<(AssessOptions, Vec<EngineRecord>, Assessment), ComputeError> {
+    let plan = state.plan();
+    let opts = crate::assess_view::options(plan, q.year(), q.as_of(), q.include_submitted()).map_err(|e| match e {
+        crate::error::AppError::Input(m) => ComputeError::Input(m),
+        crate::error::AppError::Failure(m) => ComputeError::Failure(m),
+    })?;
+    let records = crate::assess_view::engine_records(state.store(), plan, opts.include_submitted).await.map_err(|e| ComputeError::Failure(e.to_string()))?;
+    let a = duikou_domain::engine::assess(plan, &records, &opts);
+    Ok((opts, records, a))
+}
+
+pub enum ComputeError {
+    Input(String),
+    Failure(String),
+}
+
+impl ComputeError {
+    pub fn into_response(self, req: &super::Req) -> axum::response::Response {
+        match self {
+            ComputeError::Input(m) => req.bad_request(m),
+            ComputeError::Failure(m) => req.internal(m),
+        }
+    }
+}
+
+/// One indicator result as a table row.
+#[derive(Debug, Clone)]
+pub struct ResultRow {
+    pub indicator: String,
+    pub item: String,
+    pub name: String,
+    pub scope: String,
+    pub actual: String,
+    pub on_time: String,
+    pub target: String,
+    pub status_key: &'static str,
+    pub status: String,
+    pub evidence: String,
+    pub explain: String,
+    /// What is still missing to reach the target ("" when met or without target).
+    pub gap: String,
+    pub deadline: String,
+    /// Share of the target reached, 0–100 (for a progress bar).
+    pub percent: i64,
+}
+
+pub fn target_text(l: Lang, r: &IndicatorResult) -> String {
+    match (r.target_min, r.target_max) {
+        (None, _) => "—".into(),
+        (Some(min), Some(max)) => format!("{}–{}", figure_number(min), l.figure(max, &r.unit)),
+        (Some(min), None) => format!("≥ {}", l.figure(min, &r.unit)),
+    }
+}
+
+fn figure_number(f: Figure) -> String {
+    match f {
+        Figure::Count(v) => super::i18n::group(v),
+        Figure::Money(v) => super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(v)),
+        Figure::Percent(_) => f.json_number(),
+    }
+}
+
+fn with_raw(f: Figure, v: i64) -> Figure {
+    match f {
+        Figure::Count(_) => Figure::Count(v),
+        Figure::Money(_) => Figure::Money(v),
+        Figure::Percent(_) => Figure::Percent(v),
+    }
+}
+
+pub fn explain_href(r: &IndicatorResult, period: &Period) -> String {
+    format!("/explain?indicator={}&scope={}&{}", urlencode(&r.indicator), urlencode(&r.scope), period.query)
+}
+
+pub fn status_label(l: Lang, r: &IndicatorResult) -> String {
+    let mut s = l.indicator_status(r.status).to_string();
+    if r.above_range {
+        s.push_str(l.s("（超出区间）", " (above range)"));
+    }
+    s
+}
+
+pub fn row(l: Lang, r: &IndicatorResult, period: &Period) -> ResultRow {
+    let gap = match r.target_min {
+        Some(min) if r.actual.raw() < min.raw() && r.status != IndicatorStatus::Met => l.figure(with_raw(min, min.raw() - r.actual.raw()), &r.unit),
+        _ => String::new(),
+    };
+    let percent = match r.target_min {
+        Some(min) if min.raw() > 0 => ((i128::from(r.actual.raw()) * 100 / i128::from(min.raw())).clamp(0, 100)) as i64,
+        _ => 0,
+    };
+    ResultRow {
+        indicator: r.indicator.clone(),
+        item: r.item.clone(),
+        name: r.name.clone(),
+        scope: l.scope(&r.scope),
+        actual: l.figure(r.actual, &r.unit),
+        on_time: r.on_time.map(|f| l.figure(f, &r.unit)).unwrap_or_default(),
+        target: target_text(l, r),
+        status_key: r.status.key(),
+        status: status_label(l, r),
+        evidence: if r.records == 0 { "—".into() } else { format!("{}/{}", r.with_evidence, r.records) },
+        explain: explain_href(r, period),
+        gap,
+        deadline: l.date_text(&r.deadline),
+        percent,
+    }
+}
+
+/// The action (一级工作) an indicator's checklist item belongs to.
+pub fn action_of<'a>(plan: &'a duikou_domain::plan::Plan, item: &'a str) -> &'a str {
+    plan.item(item).map(|i| i.action.as_str()).unwrap_or_else(|| item.split('.').next().unwrap_or(item))
+}

@@ -1,0 +1,79 @@
+//! How a record reads on a page: a one-line summary for lists, its date, and every
+//! field as label and value (money in yuan and 万元, dates in the page's language).
+
+use std::collections::BTreeMap;
+
+use duikou_domain::record::Value;
+use duikou_domain::schema::{FieldType, RecordKind};
+
+use super::Lang;
+
+fn text(fields: &BTreeMap<String, Value>, key: &str) -> String {
+    fields.get(key).map(Value::display).unwrap_or_default()
+}
+
+fn money(l: Lang, fields: &BTreeMap<String, Value>, key: &str) -> String {
+    match fields.get(key) {
+        Some(Value::Money(f)) => l.wan(*f),
+        _ => String::new(),
+    }
+}
+
+/// One line naming the record: what, who, how much.
+pub fn summary(l: Lang, kind: RecordKind, fields: &BTreeMap<String, Value>, id_masked: Option<&str>) -> String {
+    let join = |parts: Vec<String>| parts.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
+    match kind {
+        RecordKind::Transfer => join(vec![
+            format!("{} → {}", text(fields, "payer"), text(fields, "payee")),
+            text(fields, "source"),
+            money(l, fields, "amount"),
+            text(fields, "voucher_no").chars().take(40).collect(),
+        ]),
+        RecordKind::Project => join(vec![text(fields, "name"), text(fields, "county"), text(fields, "category"), money(l, fields, "aid_amount")]),
+        RecordKind::Activity => join(vec![text(fields, "title"), text(fields, "kind"), text(fields, "organizers")]),
+        RecordKind::Secondment => join(vec![text(fields, "name"), text(fields, "category"), text(fields, "direction"), text(fields, "to_unit")]),
+        RecordKind::Person => join(vec![text(fields, "name"), id_masked.unwrap_or_default().to_string(), text(fields, "programme"), text(fields, "hukou_county")]),
+        RecordKind::Pairing => join(vec![format!("{} ↔ {}", text(fields, "east_party"), text(fields, "west_party")), text(fields, "kind")]),
+        RecordKind::Facility => join(vec![text(fields, "name"), text(fields, "kind"), text(fields, "county")]),
+        RecordKind::Purchase => join(vec![text(fields, "product"), text(fields, "buyer"), money(l, fields, "amount")]),
+        RecordKind::Donation => join(vec![text(fields, "donor"), text(fields, "county"), money(l, fields, "amount")]),
+    }
+}
+
+/// The record's main date in the page's language (a transfer: when it was sent).
+pub fn date(l: Lang, kind: RecordKind, fields: &BTreeMap<String, Value>) -> String {
+    let key = if kind == RecordKind::Transfer { "sent_on" } else { kind.event_date_field() };
+    fields.get(key).and_then(Value::as_date).map(|d| l.date(d)).unwrap_or_default()
+}
+
+/// One field of a detail page.
+pub struct FieldView {
+    pub key: &'static str,
+    pub label: String,
+    pub value: String,
+}
+
+/// Every field of the record that has a value, in schema order; the ID number masked.
+pub fn field_views(l: Lang, kind: RecordKind, fields: &BTreeMap<String, Value>, id_shown: Option<&str>) -> Vec<FieldView> {
+    let mut out = Vec::new();
+    for fd in kind.fields() {
+        let value = if fd.ty == FieldType::IdNumber {
+            match id_shown {
+                Some(s) => s.to_string(),
+                None => continue,
+            }
+        } else {
+            match fields.get(fd.key) {
+                None => continue,
+                Some(Value::Money(f)) => format!("{}（{}）", l.yuan(*f), l.wan(*f)),
+                Some(Value::Date(d)) => l.date(*d),
+                Some(Value::Bool(b)) => l.bool(*b).to_string(),
+                Some(Value::Int(i)) if fd.ty == FieldType::Year => i.to_string(),
+                Some(Value::Int(i)) => super::i18n::group(*i),
+                Some(v) => v.display(),
+            }
+        };
+        out.push(FieldView { key: fd.key, label: l.field(fd.key, fd.zh), value });
+    }
+    out
+}

@@ -1,0 +1,706 @@
+//! The web pages, end to end, against the real binary (`duikou serve --demo`).
+//!
+//! Plain HTTP tests (reqwest, no browser) check page access per role and the CSRF
+//! guards. The browser test drives Debian's chromium through chromedriver (the
+//! WebDriver protocol spoken with reqwest JSON calls): a town reports a transfer, the
+//! coordination office approves it, the county confirms receipt, the figures move; an
+//! import file with an error is reported by row; the pages switch to English; and
+//! screenshots of the main pages at desktop and phone widths land in
+//! target/screenshots/. Without chromium and chromedriver the browser test is skipped.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use serde_json::{Value, json};
+
+// ------------------------------------------------------------------ the server
+
+struct Server {
+    child: Child,
+    base: String,
+    /// username → password, as printed by `serve --demo`.
+    logins: HashMap<String, String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_duikou"))
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
+            .env_remove("DUIKOU_DATABASE_URL")
+            .env_remove("DUIKOU_SECRET_KEY_FILE")
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start duikou");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(300);
+        let mut base = None;
+        let mut logins = HashMap::new();
+        let mut in_logins = false;
+        while Instant::now() < deadline {
+            let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else {
+                if let Ok(Some(status)) = child.try_wait() {
+                    let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
+                    panic!("duikou exited early ({status}): {log}");
+                }
+                continue;
+            };
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                base = Some(format!("http://{}", rest.trim().trim_end_matches('/')));
+            } else if line.contains("demo logins") {
+                in_logins = true;
+            } else if in_logins && line.starts_with("  ") {
+                let parts: Vec<&str> = line.split_whitespace().collect();
+                if parts.len() >= 2 {
+                    logins.insert(parts[0].to_string(), parts[1].to_string());
+                }
+            }
+            if base.is_some() && logins.len() >= 7 {
+                break;
+            }
+        }
+        let base = base.expect("server address printed");
+        assert!(logins.len() >= 7, "demo logins printed: {logins:?}");
+        Server { child, base, logins, _dir: dir }
+    }
+
+    fn password(&self, user: &str) -> &str {
+        self.logins.get(user).unwrap_or_else(|| panic!("no demo login {user}"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ------------------------------------------------------------------ plain HTTP
+
+/// One person's browser without JavaScript: cookies kept, redirects not followed.
+struct Web {
+    client: reqwest::Client,
+    base: String,
+}
+
+fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html.find(&needle)? + needle.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_string())
+}
+
+impl Web {
+    fn new(base: &str) -> Web {
+        let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
+        Web { client, base: base.to_string() }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let r = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let status = r.status();
+        let headers = r.headers().clone();
+        (status, r.text().await.unwrap_or_default(), headers)
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
+        let r = self.client.post(format!("{}{path}", self.base)).form(form).send().await.expect("POST");
+        let status = r.status();
+        let location = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        (status, r.text().await.unwrap_or_default(), location)
+    }
+
+    /// Sign in through the form (with its pre-session CSRF cookie).
+    async fn login(server: &Server, user: &str) -> Web {
+        let web = Web::new(&server.base);
+        web.login_with(user, server.password(user)).await;
+        web
+    }
+
+    async fn login_with(&self, user: &str, password: &str) -> (StatusCode, Option<String>) {
+        let (status, html, _) = self.get("/login").await;
+        assert_eq!(status, StatusCode::OK);
+        let token = hidden_value(&html, "csrf_token").expect("login form token");
+        let (status, body, location) = self.post("/login", &[("csrf_token", &token), ("username", user), ("password", password), ("next", "/")]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "login of {user} failed: {body}");
+        (status, location)
+    }
+
+    /// The session's CSRF token, from any signed-in page.
+    async fn csrf(&self) -> String {
+        let (_, html, _) = self.get("/password").await;
+        hidden_value(&html, "csrf_token").expect("csrf token on a signed-in page")
+    }
+}
+
+/// A transfer from a town to its county, as the new-record form posts it.
+fn transfer_form<'a>(csrf: &'a str, payer: &'a str, payee: &'a str, voucher: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf_token", csrf),
+        ("source", "镇街财政"),
+        ("payer", payer),
+        ("payee", payee),
+        ("amount", "300000"),
+        ("budget_year", "2020"),
+        ("sent_on", "2020-02-10"),
+        ("voucher_no", voucher),
+        ("purpose", "帮扶资金"),
+        ("intent", "submit"),
+    ]
+}
+
+fn record_id(location: &str) -> i64 {
+    location.trim_start_matches("/records/transfer/").split(['?', '/']).next().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("record id in {location}"))
+}
+
+#[tokio::test]
+async fn unsigned_visitors_go_to_the_sign_in_page() {
+    let server = Server::start();
+    let web = Web::new(&server.base);
+    for path in ["/", "/dashboard", "/records/transfer", "/admin/users", "/review"] {
+        let (status, _, headers) = web.get(path).await;
+        assert!(status.is_redirection(), "{path}: {status}");
+        let location = headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(location.starts_with("/login?next="), "{path} → {location}");
+    }
+    let (status, html, _) = web.get("/login").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("lang=\"zh-CN\"") && html.contains("登录"));
+    // Wrong password: one answer, next to the field and in the summary.
+    let token = hidden_value(&html, "csrf_token").unwrap();
+    let (status, body, _) = web.post("/login", &[("csrf_token", &token), ("username", "清溪镇"), ("password", "wrong-password")]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("error-summary") && body.contains("用户名或密码不正确"));
+}
+
+#[tokio::test]
+async fn csrf_is_required_on_every_post() {
+    let server = Server::start();
+    // The sign-in form without its pre-session cookie.
+    let fresh = Web::new(&server.base);
+    let (status, _, _) = fresh.post("/login", &[("csrf_token", "x"), ("username", "清溪镇"), ("password", server.password("清溪镇"))]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let web = Web::login(&server, "清溪镇").await;
+    let csrf = web.csrf().await;
+    let mut form = transfer_form(&csrf, "清溪镇", "镇雄县", "CSRF-1");
+    form.retain(|(k, _)| *k != "csrf_token");
+    let (status, body, _) = web.post("/records/transfer/new", &form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _, _) = web.post("/records/transfer/new", &[("csrf_token", "not-the-token"), ("payer", "清溪镇")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = web.post("/logout", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // With the token it works.
+    let (status, _, location) = web.post("/records/transfer/new", &transfer_form(&csrf, "清溪镇", "镇雄县", "CSRF-2")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.unwrap().starts_with("/records/transfer/"));
+}
+
+#[tokio::test]
+async fn roles_and_units_limit_what_pages_show_and_do() {
+    let server = Server::start();
+    // 黄江镇 reports a transfer.
+    let huang = Web::login(&server, "黄江镇").await;
+    let csrf = huang.csrf().await;
+    let (status, _, location) = huang.post("/records/transfer/new", &transfer_form(&csrf, "黄江镇", "彝良县", "HJ-1")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let id = record_id(&location.unwrap());
+    let detail = format!("/records/transfer/{id}");
+    assert_eq!(huang.get(&detail).await.0, StatusCode::OK);
+
+    // Another town neither sees nor changes it, and cannot report for 黄江镇.
+    let qing = Web::login(&server, "清溪镇").await;
+    let qcsrf = qing.csrf().await;
+    assert_eq!(qing.get(&detail).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(qing.get(&format!("{detail}/edit")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(qing.post(&format!("{detail}/delete"), &[("csrf_token", &qcsrf)]).await.0, StatusCode::NOT_FOUND);
+    let (_, list, _) = qing.get("/records/transfer").await;
+    assert!(!list.contains(&format!("#{id}<")), "another unit's record listed");
+    let (status, body, _) = qing.post("/records/transfer/new", &transfer_form(&qcsrf, "黄江镇", "彝良县", "HJ-2")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("error-summary"));
+    // A reporter does not review.
+    assert_eq!(qing.get("/review").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(huang.post(&format!("{detail}/approve"), &[("csrf_token", &csrf)]).await.0, StatusCode::FORBIDDEN);
+
+    // The leader reads but cannot change anything.
+    let viewer = Web::login(&server, "领导").await;
+    let vcsrf = viewer.csrf().await;
+    assert!(viewer.get("/").await.0.is_redirection());
+    assert_eq!(viewer.get("/dashboard").await.0, StatusCode::OK);
+    assert_eq!(viewer.get("/records/transfer/new").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(viewer.post("/records/transfer/new", &transfer_form(&vcsrf, "清溪镇", "镇雄县", "V-1")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(viewer.get(&detail).await.0, StatusCode::NOT_FOUND, "a submitted record is not the viewer's to read");
+    assert_eq!(viewer.post(&format!("{detail}/approve"), &[("csrf_token", &vcsrf)]).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(viewer.get("/import").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(viewer.post("/review", &[("csrf_token", &vcsrf), ("ids", &id.to_string())]).await.0, StatusCode::FORBIDDEN);
+
+    // Administration is for administrators only, and administrators enter no data.
+    let coord = Web::login(&server, "经协办").await;
+    for path in ["/admin/users", "/admin/plan"] {
+        assert_eq!(coord.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(qing.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(viewer.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
+    }
+    let ccsrf = coord.csrf().await;
+    assert_eq!(coord.post("/admin/users", &[("csrf_token", &ccsrf), ("username", "x"), ("role", "admin")]).await.0, StatusCode::FORBIDDEN);
+    let admin = Web::login(&server, "管理员").await;
+    assert_eq!(admin.get("/admin/users").await.0, StatusCode::OK);
+    assert_eq!(admin.get("/admin/plan").await.0, StatusCode::OK);
+    assert_eq!(admin.get("/records/transfer").await.0, StatusCode::FORBIDDEN);
+
+    // The coordinator sees it and approves it from the queue; the county confirms.
+    let (status, queue, _) = coord.get("/review").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(queue.contains(&format!("approve-{id}")));
+    let (status, _, location) = coord.post(&format!("/review/{id}/approve"), &[("csrf_token", &ccsrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/review?done=approve"));
+    assert_eq!(viewer.get(&detail).await.0, StatusCode::OK, "approved: the viewer reads it");
+    // Only the payee county confirms receipt.
+    let county = Web::login(&server, "镇雄县").await;
+    let kcsrf = county.csrf().await;
+    assert_eq!(county.post(&format!("{detail}/confirm"), &[("csrf_token", &kcsrf), ("received_on", "2020-03-01")]).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(coord.post(&format!("{detail}/confirm"), &[("csrf_token", &ccsrf), ("received_on", "2020-03-01")]).await.0, StatusCode::FORBIDDEN);
+    // An approved record is locked: editing it is a conflict.
+    assert_eq!(huang.get(&format!("{detail}/edit")).await.0, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn first_sign_in_asks_for_a_new_password() {
+    let server = Server::start();
+    let admin = Web::login(&server, "管理员").await;
+    let csrf = admin.csrf().await;
+    // A receiver's unit must be a county: the field error names it.
+    let (status, body, _) = admin.post("/admin/users", &[("csrf_token", &csrf), ("username", "测试"), ("role", "receiver"), ("unit", "清溪镇")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("error-summary") && body.contains("县区"));
+    let (status, body, _) = admin.post("/admin/users", &[("csrf_token", &csrf), ("username", "测试"), ("role", "reporter"), ("unit", "企石镇")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let start = body.find("id=\"initial-password\">").expect("password shown once") + "id=\"initial-password\">".len();
+    let password = body[start..].split('<').next().unwrap().to_string();
+    assert_eq!(password.len(), 16);
+
+    let user = Web::new(&server.base);
+    user.login_with("测试", &password).await;
+    let (status, _, headers) = user.get("/").await;
+    assert!(status.is_redirection());
+    assert_eq!(headers.get("location").unwrap(), "/password");
+    let (status, page, _) = user.get("/password").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("first-login"));
+    let csrf = hidden_value(&page, "csrf_token").unwrap();
+    let (status, body, _) = user.post("/password", &[("csrf_token", &csrf), ("current_password", &password), ("new_password", "short"), ("confirm_password", "short")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("至少 10 个字符"));
+    let (status, _, location) = user.post("/password", &[("csrf_token", &csrf), ("current_password", &password), ("new_password", "a-long-new-password"), ("confirm_password", "a-long-new-password")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/?done=password"));
+    let (status, home, _) = user.get("/?done=password").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("密码已修改"));
+    // The old password no longer works.
+    let other = Web::new(&server.base);
+    let (_, html, _) = other.get("/login").await;
+    let token = hidden_value(&html, "csrf_token").unwrap();
+    let (status, _, _) = other.post("/login", &[("csrf_token", &token), ("username", "测试"), ("password", &password)]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn assets_are_served_with_long_cache_lives() {
+    let server = Server::start();
+    let web = Web::new(&server.base);
+    for (path, ty) in [
+        ("/assets/app.css", "text/css"),
+        ("/assets/app.js", "text/javascript"),
+        ("/assets/vendor/htmx.min.js", "text/javascript"),
+        ("/assets/vendor/echarts.min.js", "text/javascript"),
+        ("/assets/vendor/echarts.LICENSE", "text/plain"),
+    ] {
+        let (status, body, headers) = web.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with(ty), "{path}");
+        assert!(headers.get("cache-control").unwrap().to_str().unwrap().contains("max-age=31536000"), "{path}");
+        assert!(!body.is_empty());
+    }
+    assert_eq!(web.get("/assets/nothing.js").await.0, StatusCode::NOT_FOUND);
+    // Pages carry the strict policy: no inline script or style anywhere.
+    let (_, html, headers) = web.get("/login").await;
+    let csp = headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert!(!html.contains("<script>") && !html.contains("style=") && !html.contains("<style"));
+}
+
+#[tokio::test]
+async fn pages_switch_to_english() {
+    let server = Server::start();
+    let web = Web::login(&server, "经协办").await;
+    let (status, _, headers) = web.get("/lang?to=en&back=/dashboard").await;
+    assert!(status.is_redirection());
+    assert_eq!(headers.get("location").unwrap(), "/dashboard");
+    let (_, html, _) = web.get("/dashboard").await;
+    assert!(html.contains("lang=\"en\"") && html.contains("Sign out") && html.contains("Dashboard"));
+    // No open redirect through the language switch.
+    let (_, _, headers) = web.get("/lang?to=zh&back=//evil.example/").await;
+    assert_eq!(headers.get("location").unwrap(), "/");
+}
+
+// ------------------------------------------------------------------ WebDriver
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// chromedriver; on drop the browser session ends (closing chromium) and the driver stops.
+struct Driver {
+    child: Child,
+    port: u16,
+    session: Option<String>,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(sid) = &self.session {
+            // A plain blocking request: Drop cannot await.
+            use std::io::{Read, Write};
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
+                let _ = write!(s, "DELETE /session/{sid} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", self.port);
+                let mut buf = Vec::new();
+                let _ = s.read_to_end(&mut buf);
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Browser {
+    http: reqwest::Client,
+    url: String,
+    base: String,
+    shots: PathBuf,
+    _profile: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Browser {
+    async fn start(base: &str) -> (Driver, Browser) {
+        let port = free_port();
+        let child = Command::new("/usr/bin/chromedriver").arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+        let mut driver = Driver { child, port, session: None };
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+        let root = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = http.get(format!("{root}/status")).send().await {
+                if r.json::<Value>().await.ok().and_then(|v| v["value"]["ready"].as_bool()) == Some(true) {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1280,900", "--lang=zh-CN", "--hide-scrollbars",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        }}});
+        let r: Value = http.post(format!("{root}/session")).json(&caps).send().await.expect("new session").json().await.unwrap();
+        let sid = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_string();
+        driver.session = Some(sid.clone());
+        let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        let shots = shots.canonicalize().unwrap();
+        (driver, Browser { http, url: format!("{root}/session/{sid}"), base: base.to_string(), shots, _profile: profile })
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().await.expect("webdriver").json().await.expect("webdriver json");
+        if let Some(err) = v["value"].get("error") {
+            panic!("webdriver {path}: {err} {}", v["value"]["message"]);
+        }
+        v["value"].clone()
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        self.cmd(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn goto(&self, path: &str) {
+        self.post("/url", json!({"url": format!("{}{path}", self.base)})).await;
+    }
+
+    async fn current_path(&self) -> String {
+        let url = self.cmd(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_string();
+        url.strip_prefix(&self.base).unwrap_or(&url).to_string()
+    }
+
+    async fn source(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/source", None).await.as_str().unwrap_or_default().to_string()
+    }
+
+    async fn try_find(&self, css: &str) -> Option<String> {
+        let v: Value = self.http.post(format!("{}/element", self.url)).json(&json!({"using": "css selector", "value": css})).send().await.ok()?.json().await.ok()?;
+        v["value"][ELEMENT].as_str().map(str::to_string)
+    }
+
+    /// Wait for an element (pages load after a click).
+    async fn find(&self, css: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(e) = self.try_find(css).await {
+                return e;
+            }
+            if Instant::now() > deadline {
+                panic!("no element {css} on {}: {}", self.current_path().await, self.text("main").await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.post(&format!("/element/{e}/click"), json!({})).await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.post(&format!("/element/{e}/clear"), json!({})).await;
+        self.post(&format!("/element/{e}/value"), json!({"text": text})).await;
+    }
+
+    async fn choose(&self, select_css: &str, value: &str) {
+        self.click(&format!("{select_css} option[value=\"{value}\"]")).await;
+    }
+
+    async fn js(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/sync", json!({"script": script, "args": args})).await
+    }
+
+    async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.js("document.querySelector(arguments[0]).value = arguments[1];", json!([css, value])).await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.js("var e = document.querySelector(arguments[0]); return e ? e.textContent : '';", json!([css])).await.as_str().unwrap_or_default().trim().to_string()
+    }
+
+    /// Wait until the page at a path whose start is given has loaded.
+    async fn wait_path(&self, prefix: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.current_path().await.starts_with(prefix) {
+            assert!(Instant::now() < deadline, "expected {prefix}, at {}", self.current_path().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.post("/goog/cdp/execute", json!({"cmd": cmd, "params": params})).await
+    }
+
+    async fn viewport(&self, width: u32, height: u32, mobile: bool) {
+        self.cdp("Emulation.setDeviceMetricsOverride", json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})).await;
+    }
+
+    /// The whole page (up to 5000 px) as a PNG in target/screenshots/.
+    async fn screenshot(&self, name: &str) -> PathBuf {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let size = self.js("return [document.documentElement.clientWidth, Math.min(document.documentElement.scrollHeight, 5000)];", json!([])).await;
+        let (w, h) = (size[0].as_f64().unwrap_or(1280.0), size[1].as_f64().unwrap_or(900.0));
+        let shot = self.cdp("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true, "clip": {"x": 0, "y": 0, "width": w, "height": h, "scale": 1}})).await;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().expect("screenshot data")).unwrap();
+        let path = self.shots.join(format!("{name}.png"));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    async fn login(&self, server: &Server, user: &str) {
+        self.goto("/login").await;
+        self.type_into("#username", user).await;
+        self.type_into("#password", server.password(user)).await;
+        self.click("#login-submit").await;
+        self.find("#logout").await;
+    }
+
+    async fn logout(&self) {
+        self.click("#logout").await;
+        self.find("#login-submit").await;
+    }
+}
+
+fn number(text: &str) -> f64 {
+    text.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect::<String>().parse().unwrap_or_else(|_| panic!("a number in {text:?}"))
+}
+
+fn chromium_available() -> bool {
+    Path::new("/usr/bin/chromedriver").exists() && (Path::new("/usr/bin/chromium").exists())
+}
+
+#[tokio::test]
+async fn browser_scenario() {
+    if !chromium_available() {
+        println!("skipped: chromium/chromedriver not installed");
+        return;
+    }
+    let server = Server::start();
+    let (_driver, b) = Browser::start(&server.base).await;
+    b.viewport(1280, 900, false).await;
+
+    // The sign-in page.
+    b.goto("/login").await;
+    b.find("#login-submit").await;
+    let login_shot = b.screenshot("login-desktop").await;
+
+    // Before: the town-funds column of the dashboard as the coordination office sees it.
+    b.login(&server, "经协办").await;
+    b.goto("/dashboard").await;
+    let town_funds_cell = "#table-funds tbody tr:last-child td:nth-child(4)";
+    let before = number(&b.text(town_funds_cell).await);
+    b.logout().await;
+
+    // 清溪镇 reports a transfer: a missing amount is named next to its field first.
+    b.login(&server, "清溪镇").await;
+    assert!(b.source().await.contains("清溪镇"));
+    b.goto("/records/transfer/new").await;
+    b.find("#record-form").await;
+    b.choose("#f-source", "镇街财政").await;
+    b.choose("#f-payee", "镇雄县").await;
+    b.type_into("#f-budget_year", "2020").await;
+    b.set_value("#f-sent_on", "2020-03-01").await;
+    b.type_into("#f-voucher_no", "QX-2020-0301").await;
+    b.type_into("#f-purpose", "清溪镇帮扶镇雄县资金").await;
+    b.click("#save-submit").await;
+    b.find("#error-summary").await;
+    assert!(b.text("#f-amount-error").await.contains("必填"), "the amount's error sits next to it");
+    assert_eq!(b.js("return document.querySelector('#f-payer').value", json!([])).await, json!("清溪镇"), "the form kept what was entered");
+    b.type_into("#f-amount", "1,000,000").await;
+    b.click("#save-submit").await;
+    b.find("#record-status").await;
+    let detail_path = b.current_path().await;
+    let id: i64 = detail_path.trim_start_matches("/records/transfer/").split('?').next().unwrap().parse().expect("record id");
+    assert_eq!(b.text("#record-status").await, "待审核");
+    assert!(b.text("#field-amount").await.contains("1,000,000.00"));
+    // Evidence: a picture, previewed inline.
+    let e = b.find("#evidence-file").await;
+    b.post(&format!("/element/{e}/value"), json!({"text": login_shot.display().to_string()})).await;
+    b.click("#upload-evidence").await;
+    b.find("#evidence-list img.thumb").await;
+    let loaded = b.js("var i = document.querySelector('#evidence-list img.thumb'); return i.complete && i.naturalWidth > 0;", json!([])).await;
+    assert_eq!(loaded, json!(true), "the image preview loads");
+    b.logout().await;
+
+    // 经协办 approves it from the review queue.
+    b.login(&server, "经协办").await;
+    assert!(number(&b.text("#waiting-count").await) >= 1.0);
+    b.goto("/review").await;
+    b.click(&format!("#approve-{id}")).await;
+    b.find("#notice").await;
+    b.goto(&format!("/records/transfer/{id}")).await;
+    assert_eq!(b.text("#record-status").await, "已审核");
+    b.logout().await;
+
+    // 镇雄县 confirms receipt from its home page.
+    b.login(&server, "镇雄县").await;
+    b.set_value(&format!("#received-{id}"), "2020-03-20").await;
+    b.click(&format!("#received-{id} ~ button")).await;
+    b.find("#notice").await;
+    b.logout().await;
+
+    // After: the figure moved by 100.00 万元, and the record explains it.
+    b.login(&server, "经协办").await;
+    b.goto("/dashboard").await;
+    let after = number(&b.text(town_funds_cell).await);
+    assert!((after - before - 100.0).abs() < 0.001, "town funds {before} → {after}");
+    b.goto("/explain?indicator=8.1-lead-town-funds&scope=%E6%B8%85%E6%BA%AA%E9%95%87&year=2020").await;
+    assert!(b.source().await.contains(&format!("/records/transfer/{id}\"")), "the record is behind the figure");
+
+    // An import file with an error: the row and the column are named.
+    let csv = b.shots.parent().unwrap().join("import-with-error.csv");
+    std::fs::write(&csv, "资金来源,拨付单位,接收单位,金额（元）,资金年度,拨付日期,凭证号\n镇街财政,清溪镇,镇雄县,500000,2020,2020-04-01,QX-IMP-1\n镇街财政,清溪镇,镇雄县,abc,2020,2020-04-02,QX-IMP-2\n").unwrap();
+    b.goto("/import").await;
+    b.choose("#kind", "transfer").await;
+    let e = b.find("#file").await;
+    b.post(&format!("/element/{e}/value"), json!({"text": csv.display().to_string()})).await;
+    b.click("#upload-import").await;
+    b.find("#report-table").await;
+    let report = b.text("#report-table tbody").await;
+    assert!(report.contains('3') && report.contains("金额"), "row 3, column 金额: {report}");
+    b.screenshot("import-errors-desktop").await;
+
+    // Screenshots of the main pages, desktop then phone.
+    let pages = [
+        ("home", "/".to_string()),
+        ("dashboard", "/dashboard".to_string()),
+        ("checklist", "/checklist".to_string()),
+        ("records", "/records/transfer".to_string()),
+        ("record-form", "/records/transfer/new".to_string()),
+        ("detail", format!("/records/transfer/{id}")),
+    ];
+    for (w, h, mobile, suffix) in [(1280, 900, false, "desktop"), (390, 844, true, "phone")] {
+        b.viewport(w, h, mobile).await;
+        for (name, path) in &pages {
+            b.goto(path).await;
+            b.find("main").await;
+            if *name == "dashboard" {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                let drawn = b.js("return document.querySelectorAll('[data-chart-ready] canvas').length", json!([])).await;
+                assert!(drawn.as_u64().unwrap_or(0) >= 5, "every chart drawn: {drawn}");
+            }
+            b.screenshot(&format!("{name}-{suffix}")).await;
+        }
+    }
+    b.logout().await;
+    b.screenshot("login-phone").await;
+
+    // Switch to English.
+    b.viewport(1280, 900, false).await;
+    b.login(&server, "清溪镇").await;
+    b.click("#lang-link").await;
+    b.find("html[lang=\"en\"]").await;
+    assert!(b.source().await.contains("Sign out"));
+    assert_eq!(b.text("#owes").await.is_empty(), false);
+    b.goto(&format!("/records/transfer/{id}")).await;
+    assert_eq!(b.text("#record-status").await, "Approved");
+    assert!(b.text("#field-sent_on").await.contains("2020-03-01"));
+    b.screenshot("detail-english-desktop").await;
+    b.goto("/").await;
+    b.screenshot("home-reporter-english-desktop").await;
+}
