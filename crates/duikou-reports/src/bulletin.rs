@@ -10,15 +10,20 @@
 //! scores share a rank. The computation is pure ([`compute`]); [`xlsx`] and [`html`]
 //! render the same [`Bulletin`].
 
-use duikou_domain::engine::{AssessOptions, Assessment, Figure, IndicatorResult, IndicatorStatus, assess};
+use duikou_domain::engine::{
+    AssessOptions, Assessment, Figure, IndicatorResult, IndicatorStatus, assess,
+};
 use duikou_domain::plan::{Plan, Scope, UnitKind};
 use duikou_storage::Store;
 use rust_xlsxwriter::{
-    Color, ConditionalFormatDataBar, ConditionalFormatType, FormatAlign, Workbook, Worksheet, XlsxError,
+    Color, ConditionalFormatDataBar, ConditionalFormatType, FormatAlign, Workbook, Worksheet,
+    XlsxError,
 };
 use time::{Date, Month as TimeMonth};
 
-use crate::common::{PLAN_SCOPE, Styles, display_unit, engine_records, figure_value, status_format};
+use crate::common::{
+    PLAN_SCOPE, Styles, display_unit, engine_records, figure_value, status_format,
+};
 use crate::safe::{html as esc, write_text};
 use crate::workbook::item_of;
 use crate::{ReportError, ReportResult};
@@ -34,7 +39,12 @@ impl Month {
     /// `2019-06`, `2019-6`, `2019/06`, `201906` or `2019年6月`.
     pub fn parse(s: &str) -> ReportResult<Month> {
         let t = s.trim();
-        let bad = || ReportError::input(format!("月份无效：{s}（应为 2019-06）"), format!("invalid month: {s} (expected e.g. 2019-06)"));
+        let bad = || {
+            ReportError::input(
+                format!("月份无效：{s}（应为 2019-06）"),
+                format!("invalid month: {s} (expected e.g. 2019-06)"),
+            )
+        };
         let (y, m) = if let Some(rest) = t.strip_suffix('月') {
             rest.split_once('年').ok_or_else(bad)?
         } else if let Some(p) = t.split_once(['-', '/', '.']) {
@@ -157,7 +167,12 @@ fn same_kind(like: Figure, v: i64) -> Figure {
 }
 
 /// Score a unit on the results that concern it.
-fn score(unit: &str, group: &str, county: Option<String>, results: &[&IndicatorResult]) -> UnitScore {
+fn score(
+    unit: &str,
+    group: &str,
+    county: Option<String>,
+    results: &[&IndicatorResult],
+) -> UnitScore {
     let mut parts = Vec::new();
     let mut owed = Vec::new();
     let mut reached = 0;
@@ -188,8 +203,21 @@ fn score(unit: &str, group: &str, county: Option<String>, results: &[&IndicatorR
             });
         }
     }
-    let score = if parts.is_empty() { 0 } else { parts.iter().sum::<i64>() / parts.len() as i64 };
-    UnitScore { rank: 0, unit: unit.to_string(), group: group.to_string(), county, score, targets: parts.len(), reached, owed }
+    let score = if parts.is_empty() {
+        0
+    } else {
+        parts.iter().sum::<i64>() / parts.len() as i64
+    };
+    UnitScore {
+        rank: 0,
+        unit: unit.to_string(),
+        group: group.to_string(),
+        county,
+        score,
+        targets: parts.len(),
+        reached,
+        owed,
+    }
 }
 
 /// Best first; ties by the plan's unit order (the order units come in), sharing a rank.
@@ -212,7 +240,8 @@ pub fn compute(plan: &Plan, a: &Assessment, month: Month) -> Bulletin {
     // Towns: their own per-unit figures.
     let mut towns = Vec::new();
     for u in plan.units.iter().filter(|u| u.kind == UnitKind::Town) {
-        let results: Vec<&IndicatorResult> = a.results.iter().filter(|r| r.scope == u.name).collect();
+        let results: Vec<&IndicatorResult> =
+            a.results.iter().filter(|r| r.scope == u.name).collect();
         let group = u.town_role.map(|r| r.label_zh()).unwrap_or("镇街");
         let county = plan.paired_county(&u.name).map(str::to_string);
         towns.push(score(&u.name, group, county, &results));
@@ -221,12 +250,19 @@ pub fn compute(plan: &Plan, a: &Assessment, month: Month) -> Bulletin {
     // Departments: the programme-wide figures of the items they answer for.
     let mut departments = Vec::new();
     let mut without_targets = Vec::new();
-    for u in plan.units.iter().filter(|u| matches!(u.kind, UnitKind::Department | UnitKind::WorkingGroup)) {
+    for u in plan
+        .units
+        .iter()
+        .filter(|u| matches!(u.kind, UnitKind::Department | UnitKind::WorkingGroup))
+    {
         let results: Vec<&IndicatorResult> = a
             .results
             .iter()
             .filter(|r| r.scope == PLAN_SCOPE)
-            .filter(|r| plan.indicator(&r.indicator).is_some_and(|i| i.scope == Scope::Plan))
+            .filter(|r| {
+                plan.indicator(&r.indicator)
+                    .is_some_and(|i| i.scope == Scope::Plan)
+            })
             .filter(|r| {
                 let responsible = match item_of(plan, &r.item) {
                     Some(item) => plan.expand_responsible(&item.responsible),
@@ -258,12 +294,26 @@ pub fn compute(plan: &Plan, a: &Assessment, month: Month) -> Bulletin {
 pub async fn from_store(store: &Store, plan: &Plan, month: Month) -> ReportResult<Bulletin> {
     if !plan.years().contains(&month.year) {
         return Err(ReportError::input(
-            format!("{} 不在计划年度 {}–{} 内", month.label(), plan.meta.first_year, plan.meta.last_year),
-            format!("{} is outside the plan years {}–{}", month.key(), plan.meta.first_year, plan.meta.last_year),
+            format!(
+                "{} 不在计划年度 {}–{} 内",
+                month.label(),
+                plan.meta.first_year,
+                plan.meta.last_year
+            ),
+            format!(
+                "{} is outside the plan years {}–{}",
+                month.key(),
+                plan.meta.first_year,
+                plan.meta.last_year
+            ),
         ));
     }
     let records = engine_records(store, plan, false).await?;
-    let opts = AssessOptions { year: month.year, as_of: month.last_day(), include_submitted: false };
+    let opts = AssessOptions {
+        year: month.year,
+        as_of: month.last_day(),
+        include_submitted: false,
+    };
     Ok(compute(plan, &assess(plan, &records, &opts), month))
 }
 
@@ -273,12 +323,28 @@ pub fn file_name(month: Month, extension: &str) -> String {
 }
 
 fn title(b: &Bulletin) -> String {
-    format!("{}月度通报", b.plan_title.split('（').next().unwrap_or(&b.plan_title).replace("三年行动的实施方案", "工作"))
+    format!(
+        "{}月度通报",
+        b.plan_title
+            .split('（')
+            .next()
+            .unwrap_or(&b.plan_title)
+            .replace("三年行动的实施方案", "工作")
+    )
 }
 
 fn lead_paragraph(b: &Bulletin) -> String {
-    let all_towns = b.towns.iter().filter(|t| t.targets > 0 && t.reached == t.targets).count();
-    let owing: usize = b.towns.iter().chain(&b.departments).map(|u| u.owed.len()).sum();
+    let all_towns = b
+        .towns
+        .iter()
+        .filter(|t| t.targets > 0 && t.reached == t.targets)
+        .count();
+    let owing: usize = b
+        .towns
+        .iter()
+        .chain(&b.departments)
+        .map(|u| u.owed.len())
+        .sum();
     format!(
         "截至 {}，对照 {} 年度目标，按已完成比例对 {} 个帮扶镇街和 {} 个市直单位（含工作组）排名。{} 个镇街已完成全部年度目标；各单位合计尚有 {} 项目标未完成，明细见各单位「尚欠事项」。",
         b.as_of,
@@ -292,9 +358,17 @@ fn lead_paragraph(b: &Bulletin) -> String {
 
 fn owed_text(u: &UnitScore) -> String {
     if u.owed.is_empty() {
-        if u.targets == 0 { "（无年度目标）".into() } else { "全部完成".into() }
+        if u.targets == 0 {
+            "（无年度目标）".into()
+        } else {
+            "全部完成".into()
+        }
     } else {
-        u.owed.iter().map(Owed::short).collect::<Vec<_>>().join("\n")
+        u.owed
+            .iter()
+            .map(Owed::short)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -316,14 +390,33 @@ fn write_ranking(ws: &mut Worksheet, b: &Bulletin, st: &Styles) -> Result<(), Xl
     }
     let center_title = st.title.clone().set_align(FormatAlign::Center);
     ws.merge_range(0, 0, 0, 7, &title(b), &center_title)?;
-    ws.merge_range(1, 0, 1, 7, &format!("{}（截至 {}）", b.month.label(), b.as_of), &st.subtitle.clone().set_align(FormatAlign::Center))?;
+    ws.merge_range(
+        1,
+        0,
+        1,
+        7,
+        &format!("{}（截至 {}）", b.month.label(), b.as_of),
+        &st.subtitle.clone().set_align(FormatAlign::Center),
+    )?;
     ws.merge_range(2, 0, 2, 7, &lead_paragraph(b), &st.note)?;
     ws.set_row_height(2, 32)?;
     let mut row = 4u32;
-    for (heading, units, is_town) in [("一、帮扶镇街排名", &b.towns, true), ("二、市直单位排名", &b.departments, false)] {
+    for (heading, units, is_town) in [
+        ("一、帮扶镇街排名", &b.towns, true),
+        ("二、市直单位排名", &b.departments, false),
+    ] {
         ws.merge_range(row, 0, row, 7, heading, &st.bold_row)?;
         row += 1;
-        let headers = ["排名", if is_town { "镇街" } else { "单位" }, "类型", if is_town { "结对县区" } else { "" }, "年度目标完成率", "已完成", "有目标", "尚欠事项"];
+        let headers = [
+            "排名",
+            if is_town { "镇街" } else { "单位" },
+            "类型",
+            if is_town { "结对县区" } else { "" },
+            "年度目标完成率",
+            "已完成",
+            "有目标",
+            "尚欠事项",
+        ];
         for (i, h) in headers.iter().enumerate() {
             ws.write_string_with_format(row, i as u16, *h, &st.head)?;
         }
@@ -338,10 +431,17 @@ fn write_ranking(ws: &mut Worksheet, b: &Bulletin, st: &Styles) -> Result<(), Xl
             ws.write_number_with_format(row, 5, u.reached as f64, &st.count)?;
             ws.write_number_with_format(row, 6, u.targets as f64, &st.count)?;
             let owed = owed_text(u);
-            let fmt = if u.owed.is_empty() { status_format(&st.wrap, IndicatorStatus::Met) } else { st.wrap.clone() };
+            let fmt = if u.owed.is_empty() {
+                status_format(&st.wrap, IndicatorStatus::Met)
+            } else {
+                st.wrap.clone()
+            };
             ws.write_string_with_format(row, 7, &owed, &fmt)?;
             // About 44 Chinese characters fit a line of the 尚欠事项 column.
-            let lines: usize = owed.lines().map(|l| l.chars().count().div_ceil(44).max(1)).sum();
+            let lines: usize = owed
+                .lines()
+                .map(|l| l.chars().count().div_ceil(44).max(1))
+                .sum();
             ws.set_row_height(row, (12.0 * lines.max(1) as f64 + 4.0).min(400.0))?;
             row += 1;
         }
@@ -356,7 +456,17 @@ fn write_ranking(ws: &mut Worksheet, b: &Bulletin, st: &Styles) -> Result<(), Xl
         row += 1;
     }
     if !b.without_targets.is_empty() {
-        ws.merge_range(row, 0, row, 7, &format!("本年度没有单独量化目标、未参与排名的单位：{}。", b.without_targets.join("、")), &st.note)?;
+        ws.merge_range(
+            row,
+            0,
+            row,
+            7,
+            &format!(
+                "本年度没有单独量化目标、未参与排名的单位：{}。",
+                b.without_targets.join("、")
+            ),
+            &st.note,
+        )?;
         row += 1;
     }
     ws.merge_range(
@@ -368,16 +478,38 @@ fn write_ranking(ws: &mut Worksheet, b: &Bulletin, st: &Styles) -> Result<(), Xl
         &st.note,
     )?;
     ws.set_row_height(row, 28)?;
-    ws.set_portrait().set_paper_size(9).set_print_fit_to_pages(1, 0).set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
+    ws.set_portrait()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0)
+        .set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
     ws.set_footer("&C第 &P 页，共 &N 页");
     Ok(())
 }
 
 fn write_owed(ws: &mut Worksheet, b: &Bulletin, st: &Styles) -> Result<(), XlsxError> {
-    ws.write_string_with_format(0, 0, format!("尚欠明细（{}，截至 {}）", b.month.label(), b.as_of), &st.title)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("尚欠明细（{}，截至 {}）", b.month.label(), b.as_of),
+        &st.title,
+    )?;
     ws.write_string_with_format(1, 0, "金额单位：万元", &st.subtitle)?;
-    let headers = ["单位", "类型", "清单序号", "指标", "名称", "年度目标", "已完成", "尚差", "单位", "截止日期", "状态"];
-    let widths = [14.0, 10.0, 8.0, 28.0, 30.0, 12.0, 12.0, 12.0, 6.0, 11.0, 10.0];
+    let headers = [
+        "单位",
+        "类型",
+        "清单序号",
+        "指标",
+        "名称",
+        "年度目标",
+        "已完成",
+        "尚差",
+        "单位",
+        "截止日期",
+        "状态",
+    ];
+    let widths = [
+        14.0, 10.0, 8.0, 28.0, 30.0, 12.0, 12.0, 12.0, 6.0, 11.0, 10.0,
+    ];
     let hr = 3u32;
     for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
         ws.write_string_with_format(hr, i as u16, *h, &st.head)?;
@@ -396,13 +528,21 @@ fn write_owed(ws: &mut Worksheet, b: &Bulletin, st: &Styles) -> Result<(), XlsxE
             }
             ws.write_string_with_format(row, 8, display_unit(&o.unit), &st.center)?;
             ws.write_string_with_format(row, 9, &o.deadline, &st.center)?;
-            ws.write_string_with_format(row, 10, o.status.label_zh(), &status_format(&st.center, o.status))?;
+            ws.write_string_with_format(
+                row,
+                10,
+                o.status.label_zh(),
+                &status_format(&st.center, o.status),
+            )?;
             row += 1;
         }
     }
     ws.set_freeze_panes(hr + 1, 1)?;
     ws.autofilter(hr, 0, row.saturating_sub(1).max(hr + 1), 10)?;
-    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0).set_repeat_rows(hr, hr)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0)
+        .set_repeat_rows(hr, hr)?;
     Ok(())
 }
 
@@ -414,9 +554,19 @@ pub fn html(b: &Bulletin) -> String {
     s.push_str(&format!("<title>{t}</title>\n"));
     s.push_str(STYLE);
     s.push_str("</head>\n<body>\n<main>\n");
-    s.push_str(&format!("<header><h1>{t}</h1><p class=\"issue\">{}（截至 {}）</p></header>\n", esc(&b.month.label()), esc(&b.as_of)));
-    s.push_str(&format!("<p class=\"lead\">{}</p>\n", esc(&lead_paragraph(b))));
-    for (heading, units, is_town) in [("一、帮扶镇街排名", &b.towns, true), ("二、市直单位排名", &b.departments, false)] {
+    s.push_str(&format!(
+        "<header><h1>{t}</h1><p class=\"issue\">{}（截至 {}）</p></header>\n",
+        esc(&b.month.label()),
+        esc(&b.as_of)
+    ));
+    s.push_str(&format!(
+        "<p class=\"lead\">{}</p>\n",
+        esc(&lead_paragraph(b))
+    ));
+    for (heading, units, is_town) in [
+        ("一、帮扶镇街排名", &b.towns, true),
+        ("二、市直单位排名", &b.departments, false),
+    ] {
         s.push_str(&format!("<section>\n<h2>{heading}</h2>\n<table>\n<thead><tr><th class=\"n\">排名</th><th>{}</th><th>类型</th>", if is_town { "镇街" } else { "单位" }));
         if is_town {
             s.push_str("<th>结对县区</th>");
@@ -424,9 +574,17 @@ pub fn html(b: &Bulletin) -> String {
         s.push_str("<th class=\"rate\">年度目标完成率</th><th class=\"n\">已完成/有目标</th><th>尚欠事项</th></tr></thead>\n<tbody>\n");
         for u in units.iter() {
             let pct = u.score as f64 / 100.0;
-            s.push_str(&format!("<tr><td class=\"n\">{}</td><td class=\"unit\">{}</td><td>{}</td>", u.rank, esc(&u.unit), esc(&u.group)));
+            s.push_str(&format!(
+                "<tr><td class=\"n\">{}</td><td class=\"unit\">{}</td><td>{}</td>",
+                u.rank,
+                esc(&u.unit),
+                esc(&u.group)
+            ));
             if is_town {
-                s.push_str(&format!("<td>{}</td>", esc(u.county.as_deref().unwrap_or(""))));
+                s.push_str(&format!(
+                    "<td>{}</td>",
+                    esc(u.county.as_deref().unwrap_or(""))
+                ));
             }
             s.push_str(&format!(
                 "<td class=\"rate\"><div class=\"bar\"><span style=\"width:{pct:.1}%\"></span></div>{}</td><td class=\"n\">{}/{}</td>",
@@ -435,11 +593,19 @@ pub fn html(b: &Bulletin) -> String {
                 u.targets
             ));
             if u.owed.is_empty() {
-                s.push_str(&format!("<td class=\"done\">{}</td></tr>\n", esc(&owed_text(u))));
+                s.push_str(&format!(
+                    "<td class=\"done\">{}</td></tr>\n",
+                    esc(&owed_text(u))
+                ));
             } else {
                 s.push_str("<td><ul>");
                 for o in &u.owed {
-                    s.push_str(&format!("<li class=\"{}\" title=\"{}\">{}</li>", o.status.key(), esc(&o.line()), esc(&o.short())));
+                    s.push_str(&format!(
+                        "<li class=\"{}\" title=\"{}\">{}</li>",
+                        o.status.key(),
+                        esc(&o.line()),
+                        esc(&o.short())
+                    ));
                 }
                 s.push_str("</ul></td></tr>\n");
             }
@@ -447,7 +613,10 @@ pub fn html(b: &Bulletin) -> String {
         s.push_str("</tbody>\n</table>\n</section>\n");
     }
     if !b.without_targets.is_empty() {
-        s.push_str(&format!("<p class=\"note\">本年度没有单独量化目标、未参与排名的单位：{}。</p>\n", esc(&b.without_targets.join("、"))));
+        s.push_str(&format!(
+            "<p class=\"note\">本年度没有单独量化目标、未参与排名的单位：{}。</p>\n",
+            esc(&b.without_targets.join("、"))
+        ));
     }
     s.push_str("<p class=\"note\">说明：完成率为各项年度目标完成比例（超额按 100% 计）的平均数；镇街按其本级目标计，市直单位按其负责的工作清单事项的全市目标计。尚欠事项中红色为进度滞后或未完成，蓝色为进度正常。</p>\n");
     s.push_str("</main>\n</body>\n</html>\n");
@@ -494,13 +663,33 @@ mod tests {
 
     #[test]
     fn months() {
-        for s in ["2019-06", "2019-6", "2019/06", "201906", "2019年6月", " 2019.6 "] {
-            assert_eq!(Month::parse(s).unwrap(), Month { year: 2019, month: 6 }, "{s}");
+        for s in [
+            "2019-06",
+            "2019-6",
+            "2019/06",
+            "201906",
+            "2019年6月",
+            " 2019.6 ",
+        ] {
+            assert_eq!(
+                Month::parse(s).unwrap(),
+                Month {
+                    year: 2019,
+                    month: 6
+                },
+                "{s}"
+            );
         }
         for s in ["2019", "2019-13", "2019-00", "June", "", "19-06"] {
             assert!(Month::parse(s).is_err(), "{s}");
         }
-        assert_eq!(Month::parse("2020-02").unwrap().last_day().to_string(), "2020-02-29");
-        assert_eq!(Month::parse("2019-06").unwrap().last_day().to_string(), "2019-06-30");
+        assert_eq!(
+            Month::parse("2020-02").unwrap().last_day().to_string(),
+            "2020-02-29"
+        );
+        assert_eq!(
+            Month::parse("2019-06").unwrap().last_day().to_string(),
+            "2019-06-30"
+        );
     }
 }

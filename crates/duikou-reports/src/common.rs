@@ -40,11 +40,22 @@ pub struct Styles {
 
 impl Styles {
     pub fn new() -> Styles {
-        let cell = Format::new().set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter).set_font_size(10);
-        let total = cell.clone().set_bold().set_background_color(Color::RGB(0xF2F2F2));
+        let cell = Format::new()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_font_size(10);
+        let total = cell
+            .clone()
+            .set_bold()
+            .set_background_color(Color::RGB(0xF2F2F2));
         Styles {
-            title: Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Left),
-            subtitle: Format::new().set_font_size(10).set_font_color(Color::RGB(0x595959)),
+            title: Format::new()
+                .set_bold()
+                .set_font_size(16)
+                .set_align(FormatAlign::Left),
+            subtitle: Format::new()
+                .set_font_size(10)
+                .set_font_color(Color::RGB(0x595959)),
             head: Format::new()
                 .set_bold()
                 .set_font_size(10)
@@ -56,18 +67,31 @@ impl Styles {
             text: cell.clone(),
             wrap: cell.clone().set_text_wrap().set_align(FormatAlign::Top),
             center: cell.clone().set_align(FormatAlign::Center),
-            bold_row: cell.clone().set_bold().set_background_color(Color::RGB(0xEDEDED)),
+            bold_row: cell
+                .clone()
+                .set_bold()
+                .set_background_color(Color::RGB(0xEDEDED)),
             wan: cell.clone().set_num_format("#,##0.00"),
             yuan: cell.clone().set_num_format("#,##0.00"),
             count: cell.clone().set_num_format("#,##0"),
             pct_number: cell.clone().set_num_format("0.00"),
             ratio: cell.clone().set_num_format("0.0%"),
-            date: cell.clone().set_num_format("yyyy-mm-dd").set_align(FormatAlign::Center),
+            date: cell
+                .clone()
+                .set_num_format("yyyy-mm-dd")
+                .set_align(FormatAlign::Center),
             total_label: total.clone(),
             total_wan: total.clone().set_num_format("#,##0.00"),
             total_count: total.set_num_format("#,##0"),
-            link: cell.clone().set_font_color(Color::RGB(0x0563C1)).set_underline(rust_xlsxwriter::FormatUnderline::Single),
-            note: Format::new().set_font_size(9).set_font_color(Color::RGB(0x595959)).set_text_wrap().set_align(FormatAlign::Top),
+            link: cell
+                .clone()
+                .set_font_color(Color::RGB(0x0563C1))
+                .set_underline(rust_xlsxwriter::FormatUnderline::Single),
+            note: Format::new()
+                .set_font_size(9)
+                .set_font_color(Color::RGB(0x595959))
+                .set_text_wrap()
+                .set_align(FormatAlign::Top),
         }
     }
 
@@ -113,7 +137,9 @@ pub fn status_font(s: IndicatorStatus) -> Color {
 
 /// `base` coloured for a status.
 pub fn status_format(base: &Format, s: IndicatorStatus) -> Format {
-    base.clone().set_background_color(status_fill(s)).set_font_color(status_font(s))
+    base.clone()
+        .set_background_color(status_fill(s))
+        .set_font_color(status_font(s))
 }
 
 /// How bad a status is, for summarising several (the worst one shows).
@@ -196,11 +222,19 @@ pub fn to_engine(r: StoredRecord) -> EngineRecord {
 
 /// The records the engine needs for this plan (approved, plus submitted if asked): the
 /// same selection `duikou assess` makes.
-pub async fn engine_records(store: &Store, plan: &Plan, include_submitted: bool) -> Result<Vec<EngineRecord>, duikou_storage::StoreError> {
+pub async fn engine_records(
+    store: &Store,
+    plan: &Plan,
+    include_submitted: bool,
+) -> Result<Vec<EngineRecord>, duikou_storage::StoreError> {
     let mut kinds: Vec<RecordKind> = plan.indicators.iter().map(|i| i.kind).collect();
     kinds.sort();
     kinds.dedup();
-    let statuses: &[Status] = if include_submitted { &[Status::Approved, Status::Submitted] } else { &[Status::Approved] };
+    let statuses: &[Status] = if include_submitted {
+        &[Status::Approved, Status::Submitted]
+    } else {
+        &[Status::Approved]
+    };
     let rows = store.records_for_engine(&kinds, statuses).await?;
     Ok(rows.into_iter().map(to_engine).collect())
 }

@@ -84,31 +84,53 @@ pub struct ExportOptions<'a> {
 
 impl Default for ExportOptions<'_> {
     fn default() -> Self {
-        ExportOptions { format: ExportFormat::Xlsx, ids: Ids::Masked, money_in_wan: false, actor: None }
+        ExportOptions {
+            format: ExportFormat::Xlsx,
+            ids: Ids::Masked,
+            money_in_wan: false,
+            actor: None,
+        }
     }
 }
 
 /// `资金拨付-2019.xlsx`, `人员名单-全部年度.csv`.
 pub fn file_name(kind: RecordKind, year: Option<i32>, format: ExportFormat) -> String {
-    let years = year.map(|y| y.to_string()).unwrap_or_else(|| "全部年度".into());
+    let years = year
+        .map(|y| y.to_string())
+        .unwrap_or_else(|| "全部年度".into());
     format!("{}-{years}.{}", kind.label_zh(), format.extension())
 }
 
 /// The records of a kind the caller may see: everything for coordinators, auditors and
 /// the command line; approved records for viewers; a reporter's own unit's; a receiver's
 /// own and those concerning its county. Administrators see no records.
-pub fn query_for(actor: Option<&Actor>, kind: RecordKind, year: Option<i32>) -> ReportResult<RecordQuery> {
-    let mut q = RecordQuery { kind: Some(kind), year, ..Default::default() };
+pub fn query_for(
+    actor: Option<&Actor>,
+    kind: RecordKind,
+    year: Option<i32>,
+) -> ReportResult<RecordQuery> {
+    let mut q = RecordQuery {
+        kind: Some(kind),
+        year,
+        ..Default::default()
+    };
     if let Some(a) = actor {
         match a.role {
             Role::Coordinator | Role::Auditor => {}
             Role::Viewer => q.only_status = Some(vec![Status::Approved]),
             Role::Reporter | Role::Receiver => {
-                let unit = a.unit.clone().ok_or_else(|| ReportError::input("用户没有所属单位", "the user has no unit"))?;
+                let unit = a.unit.clone().ok_or_else(|| {
+                    ReportError::input("用户没有所属单位", "the user has no unit")
+                })?;
                 q.visible_to_unit = Some(unit);
                 q.include_county = a.role == Role::Receiver;
             }
-            Role::Admin => return Err(ReportError::input("管理员角色不能查看或导出记录", "the admin role cannot see or export records")),
+            Role::Admin => {
+                return Err(ReportError::input(
+                    "管理员角色不能查看或导出记录",
+                    "the admin role cannot see or export records",
+                ));
+            }
         }
     }
     Ok(q)
@@ -126,7 +148,10 @@ fn header(fd: &FieldDesc, money_in_wan: bool) -> String {
 
 /// The headers of an export: the import layout.
 pub fn headers(kind: RecordKind, money_in_wan: bool) -> Vec<String> {
-    columns(kind).into_iter().map(|fd| header(fd, money_in_wan)).collect()
+    columns(kind)
+        .into_iter()
+        .map(|fd| header(fd, money_in_wan))
+        .collect()
 }
 
 /// One cell of an exported row.
@@ -143,7 +168,12 @@ pub enum Cell {
 fn id_text(rec: &StoredRecord, opts: &ExportOptions<'_>) -> Option<String> {
     if let Ids::Unmasked(key) = opts.ids {
         let allowed = opts.actor.is_none_or(|a| {
-            a.can_unmask(&RecordFacts { kind: rec.kind, status: rec.status, reporting_unit: &rec.reporting_unit, fields: &rec.fields })
+            a.can_unmask(&RecordFacts {
+                kind: rec.kind,
+                status: rec.status,
+                reporting_unit: &rec.reporting_unit,
+                fields: &rec.fields,
+            })
         });
         if allowed {
             if let Some(plain) = rec.id_cipher.as_deref().and_then(|c| key.decrypt(c).ok()) {
@@ -163,7 +193,9 @@ pub fn row_cells(rec: &StoredRecord, opts: &ExportOptions<'_>) -> Vec<Cell> {
             "plan_year" => Cell::Int(rec.plan_year as i64),
             "notes" if rec.notes.is_empty() => Cell::Empty,
             "notes" => Cell::Text(rec.notes.clone()),
-            _ if fd.ty == FieldType::IdNumber => id_text(rec, opts).map(Cell::Text).unwrap_or(Cell::Empty),
+            _ if fd.ty == FieldType::IdNumber => {
+                id_text(rec, opts).map(Cell::Text).unwrap_or(Cell::Empty)
+            }
             key => match rec.fields.get(key) {
                 None => Cell::Empty,
                 Some(Value::Money(f)) => Cell::Money(*f),
@@ -194,13 +226,23 @@ pub struct CsvSink<'a, W: Write> {
 impl<'a, W: Write> CsvSink<'a, W> {
     pub fn new(mut w: W, kind: RecordKind, opts: ExportOptions<'a>) -> ReportResult<Self> {
         w.write_all(b"\xEF\xBB\xBF")?;
-        let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
+        let mut out = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(w);
         out.write_record(headers(kind, opts.money_in_wan))?;
-        Ok(CsvSink { out, opts, kind, rows: 0, buf: Vec::new() })
+        Ok(CsvSink {
+            out,
+            opts,
+            kind,
+            rows: 0,
+            buf: Vec::new(),
+        })
     }
 
     pub fn finish(self) -> ReportResult<W> {
-        self.out.into_inner().map_err(|e| ReportError::Io(e.into_error()))
+        self.out
+            .into_inner()
+            .map_err(|e| ReportError::Io(e.into_error()))
     }
 }
 
@@ -252,7 +294,11 @@ impl<'a> XlsxSink<'a> {
             sheet: 0,
             row: 1,
             text: Format::new(),
-            money: Format::new().set_num_format(if opts.money_in_wan { "#,##0.00####" } else { "#,##0.00" }),
+            money: Format::new().set_num_format(if opts.money_in_wan {
+                "#,##0.00####"
+            } else {
+                "#,##0.00"
+            }),
             int: Format::new().set_num_format("0"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
         };
@@ -262,7 +308,11 @@ impl<'a> XlsxSink<'a> {
 
     fn add_sheet(&mut self) -> Result<(), XlsxError> {
         let st = Styles::new();
-        let name = if self.sheet == 0 { self.kind.label_zh().to_string() } else { format!("{}（{}）", self.kind.label_zh(), self.sheet + 1) };
+        let name = if self.sheet == 0 {
+            self.kind.label_zh().to_string()
+        } else {
+            format!("{}（{}）", self.kind.label_zh(), self.sheet + 1)
+        };
         let ws = self.wb.add_worksheet_with_constant_memory();
         ws.set_name(&name)?;
         for (c, fd) in columns(self.kind).into_iter().enumerate() {
@@ -271,7 +321,10 @@ impl<'a> XlsxSink<'a> {
             ws.write_string_with_format(0, col, header(fd, self.opts.money_in_wan), &st.head)?;
         }
         ws.set_freeze_panes(1, 0)?;
-        ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0).set_repeat_rows(0, 0)?;
+        ws.set_landscape()
+            .set_paper_size(9)
+            .set_print_fit_to_pages(1, 0)
+            .set_repeat_rows(0, 0)?;
         self.row = 1;
         Ok(())
     }
@@ -281,7 +334,11 @@ impl<'a> XlsxSink<'a> {
         let last_col = columns(self.kind).len().saturating_sub(1) as u16;
         let sheets = self.sheet + 1;
         for i in 0..sheets {
-            let rows_on_sheet = if i == self.sheet { self.row - 1 } else { ROWS_PER_SHEET };
+            let rows_on_sheet = if i == self.sheet {
+                self.row - 1
+            } else {
+                ROWS_PER_SHEET
+            };
             let ws = self.wb.worksheet_from_index(i)?;
             ws.autofilter(0, 0, rows_on_sheet.max(1), last_col)?;
         }
@@ -306,14 +363,19 @@ impl RecordSink for XlsxSink<'_> {
                 Cell::Empty => {}
                 Cell::Text(s) => safe::write_text(ws, row, col, &s, &self.text)?,
                 Cell::Money(f) => {
-                    let value = if self.opts.money_in_wan { f as f64 / 1_000_000.0 } else { f as f64 / 100.0 };
+                    let value = if self.opts.money_in_wan {
+                        f as f64 / 1_000_000.0
+                    } else {
+                        f as f64 / 100.0
+                    };
                     ws.write_number_with_format(row, col, value, &self.money)?;
                 }
                 Cell::Int(i) => {
                     ws.write_number_with_format(row, col, i as f64, &self.int)?;
                 }
                 Cell::Date(d) => {
-                    let dt = ExcelDateTime::from_ymd(d.year() as u16, u8::from(d.month()), d.day())?;
+                    let dt =
+                        ExcelDateTime::from_ymd(d.year() as u16, u8::from(d.month()), d.day())?;
                     ws.write_datetime_with_format(row, col, dt, &self.date)?;
                 }
             }
@@ -330,7 +392,11 @@ impl RecordSink for XlsxSink<'_> {
 /// Feed a sink from a page fetcher: `fetch(after_id)` returns the next page of records
 /// with ids above `after_id` in id order, empty at the end. Only one page is held at a
 /// time. Records the caller may not see are skipped. Returns the rows written.
-pub async fn stream_pages<S, F, Fut, E>(sink: &mut S, actor: Option<&Actor>, mut fetch: F) -> ReportResult<usize>
+pub async fn stream_pages<S, F, Fut, E>(
+    sink: &mut S,
+    actor: Option<&Actor>,
+    mut fetch: F,
+) -> ReportResult<usize>
 where
     S: RecordSink,
     F: FnMut(i64) -> Fut,
@@ -347,7 +413,12 @@ where
         after = last.id;
         for rec in &page {
             let visible = actor.is_none_or(|a| {
-                a.can_read(&RecordFacts { kind: rec.kind, status: rec.status, reporting_unit: &rec.reporting_unit, fields: &rec.fields })
+                a.can_read(&RecordFacts {
+                    kind: rec.kind,
+                    status: rec.status,
+                    reporting_unit: &rec.reporting_unit,
+                    fields: &rec.fields,
+                })
             });
             if visible {
                 sink.push(rec)?;
@@ -393,6 +464,8 @@ pub async fn export_store<W: Write + Seek + Send>(
             n
         }
     };
-    let unmasked = matches!(opts.ids, Ids::Unmasked(_)) && kind.fields().iter().any(|f| f.ty == FieldType::IdNumber) && rows > 0;
+    let unmasked = matches!(opts.ids, Ids::Unmasked(_))
+        && kind.fields().iter().any(|f| f.ty == FieldType::IdNumber)
+        && rows > 0;
     Ok(ExportSummary { rows, unmasked })
 }

@@ -33,7 +33,10 @@ pub enum ReportError {
 
 impl ReportError {
     pub fn input(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        ReportError::Input { zh: zh.into(), en: en.into() }
+        ReportError::Input {
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
     /// Bad input (exit code 2, HTTP 422) rather than a failure.
     pub fn is_input(&self) -> bool {
@@ -44,7 +47,8 @@ impl ReportError {
 pub type ReportResult<T> = Result<T, ReportError>;
 
 /// The media type of an .xlsx file, for web downloads.
-pub const XLSX_CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const XLSX_CONTENT_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /// CSV as Excel expects it: UTF-8 with a byte-order mark.
 pub const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 pub const ZIP_CONTENT_TYPE: &str = "application/zip";

@@ -17,7 +17,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Seek, Write};
 
-use duikou_domain::engine::{AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, assess, explain};
+use duikou_domain::engine::{
+    AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, assess, explain,
+};
 use duikou_domain::plan::Plan;
 use duikou_storage::Store;
 use duikou_storage::entities::evidence;
@@ -27,7 +29,9 @@ use zip::ZipWriter;
 use zip::write::SimpleFileOptions;
 
 use crate::ReportResult;
-use crate::common::{Styles, display_unit, engine_records, figure_value, scope_label, status_format, target_text};
+use crate::common::{
+    Styles, display_unit, engine_records, figure_value, scope_label, status_format, target_text,
+};
 use crate::export::{Cell, ExportOptions, headers, row_cells};
 use crate::safe::{formula_string, path_component, write_text};
 use crate::workbook::{action_of, assessment_workbook, checklist_workbook, item_of};
@@ -88,12 +92,23 @@ fn workbook_name(indicator: &str) -> String {
 
 /// A HYPERLINK formula to a relative path, its text as the cached value.
 fn link(path: &str, text: &str) -> Formula {
-    Formula::new(format!("=HYPERLINK({},{})", formula_string(path), formula_string(text))).set_result(text)
+    Formula::new(format!(
+        "=HYPERLINK({},{})",
+        formula_string(path),
+        formula_string(text)
+    ))
+    .set_result(text)
 }
 
 /// Build the package for the assessment `opts` describes and write it as a zip.
 /// `read_evidence(sha256)` returns an evidence file's bytes.
-pub async fn build<W, R>(store: &Store, plan: &Plan, opts: &AssessOptions, read_evidence: R, out: W) -> ReportResult<PackageSummary>
+pub async fn build<W, R>(
+    store: &Store,
+    plan: &Plan,
+    opts: &AssessOptions,
+    read_evidence: R,
+    out: W,
+) -> ReportResult<PackageSummary>
 where
     W: Write + Seek,
     R: Fn(&str) -> std::io::Result<Vec<u8>>,
@@ -119,10 +134,19 @@ where
 {
     let st = Styles::new();
     let mut zip = ZipWriter::new(out);
-    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).unix_permissions(0o644);
-    let mut summary = PackageSummary { figures: a.results.len(), ..Default::default() };
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o644);
+    let mut summary = PackageSummary {
+        figures: a.results.len(),
+        ..Default::default()
+    };
     let mut dirs: BTreeSet<String> = BTreeSet::new();
-    let add_dir = |zip: &mut ZipWriter<W>, dirs: &mut BTreeSet<String>, path: &str, summary: &mut PackageSummary| -> ReportResult<()> {
+    let add_dir = |zip: &mut ZipWriter<W>,
+                   dirs: &mut BTreeSet<String>,
+                   path: &str,
+                   summary: &mut PackageSummary|
+     -> ReportResult<()> {
         if dirs.insert(path.to_string()) {
             zip.add_directory(path, options)?;
             summary.entries.push(format!("{path}/"));
@@ -137,7 +161,10 @@ where
         let ids = explain(plan, records, opts, &r.indicator, &r.scope).unwrap_or_default();
         let entry = behind.entry(r.indicator.as_str()).or_default();
         for id in &ids {
-            entry.entry(*id).or_default().push(scope_label(&r.scope).to_string());
+            entry
+                .entry(*id)
+                .or_default()
+                .push(scope_label(&r.scope).to_string());
         }
         figure_ids.insert((r.indicator.as_str(), r.scope.as_str()), ids);
     }
@@ -146,7 +173,11 @@ where
     for item in &plan.items {
         let folder = path_component(&format!("{} {}", item.no, item.title), 60);
         add_dir(&mut zip, &mut dirs, &folder, &mut summary)?;
-        if !a.results.iter().any(|r| item_of(plan, &r.item).is_some_and(|i| i.no == item.no)) {
+        if !a
+            .results
+            .iter()
+            .any(|r| item_of(plan, &r.item).is_some_and(|i| i.no == item.no))
+        {
             let path = format!("{folder}/说明.txt");
             zip.start_file(path.as_str(), options)?;
             let text = format!(
@@ -169,7 +200,9 @@ where
     // indicator → its workbook path and the placed files of its records.
     let mut books: HashMap<&str, String> = HashMap::new();
     for ind in &plan.indicators {
-        let Some(first) = a.results.iter().find(|r| r.indicator == ind.id) else { continue };
+        let Some(first) = a.results.iter().find(|r| r.indicator == ind.id) else {
+            continue;
+        };
         let folder = folder_of(plan, &first.item);
         add_dir(&mut zip, &mut dirs, &folder, &mut summary)?;
         let ids_scopes = behind.get(ind.id.as_str()).cloned().unwrap_or_default();
@@ -188,7 +221,8 @@ where
                     None => {
                         let dir = format!("{folder}/{EVIDENCE_DIR}");
                         add_dir(&mut zip, &mut dirs, &dir, &mut summary)?;
-                        let name = path_component(&format!("R{}-{}-{}", rec.id, k + 1, ev.file_name), 100);
+                        let name =
+                            path_component(&format!("R{}-{}-{}", rec.id, k + 1, ev.file_name), 100);
                         let path = format!("{dir}/{name}");
                         let missing = match read_evidence(&ev.sha256) {
                             Ok(bytes) => {
@@ -220,8 +254,20 @@ where
             }
         }
         let book = format!("{folder}/{}", workbook_name(&ind.id));
-        let results: Vec<&IndicatorResult> = a.results.iter().filter(|r| r.indicator == ind.id).collect();
-        let bytes = records_workbook(plan, ind, &results, &stored, &ids_scopes, &files_of, &placed, &folder, &a, &st)?;
+        let results: Vec<&IndicatorResult> =
+            a.results.iter().filter(|r| r.indicator == ind.id).collect();
+        let bytes = records_workbook(
+            plan,
+            ind,
+            &results,
+            &stored,
+            &ids_scopes,
+            &files_of,
+            &placed,
+            &folder,
+            &a,
+            &st,
+        )?;
         zip.start_file(book.as_str(), options)?;
         zip.write_all(&bytes)?;
         summary.entries.push(book.clone());
@@ -235,7 +281,15 @@ where
     zip.write_all(&bytes)?;
     summary.entries.push(INDEX_FILE.into());
 
-    let (bytes, lacking) = no_evidence_workbook(plan, &a, &books, &figure_ids, &placed, &summary.missing_files, &st)?;
+    let (bytes, lacking) = no_evidence_workbook(
+        plan,
+        &a,
+        &books,
+        &figure_ids,
+        &placed,
+        &summary.missing_files,
+        &st,
+    )?;
     summary.figures_lacking_evidence = lacking;
     zip.start_file(NO_EVIDENCE_FILE, options)?;
     zip.write_all(&bytes)?;
@@ -245,7 +299,11 @@ where
     zip.write_all(&assessment_workbook(plan, &a)?)?;
     summary.entries.push(ASSESSMENT_FILE.into());
     zip.start_file(ASSESSMENT_JSON, options)?;
-    zip.write_all(serde_json::to_string_pretty(&a).expect("assessment serialises").as_bytes())?;
+    zip.write_all(
+        serde_json::to_string_pretty(&a)
+            .expect("assessment serialises")
+            .as_bytes(),
+    )?;
     summary.entries.push(ASSESSMENT_JSON.into());
     zip.start_file(CHECKLIST_FILE, options)?;
     zip.write_all(&checklist_workbook(plan, &a)?)?;
@@ -256,7 +314,12 @@ where
     Ok(summary)
 }
 
-fn title_rows(ws: &mut Worksheet, title: &str, subtitle: &str, st: &Styles) -> Result<(), XlsxError> {
+fn title_rows(
+    ws: &mut Worksheet,
+    title: &str,
+    subtitle: &str,
+    st: &Styles,
+) -> Result<(), XlsxError> {
     ws.write_string_with_format(0, 0, title, &st.title)?;
     ws.write_string_with_format(1, 0, subtitle, &st.subtitle)?;
     Ok(())
@@ -268,11 +331,21 @@ fn subtitle(plan: &Plan, a: &Assessment) -> String {
         plan.meta.title,
         a.year,
         a.as_of,
-        if a.include_submitted { "（含待审核记录）" } else { "（仅计已审核记录）" }
+        if a.include_submitted {
+            "（含待审核记录）"
+        } else {
+            "（仅计已审核记录）"
+        }
     )
 }
 
-fn write_figure(ws: &mut Worksheet, row: u32, col: u16, f: Option<Figure>, st: &Styles) -> Result<(), XlsxError> {
+fn write_figure(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    f: Option<Figure>,
+    st: &Styles,
+) -> Result<(), XlsxError> {
     match f {
         Some(f) => ws.write_number_with_format(row, col, figure_value(f).0, st.figure(f))?,
         None => ws.write_string_with_format(row, col, "—", &st.center)?,
@@ -282,7 +355,9 @@ fn write_figure(ws: &mut Worksheet, row: u32, col: u16, f: Option<Figure>, st: &
 
 /// Relative path from a folder inside the zip to a path from the zip root.
 fn relative_to(folder: &str, path: &str) -> String {
-    path.strip_prefix(&format!("{folder}/")).map(str::to_string).unwrap_or_else(|| format!("../{path}"))
+    path.strip_prefix(&format!("{folder}/"))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("../{path}"))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -301,8 +376,22 @@ fn records_workbook(
     let mut wb = Workbook::new();
     // 汇总
     let ws = wb.add_worksheet().set_name("汇总")?;
-    title_rows(ws, &format!("{} {}", ind.id, ind.name), &subtitle(plan, a), st)?;
-    let headers_s = ["范围", "实际", "按时", "目标", "单位", "状态", "记录数", "有佐证"];
+    title_rows(
+        ws,
+        &format!("{} {}", ind.id, ind.name),
+        &subtitle(plan, a),
+        st,
+    )?;
+    let headers_s = [
+        "范围",
+        "实际",
+        "按时",
+        "目标",
+        "单位",
+        "状态",
+        "记录数",
+        "有佐证",
+    ];
     let widths = [14.0, 14.0, 14.0, 16.0, 7.0, 12.0, 8.0, 8.0];
     for (i, (h, w)) in headers_s.iter().zip(widths).enumerate() {
         ws.write_string_with_format(3, i as u16, *h, &st.head)?;
@@ -315,7 +404,12 @@ fn records_workbook(
         write_figure(ws, row, 2, r.on_time, st)?;
         ws.write_string_with_format(row, 3, target_text(r), &st.center)?;
         ws.write_string_with_format(row, 4, display_unit(&r.unit), &st.center)?;
-        ws.write_string_with_format(row, 5, r.status.label_zh(), &status_format(&st.center, r.status))?;
+        ws.write_string_with_format(
+            row,
+            5,
+            r.status.label_zh(),
+            &status_format(&st.center, r.status),
+        )?;
         ws.write_number_with_format(row, 6, r.records as f64, &st.count)?;
         ws.write_number_with_format(row, 7, r.with_evidence as f64, &st.count)?;
     }
@@ -326,7 +420,11 @@ fn records_workbook(
     let ws = wb.add_worksheet().set_name("记录")?;
     let cols = headers(ind.kind, false);
     let fixed = ["记录编号", "计入范围", "审核状态", "佐证文件数"];
-    for (i, h) in fixed.iter().chain(cols.iter().map(String::as_str).collect::<Vec<_>>().iter()).enumerate() {
+    for (i, h) in fixed
+        .iter()
+        .chain(cols.iter().map(String::as_str).collect::<Vec<_>>().iter())
+        .enumerate()
+    {
         ws.write_string_with_format(0, i as u16, *h, &st.head)?;
     }
     ws.set_column_width(0, 9.0)?;
@@ -341,29 +439,70 @@ fn records_workbook(
     for (i, rec) in stored.iter().enumerate() {
         let row = 1 + i as u32;
         ws.write_number_with_format(row, 0, rec.id as f64, &st.count)?;
-        ws.write_string_with_format(row, 1, scopes.get(&rec.id).map(|s| s.join("、")).unwrap_or_default(), &st.text)?;
+        ws.write_string_with_format(
+            row,
+            1,
+            scopes
+                .get(&rec.id)
+                .map(|s| s.join("、"))
+                .unwrap_or_default(),
+            &st.text,
+        )?;
         ws.write_string_with_format(row, 2, rec.status.label_zh(), &st.center)?;
-        let readable = files_of.get(&rec.id).map(|v| v.iter().filter(|i| !placed[**i].missing).count()).unwrap_or(0);
+        let readable = files_of
+            .get(&rec.id)
+            .map(|v| v.iter().filter(|i| !placed[**i].missing).count())
+            .unwrap_or(0);
         ws.write_number_with_format(row, 3, readable as f64, &st.count)?;
         for (c, cell) in row_cells(rec, &opts).into_iter().enumerate() {
             let col = 4 + c as u16;
             match cell {
                 Cell::Empty => ws.write_blank(row, col, &st.text).map(|_| ())?,
                 Cell::Text(s) => write_text(ws, row, col, &s, &st.text)?,
-                Cell::Money(f) => ws.write_number_with_format(row, col, f as f64 / 100.0, &st.yuan).map(|_| ())?,
-                Cell::Int(n) => ws.write_number_with_format(row, col, n as f64, &st.text.clone().set_num_format("0")).map(|_| ())?,
+                Cell::Money(f) => ws
+                    .write_number_with_format(row, col, f as f64 / 100.0, &st.yuan)
+                    .map(|_| ())?,
+                Cell::Int(n) => ws
+                    .write_number_with_format(
+                        row,
+                        col,
+                        n as f64,
+                        &st.text.clone().set_num_format("0"),
+                    )
+                    .map(|_| ())?,
                 Cell::Date(d) => ws
-                    .write_datetime_with_format(row, col, rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, u8::from(d.month()), d.day())?, &date_fmt)
+                    .write_datetime_with_format(
+                        row,
+                        col,
+                        rust_xlsxwriter::ExcelDateTime::from_ymd(
+                            d.year() as u16,
+                            u8::from(d.month()),
+                            d.day(),
+                        )?,
+                        &date_fmt,
+                    )
                     .map(|_| ())?,
             }
         }
     }
     ws.set_freeze_panes(1, 1)?;
-    ws.autofilter(0, 0, stored.len().max(1) as u32, (fixed.len() + cols.len() - 1) as u16)?;
+    ws.autofilter(
+        0,
+        0,
+        stored.len().max(1) as u32,
+        (fixed.len() + cols.len() - 1) as u16,
+    )?;
 
     // 佐证文件
     let ws = wb.add_worksheet().set_name("佐证文件")?;
-    let headers_f = ["记录编号", "文件名", "上传人", "上传时间", "SHA-256", "打开"];
+    let headers_f = [
+        "记录编号",
+        "文件名",
+        "上传人",
+        "上传时间",
+        "SHA-256",
+        "打开",
+    ];
     let widths = [9.0, 36.0, 12.0, 22.0, 20.0, 10.0];
     for (i, (h, w)) in headers_f.iter().zip(widths).enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &st.head)?;
@@ -381,7 +520,12 @@ fn records_workbook(
             if p.missing {
                 ws.write_string_with_format(row, 5, "文件缺失", &st.center)?;
             } else {
-                ws.write_formula_with_format(row, 5, link(&relative_to(folder, &p.path), "打开"), &st.link)?;
+                ws.write_formula_with_format(
+                    row,
+                    5,
+                    link(&relative_to(folder, &p.path), "打开"),
+                    &st.link,
+                )?;
             }
             row += 1;
         }
@@ -404,9 +548,30 @@ fn index_workbook(
 ) -> ReportResult<Vec<u8>> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("指标索引")?;
-    title_rows(ws, &format!("{} {} 年度迎检材料索引", plan.meta.title, a.year), &subtitle(plan, a), st)?;
-    let headers = ["清单序号", "文件夹", "指标", "名称", "范围", "实际", "目标", "单位", "状态", "记录数", "有佐证", "记录表", "佐证文件"];
-    let widths = [8.0, 20.0, 28.0, 30.0, 12.0, 14.0, 16.0, 6.0, 10.0, 8.0, 8.0, 28.0, 12.0];
+    title_rows(
+        ws,
+        &format!("{} {} 年度迎检材料索引", plan.meta.title, a.year),
+        &subtitle(plan, a),
+        st,
+    )?;
+    let headers = [
+        "清单序号",
+        "文件夹",
+        "指标",
+        "名称",
+        "范围",
+        "实际",
+        "目标",
+        "单位",
+        "状态",
+        "记录数",
+        "有佐证",
+        "记录表",
+        "佐证文件",
+    ];
+    let widths = [
+        8.0, 20.0, 28.0, 30.0, 12.0, 14.0, 16.0, 6.0, 10.0, 8.0, 8.0, 28.0, 12.0,
+    ];
     let hr = 3u32;
     for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
         ws.write_string_with_format(hr, i as u16, *h, &st.head)?;
@@ -427,16 +592,45 @@ fn index_workbook(
         write_figure(ws, row, 5, Some(r.actual), st)?;
         ws.write_string_with_format(row, 6, target_text(r), &st.center)?;
         ws.write_string_with_format(row, 7, display_unit(&r.unit), &st.center)?;
-        ws.write_string_with_format(row, 8, r.status.label_zh(), &status_format(&st.center, r.status))?;
+        ws.write_string_with_format(
+            row,
+            8,
+            r.status.label_zh(),
+            &status_format(&st.center, r.status),
+        )?;
         ws.write_number_with_format(row, 9, r.records as f64, &st.count)?;
         ws.write_number_with_format(row, 10, r.with_evidence as f64, &st.count)?;
         if let Some(book) = books.get(r.indicator.as_str()) {
-            ws.write_formula_with_format(row, 11, link(book, book.rsplit('/').next().unwrap_or(book)), &st.link)?;
+            ws.write_formula_with_format(
+                row,
+                11,
+                link(book, book.rsplit('/').next().unwrap_or(book)),
+                &st.link,
+            )?;
         }
-        let ids = figure_ids.get(&(r.indicator.as_str(), r.scope.as_str())).map(Vec::as_slice).unwrap_or(&[]);
-        let files = ids.iter().filter_map(|id| by_record.get(id)).map(|v| v.iter().filter(|p| !missing.contains(p.path.as_str())).count()).sum::<usize>();
+        let ids = figure_ids
+            .get(&(r.indicator.as_str(), r.scope.as_str()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let files = ids
+            .iter()
+            .filter_map(|id| by_record.get(id))
+            .map(|v| {
+                v.iter()
+                    .filter(|p| !missing.contains(p.path.as_str()))
+                    .count()
+            })
+            .sum::<usize>();
         if files > 0 {
-            ws.write_formula_with_format(row, 12, link(&format!("{folder}/{EVIDENCE_DIR}"), &format!("{files} 个文件")), &st.link)?;
+            ws.write_formula_with_format(
+                row,
+                12,
+                link(
+                    &format!("{folder}/{EVIDENCE_DIR}"),
+                    &format!("{files} 个文件"),
+                ),
+                &st.link,
+            )?;
         } else {
             ws.write_string_with_format(row, 12, "—", &st.center)?;
         }
@@ -444,7 +638,10 @@ fn index_workbook(
     }
     ws.set_freeze_panes(hr + 1, 3)?;
     ws.autofilter(hr, 0, row.saturating_sub(1).max(hr + 1), 12)?;
-    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0).set_repeat_rows(hr, hr)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0)
+        .set_repeat_rows(hr, hr)?;
     ws.set_active(true);
 
     // Every evidence file, by figure.
@@ -457,7 +654,10 @@ fn index_workbook(
     }
     let mut row = 1u32;
     for r in &a.results {
-        let ids = figure_ids.get(&(r.indicator.as_str(), r.scope.as_str())).map(Vec::as_slice).unwrap_or(&[]);
+        let ids = figure_ids
+            .get(&(r.indicator.as_str(), r.scope.as_str()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         for id in ids {
             for p in by_record.get(id).map(Vec::as_slice).unwrap_or(&[]) {
                 if missing.contains(p.path.as_str()) {
@@ -505,21 +705,53 @@ fn no_evidence_workbook(
 ) -> ReportResult<(Vec<u8>, usize)> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("无佐证清单")?;
-    title_rows(ws, &format!("{} 年度尚缺佐证材料的考核数字", a.year), &subtitle(plan, a), st)?;
-    let headers = ["清单序号", "指标", "名称", "范围", "实际", "单位", "状态", "记录数", "有佐证", "缺佐证", "情况", "缺佐证的记录编号", "记录表"];
-    let widths = [8.0, 28.0, 30.0, 12.0, 14.0, 6.0, 10.0, 8.0, 8.0, 8.0, 12.0, 40.0, 26.0];
+    title_rows(
+        ws,
+        &format!("{} 年度尚缺佐证材料的考核数字", a.year),
+        &subtitle(plan, a),
+        st,
+    )?;
+    let headers = [
+        "清单序号",
+        "指标",
+        "名称",
+        "范围",
+        "实际",
+        "单位",
+        "状态",
+        "记录数",
+        "有佐证",
+        "缺佐证",
+        "情况",
+        "缺佐证的记录编号",
+        "记录表",
+    ];
+    let widths = [
+        8.0, 28.0, 30.0, 12.0, 14.0, 6.0, 10.0, 8.0, 8.0, 8.0, 12.0, 40.0, 26.0,
+    ];
     let hr = 3u32;
     for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
         ws.write_string_with_format(hr, i as u16, *h, &st.head)?;
         ws.set_column_width(i as u16, w)?;
     }
     let missing: BTreeSet<&str> = missing_files.iter().map(String::as_str).collect();
-    let with_files: BTreeSet<i64> = placed.iter().filter(|p| !missing.contains(p.path.as_str())).map(|p| p.record).collect();
+    let with_files: BTreeSet<i64> = placed
+        .iter()
+        .filter(|p| !missing.contains(p.path.as_str()))
+        .map(|p| p.record)
+        .collect();
     let mut row = hr + 1;
     let mut lacking = 0;
     for r in &a.results {
-        let ids = figure_ids.get(&(r.indicator.as_str(), r.scope.as_str())).map(Vec::as_slice).unwrap_or(&[]);
-        let without: Vec<i64> = ids.iter().copied().filter(|id| !with_files.contains(id)).collect();
+        let ids = figure_ids
+            .get(&(r.indicator.as_str(), r.scope.as_str()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let without: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !with_files.contains(id))
+            .collect();
         if without.is_empty() {
             continue;
         }
@@ -530,18 +762,40 @@ fn no_evidence_workbook(
         ws.write_string_with_format(row, 3, scope_label(&r.scope), &st.text)?;
         write_figure(ws, row, 4, Some(r.actual), st)?;
         ws.write_string_with_format(row, 5, display_unit(&r.unit), &st.center)?;
-        ws.write_string_with_format(row, 6, r.status.label_zh(), &status_format(&st.center, r.status))?;
+        ws.write_string_with_format(
+            row,
+            6,
+            r.status.label_zh(),
+            &status_format(&st.center, r.status),
+        )?;
         ws.write_number_with_format(row, 7, ids.len() as f64, &st.count)?;
         ws.write_number_with_format(row, 8, (ids.len() - without.len()) as f64, &st.count)?;
         ws.write_number_with_format(row, 9, without.len() as f64, &st.count)?;
-        let state = if without.len() == ids.len() { "无佐证" } else { "部分缺佐证" };
-        let fill = if without.len() == ids.len() { duikou_domain::engine::IndicatorStatus::NotMet } else { duikou_domain::engine::IndicatorStatus::Late };
+        let state = if without.len() == ids.len() {
+            "无佐证"
+        } else {
+            "部分缺佐证"
+        };
+        let fill = if without.len() == ids.len() {
+            duikou_domain::engine::IndicatorStatus::NotMet
+        } else {
+            duikou_domain::engine::IndicatorStatus::Late
+        };
         ws.write_string_with_format(row, 10, state, &status_format(&st.center, fill))?;
         let shown: Vec<String> = without.iter().take(50).map(|i| i.to_string()).collect();
-        let more = if without.len() > 50 { format!(" 等 {} 条", without.len()) } else { String::new() };
+        let more = if without.len() > 50 {
+            format!(" 等 {} 条", without.len())
+        } else {
+            String::new()
+        };
         ws.write_string_with_format(row, 11, format!("{}{more}", shown.join("、")), &st.text)?;
         if let Some(book) = books.get(r.indicator.as_str()) {
-            ws.write_formula_with_format(row, 12, link(book, book.rsplit('/').next().unwrap_or(book)), &st.link)?;
+            ws.write_formula_with_format(
+                row,
+                12,
+                link(book, book.rsplit('/').next().unwrap_or(book)),
+                &st.link,
+            )?;
         }
         row += 1;
     }
@@ -550,7 +804,10 @@ fn no_evidence_workbook(
     }
     ws.set_freeze_panes(hr + 1, 2)?;
     ws.autofilter(hr, 0, row.saturating_sub(1).max(hr + 1), 12)?;
-    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0).set_repeat_rows(hr, hr)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0)
+        .set_repeat_rows(hr, hr)?;
 
     if !missing_files.is_empty() {
         let ws = wb.add_worksheet().set_name("缺失文件")?;

@@ -15,16 +15,29 @@ use rust_xlsxwriter::{ColNum, Format, RowNum, Worksheet, XlsxError};
 
 /// Would a spreadsheet program take this text for a formula?
 pub fn looks_like_formula(s: &str) -> bool {
-    matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠'))
+    matches!(
+        s.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠')
+    )
 }
 
 /// A CSV field made safe: a value that looks like a formula gets a leading apostrophe.
 pub fn csv_field(s: &str) -> Cow<'_, str> {
-    if looks_like_formula(s) { Cow::Owned(format!("'{s}")) } else { Cow::Borrowed(s) }
+    if looks_like_formula(s) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 /// Write user text into a cell as text, never as a formula.
-pub fn write_text(ws: &mut Worksheet, row: RowNum, col: ColNum, s: &str, format: &Format) -> Result<(), XlsxError> {
+pub fn write_text(
+    ws: &mut Worksheet,
+    row: RowNum,
+    col: ColNum,
+    s: &str,
+    format: &Format,
+) -> Result<(), XlsxError> {
     if looks_like_formula(s) {
         let guarded = format.clone().set_quote_prefix();
         ws.write_string_with_format(row, col, s, &guarded)?;
@@ -97,7 +110,11 @@ pub fn sheet_name(s: &str) -> String {
         .take(31)
         .collect();
     let cleaned = cleaned.trim_matches('\'').trim().to_string();
-    if cleaned.is_empty() { "Sheet".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "Sheet".into()
+    } else {
+        cleaned
+    }
 }
 
 #[cfg(test)]
@@ -118,7 +135,10 @@ mod tests {
 
     #[test]
     fn html_and_formula_literals() {
-        assert_eq!(html("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            html("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
         assert_eq!(formula_string("a\"b\nc"), "\"a\"\"bc\"");
     }
 
@@ -127,13 +147,19 @@ mod tests {
         assert_eq!(path_component("../../etc/passwd", 80), "_.._etc_passwd");
         assert_eq!(path_component("..", 80), "_");
         assert_eq!(path_component("a:b*c?.pdf", 80), "a_b_c_.pdf");
-        assert_eq!(path_component("很长的文件名很长的文件名.pdf", 8), "很长的文.pdf");
+        assert_eq!(
+            path_component("很长的文件名很长的文件名.pdf", 8),
+            "很长的文.pdf"
+        );
         assert!(!path_component("x/y\\z", 80).contains(['/', '\\']));
     }
 
     #[test]
     fn sheet_names() {
-        assert_eq!(sheet_name("一、产业合作[帮扶]/行动"), "一、产业合作_帮扶__行动");
+        assert_eq!(
+            sheet_name("一、产业合作[帮扶]/行动"),
+            "一、产业合作_帮扶__行动"
+        );
         assert_eq!(sheet_name(&"长".repeat(40)).chars().count(), 31);
     }
 }

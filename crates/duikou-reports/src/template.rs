@@ -13,8 +13,8 @@ use duikou_domain::id_number::make_valid;
 use duikou_domain::plan::{Plan, Side, TownRole, UnitKind};
 use duikou_domain::schema::{FieldDesc, FieldType, RecordKind, UnitRule};
 use rust_xlsxwriter::{
-    Color, DataValidation, DataValidationErrorStyle, DataValidationRule, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, Note, Workbook,
-    Worksheet, XlsxError,
+    Color, DataValidation, DataValidationErrorStyle, DataValidationRule, ExcelDateTime, Format,
+    FormatAlign, FormatBorder, Formula, Note, Workbook, Worksheet, XlsxError,
 };
 
 use crate::ReportResult;
@@ -51,9 +51,22 @@ fn unit_list(plan: &Plan, rule: UnitRule) -> List {
         UnitRule::East => ("东莞方单位", Box::new(|u| u.side == Side::East)),
         UnitRule::County => ("受帮扶县区", Box::new(|u| u.kind == UnitKind::County)),
         UnitRule::Receiver => ("资金接收单位", Box::new(|u| u.side == Side::West)),
-        UnitRule::CountyOrEastCity => ("县区或东莞", Box::new(|u| u.kind == UnitKind::County || (u.kind == UnitKind::City && u.side == Side::East))),
+        UnitRule::CountyOrEastCity => (
+            "县区或东莞",
+            Box::new(|u| {
+                u.kind == UnitKind::County || (u.kind == UnitKind::City && u.side == Side::East)
+            }),
+        ),
     };
-    List { title: title.into(), values: plan.units.iter().filter(|u| keep(u)).map(|u| u.name.clone()).collect() }
+    List {
+        title: title.into(),
+        values: plan
+            .units
+            .iter()
+            .filter(|u| keep(u))
+            .map(|u| u.name.clone())
+            .collect(),
+    }
 }
 
 /// What a field accepts, in words.
@@ -86,14 +99,28 @@ fn rule_text(rule: UnitRule) -> &'static str {
 fn rules_text(kind: RecordKind, fd: &FieldDesc) -> String {
     let mut parts: Vec<String> = Vec::new();
     match &fd.ty {
-        FieldType::Money => parts.push("填写元；也可把列名改为「…（万元）」后按万元填写；可带千分位逗号".into()),
+        FieldType::Money => {
+            parts.push("填写元；也可把列名改为「…（万元）」后按万元填写；可带千分位逗号".into())
+        }
         FieldType::Date => parts.push("如 2019-03-15，也可写 2019/3/15 或 2019年3月15日".into()),
         FieldType::Bool => parts.push("填「是」或「否」".into()),
         FieldType::Year => parts.push("如 2019".into()),
         FieldType::Unit(rule) => parts.push(format!("从下拉列表选择：{}", rule_text(*rule))),
-        FieldType::Units(rule) => parts.push(format!("{}；多个单位用「、」分隔，每个单位都计入", rule_text(*rule))),
-        FieldType::Enum(options) => parts.push(format!("可选：{}", options.iter().map(|o| o.label).collect::<Vec<_>>().join("、"))),
-        FieldType::IdNumber => parts.push("18 位，校验位须正确；系统加密保存，导出和页面中脱敏显示".into()),
+        FieldType::Units(rule) => parts.push(format!(
+            "{}；多个单位用「、」分隔，每个单位都计入",
+            rule_text(*rule)
+        )),
+        FieldType::Enum(options) => parts.push(format!(
+            "可选：{}",
+            options
+                .iter()
+                .map(|o| o.label)
+                .collect::<Vec<_>>()
+                .join("、")
+        )),
+        FieldType::IdNumber => {
+            parts.push("18 位，校验位须正确；系统加密保存，导出和页面中脱敏显示".into())
+        }
         FieldType::Int => parts.push("整数，不小于 0".into()),
         FieldType::Text => {}
     }
@@ -111,7 +138,9 @@ fn rules_text(kind: RecordKind, fd: &FieldDesc) -> String {
         (RecordKind::Person, "id_number") => "必填；同一人同一类别同一年只计一次",
         (RecordKind::Pairing, "east_town") => "结对计入的镇街（校校、院院结对可填市直单位）",
         (RecordKind::Pairing, "ended_on") => "结对终止时填写",
-        (_, "reporting_unit") => "可不填：默认为本记录的单位字段（拨付单位、主办单位、派出单位等），否则为导入人所在单位",
+        (_, "reporting_unit") => {
+            "可不填：默认为本记录的单位字段（拨付单位、主办单位、派出单位等），否则为导入人所在单位"
+        }
         (_, "plan_year") => "可不填：按日期自动判断（资金拨付按资金年度）",
         (_, "notes") => "自由填写",
         _ => "",
@@ -125,11 +154,30 @@ fn rules_text(kind: RecordKind, fd: &FieldDesc) -> String {
 /// One example value per field, consistent with each other and with the plan.
 pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)> {
     let year = (plan.meta.first_year + 1).min(plan.meta.last_year);
-    let lead = plan.towns_with_role(TownRole::Lead).next().map(|u| u.name.clone()).unwrap_or_default();
-    let county_unit = plan.paired_county(&lead).and_then(|c| plan.unit(c)).or_else(|| plan.counties().next());
+    let lead = plan
+        .towns_with_role(TownRole::Lead)
+        .next()
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let county_unit = plan
+        .paired_county(&lead)
+        .and_then(|c| plan.unit(c))
+        .or_else(|| plan.counties().next());
     let county = county_unit.map(|u| u.name.clone()).unwrap_or_default();
-    let area = county_unit.and_then(|u| u.code.clone()).filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())).unwrap_or_else(|| "530602".into());
-    let dept = |name: &str| plan.unit(name).map(|u| u.name.clone()).or_else(|| plan.units_of_kind(UnitKind::Department).next().map(|u| u.name.clone())).unwrap_or_default();
+    let area = county_unit
+        .and_then(|u| u.code.clone())
+        .filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| "530602".into());
+    let dept = |name: &str| {
+        plan.unit(name)
+            .map(|u| u.name.clone())
+            .or_else(|| {
+                plan.units_of_kind(UnitKind::Department)
+                    .next()
+                    .map(|u| u.name.clone())
+            })
+            .unwrap_or_default()
+    };
     let birth = time::Date::from_calendar_date(2000, time::Month::May, 20).expect("valid date");
     let id = make_valid(&area, birth, 12).as_str().to_string();
     let d = |m: u8, day: u8| format!("{year}-{m:02}-{day:02}");
@@ -163,7 +211,14 @@ pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)>
             ("place", "东莞".into()),
             ("organizers", format!("{}、{}", dept("市经信局"), lead)),
             ("participants", "200".into()),
-            ("plan_item", if plan.item("1.2").is_some() { "1.2".into() } else { String::new() }),
+            (
+                "plan_item",
+                if plan.item("1.2").is_some() {
+                    "1.2".into()
+                } else {
+                    String::new()
+                },
+            ),
             ("projects_signed", "5".into()),
             ("amount", "300000000.00".into()),
         ]),
@@ -227,13 +282,23 @@ pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)>
     // Keep the template's column order.
     columns(kind)
         .into_iter()
-        .map(|fd| (fd.key, row.iter().find(|(k, _)| *k == fd.key).map(|(_, v)| v.clone()).unwrap_or_default()))
+        .map(|fd| {
+            (
+                fd.key,
+                row.iter()
+                    .find(|(k, _)| *k == fd.key)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
 /// Display width of text (CJK characters count double), for column widths.
 pub(crate) fn text_width(s: &str) -> f64 {
-    s.chars().map(|c| if (c as u32) < 0x2E80 { 1.0 } else { 2.0 }).sum()
+    s.chars()
+        .map(|c| if (c as u32) < 0x2E80 { 1.0 } else { 2.0 })
+        .sum()
 }
 
 /// A column width that suits a field.
@@ -247,7 +312,8 @@ pub(crate) fn field_width(fd: &FieldDesc) -> f64 {
         FieldType::Units(_) => 26.0,
         FieldType::Enum(_) => 16.0,
         FieldType::Text => match fd.key {
-            "name" | "title" | "purpose" | "organisation" | "notes" | "post" | "product" | "east_party" | "west_party" | "donor" | "buyer" | "place" => 28.0,
+            "name" | "title" | "purpose" | "organisation" | "notes" | "post" | "product"
+            | "east_party" | "west_party" | "donor" | "buyer" | "place" => 28.0,
             _ => 16.0,
         },
     };
@@ -265,7 +331,10 @@ pub(crate) fn field_num_format(fd: &FieldDesc) -> &'static str {
 }
 
 fn date_rule() -> Result<DataValidationRule<ExcelDateTime>, XlsxError> {
-    Ok(DataValidationRule::Between(ExcelDateTime::from_ymd(2000, 1, 1)?, ExcelDateTime::from_ymd(2100, 12, 31)?))
+    Ok(DataValidationRule::Between(
+        ExcelDateTime::from_ymd(2000, 1, 1)?,
+        ExcelDateTime::from_ymd(2100, 12, 31)?,
+    ))
 }
 
 /// Write the empty import template for a kind.
@@ -279,8 +348,14 @@ pub fn template(plan: &Plan, kind: RecordKind) -> ReportResult<Vec<u8>> {
     let mut list_of: Vec<Option<usize>> = Vec::new();
     for fd in &cols {
         let list = match &fd.ty {
-            FieldType::Enum(options) => Some(List { title: fd.zh.to_string(), values: options.iter().map(|o| o.label.to_string()).collect() }),
-            FieldType::Bool => Some(List { title: "是/否".into(), values: vec!["是".into(), "否".into()] }),
+            FieldType::Enum(options) => Some(List {
+                title: fd.zh.to_string(),
+                values: options.iter().map(|o| o.label.to_string()).collect(),
+            }),
+            FieldType::Bool => Some(List {
+                title: "是/否".into(),
+                values: vec!["是".into(), "否".into()],
+            }),
             FieldType::Unit(rule) | FieldType::Units(rule) => Some(unit_list(plan, *rule)),
             FieldType::Text if fd.key == "plan_item" => Some(List {
                 title: "工作清单序号".into(),
@@ -288,11 +363,16 @@ pub fn template(plan: &Plan, kind: RecordKind) -> ReportResult<Vec<u8>> {
             }),
             _ => None,
         };
-        list_of.push(list.map(|l| match lists.iter().position(|x| x.title == l.title && x.values == l.values) {
-            Some(i) => i,
-            None => {
-                lists.push(l);
-                lists.len() - 1
+        list_of.push(list.map(|l| {
+            match lists
+                .iter()
+                .position(|x| x.title == l.title && x.values == l.values)
+            {
+                Some(i) => i,
+                None => {
+                    lists.push(l);
+                    lists.len() - 1
+                }
             }
         }));
     }
@@ -302,7 +382,16 @@ pub fn template(plan: &Plan, kind: RecordKind) -> ReportResult<Vec<u8>> {
     let head_required = st.head.clone().set_background_color(Color::RGB(0xFCE4D6));
     for (c, fd) in cols.iter().enumerate() {
         let col = c as u16;
-        ws.write_string_with_format(0, col, fd.zh, if fd.required { &head_required } else { &st.head })?;
+        ws.write_string_with_format(
+            0,
+            col,
+            fd.zh,
+            if fd.required {
+                &head_required
+            } else {
+                &st.head
+            },
+        )?;
         ws.set_column_width(col, field_width(fd))?;
         let fmt = Format::new().set_num_format(field_num_format(fd));
         ws.set_column_format(col, &fmt)?;
@@ -314,7 +403,14 @@ pub fn template(plan: &Plan, kind: RecordKind) -> ReportResult<Vec<u8>> {
             type_text(fd),
             rules_text(kind, fd)
         );
-        ws.insert_note(0, col, &Note::new(note).set_author("duikou").set_width(300).set_height(140))?;
+        ws.insert_note(
+            0,
+            col,
+            &Note::new(note)
+                .set_author("duikou")
+                .set_width(300)
+                .set_height(140),
+        )?;
         if let Some(dv) = validation(fd, list_of[c].map(|i| (i, &lists[i])), plan)? {
             ws.add_data_validation(1, col, LAST_ROW, col, &dv)?;
         }
@@ -343,7 +439,14 @@ pub fn template(plan: &Plan, kind: RecordKind) -> ReportResult<Vec<u8>> {
         for (r, v) in l.values.iter().enumerate() {
             ws.write_string_with_format(1 + r as u32, col, v, &st.text)?;
         }
-        ws.set_column_width(col, l.values.iter().map(|v| text_width(v)).fold(text_width(&l.title), f64::max) + 2.0)?;
+        ws.set_column_width(
+            col,
+            l.values
+                .iter()
+                .map(|v| text_width(v))
+                .fold(text_width(&l.title), f64::max)
+                + 2.0,
+        )?;
     }
     ws.set_freeze_panes(1, 0)?;
     print_wide(ws)?;
@@ -353,11 +456,17 @@ pub fn template(plan: &Plan, kind: RecordKind) -> ReportResult<Vec<u8>> {
 
 /// Landscape A4, all columns on one page width.
 pub(crate) fn print_wide(ws: &mut Worksheet) -> Result<(), XlsxError> {
-    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0);
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
     Ok(())
 }
 
-fn validation(fd: &FieldDesc, list: Option<(usize, &List)>, plan: &Plan) -> Result<Option<DataValidation>, XlsxError> {
+fn validation(
+    fd: &FieldDesc,
+    list: Option<(usize, &List)>,
+    plan: &Plan,
+) -> Result<Option<DataValidation>, XlsxError> {
     let title: String = fd.zh.chars().take(32).collect();
     let dv = match (&fd.ty, list) {
         (FieldType::Units(_), Some((i, l))) => DataValidation::new()
@@ -370,11 +479,17 @@ fn validation(fd: &FieldDesc, list: Option<(usize, &List)>, plan: &Plan) -> Resu
             .set_error_style(DataValidationErrorStyle::Warning)
             .set_error_title("不在工作清单中")?
             .set_error_message("请填写工作清单中的序号，如 1.2")?,
-        (FieldType::Bool, _) => DataValidation::new().allow_list_strings(&["是", "否"])?.set_error_title("请选择")?.set_error_message("请填「是」或「否」")?,
+        (FieldType::Bool, _) => DataValidation::new()
+            .allow_list_strings(&["是", "否"])?
+            .set_error_title("请选择")?
+            .set_error_message("请填「是」或「否」")?,
         (FieldType::Enum(_) | FieldType::Unit(_), Some((i, l))) => DataValidation::new()
             .allow_list_formula(list_formula(i, l))
             .set_error_title("请从列表中选择")?
-            .set_error_message(format!("「{}」只能填写「{LISTS_SHEET}」工作表中列出的值", fd.zh))?,
+            .set_error_message(format!(
+                "「{}」只能填写「{LISTS_SHEET}」工作表中列出的值",
+                fd.zh
+            ))?,
         (FieldType::Date, _) => DataValidation::new()
             .allow_date(date_rule()?)
             .set_error_style(DataValidationErrorStyle::Warning)
@@ -389,12 +504,19 @@ fn validation(fd: &FieldDesc, list: Option<(usize, &List)>, plan: &Plan) -> Resu
             .set_error_title("整数")?
             .set_error_message("请填写不小于 0 的整数")?,
         (FieldType::Year, _) => {
-            let (lo, hi) = if fd.key == "plan_year" { (plan.meta.first_year, plan.meta.last_year) } else { (plan.meta.first_year - 1, plan.meta.last_year + 1) };
+            let (lo, hi) = if fd.key == "plan_year" {
+                (plan.meta.first_year, plan.meta.last_year)
+            } else {
+                (plan.meta.first_year - 1, plan.meta.last_year + 1)
+            };
             DataValidation::new()
                 .allow_whole_number(DataValidationRule::Between(lo, hi))
                 .set_error_style(DataValidationErrorStyle::Warning)
                 .set_error_title("年度")?
-                .set_error_message(format!("计划年度为 {}–{}", plan.meta.first_year, plan.meta.last_year))?
+                .set_error_message(format!(
+                    "计划年度为 {}–{}",
+                    plan.meta.first_year, plan.meta.last_year
+                ))?
         }
         (FieldType::IdNumber, _) => DataValidation::new()
             .allow_text_length(DataValidationRule::EqualTo(18))
@@ -408,18 +530,42 @@ fn validation(fd: &FieldDesc, list: Option<(usize, &List)>, plan: &Plan) -> Resu
 
 fn list_formula(index: usize, l: &List) -> Formula {
     let col = col_letter(index as u16);
-    Formula::new(format!("='{LISTS_SHEET}'!${col}$2:${col}${}", l.values.len().max(1) + 1))
+    Formula::new(format!(
+        "='{LISTS_SHEET}'!${col}$2:${col}${}",
+        l.values.len().max(1) + 1
+    ))
 }
 
-fn write_help(ws: &mut Worksheet, plan: &Plan, kind: RecordKind, cols: &[&'static FieldDesc], st: &Styles) -> Result<(), XlsxError> {
-    ws.write_string_with_format(0, 0, format!("{}导入模板 填写说明", kind.label_zh()), &st.title)?;
+fn write_help(
+    ws: &mut Worksheet,
+    plan: &Plan,
+    kind: RecordKind,
+    cols: &[&'static FieldDesc],
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{}导入模板 填写说明", kind.label_zh()),
+        &st.title,
+    )?;
     let general = [
-        format!("1. 在第一张工作表「{}」中填写数据：第 1 行是列名，请勿修改或删除；从第 2 行起每行一条记录。", kind.label_zh()),
+        format!(
+            "1. 在第一张工作表「{}」中填写数据：第 1 行是列名，请勿修改或删除；从第 2 行起每行一条记录。",
+            kind.label_zh()
+        ),
         "2. 橙色列名为必填列。列的顺序可以调整；不需要的选填列可以删除。".to_string(),
-        "3. 带下拉箭头的单元格请从列表中选择；单位名称须与计划中的名称一致（见「可选值」工作表）。".to_string(),
+        "3. 带下拉箭头的单元格请从列表中选择；单位名称须与计划中的名称一致（见「可选值」工作表）。"
+            .to_string(),
         format!("4. 「{EXAMPLE_SHEET}」工作表是一行填写示例，导入时不会读取。"),
         "5. 一个文件中任何一行有误，整个文件都不会导入；错误信息会指出行号和列名。".to_string(),
-        format!("6. 计划：{}（{}–{} 年）。导入命令：duikou import {} 文件.xlsx", plan.meta.title, plan.meta.first_year, plan.meta.last_year, kind.key()),
+        format!(
+            "6. 计划：{}（{}–{} 年）。导入命令：duikou import {} 文件.xlsx",
+            plan.meta.title,
+            plan.meta.first_year,
+            plan.meta.last_year,
+            kind.key()
+        ),
     ];
     for (i, line) in general.iter().enumerate() {
         ws.merge_range(1 + i as u32, 0, 1 + i as u32, 6, line, &st.note)?;
@@ -441,15 +587,28 @@ fn write_help(ws: &mut Worksheet, plan: &Plan, kind: RecordKind, cols: &[&'stati
         ws.write_string_with_format(row, 4, type_text(fd), &st.text)?;
         let rules = rules_text(kind, fd);
         ws.write_string_with_format(row, 5, &rules, &st.wrap)?;
-        ws.set_row_height(row, 14.0 * rules.chars().count().div_ceil(36).max(1) as f64 + 3.0)?;
-        let ex = example.iter().find(|(k, _)| *k == fd.key).map(|(_, v)| v.as_str()).unwrap_or("");
+        ws.set_row_height(
+            row,
+            14.0 * rules.chars().count().div_ceil(36).max(1) as f64 + 3.0,
+        )?;
+        let ex = example
+            .iter()
+            .find(|(k, _)| *k == fd.key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
         ws.write_string_with_format(row, 6, ex, &st.text)?;
     }
     ws.set_freeze_panes(top + 1, 0)?;
     Ok(())
 }
 
-fn write_example(ws: &mut Worksheet, plan: &Plan, kind: RecordKind, cols: &[&'static FieldDesc], st: &Styles) -> Result<(), XlsxError> {
+fn write_example(
+    ws: &mut Worksheet,
+    plan: &Plan,
+    kind: RecordKind,
+    cols: &[&'static FieldDesc],
+    st: &Styles,
+) -> Result<(), XlsxError> {
     let banner = Format::new()
         .set_bold()
         .set_font_color(Color::RGB(0x9C0006))
@@ -457,8 +616,22 @@ fn write_example(ws: &mut Worksheet, plan: &Plan, kind: RecordKind, cols: &[&'st
         .set_border(FormatBorder::Thin)
         .set_align(FormatAlign::Left);
     let last = cols.len().saturating_sub(1) as u16;
-    ws.merge_range(0, 0, 0, last.max(1), &format!("【示例，不导入】以下是一行填写示例，仅供参考。请在第一张工作表「{}」中填写数据。", kind.label_zh()), &banner)?;
-    let example_fmt = st.text.clone().set_background_color(Color::RGB(0xFFF2CC)).set_italic();
+    ws.merge_range(
+        0,
+        0,
+        0,
+        last.max(1),
+        &format!(
+            "【示例，不导入】以下是一行填写示例，仅供参考。请在第一张工作表「{}」中填写数据。",
+            kind.label_zh()
+        ),
+        &banner,
+    )?;
+    let example_fmt = st
+        .text
+        .clone()
+        .set_background_color(Color::RGB(0xFFF2CC))
+        .set_italic();
     for (c, fd) in cols.iter().enumerate() {
         let col = c as u16;
         ws.write_string_with_format(1, col, fd.zh, &st.head)?;
@@ -470,8 +643,18 @@ fn write_example(ws: &mut Worksheet, plan: &Plan, kind: RecordKind, cols: &[&'st
         debug_assert_eq!(fd.key, *key);
         match (&fd.ty, value.is_empty()) {
             (_, true) => ws.write_blank(2, col, &example_fmt)?,
-            (FieldType::Money, false) => ws.write_number_with_format(2, col, value.parse::<f64>().unwrap_or(0.0), &example_fmt.clone().set_num_format("#,##0.00"))?,
-            (FieldType::Int | FieldType::Year, false) => ws.write_number_with_format(2, col, value.parse::<f64>().unwrap_or(0.0), &example_fmt)?,
+            (FieldType::Money, false) => ws.write_number_with_format(
+                2,
+                col,
+                value.parse::<f64>().unwrap_or(0.0),
+                &example_fmt.clone().set_num_format("#,##0.00"),
+            )?,
+            (FieldType::Int | FieldType::Year, false) => ws.write_number_with_format(
+                2,
+                col,
+                value.parse::<f64>().unwrap_or(0.0),
+                &example_fmt,
+            )?,
             (FieldType::Date, false) => match duikou_domain::record::parse_iso_date(value) {
                 Some(d) => ws.write_datetime_with_format(
                     2,
@@ -500,8 +683,14 @@ mod tests {
     fn every_example_row_is_valid() {
         let plan = Plan::bundled();
         for kind in RecordKind::ALL {
-            let input: BTreeMap<String, FieldInput> = example_row(&plan, kind).into_iter().map(|(k, v)| (k.to_string(), FieldInput::new(v))).collect();
-            let ctx = ValidationContext { plan: &plan, default_unit: plan.meta.coordinator.as_deref() };
+            let input: BTreeMap<String, FieldInput> = example_row(&plan, kind)
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), FieldInput::new(v)))
+                .collect();
+            let ctx = ValidationContext {
+                plan: &plan,
+                default_unit: plan.meta.coordinator.as_deref(),
+            };
             validate(kind, &input, &ctx).unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
         }
     }

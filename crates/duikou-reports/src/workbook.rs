@@ -21,7 +21,8 @@ use rust_xlsxwriter::{Color, FormatAlign, Formula, Workbook, Worksheet, XlsxErro
 
 use crate::ReportResult;
 use crate::common::{
-    PLAN_SCOPE, Styles, col_letter, decimal_text, display_unit, figure_value, scope_label, severity, status_format, target_text,
+    PLAN_SCOPE, Styles, col_letter, decimal_text, display_unit, figure_value, scope_label,
+    severity, status_format, target_text,
 };
 use crate::safe::{formula_string, sheet_name, write_text};
 
@@ -53,16 +54,24 @@ mod dcol {
 /// The checklist item a result belongs to: its own item, or for an indicator attached
 /// to a whole action, that action's first item.
 pub fn item_of<'p>(plan: &'p Plan, indicator_item: &str) -> Option<&'p Item> {
-    plan.item(indicator_item).or_else(|| plan.items.iter().find(|i| i.action == indicator_item))
+    plan.item(indicator_item)
+        .or_else(|| plan.items.iter().find(|i| i.action == indicator_item))
 }
 
 /// The action a result belongs to.
 pub fn action_of<'p>(plan: &'p Plan, indicator_item: &str) -> Option<&'p Action> {
-    plan.action(indicator_item).or_else(|| item_of(plan, indicator_item).and_then(|i| plan.action(&i.action)))
+    plan.action(indicator_item)
+        .or_else(|| item_of(plan, indicator_item).and_then(|i| plan.action(&i.action)))
 }
 
 /// A number cell for a figure (money in 万元), or a dash.
-fn write_figure(ws: &mut Worksheet, row: u32, col: u16, f: Option<Figure>, st: &Styles) -> Result<(), XlsxError> {
+fn write_figure(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    f: Option<Figure>,
+    st: &Styles,
+) -> Result<(), XlsxError> {
     match f {
         Some(f) => {
             ws.write_number_with_format(row, col, figure_value(f).0, st.figure(f))?;
@@ -74,8 +83,18 @@ fn write_figure(ws: &mut Worksheet, row: u32, col: u16, f: Option<Figure>, st: &
     Ok(())
 }
 
-fn write_status(ws: &mut Worksheet, row: u32, col: u16, r: &IndicatorResult, st: &Styles) -> Result<(), XlsxError> {
-    let label = if r.above_range { format!("{}（超出区间）", r.status.label_zh()) } else { r.status.label_zh().to_string() };
+fn write_status(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    r: &IndicatorResult,
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    let label = if r.above_range {
+        format!("{}（超出区间）", r.status.label_zh())
+    } else {
+        r.status.label_zh().to_string()
+    };
     ws.write_string_with_format(row, col, label, &status_format(&st.center, r.status))?;
     Ok(())
 }
@@ -113,7 +132,11 @@ pub fn assessment_workbook(plan: &Plan, a: &Assessment) -> ReportResult<Vec<u8>>
     write_detail(ws, plan, a, &st)?;
 
     // One sheet per action.
-    let mut used_names: Vec<String> = vec![SUMMARY_SHEET.into(), DETAIL_SHEET.into(), CHECKLIST_SHEET.into()];
+    let mut used_names: Vec<String> = vec![
+        SUMMARY_SHEET.into(),
+        DETAIL_SHEET.into(),
+        CHECKLIST_SHEET.into(),
+    ];
     for act in &plan.actions {
         let name = unique_name(&mut used_names, &format!("{} {}", act.no, act.title));
         let ws = wb.add_worksheet().set_name(&name)?;
@@ -121,7 +144,11 @@ pub fn assessment_workbook(plan: &Plan, a: &Assessment) -> ReportResult<Vec<u8>>
     }
 
     // One sheet per unit scope.
-    for scope in [Scope::EachCounty, Scope::EachLeadTown, Scope::EachAssistingTown] {
+    for scope in [
+        Scope::EachCounty,
+        Scope::EachLeadTown,
+        Scope::EachAssistingTown,
+    ] {
         if plan.indicators.iter().any(|i| i.scope == scope) {
             let name = unique_name(&mut used_names, scope.label_zh());
             let ws = wb.add_worksheet().set_name(&name)?;
@@ -151,7 +178,10 @@ fn unique_name(used: &mut Vec<String>, wanted: &str) -> String {
     let mut i = 2;
     while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
         let suffix = format!("({i})");
-        name = format!("{}{suffix}", base.chars().take(31 - suffix.len()).collect::<String>());
+        name = format!(
+            "{}{suffix}",
+            base.chars().take(31 - suffix.len()).collect::<String>()
+        );
         i += 1;
     }
     used.push(name.clone());
@@ -166,32 +196,63 @@ fn subtitle_line(a: &Assessment) -> String {
     format!(
         "截至 {}{}；金额单位：万元；比率单位：%；合计、计数均为公式，可在单元格中核对",
         a.as_of,
-        if a.include_submitted { "（含待审核记录）" } else { "（仅计已审核记录）" }
+        if a.include_submitted {
+            "（含待审核记录）"
+        } else {
+            "（仅计已审核记录）"
+        }
     )
 }
 
 fn print_setup(ws: &mut Worksheet, header_row: u32) -> Result<(), XlsxError> {
-    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0).set_repeat_rows(header_row, header_row)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0)
+        .set_repeat_rows(header_row, header_row)?;
     ws.set_footer("&C第 &P 页，共 &N 页");
     Ok(())
 }
 
 fn detail_range(col: u16, last: u32) -> String {
     let c = col_letter(col);
-    format!("'{DETAIL_SHEET}'!${c}${}:${c}${}", DETAIL_FIRST + 1, last + 1)
+    format!(
+        "'{DETAIL_SHEET}'!${c}${}:${c}${}",
+        DETAIL_FIRST + 1,
+        last + 1
+    )
 }
 
-fn write_summary(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles, detail_last: u32) -> Result<(), XlsxError> {
-    ws.write_string_with_format(0, 0, title_line(plan, a, "东西部扶贫协作考核结果"), &st.title)?;
+fn write_summary(
+    ws: &mut Worksheet,
+    plan: &Plan,
+    a: &Assessment,
+    st: &Styles,
+    detail_last: u32,
+) -> Result<(), XlsxError> {
+    ws.write_string_with_format(
+        0,
+        0,
+        title_line(plan, a, "东西部扶贫协作考核结果"),
+        &st.title,
+    )?;
     ws.write_string_with_format(1, 0, subtitle_line(a), &st.subtitle)?;
-    let widths = [10.0, 26.0, 34.0, 14.0, 14.0, 12.0, 12.0, 8.0, 10.0, 14.0, 12.0, 8.0, 8.0];
+    let widths = [
+        10.0, 26.0, 34.0, 14.0, 14.0, 12.0, 12.0, 8.0, 10.0, 14.0, 12.0, 8.0, 8.0,
+    ];
     for (i, w) in widths.iter().enumerate() {
         ws.set_column_width(i as u16, *w)?;
     }
 
     // Status counts.
     let mut row = 3u32;
-    ws.merge_range(row, 0, row, 12, "一、状态汇总（按「明细」工作表计数）", &st.bold_row)?;
+    ws.merge_range(
+        row,
+        0,
+        row,
+        12,
+        "一、状态汇总（按「明细」工作表计数）",
+        &st.bold_row,
+    )?;
     row += 1;
     ws.write_string_with_format(row, 0, "状态", &st.head)?;
     ws.write_string_with_format(row, 1, "指标数（含各单位）", &st.head)?;
@@ -200,9 +261,20 @@ fn write_summary(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles, d
     let first = row;
     for s in IndicatorStatus::ALL {
         let all = a.results.iter().filter(|r| r.status == s).count();
-        let plan_only = a.results.iter().filter(|r| r.status == s && r.scope == PLAN_SCOPE).count();
+        let plan_only = a
+            .results
+            .iter()
+            .filter(|r| r.status == s && r.scope == PLAN_SCOPE)
+            .count();
         ws.write_string_with_format(row, 0, s.label_zh(), &status_format(&st.center, s))?;
-        let f = formula(format!("=COUNTIF({},{})", detail_range(dcol::STATUS, detail_last), formula_string(s.label_zh())), all.to_string());
+        let f = formula(
+            format!(
+                "=COUNTIF({},{})",
+                detail_range(dcol::STATUS, detail_last),
+                formula_string(s.label_zh())
+            ),
+            all.to_string(),
+        );
         ws.write_formula_with_format(row, 1, f, &st.count)?;
         let f = formula(
             format!(
@@ -220,14 +292,41 @@ fn write_summary(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles, d
     ws.write_string_with_format(row, 0, "合计", &st.total_label)?;
     let total = a.results.len();
     let total_plan = a.results.iter().filter(|r| r.scope == PLAN_SCOPE).count();
-    ws.write_formula_with_format(row, 1, formula(format!("=SUM(B{}:B{})", first + 1, row), total.to_string()), &st.total_count)?;
-    ws.write_formula_with_format(row, 2, formula(format!("=SUM(C{}:C{})", first + 1, row), total_plan.to_string()), &st.total_count)?;
+    ws.write_formula_with_format(
+        row,
+        1,
+        formula(format!("=SUM(B{}:B{})", first + 1, row), total.to_string()),
+        &st.total_count,
+    )?;
+    ws.write_formula_with_format(
+        row,
+        2,
+        formula(
+            format!("=SUM(C{}:C{})", first + 1, row),
+            total_plan.to_string(),
+        ),
+        &st.total_count,
+    )?;
     row += 2;
 
     // Programme-wide figures.
     ws.merge_range(row, 0, row, 12, "二、全市指标", &st.bold_row)?;
     row += 1;
-    let headers = ["清单序号", "指标", "名称", "实际", "按时", "目标下限", "目标上限", "单位", "完成率", "状态", "截止日期", "记录数", "有佐证"];
+    let headers = [
+        "清单序号",
+        "指标",
+        "名称",
+        "实际",
+        "按时",
+        "目标下限",
+        "目标上限",
+        "单位",
+        "完成率",
+        "状态",
+        "截止日期",
+        "记录数",
+        "有佐证",
+    ];
     for (i, h) in headers.iter().enumerate() {
         ws.write_string_with_format(row, i as u16, *h, &st.head)?;
     }
@@ -244,7 +343,12 @@ fn write_summary(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles, d
         ws.write_string_with_format(row, 7, display_unit(&r.unit), &st.center)?;
         match rate(r) {
             Some(v) => {
-                ws.write_formula_with_format(row, 8, formula(format!("=D{}/F{}", row + 1, row + 1), f64_text(v)), &st.ratio)?;
+                ws.write_formula_with_format(
+                    row,
+                    8,
+                    formula(format!("=D{}/F{}", row + 1, row + 1), f64_text(v)),
+                    &st.ratio,
+                )?;
             }
             None => {
                 ws.write_string_with_format(row, 8, "—", &st.center)?;
@@ -259,17 +363,39 @@ fn write_summary(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles, d
     row += 1;
 
     // Per-unit indicators, one line each.
-    ws.merge_range(row, 0, row, 12, "三、分单位指标（各单位合计与完成数，按「明细」工作表计算）", &st.bold_row)?;
+    ws.merge_range(
+        row,
+        0,
+        row,
+        12,
+        "三、分单位指标（各单位合计与完成数，按「明细」工作表计算）",
+        &st.bold_row,
+    )?;
     row += 1;
-    let headers = ["清单序号", "指标", "名称", "范围", "单位数", "已完成单位数", "合计实际", "单位", "每单位目标", "完成单位占比"];
+    let headers = [
+        "清单序号",
+        "指标",
+        "名称",
+        "范围",
+        "单位数",
+        "已完成单位数",
+        "合计实际",
+        "单位",
+        "每单位目标",
+        "完成单位占比",
+    ];
     for (i, h) in headers.iter().enumerate() {
         ws.write_string_with_format(row, i as u16, *h, &st.head)?;
     }
     row += 1;
     for ind in plan.indicators.iter().filter(|i| i.scope != Scope::Plan) {
-        let rs: Vec<&IndicatorResult> = a.results.iter().filter(|r| r.indicator == ind.id).collect();
+        let rs: Vec<&IndicatorResult> =
+            a.results.iter().filter(|r| r.indicator == ind.id).collect();
         let Some(first) = rs.first() else { continue };
-        let met = rs.iter().filter(|r| r.status == IndicatorStatus::Met).count();
+        let met = rs
+            .iter()
+            .filter(|r| r.status == IndicatorStatus::Met)
+            .count();
         ws.write_string_with_format(row, 0, &ind.item, &st.center)?;
         ws.write_string_with_format(row, 1, &ind.id, &st.text)?;
         ws.write_string_with_format(row, 2, &ind.name, &st.wrap)?;
@@ -277,7 +403,14 @@ fn write_summary(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles, d
         ws.write_formula_with_format(
             row,
             4,
-            formula(format!("=COUNTIF({},{})", detail_range(dcol::ID, detail_last), formula_string(&ind.id)), rs.len().to_string()),
+            formula(
+                format!(
+                    "=COUNTIF({},{})",
+                    detail_range(dcol::ID, detail_last),
+                    formula_string(&ind.id)
+                ),
+                rs.len().to_string(),
+            ),
             &st.count,
         )?;
         ws.write_formula_with_format(
@@ -303,13 +436,42 @@ fn write_summary(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles, d
                 Figure::Money(_) => decimal_text(sum, 6),
                 _ => sum.to_string(),
             };
-            let f = formula(format!("=SUMIF({},{},{})", detail_range(dcol::ID, detail_last), formula_string(&ind.id), detail_range(dcol::ACTUAL, detail_last)), cached);
-            ws.write_formula_with_format(row, 6, f, if matches!(first.actual, Figure::Money(_)) { &st.wan } else { &st.count })?;
+            let f = formula(
+                format!(
+                    "=SUMIF({},{},{})",
+                    detail_range(dcol::ID, detail_last),
+                    formula_string(&ind.id),
+                    detail_range(dcol::ACTUAL, detail_last)
+                ),
+                cached,
+            );
+            ws.write_formula_with_format(
+                row,
+                6,
+                f,
+                if matches!(first.actual, Figure::Money(_)) {
+                    &st.wan
+                } else {
+                    &st.count
+                },
+            )?;
         }
         ws.write_string_with_format(row, 7, display_unit(&ind.unit), &st.center)?;
         ws.write_string_with_format(row, 8, target_text(first), &st.center)?;
-        let share = if rs.is_empty() { 0.0 } else { met as f64 / rs.len() as f64 };
-        ws.write_formula_with_format(row, 9, formula(format!("=IF(E{r}>0,F{r}/E{r},0)", r = row + 1), f64_text(share)), &st.ratio)?;
+        let share = if rs.is_empty() {
+            0.0
+        } else {
+            met as f64 / rs.len() as f64
+        };
+        ws.write_formula_with_format(
+            row,
+            9,
+            formula(
+                format!("=IF(E{r}>0,F{r}/E{r},0)", r = row + 1),
+                f64_text(share),
+            ),
+            &st.ratio,
+        )?;
         row += 1;
     }
     row += 1;
@@ -327,11 +489,33 @@ fn write_summary(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles, d
     Ok(())
 }
 
-fn write_detail(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles) -> Result<(), XlsxError> {
+fn write_detail(
+    ws: &mut Worksheet,
+    plan: &Plan,
+    a: &Assessment,
+    st: &Styles,
+) -> Result<(), XlsxError> {
     ws.write_string_with_format(0, 0, title_line(plan, a, "考核指标明细"), &st.title)?;
     ws.write_string_with_format(1, 0, subtitle_line(a), &st.subtitle)?;
-    let headers = ["指标", "清单序号", "名称", "范围", "实际", "按时", "目标下限", "目标上限", "单位", "完成率", "状态", "截止日期", "记录数", "有佐证"];
-    let widths = [28.0, 8.0, 34.0, 12.0, 14.0, 14.0, 12.0, 12.0, 6.0, 9.0, 12.0, 11.0, 8.0, 8.0];
+    let headers = [
+        "指标",
+        "清单序号",
+        "名称",
+        "范围",
+        "实际",
+        "按时",
+        "目标下限",
+        "目标上限",
+        "单位",
+        "完成率",
+        "状态",
+        "截止日期",
+        "记录数",
+        "有佐证",
+    ];
+    let widths = [
+        28.0, 8.0, 34.0, 12.0, 14.0, 14.0, 12.0, 12.0, 6.0, 9.0, 12.0, 11.0, 8.0, 8.0,
+    ];
     for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
         ws.write_string_with_format(DETAIL_FIRST - 1, i as u16, *h, &st.head)?;
         ws.set_column_width(i as u16, w)?;
@@ -350,13 +534,23 @@ fn write_detail(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles) ->
         match rate(r) {
             Some(v) => {
                 let (e, g) = (col_letter(dcol::ACTUAL), col_letter(dcol::MIN));
-                ws.write_formula_with_format(row, dcol::RATE, formula(format!("={e}{r1}/{g}{r1}", r1 = row + 1), f64_text(v)), &st.ratio)?;
+                ws.write_formula_with_format(
+                    row,
+                    dcol::RATE,
+                    formula(format!("={e}{r1}/{g}{r1}", r1 = row + 1), f64_text(v)),
+                    &st.ratio,
+                )?;
             }
             None => {
                 ws.write_string_with_format(row, dcol::RATE, "—", &st.center)?;
             }
         }
-        ws.write_string_with_format(row, dcol::STATUS, r.status.label_zh(), &status_format(&st.center, r.status))?;
+        ws.write_string_with_format(
+            row,
+            dcol::STATUS,
+            r.status.label_zh(),
+            &status_format(&st.center, r.status),
+        )?;
         ws.write_string_with_format(row, dcol::DEADLINE, &r.deadline, &st.center)?;
         ws.write_number_with_format(row, dcol::RECORDS, r.records as f64, &st.count)?;
         ws.write_number_with_format(row, dcol::EVIDENCE, r.with_evidence as f64, &st.count)?;
@@ -366,8 +560,26 @@ fn write_detail(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles) ->
     ws.write_string_with_format(row, dcol::ID, "合计", &st.total_label)?;
     for col in [dcol::RECORDS, dcol::EVIDENCE] {
         let c = col_letter(col);
-        let sum: usize = a.results.iter().map(|r| if col == dcol::RECORDS { r.records } else { r.with_evidence }).sum();
-        ws.write_formula_with_format(row, col, formula(format!("=SUM({c}{}:{c}{})", DETAIL_FIRST + 1, last + 1), sum.to_string()), &st.total_count)?;
+        let sum: usize = a
+            .results
+            .iter()
+            .map(|r| {
+                if col == dcol::RECORDS {
+                    r.records
+                } else {
+                    r.with_evidence
+                }
+            })
+            .sum();
+        ws.write_formula_with_format(
+            row,
+            col,
+            formula(
+                format!("=SUM({c}{}:{c}{})", DETAIL_FIRST + 1, last + 1),
+                sum.to_string(),
+            ),
+            &st.total_count,
+        )?;
     }
     ws.set_freeze_panes(DETAIL_FIRST, 1)?;
     ws.autofilter(DETAIL_FIRST - 1, 0, last, dcol::EVIDENCE)?;
@@ -375,12 +587,53 @@ fn write_detail(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles) ->
     Ok(())
 }
 
-fn write_action(ws: &mut Worksheet, plan: &Plan, act: &Action, a: &Assessment, st: &Styles) -> Result<(), XlsxError> {
-    ws.write_string_with_format(0, 0, format!("{}、{}（{} 年，截至 {}）", act.no, act.title, a.year, a.as_of), &st.title)?;
-    let responsible = if act.responsible.is_empty() { String::new() } else { format!("责任单位：{}", act.responsible.join("、")) };
-    ws.write_string_with_format(1, 0, format!("{responsible}{}金额单位：万元", if responsible.is_empty() { "" } else { "；" }), &st.subtitle)?;
-    let headers = ["清单序号", "指标", "名称", "范围", "实际", "按时", "目标下限", "目标上限", "单位", "状态", "记录数", "有佐证"];
-    let widths = [8.0, 28.0, 34.0, 14.0, 14.0, 14.0, 12.0, 12.0, 7.0, 14.0, 8.0, 8.0];
+fn write_action(
+    ws: &mut Worksheet,
+    plan: &Plan,
+    act: &Action,
+    a: &Assessment,
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{}、{}（{} 年，截至 {}）",
+            act.no, act.title, a.year, a.as_of
+        ),
+        &st.title,
+    )?;
+    let responsible = if act.responsible.is_empty() {
+        String::new()
+    } else {
+        format!("责任单位：{}", act.responsible.join("、"))
+    };
+    ws.write_string_with_format(
+        1,
+        0,
+        format!(
+            "{responsible}{}金额单位：万元",
+            if responsible.is_empty() { "" } else { "；" }
+        ),
+        &st.subtitle,
+    )?;
+    let headers = [
+        "清单序号",
+        "指标",
+        "名称",
+        "范围",
+        "实际",
+        "按时",
+        "目标下限",
+        "目标上限",
+        "单位",
+        "状态",
+        "记录数",
+        "有佐证",
+    ];
+    let widths = [
+        8.0, 28.0, 34.0, 14.0, 14.0, 14.0, 12.0, 12.0, 7.0, 14.0, 8.0, 8.0,
+    ];
     let hr = 3u32;
     for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
         ws.write_string_with_format(hr, i as u16, *h, &st.head)?;
@@ -390,7 +643,11 @@ fn write_action(ws: &mut Worksheet, plan: &Plan, act: &Action, a: &Assessment, s
     let in_action = |r: &IndicatorResult| action_of(plan, &r.item).is_some_and(|x| x.no == act.no);
     let mut any = false;
     for ind in plan.indicators.iter() {
-        let rs: Vec<&IndicatorResult> = a.results.iter().filter(|r| r.indicator == ind.id && in_action(r)).collect();
+        let rs: Vec<&IndicatorResult> = a
+            .results
+            .iter()
+            .filter(|r| r.indicator == ind.id && in_action(r))
+            .collect();
         if rs.is_empty() {
             continue;
         }
@@ -415,7 +672,12 @@ fn write_action(ws: &mut Worksheet, plan: &Plan, act: &Action, a: &Assessment, s
             let (a1, b1) = (first_row + 1, row);
             ws.write_string_with_format(row, 0, "", &st.total_label)?;
             ws.write_string_with_format(row, 1, &ind.id, &st.total_label)?;
-            ws.write_string_with_format(row, 2, format!("小计（{} 个单位）", rs.len()), &st.total_label)?;
+            ws.write_string_with_format(
+                row,
+                2,
+                format!("小计（{} 个单位）", rs.len()),
+                &st.total_label,
+            )?;
             ws.write_string_with_format(row, 3, "", &st.total_label)?;
             match rs[0].actual {
                 Figure::Percent(_) => {
@@ -427,36 +689,101 @@ fn write_action(ws: &mut Worksheet, plan: &Plan, act: &Action, a: &Assessment, s
                         Figure::Money(_) => (decimal_text(sum, 6), &st.total_wan),
                         _ => (sum.to_string(), &st.total_count),
                     };
-                    ws.write_formula_with_format(row, 4, formula(format!("=SUM(E{a1}:E{b1})"), cached), fmt)?;
+                    ws.write_formula_with_format(
+                        row,
+                        4,
+                        formula(format!("=SUM(E{a1}:E{b1})"), cached),
+                        fmt,
+                    )?;
                 }
             }
             for c in 5..=8 {
                 ws.write_string_with_format(row, c, "", &st.total_label)?;
             }
-            let met = rs.iter().filter(|r| r.status == IndicatorStatus::Met).count();
+            let met = rs
+                .iter()
+                .filter(|r| r.status == IndicatorStatus::Met)
+                .count();
             let met_fmt = st.total_count.clone().set_num_format("0\"个单位已完成\"");
-            ws.write_formula_with_format(row, 9, formula(format!("=COUNTIF(J{a1}:J{b1},{})", formula_string(IndicatorStatus::Met.label_zh())), met.to_string()), &met_fmt)?;
+            ws.write_formula_with_format(
+                row,
+                9,
+                formula(
+                    format!(
+                        "=COUNTIF(J{a1}:J{b1},{})",
+                        formula_string(IndicatorStatus::Met.label_zh())
+                    ),
+                    met.to_string(),
+                ),
+                &met_fmt,
+            )?;
             let recs: usize = rs.iter().map(|r| r.records).sum();
             let evid: usize = rs.iter().map(|r| r.with_evidence).sum();
-            ws.write_formula_with_format(row, 10, formula(format!("=SUM(K{a1}:K{b1})"), recs.to_string()), &st.total_count)?;
-            ws.write_formula_with_format(row, 11, formula(format!("=SUM(L{a1}:L{b1})"), evid.to_string()), &st.total_count)?;
+            ws.write_formula_with_format(
+                row,
+                10,
+                formula(format!("=SUM(K{a1}:K{b1})"), recs.to_string()),
+                &st.total_count,
+            )?;
+            ws.write_formula_with_format(
+                row,
+                11,
+                formula(format!("=SUM(L{a1}:L{b1})"), evid.to_string()),
+                &st.total_count,
+            )?;
             row += 1;
         }
     }
     if !any {
-        ws.merge_range(row, 0, row, 11, "本行动没有量化指标，按工作清单提供佐证材料。", &st.note)?;
+        ws.merge_range(
+            row,
+            0,
+            row,
+            11,
+            "本行动没有量化指标，按工作清单提供佐证材料。",
+            &st.note,
+        )?;
     }
     ws.set_freeze_panes(hr + 1, 0)?;
     print_setup(ws, hr)?;
     Ok(())
 }
 
-fn write_scope(ws: &mut Worksheet, plan: &Plan, scope: Scope, a: &Assessment, st: &Styles) -> Result<(), XlsxError> {
+fn write_scope(
+    ws: &mut Worksheet,
+    plan: &Plan,
+    scope: Scope,
+    a: &Assessment,
+    st: &Styles,
+) -> Result<(), XlsxError> {
     let units = plan.scope_units(scope);
-    let inds: Vec<_> = plan.indicators.iter().filter(|i| i.scope == scope).collect();
-    let by_key: HashMap<(&str, &str), &IndicatorResult> = a.results.iter().map(|r| ((r.indicator.as_str(), r.scope.as_str()), r)).collect();
-    ws.write_string_with_format(0, 0, format!("{}指标完成情况（{} 年，截至 {}）", scope.label_zh(), a.year, a.as_of), &st.title)?;
-    ws.write_string_with_format(1, 0, "每个指标两列：实际完成（金额单位：万元）与状态；「合计」行与「已完成」列为公式", &st.subtitle)?;
+    let inds: Vec<_> = plan
+        .indicators
+        .iter()
+        .filter(|i| i.scope == scope)
+        .collect();
+    let by_key: HashMap<(&str, &str), &IndicatorResult> = a
+        .results
+        .iter()
+        .map(|r| ((r.indicator.as_str(), r.scope.as_str()), r))
+        .collect();
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{}指标完成情况（{} 年，截至 {}）",
+            scope.label_zh(),
+            a.year,
+            a.as_of
+        ),
+        &st.title,
+    )?;
+    ws.write_string_with_format(
+        1,
+        0,
+        "每个指标两列：实际完成（金额单位：万元）与状态；「合计」行与「已完成」列为公式",
+        &st.subtitle,
+    )?;
     let (h1, h2, h3) = (3u32, 4u32, 5u32);
     let first = h3 + 1;
     let last_col = 2 * inds.len() as u16 + 3;
@@ -464,11 +791,27 @@ fn write_scope(ws: &mut Worksheet, plan: &Plan, scope: Scope, a: &Assessment, st
     ws.set_column_width(0, 12.0)?;
     for (i, ind) in inds.iter().enumerate() {
         let c = 1 + 2 * i as u16;
-        ws.merge_range(h1, c, h1, c + 1, &format!("{} {}", ind.id, ind.name), &st.head)?;
-        let sample = units.first().and_then(|u| by_key.get(&(ind.id.as_str(), u.name.as_str())));
-        let target = sample.map(|r| format!("目标 {}", target_text(r))).unwrap_or_default();
+        ws.merge_range(
+            h1,
+            c,
+            h1,
+            c + 1,
+            &format!("{} {}", ind.id, ind.name),
+            &st.head,
+        )?;
+        let sample = units
+            .first()
+            .and_then(|u| by_key.get(&(ind.id.as_str(), u.name.as_str())));
+        let target = sample
+            .map(|r| format!("目标 {}", target_text(r)))
+            .unwrap_or_default();
         ws.merge_range(h2, c, h2, c + 1, &target, &st.head)?;
-        ws.write_string_with_format(h3, c, format!("实际（{}）", display_unit(&ind.unit)), &st.head)?;
+        ws.write_string_with_format(
+            h3,
+            c,
+            format!("实际（{}）", display_unit(&ind.unit)),
+            &st.head,
+        )?;
         ws.write_string_with_format(h3, c + 1, "状态", &st.head)?;
         ws.set_column_width(c, 11.0)?;
         ws.set_column_width(c + 1, 10.0)?;
@@ -492,7 +835,12 @@ fn write_scope(ws: &mut Worksheet, plan: &Plan, scope: Scope, a: &Assessment, st
             match by_key.get(&(ind.id.as_str(), u.name.as_str())) {
                 Some(r) => {
                     write_figure(ws, row, c, Some(r.actual), st)?;
-                    ws.write_string_with_format(row, c + 1, r.status.label_zh(), &status_format(&st.center, r.status))?;
+                    ws.write_string_with_format(
+                        row,
+                        c + 1,
+                        r.status.label_zh(),
+                        &status_format(&st.center, r.status),
+                    )?;
                     met += usize::from(r.status == IndicatorStatus::Met);
                     due += usize::from(r.target_min.is_some());
                 }
@@ -503,11 +851,34 @@ fn write_scope(ws: &mut Worksheet, plan: &Plan, scope: Scope, a: &Assessment, st
             }
         }
         let span = format!("B{r}:{}{r}", col_letter(2 * inds.len() as u16), r = row + 1);
-        ws.write_formula_with_format(row, met_c, formula(format!("=COUNTIF({span},{})", formula_string(IndicatorStatus::Met.label_zh())), met.to_string()), &st.count)?;
+        ws.write_formula_with_format(
+            row,
+            met_c,
+            formula(
+                format!(
+                    "=COUNTIF({span},{})",
+                    formula_string(IndicatorStatus::Met.label_zh())
+                ),
+                met.to_string(),
+            ),
+            &st.count,
+        )?;
         ws.write_number_with_format(row, due_c, due as f64, &st.count)?;
-        let share = if due == 0 { 0.0 } else { met as f64 / due as f64 };
+        let share = if due == 0 {
+            0.0
+        } else {
+            met as f64 / due as f64
+        };
         let (m, d) = (col_letter(met_c), col_letter(due_c));
-        ws.write_formula_with_format(row, rate_c, formula(format!("=IF({d}{r}>0,{m}{r}/{d}{r},0)", r = row + 1), f64_text(share)), &st.ratio)?;
+        ws.write_formula_with_format(
+            row,
+            rate_c,
+            formula(
+                format!("=IF({d}{r}>0,{m}{r}/{d}{r},0)", r = row + 1),
+                f64_text(share),
+            ),
+            &st.ratio,
+        )?;
         row += 1;
     }
     // Totals.
@@ -515,7 +886,10 @@ fn write_scope(ws: &mut Worksheet, plan: &Plan, scope: Scope, a: &Assessment, st
     ws.write_string_with_format(row, 0, "合计", &st.total_label)?;
     for (i, ind) in inds.iter().enumerate() {
         let c = 1 + 2 * i as u16;
-        let rs: Vec<&IndicatorResult> = units.iter().filter_map(|u| by_key.get(&(ind.id.as_str(), u.name.as_str())).copied()).collect();
+        let rs: Vec<&IndicatorResult> = units
+            .iter()
+            .filter_map(|u| by_key.get(&(ind.id.as_str(), u.name.as_str())).copied())
+            .collect();
         let col = col_letter(c);
         match rs.first().map(|r| r.actual) {
             Some(Figure::Percent(_)) | None => {
@@ -527,13 +901,32 @@ fn write_scope(ws: &mut Worksheet, plan: &Plan, scope: Scope, a: &Assessment, st
                     Figure::Money(_) => (decimal_text(sum, 6), &st.total_wan),
                     _ => (sum.to_string(), &st.total_count),
                 };
-                ws.write_formula_with_format(row, c, formula(format!("=SUM({col}{a1}:{col}{b1})"), cached), fmt)?;
+                ws.write_formula_with_format(
+                    row,
+                    c,
+                    formula(format!("=SUM({col}{a1}:{col}{b1})"), cached),
+                    fmt,
+                )?;
             }
         }
-        let met = rs.iter().filter(|r| r.status == IndicatorStatus::Met).count();
+        let met = rs
+            .iter()
+            .filter(|r| r.status == IndicatorStatus::Met)
+            .count();
         let scol = col_letter(c + 1);
         let met_fmt = st.total_count.clone().set_num_format("0\"个已完成\"");
-        ws.write_formula_with_format(row, c + 1, formula(format!("=COUNTIF({scol}{a1}:{scol}{b1},{})", formula_string(IndicatorStatus::Met.label_zh())), met.to_string()), &met_fmt)?;
+        ws.write_formula_with_format(
+            row,
+            c + 1,
+            formula(
+                format!(
+                    "=COUNTIF({scol}{a1}:{scol}{b1},{})",
+                    formula_string(IndicatorStatus::Met.label_zh())
+                ),
+                met.to_string(),
+            ),
+            &met_fmt,
+        )?;
     }
     let mut sums = [0usize; 2];
     for (k, (c, values)) in [(met_c, true), (due_c, false)].into_iter().enumerate() {
@@ -543,25 +936,56 @@ fn write_scope(ws: &mut Worksheet, plan: &Plan, scope: Scope, a: &Assessment, st
             .map(|u| {
                 inds.iter()
                     .filter_map(|ind| by_key.get(&(ind.id.as_str(), u.name.as_str())))
-                    .filter(|r| if values { r.status == IndicatorStatus::Met } else { r.target_min.is_some() })
+                    .filter(|r| {
+                        if values {
+                            r.status == IndicatorStatus::Met
+                        } else {
+                            r.target_min.is_some()
+                        }
+                    })
                     .count()
             })
             .sum();
-        ws.write_formula_with_format(row, c, formula(format!("=SUM({col}{a1}:{col}{b1})"), sum.to_string()), &st.total_count)?;
+        ws.write_formula_with_format(
+            row,
+            c,
+            formula(format!("=SUM({col}{a1}:{col}{b1})"), sum.to_string()),
+            &st.total_count,
+        )?;
         sums[k] = sum;
     }
     let (m, d) = (col_letter(met_c), col_letter(due_c));
-    let share = if sums[1] == 0 { 0.0 } else { sums[0] as f64 / sums[1] as f64 };
-    ws.write_formula_with_format(row, rate_c, formula(format!("=IF({d}{r}>0,{m}{r}/{d}{r},0)", r = row + 1), f64_text(share)), &st.total_label.clone().set_num_format("0.0%"))?;
+    let share = if sums[1] == 0 {
+        0.0
+    } else {
+        sums[0] as f64 / sums[1] as f64
+    };
+    ws.write_formula_with_format(
+        row,
+        rate_c,
+        formula(
+            format!("=IF({d}{r}>0,{m}{r}/{d}{r},0)", r = row + 1),
+            f64_text(share),
+        ),
+        &st.total_label.clone().set_num_format("0.0%"),
+    )?;
 
     // Legend.
     let legend_row = row + 2;
     ws.write_string_with_format(legend_row, 0, "图例", &st.text)?;
     for (i, s) in IndicatorStatus::ALL.iter().enumerate() {
-        ws.write_string_with_format(legend_row, 1 + i as u16, s.label_zh(), &status_format(&st.center, *s))?;
+        ws.write_string_with_format(
+            legend_row,
+            1 + i as u16,
+            s.label_zh(),
+            &status_format(&st.center, *s),
+        )?;
     }
     ws.set_freeze_panes(first, 1)?;
-    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0).set_repeat_rows(h1, h3)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0)
+        .set_repeat_rows(h1, h3)?;
     ws.set_footer("&C第 &P 页，共 &N 页");
     Ok(())
 }
@@ -577,7 +1001,10 @@ pub struct ChecklistLine<'a> {
 }
 
 /// The checklist, action by action, with the figures of each item.
-pub fn checklist<'a>(plan: &'a Plan, a: &'a Assessment) -> Vec<(&'a Action, Vec<ChecklistLine<'a>>)> {
+pub fn checklist<'a>(
+    plan: &'a Plan,
+    a: &'a Assessment,
+) -> Vec<(&'a Action, Vec<ChecklistLine<'a>>)> {
     plan.actions
         .iter()
         .map(|act| {
@@ -586,8 +1013,15 @@ pub fn checklist<'a>(plan: &'a Plan, a: &'a Assessment) -> Vec<(&'a Action, Vec<
                 .iter()
                 .filter(|i| i.action == act.no)
                 .map(|item| {
-                    let results: Vec<&IndicatorResult> = a.results.iter().filter(|r| item_of(plan, &r.item).is_some_and(|i| i.no == item.no)).collect();
-                    let status = results.iter().map(|r| r.status).max_by_key(|s| severity(*s));
+                    let results: Vec<&IndicatorResult> = a
+                        .results
+                        .iter()
+                        .filter(|r| item_of(plan, &r.item).is_some_and(|i| i.no == item.no))
+                        .collect();
+                    let status = results
+                        .iter()
+                        .map(|r| r.status)
+                        .max_by_key(|s| severity(*s));
                     ChecklistLine {
                         item,
                         status,
@@ -609,11 +1043,25 @@ pub fn summary_lines(results: &[&IndicatorResult]) -> Vec<String> {
     let mut i = 0;
     while i < results.len() {
         let r = results[i];
-        let same: Vec<&&IndicatorResult> = results[i..].iter().take_while(|x| x.indicator == r.indicator).collect();
+        let same: Vec<&&IndicatorResult> = results[i..]
+            .iter()
+            .take_while(|x| x.indicator == r.indicator)
+            .collect();
         if same.len() == 1 && r.scope == PLAN_SCOPE && r.target_min.is_none() {
-            out.push(format!("{}：{}（{}）", r.name, r.actual.display_zh_with_unit(&r.unit), r.status.label_zh()));
+            out.push(format!(
+                "{}：{}（{}）",
+                r.name,
+                r.actual.display_zh_with_unit(&r.unit),
+                r.status.label_zh()
+            ));
         } else if same.len() == 1 && r.scope == PLAN_SCOPE {
-            out.push(format!("{}：{}（目标 {}）{}", r.name, r.actual.display_zh_with_unit(&r.unit), target_text(r), r.status.label_zh()));
+            out.push(format!(
+                "{}：{}（目标 {}）{}",
+                r.name,
+                r.actual.display_zh_with_unit(&r.unit),
+                target_text(r),
+                r.status.label_zh()
+            ));
         } else {
             let counts = IndicatorStatus::ALL
                 .iter()
@@ -622,25 +1070,63 @@ pub fn summary_lines(results: &[&IndicatorResult]) -> Vec<String> {
                 .map(|(s, n)| format!("{} {n}", s.label_zh()))
                 .collect::<Vec<_>>()
                 .join("，");
-            out.push(format!("{}（{} 个单位，每单位目标 {}）：{counts}", r.name, same.len(), target_text(r)));
+            out.push(format!(
+                "{}（{} 个单位，每单位目标 {}）：{counts}",
+                r.name,
+                same.len(),
+                target_text(r)
+            ));
         }
         i += same.len();
     }
     out
 }
 
-fn write_checklist(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles) -> Result<(), XlsxError> {
-    let title = format!("{}工作清单完成情况", plan.meta.title.replace("（2018-2020年）", ""));
-    ws.merge_range(0, 0, 0, 7, &title, &st.title.clone().set_align(FormatAlign::Center))?;
+fn write_checklist(
+    ws: &mut Worksheet,
+    plan: &Plan,
+    a: &Assessment,
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    let title = format!(
+        "{}工作清单完成情况",
+        plan.meta.title.replace("（2018-2020年）", "")
+    );
+    ws.merge_range(
+        0,
+        0,
+        0,
+        7,
+        &title,
+        &st.title.clone().set_align(FormatAlign::Center),
+    )?;
     ws.merge_range(
         1,
         0,
         1,
         7,
-        &format!("{} 年度，截至 {}{}", a.year, a.as_of, if a.include_submitted { "（含待审核记录）" } else { "" }),
+        &format!(
+            "{} 年度，截至 {}{}",
+            a.year,
+            a.as_of,
+            if a.include_submitted {
+                "（含待审核记录）"
+            } else {
+                ""
+            }
+        ),
         &st.subtitle.clone().set_align(FormatAlign::Center),
     )?;
-    let headers = ["序号", "重点工作", "具体事项", "完成时限", "责任单位", "完成情况", "状态", "有佐证/记录数"];
+    let headers = [
+        "序号",
+        "重点工作",
+        "具体事项",
+        "完成时限",
+        "责任单位",
+        "完成情况",
+        "状态",
+        "有佐证/记录数",
+    ];
     let widths = [6.0, 14.0, 46.0, 11.0, 20.0, 46.0, 10.0, 12.0];
     let hr = 2u32;
     for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
@@ -650,34 +1136,79 @@ fn write_checklist(ws: &mut Worksheet, plan: &Plan, a: &Assessment, st: &Styles)
     let action_fmt = st.bold_row.clone().set_text_wrap();
     let mut row = hr + 1;
     for (act, lines) in checklist(plan, a) {
-        ws.write_string_with_format(row, 0, &act.no, &action_fmt.clone().set_align(FormatAlign::Center))?;
+        ws.write_string_with_format(
+            row,
+            0,
+            &act.no,
+            &action_fmt.clone().set_align(FormatAlign::Center),
+        )?;
         ws.merge_range(row, 1, row, 7, &act.title, &action_fmt)?;
         row += 1;
         for l in lines {
-            ws.write_string_with_format(row, 0, &l.item.no, &st.center.clone().set_align(FormatAlign::Top))?;
+            ws.write_string_with_format(
+                row,
+                0,
+                &l.item.no,
+                &st.center.clone().set_align(FormatAlign::Top),
+            )?;
             ws.write_string_with_format(row, 1, &l.item.title, &st.wrap)?;
             ws.write_string_with_format(row, 2, &l.item.text, &st.wrap)?;
             ws.write_string_with_format(row, 3, &l.item.time_limit, &st.wrap)?;
             ws.write_string_with_format(row, 4, l.item.responsible.join("、"), &st.wrap)?;
             let lines = summary_lines(&l.results);
-            ws.write_string_with_format(row, 5, if lines.is_empty() { "（无量化指标）".to_string() } else { lines.join("\n") }, &st.wrap)?;
+            ws.write_string_with_format(
+                row,
+                5,
+                if lines.is_empty() {
+                    "（无量化指标）".to_string()
+                } else {
+                    lines.join("\n")
+                },
+                &st.wrap,
+            )?;
             match l.status {
-                Some(s) => ws.write_string_with_format(row, 6, s.label_zh(), &status_format(&st.center, s).set_align(FormatAlign::Top))?,
-                None => ws.write_string_with_format(row, 6, "—", &st.center.clone().set_background_color(Color::RGB(0xFFFFFF)))?,
+                Some(s) => ws.write_string_with_format(
+                    row,
+                    6,
+                    s.label_zh(),
+                    &status_format(&st.center, s).set_align(FormatAlign::Top),
+                )?,
+                None => ws.write_string_with_format(
+                    row,
+                    6,
+                    "—",
+                    &st.center.clone().set_background_color(Color::RGB(0xFFFFFF)),
+                )?,
             };
-            let coverage = if l.records == 0 { "—".to_string() } else { format!("{}/{}", l.with_evidence, l.records) };
-            ws.write_string_with_format(row, 7, coverage, &st.center.clone().set_align(FormatAlign::Top))?;
-            // Rows tall enough for the longest cell: about 29 Chinese characters fit a
-            // line of the wide columns, 13 of 责任单位.
+            let coverage = if l.records == 0 {
+                "—".to_string()
+            } else {
+                format!("{}/{}", l.with_evidence, l.records)
+            };
+            ws.write_string_with_format(
+                row,
+                7,
+                coverage,
+                &st.center.clone().set_align(FormatAlign::Top),
+            )?;
+            // Rows tall enough for the longest cell: about 27 Chinese characters fit a
+            // line of the wide columns, 12 of 责任单位.
             let wrapped = |s: &str, per_line: usize| s.chars().count().div_ceil(per_line).max(1);
-            let text_lines = wrapped(&l.item.text, 29).max(wrapped(&l.item.responsible.join("、"), 13));
-            let figure_lines: usize = lines.iter().map(|s| wrapped(s, 29)).sum();
-            ws.set_row_height(row, (13.0 * text_lines.max(figure_lines) as f64 + 5.0).min(400.0))?;
+            let text_lines =
+                wrapped(&l.item.text, 27).max(wrapped(&l.item.responsible.join("、"), 12));
+            let figure_lines: usize = lines.iter().map(|s| wrapped(s, 27)).sum();
+            ws.set_row_height(
+                row,
+                (14.0 * text_lines.max(figure_lines) as f64 + 6.0).min(400.0),
+            )?;
             row += 1;
         }
     }
     ws.set_freeze_panes(hr + 1, 0)?;
-    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0).set_repeat_rows(hr, hr)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0)
+        .set_repeat_rows(hr, hr)?;
     ws.set_footer("&C第 &P 页，共 &N 页");
     Ok(())
 }

@@ -14,14 +14,24 @@ use duikou_domain::schema::RecordKind;
 use duikou_reports::export::{ExportFormat, ExportOptions, Ids, export_store, headers};
 use duikou_reports::template::columns;
 
-async fn export(f: &Fixture, kind: RecordKind, year: Option<i32>, opts: ExportOptions<'_>) -> (Vec<u8>, usize) {
+async fn export(
+    f: &Fixture,
+    kind: RecordKind,
+    year: Option<i32>,
+    opts: ExportOptions<'_>,
+) -> (Vec<u8>, usize) {
     let mut out = Cursor::new(Vec::new());
-    let s = export_store(&f.store, kind, year, opts, &mut out).await.unwrap();
+    let s = export_store(&f.store, kind, year, opts, &mut out)
+        .await
+        .unwrap();
     (out.into_inner(), s.rows)
 }
 
 fn csv_opts<'a>() -> ExportOptions<'a> {
-    ExportOptions { format: ExportFormat::Csv, ..Default::default() }
+    ExportOptions {
+        format: ExportFormat::Csv,
+        ..Default::default()
+    }
 }
 
 #[tokio::test]
@@ -30,7 +40,13 @@ async fn csv_is_utf8_with_bom_in_the_import_layout_with_ids_masked() {
     let (bytes, rows) = export(&f, RecordKind::Person, Some(2019), csv_opts()).await;
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
     let (h, data) = csv_rows(&bytes);
-    assert_eq!(h, columns(RecordKind::Person).iter().map(|f| f.zh.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        h,
+        columns(RecordKind::Person)
+            .iter()
+            .map(|f| f.zh.to_string())
+            .collect::<Vec<_>>()
+    );
     assert_eq!(rows, 11);
     assert_eq!(data.len(), 11);
     let id_col = h.iter().position(|x| x == "身份证号").unwrap();
@@ -52,8 +68,15 @@ async fn formula_like_text_is_neutralised() {
     let (bytes, _) = export(&f, RecordKind::Activity, None, csv_opts()).await;
     let (h, data) = csv_rows(&bytes);
     let notes = h.iter().position(|x| x == "备注").unwrap();
-    let cell = data.iter().map(|r| &r[notes]).find(|n| n.contains("HYPERLINK")).unwrap();
-    assert!(cell.starts_with("'="), "CSV: written with a leading apostrophe: {cell}");
+    let cell = data
+        .iter()
+        .map(|r| &r[notes])
+        .find(|n| n.contains("HYPERLINK"))
+        .unwrap();
+    assert!(
+        cell.starts_with("'="),
+        "CSV: written with a leading apostrophe: {cell}"
+    );
 
     // .xlsx: a string cell (never a formula) with the quote-prefix style.
     let (bytes, _) = export(&f, RecordKind::Activity, None, ExportOptions::default()).await;
@@ -61,17 +84,39 @@ async fn formula_like_text_is_neutralised() {
     assert!(!xml.contains("<f>"), "no formula in an export");
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
     let range = wb.worksheet_range(RecordKind::Activity.label_zh()).unwrap();
-    let col = headers(RecordKind::Activity, false).iter().position(|x| x == "备注").unwrap();
-    let (row, _) = range.rows().enumerate().find(|(_, r)| matches!(&r[col], Data::String(s) if s.contains("HYPERLINK"))).unwrap();
-    assert_eq!(range.get((row, col)), Some(&Data::String("=HYPERLINK(\"http://example.invalid\",\"x\")".into())), "text kept as is");
+    let col = headers(RecordKind::Activity, false)
+        .iter()
+        .position(|x| x == "备注")
+        .unwrap();
+    let (row, _) = range
+        .rows()
+        .enumerate()
+        .find(|(_, r)| matches!(&r[col], Data::String(s) if s.contains("HYPERLINK")))
+        .unwrap();
+    assert_eq!(
+        range.get((row, col)),
+        Some(&Data::String(
+            "=HYPERLINK(\"http://example.invalid\",\"x\")".into()
+        )),
+        "text kept as is"
+    );
     let styles = xlsx_part(&bytes, "xl/styles.xml");
-    assert!(styles.contains("quotePrefix=\"1\""), "the guarded cell is quote-prefixed");
+    assert!(
+        styles.contains("quotePrefix=\"1\""),
+        "the guarded cell is quote-prefixed"
+    );
 }
 
 #[tokio::test]
 async fn xlsx_has_numbers_dates_frozen_header_filters_and_widths() {
     let f = fixture().await;
-    let (bytes, rows) = export(&f, RecordKind::Transfer, Some(2019), ExportOptions::default()).await;
+    let (bytes, rows) = export(
+        &f,
+        RecordKind::Transfer,
+        Some(2019),
+        ExportOptions::default(),
+    )
+    .await;
     assert_eq!(rows, 14);
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
     assert_eq!(wb.sheet_names(), vec!["资金拨付".to_string()]);
@@ -81,73 +126,220 @@ async fn xlsx_has_numbers_dates_frozen_header_filters_and_widths() {
     let sent = h.iter().position(|x| x == "拨付日期").unwrap();
     let year = h.iter().position(|x| x == "资金年度").unwrap();
     let row1: Vec<&Data> = range.rows().nth(1).unwrap().iter().collect();
-    assert!(matches!(row1[amount], Data::Float(v) if *v == 27_000_000.0), "{:?}", row1[amount]);
+    assert!(
+        matches!(row1[amount], Data::Float(v) if *v == 27_000_000.0),
+        "{:?}",
+        row1[amount]
+    );
     assert!(matches!(row1[sent], Data::DateTime(_)), "{:?}", row1[sent]);
     assert!(matches!(row1[year], Data::Float(v) if *v == 2019.0));
     let xml = xlsx_part(&bytes, "xl/worksheets/sheet1.xml");
     assert!(xml.contains("<pane ySplit=\"1\""), "frozen header");
     assert!(xml.contains("<autoFilter ref=\"A1:"), "filters");
-    assert!(xml.contains("<cols>") && xml.contains("customWidth=\"1\""), "column widths");
+    assert!(
+        xml.contains("<cols>") && xml.contains("customWidth=\"1\""),
+        "column widths"
+    );
     assert!(xlsx_part(&bytes, "xl/styles.xml").contains("formatCode=\"#,##0.00\""));
 
     // In 万元 on request: header and value change together.
-    let (bytes, _) = export(&f, RecordKind::Transfer, Some(2019), ExportOptions { money_in_wan: true, ..Default::default() }).await;
+    let (bytes, _) = export(
+        &f,
+        RecordKind::Transfer,
+        Some(2019),
+        ExportOptions {
+            money_in_wan: true,
+            ..Default::default()
+        },
+    )
+    .await;
     let (h, data) = sheet_rows(&bytes, "资金拨付");
     let amount = h.iter().position(|x| x == "金额（万元）").unwrap();
-    assert!(data.iter().any(|r| r[amount] == "100.00005"), "{:?}", data.iter().map(|r| &r[amount]).collect::<Vec<_>>());
+    assert!(
+        data.iter().any(|r| r[amount] == "100.00005"),
+        "{:?}",
+        data.iter().map(|r| &r[amount]).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
 async fn ids_unmasked_only_on_request_and_only_where_allowed() {
     let f = fixture().await;
     let key = f.key.clone();
-    let (bytes, _) = export(&f, RecordKind::Secondment, None, ExportOptions { format: ExportFormat::Csv, ids: Ids::Unmasked(&key), ..Default::default() }).await;
+    let (bytes, _) = export(
+        &f,
+        RecordKind::Secondment,
+        None,
+        ExportOptions {
+            format: ExportFormat::Csv,
+            ids: Ids::Unmasked(&key),
+            ..Default::default()
+        },
+    )
+    .await;
     let (h, data) = csv_rows(&bytes);
     let id = h.iter().position(|x| x == "身份证号").unwrap();
-    let full: Vec<&String> = data.iter().map(|r| &r[id]).filter(|s| !s.is_empty()).collect();
+    let full: Vec<&String> = data
+        .iter()
+        .map(|r| &r[id])
+        .filter(|s| !s.is_empty())
+        .collect();
     assert_eq!(full.len(), 2);
-    assert!(full.iter().all(|s| s.len() == 18 && s.bytes().all(|b| b.is_ascii_digit())), "{full:?}");
+    assert!(
+        full.iter()
+            .all(|s| s.len() == 18 && s.bytes().all(|b| b.is_ascii_digit())),
+        "{full:?}"
+    );
 
     // A reporter sees only their unit's records, and their own unmasked.
-    let qx = Actor { username: "qx".into(), role: Role::Reporter, unit: Some("清溪镇".into()) };
-    let (bytes, rows) = export(&f, RecordKind::Secondment, None, ExportOptions { format: ExportFormat::Csv, ids: Ids::Unmasked(&key), actor: Some(&qx), ..Default::default() }).await;
+    let qx = Actor {
+        username: "qx".into(),
+        role: Role::Reporter,
+        unit: Some("清溪镇".into()),
+    };
+    let (bytes, rows) = export(
+        &f,
+        RecordKind::Secondment,
+        None,
+        ExportOptions {
+            format: ExportFormat::Csv,
+            ids: Ids::Unmasked(&key),
+            actor: Some(&qx),
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(rows, 2);
-    assert!(csv_rows(&bytes).1.iter().all(|r| r[h.iter().position(|x| x == "派出单位").unwrap()] == "清溪镇"));
+    assert!(
+        csv_rows(&bytes)
+            .1
+            .iter()
+            .all(|r| r[h.iter().position(|x| x == "派出单位").unwrap()] == "清溪镇")
+    );
     // An auditor sees everything, masked even when asking for full numbers.
-    let audit = Actor { username: "a".into(), role: Role::Auditor, unit: None };
-    let (bytes, rows) = export(&f, RecordKind::Secondment, None, ExportOptions { format: ExportFormat::Csv, ids: Ids::Unmasked(&key), actor: Some(&audit), ..Default::default() }).await;
+    let audit = Actor {
+        username: "a".into(),
+        role: Role::Auditor,
+        unit: None,
+    };
+    let (bytes, rows) = export(
+        &f,
+        RecordKind::Secondment,
+        None,
+        ExportOptions {
+            format: ExportFormat::Csv,
+            ids: Ids::Unmasked(&key),
+            actor: Some(&audit),
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(rows, 3);
-    assert!(csv_rows(&bytes).1.iter().filter(|r| !r[id].is_empty()).all(|r| r[id].contains('*')));
+    assert!(
+        csv_rows(&bytes)
+            .1
+            .iter()
+            .filter(|r| !r[id].is_empty())
+            .all(|r| r[id].contains('*'))
+    );
     // A viewer sees approved records only; an administrator none.
-    let viewer = Actor { username: "v".into(), role: Role::Viewer, unit: None };
+    let viewer = Actor {
+        username: "v".into(),
+        role: Role::Viewer,
+        unit: None,
+    };
     let (_, all) = export(&f, RecordKind::Activity, None, csv_opts()).await;
-    let (_, approved) = export(&f, RecordKind::Activity, None, ExportOptions { actor: Some(&viewer), ..csv_opts() }).await;
-    assert_eq!(all, approved + 2, "draft and submitted are not shown to a viewer");
-    let admin = Actor { username: "root".into(), role: Role::Admin, unit: None };
-    let e = export_store(&f.store, RecordKind::Activity, None, ExportOptions { actor: Some(&admin), ..csv_opts() }, Cursor::new(Vec::new())).await.unwrap_err();
+    let (_, approved) = export(
+        &f,
+        RecordKind::Activity,
+        None,
+        ExportOptions {
+            actor: Some(&viewer),
+            ..csv_opts()
+        },
+    )
+    .await;
+    assert_eq!(
+        all,
+        approved + 2,
+        "draft and submitted are not shown to a viewer"
+    );
+    let admin = Actor {
+        username: "root".into(),
+        role: Role::Admin,
+        unit: None,
+    };
+    let e = export_store(
+        &f.store,
+        RecordKind::Activity,
+        None,
+        ExportOptions {
+            actor: Some(&admin),
+            ..csv_opts()
+        },
+        Cursor::new(Vec::new()),
+    )
+    .await
+    .unwrap_err();
     assert!(e.is_input());
     // A receiver: its own and those concerning its county.
-    let zx = Actor { username: "zx".into(), role: Role::Receiver, unit: Some("镇雄县".into()) };
-    let (_, n) = export(&f, RecordKind::Transfer, None, ExportOptions { actor: Some(&zx), ..csv_opts() }).await;
-    assert_eq!(n, 4, "two from the city and province, one from 清溪镇, one from 企石镇");
+    let zx = Actor {
+        username: "zx".into(),
+        role: Role::Receiver,
+        unit: Some("镇雄县".into()),
+    };
+    let (_, n) = export(
+        &f,
+        RecordKind::Transfer,
+        None,
+        ExportOptions {
+            actor: Some(&zx),
+            ..csv_opts()
+        },
+    )
+    .await;
+    assert_eq!(
+        n, 4,
+        "two from the city and province, one from 清溪镇, one from 企石镇"
+    );
 }
 
 #[tokio::test]
 async fn an_export_imports_back_into_an_empty_database_with_the_same_assessment() {
     let f = fixture().await;
     let before = assessment(&f.store, &f.plan, 2019).await;
-    let fiscal = before.results.iter().find(|r| r.indicator == "3.1-fiscal-aid").unwrap();
-    assert_eq!(fiscal.actual, duikou_domain::engine::Figure::Money(18_000_000_000), "the fixture is not empty");
+    let fiscal = before
+        .results
+        .iter()
+        .find(|r| r.indicator == "3.1-fiscal-aid")
+        .unwrap();
+    assert_eq!(
+        fiscal.actual,
+        duikou_domain::engine::Figure::Money(18_000_000_000),
+        "the fixture is not empty"
+    );
     assert!(before.results.iter().filter(|r| r.actual.raw() > 0).count() > 20);
     let (empty, _dir) = empty_store().await;
     let key = f.key.clone();
     for (i, kind) in RecordKind::ALL.into_iter().enumerate() {
         // Alternate formats; full ID numbers so people can be imported again.
-        let format = if i % 2 == 0 { ExportFormat::Xlsx } else { ExportFormat::Csv };
-        let opts = ExportOptions { format, ids: Ids::Unmasked(&key), actor: None, money_in_wan: i == 2 };
+        let format = if i % 2 == 0 {
+            ExportFormat::Xlsx
+        } else {
+            ExportFormat::Csv
+        };
+        let opts = ExportOptions {
+            format,
+            ids: Ids::Unmasked(&key),
+            actor: None,
+            money_in_wan: i == 2,
+        };
         let mut out = Cursor::new(Vec::new());
         // Only what counts: approved records (the import approves everything).
-        let q_rows = export_store(&f.store, kind, None, opts, &mut out).await.unwrap().rows;
+        let q_rows = export_store(&f.store, kind, None, opts, &mut out)
+            .await
+            .unwrap()
+            .rows;
         let bytes = out.into_inner();
         let (h, mut rows) = match format {
             ExportFormat::Xlsx => sheet_rows(&bytes, kind.label_zh()),
@@ -160,12 +352,37 @@ async fn an_export_imports_back_into_an_empty_database_with_the_same_assessment(
             rows.retain(|r| !r[title].contains("草稿") && !r[title].contains("待审核"));
             // The CSV guard added an apostrophe; the xlsx kept the text as is.
         }
-        let valid = validate_rows(&f.plan, kind, &h, &rows).unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
-        import_valid(&empty, &f.plan, kind, valid, &format!("back-{}", kind.key())).await;
+        let valid =
+            validate_rows(&f.plan, kind, &h, &rows).unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
+        import_valid(
+            &empty,
+            &f.plan,
+            kind,
+            valid,
+            &format!("back-{}", kind.key()),
+        )
+        .await;
     }
     let after = assessment(&empty, &f.plan, 2019).await;
     for (a, b) in before.results.iter().zip(&after.results) {
-        assert_eq!((&a.indicator, &a.scope, a.actual, a.on_time, a.status, a.records), (&b.indicator, &b.scope, b.actual, b.on_time, b.status, b.records));
+        assert_eq!(
+            (
+                &a.indicator,
+                &a.scope,
+                a.actual,
+                a.on_time,
+                a.status,
+                a.records
+            ),
+            (
+                &b.indicator,
+                &b.scope,
+                b.actual,
+                b.on_time,
+                b.status,
+                b.records
+            )
+        );
     }
     assert_eq!(before.results.len(), after.results.len());
 }

@@ -18,28 +18,46 @@ use duikou_reports::export::{ExportFormat, ExportOptions, export_store};
 use duikou_reports::{package, template, workbook};
 
 fn office() -> Option<&'static str> {
-    ["soffice", "libreoffice"].into_iter().find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))
+    ["soffice", "libreoffice"].into_iter().find(|b| {
+        Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
 }
 
 fn to_pdf(office: &str, file: &Path, out: &Path) {
     let profile = out.join("lo-profile");
     let o = Command::new(office)
-        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
         .args(["--headless", "--convert-to", "pdf", "--outdir"])
         .arg(out)
         .arg(file)
         .output()
         .unwrap();
     let pdf = out.join(file.with_extension("pdf").file_name().unwrap());
-    assert!(o.status.success() && pdf.exists(), "{}: {}\n{}", file.display(), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success() && pdf.exists(),
+        "{}: {}\n{}",
+        file.display(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     let head = std::fs::read(&pdf).unwrap();
     assert!(head.starts_with(b"%PDF"), "{}", pdf.display());
 }
 
 #[tokio::test]
 async fn every_output_converts_to_pdf_in_libreoffice() {
-    let Some(office) = office().filter(|_| std::env::var("DUIKOU_TEST_LIBREOFFICE").is_ok_and(|v| v == "1")) else {
-        eprintln!("skipped: set DUIKOU_TEST_LIBREOFFICE=1 with LibreOffice installed to convert the outputs to PDF");
+    let Some(office) =
+        office().filter(|_| std::env::var("DUIKOU_TEST_LIBREOFFICE").is_ok_and(|v| v == "1"))
+    else {
+        eprintln!(
+            "skipped: set DUIKOU_TEST_LIBREOFFICE=1 with LibreOffice installed to convert the outputs to PDF"
+        );
         return;
     };
     let keep = std::env::var("DUIKOU_SAMPLES_DIR").ok().map(PathBuf::from);
@@ -55,26 +73,71 @@ async fn every_output_converts_to_pdf_in_libreoffice() {
         std::fs::write(&p, bytes).unwrap();
         files.push(p);
     };
-    write("template-transfer.xlsx", template::template(&f.plan, RecordKind::Transfer).unwrap());
+    write(
+        "template-transfer.xlsx",
+        template::template(&f.plan, RecordKind::Transfer).unwrap(),
+    );
     let mut out = std::io::Cursor::new(Vec::new());
-    export_store(&f.store, RecordKind::Transfer, Some(2019), ExportOptions::default(), &mut out).await.unwrap();
+    export_store(
+        &f.store,
+        RecordKind::Transfer,
+        Some(2019),
+        ExportOptions::default(),
+        &mut out,
+    )
+    .await
+    .unwrap();
     write("export-transfer.xlsx", out.into_inner());
     let mut out = std::io::Cursor::new(Vec::new());
-    export_store(&f.store, RecordKind::Person, None, ExportOptions { format: ExportFormat::Csv, ..Default::default() }, &mut out).await.unwrap();
+    export_store(
+        &f.store,
+        RecordKind::Person,
+        None,
+        ExportOptions {
+            format: ExportFormat::Csv,
+            ..Default::default()
+        },
+        &mut out,
+    )
+    .await
+    .unwrap();
     write("export-person.csv", out.into_inner());
-    write("assessment.xlsx", workbook::assessment_workbook(&f.plan, &a).unwrap());
-    write("checklist.xlsx", workbook::checklist_workbook(&f.plan, &a).unwrap());
-    let b = bulletin::from_store(&f.store, &f.plan, Month::parse("2019-06").unwrap()).await.unwrap();
+    write(
+        "assessment.xlsx",
+        workbook::assessment_workbook(&f.plan, &a).unwrap(),
+    );
+    write(
+        "checklist.xlsx",
+        workbook::checklist_workbook(&f.plan, &a).unwrap(),
+    );
+    let b = bulletin::from_store(&f.store, &f.plan, Month::parse("2019-06").unwrap())
+        .await
+        .unwrap();
     write("bulletin.xlsx", bulletin::xlsx(&b).unwrap());
     let page = dir.join("bulletin-page.html");
     std::fs::write(&page, bulletin::html(&b)).unwrap();
     let files_map = f.files.clone();
     let mut out = std::io::Cursor::new(Vec::new());
-    package::build(&f.store, &f.plan, &opts(2019), move |s: &str| files_map.get(s).cloned().ok_or_else(|| std::io::ErrorKind::NotFound.into()), &mut out)
-        .await
-        .unwrap();
+    package::build(
+        &f.store,
+        &f.plan,
+        &opts(2019),
+        move |s: &str| {
+            files_map
+                .get(s)
+                .cloned()
+                .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+        },
+        &mut out,
+    )
+    .await
+    .unwrap();
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(out.into_inner())).unwrap();
-    for name in [package::INDEX_FILE, package::NO_EVIDENCE_FILE, "3.1 财政援助资金/3.1-fiscal-aid.xlsx"] {
+    for name in [
+        package::INDEX_FILE,
+        package::NO_EVIDENCE_FILE,
+        "3.1 财政援助资金/3.1-fiscal-aid.xlsx",
+    ] {
         let mut v = Vec::new();
         std::io::Read::read_to_end(&mut z.by_name(name).unwrap(), &mut v).unwrap();
         write(&format!("package-{}", name.replace('/', "-")), v);
@@ -84,7 +147,15 @@ async fn every_output_converts_to_pdf_in_libreoffice() {
         to_pdf(office, f, &dir);
     }
     // The printable page prints from a browser (LibreOffice Calc has no HTML filter).
-    if let Some(browser) = ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success())) {
+    if let Some(browser) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    {
         let pdf = dir.join("bulletin-page.pdf");
         let o = Command::new(browser)
             .args(["--headless", "--no-sandbox", "--disable-gpu"])
@@ -92,7 +163,11 @@ async fn every_output_converts_to_pdf_in_libreoffice() {
             .arg(format!("file://{}", page.display()))
             .output()
             .unwrap();
-        assert!(o.status.success() && std::fs::read(&pdf).unwrap().starts_with(b"%PDF"), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success() && std::fs::read(&pdf).unwrap().starts_with(b"%PDF"),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     } else {
         eprintln!("skipped the HTML page: no Chromium");
     }

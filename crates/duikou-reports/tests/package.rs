@@ -14,7 +14,9 @@ use duikou_reports::common::{figure_value, scope_label};
 use duikou_reports::package::{ASSESSMENT_JSON, INDEX_FILE, NO_EVIDENCE_FILE, build};
 
 fn read(z: &mut zip::ZipArchive<Cursor<Vec<u8>>>, name: &str) -> Vec<u8> {
-    let mut f = z.by_name(name).unwrap_or_else(|_| panic!("{name} in the zip"));
+    let mut f = z
+        .by_name(name)
+        .unwrap_or_else(|_| panic!("{name} in the zip"));
     let mut v = Vec::new();
     f.read_to_end(&mut v).unwrap();
     v
@@ -27,8 +29,17 @@ fn links(bytes: &[u8], folder: &str) -> Vec<String> {
     for name in wb.sheet_names() {
         let fr = wb.worksheet_formula(&name).unwrap();
         for f in fr.rows().flatten().filter(|f| f.starts_with("HYPERLINK(")) {
-            let target = f.trim_start_matches("HYPERLINK(\"").split('"').next().unwrap().to_string();
-            out.push(if folder.is_empty() { target } else { format!("{folder}/{target}") });
+            let target = f
+                .trim_start_matches("HYPERLINK(\"")
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string();
+            out.push(if folder.is_empty() {
+                target
+            } else {
+                format!("{folder}/{target}")
+            });
         }
     }
     out
@@ -38,56 +49,117 @@ fn links(bytes: &[u8], folder: &str) -> Vec<String> {
 async fn the_package_holds_every_item_its_records_evidence_and_a_resolving_index() {
     let f = fixture().await;
     let files = f.files.clone();
-    let reader = move |sha: &str| files.get(sha).cloned().ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "absent"));
+    let reader = move |sha: &str| {
+        files
+            .get(sha)
+            .cloned()
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "absent"))
+    };
     let mut out = Cursor::new(Vec::new());
-    let summary = build(&f.store, &f.plan, &opts(2019), reader, &mut out).await.unwrap();
+    let summary = build(&f.store, &f.plan, &opts(2019), reader, &mut out)
+        .await
+        .unwrap();
     let mut z = zip::ZipArchive::new(Cursor::new(out.into_inner())).unwrap();
-    let names: BTreeSet<String> = (0..z.len()).map(|i| z.by_index(i).unwrap().name().to_string()).collect();
-    assert_eq!(names, summary.entries.iter().cloned().collect(), "the summary lists what is in the zip");
+    let names: BTreeSet<String> = (0..z.len())
+        .map(|i| z.by_index(i).unwrap().name().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        summary.entries.iter().cloned().collect(),
+        "the summary lists what is in the zip"
+    );
 
     // The top: index, list of figures lacking evidence, assessment, checklist.
-    for top in [INDEX_FILE, NO_EVIDENCE_FILE, "考核结果.xlsx", ASSESSMENT_JSON, "工作清单进展表.xlsx"] {
+    for top in [
+        INDEX_FILE,
+        NO_EVIDENCE_FILE,
+        "考核结果.xlsx",
+        ASSESSMENT_JSON,
+        "工作清单进展表.xlsx",
+    ] {
         assert!(names.contains(top), "{top}");
     }
     // A folder per checklist item; an item without figures says so.
     for item in &f.plan.items {
-        assert!(names.iter().any(|n| n.starts_with(&format!("{} {}/", item.no, item.title))), "folder for {}", item.no);
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with(&format!("{} {}/", item.no, item.title))),
+            "folder for {}",
+            item.no
+        );
     }
     assert!(names.contains("3.1 财政援助资金/3.1-fiscal-aid.xlsx"));
     assert!(names.contains("6.1 激励引导/说明.txt"));
     // Evidence named by record; the unreadable file reported, not invented.
-    let transfer_id = f.store.records_after(&Default::default(), 0, 1).await.unwrap()[0].id;
+    let transfer_id = f
+        .store
+        .records_after(&Default::default(), 0, 1)
+        .await
+        .unwrap()[0]
+        .id;
     let voucher = format!("3.1 财政援助资金/佐证材料/R{transfer_id}-1-拨付凭证.pdf");
     assert!(names.contains(&voucher), "{names:#?}");
     assert_eq!(read(&mut z, &voucher), b"%PDF-1.4 voucher");
-    assert!(names.contains(&format!("3.1 财政援助资金/佐证材料/R{transfer_id}-2-到账回单_扫描.jpg")));
-    assert_eq!(summary.missing_files, vec![format!("3.1 财政援助资金/佐证材料/R{transfer_id}-3-丢失的文件.pdf")]);
-    assert!(names.iter().any(|n| n.starts_with("8.3 镇村结对帮扶/佐证材料/R") && n.ends_with("-1-结对协议.docx")));
-    assert!(names.iter().all(|n| !n.contains("..") && !n.starts_with('/')));
+    assert!(names.contains(&format!(
+        "3.1 财政援助资金/佐证材料/R{transfer_id}-2-到账回单_扫描.jpg"
+    )));
+    assert_eq!(
+        summary.missing_files,
+        vec![format!(
+            "3.1 财政援助资金/佐证材料/R{transfer_id}-3-丢失的文件.pdf"
+        )]
+    );
+    assert!(
+        names.iter().any(
+            |n| n.starts_with("8.3 镇村结对帮扶/佐证材料/R") && n.ends_with("-1-结对协议.docx")
+        )
+    );
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains("..") && !n.starts_with('/'))
+    );
 
     // Every link of the index and of each records workbook resolves to a file in the zip.
     let index = read(&mut z, INDEX_FILE);
     let mut all_links = links(&index, "");
-    let books: Vec<String> = names.iter().filter(|n| n.ends_with(".xlsx") && n.contains('/')).cloned().collect();
+    let books: Vec<String> = names
+        .iter()
+        .filter(|n| n.ends_with(".xlsx") && n.contains('/'))
+        .cloned()
+        .collect();
     for b in &books {
         let bytes = read(&mut z, b);
         all_links.extend(links(&bytes, b.rsplit_once('/').unwrap().0));
     }
     assert!(all_links.len() > a_few(), "{} links", all_links.len());
     for l in &all_links {
-        assert!(names.contains(l) || names.contains(&format!("{l}/")), "link {l} resolves");
+        assert!(
+            names.contains(l) || names.contains(&format!("{l}/")),
+            "link {l} resolves"
+        );
     }
 
     // The index's figures are the assessment's.
     let a = assessment(&f.store, &f.plan, 2019).await;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(index.clone())).unwrap();
     let range = wb.worksheet_range("指标索引").unwrap();
-    let rows: Vec<&[Data]> = range.rows().filter(|r| matches!(&r[2], Data::String(s) if a.results.iter().any(|x| &x.indicator == s))).collect();
+    let rows: Vec<&[Data]> = range
+        .rows()
+        .filter(|r| matches!(&r[2], Data::String(s) if a.results.iter().any(|x| &x.indicator == s)))
+        .collect();
     assert_eq!(rows.len(), a.results.len());
     for (row, r) in rows.iter().zip(&a.results) {
         assert_eq!(row[2], Data::String(r.indicator.clone()));
         assert_eq!(row[4], Data::String(scope_label(&r.scope).to_string()));
-        assert_eq!(row[5], Data::Float(figure_value(r.actual).0), "{} {}", r.indicator, r.scope);
+        assert_eq!(
+            row[5],
+            Data::Float(figure_value(r.actual).0),
+            "{} {}",
+            r.indicator,
+            r.scope
+        );
         assert_eq!(row[8], Data::String(r.status.label_zh().to_string()));
         assert_eq!(row[9], Data::Float(r.records as f64));
     }
@@ -99,20 +171,37 @@ async fn the_package_holds_every_item_its_records_evidence_and_a_resolving_index
     let (h, recs) = sheet_rows(&fiscal, "记录");
     assert_eq!(&h[..4], &["记录编号", "计入范围", "审核状态", "佐证文件数"]);
     assert_eq!(recs.len(), 12);
-    assert!(recs.iter().any(|r| r[3] == "2"), "two readable files on the first transfer");
+    assert!(
+        recs.iter().any(|r| r[3] == "2"),
+        "two readable files on the first transfer"
+    );
     let persons = read(&mut z, "5.2 劳务输出/5.2-employed.xlsx");
     let (h, recs) = sheet_rows(&persons, "记录");
     let id = h.iter().position(|x| x == "身份证号").unwrap();
-    assert!(recs.iter().all(|r| r[id].contains("********")), "ID numbers masked in the package");
+    assert!(
+        recs.iter().all(|r| r[id].contains("********")),
+        "ID numbers masked in the package"
+    );
 
     // Figures lacking evidence: nearly all, 3.1 only in part.
     let lacking = read(&mut z, NO_EVIDENCE_FILE);
     let (_, rows) = sheet_rows(&lacking, "无佐证清单");
-    let fiscal_row = rows.iter().find(|r| r.get(1).map(String::as_str) == Some("3.1-fiscal-aid")).unwrap();
+    let fiscal_row = rows
+        .iter()
+        .find(|r| r.get(1).map(String::as_str) == Some("3.1-fiscal-aid"))
+        .unwrap();
     assert_eq!(fiscal_row[10], "部分缺佐证");
-    let employed = rows.iter().find(|r| r.get(1).map(String::as_str) == Some("5.2-employed")).unwrap();
+    let employed = rows
+        .iter()
+        .find(|r| r.get(1).map(String::as_str) == Some("5.2-employed"))
+        .unwrap();
     assert_eq!(employed[10], "无佐证");
-    assert_eq!(summary.figures_lacking_evidence, rows.iter().filter(|r| r.len() > 10 && (r[10] == "无佐证" || r[10] == "部分缺佐证")).count());
+    assert_eq!(
+        summary.figures_lacking_evidence,
+        rows.iter()
+            .filter(|r| r.len() > 10 && (r[10] == "无佐证" || r[10] == "部分缺佐证"))
+            .count()
+    );
     let (_, missing) = sheet_rows(&lacking, "缺失文件");
     assert!(missing[0][0].ends_with("丢失的文件.pdf"));
 

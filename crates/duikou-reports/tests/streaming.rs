@@ -6,7 +6,9 @@ use std::io::Write;
 
 use duikou_domain::record::{Status, Value};
 use duikou_domain::schema::RecordKind;
-use duikou_reports::export::{CsvSink, ExportFormat, ExportOptions, PAGE_SIZE, XlsxSink, stream_pages};
+use duikou_reports::export::{
+    CsvSink, ExportFormat, ExportOptions, PAGE_SIZE, XlsxSink, stream_pages,
+};
 use duikou_storage::records::StoredRecord;
 
 fn record(id: i64) -> StoredRecord {
@@ -15,7 +17,10 @@ fn record(id: i64) -> StoredRecord {
     fields.insert("name".to_string(), Value::Text(format!("务工人员{id}")));
     fields.insert("hukou_county".to_string(), Value::Unit("镇雄县".into()));
     fields.insert("registered_poor".to_string(), Value::Bool(id % 3 == 0));
-    fields.insert("started_on".to_string(), Value::Date(time::macros::date!(2019 - 03 - 15)));
+    fields.insert(
+        "started_on".to_string(),
+        Value::Date(time::macros::date!(2019 - 03 - 15)),
+    );
     StoredRecord {
         id,
         kind: RecordKind::Person,
@@ -55,14 +60,21 @@ impl Write for Counter {
 fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
 const TOTAL: i64 = 1_000_000;
 
 /// A fetcher over a virtual table of TOTAL records, made on demand page by page.
-async fn page(after: i64, calls: &std::cell::Cell<usize>) -> Result<Vec<StoredRecord>, duikou_storage::StoreError> {
+async fn page(
+    after: i64,
+    calls: &std::cell::Cell<usize>,
+) -> Result<Vec<StoredRecord>, duikou_storage::StoreError> {
     calls.set(calls.get() + 1);
     let end = (after + PAGE_SIZE as i64).min(TOTAL);
     Ok((after + 1..=end).map(record).collect())
@@ -73,16 +85,32 @@ async fn a_million_rows_stream_to_csv_and_xlsx_in_pages() {
     let base = peak_rss_kb();
 
     let calls = std::cell::Cell::new(0);
-    let mut sink = CsvSink::new(Counter::default(), RecordKind::Person, ExportOptions { format: ExportFormat::Csv, ..Default::default() }).unwrap();
-    let n = stream_pages(&mut sink, None, |after| page(after, &calls)).await.unwrap();
+    let mut sink = CsvSink::new(
+        Counter::default(),
+        RecordKind::Person,
+        ExportOptions {
+            format: ExportFormat::Csv,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let n = stream_pages(&mut sink, None, |after| page(after, &calls))
+        .await
+        .unwrap();
     assert_eq!(n, TOTAL as usize);
-    assert_eq!(calls.get(), (TOTAL as usize).div_ceil(PAGE_SIZE as usize) + 1, "one page at a time, then the empty page");
+    assert_eq!(
+        calls.get(),
+        (TOTAL as usize).div_ceil(PAGE_SIZE as usize) + 1,
+        "one page at a time, then the empty page"
+    );
     let bytes = sink.finish().unwrap().0;
     assert!(bytes > 50_000_000, "{bytes}");
 
     let calls = std::cell::Cell::new(0);
     let mut sink = XlsxSink::new(RecordKind::Person, ExportOptions::default()).unwrap();
-    let n = stream_pages(&mut sink, None, |after| page(after, &calls)).await.unwrap();
+    let n = stream_pages(&mut sink, None, |after| page(after, &calls))
+        .await
+        .unwrap();
     assert_eq!(n, TOTAL as usize);
     let file = tempfile::tempfile().unwrap();
     sink.finish(std::io::BufWriter::new(file)).unwrap();

@@ -10,7 +10,9 @@ use calamine::{Reader, Xlsx};
 use common::*;
 use duikou_domain::plan::Plan;
 use duikou_domain::schema::{FieldType, RecordKind};
-use duikou_reports::template::{EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET, columns, example_row, template};
+use duikou_reports::template::{
+    EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET, columns, example_row, template,
+};
 
 #[test]
 fn every_kind_has_a_template_with_headers_help_example_and_lists() {
@@ -18,13 +20,25 @@ fn every_kind_has_a_template_with_headers_help_example_and_lists() {
     for kind in RecordKind::ALL {
         let bytes = template(&plan, kind).unwrap();
         let wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
-        assert_eq!(wb.sheet_names(), vec![kind.label_zh().to_string(), HELP_SHEET.into(), EXAMPLE_SHEET.into(), LISTS_SHEET.into()], "{kind:?}");
+        assert_eq!(
+            wb.sheet_names(),
+            vec![
+                kind.label_zh().to_string(),
+                HELP_SHEET.into(),
+                EXAMPLE_SHEET.into(),
+                LISTS_SHEET.into()
+            ],
+            "{kind:?}"
+        );
 
         // The data sheet: the Chinese headers only, nothing else to import.
         let (headers, rows) = sheet_rows(&bytes, kind.label_zh());
         let expected: Vec<String> = columns(kind).iter().map(|f| f.zh.to_string()).collect();
         assert_eq!(headers, expected);
-        assert!(rows.is_empty(), "{kind:?}: the data sheet has no rows to import");
+        assert!(
+            rows.is_empty(),
+            "{kind:?}: the data sheet has no rows to import"
+        );
         for h in &headers {
             assert!(kind.field_by_header(h).is_some(), "{h}");
         }
@@ -40,9 +54,21 @@ fn every_kind_has_a_template_with_headers_help_example_and_lists() {
                     let dv = dv.unwrap_or_else(|| panic!("{kind:?} {}: no drop-down", fd.key));
                     assert!(dv.contains("type=\"list\""), "{kind:?} {}: {dv}", fd.key);
                 }
-                FieldType::Date => assert!(dv.is_some_and(|d| d.contains("type=\"date\"")), "{kind:?} {}", fd.key),
-                FieldType::Money => assert!(dv.is_some_and(|d| d.contains("type=\"decimal\"")), "{kind:?} {}", fd.key),
-                FieldType::Int => assert!(dv.is_some_and(|d| d.contains("type=\"whole\"")), "{kind:?} {}", fd.key),
+                FieldType::Date => assert!(
+                    dv.is_some_and(|d| d.contains("type=\"date\"")),
+                    "{kind:?} {}",
+                    fd.key
+                ),
+                FieldType::Money => assert!(
+                    dv.is_some_and(|d| d.contains("type=\"decimal\"")),
+                    "{kind:?} {}",
+                    fd.key
+                ),
+                FieldType::Int => assert!(
+                    dv.is_some_and(|d| d.contains("type=\"whole\"")),
+                    "{kind:?} {}",
+                    fd.key
+                ),
                 _ => {}
             }
         }
@@ -50,7 +76,10 @@ fn every_kind_has_a_template_with_headers_help_example_and_lists() {
         let styles = xlsx_part(&bytes, "xl/styles.xml");
         assert!(styles.contains("formatCode=\"yyyy-mm-dd\""), "{kind:?}");
         assert!(xml.contains("<cols>"), "{kind:?}");
-        assert!(xml.contains("<pane ySplit=\"1\""), "{kind:?}: header frozen");
+        assert!(
+            xml.contains("<pane ySplit=\"1\""),
+            "{kind:?}: header frozen"
+        );
 
         // The example row, marked, valid, never on the data sheet.
         let (banner, rows) = sheet_rows(&bytes, EXAMPLE_SHEET);
@@ -58,7 +87,8 @@ fn every_kind_has_a_template_with_headers_help_example_and_lists() {
         assert_eq!(rows[0], expected);
         let ex = example_row(&plan, kind);
         let example_rows = vec![rows[1].clone()];
-        validate_rows(&plan, kind, &expected, &example_rows).unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
+        validate_rows(&plan, kind, &expected, &example_rows)
+            .unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
         for ((_, want), got) in ex.iter().zip(&rows[1]) {
             if !want.is_empty() {
                 assert_eq!(
@@ -72,7 +102,12 @@ fn every_kind_has_a_template_with_headers_help_example_and_lists() {
         // The explanation sheet names every column.
         let (_, help) = sheet_rows(&bytes, HELP_SHEET);
         for fd in columns(kind) {
-            assert!(help.iter().any(|r| r.contains(&fd.zh.to_string()) && r.contains(&fd.key.to_string())), "{kind:?} {}", fd.key);
+            assert!(
+                help.iter()
+                    .any(|r| r.contains(&fd.zh.to_string()) && r.contains(&fd.key.to_string())),
+                "{kind:?} {}",
+                fd.key
+            );
         }
     }
 }
@@ -83,10 +118,20 @@ fn unit_lists_follow_the_field_rules() {
     let bytes = template(&plan, RecordKind::Transfer).unwrap();
     let (titles, rows) = sheet_rows(&bytes, LISTS_SHEET);
     let col = |t: &str| {
-        let i = titles.iter().position(|x| x == t).unwrap_or_else(|| panic!("{t} in {titles:?}"));
-        rows.iter().filter_map(|r| r.get(i)).filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>()
+        let i = titles
+            .iter()
+            .position(|x| x == t)
+            .unwrap_or_else(|| panic!("{t} in {titles:?}"));
+        rows.iter()
+            .filter_map(|r| r.get(i))
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
     };
-    assert_eq!(col("资金来源"), vec!["省级财政", "市级财政", "镇街财政", "社会资金"]);
+    assert_eq!(
+        col("资金来源"),
+        vec!["省级财政", "市级财政", "镇街财政", "社会资金"]
+    );
     let payers = col("东莞方单位");
     assert!(payers.contains(&"清溪镇".to_string()) && payers.contains(&"市财政局".to_string()));
     assert!(!payers.contains(&"镇雄县".to_string()));
@@ -99,7 +144,10 @@ fn unit_lists_follow_the_field_rules() {
 fn fill_in(template: &[u8], rows: &[Vec<(String, FieldType)>]) -> Vec<u8> {
     let mut z = zip::ZipArchive::new(Cursor::new(template.to_vec())).unwrap();
     let mut sheet = String::new();
-    z.by_name("xl/worksheets/sheet1.xml").unwrap().read_to_string(&mut sheet).unwrap();
+    z.by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut sheet)
+        .unwrap();
     // The style of each column (its number format), from <cols>.
     let col_style = |col: usize| -> Option<String> {
         let tag = format!("<col min=\"{0}\" max=\"{0}\"", col + 1);
@@ -118,15 +166,23 @@ fn fill_in(template: &[u8], rows: &[Vec<(String, FieldType)>]) -> Vec<u8> {
                 continue;
             }
             let cref = format!("{}{rn}", duikou_reports::common::col_letter(c as u16));
-            let style = col_style(c).map(|s| format!(" s=\"{s}\"")).unwrap_or_default();
+            let style = col_style(c)
+                .map(|s| format!(" s=\"{s}\""))
+                .unwrap_or_default();
             match ty {
-                FieldType::Money | FieldType::Int | FieldType::Year => xml.push_str(&format!("<c r=\"{cref}\"{style}><v>{text}</v></c>")),
+                FieldType::Money | FieldType::Int | FieldType::Year => {
+                    xml.push_str(&format!("<c r=\"{cref}\"{style}><v>{text}</v></c>"))
+                }
                 FieldType::Date => {
                     let d = duikou_domain::record::parse_iso_date(text).unwrap();
-                    let serial = d.to_julian_day() - time::macros::date!(1899 - 12 - 30).to_julian_day();
+                    let serial =
+                        d.to_julian_day() - time::macros::date!(1899 - 12 - 30).to_julian_day();
                     xml.push_str(&format!("<c r=\"{cref}\"{style}><v>{serial}</v></c>"));
                 }
-                _ => xml.push_str(&format!("<c r=\"{cref}\" t=\"inlineStr\"><is><t>{}</t></is></c>", text.replace('&', "&amp;").replace('<', "&lt;"))),
+                _ => xml.push_str(&format!(
+                    "<c r=\"{cref}\" t=\"inlineStr\"><is><t>{}</t></is></c>",
+                    text.replace('&', "&amp;").replace('<', "&lt;")
+                )),
             }
         }
         xml.push_str("</row>");
@@ -138,7 +194,8 @@ fn fill_in(template: &[u8], rows: &[Vec<(String, FieldType)>]) -> Vec<u8> {
         let name = f.name().to_string();
         let mut data = Vec::new();
         f.read_to_end(&mut data).unwrap();
-        out.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        out.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
         if name == "xl/worksheets/sheet1.xml" {
             out.write_all(sheet.as_bytes()).unwrap();
         } else {
@@ -155,16 +212,43 @@ fn a_filled_in_template_reads_back_into_valid_records() {
         let cols = columns(kind);
         let example = example_row(&plan, kind);
         // Two rows: the example, and a variant with the optional columns left empty.
-        let full: Vec<(String, FieldType)> = example.iter().zip(&cols).map(|((_, v), fd)| (v.clone(), fd.ty)).collect();
-        let minimal: Vec<(String, FieldType)> = example.iter().zip(&cols).map(|((_, v), fd)| (if fd.required { v.clone() } else { String::new() }, fd.ty)).collect();
+        let full: Vec<(String, FieldType)> = example
+            .iter()
+            .zip(&cols)
+            .map(|((_, v), fd)| (v.clone(), fd.ty))
+            .collect();
+        let minimal: Vec<(String, FieldType)> = example
+            .iter()
+            .zip(&cols)
+            .map(|((_, v), fd)| {
+                (
+                    if fd.required {
+                        v.clone()
+                    } else {
+                        String::new()
+                    },
+                    fd.ty,
+                )
+            })
+            .collect();
         let bytes = fill_in(&template(&plan, kind).unwrap(), &[full, minimal]);
         let (headers, rows) = sheet_rows(&bytes, kind.label_zh());
         assert_eq!(rows.len(), 2, "{kind:?}");
-        let valid = validate_rows(&plan, kind, &headers, &rows).unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
+        let valid = validate_rows(&plan, kind, &headers, &rows)
+            .unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
         // Dates typed as date cells come back as the same dates.
         if let Some(fd) = cols.iter().find(|f| f.ty == FieldType::Date) {
-            let want = example.iter().find(|(k, _)| *k == fd.key).unwrap().1.clone();
-            assert_eq!(valid[0].get(fd.key).map(|v| v.display()), Some(want), "{kind:?}");
+            let want = example
+                .iter()
+                .find(|(k, _)| *k == fd.key)
+                .unwrap()
+                .1
+                .clone();
+            assert_eq!(
+                valid[0].get(fd.key).map(|v| v.display()),
+                Some(want),
+                "{kind:?}"
+            );
         }
     }
 }

@@ -9,10 +9,15 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use common::*;
 use duikou_domain::engine::IndicatorStatus;
-use duikou_reports::workbook::{CHECKLIST_SHEET, DETAIL_SHEET, SUMMARY_SHEET, assessment_workbook, checklist_workbook};
+use duikou_reports::workbook::{
+    CHECKLIST_SHEET, DETAIL_SHEET, SUMMARY_SHEET, assessment_workbook, checklist_workbook,
+};
 
 fn find_row<'a>(range: &'a calamine::Range<Data>, first: &str) -> Option<(usize, &'a [Data])> {
-    range.rows().enumerate().find(|(_, r)| matches!(r.first(), Some(Data::String(s)) if s == first))
+    range
+        .rows()
+        .enumerate()
+        .find(|(_, r)| matches!(r.first(), Some(Data::String(s)) if s == first))
 }
 
 #[tokio::test]
@@ -25,7 +30,11 @@ async fn the_assessment_workbook_has_every_sheet_and_correct_formulas() {
     assert_eq!(names[0], SUMMARY_SHEET);
     assert_eq!(names[1], DETAIL_SHEET);
     for act in &f.plan.actions {
-        assert!(names.iter().any(|n| n.starts_with(&format!("{} ", act.no))), "a sheet for action {} in {names:?}", act.no);
+        assert!(
+            names.iter().any(|n| n.starts_with(&format!("{} ", act.no))),
+            "a sheet for action {} in {names:?}",
+            act.no
+        );
     }
     for s in ["每个县区", "每个结对镇街", "每个协助镇街", CHECKLIST_SHEET] {
         assert!(names.contains(&s.to_string()), "{s} in {names:?}");
@@ -41,18 +50,28 @@ async fn the_assessment_workbook_has_every_sheet_and_correct_formulas() {
     assert_eq!(total[1], Data::Float(a.results.len() as f64));
     for s in IndicatorStatus::ALL {
         let (_, row) = find_row(&summary, s.label_zh()).unwrap();
-        assert_eq!(row[1], Data::Float(a.results.iter().filter(|r| r.status == s).count() as f64), "{s:?}");
+        assert_eq!(
+            row[1],
+            Data::Float(a.results.iter().filter(|r| r.status == s).count() as f64),
+            "{s:?}"
+        );
     }
     // The detail sheet: one row per figure.
     let detail = wb.worksheet_range(DETAIL_SHEET).unwrap();
-    let rows = detail.rows().filter(|r| matches!(&r[0], Data::String(s) if a.results.iter().any(|x| &x.indicator == s))).count();
+    let rows = detail
+        .rows()
+        .filter(|r| matches!(&r[0], Data::String(s) if a.results.iter().any(|x| &x.indicator == s)))
+        .count();
     assert_eq!(rows, a.results.len());
 
     // The county sheet: fiscal aid per county sums to the programme's 18000 万元.
     let counties = wb.worksheet_range("每个县区").unwrap();
     let (_, total) = find_row(&counties, "合计").unwrap();
     let header = counties.rows().nth(3).unwrap();
-    let col = header.iter().position(|c| matches!(c, Data::String(s) if s.starts_with("3.1-fiscal-aid-per-county"))).unwrap();
+    let col = header
+        .iter()
+        .position(|c| matches!(c, Data::String(s) if s.starts_with("3.1-fiscal-aid-per-county")))
+        .unwrap();
     assert_eq!(total[col], Data::Float(18000.0));
     let (_, zx) = find_row(&counties, "镇雄县").unwrap();
     assert_eq!(zx[col], Data::Float(3000.0));
@@ -64,7 +83,11 @@ async fn the_assessment_workbook_has_every_sheet_and_correct_formulas() {
         assert!(styles.contains(rgb), "fill {rgb}");
     }
     // Money is shown in 万元 as numbers.
-    let (_, fiscal) = detail.rows().enumerate().find(|(_, r)| r[0] == Data::String("3.1-fiscal-aid".into())).unwrap();
+    let (_, fiscal) = detail
+        .rows()
+        .enumerate()
+        .find(|(_, r)| r[0] == Data::String("3.1-fiscal-aid".into()))
+        .unwrap();
     assert_eq!(fiscal[4], Data::Float(18000.0));
     assert_eq!(fiscal[8], Data::String("万元".into()));
 }
@@ -76,9 +99,15 @@ async fn the_checklist_follows_the_appendix_layout() {
     let bytes = checklist_workbook(&f.plan, &a).unwrap();
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
     let range = wb.worksheet_range(CHECKLIST_SHEET).unwrap();
-    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
     let header = rows.iter().position(|r| r[0] == "序号").unwrap();
-    assert_eq!(&rows[header][..5], &["序号", "重点工作", "具体事项", "完成时限", "责任单位"]);
+    assert_eq!(
+        &rows[header][..5],
+        &["序号", "重点工作", "具体事项", "完成时限", "责任单位"]
+    );
     // Every action as a heading row, then its items in order, with their text.
     let mut at = header + 1;
     for act in &f.plan.actions {
@@ -96,7 +125,11 @@ async fn the_checklist_follows_the_appendix_layout() {
     }
     // Figures summarised: 3.1 is met, 6.1 has none.
     let r31 = rows.iter().find(|r| r[0] == "3.1").unwrap();
-    assert!(r31[5].contains("180000000") || r31[5].contains("18000.00万元"), "{}", r31[5]);
+    assert!(
+        r31[5].contains("180000000") || r31[5].contains("18000.00万元"),
+        "{}",
+        r31[5]
+    );
     assert_eq!(r31[6], "已完成");
     let r61 = rows.iter().find(|r| r[0] == "6.1").unwrap();
     assert_eq!(r61[5], "（无量化指标）");

@@ -12,7 +12,7 @@ pub mod users;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, Statement};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, EntityTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
 use sea_orm_migration::MigratorTrait;
 
 pub use sea_orm::DatabaseConnection as Db;
@@ -47,6 +47,8 @@ impl StoreConfig {
 #[derive(Clone)]
 pub struct Store {
     pub db: DatabaseConnection,
+    /// Distinguishes stores in one process (for caches keyed by database).
+    pub instance: u64,
 }
 
 /// The path of an SQLite URL (`sqlite://path` or `sqlite:path`), if it is one.
@@ -80,7 +82,7 @@ impl Store {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         }
         let db = Database::connect(opts).await?;
-        Ok(Store { db })
+        Ok(Store { db, instance: rand::random() })
     }
 
     pub fn backend(&self) -> DatabaseBackend {
@@ -112,6 +114,13 @@ impl Store {
         let row = self.db.query_one_raw(Statement::from_string(self.backend(), sql)).await?;
         let n: i64 = row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0);
         Ok(n > 0)
+    }
+
+    /// A number that changes with every write (the audit chain's length): every change
+    /// appends to the chain, whichever process made it. Caches compare it.
+    pub async fn change_seq(&self) -> Result<i64, StoreError> {
+        let head = entities::audit_head::Entity::find_by_id(1).one(&self.db).await?;
+        Ok(head.map(|h| h.seq).unwrap_or(0))
     }
 
     /// `true` when the database answers.

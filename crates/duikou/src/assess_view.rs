@@ -30,14 +30,33 @@ pub fn to_engine(r: StoredRecord) -> EngineRecord {
     }
 }
 
+type CacheKey = (u64, i64, bool);
+
+/// The last records loaded per (database, change number, include_submitted): pages and
+/// API calls between two writes share one load instead of rescanning.
+static RECORD_CACHE: std::sync::LazyLock<std::sync::Mutex<Vec<(CacheKey, std::sync::Arc<Vec<EngineRecord>>)>>> =
+    std::sync::LazyLock::new(|| std::sync::Mutex::new(Vec::new()));
+
 /// The records the engine needs for this plan (approved, plus submitted if asked).
-pub async fn engine_records(store: &Store, plan: &Plan, include_submitted: bool) -> AppResult<Vec<EngineRecord>> {
+pub async fn engine_records(store: &Store, plan: &Plan, include_submitted: bool) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
+    let seq = store.change_seq().await?;
+    let key = (store.instance, seq, include_submitted);
+    if let Some((_, hit)) = RECORD_CACHE.lock().expect("cache lock").iter().find(|(k, _)| *k == key) {
+        return Ok(hit.clone());
+    }
     let mut kinds: Vec<RecordKind> = plan.indicators.iter().map(|i| i.kind).collect();
     kinds.sort();
     kinds.dedup();
     let statuses: &[Status] = if include_submitted { &[Status::Approved, Status::Submitted] } else { &[Status::Approved] };
     let rows = store.records_for_engine(&kinds, statuses).await?;
-    Ok(rows.into_iter().map(to_engine).collect())
+    let records = std::sync::Arc::new(rows.into_iter().map(to_engine).collect::<Vec<_>>());
+    let mut cache = RECORD_CACHE.lock().expect("cache lock");
+    cache.retain(|((inst, s, _), _)| !(*inst == store.instance && *s != seq));
+    cache.push((key, records.clone()));
+    if cache.len() > 4 {
+        cache.remove(0);
+    }
+    Ok(records)
 }
 
 pub fn today() -> time::Date {
@@ -89,7 +108,7 @@ pub async fn run(cfg: &Config, year: Option<i32>, as_of: Option<&str>, include_s
         }
         AssessFormat::Xlsx => {
             let out = out.ok_or_else(|| AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE"))?;
-            let bytes = workbook(&plan, &a).map_err(|e| AppError::Failure(format!("生成工作簿失败 / cannot write workbook: {e}")))?;
+            let bytes = duikou_reports::workbook::assessment_workbook(&plan, &a).map_err(|e| AppError::Failure(e.to_string()))?;
             std::fs::write(out, bytes)?;
             println!("已写入 / written: {}", out.display());
             Ok(())

@@ -96,6 +96,61 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Write the empty import template for a kind (.xlsx)
+    Template {
+        kind: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Export the records of a kind (.xlsx, or .csv in UTF-8 with BOM); ID numbers masked
+    Export {
+        kind: String,
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long, value_enum, default_value_t = ExportFileFormat::Xlsx)]
+        format: ExportFileFormat,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Amounts in 万元 (header 「…（万元）」) instead of yuan
+        #[arg(long)]
+        wan: bool,
+        /// Write ID numbers in full (recorded in the audit trail)
+        #[arg(long)]
+        unmask: bool,
+    },
+    /// Monthly bulletin (月度通报): towns and departments ranked, with what each still owes
+    Bulletin {
+        /// The month, e.g. 2019-06
+        #[arg(long)]
+        month: String,
+        #[arg(long, value_enum, default_value_t = BulletinFormat::Xlsx)]
+        format: BulletinFormat,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Inspection package (迎检材料包): a zip with a folder per checklist item, records and evidence
+    Package {
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        include_submitted: bool,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ExportFileFormat {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum BulletinFormat {
+    Xlsx,
+    Html,
 }
 
 #[derive(Subcommand, Debug)]
@@ -166,7 +221,7 @@ fn init_tracing() {
 pub async fn run(cli: Cli) -> AppResult<()> {
     let cfg = Config::resolve(cli.data_dir, cli.db);
     match cli.command {
-        Command::Init { plan } => init(&cfg, plan.as_deref()).await,
+        Command::Init { plan } => init(&cfg, plan.as_deref(), true).await,
         Command::Plan { command: PlanCommand::Show { format } } => plan_show(&cfg, format).await,
         Command::User { command: UserCommand::Add { name, role, unit } } => user_add(&cfg, &name, &role, unit.as_deref()).await,
         Command::Import { kind, file, dry_run, as_user } => import(&cfg, &kind, &file, dry_run, as_user.as_deref()).await,
@@ -178,6 +233,10 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::Audit { command: AuditCommand::Verify } => audit_verify(&cfg).await,
         Command::Backup { file } => crate::backup::backup(&cfg, &file).await,
         Command::Restore { file } => crate::backup::restore(&cfg, &file).await,
+        Command::Template { kind, out } => template_cmd(&cfg, &kind, out.as_deref()).await,
+        Command::Export { kind, year, format, out, wan, unmask } => export_cmd(&cfg, &kind, year, format, out.as_deref(), wan, unmask).await,
+        Command::Bulletin { month, format, out } => bulletin_cmd(&cfg, &month, format, out.as_deref()).await,
+        Command::Package { year, as_of, include_submitted, out } => package_cmd(&cfg, year, as_of.as_deref(), include_submitted, out.as_deref()).await,
     }
 }
 
@@ -193,7 +252,7 @@ pub fn read_plan_file(path: &Path) -> AppResult<(Plan, String)> {
     Ok((plan, text))
 }
 
-async fn init(cfg: &Config, plan_file: Option<&Path>) -> AppResult<()> {
+async fn init(cfg: &Config, plan_file: Option<&Path>, hint_next: bool) -> AppResult<()> {
     // Validate the plan before touching anything.
     let (plan, source) = match plan_file {
         Some(p) => read_plan_file(p)?,
@@ -228,7 +287,7 @@ async fn init(cfg: &Config, plan_file: Option<&Path>) -> AppResult<()> {
         shown.items.len(),
         shown.indicators.len()
     );
-    if store.users().await?.is_empty() {
+    if hint_next && store.users().await?.is_empty() {
         println!("下一步 / next: duikou user add 管理员 --role admin   或 / or: duikou serve --demo");
     }
     Ok(())
@@ -460,7 +519,7 @@ async fn prepare_demo(cfg: &Config) -> AppResult<Vec<(String, String, String, St
         Err(_) => true,
     };
     if needs_init {
-        init(cfg, None).await?;
+        init(cfg, None, false).await?;
     }
     let (store, plan) = open_with_plan(cfg).await?;
     if store.count_records().await? == 0 {
@@ -500,4 +559,125 @@ async fn audit_verify(cfg: &Config) -> AppResult<()> {
         }
         Some(p) => Err(AppError::Failure(format!("审计链已损坏 / audit chain broken: {p}"))),
     }
+}
+
+// ------------------------------------------------------------------ reports (duikou-reports)
+
+fn report_err(e: duikou_reports::ReportError) -> AppError {
+    match e {
+        duikou_reports::ReportError::Store(s) => s.into(),
+        e if e.is_input() => AppError::Input(e.to_string()),
+        e => AppError::Failure(e.to_string()),
+    }
+}
+
+/// Write through a `.part` file renamed at the end, so a failure leaves no half file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> AppResult<()> {
+    let tmp = path.with_file_name(format!("{}.part", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+fn check_year(plan: &Plan, year: Option<i32>) -> AppResult<()> {
+    match year {
+        Some(y) if !plan.years().contains(&y) => Err(AppError::input(
+            format!("年度 {y} 不在计划年度 {}–{} 内", plan.meta.first_year, plan.meta.last_year),
+            format!("year {y} is outside the plan years {}–{}", plan.meta.first_year, plan.meta.last_year),
+        )),
+        _ => Ok(()),
+    }
+}
+
+async fn template_cmd(cfg: &Config, kind: &str, out: Option<&Path>) -> AppResult<()> {
+    let kind = parse_kind(kind)?;
+    let (_store, plan) = open_with_plan(cfg).await?;
+    let bytes = duikou_reports::template::template(&plan, kind).map_err(report_err)?;
+    let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(duikou_reports::template::file_name(kind)));
+    write_atomically(&path, &bytes)?;
+    println!("已写入导入模板 / template written: {}", path.display());
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn export_cmd(cfg: &Config, kind: &str, year: Option<i32>, format: ExportFileFormat, out: Option<&Path>, wan: bool, unmask: bool) -> AppResult<()> {
+    use duikou_reports::export::{ExportFormat, ExportOptions, Ids, export_store, file_name};
+    let kind = parse_kind(kind)?;
+    let (store, plan) = open_with_plan(cfg).await?;
+    check_year(&plan, year)?;
+    let format = match format {
+        ExportFileFormat::Csv => ExportFormat::Csv,
+        ExportFileFormat::Xlsx => ExportFormat::Xlsx,
+    };
+    let key = if unmask { Some(cfg.load_key()?) } else { None };
+    let ids = key.as_ref().map(Ids::Unmasked).unwrap_or(Ids::Masked);
+    let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(file_name(kind, year, format)));
+    let tmp = path.with_file_name(format!("{}.part", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+    let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    let opts = ExportOptions { format, ids, money_in_wan: wan, actor: None };
+    let summary = match export_store(&store, kind, year, opts, file).await {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(report_err(e));
+        }
+    };
+    std::fs::rename(&tmp, &path)?;
+    if summary.unmasked {
+        let after = serde_json::json!({ "kind": kind.key(), "year": year, "rows": summary.rows, "file": path.display().to_string() });
+        store.audit_event(duikou_storage::audit::AuditEvent::new(&cli_actor(), "record.export_unmasked", kind.key(), "*").after(&after)).await?;
+    }
+    println!(
+        "已导出 / exported {} {} 条记录 records{} → {}",
+        kind.label_zh(),
+        summary.rows,
+        if summary.unmasked { "（身份证号未脱敏，已记入审计 / ID numbers in full, audited）" } else { "" },
+        path.display()
+    );
+    Ok(())
+}
+
+async fn bulletin_cmd(cfg: &Config, month: &str, format: BulletinFormat, out: Option<&Path>) -> AppResult<()> {
+    use duikou_reports::bulletin;
+    let month = bulletin::Month::parse(month).map_err(report_err)?;
+    let (store, plan) = open_with_plan(cfg).await?;
+    let b = bulletin::from_store(&store, &plan, month).await.map_err(report_err)?;
+    let (bytes, ext) = match format {
+        BulletinFormat::Xlsx => (bulletin::xlsx(&b).map_err(report_err)?, "xlsx"),
+        BulletinFormat::Html => (bulletin::html(&b).into_bytes(), "html"),
+    };
+    let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(bulletin::file_name(month, ext)));
+    write_atomically(&path, &bytes)?;
+    println!("已写入月度通报 / bulletin written: {}（截至 {}，{} 个镇街，{} 个市直单位）", path.display(), b.as_of, b.towns.len(), b.departments.len());
+    Ok(())
+}
+
+async fn package_cmd(cfg: &Config, year: Option<i32>, as_of: Option<&str>, include_submitted: bool, out: Option<&Path>) -> AppResult<()> {
+    let (store, plan) = open_with_plan(cfg).await?;
+    let opts = crate::assess_view::options(&plan, year, as_of, include_submitted)?;
+    let evidence = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
+    let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(duikou_reports::package::file_name(opts.year)));
+    let tmp = path.with_file_name(format!("{}.part", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+    let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    let summary = match duikou_reports::package::build(&store, &plan, &opts, |sha| evidence.get(sha), file).await {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(report_err(e));
+        }
+    };
+    std::fs::rename(&tmp, &path)?;
+    println!(
+        "已生成迎检材料包 / inspection package written: {}（{} 年，截至 {}；{} 个考核数字，{} 个佐证文件，{} 个数字尚缺佐证）",
+        path.display(),
+        opts.year,
+        duikou_domain::record::format_date(opts.as_of),
+        summary.figures,
+        summary.evidence_files,
+        summary.figures_lacking_evidence
+    );
+    for m in &summary.missing_files {
+        eprintln!("警告 / warning: 佐证文件无法读取，未放入材料包 / evidence file unreadable, left out: {m}");
+    }
+    Ok(())
 }

@@ -47,7 +47,13 @@ impl EvidenceStore {
 }
 
 /// A safe display name for an uploaded file: no directories, no control characters.
+/// A name that tries to climb directories (`../x`, `..\x`) is refused outright; a
+/// plain path some browsers send (`C:\fakepath\photo.jpg`) keeps its last part. The
+/// name is only ever shown: files are stored under their SHA-256.
 pub fn clean_file_name(name: &str) -> Option<String> {
+    if name.split(['/', '\\']).any(|part| part.trim() == "..") || name.contains('\0') {
+        return None;
+    }
     let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
     let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
     if cleaned.is_empty() || cleaned == "." || cleaned == ".." || cleaned.len() > 200 {
@@ -73,4 +79,36 @@ pub fn content_type_for(name: &str) -> Option<&'static str> {
         "zip" => "application/zip",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_in_file_names_is_refused() {
+        for bad in ["../../etc/passwd", "..\\..\\boot.ini", "a/../../b.jpg", "..", ".", "", "   ", "x\0.jpg", "/", "dir/"] {
+            assert_eq!(clean_file_name(bad), None, "{bad:?}");
+        }
+        assert_eq!(clean_file_name("C:\\fakepath\\凭证.jpg").as_deref(), Some("凭证.jpg"));
+        assert_eq!(clean_file_name("/home/u/photo.png").as_deref(), Some("photo.png"));
+        assert_eq!(clean_file_name("a\u{7}b\nc.pdf").as_deref(), Some("abc.pdf"));
+        assert_eq!(clean_file_name(&"x".repeat(201)), None);
+        // Whatever passes has no separator and cannot name a parent directory.
+        for name in ["..jpg", "...", "a..b.pdf", "x/..y.png"] {
+            let c = clean_file_name(name).unwrap();
+            assert!(!c.contains(['/', '\\']) && c != "..", "{name:?} → {c:?}");
+        }
+    }
+
+    #[test]
+    fn files_are_stored_under_their_hash_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EvidenceStore::new(dir.path().join("evidence"));
+        let sha = store.put(b"content").unwrap();
+        assert_eq!(store.get(&sha).unwrap(), b"content");
+        for bad in ["../../etc/passwd", "..", &"a".repeat(64), &format!("{}/", &sha[..63])] {
+            assert!(store.get(bad).is_err(), "{bad:?}");
+        }
+    }
 }

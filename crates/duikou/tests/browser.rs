@@ -368,6 +368,115 @@ async fn pages_switch_to_english() {
     assert_eq!(headers.get("location").unwrap(), "/");
 }
 
+#[tokio::test]
+async fn import_checks_previews_and_confirms() {
+    let server = Server::start();
+    let web = Web::login(&server, "清溪镇").await;
+    let csrf = web.csrf().await;
+    let upload = |name: &'static str, body: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.clone())
+            .text("kind", "transfer")
+            .part("file", reqwest::multipart::Part::bytes(body.into_bytes()).file_name(name));
+        web.client.post(format!("{}/import", web.base)).multipart(form).send()
+    };
+    let header = "资金来源,拨付单位,接收单位,金额（元）,资金年度,拨付日期,凭证号\n";
+    // Another unit's row: refused with the row named.
+    let r = upload("other.csv", format!("{header}镇街财政,黄江镇,彝良县,500000,2020,2020-04-01,HJ-IMP-1\n")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("report-table") && body.contains("黄江镇"), "{body}");
+    // A valid file: preview, then confirm.
+    let good = format!("{header}镇街财政,清溪镇,镇雄县,500000,2020,2020-04-01,QX-IMP-1\n镇街财政,清溪镇,镇雄县,\"250,000.50\",2020,2020/4/2,QX-IMP-2\n");
+    let r = upload("good.csv", good.clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("id=\"confirm-import\""), "{body}");
+    assert!(body.contains("id=\"preview-new\">2<"));
+    let sha = hidden_value(&body, "sha").unwrap();
+    let token = hidden_value(&body, "token").unwrap();
+    // A forged token is refused.
+    let (status, _, _) = web.post("/import/confirm", &[("csrf_token", &csrf), ("kind", "transfer"), ("sha", &sha), ("token", "forged"), ("file_name", "good.csv")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body, _) = web.post("/import/confirm", &[("csrf_token", &csrf), ("kind", "transfer"), ("sha", &sha), ("token", &token), ("file_name", "good.csv")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("import-done") && body.contains("2 条新记录") && body.contains("待审核"), "a reporter's import is submitted: {body}");
+    // The same file again: not imported twice.
+    let r = upload("good.csv", good).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    // The templates are workbooks.
+    let r = web.client.get(format!("{}/import/template/person.xlsx", web.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment"));
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+}
+
+#[tokio::test]
+async fn evidence_output_escaping_and_personal_data() {
+    let server = Server::start();
+    let web = Web::login(&server, "清溪镇").await;
+    let csrf = web.csrf().await;
+    // Output is escaped.
+    let mut form = transfer_form(&csrf, "清溪镇", "镇雄县", "ESC-1");
+    form.retain(|(k, _)| *k != "purpose" && *k != "intent");
+    form.push(("purpose", "<script>alert(1)</script>"));
+    form.push(("intent", "draft"));
+    let (status, _, location) = web.post("/records/transfer/new", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let detail = location.unwrap().split('?').next().unwrap().to_string();
+    let (_, html, _) = web.get(&detail).await;
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;") || html.contains("&lt;script&gt;"), "escaped");
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(html.contains("草稿"));
+    // Evidence: allowed types only; downloads are attachments.
+    let send = |name: &'static str| {
+        let form = reqwest::multipart::Form::new().text("csrf_token", csrf.clone()).part("file", reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name(name));
+        web.client.post(format!("{}{detail}/evidence", web.base)).multipart(form).send()
+    };
+    let r = send("page.html").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("不支持此文件类型"));
+    let r = send("../../会议纪要.txt").await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html, _) = web.get(&detail).await;
+    assert!(html.contains("会议纪要.txt") && !html.contains("../"));
+    let start = html.find(&format!("{detail}/evidence/")).unwrap();
+    let href = html[start..].split('"').next().unwrap().to_string();
+    let r = web.client.get(format!("{}{href}", web.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment"));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"hello");
+    // The draft is deleted by its unit.
+    let (status, _, location) = web.post(&format!("{detail}/delete"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/records/transfer?done=delete"));
+    assert_eq!(web.get(&detail).await.0, StatusCode::NOT_FOUND);
+
+    // ID numbers: shown masked; the full number only to allowed roles, audited.
+    let id = duikou_domain::id_number::make_valid("530627", time::macros::date!(1998 - 04 - 12), 321);
+    let (status, body, location) = web
+        .post("/records/person/new", &[("csrf_token", &csrf), ("programme", "劳务就业"), ("name", "张三"), ("id_number", id.as_str()), ("started_on", "2020-05-01"), ("intent", "submit")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let person = location.unwrap().split('?').next().unwrap().to_string();
+    let (_, html, _) = web.get(&person).await;
+    assert!(html.contains(&id.masked()) && !html.contains(id.as_str()), "masked");
+    let auditor = Web::login(&server, "审计").await;
+    let acsrf = auditor.csrf().await;
+    let (_, html, _) = auditor.get(&person).await;
+    assert!(html.contains(&id.masked()) && !html.contains("id=\"unmask\""), "no show button for auditors");
+    assert_eq!(auditor.post(&format!("{person}/unmask"), &[("csrf_token", &acsrf)]).await.0, StatusCode::FORBIDDEN);
+    let (status, html, _) = web.post(&format!("{person}/unmask"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(id.as_str()), "shown in full to its unit");
+    let (_, audit, _) = auditor.get("/audit").await;
+    assert!(audit.contains("personal_data.unmask") && audit.contains("chain-ok"));
+    // A bad ID number is named next to its field, masked.
+    let (status, body, _) = web.post("/records/person/new", &[("csrf_token", &csrf), ("programme", "劳务就业"), ("name", "李四"), ("id_number", "530627199804121234"), ("started_on", "2020-05-01")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("f-id_number-error") && !body.contains("530627199804121234"));
+}
+
 // ------------------------------------------------------------------ WebDriver
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -523,15 +632,6 @@ impl Browser {
         self.js("var e = document.querySelector(arguments[0]); return e ? e.textContent : '';", json!([css])).await.as_str().unwrap_or_default().trim().to_string()
     }
 
-    /// Wait until the page at a path whose start is given has loaded.
-    async fn wait_path(&self, prefix: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !self.current_path().await.starts_with(prefix) {
-            assert!(Instant::now() < deadline, "expected {prefix}, at {}", self.current_path().await);
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
     async fn cdp(&self, cmd: &str, params: Value) -> Value {
         self.post("/goog/cdp/execute", json!({"cmd": cmd, "params": params})).await
     }
@@ -547,6 +647,18 @@ impl Browser {
         let (w, h) = (size[0].as_f64().unwrap_or(1280.0), size[1].as_f64().unwrap_or(900.0));
         let shot = self.cdp("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true, "clip": {"x": 0, "y": 0, "width": w, "height": h, "scale": 1}})).await;
         let bytes = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().expect("screenshot data")).unwrap();
+        let path = self.shots.join(format!("{name}.png"));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// One element as it shows in the viewport.
+    async fn element_screenshot(&self, css: &str, name: &str) -> PathBuf {
+        let e = self.find(css).await;
+        self.js("document.querySelector(arguments[0]).scrollIntoView()", json!([css])).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let data = self.cmd(reqwest::Method::GET, &format!("/element/{e}/screenshot"), None).await;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(data.as_str().expect("screenshot")).unwrap();
         let path = self.shots.join(format!("{name}.png"));
         std::fs::write(&path, bytes).unwrap();
         path
@@ -665,6 +777,20 @@ async fn browser_scenario() {
     assert!(report.contains('3') && report.contains("金额"), "row 3, column 金额: {report}");
     b.screenshot("import-errors-desktop").await;
 
+    // htmx enhances the filters: choosing a status updates the list in place.
+    b.goto("/records/transfer").await;
+    let all = b.text("#record-count").await;
+    b.js("window.__same_page = true;", json!([])).await;
+    b.choose("#status", "approved").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !b.current_path().await.contains("status=approved") {
+        assert!(Instant::now() < deadline, "htmx did not push the filtered address");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(b.js("return window.__same_page === true", json!([])).await, json!(true), "swapped in place, no reload");
+    assert_ne!(b.text("#record-count").await, "", "{all}");
+
     // Screenshots of the main pages, desktop then phone.
     let pages = [
         ("home", "/".to_string()),
@@ -685,6 +811,9 @@ async fn browser_scenario() {
                 assert!(drawn.as_u64().unwrap_or(0) >= 5, "every chart drawn: {drawn}");
             }
             b.screenshot(&format!("{name}-{suffix}")).await;
+            if *name == "dashboard" {
+                b.element_screenshot("#chart-pairs", &format!("dashboard-pairs-{suffix}")).await;
+            }
         }
     }
     b.logout().await;

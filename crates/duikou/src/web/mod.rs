@@ -35,14 +35,59 @@ impl AppState {
 }
 
 /// The whole application: pages, API, assets, health.
+///
+/// Layers, outermost first: a request id (`x-request-id`, kept from a proxy or made
+/// up, and returned), one log line per request (method, path without the query string,
+/// status, latency; long digit runs such as ID numbers redacted), security headers on
+/// every answer, and the body limit: a request whose `Content-Length` is over the
+/// limit gets 413 before its body is read, a chunked one is cut off at the limit.
 pub fn router(state: AppState) -> Router {
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &axum::extract::Request| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %redact_for_log(id), method = %req.method(), path = %redact_for_log(req.uri().path()))
+        })
+        .on_request(())
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(tower_http::LatencyUnit::Millis))
+        .on_failure(DefaultOnFailure::new().level(tracing::Level::ERROR));
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api::routes())
         .merge(pages::routes())
-        .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::extract::DefaultBodyLimit::max(crate::cli::MAX_UPLOAD_BYTES))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(crate::cli::MAX_UPLOAD_BYTES))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(trace)
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Text safe to log: at most 100 characters, control characters dropped, and every run
+/// of 15 or more digits (an ID number, with or without its final X) replaced.
+pub fn redact_for_log(s: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().filter(|c| !c.is_control()).take(100).collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if run >= 15 {
+            out.push_str("[redacted]");
+            i += run;
+            if chars.get(i).is_some_and(|c| *c == 'X' || *c == 'x') {
+                i += 1;
+            }
+        } else if run > 0 {
+            out.extend(&chars[i..i + run]);
+            i += run;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, &'static str) {
@@ -85,4 +130,18 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn id_numbers_never_reach_the_log() {
+        let r = super::redact_for_log;
+        assert_eq!(r("/api/v1/records/person/12"), "/api/v1/records/person/12");
+        assert_eq!(r("/x/53062719900101123X/y"), "/x/[redacted]/y");
+        assert_eq!(r("530627199001011234"), "[redacted]");
+        assert_eq!(r("530627900101123"), "[redacted]");
+        assert_eq!(r("a\nb\u{1b}[31m"), "ab[31m");
+        assert!(r(&"9".repeat(500)).len() < 20);
+    }
 }

@@ -46,6 +46,8 @@ pub struct TestApp {
     child: Option<Child>,
     passwords: Mutex<HashMap<String, String>>,
     pub client: reqwest::Client,
+    /// `DUIKOU_LOG` of the server (`warn` unless the test asks for more).
+    log_filter: String,
 }
 
 impl TestApp {
@@ -66,6 +68,15 @@ impl TestApp {
     pub async fn spawn_with_users(
         backend: Backend,
         users: &[(&str, &str, Option<&str>)],
+    ) -> Option<TestApp> {
+        Self::spawn_with_log(backend, users, "warn").await
+    }
+
+    /// Start with users and the server's `DUIKOU_LOG` filter (e.g. `info`).
+    pub async fn spawn_with_log(
+        backend: Backend,
+        users: &[(&str, &str, Option<&str>)],
+        log_filter: &str,
     ) -> Option<TestApp> {
         let (db_url, scratch) = match backend {
             Backend::Sqlite => (None, None),
@@ -96,6 +107,7 @@ impl TestApp {
                 .timeout(Duration::from_secs(60))
                 .build()
                 .unwrap(),
+            log_filter: log_filter.to_string(),
         };
         app.cli_ok(&["init"]);
         app.add_users(users);
@@ -224,10 +236,15 @@ impl TestApp {
     }
 
     fn start_server(&mut self) {
-        let log = std::fs::File::create(self.log_path()).expect("log file");
+        // Appended to: a restarted server keeps the earlier log.
+        let log = std::fs::File::options()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .expect("log file");
         let mut child = self
             .command(&["serve", "--addr", "127.0.0.1:0"])
-            .env("DUIKOU_LOG", "warn")
+            .env("DUIKOU_LOG", &self.log_filter)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -261,6 +278,46 @@ impl TestApp {
                 );
             }
         }
+    }
+
+    /// The server's process id.
+    pub fn server_pid(&self) -> u32 {
+        self.child.as_ref().expect("server running").id()
+    }
+
+    /// SIGKILL the server (a crash: no shutdown code runs) and reap it.
+    pub fn kill_server(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM the server and wait (at most `timeout`) for it to exit; its exit status.
+    pub fn terminate_server(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("server running");
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = child.try_wait().expect("wait for server") {
+                return status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the server did not exit within {timeout:?} of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Start the server again on the same data directory and database (after
+    /// `kill_server` or `terminate_server`); it may listen on another port.
+    pub fn restart_server(&mut self) {
+        assert!(self.child.is_none(), "stop the server first");
+        self.start_server();
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -87,7 +87,16 @@ fn lines(l: Lang, results: &[&IndicatorResult], period: &Period) -> Vec<Line> {
             let en = format!("{} ({} units, target {}): {counts}", r.name, same.len(), target_text(l, r));
             (en, worst.key(), l.indicator_status(worst).to_string(), format!("/assess?indicator={}&{}", urlencode(&r.indicator), period.query))
         };
-        let text = if l.is_en() { text } else { zh.get(k).cloned().unwrap_or(text) };
+        let text = if l.is_en() {
+            text
+        } else {
+            // The status is shown as a tag beside the line: not twice.
+            let line = zh.get(k).cloned().unwrap_or(text);
+            match line.strip_suffix(r.status.label_zh()) {
+                Some(rest) if same.len() == 1 => rest.trim_end().to_string(),
+                _ => line,
+            }
+        };
         out.push(Line { text, status_key, status, href });
         i += same.len();
     }

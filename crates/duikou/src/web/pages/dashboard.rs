@@ -134,7 +134,7 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<Asses
             "type": "bar",
             "stack": "share",
             "itemStyle": {"color": colour(*s)},
-            "data": actions.iter().map(|x| json!({"value": pct(x.counts[i], x.total), "url": x.href})).collect::<Vec<_>>(),
+            "data": actions.iter().map(|x| json!({"value": pct1(x.counts[i], x.total), "url": x.href})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     });
 
@@ -160,7 +160,7 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<Asses
         "series": [
             {"name": l.s("截止日前到位", "Arrived by the deadline"), "type": "bar", "stack": "funds", "itemStyle": {"color": colour(IndicatorStatus::Met)},
              "data": per_county.iter().map(|r| json!({"value": wan(r.on_time.unwrap_or(r.actual).raw()), "url": super::figures::explain_href(r, &period)})).collect::<Vec<_>>(),
-             "markLine": target_line.map(|t| json!({"symbol": "none", "lineStyle": {"color": "#0b0c0c", "type": "dashed"}, "label": {"formatter": l.s("目标 {c}", "target {c}")}, "data": [{"yAxis": t}]})).unwrap_or(J::Null)},
+             "markLine": target_line.map(|t| json!({"symbol": "none", "lineStyle": {"color": "#0b0c0c", "type": "dashed"}, "label": {"position": "insideEndTop", "formatter": l.s("目标 {c}", "target {c}")}, "data": [{"yAxis": t}]})).unwrap_or(J::Null)},
             {"name": l.s("截止日后到位", "Arrived after the deadline"), "type": "bar", "stack": "funds", "itemStyle": {"color": colour(IndicatorStatus::Late)},
              "data": per_county.iter().map(|r| json!({"value": wan(r.actual.raw() - r.on_time.unwrap_or(r.actual).raw()), "url": super::figures::explain_href(r, &period)})).collect::<Vec<_>>()},
         ],
@@ -206,6 +206,11 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<Asses
 
 fn pct(n: usize, total: usize) -> i64 {
     if total == 0 { 0 } else { (n * 100 / total) as i64 }
+}
+
+/// A share in percent with one decimal, for charts (stacked shares then add up to 100).
+fn pct1(n: usize, total: usize) -> f64 {
+    if total == 0 { 0.0 } else { (n as f64 * 1000.0 / total as f64).round() / 10.0 }
 }
 
 /// Cumulative money received per source and month of the year, for transfers of the
@@ -275,7 +280,7 @@ fn funds_by_month(
         marks.push(json!({"xAxis": month_label(deadline_month - 1), "label": {"formatter": format!("{} {:02}-{:02}", l.s("截止", "deadline"), fiscal_ind.map(|i| i.deadline.0).unwrap_or(0), fiscal_ind.map(|i| i.deadline.1).unwrap_or(0))}}));
     }
     if let Some(t) = fiscal_target {
-        marks.push(json!({"yAxis": wan(t), "label": {"formatter": format!("{} {}", l.s("目标", "target"), super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(t)))}}));
+        marks.push(json!({"yAxis": wan(t), "label": {"position": "insideEndTop", "formatter": format!("{} {}", l.s("目标", "target"), super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(t)))}}));
     }
     fiscal_series["markLine"] = json!({"symbol": "none", "lineStyle": {"color": "#d4351c", "type": "dashed"}, "data": marks});
     series.push(fiscal_series);
@@ -305,22 +310,23 @@ fn pairing_chart(l: Lang, plan: &Plan, period: &Period) -> J {
     let mut y = 0.0f64;
     for p in &plan.pairings {
         let n = p.assisting.len().max(1) as f64;
-        let centre = y + (n - 1.0) * 30.0;
+        let centre = y + (n - 1.0) * 20.0;
         let href = |u: &str| format!("/assess?unit={}&{}", urlencode(u), period.query);
-        nodes.push(json!({"name": p.county, "x": 600, "y": centre, "symbolSize": 30, "category": 0, "url": href(&p.county), "label": {"position": "right"}}));
-        nodes.push(json!({"name": p.lead, "x": 320, "y": centre, "symbolSize": 22, "category": 1, "url": href(&p.lead), "label": {"position": "top"}}));
+        nodes.push(json!({"name": p.county, "x": 1000, "y": centre, "symbolSize": 26, "category": 0, "url": href(&p.county), "label": {"position": "top", "fontWeight": "bold"}}));
+        nodes.push(json!({"name": p.lead, "x": 500, "y": centre, "symbolSize": 20, "category": 1, "url": href(&p.lead), "label": {"position": "top"}}));
         links.push(json!({"source": p.lead, "target": p.county, "lineStyle": {"width": 4, "color": "#1d70b8"}}));
         for (i, t) in p.assisting.iter().enumerate() {
-            nodes.push(json!({"name": t, "x": 60, "y": y + i as f64 * 60.0, "symbolSize": 14, "category": 2, "url": href(t), "label": {"position": "left"}}));
+            nodes.push(json!({"name": t, "x": 0, "y": y + i as f64 * 40.0, "symbolSize": 12, "category": 2, "url": href(t), "label": {"position": "top"}}));
             links.push(json!({"source": t, "target": p.lead, "lineStyle": {"width": 1.5, "type": "dashed", "color": "#5694ca"}}));
         }
-        y += n * 60.0 + 30.0;
+        y += n * 40.0 + 30.0;
     }
     json!({
         "tooltip": {},
         "legend": {"top": 0, "data": [l.s("受帮扶县区", "County"), l.s("结对镇街", "Lead town"), l.s("协助镇街", "Assisting town")]},
         "series": [{
-            "type": "graph", "layout": "none", "roam": false, "top": 48, "bottom": 16, "left": 90, "right": 90,
+            // Only a centre: ECharts then keeps the aspect of the coordinates (round nodes) and fits them.
+            "type": "graph", "layout": "none", "roam": false, "left": "center", "top": "middle",
             "label": {"show": true},
             "categories": [
                 {"name": l.s("受帮扶县区", "County"), "itemStyle": {"color": "#d4351c"}},

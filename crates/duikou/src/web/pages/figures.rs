@@ -67,7 +67,7 @@ impl Period {
 }
 
 /// Resolve the options and evaluate every indicator; a bad year or date is the user's error.
-pub async fn compute(state: &AppState, q: &AssessQuery) -> Result<(AssessOptions, Vec<EngineRecord>, Assessment), ComputeError> {
+pub async fn compute(state: &AppState, q: &AssessQuery) -> Result<(AssessOptions, std::sync::Arc<Vec<EngineRecord>>, Assessment), ComputeError> {
     let plan = state.plan();
     let opts = crate::assess_view::options(plan, q.year(), q.as_of(), q.include_submitted()).map_err(|e| match e {
         crate::error::AppError::Input(m) => ComputeError::Input(m),

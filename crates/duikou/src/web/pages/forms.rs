@@ -190,8 +190,11 @@ fn blank(l: Lang, selected: bool) -> Opt {
 }
 
 /// The form fields of a kind: its own fields, then reporting unit, plan year and notes.
-pub fn build_fields(l: Lang, plan: &Plan, kind: RecordKind, values: &FormValues, errors: &BTreeMap<String, String>, stored_id_masked: Option<&str>) -> Vec<FormField> {
-    kind.all_fields().map(|fd| build_field(l, plan, fd, values.get(fd.key).map(Vec::as_slice).unwrap_or_default(), errors.get(fd.key).cloned(), stored_id_masked)).collect()
+pub fn build_fields(l: Lang, plan: &Plan, kind: RecordKind, values: &FormValues, errors: &BTreeMap<String, String>, stored_id_masked: Option<&str>, hidden: &[&str]) -> Vec<FormField> {
+    kind.all_fields()
+        .filter(|fd| !hidden.contains(&fd.key))
+        .map(|fd| build_field(l, plan, fd, values.get(fd.key).map(Vec::as_slice).unwrap_or_default(), errors.get(fd.key).cloned(), stored_id_masked))
+        .collect()
 }
 
 fn build_field(l: Lang, plan: &Plan, fd: &FieldDesc, vals: &[String], error: Option<String>, stored_id_masked: Option<&str>) -> FormField {

@@ -152,10 +152,11 @@ async fn coordinator(state: &AppState, req: &Req, period: Period, a: &Assessment
     for r in &a.results {
         let Some(d) = duikou_domain::record::parse_iso_date(&r.deadline) else { continue };
         let days = (d - as_of).whole_days();
-        if !(0..=60).contains(&days) || r.target_min.is_none() {
+        // Still ahead, within 60 days, and not yet met.
+        if !(1..=60).contains(&days) || r.target_min.is_none() || r.status == IndicatorStatus::Met {
             continue;
         }
-        let open = usize::from(r.status != IndicatorStatus::Met);
+        let open = 1;
         match deadlines.iter_mut().find(|x| x.indicator == r.indicator) {
             Some(x) => x.open += open,
             None => deadlines.push(DeadlineRow {

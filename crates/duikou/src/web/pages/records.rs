@@ -206,6 +206,12 @@ pub async fn list(State(state): State<AppState>, req: Req, Path(kind): Path<Stri
 
 // ------------------------------------------------------------------ forms
 
+/// Fields a user does not fill in: a transfer's date of receipt is set when the payee
+/// confirms it (only the coordinators enter it directly, e.g. for past years).
+fn hidden_fields(actor: &Actor, kind: RecordKind) -> &'static [&'static str] {
+    if kind == RecordKind::Transfer && actor.role != Role::Coordinator { &["received_on"] } else { &[] }
+}
+
 #[derive(Template)]
 #[template(path = "record_form.html")]
 struct FormPage {
@@ -271,7 +277,7 @@ pub async fn new_form(State(state): State<AppState>, req: Req, Path(kind): Path<
         version: 0,
         action_url: format!("/records/{}/new", kind.key()),
         back_href: format!("/records/{}", kind.key()),
-        fields: build_fields(l, state.plan(), kind, &values, &BTreeMap::new(), None),
+        fields: build_fields(l, state.plan(), kind, &values, &BTreeMap::new(), None, hidden_fields(&actor, kind)),
         errors: Vec::new(),
     })
 }
@@ -286,7 +292,10 @@ pub async fn create(State(state): State<AppState>, req: Req, Path(kind): Path<St
         return req.forbidden();
     }
     let submit = form.get("intent") == Some("submit");
-    let inputs = inputs_from_form(kind, &form);
+    let mut inputs = inputs_from_form(kind, &form);
+    for key in hidden_fields(&actor, kind) {
+        inputs.remove(*key);
+    }
     match state.services.create(&actor, kind, &inputs, submit).await {
         Ok(r) => see_other(&format!("/records/{}/{}?done={}", kind.key(), r.id, if submit { "submit" } else { "created" })),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Forbidden { .. } | ServiceError::Conflict { .. })) => {
@@ -301,7 +310,7 @@ pub async fn create(State(state): State<AppState>, req: Req, Path(kind): Path<St
                 version: 0,
                 action_url: format!("/records/{}/new", kind.key()),
                 back_href: format!("/records/{}", kind.key()),
-                fields: build_fields(l, state.plan(), kind, &values_from_form(kind, &form), &by_field, None),
+                fields: build_fields(l, state.plan(), kind, &values_from_form(kind, &form), &by_field, None, hidden_fields(&actor, kind)),
                 errors,
             };
             html_status(error_status(&e), &page)
@@ -344,7 +353,7 @@ pub async fn edit_form(State(state): State<AppState>, req: Req, Path((kind, id))
         version: r.version,
         action_url: format!("/records/{}/{id}/edit", kind.key()),
         back_href: format!("/records/{}/{id}", kind.key()),
-        fields: build_fields(l, state.plan(), kind, &values, &BTreeMap::new(), r.id_masked.as_deref()),
+        fields: build_fields(l, state.plan(), kind, &values, &BTreeMap::new(), r.id_masked.as_deref(), hidden_fields(&req.actor(), kind)),
         errors: Vec::new(),
     })
 }
@@ -368,6 +377,11 @@ pub async fn update(State(state): State<AppState>, req: Req, Path((kind, id)): P
             }
         }
     }
+    // Hidden fields keep what is stored.
+    for key in hidden_fields(&actor, kind) {
+        let stored = r.fields.get(*key).map(duikou_domain::record::Value::display).unwrap_or_default();
+        inputs.insert(key.to_string(), FieldInput::new(stored));
+    }
     let version = form.get("version").and_then(|v| v.parse::<i32>().ok());
     let submit = form.get("intent") == Some("submit");
     let result = match state.services.update(&actor, kind, id, &inputs, version).await {
@@ -388,7 +402,7 @@ pub async fn update(State(state): State<AppState>, req: Req, Path((kind, id)): P
                 version: version.unwrap_or(r.version),
                 action_url: format!("/records/{}/{id}/edit", kind.key()),
                 back_href: format!("/records/{}/{id}", kind.key()),
-                fields: build_fields(l, state.plan(), kind, &values_from_form(kind, &form), &by_field, r.id_masked.as_deref()),
+                fields: build_fields(l, state.plan(), kind, &values_from_form(kind, &form), &by_field, r.id_masked.as_deref(), hidden_fields(&actor, kind)),
                 errors,
             };
             html_status(error_status(&e), &page)
