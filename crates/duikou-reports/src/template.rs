@@ -304,7 +304,7 @@ pub(crate) fn text_width(s: &str) -> f64 {
 /// A column width that suits a field.
 pub(crate) fn field_width(fd: &FieldDesc) -> f64 {
     let by_type: f64 = match fd.ty {
-        FieldType::Date => 12.0,
+        FieldType::Date => 13.0,
         FieldType::Money => 16.0,
         FieldType::Int | FieldType::Year | FieldType::Bool => 10.0,
         FieldType::IdNumber => 22.0,

@@ -35,8 +35,21 @@
         return;
       }
       option.textStyle = option.textStyle || { fontFamily: fontFamily() };
-      if (option.legend && el.clientWidth < 560) {
+      var narrow = el.clientWidth < 560;
+      if (option.legend && narrow) {
         option.legend.type = 'scroll';
+      }
+      if (narrow && Array.isArray(option.series)) {
+        // On a phone the small nodes of a diagram keep no label; the table below names them.
+        option.series.forEach(function (s) {
+          if (s.type === 'graph' && Array.isArray(s.data)) {
+            s.data.forEach(function (n) {
+              if (n.category === 2) {
+                n.label = { show: false };
+              }
+            });
+          }
+        });
       }
       var chart = window.echarts.init(el, null, { renderer: 'canvas' });
       chart.setOption(option);

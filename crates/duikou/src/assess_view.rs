@@ -116,6 +116,49 @@ pub async fn run(cfg: &Config, year: Option<i32>, as_of: Option<&str>, include_s
     }
 }
 
+pub async fn run_checklist(cfg: &Config, year: Option<i32>, as_of: Option<&str>, include_submitted: bool, format: AssessFormat, out: Option<&Path>) -> AppResult<()> {
+    let (store, plan) = open_with_plan(cfg).await?;
+    let opts = options(&plan, year, as_of, include_submitted)?;
+    let a = compute(&store, &plan, &opts).await?;
+    match format {
+        AssessFormat::Table => write_or_print(out, render_checklist(&plan, &a).as_bytes()),
+        AssessFormat::Json => {
+            let items: Vec<serde_json::Value> = checklist(&plan, &a)
+                .into_iter()
+                .flat_map(|(act, rows)| {
+                    rows.into_iter().map(move |c| {
+                        serde_json::json!({
+                            "action": act.no, "action_title": act.title, "item": c.item.no, "title": c.item.title,
+                            "text": c.item.text, "time_limit": c.item.time_limit, "responsible": c.item.responsible,
+                            "results": c.results, "records": c.records, "with_evidence": c.with_evidence,
+                        })
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({ "plan": a.plan, "year": a.year, "as_of": a.as_of, "items": items });
+            write_or_print(out, serde_json::to_string_pretty(&doc).expect("json").as_bytes())
+        }
+        AssessFormat::Xlsx => {
+            let out = out.ok_or_else(|| AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE"))?;
+            let bytes = checklist_workbook(&plan, &a).map_err(|e| AppError::Failure(format!("生成工作簿失败 / cannot write workbook: {e}")))?;
+            std::fs::write(out, bytes)?;
+            println!("已写入 / written: {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+/// The checklist progress table alone, in the appendix's layout.
+pub fn checklist_workbook(plan: &Plan, a: &Assessment) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = Workbook::new();
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new().set_bold().set_background_color(XColor::RGB(0xD9E1F2)).set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Center);
+    let text = Format::new().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::VerticalCenter);
+    let ws = wb.add_worksheet().set_name("工作清单进展")?;
+    write_checklist(ws, plan, a, &title, &head, &text)?;
+    wb.save_to_buffer()
+}
+
 fn write_or_print(out: Option<&Path>, bytes: &[u8]) -> AppResult<()> {
     match out {
         Some(p) => {
@@ -299,7 +342,8 @@ pub fn checklist<'a>(plan: &'a Plan, a: &'a Assessment) -> Vec<(&'a duikou_domai
 /// A short line per result: "5.2-employed 8123人/≥8000人 已完成" (units summarised).
 pub fn result_line(r: &IndicatorResult) -> String {
     let scope = if r.scope == "plan" { String::new() } else { format!("[{}]", r.scope) };
-    format!("{}{scope}：{} / {} {}", r.name, r.actual.display_zh_with_unit(&r.unit), target_text(r), r.status.label_zh())
+    let above = if r.above_range { "（超出区间）" } else { "" };
+    format!("{}{scope}：{} / {} {}{above}", r.name, r.actual.display_zh_with_unit(&r.unit), target_text(r), r.status.label_zh())
 }
 
 /// Summary of a group of results (a per-unit indicator gives many): "22 个单位：已完成 18，未完成 4".

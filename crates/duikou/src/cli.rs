@@ -80,6 +80,20 @@ pub enum Command {
         #[arg(long)]
         unit: Option<String>,
     },
+    /// The work-checklist progress report (工作清单进展表): each item with its figures
+    Checklist {
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        include_submitted: bool,
+        /// table (terminal) or xlsx (with --out)
+        #[arg(long, value_enum, default_value_t = AssessFormat::Table)]
+        format: AssessFormat,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Load deterministic synthetic records (scale 1 ≈ the real programme)
     Demo {
         #[arg(long, default_value_t = 1)]
@@ -229,6 +243,9 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             crate::assess_view::run(&cfg, year, as_of.as_deref(), include_submitted, format, out.as_deref(), unit.as_deref()).await
         }
         Command::Serve { addr, demo } => serve(cfg, &addr, demo).await,
+        Command::Checklist { year, as_of, include_submitted, format, out } => {
+            crate::assess_view::run_checklist(&cfg, year, as_of.as_deref(), include_submitted, format, out.as_deref()).await
+        }
         Command::Demo { scale, seed } => demo(&cfg, scale, seed).await.map(|_| ()),
         Command::Audit { command: AuditCommand::Verify } => audit_verify(&cfg).await,
         Command::Backup { file } => crate::backup::backup(&cfg, &file).await,

@@ -1294,18 +1294,4 @@ mod tests {
         assert_eq!(declared_zip_entries(b"short"), None);
     }
 
-
-    #[test]
-    fn tmp_old_dense_range() {
-        let mut wb = Workbook::new();
-        let sheet = wb.add_worksheet();
-        sheet.write_string(0, 0, "payer").unwrap();
-        sheet.write_string(1_048_575, 16_383, "far away").unwrap();
-        let bytes = wb.save_to_buffer().unwrap();
-        let mut x: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
-        let name = x.sheet_names()[0].clone();
-        let r = x.worksheet_range(&name);
-        eprintln!("range ok? {}", r.is_ok());
-    }
-
 }

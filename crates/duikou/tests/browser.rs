@@ -286,6 +286,39 @@ async fn roles_and_units_limit_what_pages_show_and_do() {
     assert_eq!(coord.post(&format!("{detail}/confirm"), &[("csrf_token", &ccsrf), ("received_on", "2020-03-01")]).await.0, StatusCode::FORBIDDEN);
     // An approved record is locked: editing it is a conflict.
     assert_eq!(huang.get(&format!("{detail}/edit")).await.0, StatusCode::CONFLICT);
+
+    // Bulk approval of the ticked records.
+    let mut ids = Vec::new();
+    for voucher in ["HJ-3", "HJ-4"] {
+        let (status, _, location) = huang.post("/records/transfer/new", &transfer_form(&csrf, "黄江镇", "彝良县", voucher)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        ids.push(record_id(&location.unwrap()).to_string());
+    }
+    let (status, body, _) = coord.post("/review", &[("csrf_token", &ccsrf)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "nothing ticked: {body}");
+    let (status, _, location) = coord.post("/review", &[("csrf_token", ccsrf.as_str()), ("ids", ids[0].as_str()), ("ids", ids[1].as_str())]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/review?done=bulk"));
+    for id in &ids {
+        let (_, html, _) = coord.get(&format!("/records/transfer/{id}")).await;
+        assert!(html.contains("id=\"record-status\">已审核<"), "record {id} approved");
+    }
+    // Returning a record needs a reason.
+    let (status, _, location) = huang.post("/records/transfer/new", &transfer_form(&csrf, "黄江镇", "彝良县", "HJ-5")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let id5 = record_id(&location.unwrap());
+    let (status, body, _) = coord.post(&format!("/records/transfer/{id5}/reject"), &[("csrf_token", &ccsrf), ("reason", " ")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请填写理由") && body.contains("href=\"#reason-reject\""));
+    let (status, _, _) = coord.post(&format!("/records/transfer/{id5}/reject"), &[("csrf_token", &ccsrf), ("reason", "凭证号有误")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = huang.get(&format!("/records/transfer/{id5}")).await;
+    assert!(html.contains("凭证号有误") && html.contains("id=\"edit-record\""), "the unit sees why and may correct it");
+
+    // An unknown address is a page, not a blank.
+    let (status, html, _) = coord.get("/no/such/page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("页面不存在") && html.contains("id=\"logout\""));
 }
 
 #[tokio::test]
@@ -327,6 +360,36 @@ async fn first_sign_in_asks_for_a_new_password() {
     let token = hidden_value(&html, "csrf_token").unwrap();
     let (status, _, _) = other.post("/login", &[("csrf_token", &token), ("username", "测试"), ("password", &password)]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // The administrator manages the user: find its id in the list.
+    let (_, list, _) = admin.get("/admin/users").await;
+    let at = list.find("测试</td>").expect("user listed");
+    let row_start = list[..at].rfind("id=\"user-").unwrap() + "id=\"user-".len();
+    let uid: String = list[row_start..].chars().take_while(char::is_ascii_digit).collect();
+    // A receiver must have a county.
+    let (status, body, _) = admin.post(&format!("/admin/users/{uid}/role"), &[("csrf_token", &csrf), ("role", "receiver"), ("unit", "企石镇")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("error-summary"));
+    // Disabled: the session ends and signing in fails.
+    let (status, _, _) = admin.post(&format!("/admin/users/{uid}/disable"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(user.get("/").await.0.is_redirection());
+    let (_, html, _) = other.get("/login").await;
+    let token = hidden_value(&html, "csrf_token").unwrap();
+    let (status, _, _) = other.post("/login", &[("csrf_token", &token), ("username", "测试"), ("password", "a-long-new-password")]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Enabled and reset: a new initial password, to be changed again.
+    assert_eq!(admin.post(&format!("/admin/users/{uid}/enable"), &[("csrf_token", &csrf)]).await.0, StatusCode::SEE_OTHER);
+    let (status, body, _) = admin.post(&format!("/admin/users/{uid}/reset"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(status, StatusCode::OK);
+    let start = body.find("id=\"initial-password\">").unwrap() + "id=\"initial-password\">".len();
+    let reset = body[start..].split('<').next().unwrap().to_string();
+    let again = Web::new(&server.base);
+    again.login_with("测试", &reset).await;
+    assert_eq!(again.get("/").await.2.get("location").unwrap(), "/password");
+    // An administrator cannot lock themselves out.
+    let (_, list, _) = admin.get("/admin/users").await;
+    assert!(!list.contains("id=\"toggle-") || list.matches("id=\"toggle-").count() == list.matches("<tr id=\"user-").count() - 1);
 }
 
 #[tokio::test]

@@ -404,6 +404,19 @@ fn demo_then_assess_shows_a_full_assessment() {
     for status in ["on_track", "behind"] {
         assert!(mid["results"].as_array().unwrap().iter().any(|r| r["status"] == status), "status {status} appears mid-year");
     }
+    // The work-checklist progress report lists every item with its figures.
+    let checklist = e.ok(&["checklist", "--year", "2019"]);
+    for item in ["1.1", "3.1", "5.2", "8.4", "9.2"] {
+        assert!(checklist.contains(&format!("│ {item}")), "item {item} in\n{checklist}");
+    }
+    assert!(checklist.contains("省、市财政援助资金到位") && checklist.contains("（超出区间）"), "{checklist}");
+    let json = e.json(&["checklist", "--year", "2019", "--format", "json"]);
+    assert_eq!(json["items"].as_array().unwrap().len(), 23);
+    // The scorecard of one town: only its own indicators.
+    let card = e.json(&["assess", "--year", "2019", "--unit", "清溪镇", "--format", "json"]);
+    let results = card["results"].as_array().unwrap();
+    assert_eq!(results.len(), 8, "the 8 lead-town indicators");
+    assert!(results.iter().all(|r| r["scope"] == "清溪镇"));
     // Same seed, same data: a second database gives the same assessment.
     let e2 = Env::sqlite();
     e2.ok(&["demo"]);

@@ -66,6 +66,21 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/plan", get(admin::plan))
         .route("/audit", get(audit::page))
         .route("/assets/{*path}", get(assets::serve))
+        .fallback(not_found)
+}
+
+/// Any other address: a page saying so (the API answers its own unknown routes).
+async fn not_found(super::auth::MaybeUser(user): super::auth::MaybeUser, uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let l = Lang::from_headers(&headers);
+    let heading = l.t("页面不存在", "Page not found");
+    let message = l.t("您要找的页面不存在。请检查地址，或从首页进入。", "There is no page at this address. Check it, or start from the home page.");
+    match user {
+        Some(auth) if !auth.user.must_change_password => {
+            let req = Req { auth, l, uri: uri.path().to_string() };
+            error_page(req.ctx(heading.clone()), StatusCode::NOT_FOUND, heading, message)
+        }
+        _ => error_page(Ctx::public(l, heading.clone(), uri.path()), StatusCode::NOT_FOUND, heading, message),
+    }
 }
 
 // ------------------------------------------------------------------ layout
