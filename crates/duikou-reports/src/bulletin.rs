@@ -575,14 +575,14 @@ pub fn html(b: &Bulletin) -> String {
         for u in units.iter() {
             let pct = u.score as f64 / 100.0;
             s.push_str(&format!(
-                "<tr><td class=\"n\">{}</td><td class=\"unit\">{}</td><td>{}</td>",
+                "<tr><td class=\"n\">{}</td><td class=\"unit\">{}</td><td class=\"nw\">{}</td>",
                 u.rank,
                 esc(&u.unit),
                 esc(&u.group)
             ));
             if is_town {
                 s.push_str(&format!(
-                    "<td>{}</td>",
+                    "<td class=\"nw\">{}</td>",
                     esc(u.county.as_deref().unwrap_or(""))
                 ));
             }
@@ -643,6 +643,7 @@ th, td { border: 1px solid #999; padding: 1.2mm 1.5mm; vertical-align: top; }
 th { background: #d9e1f2; font-weight: bold; text-align: center; }
 td.n { text-align: center; width: 12mm; }
 td.unit { white-space: nowrap; font-weight: bold; }
+td.nw { white-space: nowrap; }
 td.rate { width: 30mm; white-space: nowrap; }
 .bar { height: 2.2mm; background: #eee; border: 1px solid #ccc; margin-bottom: 0.8mm; }
 .bar span { display: block; height: 100%; background: #63be7b; }

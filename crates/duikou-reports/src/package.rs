@@ -414,7 +414,18 @@ fn records_workbook(
         ws.write_number_with_format(row, 7, r.with_evidence as f64, &st.count)?;
     }
     let note_row = 5 + results.len() as u32;
-    ws.write_string_with_format(note_row, 0, "「记录」工作表列出计入本指标的全部记录（身份证号已脱敏）；「佐证文件」工作表链接到本文件夹下「佐证材料」中的文件。", &st.note)?;
+    ws.merge_range(
+        note_row,
+        0,
+        note_row,
+        7,
+        "「记录」工作表列出计入本指标的全部记录（身份证号已脱敏）；「佐证文件」工作表链接到本文件夹下「佐证材料」中的文件。",
+        &st.note,
+    )?;
+    ws.set_row_height(note_row, 28)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
 
     // 记录
     let ws = wb.add_worksheet().set_name("记录")?;
@@ -492,6 +503,10 @@ fn records_workbook(
         stored.len().max(1) as u32,
         (fixed.len() + cols.len() - 1) as u16,
     )?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0)
+        .set_repeat_rows(0, 0)?;
 
     // 佐证文件
     let ws = wb.add_worksheet().set_name("佐证文件")?;

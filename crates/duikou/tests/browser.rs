@@ -325,7 +325,8 @@ async fn roles_and_units_limit_what_pages_show_and_do() {
 async fn first_sign_in_asks_for_a_new_password() {
     let server = Server::start();
     let admin = Web::login(&server, "管理员").await;
-    let csrf = admin.csrf().await;
+    let acsrf = admin.csrf().await;
+    let csrf = acsrf.clone();
     // A receiver's unit must be a county: the field error names it.
     let (status, body, _) = admin.post("/admin/users", &[("csrf_token", &csrf), ("username", "测试"), ("role", "receiver"), ("unit", "清溪镇")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -367,11 +368,11 @@ async fn first_sign_in_asks_for_a_new_password() {
     let row_start = list[..at].rfind("id=\"user-").unwrap() + "id=\"user-".len();
     let uid: String = list[row_start..].chars().take_while(char::is_ascii_digit).collect();
     // A receiver must have a county.
-    let (status, body, _) = admin.post(&format!("/admin/users/{uid}/role"), &[("csrf_token", &csrf), ("role", "receiver"), ("unit", "企石镇")]).await;
+    let (status, body, _) = admin.post(&format!("/admin/users/{uid}/role"), &[("csrf_token", &acsrf), ("role", "receiver"), ("unit", "企石镇")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("error-summary"));
     // Disabled: the session ends and signing in fails.
-    let (status, _, _) = admin.post(&format!("/admin/users/{uid}/disable"), &[("csrf_token", &csrf)]).await;
+    let (status, _, _) = admin.post(&format!("/admin/users/{uid}/disable"), &[("csrf_token", &acsrf)]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(user.get("/").await.0.is_redirection());
     let (_, html, _) = other.get("/login").await;
@@ -379,8 +380,8 @@ async fn first_sign_in_asks_for_a_new_password() {
     let (status, _, _) = other.post("/login", &[("csrf_token", &token), ("username", "测试"), ("password", "a-long-new-password")]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // Enabled and reset: a new initial password, to be changed again.
-    assert_eq!(admin.post(&format!("/admin/users/{uid}/enable"), &[("csrf_token", &csrf)]).await.0, StatusCode::SEE_OTHER);
-    let (status, body, _) = admin.post(&format!("/admin/users/{uid}/reset"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(admin.post(&format!("/admin/users/{uid}/enable"), &[("csrf_token", &acsrf)]).await.0, StatusCode::SEE_OTHER);
+    let (status, body, _) = admin.post(&format!("/admin/users/{uid}/reset"), &[("csrf_token", &acsrf)]).await;
     assert_eq!(status, StatusCode::OK);
     let start = body.find("id=\"initial-password\">").unwrap() + "id=\"initial-password\">".len();
     let reset = body[start..].split('<').next().unwrap().to_string();
@@ -500,6 +501,8 @@ async fn evidence_output_escaping_and_personal_data() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("不支持此文件类型"));
     let r = send("../../会议纪要.txt").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a name climbing directories is refused");
+    let r = send("C:\\fakepath\\会议纪要.txt").await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html, _) = web.get(&detail).await;
     assert!(html.contains("会议纪要.txt") && !html.contains("../"));
@@ -798,8 +801,16 @@ async fn browser_scenario() {
     b.post(&format!("/element/{e}/value"), json!({"text": login_shot.display().to_string()})).await;
     b.click("#upload-evidence").await;
     b.find("#evidence-list img.thumb").await;
-    let loaded = b.js("var i = document.querySelector('#evidence-list img.thumb'); return i.complete && i.naturalWidth > 0;", json!([])).await;
-    assert_eq!(loaded, json!(true), "the image preview loads");
+    b.js("document.querySelector('#evidence-list img.thumb').scrollIntoView()", json!([])).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let loaded = b.js("var i = document.querySelector('#evidence-list img.thumb'); return i.complete && i.naturalWidth > 0;", json!([])).await;
+        if loaded == json!(true) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the image preview loads");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     b.logout().await;
 
     // 经协办 approves it from the review queue.
