@@ -175,10 +175,8 @@ fn id_text(rec: &StoredRecord, opts: &ExportOptions<'_>) -> Option<String> {
                 fields: &rec.fields,
             })
         });
-        if allowed {
-            if let Some(plain) = rec.id_cipher.as_deref().and_then(|c| key.decrypt(c).ok()) {
-                return Some(plain);
-            }
+        if allowed && let Some(plain) = rec.id_cipher.as_deref().and_then(|c| key.decrypt(c).ok()) {
+            return Some(plain);
         }
     }
     rec.id_masked.clone()

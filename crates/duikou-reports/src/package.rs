@@ -211,8 +211,8 @@ where
         // Evidence of these records, placed once per folder.
         let mut files_of: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         for rec in stored.iter().filter(|r| r.evidence_count > 0) {
-            if !evidence_cache.contains_key(&rec.id) {
-                evidence_cache.insert(rec.id, store.evidence_of(rec.id).await?);
+            if let std::collections::hash_map::Entry::Vacant(e) = evidence_cache.entry(rec.id) {
+                e.insert(store.evidence_of(rec.id).await?);
             }
             for (k, ev) in evidence_cache[&rec.id].iter().enumerate() {
                 let in_folder = placed_by_folder.entry(folder.clone()).or_default();

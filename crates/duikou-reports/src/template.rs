@@ -46,7 +46,8 @@ struct List {
 }
 
 fn unit_list(plan: &Plan, rule: UnitRule) -> List {
-    let (title, keep): (&str, Box<dyn Fn(&duikou_domain::plan::Unit) -> bool>) = match rule {
+    type Keep = Box<dyn Fn(&duikou_domain::plan::Unit) -> bool>;
+    let (title, keep): (&str, Keep) = match rule {
         UnitRule::Any => ("全部单位", Box::new(|_| true)),
         UnitRule::East => ("东莞方单位", Box::new(|u| u.side == Side::East)),
         UnitRule::County => ("受帮扶县区", Box::new(|u| u.kind == UnitKind::County)),

@@ -236,9 +236,12 @@ impl Store {
         }
         sel = if q.newest_first { sel.order_by_desc(record::Column::Id) } else { sel.order_by_asc(record::Column::Id) };
         let per_page = q.per_page.clamp(1, 1000);
+        // A page far past the end is empty; capped so that page × per_page cannot
+        // overflow (a panic) or exceed what the databases take as an OFFSET.
+        let page = std::cmp::Ord::min(q.page, u64::from(u32::MAX) / per_page);
         let paginator = sel.paginate(&self.db, per_page);
         let total = paginator.num_items().await?;
-        let rows = paginator.fetch_page(q.page).await?;
+        let rows = paginator.fetch_page(page).await?;
         Ok((rows.into_iter().filter_map(to_stored).collect(), total))
     }
 

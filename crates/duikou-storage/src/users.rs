@@ -67,6 +67,13 @@ fn random_token() -> String {
 /// username costs the same time as a wrong password.
 static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_password("duikou-no-such-user"));
 
+/// Failed sign-ins under names that do not exist: (store, hash of the name) → (failures,
+/// locked until).
+type UnknownNames = std::collections::HashMap<(u64, String), (i32, Option<time::OffsetDateTime>)>;
+static UNKNOWN_NAMES: std::sync::LazyLock<std::sync::Mutex<UnknownNames>> = std::sync::LazyLock::new(Default::default);
+/// The most unknown names remembered at once.
+const MAX_UNKNOWN_NAMES: usize = 10_000;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginOutcome {
     Ok(i32),
@@ -138,23 +145,20 @@ impl Store {
     /// transaction serialised with every other writer (`lock_head`), and taken back when
     /// the password is right. So parallel guesses cannot slip past the limit: each one
     /// reads the count the previous one left, and the sixth finds the account locked.
+    /// A name that does not exist, or a disabled account, fails and locks the same way
+    /// (and costs the same password hash), so neither the answer nor its timing tells
+    /// whether a user exists.
     pub async fn check_login(&self, username: &str, password: &str) -> Result<LoginOutcome, StoreError> {
         let Some(m) = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(&self.db).await? else {
-            let _ = verify_password(password, &DUMMY_HASH);
-            return Ok(LoginOutcome::Invalid);
+            return Ok(self.unknown_user_attempt(username, password));
         };
-        if m.disabled {
-            let _ = verify_password(password, &DUMMY_HASH);
-            return Ok(LoginOutcome::Disabled);
-        }
         let id = m.id;
         // Reserve the attempt: count it as a failure, under the write lock.
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let Some(m) = app_user::Entity::find_by_id(id).one(&txn).await? else {
             txn.rollback().await?;
-            let _ = verify_password(password, &DUMMY_HASH);
-            return Ok(LoginOutcome::Invalid);
+            return Ok(self.unknown_user_attempt(username, password));
         };
         let now = time::OffsetDateTime::now_utc();
         if let Some(until) = m.locked_until.as_deref().and_then(parse_ts) {
@@ -165,6 +169,7 @@ impl Store {
             }
         }
         let hash = m.password_hash.clone();
+        let disabled = m.disabled;
         let failures = m.failed_logins + 1;
         let mut am: app_user::ActiveModel = m.into();
         am.failed_logins = Set(failures);
@@ -176,6 +181,9 @@ impl Store {
         txn.commit().await?;
 
         let ok = verify_password(password, &hash);
+        if disabled {
+            return Ok(LoginOutcome::Disabled);
+        }
 
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
@@ -194,6 +202,38 @@ impl Store {
         };
         txn.commit().await?;
         Ok(outcome)
+    }
+
+    /// A sign-in under a name that does not exist: the same hash work, and the same
+    /// count and lock as a real account, kept in memory (per database, by a hash of the
+    /// name, at most `MAX_UNKNOWN_NAMES` names).
+    fn unknown_user_attempt(&self, username: &str, password: &str) -> LoginOutcome {
+        let now = time::OffsetDateTime::now_utc();
+        let key = (self.instance, token_hash(username));
+        let mut map = UNKNOWN_NAMES.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, Some(until))) = map.get(&key) {
+            if *until > now {
+                let seconds = (*until - now).whole_seconds().max(1);
+                drop(map);
+                let _ = verify_password(password, &DUMMY_HASH);
+                return LoginOutcome::Locked { seconds };
+            }
+        }
+        if map.len() >= MAX_UNKNOWN_NAMES && !map.contains_key(&key) {
+            map.retain(|_, (_, until)| until.is_some_and(|u| u > now));
+            if map.len() >= MAX_UNKNOWN_NAMES {
+                map.clear();
+            }
+        }
+        let entry = map.entry(key).or_insert((0, None));
+        entry.0 += 1;
+        let wait = lock_seconds(entry.0);
+        if wait > 0 {
+            entry.1 = Some(now + time::Duration::seconds(wait));
+        }
+        drop(map);
+        let _ = verify_password(password, &DUMMY_HASH);
+        LoginOutcome::Invalid
     }
 
     /// Set a new password; every session of the user ends.

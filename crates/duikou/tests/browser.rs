@@ -60,7 +60,8 @@ impl Server {
         while Instant::now() < deadline {
             let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else {
                 if let Ok(Some(status)) = child.try_wait() {
-                    let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
+                    let log =
+                        std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
                     panic!("duikou exited early ({status}): {log}");
                 }
                 continue;
@@ -81,11 +82,18 @@ impl Server {
         }
         let base = base.expect("server address printed");
         assert!(logins.len() >= 7, "demo logins printed: {logins:?}");
-        Server { child, base, logins, _dir: dir }
+        Server {
+            child,
+            base,
+            logins,
+            _dir: dir,
+        }
     }
 
     fn password(&self, user: &str) -> &str {
-        self.logins.get(user).unwrap_or_else(|| panic!("no demo login {user}"))
+        self.logins
+            .get(user)
+            .unwrap_or_else(|| panic!("no demo login {user}"))
     }
 }
 
@@ -113,21 +121,47 @@ fn hidden_value(html: &str, name: &str) -> Option<String> {
 
 impl Web {
     fn new(base: &str) -> Web {
-        let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
-        Web { client, base: base.to_string() }
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client");
+        Web {
+            client,
+            base: base.to_string(),
+        }
     }
 
     async fn get(&self, path: &str) -> (StatusCode, String, reqwest::header::HeaderMap) {
-        let r = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
         let status = r.status();
         let headers = r.headers().clone();
         (status, r.text().await.unwrap_or_default(), headers)
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
-        let r = self.client.post(format!("{}{path}", self.base)).form(form).send().await.expect("POST");
+    async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String, Option<String>) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
         let status = r.status();
-        let location = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         (status, r.text().await.unwrap_or_default(), location)
     }
 
@@ -142,8 +176,22 @@ impl Web {
         let (status, html, _) = self.get("/login").await;
         assert_eq!(status, StatusCode::OK);
         let token = hidden_value(&html, "csrf_token").expect("login form token");
-        let (status, body, location) = self.post("/login", &[("csrf_token", &token), ("username", user), ("password", password), ("next", "/")]).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "login of {user} failed: {body}");
+        let (status, body, location) = self
+            .post(
+                "/login",
+                &[
+                    ("csrf_token", &token),
+                    ("username", user),
+                    ("password", password),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "login of {user} failed: {body}"
+        );
         (status, location)
     }
 
@@ -155,7 +203,12 @@ impl Web {
 }
 
 /// A transfer from a town to its county, as the new-record form posts it.
-fn transfer_form<'a>(csrf: &'a str, payer: &'a str, payee: &'a str, voucher: &'a str) -> Vec<(&'a str, &'a str)> {
+fn transfer_form<'a>(
+    csrf: &'a str,
+    payer: &'a str,
+    payee: &'a str,
+    voucher: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf_token", csrf),
         ("source", "镇街财政"),
@@ -171,17 +224,31 @@ fn transfer_form<'a>(csrf: &'a str, payer: &'a str, payee: &'a str, voucher: &'a
 }
 
 fn record_id(location: &str) -> i64 {
-    location.trim_start_matches("/records/transfer/").split(['?', '/']).next().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("record id in {location}"))
+    location
+        .trim_start_matches("/records/transfer/")
+        .split(['?', '/'])
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("record id in {location}"))
 }
 
 #[tokio::test]
 async fn unsigned_visitors_go_to_the_sign_in_page() {
     let server = Server::start();
     let web = Web::new(&server.base);
-    for path in ["/", "/dashboard", "/records/transfer", "/admin/users", "/review"] {
+    for path in [
+        "/",
+        "/dashboard",
+        "/records/transfer",
+        "/admin/users",
+        "/review",
+    ] {
         let (status, _, headers) = web.get(path).await;
         assert!(status.is_redirection(), "{path}: {status}");
-        let location = headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         assert!(location.starts_with("/login?next="), "{path} → {location}");
     }
     let (status, html, _) = web.get("/login").await;
@@ -189,7 +256,16 @@ async fn unsigned_visitors_go_to_the_sign_in_page() {
     assert!(html.contains("lang=\"zh-CN\"") && html.contains("登录"));
     // Wrong password: one answer, next to the field and in the summary.
     let token = hidden_value(&html, "csrf_token").unwrap();
-    let (status, body, _) = web.post("/login", &[("csrf_token", &token), ("username", "清溪镇"), ("password", "wrong-password")]).await;
+    let (status, body, _) = web
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("username", "清溪镇"),
+                ("password", "wrong-password"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body.contains("error-summary") && body.contains("用户名或密码不正确"));
 }
@@ -199,7 +275,16 @@ async fn csrf_is_required_on_every_post() {
     let server = Server::start();
     // The sign-in form without its pre-session cookie.
     let fresh = Web::new(&server.base);
-    let (status, _, _) = fresh.post("/login", &[("csrf_token", "x"), ("username", "清溪镇"), ("password", server.password("清溪镇"))]).await;
+    let (status, _, _) = fresh
+        .post(
+            "/login",
+            &[
+                ("csrf_token", "x"),
+                ("username", "清溪镇"),
+                ("password", server.password("清溪镇")),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     let web = Web::login(&server, "清溪镇").await;
@@ -208,12 +293,22 @@ async fn csrf_is_required_on_every_post() {
     form.retain(|(k, _)| *k != "csrf_token");
     let (status, body, _) = web.post("/records/transfer/new", &form).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, _, _) = web.post("/records/transfer/new", &[("csrf_token", "not-the-token"), ("payer", "清溪镇")]).await;
+    let (status, _, _) = web
+        .post(
+            "/records/transfer/new",
+            &[("csrf_token", "not-the-token"), ("payer", "清溪镇")],
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, _) = web.post("/logout", &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // With the token it works.
-    let (status, _, location) = web.post("/records/transfer/new", &transfer_form(&csrf, "清溪镇", "镇雄县", "CSRF-2")).await;
+    let (status, _, location) = web
+        .post(
+            "/records/transfer/new",
+            &transfer_form(&csrf, "清溪镇", "镇雄县", "CSRF-2"),
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(location.unwrap().starts_with("/records/transfer/"));
 }
@@ -224,7 +319,12 @@ async fn roles_and_units_limit_what_pages_show_and_do() {
     // 黄江镇 reports a transfer.
     let huang = Web::login(&server, "黄江镇").await;
     let csrf = huang.csrf().await;
-    let (status, _, location) = huang.post("/records/transfer/new", &transfer_form(&csrf, "黄江镇", "彝良县", "HJ-1")).await;
+    let (status, _, location) = huang
+        .post(
+            "/records/transfer/new",
+            &transfer_form(&csrf, "黄江镇", "彝良县", "HJ-1"),
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let id = record_id(&location.unwrap());
     let detail = format!("/records/transfer/{id}");
@@ -234,28 +334,81 @@ async fn roles_and_units_limit_what_pages_show_and_do() {
     let qing = Web::login(&server, "清溪镇").await;
     let qcsrf = qing.csrf().await;
     assert_eq!(qing.get(&detail).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(qing.get(&format!("{detail}/edit")).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(qing.post(&format!("{detail}/delete"), &[("csrf_token", &qcsrf)]).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        qing.get(&format!("{detail}/edit")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        qing.post(&format!("{detail}/delete"), &[("csrf_token", &qcsrf)])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
     let (_, list, _) = qing.get("/records/transfer").await;
-    assert!(!list.contains(&format!("#{id}<")), "another unit's record listed");
-    let (status, body, _) = qing.post("/records/transfer/new", &transfer_form(&qcsrf, "黄江镇", "彝良县", "HJ-2")).await;
+    assert!(
+        !list.contains(&format!("#{id}<")),
+        "another unit's record listed"
+    );
+    let (status, body, _) = qing
+        .post(
+            "/records/transfer/new",
+            &transfer_form(&qcsrf, "黄江镇", "彝良县", "HJ-2"),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(body.contains("error-summary"));
     // A reporter does not review.
     assert_eq!(qing.get("/review").await.0, StatusCode::FORBIDDEN);
-    assert_eq!(huang.post(&format!("{detail}/approve"), &[("csrf_token", &csrf)]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        huang
+            .post(&format!("{detail}/approve"), &[("csrf_token", &csrf)])
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
 
     // The leader reads but cannot change anything.
     let viewer = Web::login(&server, "领导").await;
     let vcsrf = viewer.csrf().await;
     assert!(viewer.get("/").await.0.is_redirection());
     assert_eq!(viewer.get("/dashboard").await.0, StatusCode::OK);
-    assert_eq!(viewer.get("/records/transfer/new").await.0, StatusCode::FORBIDDEN);
-    assert_eq!(viewer.post("/records/transfer/new", &transfer_form(&vcsrf, "清溪镇", "镇雄县", "V-1")).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(viewer.get(&detail).await.0, StatusCode::NOT_FOUND, "a submitted record is not the viewer's to read");
-    assert_eq!(viewer.post(&format!("{detail}/approve"), &[("csrf_token", &vcsrf)]).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        viewer.get("/records/transfer/new").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        viewer
+            .post(
+                "/records/transfer/new",
+                &transfer_form(&vcsrf, "清溪镇", "镇雄县", "V-1")
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        viewer.get(&detail).await.0,
+        StatusCode::NOT_FOUND,
+        "a submitted record is not the viewer's to read"
+    );
+    assert_eq!(
+        viewer
+            .post(&format!("{detail}/approve"), &[("csrf_token", &vcsrf)])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(viewer.get("/import").await.0, StatusCode::FORBIDDEN);
-    assert_eq!(viewer.post("/review", &[("csrf_token", &vcsrf), ("ids", &id.to_string())]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        viewer
+            .post(
+                "/review",
+                &[("csrf_token", &vcsrf), ("ids", &id.to_string())]
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
 
     // Administration is for administrators only, and administrators enter no data.
     let coord = Web::login(&server, "经协办").await;
@@ -265,55 +418,133 @@ async fn roles_and_units_limit_what_pages_show_and_do() {
         assert_eq!(viewer.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
     }
     let ccsrf = coord.csrf().await;
-    assert_eq!(coord.post("/admin/users", &[("csrf_token", &ccsrf), ("username", "x"), ("role", "admin")]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        coord
+            .post(
+                "/admin/users",
+                &[("csrf_token", &ccsrf), ("username", "x"), ("role", "admin")]
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
     let admin = Web::login(&server, "管理员").await;
     assert_eq!(admin.get("/admin/users").await.0, StatusCode::OK);
     assert_eq!(admin.get("/admin/plan").await.0, StatusCode::OK);
-    assert_eq!(admin.get("/records/transfer").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        admin.get("/records/transfer").await.0,
+        StatusCode::FORBIDDEN
+    );
 
     // The coordinator sees it and approves it from the queue; the county confirms.
     let (status, queue, _) = coord.get("/review").await;
     assert_eq!(status, StatusCode::OK);
     assert!(queue.contains(&format!("approve-{id}")));
-    let (status, _, location) = coord.post(&format!("/review/{id}/approve"), &[("csrf_token", &ccsrf)]).await;
+    let (status, _, location) = coord
+        .post(&format!("/review/{id}/approve"), &[("csrf_token", &ccsrf)])
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/review?done=approve"));
-    assert_eq!(viewer.get(&detail).await.0, StatusCode::OK, "approved: the viewer reads it");
+    assert_eq!(
+        viewer.get(&detail).await.0,
+        StatusCode::OK,
+        "approved: the viewer reads it"
+    );
     // Only the payee county confirms receipt.
     let county = Web::login(&server, "镇雄县").await;
     let kcsrf = county.csrf().await;
-    assert_eq!(county.post(&format!("{detail}/confirm"), &[("csrf_token", &kcsrf), ("received_on", "2020-03-01")]).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(coord.post(&format!("{detail}/confirm"), &[("csrf_token", &ccsrf), ("received_on", "2020-03-01")]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        county
+            .post(
+                &format!("{detail}/confirm"),
+                &[("csrf_token", &kcsrf), ("received_on", "2020-03-01")]
+            )
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        coord
+            .post(
+                &format!("{detail}/confirm"),
+                &[("csrf_token", &ccsrf), ("received_on", "2020-03-01")]
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
     // An approved record is locked: editing it is a conflict.
-    assert_eq!(huang.get(&format!("{detail}/edit")).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        huang.get(&format!("{detail}/edit")).await.0,
+        StatusCode::CONFLICT
+    );
 
     // Bulk approval of the ticked records.
     let mut ids = Vec::new();
     for voucher in ["HJ-3", "HJ-4"] {
-        let (status, _, location) = huang.post("/records/transfer/new", &transfer_form(&csrf, "黄江镇", "彝良县", voucher)).await;
+        let (status, _, location) = huang
+            .post(
+                "/records/transfer/new",
+                &transfer_form(&csrf, "黄江镇", "彝良县", voucher),
+            )
+            .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         ids.push(record_id(&location.unwrap()).to_string());
     }
     let (status, body, _) = coord.post("/review", &[("csrf_token", &ccsrf)]).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "nothing ticked: {body}");
-    let (status, _, location) = coord.post("/review", &[("csrf_token", ccsrf.as_str()), ("ids", ids[0].as_str()), ("ids", ids[1].as_str())]).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "nothing ticked: {body}"
+    );
+    let (status, _, location) = coord
+        .post(
+            "/review",
+            &[
+                ("csrf_token", ccsrf.as_str()),
+                ("ids", ids[0].as_str()),
+                ("ids", ids[1].as_str()),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/review?done=bulk"));
     for id in &ids {
         let (_, html, _) = coord.get(&format!("/records/transfer/{id}")).await;
-        assert!(html.contains("id=\"record-status\">已审核<"), "record {id} approved");
+        assert!(
+            html.contains("id=\"record-status\">已审核<"),
+            "record {id} approved"
+        );
     }
     // Returning a record needs a reason.
-    let (status, _, location) = huang.post("/records/transfer/new", &transfer_form(&csrf, "黄江镇", "彝良县", "HJ-5")).await;
+    let (status, _, location) = huang
+        .post(
+            "/records/transfer/new",
+            &transfer_form(&csrf, "黄江镇", "彝良县", "HJ-5"),
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let id5 = record_id(&location.unwrap());
-    let (status, body, _) = coord.post(&format!("/records/transfer/{id5}/reject"), &[("csrf_token", &ccsrf), ("reason", " ")]).await;
+    let (status, body, _) = coord
+        .post(
+            &format!("/records/transfer/{id5}/reject"),
+            &[("csrf_token", &ccsrf), ("reason", " ")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("请填写理由") && body.contains("href=\"#reason-reject\""));
-    let (status, _, _) = coord.post(&format!("/records/transfer/{id5}/reject"), &[("csrf_token", &ccsrf), ("reason", "凭证号有误")]).await;
+    let (status, _, _) = coord
+        .post(
+            &format!("/records/transfer/{id5}/reject"),
+            &[("csrf_token", &ccsrf), ("reason", "凭证号有误")],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, html, _) = huang.get(&format!("/records/transfer/{id5}")).await;
-    assert!(html.contains("凭证号有误") && html.contains("id=\"edit-record\""), "the unit sees why and may correct it");
+    assert!(
+        html.contains("凭证号有误") && html.contains("id=\"edit-record\""),
+        "the unit sees why and may correct it"
+    );
 
     // An unknown address is a page, not a blank.
     let (status, html, _) = coord.get("/no/such/page").await;
@@ -328,12 +559,35 @@ async fn first_sign_in_asks_for_a_new_password() {
     let acsrf = admin.csrf().await;
     let csrf = acsrf.clone();
     // A receiver's unit must be a county: the field error names it.
-    let (status, body, _) = admin.post("/admin/users", &[("csrf_token", &csrf), ("username", "测试"), ("role", "receiver"), ("unit", "清溪镇")]).await;
+    let (status, body, _) = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf_token", &csrf),
+                ("username", "测试"),
+                ("role", "receiver"),
+                ("unit", "清溪镇"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("error-summary") && body.contains("县区"));
-    let (status, body, _) = admin.post("/admin/users", &[("csrf_token", &csrf), ("username", "测试"), ("role", "reporter"), ("unit", "企石镇")]).await;
+    let (status, body, _) = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf_token", &csrf),
+                ("username", "测试"),
+                ("role", "reporter"),
+                ("unit", "企石镇"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let start = body.find("id=\"initial-password\">").expect("password shown once") + "id=\"initial-password\">".len();
+    let start = body
+        .find("id=\"initial-password\">")
+        .expect("password shown once")
+        + "id=\"initial-password\">".len();
     let password = body[start..].split('<').next().unwrap().to_string();
     assert_eq!(password.len(), 16);
 
@@ -346,10 +600,30 @@ async fn first_sign_in_asks_for_a_new_password() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("first-login"));
     let csrf = hidden_value(&page, "csrf_token").unwrap();
-    let (status, body, _) = user.post("/password", &[("csrf_token", &csrf), ("current_password", &password), ("new_password", "short"), ("confirm_password", "short")]).await;
+    let (status, body, _) = user
+        .post(
+            "/password",
+            &[
+                ("csrf_token", &csrf),
+                ("current_password", &password),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("至少 10 个字符"));
-    let (status, _, location) = user.post("/password", &[("csrf_token", &csrf), ("current_password", &password), ("new_password", "a-long-new-password"), ("confirm_password", "a-long-new-password")]).await;
+    let (status, _, location) = user
+        .post(
+            "/password",
+            &[
+                ("csrf_token", &csrf),
+                ("current_password", &password),
+                ("new_password", "a-long-new-password"),
+                ("confirm_password", "a-long-new-password"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/?done=password"));
     let (status, home, _) = user.get("/?done=password").await;
@@ -359,29 +633,78 @@ async fn first_sign_in_asks_for_a_new_password() {
     let other = Web::new(&server.base);
     let (_, html, _) = other.get("/login").await;
     let token = hidden_value(&html, "csrf_token").unwrap();
-    let (status, _, _) = other.post("/login", &[("csrf_token", &token), ("username", "测试"), ("password", &password)]).await;
+    let (status, _, _) = other
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("username", "测试"),
+                ("password", &password),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // The administrator manages the user: find its id in the list.
     let (_, list, _) = admin.get("/admin/users").await;
     let at = list.find("测试</td>").expect("user listed");
     let row_start = list[..at].rfind("id=\"user-").unwrap() + "id=\"user-".len();
-    let uid: String = list[row_start..].chars().take_while(char::is_ascii_digit).collect();
+    let uid: String = list[row_start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     // A receiver must have a county.
-    let (status, body, _) = admin.post(&format!("/admin/users/{uid}/role"), &[("csrf_token", &acsrf), ("role", "receiver"), ("unit", "企石镇")]).await;
+    let (status, body, _) = admin
+        .post(
+            &format!("/admin/users/{uid}/role"),
+            &[
+                ("csrf_token", &acsrf),
+                ("role", "receiver"),
+                ("unit", "企石镇"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("error-summary"));
     // Disabled: the session ends and signing in fails.
-    let (status, _, _) = admin.post(&format!("/admin/users/{uid}/disable"), &[("csrf_token", &acsrf)]).await;
+    let (status, _, _) = admin
+        .post(
+            &format!("/admin/users/{uid}/disable"),
+            &[("csrf_token", &acsrf)],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(user.get("/").await.0.is_redirection());
     let (_, html, _) = other.get("/login").await;
     let token = hidden_value(&html, "csrf_token").unwrap();
-    let (status, _, _) = other.post("/login", &[("csrf_token", &token), ("username", "测试"), ("password", "a-long-new-password")]).await;
+    let (status, _, _) = other
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("username", "测试"),
+                ("password", "a-long-new-password"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // Enabled and reset: a new initial password, to be changed again.
-    assert_eq!(admin.post(&format!("/admin/users/{uid}/enable"), &[("csrf_token", &acsrf)]).await.0, StatusCode::SEE_OTHER);
-    let (status, body, _) = admin.post(&format!("/admin/users/{uid}/reset"), &[("csrf_token", &acsrf)]).await;
+    assert_eq!(
+        admin
+            .post(
+                &format!("/admin/users/{uid}/enable"),
+                &[("csrf_token", &acsrf)]
+            )
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    let (status, body, _) = admin
+        .post(
+            &format!("/admin/users/{uid}/reset"),
+            &[("csrf_token", &acsrf)],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let start = body.find("id=\"initial-password\">").unwrap() + "id=\"initial-password\">".len();
     let reset = body[start..].split('<').next().unwrap().to_string();
@@ -390,7 +713,10 @@ async fn first_sign_in_asks_for_a_new_password() {
     assert_eq!(again.get("/").await.2.get("location").unwrap(), "/password");
     // An administrator cannot lock themselves out.
     let (_, list, _) = admin.get("/admin/users").await;
-    assert!(!list.contains("id=\"toggle-") || list.matches("id=\"toggle-").count() == list.matches("<tr id=\"user-").count() - 1);
+    assert!(
+        !list.contains("id=\"toggle-")
+            || list.matches("id=\"toggle-").count() == list.matches("<tr id=\"user-").count() - 1
+    );
 }
 
 #[tokio::test]
@@ -406,14 +732,34 @@ async fn assets_are_served_with_long_cache_lives() {
     ] {
         let (status, body, headers) = web.get(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
-        assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with(ty), "{path}");
-        assert!(headers.get("cache-control").unwrap().to_str().unwrap().contains("max-age=31536000"), "{path}");
+        assert!(
+            headers
+                .get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(ty),
+            "{path}"
+        );
+        assert!(
+            headers
+                .get("cache-control")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .contains("max-age=31536000"),
+            "{path}"
+        );
         assert!(!body.is_empty());
     }
     assert_eq!(web.get("/assets/nothing.js").await.0, StatusCode::NOT_FOUND);
     // Pages carry the strict policy: no inline script or style anywhere.
     let (_, html, headers) = web.get("/login").await;
-    let csp = headers.get("content-security-policy").unwrap().to_str().unwrap();
+    let csp = headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
     assert!(!html.contains("<script>") && !html.contains("style=") && !html.contains("<style"));
 }
@@ -426,7 +772,9 @@ async fn pages_switch_to_english() {
     assert!(status.is_redirection());
     assert_eq!(headers.get("location").unwrap(), "/dashboard");
     let (_, html, _) = web.get("/dashboard").await;
-    assert!(html.contains("lang=\"en\"") && html.contains("Sign out") && html.contains("Dashboard"));
+    assert!(
+        html.contains("lang=\"en\"") && html.contains("Sign out") && html.contains("Dashboard")
+    );
     // No open redirect through the language switch.
     let (_, _, headers) = web.get("/lang?to=zh&back=//evil.example/").await;
     assert_eq!(headers.get("location").unwrap(), "/");
@@ -441,17 +789,33 @@ async fn import_checks_previews_and_confirms() {
         let form = reqwest::multipart::Form::new()
             .text("csrf_token", csrf.clone())
             .text("kind", "transfer")
-            .part("file", reqwest::multipart::Part::bytes(body.into_bytes()).file_name(name));
-        web.client.post(format!("{}/import", web.base)).multipart(form).send()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(body.into_bytes()).file_name(name),
+            );
+        web.client
+            .post(format!("{}/import", web.base))
+            .multipart(form)
+            .send()
     };
     let header = "资金来源,拨付单位,接收单位,金额（元）,资金年度,拨付日期,凭证号\n";
     // Another unit's row: refused with the row named.
-    let r = upload("other.csv", format!("{header}镇街财政,黄江镇,彝良县,500000,2020,2020-04-01,HJ-IMP-1\n")).await.unwrap();
+    let r = upload(
+        "other.csv",
+        format!("{header}镇街财政,黄江镇,彝良县,500000,2020,2020-04-01,HJ-IMP-1\n"),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap();
-    assert!(body.contains("report-table") && body.contains("黄江镇"), "{body}");
+    assert!(
+        body.contains("report-table") && body.contains("黄江镇"),
+        "{body}"
+    );
     // A valid file: preview, then confirm.
-    let good = format!("{header}镇街财政,清溪镇,镇雄县,500000,2020,2020-04-01,QX-IMP-1\n镇街财政,清溪镇,镇雄县,\"250,000.50\",2020,2020/4/2,QX-IMP-2\n");
+    let good = format!(
+        "{header}镇街财政,清溪镇,镇雄县,500000,2020,2020-04-01,QX-IMP-1\n镇街财政,清溪镇,镇雄县,\"250,000.50\",2020,2020/4/2,QX-IMP-2\n"
+    );
     let r = upload("good.csv", good.clone()).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let body = r.text().await.unwrap();
@@ -460,18 +824,55 @@ async fn import_checks_previews_and_confirms() {
     let sha = hidden_value(&body, "sha").unwrap();
     let token = hidden_value(&body, "token").unwrap();
     // A forged token is refused.
-    let (status, _, _) = web.post("/import/confirm", &[("csrf_token", &csrf), ("kind", "transfer"), ("sha", &sha), ("token", "forged"), ("file_name", "good.csv")]).await;
+    let (status, _, _) = web
+        .post(
+            "/import/confirm",
+            &[
+                ("csrf_token", &csrf),
+                ("kind", "transfer"),
+                ("sha", &sha),
+                ("token", "forged"),
+                ("file_name", "good.csv"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, body, _) = web.post("/import/confirm", &[("csrf_token", &csrf), ("kind", "transfer"), ("sha", &sha), ("token", &token), ("file_name", "good.csv")]).await;
+    let (status, body, _) = web
+        .post(
+            "/import/confirm",
+            &[
+                ("csrf_token", &csrf),
+                ("kind", "transfer"),
+                ("sha", &sha),
+                ("token", &token),
+                ("file_name", "good.csv"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body.contains("import-done") && body.contains("2 条新记录") && body.contains("待审核"), "a reporter's import is submitted: {body}");
+    assert!(
+        body.contains("import-done") && body.contains("2 条新记录") && body.contains("待审核"),
+        "a reporter's import is submitted: {body}"
+    );
     // The same file again: not imported twice.
     let r = upload("good.csv", good).await.unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
     // The templates are workbooks.
-    let r = web.client.get(format!("{}/import/template/person.xlsx", web.base)).send().await.unwrap();
+    let r = web
+        .client
+        .get(format!("{}/import/template/person.xlsx", web.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers().get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment"));
+    assert!(
+        r.headers()
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
     assert!(r.bytes().await.unwrap().starts_with(b"PK"));
 }
 
@@ -489,56 +890,122 @@ async fn evidence_output_escaping_and_personal_data() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let detail = location.unwrap().split('?').next().unwrap().to_string();
     let (_, html, _) = web.get(&detail).await;
-    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;") || html.contains("&lt;script&gt;"), "escaped");
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || html.contains("&lt;script&gt;"),
+        "escaped"
+    );
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("草稿"));
     // Evidence: allowed types only; downloads are attachments.
     let send = |name: &'static str| {
-        let form = reqwest::multipart::Form::new().text("csrf_token", csrf.clone()).part("file", reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name(name));
-        web.client.post(format!("{}{detail}/evidence", web.base)).multipart(form).send()
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name(name),
+            );
+        web.client
+            .post(format!("{}{detail}/evidence", web.base))
+            .multipart(form)
+            .send()
     };
     let r = send("page.html").await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("不支持此文件类型"));
     let r = send("../../会议纪要.txt").await.unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a name climbing directories is refused");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a name climbing directories is refused"
+    );
     let r = send("C:\\fakepath\\会议纪要.txt").await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html, _) = web.get(&detail).await;
     assert!(html.contains("会议纪要.txt") && !html.contains("../"));
     let start = html.find(&format!("{detail}/evidence/")).unwrap();
     let href = html[start..].split('"').next().unwrap().to_string();
-    let r = web.client.get(format!("{}{href}", web.base)).send().await.unwrap();
+    let r = web
+        .client
+        .get(format!("{}{href}", web.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers().get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment"));
+    assert!(
+        r.headers()
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"hello");
     // The draft is deleted by its unit.
-    let (status, _, location) = web.post(&format!("{detail}/delete"), &[("csrf_token", &csrf)]).await;
+    let (status, _, location) = web
+        .post(&format!("{detail}/delete"), &[("csrf_token", &csrf)])
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/records/transfer?done=delete"));
     assert_eq!(web.get(&detail).await.0, StatusCode::NOT_FOUND);
 
     // ID numbers: shown masked; the full number only to allowed roles, audited.
-    let id = duikou_domain::id_number::make_valid("530627", time::macros::date!(1998 - 04 - 12), 321);
+    let id =
+        duikou_domain::id_number::make_valid("530627", time::macros::date!(1998 - 04 - 12), 321);
     let (status, body, location) = web
-        .post("/records/person/new", &[("csrf_token", &csrf), ("programme", "劳务就业"), ("name", "张三"), ("id_number", id.as_str()), ("started_on", "2020-05-01"), ("intent", "submit")])
+        .post(
+            "/records/person/new",
+            &[
+                ("csrf_token", &csrf),
+                ("programme", "劳务就业"),
+                ("name", "张三"),
+                ("id_number", id.as_str()),
+                ("started_on", "2020-05-01"),
+                ("intent", "submit"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     let person = location.unwrap().split('?').next().unwrap().to_string();
     let (_, html, _) = web.get(&person).await;
-    assert!(html.contains(&id.masked()) && !html.contains(id.as_str()), "masked");
+    assert!(
+        html.contains(&id.masked()) && !html.contains(id.as_str()),
+        "masked"
+    );
     let auditor = Web::login(&server, "审计").await;
     let acsrf = auditor.csrf().await;
     let (_, html, _) = auditor.get(&person).await;
-    assert!(html.contains(&id.masked()) && !html.contains("id=\"unmask\""), "no show button for auditors");
-    assert_eq!(auditor.post(&format!("{person}/unmask"), &[("csrf_token", &acsrf)]).await.0, StatusCode::FORBIDDEN);
-    let (status, html, _) = web.post(&format!("{person}/unmask"), &[("csrf_token", &csrf)]).await;
+    assert!(
+        html.contains(&id.masked()) && !html.contains("id=\"unmask\""),
+        "no show button for auditors"
+    );
+    assert_eq!(
+        auditor
+            .post(&format!("{person}/unmask"), &[("csrf_token", &acsrf)])
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, html, _) = web
+        .post(&format!("{person}/unmask"), &[("csrf_token", &csrf)])
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(id.as_str()), "shown in full to its unit");
     let (_, audit, _) = auditor.get("/audit").await;
     assert!(audit.contains("personal_data.unmask") && audit.contains("chain-ok"));
     // A bad ID number is named next to its field, masked.
-    let (status, body, _) = web.post("/records/person/new", &[("csrf_token", &csrf), ("programme", "劳务就业"), ("name", "李四"), ("id_number", "530627199804121234"), ("started_on", "2020-05-01")]).await;
+    let (status, body, _) = web
+        .post(
+            "/records/person/new",
+            &[
+                ("csrf_token", &csrf),
+                ("programme", "劳务就业"),
+                ("name", "李四"),
+                ("id_number", "530627199804121234"),
+                ("started_on", "2020-05-01"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("f-id_number-error") && !body.contains("530627199804121234"));
 }
@@ -561,7 +1028,11 @@ impl Drop for Driver {
             use std::io::{Read, Write};
             if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
-                let _ = write!(s, "DELETE /session/{sid} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", self.port);
+                let _ = write!(
+                    s,
+                    "DELETE /session/{sid} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    self.port
+                );
                 let mut buf = Vec::new();
                 let _ = s.read_to_end(&mut buf);
             }
@@ -580,22 +1051,42 @@ struct Browser {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Browser {
     async fn start(base: &str) -> (Driver, Browser) {
         let port = free_port();
-        let child = Command::new("/usr/bin/chromedriver").arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
-        let mut driver = Driver { child, port, session: None };
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+        let child = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let mut driver = Driver {
+            child,
+            port,
+            session: None,
+        };
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap();
         let root = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(r) = http.get(format!("{root}/status")).send().await {
-                if r.json::<Value>().await.ok().and_then(|v| v["value"]["ready"].as_bool()) == Some(true) {
-                    break;
-                }
+            if let Ok(r) = http.get(format!("{root}/status")).send().await
+                && r.json::<Value>()
+                    .await
+                    .ok()
+                    .and_then(|v| v["value"]["ready"].as_bool())
+                    == Some(true)
+            {
+                break;
             }
             assert!(Instant::now() < deadline, "chromedriver did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -613,13 +1104,33 @@ impl Browser {
                 ]
             }
         }}});
-        let r: Value = http.post(format!("{root}/session")).json(&caps).send().await.expect("new session").json().await.unwrap();
-        let sid = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_string();
+        let r: Value = http
+            .post(format!("{root}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .unwrap();
+        let sid = r["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {r}"))
+            .to_string();
         driver.session = Some(sid.clone());
         let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
         std::fs::create_dir_all(&shots).unwrap();
         let shots = shots.canonicalize().unwrap();
-        (driver, Browser { http, url: format!("{root}/session/{sid}"), base: base.to_string(), shots, _profile: profile })
+        (
+            driver,
+            Browser {
+                http,
+                url: format!("{root}/session/{sid}"),
+                base: base.to_string(),
+                shots,
+                _profile: profile,
+            },
+        )
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -627,7 +1138,13 @@ impl Browser {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let v: Value = req.send().await.expect("webdriver").json().await.expect("webdriver json");
+        let v: Value = req
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("webdriver json");
         if let Some(err) = v["value"].get("error") {
             panic!("webdriver {path}: {err} {}", v["value"]["message"]);
         }
@@ -639,20 +1156,39 @@ impl Browser {
     }
 
     async fn goto(&self, path: &str) {
-        self.post("/url", json!({"url": format!("{}{path}", self.base)})).await;
+        self.post("/url", json!({"url": format!("{}{path}", self.base)}))
+            .await;
     }
 
     async fn current_path(&self) -> String {
-        let url = self.cmd(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_string();
+        let url = self
+            .cmd(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         url.strip_prefix(&self.base).unwrap_or(&url).to_string()
     }
 
     async fn source(&self) -> String {
-        self.cmd(reqwest::Method::GET, "/source", None).await.as_str().unwrap_or_default().to_string()
+        self.cmd(reqwest::Method::GET, "/source", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     async fn try_find(&self, css: &str) -> Option<String> {
-        let v: Value = self.http.post(format!("{}/element", self.url)).json(&json!({"using": "css selector", "value": css})).send().await.ok()?.json().await.ok()?;
+        let v: Value = self
+            .http
+            .post(format!("{}/element", self.url))
+            .json(&json!({"using": "css selector", "value": css}))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
         v["value"][ELEMENT].as_str().map(str::to_string)
     }
 
@@ -664,7 +1200,11 @@ impl Browser {
                 return e;
             }
             if Instant::now() > deadline {
-                panic!("no element {css} on {}: {}", self.current_path().await, self.text("main").await);
+                panic!(
+                    "no element {css} on {}: {}",
+                    self.current_path().await,
+                    self.text("main").await
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -678,41 +1218,66 @@ impl Browser {
     async fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css).await;
         self.post(&format!("/element/{e}/clear"), json!({})).await;
-        self.post(&format!("/element/{e}/value"), json!({"text": text})).await;
+        self.post(&format!("/element/{e}/value"), json!({"text": text}))
+            .await;
     }
 
     async fn choose(&self, select_css: &str, value: &str) {
-        self.click(&format!("{select_css} option[value=\"{value}\"]")).await;
+        self.click(&format!("{select_css} option[value=\"{value}\"]"))
+            .await;
     }
 
     async fn js(&self, script: &str, args: Value) -> Value {
-        self.post("/execute/sync", json!({"script": script, "args": args})).await
+        self.post("/execute/sync", json!({"script": script, "args": args}))
+            .await
     }
 
     async fn set_value(&self, css: &str, value: &str) {
         self.find(css).await;
-        self.js("document.querySelector(arguments[0]).value = arguments[1];", json!([css, value])).await;
+        self.js(
+            "document.querySelector(arguments[0]).value = arguments[1];",
+            json!([css, value]),
+        )
+        .await;
     }
 
     async fn text(&self, css: &str) -> String {
-        self.js("var e = document.querySelector(arguments[0]); return e ? e.textContent : '';", json!([css])).await.as_str().unwrap_or_default().trim().to_string()
+        self.js(
+            "var e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+            json!([css]),
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
     }
 
     async fn cdp(&self, cmd: &str, params: Value) -> Value {
-        self.post("/goog/cdp/execute", json!({"cmd": cmd, "params": params})).await
+        self.post("/goog/cdp/execute", json!({"cmd": cmd, "params": params}))
+            .await
     }
 
     async fn viewport(&self, width: u32, height: u32, mobile: bool) {
-        self.cdp("Emulation.setDeviceMetricsOverride", json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})).await;
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+        )
+        .await;
     }
 
     /// The whole page (up to 5000 px) as a PNG in target/screenshots/.
     async fn screenshot(&self, name: &str) -> PathBuf {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let size = self.js("return [document.documentElement.clientWidth, Math.min(document.documentElement.scrollHeight, 5000)];", json!([])).await;
-        let (w, h) = (size[0].as_f64().unwrap_or(1280.0), size[1].as_f64().unwrap_or(900.0));
+        let (w, h) = (
+            size[0].as_f64().unwrap_or(1280.0),
+            size[1].as_f64().unwrap_or(900.0),
+        );
         let shot = self.cdp("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true, "clip": {"x": 0, "y": 0, "width": w, "height": h, "scale": 1}})).await;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().expect("screenshot data")).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().expect("screenshot data"))
+            .unwrap();
         let path = self.shots.join(format!("{name}.png"));
         std::fs::write(&path, bytes).unwrap();
         path
@@ -721,10 +1286,22 @@ impl Browser {
     /// One element as it shows in the viewport.
     async fn element_screenshot(&self, css: &str, name: &str) -> PathBuf {
         let e = self.find(css).await;
-        self.js("document.querySelector(arguments[0]).scrollIntoView()", json!([css])).await;
+        self.js(
+            "document.querySelector(arguments[0]).scrollIntoView()",
+            json!([css]),
+        )
+        .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let data = self.cmd(reqwest::Method::GET, &format!("/element/{e}/screenshot"), None).await;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(data.as_str().expect("screenshot")).unwrap();
+        let data = self
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{e}/screenshot"),
+                None,
+            )
+            .await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().expect("screenshot"))
+            .unwrap();
         let path = self.shots.join(format!("{name}.png"));
         std::fs::write(&path, bytes).unwrap();
         path
@@ -745,7 +1322,11 @@ impl Browser {
 }
 
 fn number(text: &str) -> f64 {
-    text.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect::<String>().parse().unwrap_or_else(|_| panic!("a number in {text:?}"))
+    text.chars()
+        .filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("a number in {text:?}"))
 }
 
 fn chromium_available() -> bool {
@@ -787,21 +1368,43 @@ async fn browser_scenario() {
     b.type_into("#f-purpose", "清溪镇帮扶镇雄县资金").await;
     b.click("#save-submit").await;
     b.find("#error-summary").await;
-    assert!(b.text("#f-amount-error").await.contains("必填"), "the amount's error sits next to it");
-    assert_eq!(b.js("return document.querySelector('#f-payer').value", json!([])).await, json!("清溪镇"), "the form kept what was entered");
+    assert!(
+        b.text("#f-amount-error").await.contains("必填"),
+        "the amount's error sits next to it"
+    );
+    assert_eq!(
+        b.js("return document.querySelector('#f-payer').value", json!([]))
+            .await,
+        json!("清溪镇"),
+        "the form kept what was entered"
+    );
     b.type_into("#f-amount", "1,000,000").await;
     b.click("#save-submit").await;
     b.find("#record-status").await;
     let detail_path = b.current_path().await;
-    let id: i64 = detail_path.trim_start_matches("/records/transfer/").split('?').next().unwrap().parse().expect("record id");
+    let id: i64 = detail_path
+        .trim_start_matches("/records/transfer/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("record id");
     assert_eq!(b.text("#record-status").await, "待审核");
     assert!(b.text("#field-amount").await.contains("1,000,000.00"));
     // Evidence: a picture, previewed inline.
     let e = b.find("#evidence-file").await;
-    b.post(&format!("/element/{e}/value"), json!({"text": login_shot.display().to_string()})).await;
+    b.post(
+        &format!("/element/{e}/value"),
+        json!({"text": login_shot.display().to_string()}),
+    )
+    .await;
     b.click("#upload-evidence").await;
     b.find("#evidence-list img.thumb").await;
-    b.js("document.querySelector('#evidence-list img.thumb').scrollIntoView()", json!([])).await;
+    b.js(
+        "document.querySelector('#evidence-list img.thumb').scrollIntoView()",
+        json!([]),
+    )
+    .await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let loaded = b.js("var i = document.querySelector('#evidence-list img.thumb'); return i.complete && i.naturalWidth > 0;", json!([])).await;
@@ -834,9 +1437,18 @@ async fn browser_scenario() {
     b.login(&server, "经协办").await;
     b.goto("/dashboard").await;
     let after = number(&b.text(town_funds_cell).await);
-    assert!((after - before - 100.0).abs() < 0.001, "town funds {before} → {after}");
-    b.goto("/explain?indicator=8.1-lead-town-funds&scope=%E6%B8%85%E6%BA%AA%E9%95%87&year=2020").await;
-    assert!(b.source().await.contains(&format!("/records/transfer/{id}\"")), "the record is behind the figure");
+    assert!(
+        (after - before - 100.0).abs() < 0.001,
+        "town funds {before} → {after}"
+    );
+    b.goto("/explain?indicator=8.1-lead-town-funds&scope=%E6%B8%85%E6%BA%AA%E9%95%87&year=2020")
+        .await;
+    assert!(
+        b.source()
+            .await
+            .contains(&format!("/records/transfer/{id}\"")),
+        "the record is behind the figure"
+    );
 
     // An import file with an error: the row and the column are named.
     let csv = b.shots.parent().unwrap().join("import-with-error.csv");
@@ -844,11 +1456,18 @@ async fn browser_scenario() {
     b.goto("/import").await;
     b.choose("#kind", "transfer").await;
     let e = b.find("#file").await;
-    b.post(&format!("/element/{e}/value"), json!({"text": csv.display().to_string()})).await;
+    b.post(
+        &format!("/element/{e}/value"),
+        json!({"text": csv.display().to_string()}),
+    )
+    .await;
     b.click("#upload-import").await;
     b.find("#report-table").await;
     let report = b.text("#report-table tbody").await;
-    assert!(report.contains('3') && report.contains("金额"), "row 3, column 金额: {report}");
+    assert!(
+        report.contains('3') && report.contains("金额"),
+        "row 3, column 金额: {report}"
+    );
     b.screenshot("import-errors-desktop").await;
 
     // htmx enhances the filters: choosing a status updates the list in place.
@@ -858,11 +1477,18 @@ async fn browser_scenario() {
     b.choose("#status", "approved").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while !b.current_path().await.contains("status=approved") {
-        assert!(Instant::now() < deadline, "htmx did not push the filtered address");
+        assert!(
+            Instant::now() < deadline,
+            "htmx did not push the filtered address"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(b.js("return window.__same_page === true", json!([])).await, json!(true), "swapped in place, no reload");
+    assert_eq!(
+        b.js("return window.__same_page === true", json!([])).await,
+        json!(true),
+        "swapped in place, no reload"
+    );
     assert_ne!(b.text("#record-count").await, "", "{all}");
 
     // Screenshots of the main pages, desktop then phone.
@@ -881,15 +1507,36 @@ async fn browser_scenario() {
             b.find("main").await;
             if *name == "dashboard" {
                 tokio::time::sleep(Duration::from_millis(1500)).await;
-                let drawn = b.js("return document.querySelectorAll('[data-chart-ready] canvas').length", json!([])).await;
-                assert!(drawn.as_u64().unwrap_or(0) >= 5, "every chart drawn: {drawn}");
+                let drawn = b
+                    .js(
+                        "return document.querySelectorAll('[data-chart-ready] canvas').length",
+                        json!([]),
+                    )
+                    .await;
+                assert!(
+                    drawn.as_u64().unwrap_or(0) >= 5,
+                    "every chart drawn: {drawn}"
+                );
             }
             b.screenshot(&format!("{name}-{suffix}")).await;
             if *name == "dashboard" {
-                b.element_screenshot("#chart-pairs", &format!("dashboard-pairs-{suffix}")).await;
+                b.element_screenshot("#chart-pairs", &format!("dashboard-pairs-{suffix}"))
+                    .await;
             }
         }
     }
+    b.viewport(1280, 900, false).await;
+    for (name, path) in [
+        ("assess", "/assess?status=not_met".to_string()),
+        ("explain", "/explain?indicator=3.1-fiscal-aid-per-county&scope=%E9%95%87%E9%9B%84%E5%8E%BF&year=2020".to_string()),
+        ("review", "/review".to_string()),
+        ("import", "/import".to_string()),
+    ] {
+        b.goto(&path).await;
+        b.find("main").await;
+        b.screenshot(&format!("{name}-desktop")).await;
+    }
+    b.viewport(390, 844, true).await;
     b.logout().await;
     b.screenshot("login-phone").await;
 
@@ -899,7 +1546,7 @@ async fn browser_scenario() {
     b.click("#lang-link").await;
     b.find("html[lang=\"en\"]").await;
     assert!(b.source().await.contains("Sign out"));
-    assert_eq!(b.text("#owes").await.is_empty(), false);
+    assert!(!b.text("#owes").await.is_empty());
     b.goto(&format!("/records/transfer/{id}")).await;
     assert_eq!(b.text("#record-status").await, "Approved");
     assert!(b.text("#field-sent_on").await.contains("2020-03-01"));

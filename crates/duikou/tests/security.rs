@@ -315,6 +315,24 @@ impl World {
         out
     }
 
+    /// A count from the server's database.
+    async fn count(&self, sql: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        let db = self.app.db().await;
+        let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_string())).await.unwrap().unwrap();
+        let n = row.try_get::<i64>("", "n").unwrap();
+        db.close().await.unwrap();
+        n
+    }
+
+    /// Run SQL on the server's database (to move time, as an insider would).
+    async fn sql(&self, sql: &str) {
+        use sea_orm::ConnectionTrait;
+        let db = self.app.db().await;
+        db.execute_unprepared(sql).await.unwrap();
+        db.close().await.unwrap();
+    }
+
     async fn user_id(&self, name: &str) -> i32 {
         let store = duikou_storage::Store::open(&duikou_storage::StoreConfig::new(self.app.database_url())).await.unwrap();
         let id = store.user_by_name(name).await.unwrap().unwrap().id;
@@ -379,7 +397,10 @@ fn scanned_routes() -> Vec<(String, String)> {
     let mut routes = Vec::new();
     for p in paths {
         let src = std::fs::read_to_string(&p).unwrap();
-        for unsupported in [".nest(", ".nest_service(", ".route_service(", ".fallback(", ".fallback_service("] {
+        if src.contains(".fallback(") {
+            routes.push(("FALLBACK".into(), "*".into()));
+        }
+        for unsupported in [".nest(", ".nest_service(", ".route_service(", ".fallback_service("] {
             assert!(!src.contains(unsupported), "{}: `{unsupported}` adds routes this test cannot see; extend scanned_routes and the matrix", p.display());
         }
         let mut rest = src.as_str();
@@ -532,6 +553,8 @@ const RULES: &[Rule] = &[
     r("GET", "/admin/plan", "admin-plan", "200|403|403|403|403|403|L"),
     r("GET", "/audit", "audit-trail", "403|200|403|403|403|200|L"),
     r("GET", "/assets/{*path}", "assets", "200|200|200|200|200|200|200"),
+    // Any other address.
+    r("FALLBACK", "*", "no-such-page", "404|404|404|404|404|404|404"),
 ];
 
 /// Expected statuses of a rule: per role (own, other), and anonymous. 0 stands for L.
@@ -748,6 +771,7 @@ impl World {
             "admin-plan" => call("GET", "/admin/plan".into(), None),
             "audit-trail" => call("GET", "/audit".into(), None),
             "assets" => call("GET", "/assets/app.css".into(), None),
+            "no-such-page" => call("GET", "/records-nowhere/../etc/passwd".into(), None),
             other => panic!("no request for rule {other}"),
         }
     }
@@ -806,6 +830,9 @@ async fn authorization_matrix(w: &World) {
             let api = rule.route.starts_with("/api/");
             let ok = if want == 0 {
                 if api { r.status == 401 && r.body["error"] == "unauthorized" } else { r.status == 303 && r.header("location").is_some_and(|l| l.starts_with("/login")) }
+            } else if rule.label == "logout" && who.is_some() {
+                // Signing out also lands on /login: the session cookie must be cleared.
+                r.status == want && r.headers.get_all("set-cookie").iter().any(|v| v.to_str().is_ok_and(|v| v.starts_with("duikou_session=;") && v.contains("Max-Age=0")))
             } else {
                 r.status == want && !(r.status == 303 && who.is_some() && r.header("location").is_some_and(|l| l.starts_with("/login")))
             };
@@ -827,4 +854,970 @@ async fn authorization_matrix(w: &World) {
     }
     assert!(failures.is_empty(), "{} of {checked} cells differ:\n{}", failures.len(), failures.join("\n"));
     println!("authorization matrix: {} routes, {} rules, {checked} requests (6 roles × own/other unit + anonymous)", routes.len(), RULES.len());
+}
+
+// ------------------------------------------------------------------ cross-unit attempts
+
+async fn cross_unit_attempts(w: &World) {
+    let qx = w.api(QX);
+    let zx = w.api(ZX);
+    let yl = w.api(YL);
+    let viewer = w.api(VIEWER);
+    let coord = w.coord();
+
+    // Guessed IDs: another unit's record answers exactly like one that does not exist.
+    let other = w.transfer(false, St::Draft).await;
+    let other_approved = w.transfer(false, St::Approved).await;
+    let other_eid = w.evidence("transfer", other_approved).await;
+    let own = w.transfer(true, St::Draft).await;
+    let missing = 9_000_000_000_i64;
+    for (method, suffix, body) in [
+        (Method::GET, "", None),
+        (Method::PATCH, "", Some(json!({"purpose": "x"}))),
+        (Method::DELETE, "", None),
+        (Method::POST, "/submit", Some(json!({}))),
+        (Method::POST, "/confirm", Some(json!({"received_on": "2019-04-01"}))),
+    ] {
+        let send = |id: i64| {
+            let mut rb = qx.request(method.clone(), &format!("/api/v1/records/transfer/{id}{suffix}"));
+            if let Some(b) = &body {
+                rb = rb.json(b);
+            }
+            ApiClient::send(rb)
+        };
+        let a = send(other).await;
+        let b = send(missing).await;
+        assert_eq!((a.status, &a.body), (404, &b.body), "{method} …{suffix}: another unit's record must look absent");
+    }
+    // Every id of every kind, guessed in turn: only the reporter's own come back.
+    let max = own + 5;
+    for kind in ["transfer", "project", "person", "activity"] {
+        for id in 1..=max {
+            let r = qx.get(&format!("/api/v1/records/{kind}/{id}")).await;
+            if r.status == 200 {
+                assert_eq!(r.body["reporting_unit"], QX, "{kind}/{id} leaked: {}", r.text);
+            } else {
+                assert_eq!(r.status, 404, "{kind}/{id}: {}", r.text);
+            }
+        }
+    }
+    // The list, filtered to another unit or searched for its voucher, shows nothing of it.
+    for q in [format!("?unit={HJ}"), "?q=M-".to_string(), "?per_page=500".to_string()] {
+        let r = qx.get(&format!("/api/v1/records/transfer{q}")).await;
+        expect(&r, 200);
+        for item in r.body["items"].as_array().unwrap() {
+            assert_eq!(item["reporting_unit"], QX, "{q}: {item}");
+        }
+    }
+    // An evidence file of another unit's record, through one's own record: 404.
+    let own_approved = w.transfer(true, St::Approved).await;
+    let r = w.page(QX).get(&format!("/records/transfer/{own_approved}/evidence/{other_eid}")).await;
+    expect(&r, 404);
+    let r = w.page(QX).get(&format!("/records/transfer/{other_approved}/evidence/{other_eid}")).await;
+    expect(&r, 404);
+
+    // A reporter may not move its record to another town: payer, reporting unit, or both.
+    let id = own;
+    for change in [json!({"payer": HJ}), json!({"reporting_unit": HJ}), json!({"payer": HJ, "reporting_unit": HJ})] {
+        let r = qx.patch(&format!("/api/v1/records/transfer/{id}"), &change).await;
+        assert_eq!(r.status, 403, "{change}: {}", r.text);
+        assert_eq!(r.body["error"], "forbidden");
+    }
+    let mut f = World::form_of(&w.bodies.lock().unwrap()[&id]);
+    f.retain(|(k, _)| *k != "payer");
+    f.push(("payer", HJ.into()));
+    f.push(("version", "1".into()));
+    let r = page_post(w.page(QX), &format!("/records/transfer/{id}/edit"), &f).await;
+    expect(&r, 403);
+    let after = qx.get(&format!("/api/v1/records/transfer/{id}")).await;
+    assert_eq!((after.body["fields"]["payer"].as_str(), after.body["version"].as_i64()), (Some(QX), Some(1)), "unchanged");
+    // Nor report for another unit in the first place, under any kind's unit field.
+    for (kind, body) in [
+        ("transfer", w.transfer_body(false)),
+        ("activity", json!({"kind": "义诊", "title": "义诊", "held_on": "2019-05-01", "organizers": HJ})),
+        ("secondment", json!({"name": "张三", "category": "教师", "direction": "东莞→昭通", "from_unit": HJ, "to_unit": ZX, "start_on": "2019-03-01"})),
+        ("pairing", json!({"kind": "村村结对", "east_party": "甲村", "east_town": HJ, "west_party": "乙村", "west_county": YL, "signed_on": "2019-03-01"})),
+        ("person", {
+            let mut p = w.person_body(false);
+            p["reporting_unit"] = json!(HJ);
+            p
+        }),
+    ] {
+        let r = qx.post(&format!("/api/v1/records/{kind}"), &body).await;
+        assert_eq!(r.status, 403, "{kind} for 黄江镇: {}", r.text);
+    }
+    // A reporter may not enter the receipt date either: the payee confirms it.
+    let mut b = w.transfer_body(true);
+    b["received_on"] = json!("2019-04-01");
+    expect(&qx.post("/api/v1/records/transfer", &b).await, 403);
+
+    // A county confirming a transfer paid to another county.
+    let to_yl = w.transfer(false, St::Submitted).await;
+    expect(&zx.post(&format!("/api/v1/records/transfer/{to_yl}/confirm"), &json!({"received_on": "2019-04-01"})).await, 404);
+    // …even one it can see because it is the reporting unit.
+    let mut b = w.transfer_body(false);
+    b["reporting_unit"] = json!(ZX);
+    let seen = w.create("transfer", b, St::Submitted).await;
+    expect(&zx.get(&format!("/api/v1/records/transfer/{seen}")).await, 200);
+    let r = zx.post(&format!("/api/v1/records/transfer/{seen}/confirm"), &json!({"received_on": "2019-04-01"})).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let r = page_post(w.page(ZX), &format!("/records/transfer/{seen}/confirm"), &[("received_on", "2019-04-01".into())]).await;
+    expect(&r, 403);
+    // 彝良县, the payee, may; 镇雄县's own transfer stays out of its reach.
+    expect(&yl.post(&format!("/api/v1/records/transfer/{seen}/confirm"), &json!({"received_on": "2019-04-01"})).await, 200);
+    let to_zx = w.transfer(true, St::Submitted).await;
+    expect(&yl.post(&format!("/api/v1/records/transfer/{to_zx}/confirm"), &json!({"received_on": "2019-04-01"})).await, 404);
+    let unconfirmed = coord.get(&format!("/api/v1/records/transfer/{to_zx}")).await;
+    assert!(unconfirmed.body["fields"].get("received_on").is_none_or(Value::is_null), "{}", unconfirmed.text);
+
+    // A viewer posting, anywhere.
+    expect(&viewer.post("/api/v1/records/transfer", &w.transfer_body(true)).await, 403);
+    let approved = w.transfer(true, St::Approved).await;
+    expect(&viewer.patch(&format!("/api/v1/records/transfer/{approved}"), &json!({"purpose": "x"})).await, 403);
+    expect(&viewer.post(&format!("/api/v1/records/transfer/{approved}/reopen"), &json!({"reason": "x"})).await, 403);
+    expect(&viewer.post("/api/v1/records/transfer/bulk-approve", &json!({"ids": [approved]})).await, 403);
+    expect(&page_post(w.page(VIEWER), "/records/transfer/new", &World::form_of(&w.transfer_body(true))).await, 403);
+
+    // An approved (or submitted) record cannot be edited or deleted through the API: 409,
+    // for its own unit and for the coordinator alike, and it stays as it was.
+    let submitted = w.transfer(true, St::Submitted).await;
+    for id in [approved, submitted] {
+        for who in [qx, coord] {
+            let r = who.patch(&format!("/api/v1/records/transfer/{id}"), &json!({"purpose": "改过"})).await;
+            assert_eq!((r.status, r.body["error"].as_str()), (409, Some("conflict")), "{}", r.text);
+            expect(&who.delete(&format!("/api/v1/records/transfer/{id}")).await, 409);
+        }
+        let mut f = World::form_of(&w.bodies.lock().unwrap()[&id]);
+        f.push(("purpose", "改过".into()));
+        expect(&page_post(w.page(QX), &format!("/records/transfer/{id}/edit"), &f).await, 409);
+        let r = coord.get(&format!("/api/v1/records/transfer/{id}")).await;
+        assert_eq!(r.body["fields"]["purpose"], "产业帮扶");
+    }
+    // Reopened by the coordinator (with a reason), it is a draft the town may change again.
+    expect(&coord.post(&format!("/api/v1/records/transfer/{approved}/reopen"), &json!({"reason": "更正"})).await, 200);
+    expect(&qx.patch(&format!("/api/v1/records/transfer/{approved}"), &json!({"purpose": "改过"})).await, 200);
+
+    // Personal data: the reporting town and the coordinator unmask (audited); the
+    // county, the viewer and the auditor do not.
+    let person = w.create("person", w.person_body(true), St::Approved).await;
+    let plain = w.bodies.lock().unwrap()[&person]["id_number"].as_str().unwrap().to_string();
+    let masked = qx.get(&format!("/api/v1/records/person/{person}")).await;
+    assert!(!masked.text.contains(&plain), "masked by default");
+    for name in [ZX, VIEWER, AUDITOR] {
+        let r = w.api(name).get(&format!("/api/v1/records/person/{person}?unmask=1")).await;
+        assert_eq!(r.status, 403, "{name}: {}", r.text);
+        assert!(!r.text.contains(&plain));
+        let page = w.page(name).get(&format!("/records/person/{person}")).await;
+        assert!(!page.text.contains(&plain), "{name} sees the number on the page");
+    }
+    let r = qx.get(&format!("/api/v1/records/person/{person}?unmask=1")).await;
+    assert_eq!(r.body["fields"]["id_number"], plain.as_str());
+    let unmasks = w.count(&format!("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'personal_data.unmask' AND entity_id = '{person}' AND actor = '{QX}'")).await;
+    assert_eq!(unmasks, 1, "the unmasked read is in the audit trail");
+    let leaks = w.count(&format!("SELECT COUNT(*) AS n FROM audit_log WHERE COALESCE(after, '') LIKE '%{plain}%' OR COALESCE(before, '') LIKE '%{plain}%'")).await;
+    assert_eq!(leaks, 0, "the audit trail never holds the number");
+    let stored = w.count(&format!("SELECT COUNT(*) AS n FROM record WHERE data LIKE '%{plain}%' OR COALESCE(id_masked, '') LIKE '%{plain}%' OR COALESCE(natural_key, '') LIKE '%{plain}%'")).await;
+    assert_eq!(stored, 0, "the number is stored encrypted only");
+    let audit = w.page(AUDITOR).get("/audit").await;
+    expect(&audit, 200);
+    assert!(!audit.text.contains(&plain));
+}
+
+// ------------------------------------------------------------------ XSS
+
+/// Script that would run if any page put it into the HTML unescaped, in an element, in
+/// an attribute (either quote) or in a URL.
+const XSS: &str = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>javascript:alert(3)";
+
+/// No executable trace of the payload; and (when `rendered`) its escaped form present.
+#[track_caller]
+fn assert_inert(what: &str, html: &str, rendered: bool) {
+    for raw in ["<script>alert(1)", "<img src=x", "onerror=alert(2)>", "\"'><img"] {
+        assert!(!html.contains(raw), "{what}: the payload came back unescaped ({raw})");
+    }
+    assert!(!html.contains("href=\"javascript:"), "{what}: a javascript: link");
+    if rendered {
+        // Shown as text: present once the entities are decoded.
+        let decoded = html.replace("&#60;", "<").replace("&lt;", "<").replace("&#62;", ">").replace("&gt;", ">").replace("&#34;", "\"").replace("&quot;", "\"").replace("&#39;", "'").replace("&#x27;", "'").replace("&#38;", "&").replace("&amp;", "&");
+        assert!(decoded.contains("<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"), "{what}: the payload is not shown at all");
+    }
+}
+
+/// One record of each kind with the payload in every free-text field.
+async fn xss_records(w: &World) -> Vec<(&'static str, i64, &'static str)> {
+    let n = w.next();
+    let p = |s: &str| format!("{XSS}{s}");
+    let bodies = vec![
+        ("transfer", json!({"source": "镇街财政", "payer": QX, "payee": ZX, "amount": "1000", "budget_year": 2019, "sent_on": "2019-03-15",
+            "voucher_no": p(&format!("-{n}")), "purpose": p(""), "notes": p("")})),
+        ("project", json!({"name": p(""), "county": ZX, "category": "校舍", "aid_amount": "1000", "started_on": "2019-05-01", "notes": p("")})),
+        ("activity", json!({"kind": "义诊", "title": p(""), "held_on": "2019-05-01", "place": p(""), "organizers": QX, "notes": p("")})),
+        ("secondment", json!({"name": p(""), "category": "教师", "rank": p(""), "direction": "东莞→昭通", "from_unit": QX, "to_unit": ZX, "post": p(""), "start_on": "2019-03-01"})),
+        ("person", {
+            let mut b = w.person_body(true);
+            b["name"] = json!(p(""));
+            b["organisation"] = json!(p(""));
+            b
+        }),
+        ("pairing", json!({"kind": "村村结对", "east_party": p(""), "east_town": QX, "west_party": p(""), "west_county": ZX, "signed_on": "2019-03-01"})),
+        ("facility", json!({"kind": "劳务工作站", "name": p(""), "county": ZX, "established_on": "2019-03-01", "reporting_unit": QX})),
+        ("purchase", json!({"buyer": p(""), "origin_county": ZX, "product": p(""), "amount": "100", "bought_on": "2019-03-01", "reporting_unit": QX})),
+        ("donation", json!({"donor": p(""), "donor_type": "企业", "amount": "100", "county": ZX, "donated_on": "2019-03-01", "reporting_unit": QX})),
+    ];
+    let mut out = Vec::new();
+    for (kind, body) in bodies {
+        // A hostile town (or county, for projects) enters them.
+        let who = if kind == "project" { ZX } else { QX };
+        let r = w.api(who).post(&format!("/api/v1/records/{kind}"), &body).await;
+        expect(&r, 201);
+        let id = r.body["id"].as_i64().unwrap();
+        // The JSON API returns the text as given (JSON, never HTML).
+        assert!(r.header("content-type").is_some_and(|c| c.starts_with("application/json")));
+        out.push((kind, id, who));
+    }
+    out
+}
+
+async fn xss_payloads_are_inert(w: &World) {
+    let records = xss_records(w).await;
+    let qx = w.page(QX);
+    let coord = w.page(COORD);
+    for (kind, id, who) in &records {
+        // As its own unit sees it (with the edit form) and as the coordinator does.
+        for (viewer, path) in [(*who, format!("/records/{kind}/{id}")), (*who, format!("/records/{kind}/{id}/edit")), (*who, format!("/records/{kind}")), (COORD, format!("/records/{kind}/{id}"))] {
+            let r = w.page(viewer).get(&path).await;
+            expect(&r, 200);
+            // The list shows a shortened summary; the detail and the form the whole text.
+            assert_inert(&path, &r.text, path.contains(&id.to_string()));
+        }
+        // Submitted and returned with a hostile reason: the reason is shown escaped too.
+        expect(&w.api(who).post(&format!("/api/v1/records/{kind}/{id}/submit"), &json!({})).await, 200);
+        expect(&w.coord().post(&format!("/api/v1/records/{kind}/{id}/reject"), &json!({"reason": XSS})).await, 200);
+        let r = w.page(who).get(&format!("/records/{kind}/{id}")).await;
+        assert_inert("rejected record", &r.text, true);
+    }
+    // The review queue, the audit trail, search and the home page.
+    let (kind, id, _) = records[0];
+    expect(&w.api(QX).post(&format!("/api/v1/records/{kind}/{id}/submit"), &json!({})).await, 200);
+    for path in ["/review", "/audit", "/"] {
+        let r = coord.get(path).await;
+        expect(&r, 200);
+        assert_inert(path, &r.text, false);
+    }
+    let r = qx.get(&format!("/records/transfer?q={}", urlencode(XSS))).await;
+    assert_inert("search box", &r.text, true);
+    // An evidence file named with the payload.
+    let r = multipart_post(qx, &format!("/records/{kind}/{id}/evidence"), &[], Some(("file", &format!("{XSS}.pdf"), b"%PDF".to_vec()))).await;
+    assert!(r.status == 303 || r.status == 422, "{}", r.status);
+    let r = qx.get(&format!("/records/{kind}/{id}")).await;
+    assert_inert("evidence name", &r.text, false);
+    // An import file: its cells in the preview, its values in the error report.
+    let csv = format!("source,payer,payee,amount,budget_year,sent_on,voucher_no,purpose\n镇街财政,{QX},{ZX},1000,2019,2019-03-15,V-{},\"{}\"\n", w.next(), XSS.replace('"', "\"\""));
+    let r = multipart_post(qx, "/import", &[("kind", "transfer")], Some(("file", "x.csv", csv.into_bytes()))).await;
+    expect(&r, 200);
+    assert_inert("import preview", &r.text, true);
+    let csv = format!("source,payer,payee,amount,budget_year,sent_on,voucher_no\n镇街财政,{QX},{ZX},\"{}\",2019,2019-03-15,V-{}\n", XSS.replace('"', "\"\""), w.next());
+    let r = multipart_post(qx, "/import", &[("kind", "transfer")], Some(("file", &format!("{XSS}.csv"), csv.into_bytes()))).await;
+    expect(&r, 422);
+    assert_inert("import error report", &r.text, false);
+    // A user name (administration page), the sign-in page's `next`, an unknown address.
+    let short = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
+    let r = page_post(w.page(ADMIN), "/admin/users", &[("username", short.into()), ("role", "viewer".into())]).await;
+    expect(&r, 200);
+    assert_inert("new user", &r.text, true);
+    let r = browser(w.base()).get(&format!("/login?next={}", urlencode(&format!("/{XSS}")))).await;
+    assert_inert("login next", &r.text, false);
+    let r = browser(w.base()).get(&format!("/login?next={}", urlencode("javascript:alert(1)"))).await;
+    assert!(!r.text.contains("value=\"javascript:"), "next is a local path only");
+    let r = qx.get(&format!("/{}", urlencode(XSS))).await;
+    expect(&r, 404);
+    assert_inert("404 page", &r.text, false);
+    // Every HTML answer forbids inline script anyway.
+    assert!(r.header("content-security-policy").is_some_and(|c| c.contains("script-src 'self'") && !c.contains("unsafe-inline")));
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------------ sign-in
+
+async fn login(c: &ApiClient, user: &str, password: &str) -> Resp {
+    c.post("/api/v1/login", &json!({"username": user, "password": password})).await
+}
+
+async fn add_user(w: &World, role: &str) -> (String, String) {
+    let name = format!("用户{}", w.next());
+    let r = page_post(w.page(ADMIN), "/admin/users", &[("username", name.clone()), ("role", role.into()), ("unit", if role == "reporter" { QX.into() } else { String::new() })]).await;
+    expect(&r, 200);
+    // The initial password is shown once on the page.
+    let at = r.text.find("id=\"initial-password\">").expect("the initial password") + 22;
+    let pw = r.text[at..].split('<').next().unwrap().trim().to_string();
+    assert_eq!(pw.len(), 16, "{pw}");
+    (name, pw)
+}
+
+async fn lockout_backs_off_and_counts_parallel_guesses(w: &World) {
+    let anon = plain(w.base());
+    let (name, pw) = add_user(w, "viewer").await;
+    expect(&login(&anon, &name, &pw).await, 200);
+
+    // Five failures, then locked even for the right password, for at most 30 seconds.
+    for i in 0..5 {
+        let r = login(&anon, &name, &format!("wrong-{i}")).await;
+        assert_eq!((r.status, r.body["error"].as_str()), (401, Some("invalid_login")));
+    }
+    let r = login(&anon, &name, &pw).await;
+    assert_eq!((r.status, r.body["error"].as_str()), (429, Some("locked")), "{}", r.text);
+    let retry: i64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=30).contains(&retry), "{retry}");
+    // Back-off: each failure after the lock has passed doubles the wait.
+    let mut last = 30;
+    for _ in 0..3 {
+        w.sql(&format!("UPDATE app_user SET locked_until = '2000-01-01T00:00:00.000000Z' WHERE username = '{name}'")).await;
+        expect(&login(&anon, &name, "wrong-again").await, 401);
+        let r = login(&anon, &name, &pw).await;
+        expect(&r, 429);
+        let retry: i64 = r.header("retry-after").unwrap().parse().unwrap();
+        assert!(retry > last && retry <= 2 * last, "back-off: {retry} after {last}");
+        last *= 2;
+    }
+    // Other accounts are unaffected; when the wait is over the right password works and
+    // the count starts again.
+    expect(&login(&anon, QX, &w.passwords[QX]).await, 200);
+    w.sql(&format!("UPDATE app_user SET locked_until = '2000-01-01T00:00:00.000000Z' WHERE username = '{name}'")).await;
+    expect(&login(&anon, &name, &pw).await, 200);
+    assert_eq!(w.count(&format!("SELECT failed_logins AS n FROM app_user WHERE username = '{name}'")).await, 0);
+
+    // Parallel guessing: 24 wrong passwords at once are still only five tries.
+    let (name, pw) = add_user(w, "viewer").await;
+    let guesses = (0..24).map(|i| {
+        let c = plain(w.base());
+        let name = name.clone();
+        tokio::spawn(async move { login(&c, &name, &format!("guess-{i}")).await.status })
+    });
+    let mut statuses = Vec::new();
+    for g in guesses {
+        statuses.push(g.await.unwrap());
+    }
+    let tried = statuses.iter().filter(|s| **s == 401).count();
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    assert!(tried <= 5, "{tried} guesses were checked in parallel; at most 5 may be: {statuses:?}");
+    expect(&login(&anon, &name, &pw).await, 429);
+    assert!(w.count(&format!("SELECT failed_logins AS n FROM app_user WHERE username = '{name}'")).await >= 5);
+
+    // The sign-in page counts the same failures.
+    let (name, _) = add_user(w, "viewer").await;
+    for _ in 0..5 {
+        let r = page_login(w.base(), &name, "wrong").await.0;
+        expect(&r, 401);
+    }
+    expect(&page_login(w.base(), &name, "wrong").await.0, 429);
+}
+
+/// Sign in through the page form (with its pre-login token); the answer and the client.
+async fn page_login(base: &str, user: &str, password: &str) -> (Resp, ApiClient) {
+    let b = browser(base);
+    let f = b.get("/login").await;
+    expect(&f, 200);
+    let token = hidden(&f.text, "csrf_token").unwrap();
+    let r = form(&b, "/login", &[("csrf_token", token), ("next", "/".into()), ("username", user.into()), ("password", password.into())]).await;
+    (r, b)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+async fn no_user_enumeration(w: &World) {
+    let anon = plain(w.base());
+    // Messages: an unknown name, a wrong password and a disabled account get one answer.
+    let (disabled, dpw) = add_user(w, "viewer").await;
+    let id = w.user_id(&disabled).await;
+    expect(&page_post(w.page(ADMIN), &format!("/admin/users/{id}/disable"), &[]).await, 303);
+    let wrong = login(&anon, HJ, "not-the-password").await;
+    let unknown = login(&anon, "没有这个人", "not-the-password").await;
+    let off = login(&anon, &disabled, &dpw).await;
+    for r in [&wrong, &unknown, &off] {
+        assert_eq!((r.status, &r.body), (401, &unknown.body), "{}", r.text);
+        assert_eq!(r.header("www-authenticate"), unknown.header("www-authenticate"));
+    }
+    // The page says the same for each (but for the name it echoes back).
+    let pages = [page_login(w.base(), HJ, "not-the-password").await.0, page_login(w.base(), "没有这个人", "not-the-password").await.0, page_login(w.base(), &disabled, &dpw).await.0];
+    let names = [HJ, "没有这个人", disabled.as_str()];
+    // The name echoed back and the form's one-time token aside.
+    let norm = |r: &Resp, n: &str| {
+        let t = r.text.replace(n, "NAME");
+        match hidden(&t, "csrf_token") {
+            Some(token) => t.replace(&token, "TOKEN"),
+            None => t,
+        }
+    };
+    for (r, n) in pages.iter().zip(names) {
+        expect(r, 401);
+        assert_eq!(norm(r, n), norm(&pages[1], names[1]), "the sign-in page differs for {n}");
+    }
+    // Lockout too: six failures under an unknown name lock it as they would a real one.
+    let ghost = format!("幽灵{}", w.next());
+    for _ in 0..5 {
+        expect(&login(&anon, &ghost, "x").await, 401);
+    }
+    let r = login(&anon, &ghost, "x").await;
+    assert_eq!((r.status, r.body["error"].as_str()), (429, Some("locked")), "an unknown name must lock like a real one: {}", r.text);
+    let retry: i64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=30).contains(&retry));
+
+    // Timing: an unknown name costs the same password hash as a wrong password. Samples
+    // interleaved, four per real account (below the lockout), medians compared loosely.
+    let mut real = Vec::new();
+    for _ in 0..3 {
+        real.push(add_user(w, "viewer").await.0);
+    }
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for round in 0..4 {
+        for name in &real {
+            let t = Instant::now();
+            expect(&login(&anon, name, "wrong-password").await, 401);
+            known.push(t.elapsed());
+            let t = Instant::now();
+            expect(&login(&anon, &format!("无此用户{round}{name}"), "wrong-password").await, 401);
+            unknown.push(t.elapsed());
+        }
+    }
+    let (k, u) = (median(known), median(unknown));
+    println!("sign-in timing: wrong password {k:?}, unknown user {u:?} (medians of 12)");
+    assert!(u * 2 >= k && k * 2 >= u, "timings differ too much: wrong password {k:?}, unknown user {u:?}");
+}
+
+async fn sessions_expire_and_are_never_fixed(w: &World) {
+    let pw = &w.passwords[QX];
+    // The session cookie: HttpOnly, SameSite=Strict, whole site, 8 hours at most.
+    let r = login(&plain(w.base()), QX, pw).await;
+    let cookie = r.header("set-cookie").unwrap().to_string();
+    for part in ["duikou_session=", "HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=28800"] {
+        assert!(cookie.contains(part), "{cookie} lacks {part}");
+    }
+    assert_eq!(r.body["expires_in"], 28800);
+    // Tokens are stored hashed only.
+    let token = r.body["token"].as_str().unwrap().to_string();
+    assert_eq!(w.count(&format!("SELECT COUNT(*) AS n FROM session WHERE token_hash = '{token}' OR csrf_token = '{token}'")).await, 0);
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(token.as_bytes()))
+    };
+    assert_eq!(w.count(&format!("SELECT COUNT(*) AS n FROM session WHERE token_hash = '{hash}'")).await, 1);
+
+    // Expiry: a session past its end is refused (and removed).
+    let mut api = plain(w.base());
+    api.token = Some(token.clone());
+    expect(&api.get("/api/v1/plan").await, 200);
+    w.sql(&format!("UPDATE session SET expires_at = '2000-01-01T00:00:00.000000Z' WHERE token_hash = '{hash}'")).await;
+    expect(&api.get("/api/v1/plan").await, 401);
+    assert_eq!(w.count(&format!("SELECT COUNT(*) AS n FROM session WHERE token_hash = '{hash}'")).await, 0);
+    let mut b = browser(w.base());
+    b.token = None;
+    let r = ApiClient::send(b.request(Method::GET, "/records").header("cookie", format!("duikou_session={token}"))).await;
+    assert!(r.status == 303 && r.header("location").is_some_and(|l| l.starts_with("/login")));
+
+    // Fixation: a session value chosen before sign-in is never accepted, and signing in
+    // issues a fresh one.
+    let planted = "a".repeat(64);
+    let b = browser(w.base());
+    let f = ApiClient::send(b.request(Method::GET, "/login").header("cookie", format!("duikou_session={planted}"))).await;
+    expect(&f, 200);
+    let pre = hidden(&f.text, "csrf_token").unwrap();
+    let r = ApiClient::send(
+        b.request(Method::POST, "/login")
+            .header("cookie", format!("duikou_session={planted}; duikou_login_csrf={pre}"))
+            .form(&[("csrf_token", pre.as_str()), ("next", "/"), ("username", QX), ("password", pw.as_str())]),
+    )
+    .await;
+    expect(&r, 303);
+    let issued = r.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("duikou_session=")).expect("a new session cookie").to_string();
+    let fresh = issued.trim_start_matches("duikou_session=").split(';').next().unwrap().to_string();
+    assert_ne!(fresh, planted);
+    assert_eq!(fresh.len(), 64);
+    let with = |v: &str| ApiClient::send(plain(w.base()).request(Method::GET, "/records").header("cookie", format!("duikou_session={v}")));
+    assert_eq!(with(&fresh).await.status, 200);
+    assert_eq!(with(&planted).await.status, 303, "the planted value is not a session");
+    // Nor is the pre-login form token, as a cookie or as a bearer token.
+    assert_eq!(with(&pre).await.status, 303);
+    let mut t = plain(w.base());
+    t.token = Some(pre.clone());
+    expect(&t.get("/api/v1/plan").await, 401);
+    // An API sign-in over an existing session cookie also gets a new token.
+    let r = ApiClient::send(plain(w.base()).request(Method::POST, "/api/v1/login").header("cookie", format!("duikou_session={fresh}")).json(&json!({"username": QX, "password": pw}))).await;
+    expect(&r, 200);
+    assert_ne!(r.body["token"].as_str().unwrap(), fresh);
+    // Each sign-in is its own session; signing out of one leaves the other.
+    let a = w.bearer_session(QX).await;
+    let b2 = w.bearer_session(QX).await;
+    assert_ne!(a.token, b2.token);
+    expect(&a.post("/api/v1/logout", &json!({})).await, 204);
+    expect(&a.get("/api/v1/plan").await, 401);
+    expect(&b2.get("/api/v1/plan").await, 200);
+    // Overlong or odd tokens are refused, not failed on.
+    for bad in ["x".repeat(5000), "'; DROP TABLE session; --".into(), "../../etc/passwd".into(), "%00".into(), String::new()] {
+        let mut c = plain(w.base());
+        c.token = Some(bad);
+        let r = c.get("/api/v1/plan").await;
+        assert!(r.status == 401 || r.status == 400, "{}", r.status);
+    }
+}
+
+async fn password_change_signs_out_everywhere(w: &World) {
+    let (name, initial) = add_user(w, "reporter").await;
+    // Three sessions: a script's token and two browsers.
+    let mut api = plain(w.base());
+    let r = login(&api, &name, &initial).await;
+    api.token = r.body["token"].as_str().map(str::to_string);
+    let mut b1 = browser(w.base());
+    b1.csrf = login(&b1, &name, &initial).await.body["csrf_token"].as_str().map(str::to_string);
+    let b2 = browser(w.base());
+    expect(&login(&b2, &name, &initial).await, 200);
+    expect(&api.get("/api/v1/plan").await, 200);
+    // b1 changes the password.
+    let new = format!("{initial}-changed-1");
+    let r = page_post(&b1, "/password", &[("current_password", initial.clone()), ("new_password", new.clone()), ("confirm_password", new.clone())]).await;
+    expect(&r, 303);
+    expect(&api.get("/api/v1/plan").await, 401);
+    let r = b2.get("/records").await;
+    assert!(r.status == 303 && r.header("location").is_some_and(|l| l.starts_with("/login")), "the other browser is signed out");
+    expect(&b1.get("/records").await, 200);
+    expect(&login(&plain(w.base()), &name, &initial).await, 401);
+    expect(&login(&plain(w.base()), &name, &new).await, 200);
+    // An administrator's reset and disabling end every session too.
+    let s = w.bearer_session_with(&name, &new).await;
+    let id = w.user_id(&name).await;
+    expect(&page_post(w.page(ADMIN), &format!("/admin/users/{id}/reset"), &[]).await, 200);
+    expect(&s.get("/api/v1/plan").await, 401);
+    let r = b1.get("/records").await;
+    assert_eq!(r.status, 303);
+    let (name2, pw2) = add_user(w, "viewer").await;
+    let s = w.bearer_session_with(&name2, &pw2).await;
+    let id2 = w.user_id(&name2).await;
+    expect(&page_post(w.page(ADMIN), &format!("/admin/users/{id2}/disable"), &[]).await, 303);
+    expect(&s.get("/api/v1/plan").await, 401);
+    expect(&login(&plain(w.base()), &name2, &pw2).await, 401);
+}
+
+impl World {
+    async fn bearer_session_with(&self, name: &str, password: &str) -> ApiClient {
+        let mut c = plain(self.base());
+        let r = login(&c, name, password).await;
+        expect(&r, 200);
+        c.token = r.body["token"].as_str().map(str::to_string);
+        c
+    }
+}
+
+// ------------------------------------------------------------------ hostile input
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config as PtConfig, TestRng, TestRunner};
+
+/// Text meant to hurt: any Unicode, control characters, SQL and markup fragments,
+/// numbers in every shape, very long strings.
+fn hostile_text() -> BoxedStrategy<String> {
+    prop_oneof![
+        any::<String>(),
+        "[\\PC]{0,40}",
+        Just(String::new()),
+        Just("'; DROP TABLE record; --".to_string()),
+        Just("\u{0}\u{1b}[31m\r\n\t".to_string()),
+        Just(XSS.to_string()),
+        Just("1e309".to_string()),
+        Just("-0.001".to_string()),
+        Just("99999999999999999999999".to_string()),
+        Just("1,000,000.005".to_string()),
+        Just("2019-02-30".to_string()),
+        Just("０１２".to_string()),
+        Just("清溪镇、黄江镇、没有的镇".to_string()),
+        Just("530627199001011234".to_string()),
+        Just("x".repeat(70_000)),
+        (0i64..3000).prop_map(|n| n.to_string()),
+    ]
+    .boxed()
+}
+
+fn hostile_json() -> BoxedStrategy<Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)),
+        hostile_text().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z_]{1,8}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+    .boxed()
+}
+
+/// A record body: the kind's own keys (English or Chinese) and some others, with
+/// hostile values; sometimes a valid value, so that validation goes deep.
+fn hostile_record(kind: duikou_domain::schema::RecordKind) -> BoxedStrategy<serde_json::Map<String, Value>> {
+    let keys: Vec<String> = kind.all_fields().flat_map(|f| [f.key.to_string(), f.zh.to_string()]).chain(["submit".into(), "version".into(), "id".into(), "status".into(), "__proto__".into()]).collect();
+    let key = prop::sample::select(keys);
+    let value = prop_oneof![3 => hostile_json(), 1 => prop::sample::select(vec![json!("清溪镇"), json!("镇雄县"), json!("2019-03-15"), json!("1000"), json!(2019), json!("镇街财政"), json!(true)])];
+    prop::collection::btree_map(key, value, 0..14).prop_map(|m| m.into_iter().collect()).boxed()
+}
+
+/// A value from a strategy (no shrinking: the failing input is printed whole).
+fn sample<T: std::fmt::Debug>(runner: &mut TestRunner, s: &impl Strategy<Value = T>) -> T {
+    s.new_tree(runner).unwrap().current()
+}
+
+#[track_caller]
+fn assert_handled(what: &str, r: &Resp, allowed: &[u16], input: &dyn std::fmt::Debug) {
+    let input: String = format!("{input:?}").chars().take(1500).collect();
+    let text: String = r.text.chars().take(800).collect();
+    assert!(allowed.contains(&r.status), "{what}: status {} for {input}\n{text}", r.status);
+    assert!(!r.text.contains("database is locked") && !r.text.contains("panicked"), "{what}: {}", r.text);
+    if r.status >= 400 && r.header("content-type").is_some_and(|c| c.contains("json")) {
+        assert!(r.body["error"].is_string() && r.body["message"].as_str().is_some_and(|m| m.contains(" / ")), "{what}: a clear error: {}", r.text);
+    }
+}
+
+async fn hostile_bodies_never_fail_the_server(w: &World) {
+    use duikou_domain::schema::RecordKind;
+    let cases: u32 = std::env::var("DUIKOU_PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(120);
+    let mut runner = TestRunner::new_with_rng(PtConfig { failure_persistence: None, ..PtConfig::default() }, TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha));
+    let before = w.count("SELECT COUNT(*) AS n FROM record").await;
+    let mut created = 0i64;
+    let clients = [(COORD, w.api(COORD)), (QX, w.api(QX)), (ZX, w.api(ZX))];
+
+    // Record bodies through the API, as three roles.
+    for i in 0..cases {
+        let kind = RecordKind::ALL[i as usize % RecordKind::ALL.len()];
+        let body = sample(&mut runner, &hostile_record(kind));
+        let (_, c) = clients[i as usize % clients.len()];
+        let r = c.post(&format!("/api/v1/records/{}", kind.key()), &Value::Object(body.clone())).await;
+        assert_handled("create", &r, &[201, 403, 409, 422], &body);
+        if r.status == 201 {
+            created += 1;
+            let back = c.get(&format!("/api/v1/records/{}/{}", kind.key(), r.body["id"])).await;
+            expect(&back, 200);
+        }
+        if r.status == 422 {
+            assert!(!r.body["fields"].as_array().unwrap().is_empty(), "422 names the field: {}", r.text);
+        }
+    }
+    // Raw bytes declared as JSON, and JSON of the wrong shape.
+    for _ in 0..cases / 2 {
+        let bytes = sample(&mut runner, &prop::collection::vec(any::<u8>(), 0..300));
+        let r = ApiClient::send(w.coord().request(Method::POST, "/api/v1/records/transfer").header("content-type", "application/json").body(bytes.clone())).await;
+        assert_handled("raw body", &r, &[400, 422], &bytes);
+        let v = sample(&mut runner, &hostile_json());
+        let r = w.coord().post("/api/v1/records/transfer", &v).await;
+        assert_handled("any JSON", &r, &[201, 400, 409, 422], &v);
+        if r.status == 201 {
+            created += 1;
+        }
+    }
+    // Changes and review actions with hostile bodies, on a draft.
+    let draft = w.transfer(true, St::Draft).await;
+    for i in 0..cases / 2 {
+        let body = sample(&mut runner, &hostile_record(RecordKind::Transfer));
+        let who = if i % 2 == 0 { w.api(QX) } else { w.coord() };
+        let r = who.patch(&format!("/api/v1/records/transfer/{draft}"), &Value::Object(body.clone())).await;
+        assert_handled("patch", &r, &[200, 403, 409, 422], &body);
+        let action = sample(&mut runner, &prop::sample::select(vec!["submit", "approve", "reject", "reopen", "confirm", "frob", "..", "%2e%2e"]));
+        let body = sample(&mut runner, &hostile_json());
+        let r = w.coord().post(&format!("/api/v1/records/transfer/{draft}/{action}"), &body).await;
+        assert_handled("action", &r, &[200, 400, 403, 404, 409, 422], &(action, &body));
+        if r.status == 200 && action != "reopen" {
+            // Keep a draft to work on.
+            let now = w.coord().get(&format!("/api/v1/records/transfer/{draft}")).await;
+            if now.body["status"] == "submitted" {
+                let _ = w.coord().post(&format!("/api/v1/records/transfer/{draft}/reject"), &json!({"reason": "r"})).await;
+            } else if now.body["status"] == "approved" {
+                let _ = w.coord().post(&format!("/api/v1/records/transfer/{draft}/reopen"), &json!({"reason": "r"})).await;
+            }
+        }
+    }
+    // Query strings, sign-in bodies, bulk approval.
+    for _ in 0..cases / 2 {
+        let (k1, v1, k2, v2) = sample(&mut runner, &(prop::sample::select(vec!["year", "unit", "status", "q", "page", "per_page", "as_of", "include_submitted"]), hostile_text(), prop::sample::select(vec!["year", "page", "per_page"]), hostile_text()));
+        let cut = |v: &str| v.chars().take(500).collect::<String>();
+        let q = format!("?{k1}={}&{k2}={}", urlencode(&cut(&v1)), urlencode(&cut(&v2)));
+        for path in ["/api/v1/records/transfer", "/api/v1/assessment"] {
+            let r = w.api(QX).get(&format!("{path}{q}")).await;
+            assert_handled("query", &r, &[200, 400, 422], &q);
+        }
+        for path in ["/records/transfer", "/records", "/review", "/audit", "/dashboard", "/assess", "/checklist", "/explain"] {
+            let r = w.page(COORD).get(&format!("{path}{q}")).await;
+            assert_handled("page query", &r, &[200, 400, 404, 422], &(path, &q));
+        }
+        let body = sample(&mut runner, &hostile_json());
+        let r = plain(w.base()).post("/api/v1/login", &body).await;
+        assert_handled("login", &r, &[400, 401, 422, 429], &body);
+        let body = sample(&mut runner, &hostile_json());
+        let r = w.coord().post("/api/v1/records/transfer/bulk-approve", &body).await;
+        assert_handled("bulk", &r, &[200, 400, 422], &body);
+    }
+    // Page forms: the new-record form of every kind, as a town and as the coordinator.
+    for i in 0..cases {
+        let kind = RecordKind::ALL[i as usize % RecordKind::ALL.len()];
+        let body = sample(&mut runner, &hostile_record(kind));
+        let pairs: Vec<(&str, String)> = body.iter().map(|(k, v)| (leak(k), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect();
+        let who = if i % 2 == 0 { w.page(QX) } else { w.page(COORD) };
+        let r = page_post(who, &format!("/records/{}/new", kind.key()), &pairs).await;
+        assert_handled("form", &r, &[303, 403, 409, 422], &pairs);
+        if r.status == 303 {
+            created += 1;
+        }
+    }
+    // Import files: random bytes as .csv and .xlsx, and CSVs with the right headers.
+    for i in 0..cases / 2 {
+        let bytes = sample(&mut runner, &prop::collection::vec(any::<u8>(), 0..400));
+        let name = if i % 2 == 0 { "random.csv" } else { "random.xlsx" };
+        let r = multipart_post(w.page(QX), "/import", &[("kind", "transfer")], Some(("file", name, bytes.clone()))).await;
+        assert_handled("import bytes", &r, &[200, 409, 422], &bytes);
+        let rows = sample(&mut runner, &prop::collection::vec(prop::collection::vec(hostile_text(), 8), 1..4));
+        let mut csv = String::from("source,payer,payee,amount,budget_year,sent_on,voucher_no,purpose\n");
+        for row in &rows {
+            csv.push_str(&row.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\"").chars().take(200).collect::<String>())).collect::<Vec<_>>().join(","));
+            csv.push('\n');
+        }
+        let r = multipart_post(w.page(QX), "/import", &[("kind", "transfer")], Some(("file", "rows.csv", csv.clone().into_bytes()))).await;
+        assert_handled("import rows", &r, &[200, 409, 422], &csv);
+    }
+    // Nothing but what was acknowledged was written, and the audit trail is whole.
+    let after = w.count("SELECT COUNT(*) AS n FROM record").await;
+    assert_eq!(after - before, created + 1, "records written = records acknowledged");
+    let out = w.app.cli_ok(&["audit", "verify"]);
+    assert!(out.contains("intact"), "{out}");
+    expect(&plain(w.base()).get("/healthz").await, 200);
+    println!("hostile input: {} requests, {created} records accepted", cases * 3 + cases / 2 * 9);
+}
+
+// ------------------------------------------------------------------ uploads
+
+/// A raw HTTP/1.1 request (headers only, or with a body) and the status line of the
+/// answer, within `timeout`.
+fn raw_http(base: &str, head: &str, body: &[u8], timeout: Duration) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(timeout))?;
+    s.write_all(head.as_bytes())?;
+    s.write_all(body)?;
+    let mut buf = vec![0u8; 4096];
+    let mut got = Vec::new();
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&got).to_string();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    Ok((status, text))
+}
+
+async fn oversized_and_hostile_uploads(w: &World) {
+    let base = w.base().to_string();
+    let session = w.page(QX).clone();
+    let cookie = {
+        // The session cookie of QX's browser, for raw requests.
+        let r = login(&plain(&base), QX, &w.passwords[QX]).await;
+        r.header("set-cookie").unwrap().split(';').next().unwrap().to_string()
+    };
+    // A declared length over the limit is refused at once, before any body is sent:
+    // the server does not wait for (or read) a gigabyte.
+    for path in ["/import", "/records/transfer/1/evidence", "/api/v1/records/transfer", "/api/v1/login"] {
+        let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 1073741824\r\n\r\n");
+        let started = Instant::now();
+        let (status, text) = tokio::task::spawn_blocking({
+            let base = base.clone();
+            move || raw_http(&base, &head, b"--b\r\n", Duration::from_secs(10))
+        })
+        .await
+        .unwrap()
+        .expect("an answer without sending the body");
+        assert_eq!(status, 413, "{path}: {text}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{path}: answered only after {:?}", started.elapsed());
+        assert!(text.to_ascii_lowercase().contains("content-security-policy"), "security headers on 413 too: {text}");
+    }
+    // A body over the limit without a declared length (chunked) is cut off at the limit.
+    let (status, text) = tokio::task::spawn_blocking({
+        let base = base.clone();
+        let cookie = cookie.clone();
+        move || raw_chunked(&base, &format!("POST /import HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nContent-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n"), 40)
+    })
+    .await
+    .unwrap();
+    assert!(status == 413 || status == 400, "chunked, 40 MB: {status} {text}");
+    // An evidence file over its own limit (20 MB) inside the request limit.
+    let record = w.transfer(true, St::Draft).await;
+    let r = multipart_post(&session, &format!("/records/transfer/{record}/evidence"), &[], Some(("file", "big.pdf", vec![b'%'; 21 * 1024 * 1024]))).await;
+    assert_eq!(r.status, 422, "{}", &r.text[..r.text.len().min(300)]);
+    assert!(w.count(&format!("SELECT COUNT(*) AS n FROM evidence WHERE record_id = {record}")).await == 0);
+
+    // Zip bombs as import files: refused with a clear message, the server unharmed.
+    let bomb = zip_bomb();
+    let r = multipart_post(&session, "/import", &[("kind", "transfer")], Some(("file", "bomb.xlsx", bomb))).await;
+    expect(&r, 422);
+    assert!(r.text.contains("解压") || r.text.contains("unpack"), "{}", &r.text[..r.text.len().min(2000)]);
+    // A sheet whose two cells span the whole grid (calamine would allocate 17 billion
+    // cells for it and abort the process).
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "payer").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    let r = multipart_post(&session, "/import", &[("kind", "transfer")], Some(("file", "spread.xlsx", wb.save_to_buffer().unwrap()))).await;
+    expect(&r, 422);
+    expect(&plain(&base).get("/healthz").await, 200);
+
+    // Path traversal in evidence file names: refused; a Windows path keeps its last part.
+    for bad in ["../../../../tmp/duikou-pwned.pdf", "..\\..\\duikou-pwned.pdf", "a/../../duikou-pwned.pdf"] {
+        let r = multipart_post(&session, &format!("/records/transfer/{record}/evidence"), &[], Some(("file", bad, b"%PDF".to_vec()))).await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.status);
+    }
+    let r = multipart_post(&session, &format!("/records/transfer/{record}/evidence"), &[], Some(("file", "C:\\fakepath\\凭证.pdf", b"%PDF".to_vec()))).await;
+    expect(&r, 303);
+    assert_eq!(w.count(&format!("SELECT COUNT(*) AS n FROM evidence WHERE record_id = {record} AND file_name = '凭证.pdf'")).await, 1);
+    assert_eq!(w.count("SELECT COUNT(*) AS n FROM evidence WHERE file_name LIKE '%/%' OR file_name LIKE '%\\%' OR file_name LIKE '%..%'").await, 0);
+    assert!(!std::path::Path::new("/tmp/duikou-pwned.pdf").exists());
+    // Files land only under the evidence directory, named by their hash.
+    for e in walk(&w.app.data_dir()) {
+        let name = e.file_name().unwrap().to_string_lossy().to_string();
+        assert!(!name.contains("pwned") && !name.contains("凭证"), "{}", e.display());
+    }
+    // Types that a browser would run are not accepted as evidence.
+    for name in ["page.html", "image.svg", "script.js", "noext"] {
+        let r = multipart_post(&session, &format!("/records/transfer/{record}/evidence"), &[], Some(("file", name, b"<script>alert(1)</script>".to_vec()))).await;
+        assert_eq!(r.status, 422, "{name}");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Send `mb` megabytes as a chunked body (stopping when the server stops reading) and
+/// read the status line of the answer.
+fn raw_chunked(base: &str, head: &str, mb: usize) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..mb {
+        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).and_then(|_| s.write_all(&chunk)).and_then(|_| s.write_all(b"\r\n")).is_err() {
+            break;
+        }
+    }
+    let _ = s.write_all(b"0\r\n\r\n");
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf) {
+            Ok(n) if n > 0 => got.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&got).to_string();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text.chars().take(300).collect())
+}
+
+/// An .xlsx-named zip whose sheet unpacks to over a gigabyte (declared).
+fn zip_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
+    w.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..300 {
+        w.write_all(&chunk).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+// ------------------------------------------------------------------ headers
+
+#[track_caller]
+fn assert_security_headers(what: &str, r: &Resp) {
+    let csp = r.header("content-security-policy").unwrap_or_else(|| panic!("{what}: no CSP"));
+    for part in ["default-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'", "form-action 'self'"] {
+        assert!(csp.contains(part), "{what}: CSP {csp} lacks {part}");
+    }
+    if !what.contains("docs") {
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{what}: {csp}");
+    }
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{what}");
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{what}");
+    assert_eq!(r.header("x-frame-options"), Some("DENY"), "{what}");
+    assert!(r.header("x-request-id").is_some_and(|v| v.len() >= 16), "{what}: a request id");
+}
+
+async fn security_headers_everywhere(w: &World) {
+    let anon = plain(w.base());
+    let qx_page = w.page(QX);
+    let qx = w.api(QX);
+    let draft = w.transfer(true, St::Approved).await;
+    let checks: Vec<(&str, Resp)> = vec![
+        ("sign-in page", anon.get("/login").await),
+        ("redirect to sign-in", anon.get("/records").await),
+        ("home page", qx_page.get("/").await),
+        ("page 403", qx_page.get("/admin/users").await),
+        ("page 404", qx_page.get("/no/such/page").await),
+        ("page 422", page_post(qx_page, "/records/transfer/new", &[]).await),
+        ("page CSRF 403", form(qx_page, "/records/transfer/new", &[("csrf_token", "wrong".into())]).await),
+        ("xlsx download", qx_page.get("/assess.xlsx?year=2019").await),
+        ("asset", anon.get("/assets/app.js").await),
+        ("API JSON", qx.get("/api/v1/plan").await),
+        ("API 401", anon.get("/api/v1/records/transfer").await),
+        ("API 403", w.api(VIEWER).post("/api/v1/records/transfer", &json!({})).await),
+        ("API 404", qx.get("/api/v1/nothing").await),
+        ("API 409", qx.patch(&format!("/api/v1/records/transfer/{draft}"), &json!({"purpose": "x"})).await),
+        ("API 415", ApiClient::send(qx.request(Method::POST, "/api/v1/records/transfer").body("a=b")).await),
+        ("API 422", qx.post("/api/v1/records/transfer", &json!({"amount": "-1"})).await),
+        ("OpenAPI", anon.get("/api/v1/openapi.json").await),
+        ("docs", anon.get("/api/v1/docs/").await),
+        ("health", anon.get("/healthz").await),
+    ];
+    for (what, r) in &checks {
+        assert_security_headers(what, r);
+    }
+    let health = &checks.iter().find(|(w, _)| *w == "health").unwrap().1;
+    assert_eq!((health.status, health.text.as_str()), (200, "ok"));
+    // The request id is the caller's when it sends one, a fresh one otherwise.
+    let r = ApiClient::send(anon.request(Method::GET, "/healthz").header("x-request-id", "proxy-abc-123")).await;
+    assert_eq!(r.header("x-request-id"), Some("proxy-abc-123"));
+    let a = anon.get("/healthz").await;
+    let b = anon.get("/healthz").await;
+    assert_ne!(a.header("x-request-id"), b.header("x-request-id"));
+    // Pages and personal data are not cached.
+    let person = w.create("person", w.person_body(true), St::Draft).await;
+    let r = qx.get(&format!("/api/v1/records/person/{person}?unmask=1")).await;
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert!(checks[2].1.header("cache-control").is_some_and(|c| c.contains("no-store")));
 }

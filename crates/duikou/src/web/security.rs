@@ -18,7 +18,7 @@ pub async fn headers(req: Request, next: Next) -> Response {
         // Swagger UI needs inline styles and scripts of its own bundle.
         h.insert(
             "content-security-policy",
-            HeaderValue::from_static("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"),
+            HeaderValue::from_static("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"),
         );
     }
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));

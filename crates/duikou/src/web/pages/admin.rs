@@ -47,12 +47,26 @@ struct UsersPage {
 }
 
 fn role_opts(l: Lang, selected: Option<Role>) -> Vec<Opt> {
-    Role::ALL.iter().map(|r| Opt { value: r.key().into(), label: l.role(*r).into(), selected: selected == Some(*r) }).collect()
+    Role::ALL
+        .iter()
+        .map(|r| Opt {
+            value: r.key().into(),
+            label: l.role(*r).into(),
+            selected: selected == Some(*r),
+        })
+        .collect()
 }
 
 fn units(l: Lang, plan: &duikou_domain::plan::Plan, selected: Option<&str>) -> Vec<OptGroup> {
     let sel: Vec<String> = selected.map(|s| vec![s.to_string()]).unwrap_or_default();
-    let mut g = vec![OptGroup { label: String::new(), options: vec![Opt { value: String::new(), label: l.s("（无）", "(none)").into(), selected: selected.is_none() }] }];
+    let mut g = vec![OptGroup {
+        label: String::new(),
+        options: vec![Opt {
+            value: String::new(),
+            label: l.s("（无）", "(none)").into(),
+            selected: selected.is_none(),
+        }],
+    }];
     g.extend(unit_groups(l, plan, UnitRule::Any, &sel));
     g
 }
@@ -119,15 +133,27 @@ pub async fn create_user(State(state): State<AppState>, req: Req, form: Form) ->
     };
     let name = form.text("username").trim().to_string();
     let role = form.text("role");
-    let unit = form.get("unit").map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let unit = form
+        .get("unit")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     page.new_name = name.clone();
     page.role_opts = role_opts(l, Role::from_key(&role));
     page.unit_groups = units(l, state.plan(), unit.as_deref());
     if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        page.name_error = l.t("用户名应为 1–64 个字符", "The username must be 1–64 characters");
+        page.name_error = l.t(
+            "用户名应为 1–64 个字符",
+            "The username must be 1–64 characters",
+        );
     } else {
         match state.store().user_by_name(&name).await {
-            Ok(Some(_)) => page.name_error = l.t(format!("用户「{name}」已存在"), format!("User \"{name}\" already exists")),
+            Ok(Some(_)) => {
+                page.name_error = l.t(
+                    format!("用户「{name}」已存在"),
+                    format!("User \"{name}\" already exists"),
+                )
+            }
             Ok(None) => {}
             Err(e) => return req.internal(e),
         }
@@ -137,35 +163,58 @@ pub async fn create_user(State(state): State<AppState>, req: Req, form: Form) ->
         page.role_error = split(l, &e.to_string());
     }
     if !page.name_error.is_empty() {
-        page.errors.push(ErrorLink::new("new-username", page.name_error.clone()));
+        page.errors
+            .push(ErrorLink::new("new-username", page.name_error.clone()));
     }
     if !page.role_error.is_empty() {
-        page.errors.push(ErrorLink::new("new-role", page.role_error.clone()));
+        page.errors
+            .push(ErrorLink::new("new-role", page.role_error.clone()));
     }
     let (role, unit) = match checked {
         Ok(x) if page.errors.is_empty() => x,
         _ => return html_status(StatusCode::UNPROCESSABLE_ENTITY, &page),
     };
     let password = duikou_storage::users::generate_password();
-    if let Err(e) = state.store().create_user(&name, role, unit.as_deref(), &password, &req.auth.user.username).await {
+    if let Err(e) = state
+        .store()
+        .create_user(
+            &name,
+            role,
+            unit.as_deref(),
+            &password,
+            &req.auth.user.username,
+        )
+        .await
+    {
         return req.internal(e);
     }
     let mut page = match users_page(&state, &req).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    page.shown = Some(NewPassword { username: name, password, created: true });
+    page.shown = Some(NewPassword {
+        username: name,
+        password,
+        created: true,
+    });
     html(&page)
 }
 
-pub async fn user_action(State(state): State<AppState>, req: Req, Path((id, action)): Path<(String, String)>, form: Form) -> Response {
+pub async fn user_action(
+    State(state): State<AppState>,
+    req: Req,
+    Path((id, action)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(r) = req.check_csrf(form.csrf()) {
         return r;
     }
     if !req.actor().can_manage_users() {
         return req.forbidden();
     }
-    let Ok(id) = id.parse::<i32>() else { return req.not_found() };
+    let Ok(id) = id.parse::<i32>() else {
+        return req.not_found();
+    };
     let l = req.l;
     let me = &req.auth.user.username;
     let user = match state.store().user_by_id(id).await {
@@ -177,9 +226,17 @@ pub async fn user_action(State(state): State<AppState>, req: Req, Path((id, acti
     match action.as_str() {
         "disable" | "enable" => {
             if is_self {
-                return req.error(StatusCode::CONFLICT, l.t("不能停用自己", "You cannot disable yourself"), l.t("请由另一位管理员操作。", "Ask another administrator."));
+                return req.error(
+                    StatusCode::CONFLICT,
+                    l.t("不能停用自己", "You cannot disable yourself"),
+                    l.t("请由另一位管理员操作。", "Ask another administrator."),
+                );
             }
-            match state.store().update_user(id, user.role, user.unit.as_deref(), action == "disable", me).await {
+            match state
+                .store()
+                .update_user(id, user.role, user.unit.as_deref(), action == "disable", me)
+                .await
+            {
                 Ok(()) => see_other("/admin/users?done=saved"),
                 Err(e) => req.internal(e),
             }
@@ -193,16 +250,32 @@ pub async fn user_action(State(state): State<AppState>, req: Req, Path((id, acti
                 Ok(p) => p,
                 Err(r) => return r,
             };
-            page.shown = Some(NewPassword { username: user.username, password, created: false });
+            page.shown = Some(NewPassword {
+                username: user.username,
+                password,
+                created: false,
+            });
             html(&page)
         }
         "role" => {
             if is_self {
-                return req.error(StatusCode::CONFLICT, l.t("不能修改自己的角色", "You cannot change your own role"), l.t("请由另一位管理员操作。", "Ask another administrator."));
+                return req.error(
+                    StatusCode::CONFLICT,
+                    l.t("不能修改自己的角色", "You cannot change your own role"),
+                    l.t("请由另一位管理员操作。", "Ask another administrator."),
+                );
             }
             let unit = form.get("unit").map(str::trim).filter(|s| !s.is_empty());
-            match crate::cli::check_role_unit(state.plan(), form.get("role").unwrap_or_default(), unit) {
-                Ok((role, unit)) => match state.store().update_user(id, role, unit.as_deref(), user.disabled, me).await {
+            match crate::cli::check_role_unit(
+                state.plan(),
+                form.get("role").unwrap_or_default(),
+                unit,
+            ) {
+                Ok((role, unit)) => match state
+                    .store()
+                    .update_user(id, role, unit.as_deref(), user.disabled, me)
+                    .await
+                {
                     Ok(()) => see_other("/admin/users?done=saved"),
                     Err(e) => req.internal(e),
                 },
@@ -211,7 +284,10 @@ pub async fn user_action(State(state): State<AppState>, req: Req, Path((id, acti
                         Ok(p) => p,
                         Err(r) => return r,
                     };
-                    page.errors.push(ErrorLink::new(&format!("user-{id}"), format!("{}：{}", user.username, split(l, &e.to_string()))));
+                    page.errors.push(ErrorLink::new(
+                        &format!("user-{id}"),
+                        format!("{}：{}", user.username, split(l, &e.to_string())),
+                    ));
                     html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
                 }
             }
@@ -269,29 +345,59 @@ pub async fn plan(State(state): State<AppState>, req: Req) -> Response {
         (l.t("编号", "Id"), m.id.clone()),
         (l.t("发文单位", "Issued by"), m.issuer.clone()),
         (l.t("文号", "Document"), m.document_no.clone()),
-        (l.t("计划年度", "Years"), format!("{}–{}", m.first_year, m.last_year)),
-        (l.t("帮扶方 → 受帮扶方", "Assisting → assisted"), format!("{} → {}", m.east, m.west)),
+        (
+            l.t("计划年度", "Years"),
+            format!("{}–{}", m.first_year, m.last_year),
+        ),
+        (
+            l.t("帮扶方 → 受帮扶方", "Assisting → assisted"),
+            format!("{} → {}", m.east, m.west),
+        ),
         (l.t("目标", "Goal"), m.goal.clone()),
     ];
-    let units = [UnitKind::City, UnitKind::Provincial, UnitKind::WorkingGroup, UnitKind::Department, UnitKind::County, UnitKind::Town]
-        .iter()
-        .filter_map(|k| {
-            let names: Vec<String> = plan
-                .units_of_kind(*k)
-                .map(|u| match (&u.code, u.town_role) {
-                    (Some(c), _) => format!("{}（{c}）", u.name),
-                    (None, Some(r)) => format!("{}［{}］", u.name, r.label_zh()),
-                    _ => u.name.clone(),
-                })
-                .collect();
-            (!names.is_empty()).then(|| UnitGroupView { label: format!("{}（{}）", k.label_zh(), names.len()), names: names.join("、") })
+    let units = [
+        UnitKind::City,
+        UnitKind::Provincial,
+        UnitKind::WorkingGroup,
+        UnitKind::Department,
+        UnitKind::County,
+        UnitKind::Town,
+    ]
+    .iter()
+    .filter_map(|k| {
+        let names: Vec<String> = plan
+            .units_of_kind(*k)
+            .map(|u| match (&u.code, u.town_role) {
+                (Some(c), _) => format!("{}（{c}）", u.name),
+                (None, Some(r)) => format!("{}［{}］", u.name, r.label_zh()),
+                _ => u.name.clone(),
+            })
+            .collect();
+        (!names.is_empty()).then(|| UnitGroupView {
+            label: format!("{}（{}）", k.label_zh(), names.len()),
+            names: names.join("、"),
         })
-        .collect();
+    })
+    .collect();
     let mut items = Vec::new();
     for a in &plan.actions {
-        items.push(ItemView { no: a.no.clone(), title: a.title.clone(), text: String::new(), time_limit: String::new(), responsible: String::new(), is_action: true });
+        items.push(ItemView {
+            no: a.no.clone(),
+            title: a.title.clone(),
+            text: String::new(),
+            time_limit: String::new(),
+            responsible: String::new(),
+            is_action: true,
+        });
         for i in plan.items.iter().filter(|i| i.action == a.no) {
-            items.push(ItemView { no: i.no.clone(), title: i.title.clone(), text: i.text.clone(), time_limit: i.time_limit.clone(), responsible: i.responsible.join("、"), is_action: false });
+            items.push(ItemView {
+                no: i.no.clone(),
+                title: i.title.clone(),
+                text: i.text.clone(),
+                time_limit: i.time_limit.clone(),
+                responsible: i.responsible.join("、"),
+                is_action: false,
+            });
         }
     }
     let indicators = plan
@@ -300,7 +406,14 @@ pub async fn plan(State(state): State<AppState>, req: Req) -> Response {
         .map(|ind| {
             let targets = plan
                 .years()
-                .map(|y| format!("{y}: {}", ind.target_for(y).map(|t| crate::plan_view::target_text(ind, t)).unwrap_or_else(|| l.t("跟踪", "tracked"))))
+                .map(|y| {
+                    format!(
+                        "{y}: {}",
+                        ind.target_for(y)
+                            .map(|t| crate::plan_view::target_text(ind, t))
+                            .unwrap_or_else(|| l.t("跟踪", "tracked"))
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("；");
             IndicatorView {
@@ -319,7 +432,11 @@ pub async fn plan(State(state): State<AppState>, req: Req) -> Response {
         title: m.title.clone(),
         meta,
         units,
-        pairings: plan.pairings.iter().map(|p| (p.county.clone(), p.lead.clone(), p.assisting.join("、"))).collect(),
+        pairings: plan
+            .pairings
+            .iter()
+            .map(|p| (p.county.clone(), p.lead.clone(), p.assisting.join("、")))
+            .collect(),
         items,
         indicators,
     })

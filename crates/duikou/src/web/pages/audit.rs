@@ -50,8 +50,15 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<PageQ
         Ok(r) => r,
         Err(e) => return req.internal(e),
     };
-    let page = q.page.as_deref().and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
-    let paginator = audit_log::Entity::find().order_by_desc(audit_log::Column::Seq).paginate(db, PER_PAGE);
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<u64>().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
+    let paginator = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Seq)
+        .paginate(db, PER_PAGE);
     let total = match paginator.num_items().await {
         Ok(n) => n,
         Err(e) => return req.internal(e),
@@ -64,10 +71,19 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<PageQ
         .into_iter()
         .map(|e| {
             let href = match parse_kind(&e.entity) {
-                Some(k) if e.action != "record.delete" => format!("/records/{}/{}", k.key(), e.entity_id),
+                Some(k) if e.action != "record.delete" => {
+                    format!("/records/{}/{}", k.key(), e.entity_id)
+                }
                 _ => String::new(),
             };
-            EntryRow { seq: e.seq, at: l.timestamp(&e.at), actor: e.actor, action: e.action, entity: format!("{} {}", e.entity, e.entity_id), href }
+            EntryRow {
+                seq: e.seq,
+                at: l.timestamp(&e.at),
+                actor: e.actor,
+                action: e.action,
+                entity: format!("{} {}", e.entity, e.entity_id),
+                href,
+            }
         })
         .collect();
     html(&AuditPage {

@@ -6,7 +6,10 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use duikou_domain::engine::{IndicatorResult, IndicatorStatus};
 
-use super::figures::{AssessQuery, Period, ResultRow, action_of, compute, explain_href, row, status_label, target_text};
+use super::figures::{
+    AssessQuery, Period, ResultRow, action_of, compute, explain_href, row, status_label,
+    target_text,
+};
 use super::forms::{Opt, OptGroup, unit_groups};
 use super::{Ctx, Lang, Req, file_response, html};
 use crate::web::AppState;
@@ -48,15 +51,39 @@ struct ChecklistPage {
 }
 
 fn status_options(l: Lang, selected: Option<&str>) -> Vec<Opt> {
-    let mut v = vec![Opt { value: String::new(), label: l.s("全部状态", "Any status").into(), selected: selected.is_none() }];
-    v.extend(IndicatorStatus::ALL.iter().map(|s| Opt { value: s.key().into(), label: l.indicator_status(*s).into(), selected: selected == Some(s.key()) }));
+    let mut v = vec![Opt {
+        value: String::new(),
+        label: l.s("全部状态", "Any status").into(),
+        selected: selected.is_none(),
+    }];
+    v.extend(IndicatorStatus::ALL.iter().map(|s| Opt {
+        value: s.key().into(),
+        label: l.indicator_status(*s).into(),
+        selected: selected == Some(s.key()),
+    }));
     v
 }
 
-fn unit_options(l: Lang, plan: &duikou_domain::plan::Plan, selected: Option<&str>) -> Vec<OptGroup> {
+fn unit_options(
+    l: Lang,
+    plan: &duikou_domain::plan::Plan,
+    selected: Option<&str>,
+) -> Vec<OptGroup> {
     let sel: Vec<String> = selected.map(|s| vec![s.to_string()]).unwrap_or_default();
-    let mut g = vec![OptGroup { label: String::new(), options: vec![Opt { value: String::new(), label: l.s("全部单位", "Any unit").into(), selected: selected.is_none() }] }];
-    g.extend(unit_groups(l, plan, duikou_domain::schema::UnitRule::Any, &sel));
+    let mut g = vec![OptGroup {
+        label: String::new(),
+        options: vec![Opt {
+            value: String::new(),
+            label: l.s("全部单位", "Any unit").into(),
+            selected: selected.is_none(),
+        }],
+    }];
+    g.extend(unit_groups(
+        l,
+        plan,
+        duikou_domain::schema::UnitRule::Any,
+        &sel,
+    ));
     g
 }
 
@@ -67,11 +94,30 @@ fn lines(l: Lang, results: &[&IndicatorResult], period: &Period) -> Vec<Line> {
     let mut i = 0;
     while i < results.len() {
         let r = results[i];
-        let same: Vec<&IndicatorResult> = results[i..].iter().take_while(|x| x.indicator == r.indicator).copied().collect();
+        let same: Vec<&IndicatorResult> = results[i..]
+            .iter()
+            .take_while(|x| x.indicator == r.indicator)
+            .copied()
+            .collect();
         let k = out.len();
         let (text, status_key, status, href) = if same.len() == 1 {
-            let en = format!("{}{}: {} / {}", r.name, if r.scope == "plan" { String::new() } else { format!(" [{}]", r.scope) }, l.figure(r.actual, &r.unit), target_text(l, r));
-            (en, r.status.key(), status_label(l, r), explain_href(r, period))
+            let en = format!(
+                "{}{}: {} / {}",
+                r.name,
+                if r.scope == "plan" {
+                    String::new()
+                } else {
+                    format!(" [{}]", r.scope)
+                },
+                l.figure(r.actual, &r.unit),
+                target_text(l, r)
+            );
+            (
+                en,
+                r.status.key(),
+                status_label(l, r),
+                explain_href(r, period),
+            )
         } else {
             let counts = IndicatorStatus::ALL
                 .iter()
@@ -80,12 +126,33 @@ fn lines(l: Lang, results: &[&IndicatorResult], period: &Period) -> Vec<Line> {
                 .map(|(s, n)| format!("{} {n}", l.indicator_status(*s)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let worst = [IndicatorStatus::NotMet, IndicatorStatus::Behind, IndicatorStatus::Late, IndicatorStatus::OnTrack, IndicatorStatus::Met, IndicatorStatus::Tracked]
-                .into_iter()
-                .find(|s| same.iter().any(|x| x.status == *s))
-                .unwrap_or(IndicatorStatus::Tracked);
-            let en = format!("{} ({} units, target {}): {counts}", r.name, same.len(), target_text(l, r));
-            (en, worst.key(), l.indicator_status(worst).to_string(), format!("/assess?indicator={}&{}", urlencode(&r.indicator), period.query))
+            let worst = [
+                IndicatorStatus::NotMet,
+                IndicatorStatus::Behind,
+                IndicatorStatus::Late,
+                IndicatorStatus::OnTrack,
+                IndicatorStatus::Met,
+                IndicatorStatus::Tracked,
+            ]
+            .into_iter()
+            .find(|s| same.iter().any(|x| x.status == *s))
+            .unwrap_or(IndicatorStatus::Tracked);
+            let en = format!(
+                "{} ({} units, target {}): {counts}",
+                r.name,
+                same.len(),
+                target_text(l, r)
+            );
+            (
+                en,
+                worst.key(),
+                l.indicator_status(worst).to_string(),
+                format!(
+                    "/assess?indicator={}&{}",
+                    urlencode(&r.indicator),
+                    period.query
+                ),
+            )
         };
         let text = if l.is_en() {
             text
@@ -97,13 +164,22 @@ fn lines(l: Lang, results: &[&IndicatorResult], period: &Period) -> Vec<Line> {
                 _ => line,
             }
         };
-        out.push(Line { text, status_key, status, href });
+        out.push(Line {
+            text,
+            status_key,
+            status,
+            href,
+        });
         i += same.len();
     }
     out
 }
 
-pub async fn checklist(State(state): State<AppState>, req: Req, Query(q): Query<AssessQuery>) -> Response {
+pub async fn checklist(
+    State(state): State<AppState>,
+    req: Req,
+    Query(q): Query<AssessQuery>,
+) -> Response {
     if !req.actor().can_assess() {
         return req.forbidden();
     }
@@ -113,10 +189,13 @@ pub async fn checklist(State(state): State<AppState>, req: Req, Query(q): Query<
     };
     let l = req.l;
     let plan = state.plan();
-    let period = Period::of(&state, &opts);
+    let period = Period::of(&state, &opts, req.l);
     let action = AssessQuery::filter(&q.action);
-    let unit = AssessQuery::filter(&q.unit).and_then(|u| plan.resolve_unit(u)).map(|u| u.name.clone());
-    let status = AssessQuery::filter(&q.status).and_then(|s| IndicatorStatus::ALL.into_iter().find(|x| x.key() == s));
+    let unit = AssessQuery::filter(&q.unit)
+        .and_then(|u| plan.resolve_unit(u))
+        .map(|u| u.name.clone());
+    let status = AssessQuery::filter(&q.status)
+        .and_then(|s| IndicatorStatus::ALL.into_iter().find(|x| x.key() == s));
     let mut actions = Vec::new();
     for (act, rows) in crate::assess_view::checklist(plan, &a) {
         if action.is_some_and(|x| x != act.no) {
@@ -129,11 +208,15 @@ pub async fn checklist(State(state): State<AppState>, req: Req, Query(q): Query<
                 .results
                 .iter()
                 .copied()
-                .filter(|r| unit.as_ref().is_none_or(|u| r.scope == "plan" || r.scope == *u))
+                .filter(|r| {
+                    unit.as_ref()
+                        .is_none_or(|u| r.scope == "plan" || r.scope == *u)
+                })
                 .filter(|r| status.is_none_or(|s| r.status == s))
                 .collect();
             if let Some(u) = &unit {
-                let concerned = responsible.contains(&u.as_str()) || c.results.iter().any(|r| r.scope == *u);
+                let concerned =
+                    responsible.contains(&u.as_str()) || c.results.iter().any(|r| r.scope == *u);
                 if !concerned {
                     continue;
                 }
@@ -150,15 +233,31 @@ pub async fn checklist(State(state): State<AppState>, req: Req, Query(q): Query<
                 time_limit: c.item.time_limit.clone(),
                 responsible: c.item.responsible.join("、"),
                 lines: lines(l, &results, &period),
-                coverage: if records == 0 { "—".into() } else { format!("{with_evidence}/{records}") },
+                coverage: if records == 0 {
+                    "—".into()
+                } else {
+                    format!("{with_evidence}/{records}")
+                },
             });
         }
         if !items.is_empty() {
-            actions.push(ActionView { no: act.no.clone(), title: act.title.clone(), items });
+            actions.push(ActionView {
+                no: act.no.clone(),
+                title: act.title.clone(),
+                items,
+            });
         }
     }
-    let mut action_opts = vec![Opt { value: String::new(), label: l.s("全部行动", "Every action").into(), selected: action.is_none() }];
-    action_opts.extend(plan.actions.iter().map(|a| Opt { value: a.no.clone(), label: format!("{} {}", a.no, a.title), selected: action == Some(a.no.as_str()) }));
+    let mut action_opts = vec![Opt {
+        value: String::new(),
+        label: l.s("全部行动", "Every action").into(),
+        selected: action.is_none(),
+    }];
+    action_opts.extend(plan.actions.iter().map(|a| Opt {
+        value: a.no.clone(),
+        label: format!("{} {}", a.no, a.title),
+        selected: action == Some(a.no.as_str()),
+    }));
     html(&ChecklistPage {
         ctx: req.ctx(l.t("工作清单进展", "Work checklist progress")),
         period,
@@ -184,8 +283,14 @@ struct AssessPage {
     xlsx_href: String,
 }
 
-fn filtered<'a>(plan: &duikou_domain::plan::Plan, results: &'a [IndicatorResult], q: &AssessQuery) -> Vec<&'a IndicatorResult> {
-    let unit = AssessQuery::filter(&q.unit).and_then(|u| plan.resolve_unit(u)).map(|u| u.name.clone());
+fn filtered<'a>(
+    plan: &duikou_domain::plan::Plan,
+    results: &'a [IndicatorResult],
+    q: &AssessQuery,
+) -> Vec<&'a IndicatorResult> {
+    let unit = AssessQuery::filter(&q.unit)
+        .and_then(|u| plan.resolve_unit(u))
+        .map(|u| u.name.clone());
     let status = AssessQuery::filter(&q.status);
     let indicator = AssessQuery::filter(&q.indicator);
     let action = AssessQuery::filter(&q.action);
@@ -198,7 +303,11 @@ fn filtered<'a>(plan: &duikou_domain::plan::Plan, results: &'a [IndicatorResult]
         .collect()
 }
 
-pub async fn assess(State(state): State<AppState>, req: Req, Query(q): Query<AssessQuery>) -> Response {
+pub async fn assess(
+    State(state): State<AppState>,
+    req: Req,
+    Query(q): Query<AssessQuery>,
+) -> Response {
     if !req.actor().can_assess() {
         return req.forbidden();
     }
@@ -208,18 +317,37 @@ pub async fn assess(State(state): State<AppState>, req: Req, Query(q): Query<Ass
     };
     let l = req.l;
     let plan = state.plan();
-    let period = Period::of(&state, &opts);
-    let rows: Vec<ResultRow> = filtered(plan, &a.results, &q).into_iter().map(|r| row(l, r, &period)).collect();
-    let unit = AssessQuery::filter(&q.unit).and_then(|u| plan.resolve_unit(u)).map(|u| u.name.clone());
-    let unit_q = unit.as_deref().map(|u| format!("&unit={}", urlencode(u))).unwrap_or_default();
-    let json_href = format!("/api/v1/assessment?year={}&as_of={}{}", period.year, period.as_of, if period.include_submitted { "&include_submitted=true" } else { "" });
+    let period = Period::of(&state, &opts, req.l);
+    let rows: Vec<ResultRow> = filtered(plan, &a.results, &q)
+        .into_iter()
+        .map(|r| row(l, r, &period))
+        .collect();
+    let unit = AssessQuery::filter(&q.unit)
+        .and_then(|u| plan.resolve_unit(u))
+        .map(|u| u.name.clone());
+    let unit_q = unit
+        .as_deref()
+        .map(|u| format!("&unit={}", urlencode(u)))
+        .unwrap_or_default();
+    let json_href = format!(
+        "/api/v1/assessment?year={}&as_of={}{}",
+        period.year,
+        period.as_of,
+        if period.include_submitted {
+            "&include_submitted=true"
+        } else {
+            ""
+        }
+    );
     let xlsx_href = format!("/assess.xlsx?{}{unit_q}", period.query);
     html(&AssessPage {
         ctx: req.ctx(l.t("考核结果", "Assessment")),
         unit_groups: unit_options(l, plan, unit.as_deref()),
         status_opts: status_options(l, AssessQuery::filter(&q.status)),
         total: a.results.len(),
-        indicator: AssessQuery::filter(&q.indicator).unwrap_or_default().to_string(),
+        indicator: AssessQuery::filter(&q.indicator)
+            .unwrap_or_default()
+            .to_string(),
         period,
         rows,
         json_href,
@@ -227,7 +355,11 @@ pub async fn assess(State(state): State<AppState>, req: Req, Query(q): Query<Ass
     })
 }
 
-pub async fn assess_xlsx(State(state): State<AppState>, req: Req, Query(q): Query<AssessQuery>) -> Response {
+pub async fn assess_xlsx(
+    State(state): State<AppState>,
+    req: Req,
+    Query(q): Query<AssessQuery>,
+) -> Response {
     if !req.actor().can_assess() {
         return req.forbidden();
     }
@@ -240,7 +372,12 @@ pub async fn assess_xlsx(State(state): State<AppState>, req: Req, Query(q): Quer
         a.results.retain(|r| r.scope == u.name);
     }
     match crate::assess_view::workbook(plan, &a) {
-        Ok(bytes) => file_response(&format!("考核结果-{}-{}.xlsx", a.year, a.as_of), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes, false),
+        Ok(bytes) => file_response(
+            &format!("考核结果-{}-{}.xlsx", a.year, a.as_of),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            bytes,
+            false,
+        ),
         Err(e) => req.internal(e),
     }
 }

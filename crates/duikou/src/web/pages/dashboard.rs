@@ -29,7 +29,11 @@ pub const STATUS_COLOURS: [(IndicatorStatus, &str); 6] = [
 ];
 
 fn colour(s: IndicatorStatus) -> &'static str {
-    STATUS_COLOURS.iter().find(|(x, _)| *x == s).map(|(_, c)| *c).unwrap_or("#505a5f")
+    STATUS_COLOURS
+        .iter()
+        .find(|(x, _)| *x == s)
+        .map(|(_, c)| *c)
+        .unwrap_or("#505a5f")
 }
 
 pub struct ActionRow {
@@ -90,7 +94,11 @@ struct DashboardPage {
     chart_towns: String,
 }
 
-pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<AssessQuery>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    req: Req,
+    Query(q): Query<AssessQuery>,
+) -> Response {
     if !req.actor().can_assess() {
         return req.forbidden();
     }
@@ -100,19 +108,32 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<Asses
     };
     let l = req.l;
     let plan = state.plan();
-    let period = Period::of(&state, &opts);
-    let shown = [IndicatorStatus::Met, IndicatorStatus::Late, IndicatorStatus::OnTrack, IndicatorStatus::Behind, IndicatorStatus::NotMet];
+    let period = Period::of(&state, &opts, req.l);
+    let shown = [
+        IndicatorStatus::Met,
+        IndicatorStatus::Late,
+        IndicatorStatus::OnTrack,
+        IndicatorStatus::Behind,
+        IndicatorStatus::NotMet,
+    ];
 
     // 1. Progress of each action: how its indicators with a target stand.
     let actions: Vec<ActionRow> = plan
         .actions
         .iter()
         .filter_map(|act| {
-            let rs: Vec<&IndicatorResult> = a.results.iter().filter(|r| r.target_min.is_some() && action_of(plan, &r.item) == act.no).collect();
+            let rs: Vec<&IndicatorResult> = a
+                .results
+                .iter()
+                .filter(|r| r.target_min.is_some() && action_of(plan, &r.item) == act.no)
+                .collect();
             if rs.is_empty() {
                 return None;
             }
-            let counts: Vec<usize> = shown.iter().map(|s| rs.iter().filter(|r| r.status == *s).count()).collect();
+            let counts: Vec<usize> = shown
+                .iter()
+                .map(|s| rs.iter().filter(|r| r.status == *s).count())
+                .collect();
             Some(ActionRow {
                 no: act.no.clone(),
                 title: act.title.clone(),
@@ -139,7 +160,8 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<Asses
     });
 
     // 2. Funds by source, cumulative by month of receipt, against the deadline.
-    let (source_names, months, chart_funds, fiscal) = funds_by_month(l, plan, &records, &a, &opts, &period);
+    let (source_names, months, chart_funds, fiscal) =
+        funds_by_month(l, plan, &records, &a, &opts, &period);
 
     // 3. Funds by county: the per-county transfer indicator, on time and late.
     let per_county: Vec<&IndicatorResult> = plan
@@ -148,9 +170,18 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<Asses
         .find(|i| i.kind == RecordKind::Transfer && i.scope == Scope::EachCounty)
         .map(|ind| a.results.iter().filter(|r| r.indicator == ind.id).collect())
         .unwrap_or_default();
-    let counties: Vec<CountyFunds> = per_county.iter().map(|r| CountyFunds { row: row(l, r, &period), on_time_href: super::figures::explain_href(r, &period) }).collect();
+    let counties: Vec<CountyFunds> = per_county
+        .iter()
+        .map(|r| CountyFunds {
+            row: row(l, r, &period),
+            on_time_href: super::figures::explain_href(r, &period),
+        })
+        .collect();
     let wan = |v: i64| (v as f64 / 1_000_000.0 * 100.0).round() / 100.0;
-    let target_line = per_county.first().and_then(|r| r.target_min).map(|t| wan(t.raw()));
+    let target_line = per_county
+        .first()
+        .and_then(|r| r.target_min)
+        .map(|t| wan(t.raw()));
     let chart_counties = json!({
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"top": 0},
@@ -167,7 +198,15 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<Asses
     });
 
     // 4. The pairings: assisting towns → lead town → county.
-    let pairs: Vec<PairRow> = plan.pairings.iter().map(|p| PairRow { county: p.county.clone(), lead: p.lead.clone(), assisting: p.assisting.join("、") }).collect();
+    let pairs: Vec<PairRow> = plan
+        .pairings
+        .iter()
+        .map(|p| PairRow {
+            county: p.county.clone(),
+            lead: p.lead.clone(),
+            assisting: p.assisting.join("、"),
+        })
+        .collect();
     let chart_pairs = pairing_chart(l, plan, &period);
 
     // 5. Town ranking: share of each town's targets met this year.
@@ -188,7 +227,10 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<Asses
             c
         },
         period,
-        status_labels: shown.iter().map(|s| (s.key(), l.indicator_status(*s).to_string())).collect(),
+        status_labels: shown
+            .iter()
+            .map(|s| (s.key(), l.indicator_status(*s).to_string()))
+            .collect(),
         actions,
         chart_actions: chart_actions.to_string(),
         source_names,
@@ -205,12 +247,16 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<Asses
 }
 
 fn pct(n: usize, total: usize) -> i64 {
-    if total == 0 { 0 } else { (n * 100 / total) as i64 }
+    (n * 100).checked_div(total).unwrap_or(0) as i64
 }
 
 /// A share in percent with one decimal, for charts (stacked shares then add up to 100).
 fn pct1(n: usize, total: usize) -> f64 {
-    if total == 0 { 0.0 } else { (n as f64 * 1000.0 / total as f64).round() / 10.0 }
+    if total == 0 {
+        0.0
+    } else {
+        (n as f64 * 1000.0 / total as f64).round() / 10.0
+    }
 }
 
 /// Cumulative money received per source and month of the year, for transfers of the
@@ -232,11 +278,19 @@ fn funds_by_month(
         if r.get("budget_year").and_then(Value::as_amount) != Some(i64::from(year)) {
             continue;
         }
-        let Some(received) = r.get("received_on").and_then(Value::as_date) else { continue };
+        let Some(received) = r.get("received_on").and_then(Value::as_date) else {
+            continue;
+        };
         if received > opts.as_of {
             continue;
         }
-        let Some(si) = r.get("source").and_then(Value::as_text).and_then(|s| sources.iter().position(|x| *x == s)) else { continue };
+        let Some(si) = r
+            .get("source")
+            .and_then(Value::as_text)
+            .and_then(|s| sources.iter().position(|x| *x == s))
+        else {
+            continue;
+        };
         let m = match received.year().cmp(&year) {
             std::cmp::Ordering::Less => 0,
             std::cmp::Ordering::Greater => 11,
@@ -251,17 +305,39 @@ fn funds_by_month(
         }
     }
     // The fiscal-aid indicator of the plan (transfers, whole plan, with an early deadline).
-    let fiscal_ind = plan.indicators.iter().find(|i| i.kind == RecordKind::Transfer && i.scope == Scope::Plan && i.has_deadline_before_year_end() && matches!(i.measure, Measure::Sum { .. }));
+    let fiscal_ind = plan.indicators.iter().find(|i| {
+        i.kind == RecordKind::Transfer
+            && i.scope == Scope::Plan
+            && i.has_deadline_before_year_end()
+            && matches!(i.measure, Measure::Sum { .. })
+    });
     let deadline_month = fiscal_ind.map(|i| i.deadline.0 as usize).unwrap_or(0);
     let fiscal_target = fiscal_ind.and_then(|i| i.target_for(year)).map(|t| t.min);
     // Provincial + city = fiscal aid.
-    let fiscal_total: Vec<i64> = (0..12).map(|m| cumulative[0][m] + cumulative[1][m]).collect();
-    let month_label = |m: usize| if l.is_en() { ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][m].to_string() } else { format!("{}月", m + 1) };
+    let fiscal_total: Vec<i64> = (0..12)
+        .map(|m| cumulative[0][m] + cumulative[1][m])
+        .collect();
+    let month_label = |m: usize| {
+        if l.is_en() {
+            [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ][m]
+                .to_string()
+        } else {
+            format!("{}月", m + 1)
+        }
+    };
     let wan = |v: i64| (v as f64 / 1_000_000.0 * 100.0).round() / 100.0;
     let months = (0..12)
         .map(|m| MonthRow {
             month: month_label(m),
-            cells: cumulative.iter().map(|s| super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(s[m]))).chain(std::iter::once(super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(fiscal_total[m])))).collect(),
+            cells: cumulative
+                .iter()
+                .map(|s| super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(s[m])))
+                .chain(std::iter::once(super::i18n::group_decimal(
+                    &duikou_domain::cells::format_fen_wan(fiscal_total[m]),
+                )))
+                .collect(),
             deadline: m + 1 == deadline_month,
         })
         .collect();
@@ -298,7 +374,12 @@ fn funds_by_month(
     let fiscal = a
         .results
         .iter()
-        .filter(|r| r.scope == "plan" && plan.indicator(&r.indicator).is_some_and(|i| i.kind == RecordKind::Transfer && i.is_money()))
+        .filter(|r| {
+            r.scope == "plan"
+                && plan
+                    .indicator(&r.indicator)
+                    .is_some_and(|i| i.kind == RecordKind::Transfer && i.is_money())
+        })
         .map(|r| row(l, r, period))
         .collect();
     (names, months, chart.to_string(), fiscal)
@@ -344,9 +425,19 @@ fn town_ranking(l: Lang, plan: &Plan, a: &Assessment, period: &Period) -> Vec<To
         .towns_with_role(TownRole::Lead)
         .chain(plan.towns_with_role(TownRole::Assisting))
         .map(|u| {
-            let rs: Vec<&IndicatorResult> = a.results.iter().filter(|r| r.scope == u.name && r.target_min.is_some()).collect();
-            let met = rs.iter().filter(|r| r.status == IndicatorStatus::Met).count();
-            let late = rs.iter().filter(|r| r.status == IndicatorStatus::Late).count();
+            let rs: Vec<&IndicatorResult> = a
+                .results
+                .iter()
+                .filter(|r| r.scope == u.name && r.target_min.is_some())
+                .collect();
+            let met = rs
+                .iter()
+                .filter(|r| r.status == IndicatorStatus::Met)
+                .count();
+            let late = rs
+                .iter()
+                .filter(|r| r.status == IndicatorStatus::Late)
+                .count();
             let role = match u.town_role {
                 Some(TownRole::Lead) => l.t("结对镇街", "lead"),
                 _ => l.t("协助镇街", "assisting"),
@@ -364,7 +455,12 @@ fn town_ranking(l: Lang, plan: &Plan, a: &Assessment, period: &Period) -> Vec<To
             }
         })
         .collect();
-    rows.sort_by(|a, b| b.share.cmp(&a.share).then(b.met.cmp(&a.met)).then(a.town.cmp(&b.town)));
+    rows.sort_by(|a, b| {
+        b.share
+            .cmp(&a.share)
+            .then(b.met.cmp(&a.met))
+            .then(a.town.cmp(&b.town))
+    });
     let mut rank = 0;
     let mut last: Option<(i64, usize)> = None;
     for (i, r) in rows.iter_mut().enumerate() {
@@ -409,13 +505,23 @@ struct ExplainPage {
 
 const EXPLAIN_PER_PAGE: usize = 100;
 
-pub async fn explain(State(state): State<AppState>, req: Req, Query(q): Query<AssessQuery>) -> Response {
+pub async fn explain(
+    State(state): State<AppState>,
+    req: Req,
+    Query(q): Query<AssessQuery>,
+) -> Response {
     let actor = req.actor();
     if !actor.can_assess() {
         return req.forbidden();
     }
-    let (Some(indicator), Some(scope)) = (AssessQuery::filter(&q.indicator).map(str::to_string), AssessQuery::filter(&q.scope).map(str::to_string)) else {
-        return req.bad_request(req.l.t("缺少指标或范围", "The indicator or scope is missing"));
+    let (Some(indicator), Some(scope)) = (
+        AssessQuery::filter(&q.indicator).map(str::to_string),
+        AssessQuery::filter(&q.scope).map(str::to_string),
+    ) else {
+        return req.bad_request(
+            req.l
+                .t("缺少指标或范围", "The indicator or scope is missing"),
+        );
     };
     let (opts, records, a) = match compute(&state, &q).await {
         Ok(x) => x,
@@ -423,17 +529,38 @@ pub async fn explain(State(state): State<AppState>, req: Req, Query(q): Query<As
     };
     let plan = state.plan();
     let l = req.l;
-    let period = Period::of(&state, &opts);
-    let Some(result) = a.results.iter().find(|r| r.indicator == indicator && r.scope == scope) else { return req.not_found() };
-    let ids = duikou_domain::engine::explain(plan, &records, &opts, &indicator, &scope).unwrap_or_default();
-    let behind: Vec<&EngineRecord> = ids.iter().filter_map(|id| records.iter().find(|r| r.id == *id)).collect();
+    let period = Period::of(&state, &opts, req.l);
+    let Some(result) = a
+        .results
+        .iter()
+        .find(|r| r.indicator == indicator && r.scope == scope)
+    else {
+        return req.not_found();
+    };
+    let ids = duikou_domain::engine::explain(plan, &records, &opts, &indicator, &scope)
+        .unwrap_or_default();
+    let by_id: std::collections::HashMap<i64, &EngineRecord> =
+        records.iter().map(|r| (r.id, r)).collect();
+    let behind: Vec<&EngineRecord> = ids.iter().filter_map(|id| by_id.get(id).copied()).collect();
     let visible: Vec<&&EngineRecord> = behind
         .iter()
-        .filter(|r| actor.can_read(&RecordFacts { kind: r.kind, status: r.status, reporting_unit: &r.reporting_unit, fields: &r.fields }))
+        .filter(|r| {
+            actor.can_read(&RecordFacts {
+                kind: r.kind,
+                status: r.status,
+                reporting_unit: &r.reporting_unit,
+                fields: &r.fields,
+            })
+        })
         .collect();
     let hidden = behind.len() - visible.len();
     let pages = visible.len().div_ceil(EXPLAIN_PER_PAGE).max(1);
-    let page = q.page.as_deref().and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
     let rows = visible
         .iter()
         .skip((page - 1) * EXPLAIN_PER_PAGE)
@@ -450,7 +577,12 @@ pub async fn explain(State(state): State<AppState>, req: Req, Query(q): Query<As
             evidence: i64::from(r.evidence_count),
         })
         .collect();
-    let base = format!("/explain?indicator={}&scope={}&{}", urlencode(&indicator), urlencode(&scope), period.query);
+    let base = format!(
+        "/explain?indicator={}&scope={}&{}",
+        urlencode(&indicator),
+        urlencode(&scope),
+        period.query
+    );
     html(&ExplainPage {
         ctx: req.ctx(format!("{} – {}", result.name, l.scope(&result.scope))),
         result: row(l, result, &period),
@@ -461,7 +593,15 @@ pub async fn explain(State(state): State<AppState>, req: Req, Query(q): Query<As
         rows,
         page,
         pages,
-        prev_href: if page > 1 { format!("{base}&page={}", page - 1) } else { String::new() },
-        next_href: if page < pages { format!("{base}&page={}", page + 1) } else { String::new() },
+        prev_href: if page > 1 {
+            format!("{base}&page={}", page - 1)
+        } else {
+            String::new()
+        },
+        next_href: if page < pages {
+            format!("{base}&page={}", page + 1)
+        } else {
+            String::new()
+        },
     })
 }

@@ -1,7 +1,9 @@
 //! The assessment as pages show it: which year and as-of date, the engine's results as
 //! table rows with status colours, targets and links to the records behind each figure.
 
-use duikou_domain::engine::{AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, IndicatorStatus};
+use duikou_domain::engine::{
+    AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, IndicatorStatus,
+};
 use duikou_domain::record::format_date;
 use serde::Deserialize;
 
@@ -25,13 +27,23 @@ pub struct AssessQuery {
 
 impl AssessQuery {
     pub fn include_submitted(&self) -> bool {
-        matches!(self.include_submitted.as_deref(), Some("1" | "true" | "on" | "yes"))
+        matches!(
+            self.include_submitted.as_deref(),
+            Some("1" | "true" | "on" | "yes")
+        )
     }
     pub fn year(&self) -> Option<i32> {
-        self.year.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
+        self.year
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|s| s.parse().ok())
     }
     pub fn as_of(&self) -> Option<&str> {
-        self.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        self.as_of
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     }
     pub fn filter(v: &Option<String>) -> Option<&str> {
         v.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -44,13 +56,15 @@ pub struct Period {
     pub years: Vec<(i32, bool)>,
     pub year: i32,
     pub as_of: String,
+    /// The as-of date in the page's language (2019年3月15日).
+    pub as_of_text: String,
     pub include_submitted: bool,
     /// `year=…&as_of=…[&include_submitted=1]` for links.
     pub query: String,
 }
 
 impl Period {
-    pub fn of(state: &AppState, opts: &AssessOptions) -> Period {
+    pub fn of(state: &AppState, opts: &AssessOptions, l: Lang) -> Period {
         let as_of = format_date(opts.as_of);
         let mut query = format!("year={}&as_of={}", opts.year, as_of);
         if opts.include_submitted {
@@ -60,6 +74,7 @@ impl Period {
             years: state.plan().years().map(|y| (y, y == opts.year)).collect(),
             year: opts.year,
             as_of,
+            as_of_text: l.date(opts.as_of),
             include_submitted: opts.include_submitted,
             query,
         }
@@ -67,13 +82,19 @@ impl Period {
 }
 
 /// Resolve the options and evaluate every indicator; a bad year or date is the user's error.
-pub async fn compute(state: &AppState, q: &AssessQuery) -> Result<(AssessOptions, std::sync::Arc<Vec<EngineRecord>>, Assessment), ComputeError> {
+pub async fn compute(
+    state: &AppState,
+    q: &AssessQuery,
+) -> Result<(AssessOptions, std::sync::Arc<Vec<EngineRecord>>, Assessment), ComputeError> {
     let plan = state.plan();
-    let opts = crate::assess_view::options(plan, q.year(), q.as_of(), q.include_submitted()).map_err(|e| match e {
-        crate::error::AppError::Input(m) => ComputeError::Input(m),
-        crate::error::AppError::Failure(m) => ComputeError::Failure(m),
-    })?;
-    let records = crate::assess_view::engine_records(state.store(), plan, opts.include_submitted).await.map_err(|e| ComputeError::Failure(e.to_string()))?;
+    let opts = crate::assess_view::options(plan, q.year(), q.as_of(), q.include_submitted())
+        .map_err(|e| match e {
+            crate::error::AppError::Input(m) => ComputeError::Input(m),
+            crate::error::AppError::Failure(m) => ComputeError::Failure(m),
+        })?;
+    let records = crate::assess_view::engine_records(state.store(), plan, opts.include_submitted)
+        .await
+        .map_err(|e| ComputeError::Failure(e.to_string()))?;
     let a = duikou_domain::engine::assess(plan, &records, &opts);
     Ok((opts, records, a))
 }
@@ -138,7 +159,12 @@ fn with_raw(f: Figure, v: i64) -> Figure {
 }
 
 pub fn explain_href(r: &IndicatorResult, period: &Period) -> String {
-    format!("/explain?indicator={}&scope={}&{}", urlencode(&r.indicator), urlencode(&r.scope), period.query)
+    format!(
+        "/explain?indicator={}&scope={}&{}",
+        urlencode(&r.indicator),
+        urlencode(&r.scope),
+        period.query
+    )
 }
 
 pub fn status_label(l: Lang, r: &IndicatorResult) -> String {
@@ -151,11 +177,15 @@ pub fn status_label(l: Lang, r: &IndicatorResult) -> String {
 
 pub fn row(l: Lang, r: &IndicatorResult, period: &Period) -> ResultRow {
     let gap = match r.target_min {
-        Some(min) if r.actual.raw() < min.raw() && r.status != IndicatorStatus::Met => l.figure(with_raw(min, min.raw() - r.actual.raw()), &r.unit),
+        Some(min) if r.actual.raw() < min.raw() && r.status != IndicatorStatus::Met => {
+            l.figure(with_raw(min, min.raw() - r.actual.raw()), &r.unit)
+        }
         _ => String::new(),
     };
     let percent = match r.target_min {
-        Some(min) if min.raw() > 0 => ((i128::from(r.actual.raw()) * 100 / i128::from(min.raw())).clamp(0, 100)) as i64,
+        Some(min) if min.raw() > 0 => {
+            ((i128::from(r.actual.raw()) * 100 / i128::from(min.raw())).clamp(0, 100)) as i64
+        }
         _ => 0,
     };
     ResultRow {
@@ -168,7 +198,11 @@ pub fn row(l: Lang, r: &IndicatorResult, period: &Period) -> ResultRow {
         target: target_text(l, r),
         status_key: r.status.key(),
         status: status_label(l, r),
-        evidence: if r.records == 0 { "—".into() } else { format!("{}/{}", r.with_evidence, r.records) },
+        evidence: if r.records == 0 {
+            "—".into()
+        } else {
+            format!("{}/{}", r.with_evidence, r.records)
+        },
         explain: explain_href(r, period),
         gap,
         deadline: l.date_text(&r.deadline),
@@ -178,5 +212,7 @@ pub fn row(l: Lang, r: &IndicatorResult, period: &Period) -> ResultRow {
 
 /// The action (一级工作) an indicator's checklist item belongs to.
 pub fn action_of<'a>(plan: &'a duikou_domain::plan::Plan, item: &'a str) -> &'a str {
-    plan.item(item).map(|i| i.action.as_str()).unwrap_or_else(|| item.split('.').next().unwrap_or(item))
+    plan.item(item)
+        .map(|i| i.action.as_str())
+        .unwrap_or_else(|| item.split('.').next().unwrap_or(item))
 }

@@ -40,15 +40,13 @@ fn decode(s: &[u8]) -> String {
     while i < s.len() {
         match s[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < s.len() => {
-                match (hex_val(s[i + 1]), hex_val(s[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < s.len() => match (hex_val(s[i + 1]), hex_val(s[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -91,7 +89,12 @@ pub struct FormField {
 pub type FormValues = BTreeMap<String, Vec<String>>;
 
 /// A stored record's fields as form values.
-pub fn values_of(fields: &BTreeMap<String, Value>, notes: &str, reporting_unit: &str, plan_year: i32) -> FormValues {
+pub fn values_of(
+    fields: &BTreeMap<String, Value>,
+    notes: &str,
+    reporting_unit: &str,
+    plan_year: i32,
+) -> FormValues {
     let mut out = FormValues::new();
     for (k, v) in fields {
         let texts = match v {
@@ -108,14 +111,26 @@ pub fn values_of(fields: &BTreeMap<String, Value>, notes: &str, reporting_unit: 
 
 /// The submitted form as form values (for showing it again after an error).
 pub fn values_from_form(kind: RecordKind, form: &super::Form) -> FormValues {
-    kind.all_fields().map(|fd| (fd.key.to_string(), form.all(fd.key).into_iter().map(str::to_string).collect())).collect()
+    kind.all_fields()
+        .map(|fd| {
+            (
+                fd.key.to_string(),
+                form.all(fd.key).into_iter().map(str::to_string).collect(),
+            )
+        })
+        .collect()
 }
 
 /// The submitted form as validator input: a multi-select's values joined.
 pub fn inputs_from_form(kind: RecordKind, form: &super::Form) -> BTreeMap<String, FieldInput> {
     kind.all_fields()
         .map(|fd| {
-            let vals: Vec<&str> = form.all(fd.key).into_iter().map(str::trim).filter(|s| !s.is_empty()).collect();
+            let vals: Vec<&str> = form
+                .all(fd.key)
+                .into_iter()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
             (fd.key.to_string(), FieldInput::new(vals.join("、")))
         })
         .collect()
@@ -124,29 +139,31 @@ pub fn inputs_from_form(kind: RecordKind, form: &super::Form) -> BTreeMap<String
 /// The starting values of a new record: the user's unit where the record names its own unit.
 pub fn defaults_for(kind: RecordKind, plan: &Plan, actor: &Actor) -> FormValues {
     let mut out = FormValues::new();
-    let Some(unit) = actor.unit.as_deref() else { return out };
-    if let Some(key) = kind.own_unit_field() {
-        if let Some(fd) = kind.field(key) {
-            let rule = match fd.ty {
-                FieldType::Unit(r) | FieldType::Units(r) => r,
-                _ => return out,
-            };
-            if unit_fits(plan, rule, unit) {
-                out.insert(key.to_string(), vec![unit.to_string()]);
-            }
-        }
+    let Some(unit) = actor.unit.as_deref() else {
+        return out;
+    };
+    if let Some(key) = kind.own_unit_field()
+        && let Some(fd) = kind.field(key)
+        && let FieldType::Unit(rule) | FieldType::Units(rule) = fd.ty
+        && unit_fits(plan, rule, unit)
+    {
+        out.insert(key.to_string(), vec![unit.to_string()]);
     }
     out
 }
 
 fn unit_fits(plan: &Plan, rule: UnitRule, name: &str) -> bool {
-    let Some(u) = plan.unit(name) else { return false };
+    let Some(u) = plan.unit(name) else {
+        return false;
+    };
     match rule {
         UnitRule::Any => true,
         UnitRule::East => u.side == Side::East,
         UnitRule::County => u.kind == UnitKind::County,
         UnitRule::Receiver => u.side == Side::West,
-        UnitRule::CountyOrEastCity => u.kind == UnitKind::County || (u.kind == UnitKind::City && u.side == Side::East),
+        UnitRule::CountyOrEastCity => {
+            u.kind == UnitKind::County || (u.kind == UnitKind::City && u.side == Side::East)
+        }
     }
 }
 
@@ -167,37 +184,82 @@ fn unit_kind_label(l: Lang, k: UnitKind) -> String {
 
 /// The plan's units allowed by a rule, grouped by kind.
 pub fn unit_groups(l: Lang, plan: &Plan, rule: UnitRule, selected: &[String]) -> Vec<OptGroup> {
-    let order = [UnitKind::Town, UnitKind::Department, UnitKind::WorkingGroup, UnitKind::Provincial, UnitKind::City, UnitKind::County];
+    let order = [
+        UnitKind::Town,
+        UnitKind::Department,
+        UnitKind::WorkingGroup,
+        UnitKind::Provincial,
+        UnitKind::City,
+        UnitKind::County,
+    ];
     order
         .iter()
         .filter_map(|k| {
             let options: Vec<Opt> = plan
                 .units_of_kind(*k)
                 .filter(|u| unit_fits(plan, rule, &u.name))
-                .map(|u| Opt { value: u.name.clone(), label: u.name.clone(), selected: selected.contains(&u.name) })
+                .map(|u| Opt {
+                    value: u.name.clone(),
+                    label: u.name.clone(),
+                    selected: selected.contains(&u.name),
+                })
                 .collect();
-            (!options.is_empty()).then(|| OptGroup { label: unit_kind_label(l, *k), options })
+            (!options.is_empty()).then(|| OptGroup {
+                label: unit_kind_label(l, *k),
+                options,
+            })
         })
         .collect()
 }
 
 fn flat(options: Vec<Opt>) -> Vec<OptGroup> {
-    vec![OptGroup { label: String::new(), options }]
+    vec![OptGroup {
+        label: String::new(),
+        options,
+    }]
 }
 
 fn blank(l: Lang, selected: bool) -> Opt {
-    Opt { value: String::new(), label: l.s("（请选择）", "(choose)").to_string(), selected }
+    Opt {
+        value: String::new(),
+        label: l.s("（请选择）", "(choose)").to_string(),
+        selected,
+    }
 }
 
 /// The form fields of a kind: its own fields, then reporting unit, plan year and notes.
-pub fn build_fields(l: Lang, plan: &Plan, kind: RecordKind, values: &FormValues, errors: &BTreeMap<String, String>, stored_id_masked: Option<&str>, hidden: &[&str]) -> Vec<FormField> {
+pub fn build_fields(
+    l: Lang,
+    plan: &Plan,
+    kind: RecordKind,
+    values: &FormValues,
+    errors: &BTreeMap<String, String>,
+    stored_id_masked: Option<&str>,
+    hidden: &[&str],
+) -> Vec<FormField> {
     kind.all_fields()
         .filter(|fd| !hidden.contains(&fd.key))
-        .map(|fd| build_field(l, plan, fd, values.get(fd.key).map(Vec::as_slice).unwrap_or_default(), errors.get(fd.key).cloned(), stored_id_masked))
+        .map(|fd| {
+            build_field(
+                l,
+                plan,
+                fd,
+                values.get(fd.key).map(Vec::as_slice).unwrap_or_default(),
+                errors.get(fd.key).cloned(),
+                stored_id_masked,
+            )
+        })
         .collect()
 }
 
-fn build_field(l: Lang, plan: &Plan, fd: &FieldDesc, vals: &[String], error: Option<String>, stored_id_masked: Option<&str>) -> FormField {
+fn build_field(
+    l: Lang,
+    plan: &Plan,
+    fd: &FieldDesc,
+    vals: &[String],
+    error: Option<String>,
+    stored_id_masked: Option<&str>,
+) -> FormField {
     let first = vals.first().cloned().unwrap_or_default();
     let mut f = FormField {
         key: fd.key.to_string(),
@@ -213,11 +275,16 @@ fn build_field(l: Lang, plan: &Plan, fd: &FieldDesc, vals: &[String], error: Opt
     };
     match fd.ty {
         FieldType::Text if fd.key == "notes" || fd.key == "purpose" => f.widget = "textarea",
-        FieldType::Text if fd.key == "plan_item" => f.hint = l.t("工作清单序号，例如 1.2", "The checklist number, e.g. 1.2"),
+        FieldType::Text if fd.key == "plan_item" => {
+            f.hint = l.t("工作清单序号，例如 1.2", "The checklist number, e.g. 1.2")
+        }
         FieldType::Text => {}
         FieldType::Money => {
             f.inputmode = "decimal";
-            f.hint = l.t("单位：元，最多两位小数，例如 1000000 或 1,000,000.00", "In yuan, at most two decimals, e.g. 1000000 or 1,000,000.00");
+            f.hint = l.t(
+                "单位：元，最多两位小数，例如 1000000 或 1,000,000.00",
+                "In yuan, at most two decimals, e.g. 1000000 or 1,000,000.00",
+            );
         }
         FieldType::Date => {
             f.widget = "date";
@@ -236,8 +303,16 @@ fn build_field(l: Lang, plan: &Plan, fd: &FieldDesc, vals: &[String], error: Opt
             };
             f.groups = flat(vec![
                 blank(l, v.is_empty()),
-                Opt { value: "是".into(), label: l.bool(true).into(), selected: v == "是" },
-                Opt { value: "否".into(), label: l.bool(false).into(), selected: v == "否" },
+                Opt {
+                    value: "是".into(),
+                    label: l.bool(true).into(),
+                    selected: v == "是",
+                },
+                Opt {
+                    value: "否".into(),
+                    label: l.bool(false).into(),
+                    selected: v == "否",
+                },
             ]);
         }
         FieldType::Int => {
@@ -246,34 +321,60 @@ fn build_field(l: Lang, plan: &Plan, fd: &FieldDesc, vals: &[String], error: Opt
         }
         FieldType::Year => {
             f.inputmode = "numeric";
-            f.hint = if fd.key == "plan_year" { l.t("留空则按日期（资金按资金年度）推算", "Leave empty to derive it from the date (a transfer: its budget year)") } else { l.t("例如 2019", "For example 2019") };
+            f.hint = if fd.key == "plan_year" {
+                l.t(
+                    "留空则按日期（资金按资金年度）推算",
+                    "Leave empty to derive it from the date (a transfer: its budget year)",
+                )
+            } else {
+                l.t("例如 2019", "For example 2019")
+            };
         }
         FieldType::Unit(rule) => {
             f.widget = "select";
-            let mut groups = vec![OptGroup { label: String::new(), options: vec![blank(l, first.is_empty())] }];
+            let mut groups = vec![OptGroup {
+                label: String::new(),
+                options: vec![blank(l, first.is_empty())],
+            }];
             groups.extend(unit_groups(l, plan, rule, vals));
             f.groups = groups;
             if fd.key == "reporting_unit" {
-                f.hint = l.t("留空则为记录中的单位（拨付单位、主办单位等）或本单位", "Leave empty for the record's own unit (payer, organiser …) or yours");
+                f.hint = l.t(
+                    "留空则为记录中的单位（拨付单位、主办单位等）或本单位",
+                    "Leave empty for the record's own unit (payer, organiser …) or yours",
+                );
             }
         }
         FieldType::Units(rule) => {
             f.widget = "multi";
             f.groups = unit_groups(l, plan, rule, vals);
-            f.hint = l.t("可选多个：按住 Ctrl（苹果电脑按 ⌘）点选", "Choose one or more: hold Ctrl (⌘ on a Mac) to select several");
+            f.hint = l.t(
+                "可选多个：按住 Ctrl（苹果电脑按 ⌘）点选",
+                "Choose one or more: hold Ctrl (⌘ on a Mac) to select several",
+            );
         }
         FieldType::Enum(options) => {
             f.widget = "select";
             let mut opts = vec![blank(l, first.is_empty())];
-            opts.extend(options.iter().map(|o| Opt { value: o.label.to_string(), label: o.label.to_string(), selected: first == o.label || first == o.key || o.aliases.contains(&first.as_str()) }));
+            opts.extend(options.iter().map(|o| Opt {
+                value: o.label.to_string(),
+                label: o.label.to_string(),
+                selected: first == o.label || first == o.key || o.aliases.contains(&first.as_str()),
+            }));
             f.groups = flat(opts);
         }
         FieldType::IdNumber => {
             f.value = String::new(); // never echoed back
             f.inputmode = "text";
             f.hint = match stored_id_masked {
-                Some(m) => l.t(format!("已登记：{m}。留空则保持不变。"), format!("On file: {m}. Leave empty to keep it.")),
-                None => l.t("18 位居民身份证号；保存后只显示部分号码", "18-character resident ID number; shown masked once saved"),
+                Some(m) => l.t(
+                    format!("已登记：{m}。留空则保持不变。"),
+                    format!("On file: {m}. Leave empty to keep it."),
+                ),
+                None => l.t(
+                    "18 位居民身份证号；保存后只显示部分号码",
+                    "18-character resident ID number; shown masked once saved",
+                ),
             };
         }
     }

@@ -27,7 +27,12 @@ pub struct StatusCount {
 pub fn status_counts(l: Lang, a: &Assessment, period: &Period) -> Vec<StatusCount> {
     crate::assess_view::status_counts(a)
         .into_iter()
-        .map(|(s, n)| StatusCount { key: s.key(), label: l.indicator_status(s), n, href: format!("/assess?status={}&{}", s.key(), period.query) })
+        .map(|(s, n)| StatusCount {
+            key: s.key(),
+            label: l.indicator_status(s),
+            n,
+            href: format!("/assess?status={}&{}", s.key(), period.query),
+        })
         .collect()
 }
 
@@ -108,8 +113,16 @@ struct ReceiverHome {
     today: String,
 }
 
-pub async fn home(State(state): State<AppState>, req: Req, Query(q): Query<AssessQuery>) -> Response {
-    let keep = req.uri.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+pub async fn home(
+    State(state): State<AppState>,
+    req: Req,
+    Query(q): Query<AssessQuery>,
+) -> Response {
+    let keep = req
+        .uri
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default();
     match req.role() {
         Role::Admin => return see_other(&format!("/admin/users{keep}")),
         Role::Viewer => return see_other(&format!("/dashboard{keep}")),
@@ -120,9 +133,11 @@ pub async fn home(State(state): State<AppState>, req: Req, Query(q): Query<Asses
         Err(e) => return e.into_response(&req),
     };
     let l = req.l;
-    let period = Period::of(&state, &opts);
+    let period = Period::of(&state, &opts, req.l);
     match req.role() {
-        Role::Coordinator | Role::Auditor => coordinator(&state, &req, period, &a, opts.as_of).await,
+        Role::Coordinator | Role::Auditor => {
+            coordinator(&state, &req, period, &a, opts.as_of).await
+        }
         Role::Reporter => reporter(&state, &req, period, &a).await,
         Role::Receiver => receiver(&state, &req, period, &a).await,
         Role::Admin | Role::Viewer => unreachable!("redirected above: {}", l.key()),
@@ -130,27 +145,53 @@ pub async fn home(State(state): State<AppState>, req: Req, Query(q): Query<Asses
 }
 
 async fn count(state: &AppState, req: &Req, status: Status) -> Result<u64, Response> {
-    let q = RecordQuery { status: Some(status), per_page: 1, ..Default::default() };
-    state.services.list(&req.actor(), q).await.map(|(_, n)| n).map_err(|e| req.service_error(e))
+    let q = RecordQuery {
+        status: Some(status),
+        per_page: 1,
+        ..Default::default()
+    };
+    state
+        .services
+        .list(&req.actor(), q)
+        .await
+        .map(|(_, n)| n)
+        .map_err(|e| req.service_error(e))
 }
 
-async fn coordinator(state: &AppState, req: &Req, period: Period, a: &Assessment, as_of: time::Date) -> Response {
+async fn coordinator(
+    state: &AppState,
+    req: &Req,
+    period: Period,
+    a: &Assessment,
+    as_of: time::Date,
+) -> Response {
     let l = req.l;
     let headlines = ["3.1-fiscal-aid", "5.2-employed", "6.2-students"]
         .iter()
-        .filter_map(|id| a.results.iter().find(|r| r.indicator == *id && r.scope == "plan"))
+        .filter_map(|id| {
+            a.results
+                .iter()
+                .find(|r| r.indicator == *id && r.scope == "plan")
+        })
         .map(|r| row(l, r, &period))
         .collect();
     let problems = a
         .results
         .iter()
-        .filter(|r| matches!(r.status, IndicatorStatus::Behind | IndicatorStatus::NotMet | IndicatorStatus::Late))
+        .filter(|r| {
+            matches!(
+                r.status,
+                IndicatorStatus::Behind | IndicatorStatus::NotMet | IndicatorStatus::Late
+            )
+        })
         .map(|r| row(l, r, &period))
         .collect();
     // Deadlines within 60 days of the as-of date, per indicator, with how many figures are still open.
     let mut deadlines: Vec<DeadlineRow> = Vec::new();
     for r in &a.results {
-        let Some(d) = duikou_domain::record::parse_iso_date(&r.deadline) else { continue };
+        let Some(d) = duikou_domain::record::parse_iso_date(&r.deadline) else {
+            continue;
+        };
         let days = (d - as_of).whole_days();
         // Still ahead, within 60 days, and not yet met.
         if !(1..=60).contains(&days) || r.target_min.is_none() || r.status == IndicatorStatus::Met {
@@ -197,21 +238,45 @@ async fn reporter(state: &AppState, req: &Req, period: Period, a: &Assessment) -
     let scorecard = mine.iter().map(|r| row(l, r, &period)).collect();
     let owes = mine
         .iter()
-        .filter(|r| r.target_min.is_some() && !matches!(r.status, IndicatorStatus::Met | IndicatorStatus::Late))
+        .filter(|r| {
+            r.target_min.is_some()
+                && !matches!(r.status, IndicatorStatus::Met | IndicatorStatus::Late)
+        })
         .map(|r| row(l, r, &period))
         .collect();
     let plan = state.plan();
     let items = plan
         .items
         .iter()
-        .filter(|i| plan.expand_responsible(&i.responsible).contains(&unit.as_str()))
-        .map(|i| ItemRow { no: i.no.clone(), title: i.title.clone(), time_limit: i.time_limit.clone() })
+        .filter(|i| {
+            plan.expand_responsible(&i.responsible)
+                .contains(&unit.as_str())
+        })
+        .map(|i| ItemRow {
+            no: i.no.clone(),
+            title: i.title.clone(),
+            time_limit: i.time_limit.clone(),
+        })
         .collect();
-    let (drafts, rejected, submitted) = match (count(state, req, Status::Draft).await, count(state, req, Status::Rejected).await, count(state, req, Status::Submitted).await) {
+    let (drafts, rejected, submitted) = match (
+        count(state, req, Status::Draft).await,
+        count(state, req, Status::Rejected).await,
+        count(state, req, Status::Submitted).await,
+    ) {
         (Ok(a), Ok(b), Ok(c)) => (a, b, c),
         (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
     };
-    html(&ReporterHome { ctx: req.ctx(l.t("首页", "Home")), period, unit, scorecard, owes, drafts, rejected, submitted, items })
+    html(&ReporterHome {
+        ctx: req.ctx(l.t("首页", "Home")),
+        period,
+        unit,
+        scorecard,
+        owes,
+        drafts,
+        rejected,
+        submitted,
+        items,
+    })
 }
 
 fn text(fields: &std::collections::BTreeMap<String, Value>, key: &str) -> String {
@@ -229,8 +294,18 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
     let l = req.l;
     let unit = req.auth.user.unit.clone().unwrap_or_default();
     let actor = req.actor();
-    let scorecard = a.results.iter().filter(|r| r.scope == unit).map(|r| row(l, r, &period)).collect();
-    let q = RecordQuery { kind: Some(RecordKind::Transfer), per_page: 1000, newest_first: true, ..Default::default() };
+    let scorecard = a
+        .results
+        .iter()
+        .filter(|r| r.scope == unit)
+        .map(|r| row(l, r, &period))
+        .collect();
+    let q = RecordQuery {
+        kind: Some(RecordKind::Transfer),
+        per_page: 1000,
+        newest_first: true,
+        ..Default::default()
+    };
     let transfers = match state.services.list(&actor, q).await {
         Ok((rows, _)) => rows,
         Err(e) => return req.service_error(e),
@@ -246,14 +321,24 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
             payer: text(&r.fields, "payer"),
             source: text(&r.fields, "source"),
             amount: money(l, &r.fields, "amount"),
-            sent_on: r.fields.get("sent_on").and_then(Value::as_date).map(|d| l.date(d)).unwrap_or_default(),
+            sent_on: r
+                .fields
+                .get("sent_on")
+                .and_then(Value::as_date)
+                .map(|d| l.date(d))
+                .unwrap_or_default(),
             budget_year: text(&r.fields, "budget_year"),
             voucher: text(&r.fields, "voucher_no"),
             status: l.status(r.status).to_string(),
             status_key: r.status.key(),
         })
         .collect();
-    let q = RecordQuery { kind: Some(RecordKind::Project), per_page: 200, newest_first: true, ..Default::default() };
+    let q = RecordQuery {
+        kind: Some(RecordKind::Project),
+        per_page: 200,
+        newest_first: true,
+        ..Default::default()
+    };
     let projects = match state.services.list(&actor, q).await {
         Ok((rows, _)) => rows
             .iter()
@@ -270,5 +355,13 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
         Err(e) => return req.service_error(e),
     };
     let today = duikou_domain::record::format_date(crate::assess_view::today());
-    html(&ReceiverHome { ctx: req.ctx(l.t("首页", "Home")), period, unit, scorecard, awaiting, projects, today })
+    html(&ReceiverHome {
+        ctx: req.ctx(l.t("首页", "Home")),
+        period,
+        unit,
+        scorecard,
+        awaiting,
+        projects,
+        today,
+    })
 }

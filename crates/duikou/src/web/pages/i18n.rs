@@ -24,7 +24,11 @@ impl Lang {
             let Ok(s) = v.to_str() else { continue };
             for c in Cookie::split_parse(s).flatten() {
                 if c.name() == LANG_COOKIE {
-                    return if c.value() == "en" { Lang::En } else { Lang::Zh };
+                    return if c.value() == "en" {
+                        Lang::En
+                    } else {
+                        Lang::Zh
+                    };
                 }
             }
         }
@@ -144,31 +148,54 @@ impl Lang {
     pub fn field(self, key: &str, zh: &str) -> String {
         match self {
             Lang::Zh => zh.to_string(),
-            Lang::En => field_en(key).map(str::to_string).unwrap_or_else(|| key.replace('_', " ")),
+            Lang::En => field_en(key)
+                .map(str::to_string)
+                .unwrap_or_else(|| key.replace('_', " ")),
         }
     }
 
     /// A figure of an indicator with its unit: money in 万元 with two decimals.
     pub fn figure(self, f: Figure, unit: &str) -> String {
         match f {
-            Figure::Count(v) => format!("{}{}{}", group(v), if self.is_en() { " " } else { "" }, unit_label(self, unit)),
-            Figure::Money(v) => format!("{} {}", group_decimal(&format_fen_wan(v)), self.s("万元", "10k yuan")),
+            Figure::Count(v) => format!(
+                "{}{}{}",
+                group(v),
+                if self.is_en() { " " } else { "" },
+                unit_label(self, unit)
+            ),
+            Figure::Money(v) => format!(
+                "{} {}",
+                group_decimal(&format_fen_wan(v)),
+                self.s("万元", "10k yuan")
+            ),
             Figure::Percent(_) => f.display_zh(),
         }
     }
 
     /// Money held in fen, in yuan: 1,234,567.00 元.
     pub fn yuan(self, fen: i64) -> String {
-        format!("{} {}", group_decimal(&format_fen_yuan(fen)), self.s("元", "yuan"))
+        format!(
+            "{} {}",
+            group_decimal(&format_fen_yuan(fen)),
+            self.s("元", "yuan")
+        )
     }
 
     /// Money held in fen, in 万元: 123.46 万元.
     pub fn wan(self, fen: i64) -> String {
-        format!("{} {}", group_decimal(&format_fen_wan(fen)), self.s("万元", "10k yuan"))
+        format!(
+            "{} {}",
+            group_decimal(&format_fen_wan(fen)),
+            self.s("万元", "10k yuan")
+        )
     }
 
     pub fn scope(self, scope: &str) -> String {
-        if scope == "plan" { self.s("全市", "whole programme").to_string() } else { scope.to_string() }
+        if scope == "plan" {
+            self.s("全市", "whole programme").to_string()
+        } else {
+            scope.to_string()
+        }
     }
 
     pub fn bool(self, b: bool) -> &'static str {
@@ -203,7 +230,7 @@ pub fn group(v: i64) -> String {
     let s = v.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -310,6 +337,9 @@ mod tests {
         let d = time::macros::date!(2019 - 03 - 15);
         assert_eq!(Lang::Zh.date(d), "2019年3月15日");
         assert_eq!(Lang::En.date(d), "2019-03-15");
-        assert_eq!(Lang::Zh.figure(Figure::Money(18_000_000_000), "元"), "18,000.00 万元");
+        assert_eq!(
+            Lang::Zh.figure(Figure::Money(18_000_000_000), "元"),
+            "18,000.00 万元"
+        );
     }
 }

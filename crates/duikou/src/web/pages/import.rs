@@ -87,19 +87,36 @@ fn importable(actor: &Actor) -> Vec<RecordKind> {
     if !actor.can_import() {
         return Vec::new();
     }
-    RecordKind::ALL.into_iter().filter(|k| may_create(actor, *k)).collect()
+    RecordKind::ALL
+        .into_iter()
+        .filter(|k| may_create(actor, *k))
+        .collect()
 }
 
 fn page(req: &Req, selected: Option<RecordKind>) -> ImportPage {
     let l = req.l;
     let actor = req.actor();
     let kinds = importable(&actor);
-    let mut kind_opts = vec![Opt { value: String::new(), label: l.s("（请选择）", "(choose)").into(), selected: selected.is_none() }];
-    kind_opts.extend(kinds.iter().map(|k| Opt { value: k.key().into(), label: l.kind(*k).into(), selected: selected == Some(*k) }));
+    let mut kind_opts = vec![Opt {
+        value: String::new(),
+        label: l.s("（请选择）", "(choose)").into(),
+        selected: selected.is_none(),
+    }];
+    kind_opts.extend(kinds.iter().map(|k| Opt {
+        value: k.key().into(),
+        label: l.kind(*k).into(),
+        selected: selected == Some(*k),
+    }));
     ImportPage {
         ctx: req.ctx(l.t("批量导入", "Import a file")),
         kind_opts,
-        templates: kinds.iter().map(|k| TemplateLink { href: format!("/import/template/{}.xlsx", k.key()), label: l.kind(*k).into() }).collect(),
+        templates: kinds
+            .iter()
+            .map(|k| TemplateLink {
+                href: format!("/import/template/{}.xlsx", k.key()),
+                label: l.kind(*k).into(),
+            })
+            .collect(),
         errors: Vec::new(),
         kind_error: String::new(),
         file_error: String::new(),
@@ -111,11 +128,18 @@ fn page(req: &Req, selected: Option<RecordKind>) -> ImportPage {
 }
 
 fn status_for(actor: &Actor) -> Status {
-    if actor.role == Role::Coordinator { Status::Approved } else { Status::Submitted }
+    if actor.role == Role::Coordinator {
+        Status::Approved
+    } else {
+        Status::Submitted
+    }
 }
 
 fn token(state: &AppState, actor: &Actor, kind: RecordKind, sha: &str) -> String {
-    state.services.key.blind_index(&format!("import|{}|{}|{sha}", actor.username, kind.key()))
+    state
+        .services
+        .key
+        .blind_index(&format!("import|{}|{}|{sha}", actor.username, kind.key()))
 }
 
 pub async fn form(req: Req) -> Response {
@@ -141,14 +165,25 @@ struct Checked {
     existing: usize,
 }
 
-async fn check(state: &AppState, actor: &Actor, kind: RecordKind, file_name: &str, bytes: Arc<Vec<u8>>) -> Result<Result<Checked, Vec<RowError>>, String> {
+async fn check(
+    state: &AppState,
+    actor: &Actor,
+    kind: RecordKind,
+    file_name: &str,
+    bytes: Arc<Vec<u8>>,
+) -> Result<Result<Checked, Vec<RowError>>, String> {
     let plan = state.services.plan.clone();
     let key = state.services.key.clone();
     let actor2 = actor.clone();
     let name = file_name.to_string();
     let prepared = tokio::task::spawn_blocking(move || {
-        let table = crate::tabular::read_table_bytes(&name, &bytes, &[kind.key(), kind.label_zh()])?;
-        let ctx = PrepareContext { plan: &plan, key: &key, actor: Some(&actor2) };
+        let table =
+            crate::tabular::read_table_bytes(&name, &bytes, &[kind.key(), kind.label_zh()])?;
+        let ctx = PrepareContext {
+            plan: &plan,
+            key: &key,
+            actor: Some(&actor2),
+        };
         let rows = prepare(&table, kind, &ctx);
         Ok::<_, crate::tabular::TableError>((table, rows))
     })
@@ -163,13 +198,28 @@ async fn check(state: &AppState, actor: &Actor, kind: RecordKind, file_name: &st
         Err(errors) => return Ok(Err(errors)),
     };
     let keys: Vec<String> = rows.iter().filter_map(|r| r.natural_key.clone()).collect();
-    let stored = state.store().stored_by_natural_key(&keys).await.map_err(|e| e.to_string())?;
+    let stored = state
+        .store()
+        .stored_by_natural_key(&keys)
+        .await
+        .map_err(|e| e.to_string())?;
     let conflicts = conflicts_with_stored(&table, kind, &rows, &stored);
     if !conflicts.is_empty() {
         return Ok(Err(conflicts));
     }
-    let existing = rows.iter().filter(|r| r.natural_key.as_ref().is_some_and(|k| stored.contains_key(k))).count();
-    Ok(Ok(Checked { table, rows, existing }))
+    let existing = rows
+        .iter()
+        .filter(|r| {
+            r.natural_key
+                .as_ref()
+                .is_some_and(|k| stored.contains_key(k))
+        })
+        .count();
+    Ok(Ok(Checked {
+        table,
+        rows,
+        existing,
+    }))
 }
 
 fn split_msg(l: Lang, s: &str) -> String {
@@ -186,20 +236,27 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
         match multipart.next_field().await {
-            Ok(Some(field)) => match field.name().unwrap_or_default() {
-                "csrf_token" => csrf = field.text().await.ok(),
-                "kind" => kind_text = field.text().await.unwrap_or_default(),
-                "file" => {
-                    let name = field.file_name().unwrap_or_default().to_string();
-                    match field.bytes().await {
+            Ok(Some(field)) => {
+                match field.name().unwrap_or_default() {
+                    "csrf_token" => csrf = field.text().await.ok(),
+                    "kind" => kind_text = field.text().await.unwrap_or_default(),
+                    "file" => {
+                        let name = field.file_name().unwrap_or_default().to_string();
+                        match field.bytes().await {
                         Ok(b) => file = Some((name, b.to_vec())),
                         Err(_) => return req.bad_request(l.t("上传失败：文件过大或传输中断", "The upload failed: the file is too large or the transfer broke off")),
                     }
+                    }
+                    _ => {}
                 }
-                _ => {}
-            },
+            }
             Ok(None) => break,
-            Err(_) => return req.bad_request(l.t("上传失败：文件过大或传输中断", "The upload failed: the file is too large or the transfer broke off")),
+            Err(_) => {
+                return req.bad_request(l.t(
+                    "上传失败：文件过大或传输中断",
+                    "The upload failed: the file is too large or the transfer broke off",
+                ));
+            }
         }
     }
     if let Err(r) = req.check_csrf(csrf.as_deref()) {
@@ -211,13 +268,37 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
     }
     let kind = parse_kind(kind_text.trim()).filter(|k| importable(&actor).contains(k));
     let Some(kind) = kind else {
-        return html_status(StatusCode::UNPROCESSABLE_ENTITY, &with_error(page(&req, None), "kind", l.t("请选择记录类型", "Choose the kind of records")));
+        return html_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &with_error(
+                page(&req, None),
+                "kind",
+                l.t("请选择记录类型", "Choose the kind of records"),
+            ),
+        );
     };
     let Some((raw_name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
-        return html_status(StatusCode::UNPROCESSABLE_ENTITY, &with_error(page(&req, Some(kind)), "file", l.t("请选择要导入的 .xlsx 或 .csv 文件", "Choose an .xlsx or .csv file to import")));
+        return html_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &with_error(
+                page(&req, Some(kind)),
+                "file",
+                l.t(
+                    "请选择要导入的 .xlsx 或 .csv 文件",
+                    "Choose an .xlsx or .csv file to import",
+                ),
+            ),
+        );
     };
     let Some(file_name) = crate::evidence_store::clean_file_name(&raw_name) else {
-        return html_status(StatusCode::UNPROCESSABLE_ENTITY, &with_error(page(&req, Some(kind)), "file", l.t("文件名无效", "The file name is not valid")));
+        return html_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &with_error(
+                page(&req, Some(kind)),
+                "file",
+                l.t("文件名无效", "The file name is not valid"),
+            ),
+        );
     };
     let sha = hex::encode(Sha256::digest(&bytes));
     match state.store().find_import(kind, &sha).await {
@@ -233,7 +314,12 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
     let bytes = Arc::new(bytes);
     let checked = match check(&state, &actor, kind, &file_name, bytes.clone()).await {
         Ok(c) => c,
-        Err(msg) => return html_status(StatusCode::UNPROCESSABLE_ENTITY, &with_error(page(&req, Some(kind)), "file", split_msg(l, &msg))),
+        Err(msg) => {
+            return html_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &with_error(page(&req, Some(kind)), "file", split_msg(l, &msg)),
+            );
+        }
     };
     match checked {
         Err(row_errors) => {
@@ -243,7 +329,17 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
             p.report_file = file_name;
             p.report = row_errors
                 .into_iter()
-                .map(|e| RowErrorView { file: e.file, row: e.row, column: e.column, value: e.value, reason: if l.is_en() { e.en } else { format!("{} / {}", e.zh, e.en) } })
+                .map(|e| RowErrorView {
+                    file: e.file,
+                    row: e.row,
+                    column: e.column,
+                    value: e.value,
+                    reason: if l.is_en() {
+                        e.en
+                    } else {
+                        format!("{} / {}", e.zh, e.en)
+                    },
+                })
                 .collect();
             html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
         }
@@ -256,13 +352,38 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
                 Ok(Err(e)) => return req.internal(e),
                 Err(e) => return req.internal(e),
             }
-            let id_columns: Vec<usize> = c.table.headers.iter().enumerate().filter(|(_, h)| kind.field_by_header(h).is_some_and(|(fd, _)| fd.ty == FieldType::IdNumber)).map(|(i, _)| i).collect();
+            let id_columns: Vec<usize> = c
+                .table
+                .headers
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| {
+                    kind.field_by_header(h)
+                        .is_some_and(|(fd, _)| fd.ty == FieldType::IdNumber)
+                })
+                .map(|(i, _)| i)
+                .collect();
             let rows = c
                 .table
                 .rows
                 .iter()
                 .take(PREVIEW_ROWS)
-                .map(|r| (r.number, r.cells.iter().enumerate().map(|(i, v)| if id_columns.contains(&i) && !v.is_empty() { mask_id_number(v) } else { v.clone() }).collect()))
+                .map(|r| {
+                    (
+                        r.number,
+                        r.cells
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| {
+                                if id_columns.contains(&i) && !v.is_empty() {
+                                    mask_id_number(v)
+                                } else {
+                                    v.clone()
+                                }
+                            })
+                            .collect(),
+                    )
+                })
                 .collect();
             let mut p = page(&req, Some(kind));
             p.preview = Some(Preview {
@@ -292,33 +413,87 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
     if !actor.can_import() {
         return req.forbidden();
     }
-    let Some(kind) = form.get("kind").and_then(parse_kind).filter(|k| importable(&actor).contains(k)) else { return req.bad_request(l.t("记录类型无效", "Invalid kind")) };
+    let Some(kind) = form
+        .get("kind")
+        .and_then(parse_kind)
+        .filter(|k| importable(&actor).contains(k))
+    else {
+        return req.bad_request(l.t("记录类型无效", "Invalid kind"));
+    };
     let sha = form.text("sha");
-    let file_name = form.get("file_name").and_then(crate::evidence_store::clean_file_name).unwrap_or_else(|| "upload".into());
+    let file_name = form
+        .get("file_name")
+        .and_then(crate::evidence_store::clean_file_name)
+        .unwrap_or_else(|| "upload".into());
     let expected = token(&state, &actor, kind, &sha);
     if !constant_time_eq(expected.as_bytes(), form.text("token").as_bytes()) {
-        return req.bad_request(l.t("导入确认无效，请重新上传文件", "The confirmation is not valid; upload the file again"));
+        return req.bad_request(l.t(
+            "导入确认无效，请重新上传文件",
+            "The confirmation is not valid; upload the file again",
+        ));
     }
     let store = state.services.evidence.clone();
     let sha2 = sha.clone();
     let bytes = match tokio::task::spawn_blocking(move || store.get(&sha2)).await {
         Ok(Ok(b)) => Arc::new(b),
-        _ => return req.bad_request(l.t("找不到上传的文件，请重新上传", "The uploaded file is gone; upload it again")),
+        _ => {
+            return req.bad_request(l.t(
+                "找不到上传的文件，请重新上传",
+                "The uploaded file is gone; upload it again",
+            ));
+        }
     };
     // Check again: records may have changed since the preview.
     let checked = match check(&state, &actor, kind, &file_name, bytes).await {
         Ok(Ok(c)) => c,
         Ok(Err(errors)) => {
             let mut p = page(&req, Some(kind));
-            p.errors.push(ErrorLink::new("report", l.t("文件在确认时发现错误，整个文件未导入", "Problems were found when confirming; nothing was imported")));
+            p.errors.push(ErrorLink::new(
+                "report",
+                l.t(
+                    "文件在确认时发现错误，整个文件未导入",
+                    "Problems were found when confirming; nothing was imported",
+                ),
+            ));
             p.report_file = file_name;
-            p.report = errors.into_iter().map(|e| RowErrorView { file: e.file, row: e.row, column: e.column, value: e.value, reason: if l.is_en() { e.en } else { format!("{} / {}", e.zh, e.en) } }).collect();
+            p.report = errors
+                .into_iter()
+                .map(|e| RowErrorView {
+                    file: e.file,
+                    row: e.row,
+                    column: e.column,
+                    value: e.value,
+                    reason: if l.is_en() {
+                        e.en
+                    } else {
+                        format!("{} / {}", e.zh, e.en)
+                    },
+                })
+                .collect();
             return html_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
         }
-        Err(msg) => return html_status(StatusCode::UNPROCESSABLE_ENTITY, &with_error(page(&req, Some(kind)), "file", split_msg(l, &msg))),
+        Err(msg) => {
+            return html_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &with_error(page(&req, Some(kind)), "file", split_msg(l, &msg)),
+            );
+        }
     };
     let status = status_for(&actor);
-    let outcome = state.store().import_records(&ImportFile { kind, file_name: &file_name, sha256: &sha }, &checked.rows, status, &actor.username, |_| {}).await;
+    let outcome = state
+        .store()
+        .import_records(
+            &ImportFile {
+                kind,
+                file_name: &file_name,
+                sha256: &sha,
+            },
+            &checked.rows,
+            status,
+            &actor.username,
+            |_| {},
+        )
+        .await;
     match outcome {
         Ok(o) => html(&ImportDone {
             ctx: req.ctx(l.t("导入完成", "Imported")),
@@ -332,7 +507,17 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
         }),
         Err(RecordError::AlreadyImported { batch, at }) => html_status(
             StatusCode::CONFLICT,
-            &with_error(page(&req, Some(kind)), "file", l.t(format!("此文件已导入（批次 {batch}，{}）", l.timestamp(&at)), format!("This file was already imported (batch {batch}, {})", l.timestamp(&at)))),
+            &with_error(
+                page(&req, Some(kind)),
+                "file",
+                l.t(
+                    format!("此文件已导入（批次 {batch}，{}）", l.timestamp(&at)),
+                    format!(
+                        "This file was already imported (batch {batch}, {})",
+                        l.timestamp(&at)
+                    ),
+                ),
+            ),
         ),
         Err(e) => req.service_error(e.into()),
     }
@@ -341,34 +526,65 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
 fn type_text(ty: &FieldType) -> (&'static str, String) {
     match ty {
         FieldType::Text => ("文本", String::new()),
-        FieldType::Money => ("金额（元），最多两位小数；表头改为「…（万元）」则按万元填写", String::new()),
-        FieldType::Date => ("日期：2019-03-15、2019/3/15 或 2019年3月15日", String::new()),
+        FieldType::Money => (
+            "金额（元），最多两位小数；表头改为「…（万元）」则按万元填写",
+            String::new(),
+        ),
+        FieldType::Date => (
+            "日期：2019-03-15、2019/3/15 或 2019年3月15日",
+            String::new(),
+        ),
         FieldType::Bool => ("是/否", "是、否".into()),
         FieldType::Int => ("整数", String::new()),
         FieldType::Year => ("年度，例如 2019", String::new()),
         FieldType::Unit(_) => ("单位名称（须为计划中的单位）", String::new()),
         FieldType::Units(_) => ("一个或多个单位，用 、，,；; 分隔", String::new()),
-        FieldType::Enum(opts) => ("可选值之一", opts.iter().map(|o| o.label).collect::<Vec<_>>().join("、")),
+        FieldType::Enum(opts) => (
+            "可选值之一",
+            opts.iter().map(|o| o.label).collect::<Vec<_>>().join("、"),
+        ),
         FieldType::IdNumber => ("18 位居民身份证号（含校验码）", String::new()),
     }
 }
 
 /// The empty import template of a kind: Chinese headers, and a sheet explaining them.
-pub fn template_workbook(plan: &duikou_domain::plan::Plan, kind: RecordKind) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub fn template_workbook(
+    plan: &duikou_domain::plan::Plan,
+    kind: RecordKind,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = Workbook::new();
-    let head = Format::new().set_bold().set_background_color(Color::RGB(0xD9E1F2)).set_border(FormatBorder::Thin);
+    let head = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xD9E1F2))
+        .set_border(FormatBorder::Thin);
     let required = head.clone().set_background_color(Color::RGB(0xFFE699));
     let wrap = Format::new().set_text_wrap().set_border(FormatBorder::Thin);
     let bold = Format::new().set_bold();
     let ws = wb.add_worksheet().set_name(kind.label_zh())?;
     for (i, fd) in kind.all_fields().enumerate() {
-        ws.write_string_with_format(0, i as u16, fd.zh, if fd.required { &required } else { &head })?;
+        ws.write_string_with_format(
+            0,
+            i as u16,
+            fd.zh,
+            if fd.required { &required } else { &head },
+        )?;
         ws.set_column_width(i as u16, (fd.zh.chars().count() as f64 * 2.2).max(12.0))?;
     }
     ws.set_freeze_panes(1, 0)?;
     let ws = wb.add_worksheet().set_name("填写说明")?;
-    ws.write_string_with_format(0, 0, format!("{}导入模板填写说明（第一行为表头；黄色为必填列；每行一条记录）", kind.label_zh()), &bold)?;
-    for (i, h) in ["列名", "英文键", "必填", "格式", "可选值"].iter().enumerate() {
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{}导入模板填写说明（第一行为表头；黄色为必填列；每行一条记录）",
+            kind.label_zh()
+        ),
+        &bold,
+    )?;
+    for (i, h) in ["列名", "英文键", "必填", "格式", "可选值"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string_with_format(2, i as u16, *h, &head)?;
     }
     for (c, w) in [16.0, 16.0, 6.0, 44.0, 60.0].iter().enumerate() {
@@ -377,13 +593,19 @@ pub fn template_workbook(plan: &duikou_domain::plan::Plan, kind: RecordKind) -> 
     for (r, fd) in kind.all_fields().enumerate() {
         let row = 3 + r as u32;
         let (fmt, mut allowed) = type_text(&fd.ty);
-        if let FieldType::Unit(rule) | FieldType::Units(rule) = fd.ty {
-            if rule != UnitRule::Any || plan.units.len() <= 60 {
-                allowed = super::forms::unit_groups(Lang::Zh, plan, rule, &[]).iter().flat_map(|g| g.options.iter().map(|o| o.value.clone())).collect::<Vec<_>>().join("、");
-            }
+        if let FieldType::Unit(rule) | FieldType::Units(rule) = fd.ty
+            && (rule != UnitRule::Any || plan.units.len() <= 60)
+        {
+            allowed = super::forms::unit_groups(Lang::Zh, plan, rule, &[])
+                .iter()
+                .flat_map(|g| g.options.iter().map(|o| o.value.clone()))
+                .collect::<Vec<_>>()
+                .join("、");
         }
         let note = match fd.key {
-            "reporting_unit" => "留空时取记录中的单位（拨付单位、主办单位、派出单位、所属镇街、实施县区）或导入用户的单位",
+            "reporting_unit" => {
+                "留空时取记录中的单位（拨付单位、主办单位、派出单位、所属镇街、实施县区）或导入用户的单位"
+            }
             "plan_year" => "留空时按日期推算；资金拨付按资金年度",
             "received_on" => "由接收单位确认到账时填写",
             _ => "",
@@ -391,16 +613,36 @@ pub fn template_workbook(plan: &duikou_domain::plan::Plan, kind: RecordKind) -> 
         ws.write_string_with_format(row, 0, fd.zh, &wrap)?;
         ws.write_string_with_format(row, 1, fd.key, &wrap)?;
         ws.write_string_with_format(row, 2, if fd.required { "是" } else { "" }, &wrap)?;
-        ws.write_string_with_format(row, 3, if note.is_empty() { fmt.to_string() } else { format!("{fmt}；{note}") }, &wrap)?;
+        ws.write_string_with_format(
+            row,
+            3,
+            if note.is_empty() {
+                fmt.to_string()
+            } else {
+                format!("{fmt}；{note}")
+            },
+            &wrap,
+        )?;
         ws.write_string_with_format(row, 4, &allowed, &wrap)?;
     }
     wb.save_to_buffer()
 }
 
-pub async fn template(State(state): State<AppState>, req: Req, Path(file): Path<String>) -> Response {
-    let Some(kind) = file.strip_suffix(".xlsx").and_then(parse_kind) else { return req.not_found() };
+pub async fn template(
+    State(state): State<AppState>,
+    req: Req,
+    Path(file): Path<String>,
+) -> Response {
+    let Some(kind) = file.strip_suffix(".xlsx").and_then(parse_kind) else {
+        return req.not_found();
+    };
     match template_workbook(state.plan(), kind) {
-        Ok(bytes) => file_response(&format!("{}导入模板-{}.xlsx", kind.label_zh(), kind.key()), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes, false),
+        Ok(bytes) => file_response(
+            &format!("{}导入模板-{}.xlsx", kind.label_zh(), kind.key()),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            bytes,
+            false,
+        ),
         Err(e) => req.internal(e),
     }
 }

@@ -12,9 +12,13 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use duikou_storage::users::LoginOutcome;
 use serde::Deserialize;
 
-use super::{Ctx, ErrorLink, Form, Lang, Req, error_page, html, html_status, safe_local, see_other};
+use super::{
+    Ctx, ErrorLink, Form, Lang, Req, error_page, html, html_status, safe_local, see_other,
+};
 use crate::web::AppState;
-use crate::web::auth::{MaybeUser, SESSION_LIFETIME, clear_session_cookie, constant_time_eq, session_cookie};
+use crate::web::auth::{
+    MaybeUser, SESSION_LIFETIME, clear_session_cookie, constant_time_eq, session_cookie,
+};
 
 const PRE_CSRF_COOKIE: &str = "duikou_login_csrf";
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -26,7 +30,13 @@ fn random_token() -> String {
 }
 
 fn pre_csrf_cookie(value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((PRE_CSRF_COOKIE, value)).http_only(true).same_site(SameSite::Strict).secure(secure).path("/").max_age(time::Duration::hours(2)).build()
+    Cookie::build((PRE_CSRF_COOKIE, value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .path("/")
+        .max_age(time::Duration::hours(2))
+        .build()
 }
 
 #[derive(Template)]
@@ -47,19 +57,36 @@ pub struct NextQuery {
 }
 
 fn next_or_home(next: Option<&str>) -> String {
-    next.and_then(safe_local).filter(|n| !n.starts_with("/login") && !n.starts_with("/logout")).unwrap_or("/").to_string()
+    next.and_then(safe_local)
+        .filter(|n| !n.starts_with("/login") && !n.starts_with("/logout"))
+        .unwrap_or("/")
+        .to_string()
 }
 
-pub async fn form(State(state): State<AppState>, MaybeUser(user): MaybeUser, jar: CookieJar, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+pub async fn form(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let next = next_or_home(q.next.as_deref());
     if user.is_some() {
         return see_other(&next);
     }
     let l = Lang::from_headers(&headers);
-    let token = jar.get(PRE_CSRF_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 48).unwrap_or_else(random_token);
+    let token = jar
+        .get(PRE_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 48)
+        .unwrap_or_else(random_token);
     let jar = jar.add(pre_csrf_cookie(token.clone(), state.secure_cookies));
     let page = LoginPage {
-        ctx: Ctx::public(l, l.t("登录", "Sign in"), &format!("/login?next={}", crate::web::auth::urlencode(&next))),
+        ctx: Ctx::public(
+            l,
+            l.t("登录", "Sign in"),
+            &format!("/login?next={}", crate::web::auth::urlencode(&next)),
+        ),
         csrf: token,
         next,
         username: String::new(),
@@ -70,15 +97,28 @@ pub async fn form(State(state): State<AppState>, MaybeUser(user): MaybeUser, jar
     (jar, html(&page)).into_response()
 }
 
-pub async fn submit(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, form: Form) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    form: Form,
+) -> Response {
     let l = Lang::from_headers(&headers);
     let next = next_or_home(form.get("next"));
-    let cookie = jar.get(PRE_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let cookie = jar
+        .get(PRE_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
     let sent = form.csrf().unwrap_or_default();
     if cookie.is_empty() || !constant_time_eq(cookie.as_bytes(), sent.as_bytes()) {
         let heading = l.t("表单已过期", "The form has expired");
         let msg = l.t("安全校验未通过。请重新打开登录页再登录（浏览器需允许 Cookie）。", "The security check failed. Open the sign-in page again and sign in (the browser must accept cookies).");
-        return error_page(Ctx::public(l, heading.clone(), "/login"), StatusCode::FORBIDDEN, heading, msg);
+        return error_page(
+            Ctx::public(l, heading.clone(), "/login"),
+            StatusCode::FORBIDDEN,
+            heading,
+            msg,
+        );
     }
     let username = form.text("username").trim().to_string();
     let password = form.text("password");
@@ -109,38 +149,65 @@ pub async fn submit(State(state): State<AppState>, jar: CookieJar, headers: Head
         Err(e) => {
             tracing::error!(error = %e, "login failed");
             let h = l.t("系统出错", "Something went wrong");
-            return error_page(Ctx::public(l, h.clone(), "/login"), StatusCode::INTERNAL_SERVER_ERROR, h, l.t("请稍后重试。", "Try again later."));
+            return error_page(
+                Ctx::public(l, h.clone(), "/login"),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                h,
+                l.t("请稍后重试。", "Try again later."),
+            );
         }
     };
     let user_id = match outcome {
         LoginOutcome::Ok(id) => id,
         LoginOutcome::Locked { seconds } => {
-            let m = l.t(format!("登录失败次数过多，请 {seconds} 秒后再试"), format!("Too many failed attempts; try again in {seconds} seconds"));
+            let m = l.t(
+                format!("登录失败次数过多，请 {seconds} 秒后再试"),
+                format!("Too many failed attempts; try again in {seconds} seconds"),
+            );
             page.errors.push(ErrorLink::new("password", m.clone()));
             page.password_error = Some(m);
             return html_status(StatusCode::TOO_MANY_REQUESTS, &page);
         }
         LoginOutcome::Invalid | LoginOutcome::Disabled => {
             // One answer for every failure: no hint whether the user exists.
-            let m = l.t("用户名或密码不正确（或账号已停用）", "The username or password is wrong (or the account is disabled)");
+            let m = l.t(
+                "用户名或密码不正确（或账号已停用）",
+                "The username or password is wrong (or the account is disabled)",
+            );
             page.errors.push(ErrorLink::new("password", m.clone()));
             page.password_error = Some(m);
             return html_status(StatusCode::UNAUTHORIZED, &page);
         }
     };
-    let session = match state.store().create_session(user_id, SESSION_LIFETIME).await {
+    let session = match state
+        .store()
+        .create_session(user_id, SESSION_LIFETIME)
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "cannot start session");
             let h = l.t("系统出错", "Something went wrong");
-            return error_page(Ctx::public(l, h.clone(), "/login"), StatusCode::INTERNAL_SERVER_ERROR, h, l.t("请稍后重试。", "Try again later."));
+            return error_page(
+                Ctx::public(l, h.clone(), "/login"),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                h,
+                l.t("请稍后重试。", "Try again later."),
+            );
         }
     };
-    let jar = jar.add(session_cookie(&session.token, state.secure_cookies)).remove(Cookie::build(PRE_CSRF_COOKIE).path("/"));
+    let jar = jar
+        .add(session_cookie(&session.token, state.secure_cookies))
+        .remove(Cookie::build(PRE_CSRF_COOKIE).path("/"));
     (jar, see_other(&next)).into_response()
 }
 
-pub async fn logout(State(state): State<AppState>, req: Req, jar: CookieJar, form: Form) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    req: Req,
+    jar: CookieJar,
+    form: Form,
+) -> Response {
     if let Err(r) = req.check_csrf(form.csrf()) {
         return r;
     }
@@ -179,7 +246,12 @@ pub async fn password_form(req: Req) -> Response {
     html(&password_page(&req))
 }
 
-pub async fn password_submit(State(state): State<AppState>, req: Req, jar: CookieJar, form: Form) -> Response {
+pub async fn password_submit(
+    State(state): State<AppState>,
+    req: Req,
+    jar: CookieJar,
+    form: Form,
+) -> Response {
     if let Err(r) = req.check_csrf(form.csrf()) {
         return r;
     }
@@ -190,26 +262,40 @@ pub async fn password_submit(State(state): State<AppState>, req: Req, jar: Cooki
     let mut page = password_page(&req);
     if current.is_empty() {
         let m = l.t("请输入当前密码", "Enter your current password");
-        page.errors.push(ErrorLink::new("current_password", m.clone()));
+        page.errors
+            .push(ErrorLink::new("current_password", m.clone()));
         page.current_error = Some(m);
     }
     let n = new.chars().count();
     if n < MIN_PASSWORD_CHARS {
-        let m = l.t(format!("新密码至少 {MIN_PASSWORD_CHARS} 个字符"), format!("The new password must be at least {MIN_PASSWORD_CHARS} characters"));
+        let m = l.t(
+            format!("新密码至少 {MIN_PASSWORD_CHARS} 个字符"),
+            format!("The new password must be at least {MIN_PASSWORD_CHARS} characters"),
+        );
         page.errors.push(ErrorLink::new("new_password", m.clone()));
         page.new_error = Some(m);
     } else if n > 200 {
-        let m = l.t("新密码不能超过 200 个字符", "The new password must be at most 200 characters");
+        let m = l.t(
+            "新密码不能超过 200 个字符",
+            "The new password must be at most 200 characters",
+        );
         page.errors.push(ErrorLink::new("new_password", m.clone()));
         page.new_error = Some(m);
     } else if new == current {
-        let m = l.t("新密码不能与当前密码相同", "The new password must differ from the current one");
+        let m = l.t(
+            "新密码不能与当前密码相同",
+            "The new password must differ from the current one",
+        );
         page.errors.push(ErrorLink::new("new_password", m.clone()));
         page.new_error = Some(m);
     }
     if page.new_error.is_none() && confirm != new {
-        let m = l.t("两次输入的新密码不一致", "The two new passwords do not match");
-        page.errors.push(ErrorLink::new("confirm_password", m.clone()));
+        let m = l.t(
+            "两次输入的新密码不一致",
+            "The two new passwords do not match",
+        );
+        page.errors
+            .push(ErrorLink::new("confirm_password", m.clone()));
         page.confirm_error = Some(m);
     }
     if !page.errors.is_empty() {
@@ -219,28 +305,45 @@ pub async fn password_submit(State(state): State<AppState>, req: Req, jar: Cooki
     match state.store().check_login(&user.username, &current).await {
         Ok(LoginOutcome::Ok(_)) => {}
         Ok(LoginOutcome::Locked { seconds }) => {
-            let m = l.t(format!("尝试次数过多，请 {seconds} 秒后再试"), format!("Too many attempts; try again in {seconds} seconds"));
-            page.errors.push(ErrorLink::new("current_password", m.clone()));
+            let m = l.t(
+                format!("尝试次数过多，请 {seconds} 秒后再试"),
+                format!("Too many attempts; try again in {seconds} seconds"),
+            );
+            page.errors
+                .push(ErrorLink::new("current_password", m.clone()));
             page.current_error = Some(m);
             return html_status(StatusCode::TOO_MANY_REQUESTS, &page);
         }
         Ok(_) => {
             let m = l.t("当前密码不正确", "The current password is wrong");
-            page.errors.push(ErrorLink::new("current_password", m.clone()));
+            page.errors
+                .push(ErrorLink::new("current_password", m.clone()));
             page.current_error = Some(m);
             return html_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
         Err(e) => return req.internal(e),
     }
     // Every session of the user ends; this browser gets a fresh one.
-    if let Err(e) = state.store().set_password(user.id, &new, false, &user.username).await {
+    if let Err(e) = state
+        .store()
+        .set_password(user.id, &new, false, &user.username)
+        .await
+    {
         return req.internal(e);
     }
-    let session = match state.store().create_session(user.id, SESSION_LIFETIME).await {
+    let session = match state
+        .store()
+        .create_session(user.id, SESSION_LIFETIME)
+        .await
+    {
         Ok(s) => s,
         Err(e) => return req.internal(e),
     };
-    (jar.add(session_cookie(&session.token, state.secure_cookies)), see_other("/?done=password")).into_response()
+    (
+        jar.add(session_cookie(&session.token, state.secure_cookies)),
+        see_other("/?done=password"),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -251,8 +354,21 @@ pub struct LangQuery {
 
 /// Switch the language (a cookie for a year) and go back to the page.
 pub async fn set_lang(jar: CookieJar, Query(q): Query<LangQuery>) -> Response {
-    let value = if q.to.as_deref() == Some("en") { "en" } else { "zh" };
-    let cookie = Cookie::build((super::i18n::LANG_COOKIE, value)).path("/").same_site(SameSite::Lax).max_age(time::Duration::days(365)).build();
-    let back = q.back.as_deref().and_then(safe_local).unwrap_or("/").to_string();
+    let value = if q.to.as_deref() == Some("en") {
+        "en"
+    } else {
+        "zh"
+    };
+    let cookie = Cookie::build((super::i18n::LANG_COOKIE, value))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::days(365))
+        .build();
+    let back = q
+        .back
+        .as_deref()
+        .and_then(safe_local)
+        .unwrap_or("/")
+        .to_string();
     (jar.add(cookie), see_other(&back)).into_response()
 }

@@ -6,6 +6,9 @@
 //! checks the CSRF token of every POST, and changes records only through
 //! [`crate::service::Services`], so the pages obey the same rules as the API.
 
+// Handlers answer a refusal with a whole page: `Result<_, Response>` is the idiom.
+#![allow(clippy::result_large_err)]
+
 pub mod admin;
 pub mod assets;
 pub mod audit;
@@ -40,7 +43,10 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
-        .route("/password", get(login::password_form).post(login::password_submit))
+        .route(
+            "/password",
+            get(login::password_form).post(login::password_submit),
+        )
         .route("/lang", get(login::set_lang))
         .route("/dashboard", get(dashboard::page))
         .route("/explain", get(dashboard::explain))
@@ -49,12 +55,27 @@ pub fn routes() -> Router<AppState> {
         .route("/assess.xlsx", get(checklist::assess_xlsx))
         .route("/records", get(records::index))
         .route("/records/{kind}", get(records::list))
-        .route("/records/{kind}/new", get(records::new_form).post(records::create))
+        .route(
+            "/records/{kind}/new",
+            get(records::new_form).post(records::create),
+        )
         .route("/records/{kind}/{id}", get(records::detail))
-        .route("/records/{kind}/{id}/edit", get(records::edit_form).post(records::update))
-        .route("/records/{kind}/{id}/evidence", post(records::upload_evidence))
-        .route("/records/{kind}/{id}/evidence/{eid}", get(records::download_evidence))
-        .route("/records/{kind}/{id}/evidence/{eid}/view", get(records::view_evidence))
+        .route(
+            "/records/{kind}/{id}/edit",
+            get(records::edit_form).post(records::update),
+        )
+        .route(
+            "/records/{kind}/{id}/evidence",
+            post(records::upload_evidence),
+        )
+        .route(
+            "/records/{kind}/{id}/evidence/{eid}",
+            get(records::download_evidence),
+        )
+        .route(
+            "/records/{kind}/{id}/evidence/{eid}/view",
+            get(records::view_evidence),
+        )
         .route("/records/{kind}/{id}/{action}", post(records::action))
         .route("/review", get(review::queue).post(review::bulk))
         .route("/review/{id}/{action}", post(review::one))
@@ -70,16 +91,37 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Any other address: a page saying so (the API answers its own unknown routes).
-async fn not_found(super::auth::MaybeUser(user): super::auth::MaybeUser, uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+async fn not_found(
+    super::auth::MaybeUser(user): super::auth::MaybeUser,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
     let l = Lang::from_headers(&headers);
     let heading = l.t("页面不存在", "Page not found");
-    let message = l.t("您要找的页面不存在。请检查地址，或从首页进入。", "There is no page at this address. Check it, or start from the home page.");
+    let message = l.t(
+        "您要找的页面不存在。请检查地址，或从首页进入。",
+        "There is no page at this address. Check it, or start from the home page.",
+    );
     match user {
         Some(auth) if !auth.user.must_change_password => {
-            let req = Req { auth, l, uri: uri.path().to_string() };
-            error_page(req.ctx(heading.clone()), StatusCode::NOT_FOUND, heading, message)
+            let req = Req {
+                auth,
+                l,
+                uri: uri.path().to_string(),
+            };
+            error_page(
+                req.ctx(heading.clone()),
+                StatusCode::NOT_FOUND,
+                heading,
+                message,
+            )
         }
-        _ => error_page(Ctx::public(l, heading.clone(), uri.path()), StatusCode::NOT_FOUND, heading, message),
+        _ => error_page(
+            Ctx::public(l, heading.clone(), uri.path()),
+            StatusCode::NOT_FOUND,
+            heading,
+            message,
+        ),
     }
 }
 
@@ -144,14 +186,78 @@ fn lang_href(l: Lang, path: &str) -> String {
 
 fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
     let all: &[(&str, &str, &str, &[Role])] = &[
-        ("/", "首页", "Home", &[Role::Coordinator, Role::Reporter, Role::Receiver, Role::Auditor]),
-        ("/dashboard", "看板", "Dashboard", &[Role::Coordinator, Role::Reporter, Role::Receiver, Role::Viewer, Role::Auditor]),
-        ("/checklist", "工作清单", "Checklist", &[Role::Coordinator, Role::Reporter, Role::Receiver, Role::Viewer, Role::Auditor]),
-        ("/assess", "考核", "Assessment", &[Role::Coordinator, Role::Reporter, Role::Receiver, Role::Viewer, Role::Auditor]),
-        ("/records", "记录", "Records", &[Role::Coordinator, Role::Reporter, Role::Receiver, Role::Viewer, Role::Auditor]),
+        (
+            "/",
+            "首页",
+            "Home",
+            &[
+                Role::Coordinator,
+                Role::Reporter,
+                Role::Receiver,
+                Role::Auditor,
+            ],
+        ),
+        (
+            "/dashboard",
+            "看板",
+            "Dashboard",
+            &[
+                Role::Coordinator,
+                Role::Reporter,
+                Role::Receiver,
+                Role::Viewer,
+                Role::Auditor,
+            ],
+        ),
+        (
+            "/checklist",
+            "工作清单",
+            "Checklist",
+            &[
+                Role::Coordinator,
+                Role::Reporter,
+                Role::Receiver,
+                Role::Viewer,
+                Role::Auditor,
+            ],
+        ),
+        (
+            "/assess",
+            "考核",
+            "Assessment",
+            &[
+                Role::Coordinator,
+                Role::Reporter,
+                Role::Receiver,
+                Role::Viewer,
+                Role::Auditor,
+            ],
+        ),
+        (
+            "/records",
+            "记录",
+            "Records",
+            &[
+                Role::Coordinator,
+                Role::Reporter,
+                Role::Receiver,
+                Role::Viewer,
+                Role::Auditor,
+            ],
+        ),
         ("/review", "审核", "Review", &[Role::Coordinator]),
-        ("/import", "导入", "Import", &[Role::Coordinator, Role::Reporter, Role::Receiver]),
-        ("/audit", "审计", "Audit", &[Role::Coordinator, Role::Auditor]),
+        (
+            "/import",
+            "导入",
+            "Import",
+            &[Role::Coordinator, Role::Reporter, Role::Receiver],
+        ),
+        (
+            "/audit",
+            "审计",
+            "Audit",
+            &[Role::Coordinator, Role::Auditor],
+        ),
         ("/admin/users", "用户", "Users", &[Role::Admin]),
         ("/admin/plan", "计划", "Plan", &[Role::Admin]),
     ];
@@ -161,7 +267,13 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
         .map(|(href, zh, en, _)| NavItem {
             href,
             label: l.s(zh, en),
-            current: if *href == "/" { path == "/" } else { path == *href || path.starts_with(&format!("{href}/")) || path.starts_with(&format!("{href}.")) },
+            current: if *href == "/" {
+                path == "/"
+            } else {
+                path == *href
+                    || path.starts_with(&format!("{href}/"))
+                    || path.starts_with(&format!("{href}."))
+            },
         })
         .collect()
 }
@@ -174,7 +286,10 @@ fn notice_for(l: Lang, key: &str) -> Option<String> {
         "submit" => ("已提交审核。", "Submitted for review."),
         "approve" => ("已审核通过。", "Approved."),
         "reject" => ("已退回。", "Rejected and returned to the reporting unit."),
-        "reopen" => ("已重新打开，记录恢复为草稿。", "Reopened: the record is a draft again."),
+        "reopen" => (
+            "已重新打开，记录恢复为草稿。",
+            "Reopened: the record is a draft again.",
+        ),
         "confirm" => ("已确认到账。", "Receipt confirmed."),
         "delete" => ("已删除。", "Deleted."),
         "evidence" => ("已上传佐证材料。", "The evidence file was uploaded."),
@@ -197,10 +312,21 @@ pub struct Req {
 
 impl FromRequestParts<AppState> for Req {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let PageUser(auth) = PageUser::from_request_parts(parts, state).await?;
-        let uri = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        Ok(Req { auth, l: Lang::from_headers(&parts.headers), uri })
+        let uri = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        Ok(Req {
+            auth,
+            l: Lang::from_headers(&parts.headers),
+            uri,
+        })
     }
 }
 
@@ -215,16 +341,28 @@ impl Req {
     pub fn ctx(&self, title: impl Into<String>) -> Ctx {
         let u = &self.auth.user;
         let mut c = Ctx::public(self.l, title, &self.uri);
-        c.user = Some(NavUser { name: u.username.clone(), role: self.l.role(u.role).to_string(), unit: u.unit.clone().unwrap_or_default() });
+        c.user = Some(NavUser {
+            name: u.username.clone(),
+            role: self.l.role(u.role).to_string(),
+            unit: u.unit.clone().unwrap_or_default(),
+        });
         c.csrf = self.auth.csrf_token.clone();
-        c.nav = if u.must_change_password { Vec::new() } else { nav_for(self.l, u.role, &self.uri) };
+        c.nav = if u.must_change_password {
+            Vec::new()
+        } else {
+            nav_for(self.l, u.role, &self.uri)
+        };
         c.notice = query_param(&self.uri, "done").and_then(|k| notice_for(self.l, &k));
         c
     }
 
     /// 403 unless the form carries this session's CSRF token.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), Response> {
-        if self.auth.check_csrf(sent) { Ok(()) } else { Err(self.csrf_failed()) }
+        if self.auth.check_csrf(sent) {
+            Ok(())
+        } else {
+            Err(self.csrf_failed())
+        }
     }
 
     pub fn csrf_failed(&self) -> Response {
@@ -242,34 +380,81 @@ impl Req {
 
     pub fn forbidden(&self) -> Response {
         let l = self.l;
-        self.error(StatusCode::FORBIDDEN, l.t("无权访问", "Not allowed"), l.t("您的角色或单位无权进行此操作。", "Your role or unit does not allow this."))
+        self.error(
+            StatusCode::FORBIDDEN,
+            l.t("无权访问", "Not allowed"),
+            l.t(
+                "您的角色或单位无权进行此操作。",
+                "Your role or unit does not allow this.",
+            ),
+        )
     }
 
     pub fn not_found(&self) -> Response {
         let l = self.l;
-        self.error(StatusCode::NOT_FOUND, l.t("页面不存在", "Page not found"), l.t("您要找的内容不存在，或您无权查看。", "What you asked for does not exist, or you may not see it."))
+        self.error(
+            StatusCode::NOT_FOUND,
+            l.t("页面不存在", "Page not found"),
+            l.t(
+                "您要找的内容不存在，或您无权查看。",
+                "What you asked for does not exist, or you may not see it.",
+            ),
+        )
     }
 
     pub fn bad_request(&self, message: String) -> Response {
-        self.error(StatusCode::BAD_REQUEST, self.l.t("请求无效", "Invalid request"), message)
+        self.error(
+            StatusCode::BAD_REQUEST,
+            self.l.t("请求无效", "Invalid request"),
+            message,
+        )
     }
 
     pub fn internal(&self, detail: impl std::fmt::Display) -> Response {
         tracing::error!(error = %detail, "page failed");
         let l = self.l;
-        self.error(StatusCode::INTERNAL_SERVER_ERROR, l.t("系统出错", "Something went wrong"), l.t("系统出错，请稍后重试或联系管理员。", "Something went wrong. Try again later or contact the administrator."))
+        self.error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            l.t("系统出错", "Something went wrong"),
+            l.t(
+                "系统出错，请稍后重试或联系管理员。",
+                "Something went wrong. Try again later or contact the administrator.",
+            ),
+        )
     }
 
     /// A refusal from the service rules as a page.
     pub fn service_error(&self, e: ServiceError) -> Response {
         let l = self.l;
         match e {
-            ServiceError::Forbidden { zh, en } => self.error(StatusCode::FORBIDDEN, l.t("无权访问", "Not allowed"), l.t(zh, en)),
+            ServiceError::Forbidden { zh, en } => self.error(
+                StatusCode::FORBIDDEN,
+                l.t("无权访问", "Not allowed"),
+                l.t(zh, en),
+            ),
             ServiceError::NotFound => self.not_found(),
-            ServiceError::Conflict { zh, en } => self.error(StatusCode::CONFLICT, l.t("无法进行此操作", "This cannot be done now"), l.t(zh, en)),
+            ServiceError::Conflict { zh, en } => self.error(
+                StatusCode::CONFLICT,
+                l.t("无法进行此操作", "This cannot be done now"),
+                l.t(zh, en),
+            ),
             ServiceError::Invalid { fields } => {
-                let msg = fields.iter().map(|f| format!("{}：{}", l.field(&f.field, &f.field_zh), l.t(f.zh.clone(), f.en.clone()))).collect::<Vec<_>>().join("；");
-                self.error(StatusCode::UNPROCESSABLE_ENTITY, l.t("输入有误", "There is a problem"), msg)
+                let msg = fields
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{}：{}",
+                            l.field(&f.field, &f.field_zh),
+                            l.t(f.zh.clone(), f.en.clone())
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；");
+                self.error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    l.t("输入有误", "There is a problem"),
+                    msg,
+                )
             }
             ServiceError::Internal { message } => self.internal(message),
         }
@@ -279,7 +464,10 @@ impl Req {
 /// One query parameter of a path-and-query, decoded.
 pub fn query_param(uri: &str, name: &str) -> Option<String> {
     let q = uri.split_once('?')?.1;
-    forms::parse_urlencoded(q.as_bytes()).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    forms::parse_urlencoded(q.as_bytes())
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 // ------------------------------------------------------------------ responses
@@ -293,7 +481,14 @@ pub struct ErrorPage {
 }
 
 pub fn error_page(ctx: Ctx, status: StatusCode, heading: String, message: String) -> Response {
-    html_status(status, &ErrorPage { ctx, heading, message })
+    html_status(
+        status,
+        &ErrorPage {
+            ctx,
+            heading,
+            message,
+        },
+    )
 }
 
 pub fn html<T: Template>(t: &T) -> Response {
@@ -302,10 +497,22 @@ pub fn html<T: Template>(t: &T) -> Response {
 
 pub fn html_status<T: Template>(status: StatusCode, t: &T) -> Response {
     match t.render() {
-        Ok(body) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body).into_response(),
+        Ok(body) => (
+            status,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error / 系统出错").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error / 系统出错",
+            )
+                .into_response()
         }
     }
 }
@@ -317,7 +524,11 @@ pub fn see_other(to: &str) -> Response {
 
 /// A local path only (no open redirects): `/x?y`, never `//host` or `http://`.
 pub fn safe_local(path: &str) -> Option<&str> {
-    (path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") && !path.contains(['\r', '\n'])).then_some(path)
+    (path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.contains(['\r', '\n']))
+    .then_some(path)
 }
 
 // ------------------------------------------------------------------ forms
@@ -329,13 +540,20 @@ pub struct Form {
 
 impl Form {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
     pub fn text(&self, key: &str) -> String {
         self.get(key).unwrap_or_default().to_string()
     }
     pub fn all(&self, key: &str) -> Vec<&str> {
-        self.pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
     pub fn csrf(&self) -> Option<&str> {
         self.get("csrf_token")
@@ -345,8 +563,12 @@ impl Form {
 impl<S: Send + Sync> FromRequest<S> for Form {
     type Rejection = Response;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(IntoResponse::into_response)?;
-        Ok(Form { pairs: forms::parse_urlencoded(&bytes) })
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Form {
+            pairs: forms::parse_urlencoded(&bytes),
+        })
     }
 }
 
@@ -359,15 +581,31 @@ pub struct ErrorLink {
 
 impl ErrorLink {
     pub fn new(field_id: &str, text: impl Into<String>) -> Self {
-        ErrorLink { href: format!("#{field_id}"), text: text.into() }
+        ErrorLink {
+            href: format!("#{field_id}"),
+            text: text.into(),
+        }
     }
 }
 
 /// A file to download (`attachment`) or to show in the browser (`inline`). The name is
 /// given as ASCII for old browsers and as UTF-8 (RFC 5987) for the rest.
 pub fn file_response(name: &str, content_type: &str, bytes: Vec<u8>, inline: bool) -> Response {
-    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
-    let disposition = format!("{}; filename=\"{ascii}\"; filename*=UTF-8''{}", if inline { "inline" } else { "attachment" }, super::auth::urlencode(name));
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "{}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        super::auth::urlencode(name)
+    );
     (
         StatusCode::OK,
         [

@@ -14,9 +14,14 @@ use duikou_domain::schema::{FieldType, RecordKind};
 use duikou_storage::records::{RecordQuery, StoredRecord};
 use serde::Deserialize;
 
-use super::forms::{FormField, Opt, OptGroup, build_fields, defaults_for, inputs_from_form, unit_groups, values_from_form, values_of};
+use super::forms::{
+    FormField, Opt, OptGroup, build_fields, defaults_for, inputs_from_form, unit_groups,
+    values_from_form, values_of,
+};
 use super::recview::{FieldView, date, field_views, summary};
-use super::{Ctx, ErrorLink, Form, Lang, Req, file_response, html, html_status, safe_local, see_other};
+use super::{
+    Ctx, ErrorLink, Form, Lang, Req, file_response, html, html_status, safe_local, see_other,
+};
 use crate::evidence_store::{MAX_EVIDENCE_BYTES, clean_file_name, content_type_for};
 use crate::service::{ServiceError, facts};
 use crate::web::AppState;
@@ -68,13 +73,22 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-pub async fn index(State(state): State<AppState>, req: Req, Query(q): Query<ListQuery>) -> Response {
+pub async fn index(
+    State(state): State<AppState>,
+    req: Req,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let actor = req.actor();
     let l = req.l;
     let status = nonempty(&q.status).and_then(Status::from_key);
     let mut kinds = Vec::new();
     for kind in RecordKind::ALL {
-        let rq = RecordQuery { kind: Some(kind), status, per_page: 1, ..Default::default() };
+        let rq = RecordQuery {
+            kind: Some(kind),
+            status,
+            per_page: 1,
+            ..Default::default()
+        };
         let count = match state.services.list(&actor, rq).await {
             Ok((_, n)) => n,
             Err(e) => return req.service_error(e),
@@ -83,10 +97,20 @@ pub async fn index(State(state): State<AppState>, req: Req, Query(q): Query<List
             Some(s) => format!("/records/{}?status={}", kind.key(), s.key()),
             None => format!("/records/{}", kind.key()),
         };
-        kinds.push(KindCount { key: kind.key(), label: l.kind(kind).to_string(), count, href, can_create: may_create(&actor, kind) });
+        kinds.push(KindCount {
+            key: kind.key(),
+            label: l.kind(kind).to_string(),
+            count,
+            href,
+            can_create: may_create(&actor, kind),
+        });
     }
     let status_label = status.map(|s| l.status(s).to_string()).unwrap_or_default();
-    html(&IndexPage { ctx: req.ctx(l.t("记录", "Records")), kinds, status_label })
+    html(&IndexPage {
+        ctx: req.ctx(l.t("记录", "Records")),
+        kinds,
+        status_label,
+    })
 }
 
 // ------------------------------------------------------------------ list
@@ -124,16 +148,28 @@ struct ListPage {
     filtered: bool,
 }
 
-pub async fn list(State(state): State<AppState>, req: Req, Path(kind): Path<String>, Query(q): Query<ListQuery>) -> Response {
-    let Some(kind) = parse_kind(&kind) else { return req.not_found() };
+pub async fn list(
+    State(state): State<AppState>,
+    req: Req,
+    Path(kind): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let Some(kind) = parse_kind(&kind) else {
+        return req.not_found();
+    };
     let actor = req.actor();
     let l = req.l;
     let plan = state.plan();
     let year = nonempty(&q.year).and_then(|y| y.parse::<i32>().ok());
-    let unit = nonempty(&q.unit).and_then(|u| plan.resolve_unit(u)).map(|u| u.name.clone());
+    let unit = nonempty(&q.unit)
+        .and_then(|u| plan.resolve_unit(u))
+        .map(|u| u.name.clone());
     let status = nonempty(&q.status).and_then(Status::from_key);
     let search = nonempty(&q.q).map(|s| s.chars().take(100).collect::<String>());
-    let page = nonempty(&q.page).and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
+    let page = nonempty(&q.page)
+        .and_then(|p| p.parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1);
     let rq = RecordQuery {
         kind: Some(kind),
         year,
@@ -178,13 +214,41 @@ pub async fn list(State(state): State<AppState>, req: Req, Path(kind): Path<Stri
     if let Some(s) = &search {
         base.push_str(&format!("q={}&", urlencode(s)));
     }
-    let mut year_opts = vec![Opt { value: String::new(), label: l.s("全部年度", "Any year").into(), selected: year.is_none() }];
-    year_opts.extend(plan.years().map(|y| Opt { value: y.to_string(), label: y.to_string(), selected: year == Some(y) }));
-    let mut status_opts = vec![Opt { value: String::new(), label: l.s("全部状态", "Any status").into(), selected: status.is_none() }];
-    status_opts.extend(Status::ALL.iter().map(|s| Opt { value: s.key().into(), label: l.status(*s).into(), selected: status == Some(*s) }));
-    let mut groups = vec![OptGroup { label: String::new(), options: vec![Opt { value: String::new(), label: l.s("全部单位", "Any unit").into(), selected: unit.is_none() }] }];
+    let mut year_opts = vec![Opt {
+        value: String::new(),
+        label: l.s("全部年度", "Any year").into(),
+        selected: year.is_none(),
+    }];
+    year_opts.extend(plan.years().map(|y| Opt {
+        value: y.to_string(),
+        label: y.to_string(),
+        selected: year == Some(y),
+    }));
+    let mut status_opts = vec![Opt {
+        value: String::new(),
+        label: l.s("全部状态", "Any status").into(),
+        selected: status.is_none(),
+    }];
+    status_opts.extend(Status::ALL.iter().map(|s| Opt {
+        value: s.key().into(),
+        label: l.status(*s).into(),
+        selected: status == Some(*s),
+    }));
+    let mut groups = vec![OptGroup {
+        label: String::new(),
+        options: vec![Opt {
+            value: String::new(),
+            label: l.s("全部单位", "Any unit").into(),
+            selected: unit.is_none(),
+        }],
+    }];
     let sel: Vec<String> = unit.iter().cloned().collect();
-    groups.extend(unit_groups(l, plan, duikou_domain::schema::UnitRule::Any, &sel));
+    groups.extend(unit_groups(
+        l,
+        plan,
+        duikou_domain::schema::UnitRule::Any,
+        &sel,
+    ));
     html(&ListPage {
         ctx: req.ctx(l.kind(kind).to_string()),
         kind_key: kind.key(),
@@ -197,10 +261,21 @@ pub async fn list(State(state): State<AppState>, req: Req, Path(kind): Path<Stri
         total,
         page,
         pages,
-        prev_href: if page > 1 { format!("{base}page={}", page - 1) } else { String::new() },
-        next_href: if page < pages { format!("{base}page={}", page + 1) } else { String::new() },
+        prev_href: if page > 1 {
+            format!("{base}page={}", page - 1)
+        } else {
+            String::new()
+        },
+        next_href: if page < pages {
+            format!("{base}page={}", page + 1)
+        } else {
+            String::new()
+        },
         can_create: may_create(&actor, kind),
-        filtered: year.is_some() || unit.is_some() || status.is_some() || q.q.as_deref().is_some_and(|s| !s.trim().is_empty()),
+        filtered: year.is_some()
+            || unit.is_some()
+            || status.is_some()
+            || q.q.as_deref().is_some_and(|s| !s.trim().is_empty()),
     })
 }
 
@@ -209,7 +284,11 @@ pub async fn list(State(state): State<AppState>, req: Req, Path(kind): Path<Stri
 /// Fields a user does not fill in: a transfer's date of receipt is set when the payee
 /// confirms it (only the coordinators enter it directly, e.g. for past years).
 fn hidden_fields(actor: &Actor, kind: RecordKind) -> &'static [&'static str] {
-    if kind == RecordKind::Transfer && actor.role != Role::Coordinator { &["received_on"] } else { &[] }
+    if kind == RecordKind::Transfer && actor.role != Role::Coordinator {
+        &["received_on"]
+    } else {
+        &[]
+    }
 }
 
 #[derive(Template)]
@@ -228,7 +307,11 @@ struct FormPage {
 }
 
 /// Map the service's refusal onto the form: field errors next to their fields.
-fn form_errors(l: Lang, kind: RecordKind, e: &ServiceError) -> (BTreeMap<String, String>, Vec<ErrorLink>) {
+fn form_errors(
+    l: Lang,
+    kind: RecordKind,
+    e: &ServiceError,
+) -> (BTreeMap<String, String>, Vec<ErrorLink>) {
     let mut by_field = BTreeMap::new();
     let mut links = Vec::new();
     let fallback = kind.own_unit_field().unwrap_or("reporting_unit");
@@ -236,14 +319,24 @@ fn form_errors(l: Lang, kind: RecordKind, e: &ServiceError) -> (BTreeMap<String,
         ServiceError::Invalid { fields } => {
             for f in fields {
                 let known = kind.all_fields().any(|fd| fd.key == f.field);
-                let key = if known { f.field.clone() } else { fallback.to_string() };
+                let key = if known {
+                    f.field.clone()
+                } else {
+                    fallback.to_string()
+                };
                 let label = l.field(&f.field, &f.field_zh);
                 let mut msg = l.t(f.zh.clone(), f.en.clone());
                 if !f.value.is_empty() && f.field != "id_number" {
                     msg = format!("{msg}（{}）", f.value);
                 }
-                links.push(ErrorLink::new(&format!("f-{key}"), format!("{label}：{msg}")));
-                by_field.entry(key).and_modify(|m: &mut String| m.push_str(&format!("；{msg}"))).or_insert(msg);
+                links.push(ErrorLink::new(
+                    &format!("f-{key}"),
+                    format!("{label}：{msg}"),
+                ));
+                by_field
+                    .entry(key)
+                    .and_modify(|m: &mut String| m.push_str(&format!("；{msg}")))
+                    .or_insert(msg);
             }
         }
         ServiceError::Forbidden { zh, en } | ServiceError::Conflict { zh, en } => {
@@ -260,8 +353,14 @@ fn error_status(e: &ServiceError) -> StatusCode {
     StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
 }
 
-pub async fn new_form(State(state): State<AppState>, req: Req, Path(kind): Path<String>) -> Response {
-    let Some(kind) = parse_kind(&kind) else { return req.not_found() };
+pub async fn new_form(
+    State(state): State<AppState>,
+    req: Req,
+    Path(kind): Path<String>,
+) -> Response {
+    let Some(kind) = parse_kind(&kind) else {
+        return req.not_found();
+    };
     let actor = req.actor();
     if !may_create(&actor, kind) {
         return req.forbidden();
@@ -269,7 +368,10 @@ pub async fn new_form(State(state): State<AppState>, req: Req, Path(kind): Path<
     let l = req.l;
     let values = defaults_for(kind, state.plan(), &actor);
     html(&FormPage {
-        ctx: req.ctx(l.t(format!("新增{}", kind.label_zh()), format!("New: {}", kind.label_en()))),
+        ctx: req.ctx(l.t(
+            format!("新增{}", kind.label_zh()),
+            format!("New: {}", kind.label_en()),
+        )),
         kind_key: kind.key(),
         kind_label: l.kind(kind).to_string(),
         editing: false,
@@ -277,13 +379,28 @@ pub async fn new_form(State(state): State<AppState>, req: Req, Path(kind): Path<
         version: 0,
         action_url: format!("/records/{}/new", kind.key()),
         back_href: format!("/records/{}", kind.key()),
-        fields: build_fields(l, state.plan(), kind, &values, &BTreeMap::new(), None, hidden_fields(&actor, kind)),
+        fields: build_fields(
+            l,
+            state.plan(),
+            kind,
+            &values,
+            &BTreeMap::new(),
+            None,
+            hidden_fields(&actor, kind),
+        ),
         errors: Vec::new(),
     })
 }
 
-pub async fn create(State(state): State<AppState>, req: Req, Path(kind): Path<String>, form: Form) -> Response {
-    let Some(kind) = parse_kind(&kind) else { return req.not_found() };
+pub async fn create(
+    State(state): State<AppState>,
+    req: Req,
+    Path(kind): Path<String>,
+    form: Form,
+) -> Response {
+    let Some(kind) = parse_kind(&kind) else {
+        return req.not_found();
+    };
     if let Err(r) = req.check_csrf(form.csrf()) {
         return r;
     }
@@ -297,12 +414,24 @@ pub async fn create(State(state): State<AppState>, req: Req, Path(kind): Path<St
         inputs.remove(*key);
     }
     match state.services.create(&actor, kind, &inputs, submit).await {
-        Ok(r) => see_other(&format!("/records/{}/{}?done={}", kind.key(), r.id, if submit { "submit" } else { "created" })),
-        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Forbidden { .. } | ServiceError::Conflict { .. })) => {
+        Ok(r) => see_other(&format!(
+            "/records/{}/{}?done={}",
+            kind.key(),
+            r.id,
+            if submit { "submit" } else { "created" }
+        )),
+        Err(
+            e @ (ServiceError::Invalid { .. }
+            | ServiceError::Forbidden { .. }
+            | ServiceError::Conflict { .. }),
+        ) => {
             let l = req.l;
             let (by_field, errors) = form_errors(l, kind, &e);
             let page = FormPage {
-                ctx: req.ctx(l.t(format!("新增{}", kind.label_zh()), format!("New: {}", kind.label_en()))),
+                ctx: req.ctx(l.t(
+                    format!("新增{}", kind.label_zh()),
+                    format!("New: {}", kind.label_en()),
+                )),
                 kind_key: kind.key(),
                 kind_label: l.kind(kind).to_string(),
                 editing: false,
@@ -310,7 +439,15 @@ pub async fn create(State(state): State<AppState>, req: Req, Path(kind): Path<St
                 version: 0,
                 action_url: format!("/records/{}/new", kind.key()),
                 back_href: format!("/records/{}", kind.key()),
-                fields: build_fields(l, state.plan(), kind, &values_from_form(kind, &form), &by_field, None, hidden_fields(&actor, kind)),
+                fields: build_fields(
+                    l,
+                    state.plan(),
+                    kind,
+                    &values_from_form(kind, &form),
+                    &by_field,
+                    None,
+                    hidden_fields(&actor, kind),
+                ),
                 errors,
             };
             html_status(error_status(&e), &page)
@@ -319,9 +456,18 @@ pub async fn create(State(state): State<AppState>, req: Req, Path(kind): Path<St
     }
 }
 
-async fn editable(state: &AppState, req: &Req, kind: RecordKind, id: i64) -> Result<StoredRecord, Response> {
+async fn editable(
+    state: &AppState,
+    req: &Req,
+    kind: RecordKind,
+    id: i64,
+) -> Result<StoredRecord, Response> {
     let actor = req.actor();
-    let r = state.services.read(&actor, Some(kind), id).await.map_err(|e| req.service_error(e))?;
+    let r = state
+        .services
+        .read(&actor, Some(kind), id)
+        .await
+        .map_err(|e| req.service_error(e))?;
     if !actor.can_edit(&facts(&r)) {
         return Err(req.forbidden());
     }
@@ -330,14 +476,29 @@ async fn editable(state: &AppState, req: &Req, kind: RecordKind, id: i64) -> Res
         return Err(req.error(
             StatusCode::CONFLICT,
             l.t("记录不能修改", "The record cannot be changed"),
-            l.t(format!("记录状态为「{}」，只有草稿或已退回的记录可以修改。", r.status.label_zh()), format!("The record is {}; only drafts and returned records can be changed.", r.status.key())),
+            l.t(
+                format!(
+                    "记录状态为「{}」，只有草稿或已退回的记录可以修改。",
+                    r.status.label_zh()
+                ),
+                format!(
+                    "The record is {}; only drafts and returned records can be changed.",
+                    r.status.key()
+                ),
+            ),
         ));
     }
     Ok(r)
 }
 
-pub async fn edit_form(State(state): State<AppState>, req: Req, Path((kind, id)): Path<(String, String)>) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else { return req.not_found() };
+pub async fn edit_form(
+    State(state): State<AppState>,
+    req: Req,
+    Path((kind, id)): Path<(String, String)>,
+) -> Response {
+    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else {
+        return req.not_found();
+    };
     let r = match editable(&state, &req, kind, id).await {
         Ok(r) => r,
         Err(resp) => return resp,
@@ -345,7 +506,10 @@ pub async fn edit_form(State(state): State<AppState>, req: Req, Path((kind, id))
     let l = req.l;
     let values = values_of(&r.fields, &r.notes, &r.reporting_unit, r.plan_year);
     html(&FormPage {
-        ctx: req.ctx(l.t(format!("修改{} #{id}", kind.label_zh()), format!("Change {} #{id}", kind.label_en()))),
+        ctx: req.ctx(l.t(
+            format!("修改{} #{id}", kind.label_zh()),
+            format!("Change {} #{id}", kind.label_en()),
+        )),
         kind_key: kind.key(),
         kind_label: l.kind(kind).to_string(),
         editing: true,
@@ -353,13 +517,28 @@ pub async fn edit_form(State(state): State<AppState>, req: Req, Path((kind, id))
         version: r.version,
         action_url: format!("/records/{}/{id}/edit", kind.key()),
         back_href: format!("/records/{}/{id}", kind.key()),
-        fields: build_fields(l, state.plan(), kind, &values, &BTreeMap::new(), r.id_masked.as_deref(), hidden_fields(&req.actor(), kind)),
+        fields: build_fields(
+            l,
+            state.plan(),
+            kind,
+            &values,
+            &BTreeMap::new(),
+            r.id_masked.as_deref(),
+            hidden_fields(&req.actor(), kind),
+        ),
         errors: Vec::new(),
     })
 }
 
-pub async fn update(State(state): State<AppState>, req: Req, Path((kind, id)): Path<(String, String)>, form: Form) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else { return req.not_found() };
+pub async fn update(
+    State(state): State<AppState>,
+    req: Req,
+    Path((kind, id)): Path<(String, String)>,
+    form: Form,
+) -> Response {
+    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else {
+        return req.not_found();
+    };
     if let Err(r) = req.check_csrf(form.csrf()) {
         return r;
     }
@@ -370,31 +549,67 @@ pub async fn update(State(state): State<AppState>, req: Req, Path((kind, id)): P
     let actor = req.actor();
     let mut inputs = inputs_from_form(kind, &form);
     // A required ID number left empty keeps the stored one (never shown in the form).
-    if let Some(fd) = kind.fields().iter().find(|f| f.ty == FieldType::IdNumber && f.required) {
-        if inputs.get(fd.key).is_none_or(|v| v.text.trim().is_empty()) {
-            if let Some(plain) = r.id_cipher.as_deref().and_then(|c| state.services.key.decrypt(c).ok()) {
-                inputs.insert(fd.key.to_string(), FieldInput::new(plain));
-            }
-        }
+    if let Some(fd) = kind
+        .fields()
+        .iter()
+        .find(|f| f.ty == FieldType::IdNumber && f.required)
+        && inputs.get(fd.key).is_none_or(|v| v.text.trim().is_empty())
+        && let Some(plain) = r
+            .id_cipher
+            .as_deref()
+            .and_then(|c| state.services.key.decrypt(c).ok())
+    {
+        inputs.insert(fd.key.to_string(), FieldInput::new(plain));
     }
     // Hidden fields keep what is stored.
     for key in hidden_fields(&actor, kind) {
-        let stored = r.fields.get(*key).map(duikou_domain::record::Value::display).unwrap_or_default();
+        let stored = r
+            .fields
+            .get(*key)
+            .map(duikou_domain::record::Value::display)
+            .unwrap_or_default();
         inputs.insert(key.to_string(), FieldInput::new(stored));
     }
     let version = form.get("version").and_then(|v| v.parse::<i32>().ok());
     let submit = form.get("intent") == Some("submit");
-    let result = match state.services.update(&actor, kind, id, &inputs, version).await {
-        Ok(after) if submit => state.services.transition(&actor, kind, id, Transition::Submit, None, Some(after.version)).await,
+    let result = match state
+        .services
+        .update(&actor, kind, id, &inputs, version)
+        .await
+    {
+        Ok(after) if submit => {
+            state
+                .services
+                .transition(
+                    &actor,
+                    kind,
+                    id,
+                    Transition::Submit,
+                    None,
+                    Some(after.version),
+                )
+                .await
+        }
         other => other,
     };
     match result {
-        Ok(_) => see_other(&format!("/records/{}/{id}?done={}", kind.key(), if submit { "submit" } else { "saved" })),
-        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Forbidden { .. } | ServiceError::Conflict { .. })) => {
+        Ok(_) => see_other(&format!(
+            "/records/{}/{id}?done={}",
+            kind.key(),
+            if submit { "submit" } else { "saved" }
+        )),
+        Err(
+            e @ (ServiceError::Invalid { .. }
+            | ServiceError::Forbidden { .. }
+            | ServiceError::Conflict { .. }),
+        ) => {
             let l = req.l;
             let (by_field, errors) = form_errors(l, kind, &e);
             let page = FormPage {
-                ctx: req.ctx(l.t(format!("修改{} #{id}", kind.label_zh()), format!("Change {} #{id}", kind.label_en()))),
+                ctx: req.ctx(l.t(
+                    format!("修改{} #{id}", kind.label_zh()),
+                    format!("Change {} #{id}", kind.label_en()),
+                )),
                 kind_key: kind.key(),
                 kind_label: l.kind(kind).to_string(),
                 editing: true,
@@ -402,7 +617,15 @@ pub async fn update(State(state): State<AppState>, req: Req, Path((kind, id)): P
                 version: version.unwrap_or(r.version),
                 action_url: format!("/records/{}/{id}/edit", kind.key()),
                 back_href: format!("/records/{}/{id}", kind.key()),
-                fields: build_fields(l, state.plan(), kind, &values_from_form(kind, &form), &by_field, r.id_masked.as_deref(), hidden_fields(&actor, kind)),
+                fields: build_fields(
+                    l,
+                    state.plan(),
+                    kind,
+                    &values_from_form(kind, &form),
+                    &by_field,
+                    r.id_masked.as_deref(),
+                    hidden_fields(&actor, kind),
+                ),
                 errors,
             };
             html_status(error_status(&e), &page)
@@ -492,22 +715,59 @@ fn action_label(l: Lang, action: &str) -> String {
     l.t(zh, en)
 }
 
-fn history_detail(l: Lang, kind: RecordKind, action: &str, before: Option<&str>, after: Option<&str>) -> String {
-    let parse = |s: Option<&str>| s.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()).unwrap_or(serde_json::Value::Null);
+fn history_detail(
+    l: Lang,
+    kind: RecordKind,
+    action: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> String {
+    let parse = |s: Option<&str>| {
+        s.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+            .unwrap_or(serde_json::Value::Null)
+    };
     let (b, a) = (parse(before), parse(after));
     match action {
-        "record.reject" | "record.reopen" => a.get("reason").and_then(|r| r.as_str()).map(|r| format!("{}：{r}", l.s("理由", "Reason"))).unwrap_or_default(),
-        "record.confirm" => a.get("received_on").and_then(|r| r.as_str()).map(|d| format!("{}：{}", l.s("到账日期", "Received on"), l.date_text(d))).unwrap_or_default(),
-        "evidence.add" => a.get("file_name").and_then(|r| r.as_str()).unwrap_or_default().to_string(),
+        "record.reject" | "record.reopen" => a
+            .get("reason")
+            .and_then(|r| r.as_str())
+            .map(|r| format!("{}：{r}", l.s("理由", "Reason")))
+            .unwrap_or_default(),
+        "record.confirm" => a
+            .get("received_on")
+            .and_then(|r| r.as_str())
+            .map(|d| format!("{}：{}", l.s("到账日期", "Received on"), l.date_text(d)))
+            .unwrap_or_default(),
+        "evidence.add" => a
+            .get("file_name")
+            .and_then(|r| r.as_str())
+            .unwrap_or_default()
+            .to_string(),
         "record.update" => {
-            let (bf, af) = (b.get("fields").cloned().unwrap_or_default(), a.get("fields").cloned().unwrap_or_default());
-            let mut changed: Vec<String> = kind.fields().iter().filter(|fd| bf.get(fd.key) != af.get(fd.key)).map(|fd| l.field(fd.key, fd.zh)).collect();
-            for (k, zh) in [("notes", "备注"), ("reporting_unit", "填报单位"), ("plan_year", "计划年度")] {
+            let (bf, af) = (
+                b.get("fields").cloned().unwrap_or_default(),
+                a.get("fields").cloned().unwrap_or_default(),
+            );
+            let mut changed: Vec<String> = kind
+                .fields()
+                .iter()
+                .filter(|fd| bf.get(fd.key) != af.get(fd.key))
+                .map(|fd| l.field(fd.key, fd.zh))
+                .collect();
+            for (k, zh) in [
+                ("notes", "备注"),
+                ("reporting_unit", "填报单位"),
+                ("plan_year", "计划年度"),
+            ] {
                 if b.get(k) != a.get(k) {
                     changed.push(l.field(k, zh));
                 }
             }
-            if changed.is_empty() { String::new() } else { format!("{}：{}", l.s("改动", "Changed"), changed.join("、")) }
+            if changed.is_empty() {
+                String::new()
+            } else {
+                format!("{}：{}", l.s("改动", "Changed"), changed.join("、"))
+            }
         }
         _ => String::new(),
     }
@@ -523,13 +783,26 @@ struct DetailExtras {
     upload_error: String,
 }
 
-async fn detail_page(state: &AppState, req: &Req, r: &StoredRecord, extras: DetailExtras) -> Result<DetailPage, Response> {
+async fn detail_page(
+    state: &AppState,
+    req: &Req,
+    r: &StoredRecord,
+    extras: DetailExtras,
+) -> Result<DetailPage, Response> {
     let l = req.l;
     let actor = req.actor();
     let f = facts(r);
     let kind = r.kind;
-    let evidence = state.store().evidence_of(r.id).await.map_err(|e| req.internal(e))?;
-    let history = state.store().history(kind.key(), &r.id.to_string()).await.map_err(|e| req.internal(e))?;
+    let evidence = state
+        .store()
+        .evidence_of(r.id)
+        .await
+        .map_err(|e| req.internal(e))?;
+    let history = state
+        .store()
+        .history(kind.key(), &r.id.to_string())
+        .await
+        .map_err(|e| req.internal(e))?;
     let can_edit = actor.can_edit(&f) && r.status.is_editable();
     Ok(DetailPage {
         ctx: req.ctx(format!("{} #{}", l.kind(kind), r.id)),
@@ -554,19 +827,26 @@ async fn detail_page(state: &AppState, req: &Req, r: &StoredRecord, extras: Deta
         can_submit: actor.can_submit(&f) && Transition::Submit.apply(r.status).is_some(),
         can_review_submitted: actor.can_review() && r.status == Status::Submitted,
         can_reopen: actor.can_review() && Transition::Reopen.apply(r.status).is_some(),
-        can_confirm: actor.can_confirm(&f) && !r.fields.contains_key("received_on") && r.status != Status::Rejected,
+        can_confirm: actor.can_confirm(&f)
+            && !r.fields.contains_key("received_on")
+            && r.status != Status::Rejected,
         can_upload: may_upload(&actor, r),
         evidence: evidence
             .iter()
             .map(|e| {
                 let base = format!("/records/{}/{}/evidence/{}", kind.key(), r.id, e.id);
-                let previewable = e.content_type.starts_with("image/") || e.content_type == "application/pdf";
+                let previewable =
+                    e.content_type.starts_with("image/") || e.content_type == "application/pdf";
                 EvidenceRow {
                     name: e.file_name.clone(),
                     size: size_text(e.size),
                     by: e.uploaded_by.clone(),
                     at: l.timestamp(&e.uploaded_at),
-                    view_href: if previewable { format!("{base}/view") } else { String::new() },
+                    view_href: if previewable {
+                        format!("{base}/view")
+                    } else {
+                        String::new()
+                    },
                     is_image: e.content_type.starts_with("image/"),
                     href: base,
                 }
@@ -574,7 +854,12 @@ async fn detail_page(state: &AppState, req: &Req, r: &StoredRecord, extras: Deta
             .collect(),
         history: history
             .iter()
-            .map(|h| HistoryRow { at: l.timestamp(&h.at), actor: h.actor.clone(), action: action_label(l, &h.action), detail: history_detail(l, kind, &h.action, h.before.as_deref(), h.after.as_deref()) })
+            .map(|h| HistoryRow {
+                at: l.timestamp(&h.at),
+                actor: h.actor.clone(),
+                action: action_label(l, &h.action),
+                detail: history_detail(l, kind, &h.action, h.before.as_deref(), h.after.as_deref()),
+            })
             .collect(),
         errors: extras.errors,
         reason_error: extras.reason_error,
@@ -592,8 +877,14 @@ fn may_upload(actor: &Actor, r: &StoredRecord) -> bool {
     actor.can_edit(&f) || actor.can_confirm(&f) || actor.can_review()
 }
 
-pub async fn detail(State(state): State<AppState>, req: Req, Path((kind, id)): Path<(String, String)>) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else { return req.not_found() };
+pub async fn detail(
+    State(state): State<AppState>,
+    req: Req,
+    Path((kind, id)): Path<(String, String)>,
+) -> Response {
+    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else {
+        return req.not_found();
+    };
     let r = match state.services.read(&req.actor(), Some(kind), id).await {
         Ok(r) => r,
         Err(e) => return req.service_error(e),
@@ -605,8 +896,15 @@ pub async fn detail(State(state): State<AppState>, req: Req, Path((kind, id)): P
 }
 
 /// A review action, confirmation, deletion or ID reveal from the detail page.
-pub async fn action(State(state): State<AppState>, req: Req, Path((kind, id, action)): Path<(String, String, String)>, form: Form) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else { return req.not_found() };
+pub async fn action(
+    State(state): State<AppState>,
+    req: Req,
+    Path((kind, id, action)): Path<(String, String, String)>,
+    form: Form,
+) -> Response {
+    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else {
+        return req.not_found();
+    };
     if let Err(r) = req.check_csrf(form.csrf()) {
         return r;
     }
@@ -615,7 +913,9 @@ pub async fn action(State(state): State<AppState>, req: Req, Path((kind, id, act
     let version = form.get("version").and_then(|v| v.parse::<i32>().ok());
     let back = form.get("back").and_then(safe_local).map(str::to_string);
     let done = |what: &str| {
-        let to = back.clone().unwrap_or_else(|| format!("/records/{}/{id}", kind.key()));
+        let to = back
+            .clone()
+            .unwrap_or_else(|| format!("/records/{}/{id}", kind.key()));
         let sep = if to.contains('?') { '&' } else { '?' };
         see_other(&format!("{to}{sep}done={what}"))
     };
@@ -626,7 +926,17 @@ pub async fn action(State(state): State<AppState>, req: Req, Path((kind, id, act
                 Err(e) => return req.service_error(e),
             };
             return match state.services.unmasked_id(&actor, &r).await {
-                Ok(plain) => match detail_page(&state, &req, &r, DetailExtras { id_plain: plain, ..Default::default() }).await {
+                Ok(plain) => match detail_page(
+                    &state,
+                    &req,
+                    &r,
+                    DetailExtras {
+                        id_plain: plain,
+                        ..Default::default()
+                    },
+                )
+                .await
+                {
                     Ok(p) => html(&p),
                     Err(resp) => resp,
                 },
@@ -636,13 +946,25 @@ pub async fn action(State(state): State<AppState>, req: Req, Path((kind, id, act
         "delete" => {
             return match state.services.delete(&actor, kind, id).await {
                 Ok(()) => see_other(&format!("/records/{}?done=delete", kind.key())),
-                Err(e @ ServiceError::Conflict { .. }) => rerender(&state, &req, kind, id, e, "").await,
+                Err(e @ ServiceError::Conflict { .. }) => {
+                    rerender(&state, &req, kind, id, e, "").await
+                }
                 Err(e) => req.service_error(e),
             };
         }
-        "confirm" => state.services.confirm(&actor, id, form.get("received_on").unwrap_or_default()).await,
+        "confirm" => {
+            state
+                .services
+                .confirm(&actor, id, form.get("received_on").unwrap_or_default())
+                .await
+        }
         other => match Transition::from_key(other) {
-            Some(t) => state.services.transition(&actor, kind, id, t, form.get("reason"), version).await,
+            Some(t) => {
+                state
+                    .services
+                    .transition(&actor, kind, id, t, form.get("reason"), version)
+                    .await
+            }
             None => return req.not_found(),
         },
     };
@@ -650,7 +972,9 @@ pub async fn action(State(state): State<AppState>, req: Req, Path((kind, id, act
         Ok(_) => done(&action),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict { .. })) => {
             let field = match &e {
-                ServiceError::Invalid { fields } => fields.first().map(|f| f.field.clone()).unwrap_or_default(),
+                ServiceError::Invalid { fields } => {
+                    fields.first().map(|f| f.field.clone()).unwrap_or_default()
+                }
                 _ => String::new(),
             };
             let target = match (action.as_str(), field.as_str()) {
@@ -667,18 +991,41 @@ pub async fn action(State(state): State<AppState>, req: Req, Path((kind, id, act
 }
 
 /// Show the detail page again with the refusal at the top and next to its field.
-async fn rerender(state: &AppState, req: &Req, kind: RecordKind, id: i64, e: ServiceError, field_id: &str) -> Response {
+async fn rerender(
+    state: &AppState,
+    req: &Req,
+    kind: RecordKind,
+    id: i64,
+    e: ServiceError,
+    field_id: &str,
+) -> Response {
     let l = req.l;
     let r = match state.services.read(&req.actor(), Some(kind), id).await {
         Ok(r) => r,
         Err(e) => return req.service_error(e),
     };
     let msg = match &e {
-        ServiceError::Invalid { fields } => fields.iter().map(|f| l.t(f.zh.clone(), f.en.clone())).collect::<Vec<_>>().join("；"),
-        ServiceError::Conflict { zh, en } | ServiceError::Forbidden { zh, en } => l.t(zh.clone(), en.clone()),
+        ServiceError::Invalid { fields } => fields
+            .iter()
+            .map(|f| l.t(f.zh.clone(), f.en.clone()))
+            .collect::<Vec<_>>()
+            .join("；"),
+        ServiceError::Conflict { zh, en } | ServiceError::Forbidden { zh, en } => {
+            l.t(zh.clone(), en.clone())
+        }
         _ => e.message(),
     };
-    let mut extras = DetailExtras { errors: vec![ErrorLink::new(if field_id.is_empty() { "actions" } else { field_id }, msg.clone())], ..Default::default() };
+    let mut extras = DetailExtras {
+        errors: vec![ErrorLink::new(
+            if field_id.is_empty() {
+                "actions"
+            } else {
+                field_id
+            },
+            msg.clone(),
+        )],
+        ..Default::default()
+    };
     match field_id {
         "received_on" => extras.received_error = msg,
         "reason-reject" | "reason-reopen" => extras.reason_error = msg,
@@ -686,15 +1033,25 @@ async fn rerender(state: &AppState, req: &Req, kind: RecordKind, id: i64, e: Ser
         _ => {}
     }
     match detail_page(state, req, &r, extras).await {
-        Ok(p) => html_status(StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::CONFLICT), &p),
+        Ok(p) => html_status(
+            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::CONFLICT),
+            &p,
+        ),
         Err(resp) => resp,
     }
 }
 
 // ------------------------------------------------------------------ evidence
 
-pub async fn upload_evidence(State(state): State<AppState>, req: Req, Path((kind, id)): Path<(String, String)>, mut multipart: Multipart) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else { return req.not_found() };
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    req: Req,
+    Path((kind, id)): Path<(String, String)>,
+    mut multipart: Multipart,
+) -> Response {
+    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else {
+        return req.not_found();
+    };
     let l = req.l;
     let mut csrf = None;
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -728,13 +1085,40 @@ pub async fn upload_evidence(State(state): State<AppState>, req: Req, Path((kind
         return req.forbidden();
     }
     let Some((raw_name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
-        return upload_refused(&state, &req, kind, id, l.t("请选择要上传的文件", "Choose a file to upload")).await;
+        return upload_refused(
+            &state,
+            &req,
+            kind,
+            id,
+            l.t("请选择要上传的文件", "Choose a file to upload"),
+        )
+        .await;
     };
     if bytes.len() > MAX_EVIDENCE_BYTES {
-        return upload_refused(&state, &req, kind, id, l.t(format!("文件过大（上限 {} MB）", MAX_EVIDENCE_BYTES / 1024 / 1024), format!("The file is too large (at most {} MB)", MAX_EVIDENCE_BYTES / 1024 / 1024))).await;
+        return upload_refused(
+            &state,
+            &req,
+            kind,
+            id,
+            l.t(
+                format!("文件过大（上限 {} MB）", MAX_EVIDENCE_BYTES / 1024 / 1024),
+                format!(
+                    "The file is too large (at most {} MB)",
+                    MAX_EVIDENCE_BYTES / 1024 / 1024
+                ),
+            ),
+        )
+        .await;
     }
     let Some(name) = clean_file_name(&raw_name) else {
-        return upload_refused(&state, &req, kind, id, l.t("文件名无效", "The file name is not valid")).await;
+        return upload_refused(
+            &state,
+            &req,
+            kind,
+            id,
+            l.t("文件名无效", "The file name is not valid"),
+        )
+        .await;
     };
     let Some(content_type) = content_type_for(&name) else {
         return upload_refused(
@@ -753,19 +1137,58 @@ pub async fn upload_evidence(State(state): State<AppState>, req: Req, Path((kind
         Ok(Err(e)) => return req.internal(e),
         Err(e) => return req.internal(e),
     };
-    match state.store().add_evidence(id, &sha, &name, content_type, size, &actor.username).await {
+    match state
+        .store()
+        .add_evidence(id, &sha, &name, content_type, size, &actor.username)
+        .await
+    {
         Ok(_) => see_other(&format!("/records/{}/{id}?done=evidence", kind.key())),
         Err(e) => req.service_error(e.into()),
     }
 }
 
-async fn upload_refused(state: &AppState, req: &Req, kind: RecordKind, id: i64, msg: String) -> Response {
-    rerender(state, req, kind, id, ServiceError::Invalid { fields: vec![duikou_domain::record::FieldError { field: "file".into(), field_zh: "文件".into(), value: String::new(), zh: msg.clone(), en: msg }] }, "evidence-file").await
+async fn upload_refused(
+    state: &AppState,
+    req: &Req,
+    kind: RecordKind,
+    id: i64,
+    msg: String,
+) -> Response {
+    rerender(
+        state,
+        req,
+        kind,
+        id,
+        ServiceError::Invalid {
+            fields: vec![duikou_domain::record::FieldError {
+                field: "file".into(),
+                field_zh: "文件".into(),
+                value: String::new(),
+                zh: msg.clone(),
+                en: msg,
+            }],
+        },
+        "evidence-file",
+    )
+    .await
 }
 
-async fn evidence_file(state: &AppState, req: &Req, kind: &str, id: &str, eid: &str) -> Result<(duikou_storage::entities::evidence::Model, Vec<u8>), Response> {
-    let (Some(kind), Ok(id), Ok(eid)) = (parse_kind(kind), id.parse::<i64>(), eid.parse::<i64>()) else { return Err(req.not_found()) };
-    state.services.read(&req.actor(), Some(kind), id).await.map_err(|e| req.service_error(e))?;
+async fn evidence_file(
+    state: &AppState,
+    req: &Req,
+    kind: &str,
+    id: &str,
+    eid: &str,
+) -> Result<(duikou_storage::entities::evidence::Model, Vec<u8>), Response> {
+    let (Some(kind), Ok(id), Ok(eid)) = (parse_kind(kind), id.parse::<i64>(), eid.parse::<i64>())
+    else {
+        return Err(req.not_found());
+    };
+    state
+        .services
+        .read(&req.actor(), Some(kind), id)
+        .await
+        .map_err(|e| req.service_error(e))?;
     let ev = match state.store().evidence_by_id(eid).await {
         Ok(Some(ev)) if ev.record_id == id => ev,
         Ok(_) => return Err(req.not_found()),
@@ -781,16 +1204,28 @@ async fn evidence_file(state: &AppState, req: &Req, kind: &str, id: &str, eid: &
     }
 }
 
-pub async fn download_evidence(State(state): State<AppState>, req: Req, Path((kind, id, eid)): Path<(String, String, String)>) -> Response {
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    req: Req,
+    Path((kind, id, eid)): Path<(String, String, String)>,
+) -> Response {
     match evidence_file(&state, &req, &kind, &id, &eid).await {
         Ok((ev, bytes)) => file_response(&ev.file_name, &ev.content_type, bytes, false),
         Err(r) => r,
     }
 }
 
-pub async fn view_evidence(State(state): State<AppState>, req: Req, Path((kind, id, eid)): Path<(String, String, String)>) -> Response {
+pub async fn view_evidence(
+    State(state): State<AppState>,
+    req: Req,
+    Path((kind, id, eid)): Path<(String, String, String)>,
+) -> Response {
     match evidence_file(&state, &req, &kind, &id, &eid).await {
-        Ok((ev, bytes)) if ev.content_type.starts_with("image/") || ev.content_type == "application/pdf" => file_response(&ev.file_name, &ev.content_type, bytes, true),
+        Ok((ev, bytes))
+            if ev.content_type.starts_with("image/") || ev.content_type == "application/pdf" =>
+        {
+            file_response(&ev.file_name, &ev.content_type, bytes, true)
+        }
         Ok((ev, bytes)) => file_response(&ev.file_name, &ev.content_type, bytes, false),
         Err(r) => r,
     }

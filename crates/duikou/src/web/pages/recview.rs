@@ -20,30 +20,92 @@ fn money(l: Lang, fields: &BTreeMap<String, Value>, key: &str) -> String {
 }
 
 /// One line naming the record: what, who, how much.
-pub fn summary(l: Lang, kind: RecordKind, fields: &BTreeMap<String, Value>, id_masked: Option<&str>) -> String {
-    let join = |parts: Vec<String>| parts.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
+pub fn summary(
+    l: Lang,
+    kind: RecordKind,
+    fields: &BTreeMap<String, Value>,
+    id_masked: Option<&str>,
+) -> String {
+    let join = |parts: Vec<String>| {
+        parts
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
     match kind {
         RecordKind::Transfer => join(vec![
             format!("{} → {}", text(fields, "payer"), text(fields, "payee")),
             text(fields, "source"),
             money(l, fields, "amount"),
             text(fields, "voucher_no").chars().take(40).collect(),
+            fields
+                .get("received_on")
+                .and_then(Value::as_date)
+                .map(|d| format!("{} {}", l.s("到账", "received"), l.date(d)))
+                .unwrap_or_default(),
         ]),
-        RecordKind::Project => join(vec![text(fields, "name"), text(fields, "county"), text(fields, "category"), money(l, fields, "aid_amount")]),
-        RecordKind::Activity => join(vec![text(fields, "title"), text(fields, "kind"), text(fields, "organizers")]),
-        RecordKind::Secondment => join(vec![text(fields, "name"), text(fields, "category"), text(fields, "direction"), text(fields, "to_unit")]),
-        RecordKind::Person => join(vec![text(fields, "name"), id_masked.unwrap_or_default().to_string(), text(fields, "programme"), text(fields, "hukou_county")]),
-        RecordKind::Pairing => join(vec![format!("{} ↔ {}", text(fields, "east_party"), text(fields, "west_party")), text(fields, "kind")]),
-        RecordKind::Facility => join(vec![text(fields, "name"), text(fields, "kind"), text(fields, "county")]),
-        RecordKind::Purchase => join(vec![text(fields, "product"), text(fields, "buyer"), money(l, fields, "amount")]),
-        RecordKind::Donation => join(vec![text(fields, "donor"), text(fields, "county"), money(l, fields, "amount")]),
+        RecordKind::Project => join(vec![
+            text(fields, "name"),
+            text(fields, "county"),
+            text(fields, "category"),
+            money(l, fields, "aid_amount"),
+        ]),
+        RecordKind::Activity => join(vec![
+            text(fields, "title"),
+            text(fields, "kind"),
+            text(fields, "organizers"),
+        ]),
+        RecordKind::Secondment => join(vec![
+            text(fields, "name"),
+            text(fields, "category"),
+            text(fields, "direction"),
+            text(fields, "to_unit"),
+        ]),
+        RecordKind::Person => join(vec![
+            text(fields, "name"),
+            id_masked.unwrap_or_default().to_string(),
+            text(fields, "programme"),
+            text(fields, "hukou_county"),
+        ]),
+        RecordKind::Pairing => join(vec![
+            format!(
+                "{} ↔ {}",
+                text(fields, "east_party"),
+                text(fields, "west_party")
+            ),
+            text(fields, "kind"),
+        ]),
+        RecordKind::Facility => join(vec![
+            text(fields, "name"),
+            text(fields, "kind"),
+            text(fields, "county"),
+        ]),
+        RecordKind::Purchase => join(vec![
+            text(fields, "product"),
+            text(fields, "buyer"),
+            money(l, fields, "amount"),
+        ]),
+        RecordKind::Donation => join(vec![
+            text(fields, "donor"),
+            text(fields, "county"),
+            money(l, fields, "amount"),
+        ]),
     }
 }
 
 /// The record's main date in the page's language (a transfer: when it was sent).
 pub fn date(l: Lang, kind: RecordKind, fields: &BTreeMap<String, Value>) -> String {
-    let key = if kind == RecordKind::Transfer { "sent_on" } else { kind.event_date_field() };
-    fields.get(key).and_then(Value::as_date).map(|d| l.date(d)).unwrap_or_default()
+    let key = if kind == RecordKind::Transfer {
+        "sent_on"
+    } else {
+        kind.event_date_field()
+    };
+    fields
+        .get(key)
+        .and_then(Value::as_date)
+        .map(|d| l.date(d))
+        .unwrap_or_default()
 }
 
 /// One field of a detail page.
@@ -54,7 +116,12 @@ pub struct FieldView {
 }
 
 /// Every field of the record that has a value, in schema order; the ID number masked.
-pub fn field_views(l: Lang, kind: RecordKind, fields: &BTreeMap<String, Value>, id_shown: Option<&str>) -> Vec<FieldView> {
+pub fn field_views(
+    l: Lang,
+    kind: RecordKind,
+    fields: &BTreeMap<String, Value>,
+    id_shown: Option<&str>,
+) -> Vec<FieldView> {
     let mut out = Vec::new();
     for fd in kind.fields() {
         let value = if fd.ty == FieldType::IdNumber {
@@ -73,7 +140,11 @@ pub fn field_views(l: Lang, kind: RecordKind, fields: &BTreeMap<String, Value>, 
                 Some(v) => v.display(),
             }
         };
-        out.push(FieldView { key: fd.key, label: l.field(fd.key, fd.zh), value });
+        out.push(FieldView {
+            key: fd.key,
+            label: l.field(fd.key, fd.zh),
+            value,
+        });
     }
     out
 }

@@ -47,10 +47,22 @@ pub struct PageQuery {
     page: Option<String>,
 }
 
-async fn render(state: &AppState, req: &Req, page: u64, errors: Vec<ErrorLink>, status: StatusCode) -> Response {
+async fn render(
+    state: &AppState,
+    req: &Req,
+    page: u64,
+    errors: Vec<ErrorLink>,
+    status: StatusCode,
+) -> Response {
     let l = req.l;
     let actor = req.actor();
-    let q = RecordQuery { status: Some(Status::Submitted), page: page - 1, per_page: PER_PAGE, newest_first: false, ..Default::default() };
+    let q = RecordQuery {
+        status: Some(Status::Submitted),
+        page: page - 1,
+        per_page: PER_PAGE,
+        newest_first: false,
+        ..Default::default()
+    };
     let (records, total) = match state.services.list(&actor, q).await {
         Ok(x) => x,
         Err(e) => return req.service_error(e),
@@ -78,26 +90,49 @@ async fn render(state: &AppState, req: &Req, page: u64, errors: Vec<ErrorLink>, 
             total,
             page,
             pages,
-            prev_href: if page > 1 { format!("/review?page={}", page - 1) } else { String::new() },
-            next_href: if page < pages { format!("/review?page={}", page + 1) } else { String::new() },
+            prev_href: if page > 1 {
+                format!("/review?page={}", page - 1)
+            } else {
+                String::new()
+            },
+            next_href: if page < pages {
+                format!("/review?page={}", page + 1)
+            } else {
+                String::new()
+            },
             errors,
         },
     )
 }
 
-pub async fn queue(State(state): State<AppState>, req: Req, Query(q): Query<PageQuery>) -> Response {
+pub async fn queue(
+    State(state): State<AppState>,
+    req: Req,
+    Query(q): Query<PageQuery>,
+) -> Response {
     if !req.actor().can_review() {
         return req.forbidden();
     }
-    let page = q.page.as_deref().and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1);
     render(&state, &req, page, Vec::new(), StatusCode::OK).await
 }
 
 fn refusal(req: &Req, id: i64, e: &ServiceError) -> String {
     let l = req.l;
     let why = match e {
-        ServiceError::Forbidden { zh, en } | ServiceError::Conflict { zh, en } => l.t(zh.clone(), en.clone()),
-        ServiceError::Invalid { fields } => fields.iter().map(|f| l.t(f.zh.clone(), f.en.clone())).collect::<Vec<_>>().join("；"),
+        ServiceError::Forbidden { zh, en } | ServiceError::Conflict { zh, en } => {
+            l.t(zh.clone(), en.clone())
+        }
+        ServiceError::Invalid { fields } => fields
+            .iter()
+            .map(|f| l.t(f.zh.clone(), f.en.clone()))
+            .collect::<Vec<_>>()
+            .join("；"),
         ServiceError::NotFound => l.t("记录不存在", "no such record"),
         ServiceError::Internal { message } => message.clone(),
     };
@@ -114,26 +149,58 @@ pub async fn bulk(State(state): State<AppState>, req: Req, form: Form) -> Respon
         return req.forbidden();
     }
     let l = req.l;
-    let ids: Vec<i64> = form.all("ids").iter().filter_map(|s| s.parse().ok()).collect();
+    let ids: Vec<i64> = form
+        .all("ids")
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
     if ids.is_empty() {
-        return render(&state, &req, 1, vec![ErrorLink::new("select-first", l.t("请先勾选要审核通过的记录", "Tick the records to approve first"))], StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(
+            &state,
+            &req,
+            1,
+            vec![ErrorLink::new(
+                "select-first",
+                l.t(
+                    "请先勾选要审核通过的记录",
+                    "Tick the records to approve first",
+                ),
+            )],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let mut errors = Vec::new();
     for id in ids {
         let result = match state.services.read(&actor, None, id).await {
-            Ok(r) => state.services.transition(&actor, r.kind, id, Transition::Approve, None, None).await.map(|_| ()),
+            Ok(r) => state
+                .services
+                .transition(&actor, r.kind, id, Transition::Approve, None, None)
+                .await
+                .map(|_| ()),
             Err(e) => Err(e),
         };
         if let Err(e) = result {
             errors.push(ErrorLink::new(&format!("row-{id}"), refusal(&req, id, &e)));
         }
     }
-    if errors.is_empty() { see_other("/review?done=bulk") } else { render(&state, &req, 1, errors, StatusCode::CONFLICT).await }
+    if errors.is_empty() {
+        see_other("/review?done=bulk")
+    } else {
+        render(&state, &req, 1, errors, StatusCode::CONFLICT).await
+    }
 }
 
 /// Approve or return one record from the queue.
-pub async fn one(State(state): State<AppState>, req: Req, Path((id, action)): Path<(String, String)>, form: Form) -> Response {
-    let Ok(id) = id.parse::<i64>() else { return req.not_found() };
+pub async fn one(
+    State(state): State<AppState>,
+    req: Req,
+    Path((id, action)): Path<(String, String)>,
+    form: Form,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return req.not_found();
+    };
     if let Err(r) = req.check_csrf(form.csrf()) {
         return r;
     }
@@ -149,15 +216,30 @@ pub async fn one(State(state): State<AppState>, req: Req, Path((id, action)): Pa
     let reason_key = format!("reason_{id}");
     let reason = form.get(&reason_key).or_else(|| form.get("reason"));
     let result = match state.services.read(&actor, None, id).await {
-        Ok(r) => state.services.transition(&actor, r.kind, id, t, reason, None).await.map(|_| ()),
+        Ok(r) => state
+            .services
+            .transition(&actor, r.kind, id, t, reason, None)
+            .await
+            .map(|_| ()),
         Err(e) => Err(e),
     };
     match result {
         Ok(()) => see_other(&format!("/review?done={}", t.key())),
         Err(e) => {
-            let target = if t == Transition::Reject { format!("reason-{id}") } else { format!("row-{id}") };
+            let target = if t == Transition::Reject {
+                format!("reason-{id}")
+            } else {
+                format!("row-{id}")
+            };
             let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::CONFLICT);
-            render(&state, &req, 1, vec![ErrorLink::new(&target, refusal(&req, id, &e))], status).await
+            render(
+                &state,
+                &req,
+                1,
+                vec![ErrorLink::new(&target, refusal(&req, id, &e))],
+                status,
+            )
+            .await
         }
     }
 }
