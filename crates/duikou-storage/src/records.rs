@@ -245,16 +245,64 @@ impl Store {
         Ok((rows.into_iter().filter_map(to_stored).collect(), total))
     }
 
-    /// Every record of these kinds in the given statuses, for the indicator engine.
+    /// Every record of these kinds in the given statuses, for the indicator engine: only
+    /// the columns it reads, in keyset-paged batches. Audit columns are left empty.
     pub async fn records_for_engine(&self, kinds: &[RecordKind], statuses: &[Status]) -> Result<Vec<StoredRecord>, StoreError> {
+        type Row = (i64, String, String, String, i32, String, Option<String>, i32);
         let mut out = Vec::new();
-        let mut pages = record::Entity::find()
-            .filter(record::Column::Kind.is_in(kinds.iter().map(|k| k.key())))
-            .filter(record::Column::Status.is_in(statuses.iter().map(|s| s.key())))
-            .order_by_asc(record::Column::Id)
-            .paginate(&self.db, 20_000);
-        while let Some(page) = pages.fetch_and_next().await? {
-            out.extend(page.into_iter().filter_map(to_stored));
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<Row> = record::Entity::find()
+                .select_only()
+                .columns([
+                    record::Column::Id,
+                    record::Column::Kind,
+                    record::Column::Status,
+                    record::Column::ReportingUnit,
+                    record::Column::PlanYear,
+                    record::Column::Data,
+                    record::Column::IdBlind,
+                    record::Column::EvidenceCount,
+                ])
+                .filter(record::Column::Id.gt(after))
+                .filter(record::Column::Kind.is_in(kinds.iter().map(|k| k.key())))
+                .filter(record::Column::Status.is_in(statuses.iter().map(|s| s.key())))
+                .order_by_asc(record::Column::Id)
+                .limit(50_000)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            let done = rows.len() < 50_000;
+            out.extend(rows.into_iter().filter_map(|(id, kind, status, reporting_unit, plan_year, data, id_blind, evidence_count)| {
+                let kind = RecordKind::from_key(&kind)?;
+                let json: serde_json::Value = serde_json::from_str(&data).ok()?;
+                Some(StoredRecord {
+                    id,
+                    kind,
+                    status: Status::from_key(&status)?,
+                    reporting_unit,
+                    county: None,
+                    plan_year,
+                    fields: fields_from_json(kind, &json),
+                    notes: String::new(),
+                    id_masked: None,
+                    id_blind,
+                    id_cipher: None,
+                    reject_reason: None,
+                    version: 0,
+                    import_batch_id: None,
+                    evidence_count,
+                    created_by: String::new(),
+                    created_at: String::new(),
+                    updated_by: String::new(),
+                    updated_at: String::new(),
+                })
+            }));
+            if done {
+                break;
+            }
         }
         Ok(out)
     }

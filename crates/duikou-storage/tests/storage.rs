@@ -347,3 +347,30 @@ on_each_backend!(concurrent_writers_lose_nothing, |store: Store| async move {
     // 40 creates + 40 submits + 40 winning reviews + 40 creates.
     assert_eq!(report.entries, 1 + 160);
 });
+
+// Parallel wrong passwords: every attempt is counted before its password is checked,
+// so a burst of guesses gets at most FREE_ATTEMPTS checks and the rest find the
+// account locked (counting after the check let a burst read the same count and try
+// all its guesses).
+on_each_backend!(parallel_guesses_are_each_counted, |store: Store| async move {
+    store.create_user("猜测目标", Role::Viewer, None, "the-right-password", "test").await.unwrap();
+    let tries: Vec<_> = (0..24)
+        .map(|i| {
+            let s = store.clone();
+            tokio::spawn(async move { s.check_login("猜测目标", &format!("guess-{i}")).await.unwrap() })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for t in tries {
+        outcomes.push(t.await.unwrap());
+    }
+    let checked = outcomes.iter().filter(|o| **o == LoginOutcome::Invalid).count();
+    assert!(checked <= duikou_storage::users::FREE_ATTEMPTS as usize, "{checked} of 24 parallel guesses were checked: {outcomes:?}");
+    assert!(outcomes.iter().all(|o| matches!(o, LoginOutcome::Invalid | LoginOutcome::Locked { .. })));
+    assert!(matches!(store.check_login("猜测目标", "the-right-password").await.unwrap(), LoginOutcome::Locked { .. }));
+    // Unknown names lock the same way, so the lock does not tell who exists.
+    for _ in 0..duikou_storage::users::FREE_ATTEMPTS {
+        assert_eq!(store.check_login("没有这个人", "x").await.unwrap(), LoginOutcome::Invalid);
+    }
+    assert!(matches!(store.check_login("没有这个人", "x").await.unwrap(), LoginOutcome::Locked { .. }));
+});
