@@ -238,6 +238,29 @@ impl ValidRecord {
     pub fn fields_json(&self) -> serde_json::Value {
         fields_to_json(&self.fields)
     }
+    /// `fields_json().to_string()`, the same text, written directly (no JSON tree: the
+    /// importer calls this once per row).
+    pub fn fields_json_text(&self) -> String {
+        struct Fields<'a>(&'a BTreeMap<&'static str, Value>);
+        struct One<'a>(&'a Value);
+        impl serde::Serialize for Fields<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().map(|(k, v)| (*k, One(v))))
+            }
+        }
+        impl serde::Serialize for One<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self.0 {
+                    Value::Text(t) | Value::Unit(t) | Value::Enum(t) => s.serialize_str(t),
+                    Value::Money(f) | Value::Int(f) => s.serialize_i64(*f),
+                    Value::Date(d) => s.serialize_str(&format_date(*d)),
+                    Value::Bool(b) => s.serialize_bool(*b),
+                    Value::Units(us) => us.serialize(s),
+                }
+            }
+        }
+        serde_json::to_string(&Fields(&self.fields)).expect("fields serialise")
+    }
     pub fn event_date(&self) -> Option<Date> {
         self.get(self.kind.event_date_field()).and_then(Value::as_date)
     }

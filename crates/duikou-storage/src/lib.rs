@@ -77,6 +77,12 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30))
+                    // A 64 MiB page cache (default 2 MiB): an import's random inserts into
+                    // the natural-key and blind-index B-trees otherwise spill and re-read
+                    // pages; memory grows only with what is read. Temporary tables and
+                    // statement journals in memory, not in files.
+                    .pragma("cache_size", "-65536")
+                    .pragma("temp_store", "memory")
             });
         } else if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(StoreError::UnsupportedUrl(url.to_string()));

@@ -146,7 +146,7 @@ fn active_model(n: &NewRecord, status: Status, actor: &str, now: &str, batch: Op
         county: Set(n.county.clone()),
         plan_year: Set(v.plan_year),
         event_date: Set(v.event_date()),
-        data: Set(v.fields_json().to_string()),
+        data: Set(v.fields_json_text()),
         notes: Set(v.notes.clone()),
         id_cipher: Set(n.id.as_ref().map(|p| p.cipher.clone())),
         id_blind: Set(n.id.as_ref().map(|p| p.blind.clone())),
@@ -608,11 +608,11 @@ impl Store {
         let mut digest = Sha256::new();
         let mut inserted = 0usize;
         let mut skipped = 0usize;
-        let mut seen_keys = HashSet::new();
+        let mut seen_keys: HashSet<&str> = HashSet::with_capacity(keys.len());
         let mut pending = Vec::with_capacity(256);
         for (i, r) in rows.iter().enumerate() {
             if let Some(k) = &r.natural_key {
-                if existing.contains(k) || !seen_keys.insert(k.clone()) {
+                if existing.contains(k) || !seen_keys.insert(k.as_str()) {
                     skipped += 1;
                     continue;
                 }

@@ -5,13 +5,12 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use duikou_domain::engine::{AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, IndicatorStatus, assess, default_as_of};
+use duikou_domain::engine::{AssessOptions, Assessment, EngineRecord, IndicatorResult, IndicatorStatus, assess, default_as_of};
 use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, parse_iso_date};
 use duikou_domain::schema::RecordKind;
 use duikou_storage::Store;
 use duikou_storage::records::StoredRecord;
-use rust_xlsxwriter::{Color as XColor, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
 use crate::cli::{AssessFormat, open_with_plan};
 use crate::config::Config;
@@ -140,23 +139,12 @@ pub async fn run_checklist(cfg: &Config, year: Option<i32>, as_of: Option<&str>,
         }
         AssessFormat::Xlsx => {
             let out = out.ok_or_else(|| AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE"))?;
-            let bytes = checklist_workbook(&plan, &a).map_err(|e| AppError::Failure(format!("生成工作簿失败 / cannot write workbook: {e}")))?;
+            let bytes = duikou_reports::workbook::checklist_workbook(&plan, &a).map_err(|e| AppError::Failure(e.to_string()))?;
             std::fs::write(out, bytes)?;
             println!("已写入 / written: {}", out.display());
             Ok(())
         }
     }
-}
-
-/// The checklist progress table alone, in the appendix's layout.
-pub fn checklist_workbook(plan: &Plan, a: &Assessment) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut wb = Workbook::new();
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_background_color(XColor::RGB(0xD9E1F2)).set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Center);
-    let text = Format::new().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::VerticalCenter);
-    let ws = wb.add_worksheet().set_name("工作清单进展")?;
-    write_checklist(ws, plan, a, &title, &head, &text)?;
-    wb.save_to_buffer()
 }
 
 fn write_or_print(out: Option<&Path>, bytes: &[u8]) -> AppResult<()> {
@@ -237,80 +225,6 @@ pub fn render_table(plan: &Plan, a: &Assessment, colour: bool) -> String {
     )
 }
 
-fn figure_cell(ws: &mut Worksheet, row: u32, col: u16, f: Option<Figure>, money: &Format, count: &Format) -> Result<(), rust_xlsxwriter::XlsxError> {
-    match f {
-        None => {
-            ws.write_string(row, col, "—")?;
-        }
-        Some(Figure::Money(v)) => {
-            // Money in 万元 as a number; the integer fen stays exact until this one division.
-            ws.write_number_with_format(row, col, v as f64 / 1_000_000.0, money)?;
-        }
-        Some(Figure::Percent(v)) => {
-            ws.write_number_with_format(row, col, v as f64 / 100.0, money)?;
-        }
-        Some(Figure::Count(v)) => {
-            ws.write_number_with_format(row, col, v as f64, count)?;
-        }
-    }
-    Ok(())
-}
-
-fn status_fill(s: IndicatorStatus) -> XColor {
-    match s {
-        IndicatorStatus::Met => XColor::RGB(0xC6EFCE),
-        IndicatorStatus::Late => XColor::RGB(0xFFEB9C),
-        IndicatorStatus::NotMet => XColor::RGB(0xFFC7CE),
-        IndicatorStatus::OnTrack => XColor::RGB(0xDDEBF7),
-        IndicatorStatus::Behind => XColor::RGB(0xF8CBAD),
-        IndicatorStatus::Tracked => XColor::RGB(0xEDEDED),
-    }
-}
-
-/// The assessment and the checklist progress as a printable workbook.
-pub fn workbook(plan: &Plan, a: &Assessment) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut wb = Workbook::new();
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_background_color(XColor::RGB(0xD9E1F2)).set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Center);
-    let text = Format::new().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::VerticalCenter);
-    let money = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0.00");
-    let count = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0");
-
-    let ws = wb.add_worksheet().set_name("考核结果")?;
-    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0).set_repeat_rows(2, 2)?;
-    ws.write_string_with_format(0, 0, format!("{} {} 年度指标考核（截至 {}）", plan.meta.title, a.year, a.as_of), &title)?;
-    ws.write_string(1, 0, "金额单位：万元；比率单位：%")?;
-    let headers = ["指标", "清单序号", "名称", "范围", "实际", "按时", "目标下限", "目标上限", "单位", "状态", "截止日期", "记录数", "有佐证"];
-    let widths = [26.0, 8.0, 30.0, 12.0, 14.0, 14.0, 12.0, 12.0, 6.0, 10.0, 12.0, 8.0, 8.0];
-    for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
-        ws.write_string_with_format(2, i as u16, *h, &head)?;
-        ws.set_column_width(i as u16, w)?;
-    }
-    for (i, r) in a.results.iter().enumerate() {
-        let row = 3 + i as u32;
-        ws.write_string_with_format(row, 0, &r.indicator, &text)?;
-        ws.write_string_with_format(row, 1, &r.item, &text)?;
-        ws.write_string_with_format(row, 2, &r.name, &text)?;
-        ws.write_string_with_format(row, 3, if r.scope == "plan" { "全市" } else { &r.scope }, &text)?;
-        figure_cell(ws, row, 4, Some(r.actual), &money, &count)?;
-        figure_cell(ws, row, 5, r.on_time, &money, &count)?;
-        figure_cell(ws, row, 6, r.target_min, &money, &count)?;
-        figure_cell(ws, row, 7, r.target_max, &money, &count)?;
-        let unit = if r.unit == "元" { "万元" } else { &r.unit };
-        ws.write_string_with_format(row, 8, unit, &text)?;
-        ws.write_string_with_format(row, 9, r.status.label_zh(), &text.clone().set_background_color(status_fill(r.status)))?;
-        ws.write_string_with_format(row, 10, &r.deadline, &text)?;
-        ws.write_number_with_format(row, 11, r.records as f64, &count)?;
-        ws.write_number_with_format(row, 12, r.with_evidence as f64, &count)?;
-    }
-    ws.set_freeze_panes(3, 1)?;
-    ws.autofilter(2, 0, 2 + a.results.len() as u32, (headers.len() - 1) as u16)?;
-
-    let ws = wb.add_worksheet().set_name("工作清单进展")?;
-    write_checklist(ws, plan, a, &title, &head, &text)?;
-    wb.save_to_buffer()
-}
-
 /// One row of the checklist progress report.
 pub struct ChecklistRow<'a> {
     pub item: &'a duikou_domain::plan::Item,
@@ -368,37 +282,6 @@ pub fn summarise(results: &[&IndicatorResult]) -> Vec<String> {
         i += same.len();
     }
     out
-}
-
-fn write_checklist(ws: &mut Worksheet, plan: &Plan, a: &Assessment, title: &Format, head: &Format, text: &Format) -> Result<(), rust_xlsxwriter::XlsxError> {
-    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0).set_repeat_rows(1, 1)?;
-    ws.write_string_with_format(0, 0, format!("{}工作清单进展表（{} 年，截至 {}）", plan.meta.title.trim_end_matches("（2018-2020年）"), a.year, a.as_of), title)?;
-    let headers = ["序号", "重点工作", "具体事项", "完成时限", "责任单位", "指标完成情况", "佐证覆盖"];
-    let widths = [6.0, 14.0, 50.0, 12.0, 22.0, 50.0, 10.0];
-    for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
-        ws.write_string_with_format(1, i as u16, *h, head)?;
-        ws.set_column_width(i as u16, w)?;
-    }
-    let bold = text.clone().set_bold().set_background_color(XColor::RGB(0xF2F2F2));
-    let mut row = 2u32;
-    for (act, items) in checklist(plan, a) {
-        ws.write_string_with_format(row, 0, &act.no, &bold)?;
-        ws.merge_range(row, 1, row, 6, &act.title, &bold)?;
-        row += 1;
-        for c in items {
-            ws.write_string_with_format(row, 0, &c.item.no, text)?;
-            ws.write_string_with_format(row, 1, &c.item.title, text)?;
-            ws.write_string_with_format(row, 2, &c.item.text, text)?;
-            ws.write_string_with_format(row, 3, &c.item.time_limit, text)?;
-            ws.write_string_with_format(row, 4, c.item.responsible.join("、"), text)?;
-            let lines = summarise(&c.results);
-            ws.write_string_with_format(row, 5, if lines.is_empty() { "（无量化指标）".to_string() } else { lines.join("\n") }, text)?;
-            let coverage = if c.records == 0 { "—".to_string() } else { format!("{}/{}", c.with_evidence, c.records) };
-            ws.write_string_with_format(row, 6, coverage, text)?;
-            row += 1;
-        }
-    }
-    Ok(())
 }
 
 /// The checklist progress report for a terminal.

@@ -16,7 +16,15 @@ pub async fn backup(cfg: &Config, out: &Path) -> AppResult<()> {
     let store = cfg.open().await?;
     let key = std::fs::read(&cfg.key_file).map_err(|e| AppError::Failure(format!("无法读取密钥 / cannot read the key {}: {e}", cfg.key_file.display())))?;
     let tmp = out.with_extension("partial");
-    let file = std::fs::File::create(&tmp)?;
+    // The backup holds the key: readable by its owner only, like the key file.
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts.open(&tmp)?;
     let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
     let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
 

@@ -227,9 +227,17 @@ pub fn main() -> i32 {
     }
 }
 
+/// Log to stderr at `DUIKOU_LOG` (default `warn`; `info` gives one line per request);
+/// `DUIKOU_LOG_FORMAT=json` writes one JSON object per line. Colours only on a terminal.
 fn init_tracing() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_env("DUIKOU_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if std::env::var("DUIKOU_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().with_current_span(true).with_span_list(false).try_init()
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).try_init()
+    };
 }
 
 pub async fn run(cli: Cli) -> AppResult<()> {
@@ -478,14 +486,29 @@ pub async fn demo(cfg: &Config, scale: u32, seed: u64) -> AppResult<usize> {
     }
     let (store, plan) = open_with_plan(cfg).await?;
     let key = cfg.load_key()?;
-    let n = load_demo(&store, &plan, &key, scale, seed).await?;
+    let evidence = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
+    let n = load_demo_with_evidence(&store, &plan, &key, scale, seed, Some(&evidence)).await?;
     println!("已载入演示数据 / loaded demo data: {n} 条记录 records（scale {scale}, seed {seed}）");
     Ok(n)
 }
 
 pub async fn load_demo(store: &Store, plan: &Plan, key: &duikou_domain::crypto::SecretKey, scale: u32, seed: u64) -> AppResult<usize> {
+    load_demo_with_evidence(store, plan, key, scale, seed, None).await
+}
+
+/// Load demo records and, given an evidence store, attach generated evidence files to
+/// about 70 % of the new transfers, activities and secondments (`demo::evidence_for`).
+pub async fn load_demo_with_evidence(
+    store: &Store,
+    plan: &Plan,
+    key: &duikou_domain::crypto::SecretKey,
+    scale: u32,
+    seed: u64,
+    evidence: Option<&crate::evidence_store::EvidenceStore>,
+) -> AppResult<usize> {
     let ctx = duikou_domain::record::ValidationContext { plan, default_unit: plan.meta.coordinator.as_deref() };
     let mut total = 0;
+    let mut batches = Vec::new();
     for group in crate::demo::generate(plan, scale, seed) {
         let mut rows = Vec::with_capacity(group.rows.len());
         for (i, input) in group.rows.iter().enumerate() {
@@ -498,13 +521,47 @@ pub async fn load_demo(store: &Store, plan: &Plan, key: &duikou_domain::crypto::
         let sha = hex::encode(Sha256::digest(name.as_bytes()));
         let bar = progress_bar(rows.len() as u64, group.kind.label_zh());
         match store.import_records(&ImportFile { kind: group.kind, file_name: &name, sha256: &sha }, &rows, Status::Approved, "demo", |n| bar.set_position(n as u64)).await {
-            Ok(o) => total += o.inserted,
+            Ok(o) => {
+                total += o.inserted;
+                batches.push((group.kind, o.batch));
+            }
             Err(duikou_storage::records::RecordError::AlreadyImported { .. }) => {}
             Err(e) => return Err(e.into()),
         }
         bar.finish_and_clear();
     }
+    if let Some(ev) = evidence {
+        attach_demo_evidence(store, ev, &batches, seed).await?;
+    }
     Ok(total)
+}
+
+/// Demo evidence for the records of the batches just imported (only those: a second
+/// `duikou demo` adds nothing).
+async fn attach_demo_evidence(store: &Store, evidence: &crate::evidence_store::EvidenceStore, batches: &[(RecordKind, i64)], seed: u64) -> AppResult<()> {
+    let started = std::time::Instant::now();
+    let mut files = 0;
+    for &(kind, batch) in batches {
+        if !matches!(kind, RecordKind::Transfer | RecordKind::Activity | RecordKind::Secondment) {
+            continue;
+        }
+        let q = duikou_storage::records::RecordQuery { kind: Some(kind), ..Default::default() };
+        let mut after = 0;
+        loop {
+            let page = store.records_after(&q, after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for r in page.iter().filter(|r| r.import_batch_id == Some(batch) && r.evidence_count == 0) {
+                if let Some(e) = crate::demo::evidence_for(seed, kind, &r.fields) {
+                    let sha = evidence.put(&e.bytes)?;
+                    store.add_evidence(r.id, &sha, &e.file_name, e.content_type, e.bytes.len() as i64, "demo").await?;
+                    files += 1;
+                }
+            }
+        }
+    }
+    tracing::info!(files, elapsed_ms = started.elapsed().as_millis() as u64, "demo evidence attached");
+    Ok(())
 }
 
 async fn serve(cfg: Config, addr: &str, demo: bool) -> AppResult<()> {
@@ -542,7 +599,8 @@ async fn prepare_demo(cfg: &Config) -> AppResult<Vec<(String, String, String, St
     if store.count_records().await? == 0 {
         let key = cfg.load_key()?;
         eprintln!("正在载入演示数据 / loading demo data…");
-        load_demo(&store, &plan, &key, 1, 2018).await?;
+        let evidence = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
+        load_demo_with_evidence(&store, &plan, &key, 1, 2018, Some(&evidence)).await?;
     }
     let demo_users = [
         ("经协办", Role::Coordinator, Some("市经协办")),

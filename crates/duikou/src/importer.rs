@@ -144,8 +144,9 @@ pub fn prepare(table: &Table, kind: RecordKind, ctx: &PrepareContext<'_>) -> Res
     };
     let vctx = ValidationContext { plan: ctx.plan, default_unit };
     let mut errors = Vec::new();
-    let mut out = Vec::with_capacity(table.rows.len());
-    let mut first_row_of_key: HashMap<String, (usize, String)> = HashMap::new();
+    let mut out: Vec<NewRecord> = Vec::with_capacity(table.rows.len());
+    // Natural key → (row number, index in `out`): the JSON is compared only on a repeat.
+    let mut first_row_of_key: HashMap<String, (usize, usize)> = HashMap::new();
     let col_of = |key: &str| columns.iter().find(|c| c.field.key == key).map(|c| format!("{} {}", column_letter(c.index), table.headers[c.index]));
     for row in &table.rows {
         let mut input = BTreeMap::new();
@@ -171,9 +172,8 @@ pub fn prepare(table: &Table, kind: RecordKind, ctx: &PrepareContext<'_>) -> Res
                 }
                 let rec = new_record(valid, ctx.plan, ctx.key);
                 if let Some(k) = &rec.natural_key {
-                    let data = rec.valid.fields_json().to_string();
                     match first_row_of_key.get(k) {
-                        Some((first, first_data)) if *first_data != data => errors.push(RowError {
+                        Some(&(first, at)) if out[at].valid.fields_json_text() != rec.valid.fields_json_text() => errors.push(RowError {
                             file: table.file_name.clone(),
                             row: row.number,
                             column: col_of(if kind == RecordKind::Transfer { "voucher_no" } else { "id_number" }).unwrap_or_default(),
@@ -184,7 +184,7 @@ pub fn prepare(table: &Table, kind: RecordKind, ctx: &PrepareContext<'_>) -> Res
                         }),
                         Some(_) => {} // the same row twice: kept once by the natural key
                         None => {
-                            first_row_of_key.insert(k.clone(), (row.number, data));
+                            first_row_of_key.insert(k.clone(), (row.number, out.len()));
                         }
                     }
                 }
@@ -232,7 +232,7 @@ pub fn conflicts_with_stored(table: &Table, kind: RecordKind, rows: &[NewRecord]
     for (row, rec) in table.rows.iter().zip(rows) {
         if let Some(k) = &rec.natural_key {
             if let Some(existing) = stored.get(k) {
-                if *existing != rec.valid.fields_json().to_string() {
+                if *existing != rec.valid.fields_json_text() {
                     errors.push(RowError {
                         file: table.file_name.clone(),
                         row: row.number,

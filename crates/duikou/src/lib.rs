@@ -5,6 +5,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod downloads;
 pub mod error;
 pub mod evidence_store;
 pub mod importer;
@@ -13,3 +14,8 @@ pub mod protect;
 pub mod service;
 pub mod tabular;
 pub mod web;
+
+// glibc malloc spent a third of an import in `_int_malloc`/`unlink_chunk`/
+// `malloc_consolidate` once the heap held a few hundred thousand records (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

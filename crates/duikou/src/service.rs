@@ -223,8 +223,26 @@ impl Services {
     /// values, then the whole record validated as in `update`. Values derived from a field
     /// (reporting unit, plan year) follow it unless they were set apart from it; the ID
     /// number, when not given, stays as stored.
+    ///
+    /// The merge is over the version read, so it is written only if the record is still
+    /// at that version: two changes to different fields at once must not undo each other.
+    /// Without a `version` from the caller, a change lost that way is merged again over
+    /// the newer record (a few times); with one, the caller is told (409).
     pub async fn patch(&self, actor: &Actor, kind: RecordKind, id: i64, given: &BTreeMap<String, FieldInput>, expected_version: Option<i32>) -> ServiceResult<StoredRecord> {
-        let before = self.read(actor, Some(kind), id).await?;
+        let mut attempt = 0;
+        loop {
+            let before = self.read(actor, Some(kind), id).await?;
+            let read_version = before.version;
+            match self.patch_once(actor, kind, id, given, before, expected_version.or(Some(read_version))).await {
+                Err(ServiceError::Conflict { .. }) if expected_version.is_none() && attempt < 5 && self.store.get_record(id).await?.is_some_and(|now| now.version != read_version) => {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn patch_once(&self, actor: &Actor, kind: RecordKind, id: i64, given: &BTreeMap<String, FieldInput>, before: StoredRecord, expected_version: Option<i32>) -> ServiceResult<StoredRecord> {
         let mut input: BTreeMap<String, FieldInput> = before.fields.iter().map(|(k, v)| (k.clone(), FieldInput::new(v.display()))).collect();
         let derived_unit = kind.own_unit_field().and_then(|f| before.fields.get(f)).and_then(|v| v.units().first().cloned());
         if derived_unit.as_deref() != Some(before.reporting_unit.as_str()) {

@@ -226,10 +226,18 @@ fn an_export_imports_back_into_an_empty_database_with_the_same_assessment() {
         assert!(out.contains("条记录"), "{out}");
         back.ok(&["import", kind, p(&file)]);
     }
+    // The same figures; evidence files are not part of an export (the demo attaches
+    // some), so the evidence coverage is left out of the comparison.
+    let figures = |mut a: serde_json::Value| {
+        for r in a["results"].as_array_mut().unwrap() {
+            r.as_object_mut().unwrap().remove("with_evidence");
+        }
+        a
+    };
     for year in [2018, 2019, 2020] {
         assert_eq!(
-            e.assess_json(year),
-            back.assess_json(year),
+            figures(e.assess_json(year)),
+            figures(back.assess_json(year)),
             "assessment of {year} after the round trip"
         );
     }
@@ -327,7 +335,14 @@ fn the_package_matches_assess_and_every_link_resolves() {
             year: Some(2019),
             ..Default::default()
         };
-        let t = store.records_after(&q, 0, 1).await.unwrap().remove(0);
+        // One the demo gave no evidence of its own.
+        let t = store
+            .records_after(&q, 0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.evidence_count == 0)
+            .expect("a 2019 transfer without demo evidence");
         let content = b"%PDF-1.4 voucher".to_vec();
         let sha = duikou::evidence_store::EvidenceStore::new(cfg.evidence_dir())
             .put(&content)
@@ -348,7 +363,15 @@ fn the_package_matches_assess_and_every_link_resolves() {
 
     let pkg = e.path("pkg.zip");
     let out = e.ok(&["package", "--year", "2019", "--out", p(&pkg)]);
-    assert!(out.contains("1 个佐证文件"), "{out}");
+    // The demo's evidence files (about 7 in 10 transfers, activities and
+    // secondments) and this one.
+    let files: usize = out
+        .split("个佐证文件")
+        .next()
+        .and_then(|s| s.rsplit(['，', '；']).next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(files > 50, "{out}");
     let mut z = zip::ZipArchive::new(Cursor::new(std::fs::read(&pkg).unwrap())).unwrap();
     let names: BTreeSet<String> = (0..z.len())
         .map(|i| z.by_index(i).unwrap().name().to_string())

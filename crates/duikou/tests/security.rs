@@ -512,6 +512,14 @@ const RULES: &[Rule] = &[
     r("GET", "/checklist", "checklist", "403|200|200|200|200|200|L"),
     r("GET", "/assess", "assess", "403|200|200|200|200|200|L"),
     r("GET", "/assess.xlsx", "assess-xlsx", "403|200|200|200|200|200|L"),
+    r("GET", "/checklist.xlsx", "checklist-xlsx", "403|200|200|200|200|200|L"),
+    // Downloads of everything: coordinators and auditors only.
+    r("GET", "/export/{file}", "export-csv", "403|200|403|403|403|200|L"),
+    r("GET", "/export/{file}", "export-xlsx", "403|200|403|403|403|200|L"),
+    r("GET", "/bulletin", "bulletin", "403|200|403|403|403|200|L"),
+    r("GET", "/bulletin.xlsx", "bulletin-xlsx", "403|200|403|403|403|200|L"),
+    r("GET", "/bulletin.html", "bulletin-html", "403|200|403|403|403|200|L"),
+    r("GET", "/package.zip", "package", "403|200|403|403|403|200|L"),
     // Records.
     r("GET", "/records", "records-index", "403|200|200|200|200|200|L"),
     r("GET", "/records/{kind}", "records-list", "403|200|200|200|200|200|L"),
@@ -677,6 +685,13 @@ impl World {
             "checklist" => call("GET", "/checklist?year=2019".into(), None),
             "assess" => call("GET", "/assess?year=2019".into(), None),
             "assess-xlsx" => call("GET", "/assess.xlsx?year=2019".into(), None),
+            "checklist-xlsx" => call("GET", "/checklist.xlsx?year=2019".into(), None),
+            "export-csv" => call("GET", "/export/transfer.csv?year=2019".into(), None),
+            "export-xlsx" => call("GET", "/export/person.xlsx".into(), None),
+            "bulletin" => call("GET", "/bulletin?month=2019-06".into(), None),
+            "bulletin-xlsx" => call("GET", "/bulletin.xlsx?month=2019-06".into(), None),
+            "bulletin-html" => call("GET", "/bulletin.html?month=2019-06".into(), None),
+            "package" => call("GET", "/package.zip?year=2019".into(), None),
             "records-index" => call("GET", "/records".into(), None),
             "records-list" => call("GET", format!("/records/transfer?unit={}", if own { QX } else { HJ }), None),
             "new-form" => {
@@ -853,7 +868,38 @@ async fn authorization_matrix(w: &World) {
         }
     }
     assert!(failures.is_empty(), "{} of {checked} cells differ:\n{}", failures.len(), failures.join("\n"));
-    println!("authorization matrix: {} routes, {} rules, {checked} requests (6 roles × own/other unit + anonymous)", routes.len(), RULES.len());
+
+    // CSRF, from the same list: every route that changes something, sent from a browser
+    // session of a role that may use it but with a forged token (pages) or without the
+    // X-CSRF-Token header (API over the cookie), is refused with 403.
+    let mut csrf_checked = 0;
+    for rule in RULES.iter().filter(|r| !matches!(r.method, "GET" | "ANY" | "FALLBACK")) {
+        if matches!(rule.label, "api-login" | "login-without-form-token") {
+            continue; // no session yet: the sign-in form has its own double-submit token
+        }
+        let (roles, _) = parse_expect(rule);
+        let Some(i) = roles.iter().position(|(own, _)| (200..400).contains(own)) else { continue };
+        let role = ROLES[i].0;
+        let name = ROLES[i].1;
+        let call = w.build(rule, Some(role), true).await;
+        let mut c = w.session(name).await;
+        c.csrf = Some("forged-token".into());
+        let path = call.path.clone();
+        let r = w.send(&c, call).await;
+        csrf_checked += 1;
+        if r.status != 403 {
+            failures.push(format!("{} {} [{}] as {role} with a forged CSRF token: {} {path}", rule.method, rule.route, rule.label, r.status));
+        }
+        if rule.route.starts_with("/api/") {
+            assert_eq!(r.body["error"], "csrf", "{}: {}", rule.label, r.text);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    println!(
+        "authorization matrix: {} routes, {} rules, {checked} requests (6 roles × own/other unit + anonymous); CSRF refused on {csrf_checked} changing routes",
+        routes.len(),
+        RULES.len()
+    );
 }
 
 // ------------------------------------------------------------------ cross-unit attempts
@@ -1307,6 +1353,9 @@ async fn sessions_expire_and_are_never_fixed(w: &World) {
         assert!(cookie.contains(part), "{cookie} lacks {part}");
     }
     assert_eq!(r.body["expires_in"], 28800);
+    // Passwords are stored as argon2id hashes only.
+    assert_eq!(w.count("SELECT COUNT(*) AS n FROM app_user WHERE password_hash NOT LIKE '$argon2id$%'").await, 0);
+    assert_eq!(w.count(&format!("SELECT COUNT(*) AS n FROM app_user WHERE password_hash LIKE '%{pw}%'")).await, 0);
     // Tokens are stored hashed only.
     let token = r.body["token"].as_str().unwrap().to_string();
     assert_eq!(w.count(&format!("SELECT COUNT(*) AS n FROM session WHERE token_hash = '{token}' OR csrf_token = '{token}'")).await, 0);
@@ -1851,4 +1900,380 @@ async fn security_headers_everywhere(w: &World) {
     let r = qx.get(&format!("/api/v1/records/person/{person}?unmask=1")).await;
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert!(checks[2].1.header("cache-control").is_some_and(|c| c.contains("no-store")));
+}
+
+// ------------------------------------------------------------------ logs
+
+/// One line per request with its id, method, path, status and latency; no ID number in
+/// the log, wherever a request carried one (body, query, path, sign-in name, header).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_carry_request_ids_and_no_id_numbers() {
+    let app = TestApp::spawn_with_log(Backend::Sqlite, &[(QX, "reporter", Some(QX)), (COORD, "coordinator", Some("市经协办"))], "info").await.unwrap();
+    let qx = app.login(QX).await;
+    let birth = time::macros::date!(1990 - 01 - 01);
+    let id = duikou_domain::id_number::make_valid("530627", birth, 123);
+    let number = id.as_str().to_string();
+    let r = qx.post("/api/v1/records/person", &json!({"programme": "劳务就业", "name": "王五", "id_number": number, "started_on": "2019-05-01"})).await;
+    expect(&r, 201);
+    let rid = r.body["id"].as_i64().unwrap();
+    // The same number again: refused as a duplicate (an error path that names the field).
+    let r = qx.post("/api/v1/records/person", &json!({"programme": "劳务就业", "name": "王五", "id_number": number, "started_on": "2019-05-01"})).await;
+    expect(&r, 422);
+    // A wrong one: the error shows it masked.
+    let mut wrong = number.clone();
+    wrong.replace_range(17..18, if number.ends_with('0') { "1" } else { "0" });
+    let r = qx.post("/api/v1/records/person", &json!({"programme": "劳务就业", "name": "王五", "id_number": wrong, "started_on": "2019-05-01"})).await;
+    expect(&r, 422);
+    assert!(!r.text.contains(&wrong), "the refused number comes back masked: {}", r.text);
+    for path in [format!("/api/v1/records/person?q={number}"), format!("/api/v1/records/person/{number}"), format!("/{number}"), format!("/records/person?q={number}&unit={number}")] {
+        let _ = qx.get(&path).await;
+    }
+    let _ = ApiClient::send(qx.request(reqwest::Method::GET, "/healthz").header("x-request-id", format!("trace-{number}"))).await;
+    let _ = app.anonymous().post("/api/v1/login", &json!({"username": number, "password": number})).await;
+    let r = qx.get(&format!("/api/v1/records/person/{rid}?unmask=1")).await;
+    assert_eq!(r.body["fields"]["id_number"], number.as_str());
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = app.server_log();
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("finished processing request")).collect();
+    assert!(lines.len() >= 10, "one line per request:\n{log}");
+    for l in &lines {
+        assert!(l.contains("request{id=") && l.contains("method=") && l.contains("path=") && l.contains("status=") && l.contains("latency="), "{l}");
+    }
+    // Request ids are distinct and match what the client was told.
+    let r = app.anonymous().get("/healthz").await;
+    let rid_header = r.header("x-request-id").unwrap().to_string();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(app.server_log().contains(&format!("id={rid_header}")), "the id sent back is the one logged");
+    let log = app.server_log();
+    assert!(!log.contains(&number) && !log.contains(&number[..17]) && !log.contains(&wrong), "an ID number reached the log:\n{log}");
+    assert!(!log.contains("王五"), "names of people stay out of the log");
+    assert!(!log.contains('\u{1b}'), "no terminal colours in a log file");
+    println!("log: {} request lines, none with an ID number", lines.len());
+
+    // The same as JSON lines (DUIKOU_LOG_FORMAT=json), for a log collector.
+    let mut app = app;
+    app.kill_server();
+    let before = app.server_log().len();
+    app.server_env.push(("DUIKOU_LOG_FORMAT".into(), "json".into()));
+    app.restart_server();
+    let _ = app.anonymous().get(&format!("/api/v1/records/person?q={number}")).await;
+    let _ = app.anonymous().get("/healthz").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = app.server_log()[before..].to_string();
+    let events: Vec<Value> = log.lines().filter_map(|l| serde_json::from_str(l).ok()).filter(|v: &Value| v["fields"]["message"] == "finished processing request").collect();
+    assert!(events.len() >= 2, "{log}");
+    for e in &events {
+        assert!(e["span"]["id"].as_str().is_some_and(|id| id.len() >= 16) && e["span"]["path"].is_string() && e["fields"]["status"].is_number(), "{e}");
+    }
+    assert!(!log.contains(&number[..17]), "{log}");
+}
+
+// ------------------------------------------------------------------ in a browser
+
+/// The payloads in a real browser (chromium through chromedriver, when installed): no
+/// dialog opens, no injected element exists, on the record pages and the import preview.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xss_payloads_do_not_run_in_a_browser() {
+    if !(std::path::Path::new("/usr/bin/chromedriver").exists() && std::path::Path::new("/usr/bin/chromium").exists()) {
+        println!("skipped: chromium/chromedriver not installed");
+        return;
+    }
+    let w = World::start(Backend::Sqlite).await.unwrap();
+    let records = xss_records(&w).await;
+    let (_driver, b) = WebDriver::start().await;
+    // The session of the coordinator's browser, as a cookie in chromium.
+    let token = {
+        let r = login(&plain(w.base()), COORD, &w.passwords[COORD]).await;
+        r.body["token"].as_str().unwrap().to_string()
+    };
+    b.goto(&format!("{}/login", w.base())).await;
+    b.cmd(reqwest::Method::POST, "/cookie", Some(json!({"cookie": {"name": "duikou_session", "value": token, "path": "/"}}))).await;
+    let mut pages: Vec<String> = records.iter().flat_map(|(k, id, _)| [format!("/records/{k}/{id}"), format!("/records/{k}")]).collect();
+    pages.extend(["/review".to_string(), "/audit".to_string(), "/".to_string(), format!("/records/transfer?q={}", urlencode(XSS))]);
+    for path in &pages {
+        b.goto(&format!("{}{path}", w.base())).await;
+        let alert = b.raw(reqwest::Method::GET, "/alert/text", None).await;
+        assert_eq!(alert["value"]["error"], "no such alert", "{path}: a dialog opened: {alert}");
+        let injected = b.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": "return document.querySelectorAll('img[src=\"x\"], img[onerror]').length + [...document.scripts].filter(s => s.textContent.includes('alert(')).length + (window.__xss ? 1 : 0)", "args": []}))).await;
+        assert_eq!(injected, json!(0), "{path}: an injected element");
+        let shown = b.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": "return document.body.innerText.includes('<script>alert(1)</script>')", "args": []}))).await;
+        if path.matches('/').count() == 3 {
+            assert_eq!(shown, json!(true), "{path}: the payload is shown as text");
+        }
+    }
+    println!("browser: {} pages with payloads, no dialog, no injected element", pages.len());
+}
+
+/// Just enough of the WebDriver protocol (chromedriver), spoken with reqwest.
+struct WebDriver {
+    http: reqwest::Client,
+    url: String,
+}
+
+struct DriverProcess {
+    child: std::process::Child,
+}
+
+impl Drop for DriverProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl WebDriver {
+    async fn start() -> (DriverProcess, WebDriver) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("/usr/bin/chromedriver").arg(format!("--port={port}")).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let proc = DriverProcess { child };
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+        let root = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http.get(format!("{root}/status")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = std::env::temp_dir().join(format!("duikou-xss-{port}"));
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {"binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", format!("--user-data-dir={}", profile.display())]}}}});
+        let r: Value = http.post(format!("{root}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let sid = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_string();
+        (proc, WebDriver { http, url: format!("{root}/session/{sid}") })
+    }
+
+    async fn raw(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let mut rb = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        rb.send().await.unwrap().json().await.unwrap()
+    }
+
+    async fn cmd(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let v = self.raw(method, path, body).await;
+        assert!(v["value"].get("error").is_none(), "webdriver {path}: {v}");
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd(Method::POST, "/url", Some(json!({"url": url}))).await;
+    }
+}
+
+impl Drop for WebDriver {
+    fn drop(&mut self) {
+        // Close the browser session (a blocking request: Drop cannot await).
+        let url = self.url.clone();
+        let _ = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let rest = url.trim_start_matches("http://");
+            let (host, path) = rest.split_once('/').unwrap();
+            if let Ok(mut s) = std::net::TcpStream::connect(host) {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
+                let _ = write!(s, "DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let mut buf = Vec::new();
+                let _ = s.read_to_end(&mut buf);
+            }
+        })
+        .join();
+    }
+}
+
+// ------------------------------------------------------------------ secrets in code
+
+/// Secrets from a request (CSRF tokens, the pre-login token, import confirmation tokens)
+/// are compared with `constant_time_eq`, never `==`: no comparison in `src/web` has a
+/// token or hash on either side. (Session tokens are looked up by their SHA-256;
+/// passwords go through argon2's own verification.)
+#[test]
+fn secrets_are_compared_in_constant_time() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    let mut offenders = Vec::new();
+    let mut uses = 0;
+    for file in walk(&root) {
+        let src = std::fs::read_to_string(&file).unwrap();
+        uses += src.matches("constant_time_eq(").count();
+        for (n, line) in src.lines().enumerate() {
+            // String literals (field names such as "csrf_token") are not secrets.
+            let mut code = String::new();
+            let mut in_str = false;
+            for c in line.chars() {
+                if c == '"' {
+                    in_str = !in_str;
+                } else if !in_str {
+                    code.push(c);
+                }
+            }
+            let code = code.to_lowercase();
+            let compares = code.contains("==") || code.contains("!=");
+            let secret = ["token", "csrf", "hash", "secret"].iter().any(|s| code.contains(s));
+            if compares && secret && !code.contains("len()") && !code.trim_start().starts_with("//") {
+                offenders.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "secrets compared with == / !=:\n{}", offenders.join("\n"));
+    assert!(uses >= 4, "constant_time_eq is used for the CSRF, pre-login and import tokens ({uses})");
+}
+
+// ------------------------------------------------------------------ importers
+
+/// Any table under the kinds' own headers (Chinese or English, plus strangers), with
+/// hostile cells, as CSV or as a workbook: reading and checking never panic, and every
+/// complaint names a row of the file and a column.
+#[test]
+fn importers_never_panic_and_name_the_row() {
+    use duikou::importer::{PrepareContext, prepare};
+    use duikou::tabular::read_table_bytes;
+    use duikou_domain::roles::{Actor, Role};
+    use duikou_domain::schema::RecordKind;
+    let plan = duikou_domain::plan::Plan::bundled();
+    let key = duikou_domain::crypto::SecretKey::from_bytes(&[3u8; 32]).unwrap();
+    let town = Actor { username: QX.into(), role: Role::Reporter, unit: Some(QX.into()) };
+    let cell = prop_oneof![
+        4 => hostile_text().prop_map(|s| s.chars().take(300).collect::<String>()),
+        2 => prop::sample::select(vec!["清溪镇", "镇雄县", "2019-03-15", "2019/3/15", "2019年3月15日", "1,000.50", "是", "镇街财政", "劳务就业", "义诊", "530627199001011236", ""]).prop_map(str::to_string),
+    ];
+    let strategy = (0usize..9, prop::collection::vec(any::<prop::sample::Index>(), 1..10), any::<bool>(), prop::collection::vec(prop::collection::vec(cell, 0..12), 0..6), any::<bool>());
+    let mut runner = TestRunner::new(PtConfig { cases: 96, failure_persistence: None, ..PtConfig::default() });
+    runner
+        .run(&strategy, |(k, picks, english, rows, xlsx)| {
+            let kind = RecordKind::ALL[k];
+            let names: Vec<String> = kind.all_fields().flat_map(|f| [f.key.to_string(), f.zh.to_string()]).chain(["多余列".to_string(), "金额（万元）".to_string(), "".to_string()]).collect();
+            let mut headers: Vec<String> = picks.iter().map(|i| i.get(&names).clone()).collect();
+            headers.dedup();
+            let _ = english;
+            let file = if xlsx {
+                let mut wb = rust_xlsxwriter::Workbook::new();
+                let ws = wb.add_worksheet();
+                for (c, h) in headers.iter().enumerate() {
+                    ws.write_string(0, c as u16, h).unwrap();
+                }
+                for (r, row) in rows.iter().enumerate() {
+                    for (c, v) in row.iter().enumerate() {
+                        let (r, c) = (r as u32 + 1, c as u16);
+                        match v.parse::<f64>() {
+                            Ok(f) if f.is_finite() => ws.write_number(r, c, f).unwrap(),
+                            _ => ws.write_string(r, c, v.as_str()).unwrap(),
+                        };
+                    }
+                }
+                ("p.xlsx", wb.save_to_buffer().unwrap())
+            } else {
+                let q = |s: &String| format!("\"{}\"", s.replace('"', "\"\""));
+                let mut csv = headers.iter().map(q).collect::<Vec<_>>().join(",");
+                for row in &rows {
+                    csv.push('\n');
+                    csv.push_str(&row.iter().map(q).collect::<Vec<_>>().join(","));
+                }
+                ("p.csv", csv.into_bytes())
+            };
+            match read_table_bytes(file.0, &file.1, &[]) {
+                Err(e) => {
+                    let text = e.to_string();
+                    prop_assert!(text.contains(file.0) && text.contains(" / "), "{text}");
+                }
+                Ok(table) => {
+                    let last = table.rows.last().map_or(1, |r| r.number);
+                    for actor in [None, Some(&town)] {
+                        let ctx = PrepareContext { plan: &plan, key: &key, actor };
+                        if let Err(errors) = prepare(&table, kind, &ctx) {
+                            prop_assert!(!errors.is_empty());
+                            for e in errors {
+                                prop_assert!(e.row >= 1 && e.row <= last.max(1), "row {} of {last}: {e:?}", e.row);
+                                prop_assert!(!e.zh.is_empty() && !e.en.is_empty(), "{e:?}");
+                                prop_assert!(e.file == file.0, "{e:?}");
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// A file with one bad row anywhere imports nothing (exit 2, the row named); the same
+/// file corrected imports every row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_is_all_or_nothing() {
+    let app = TestApp::spawn_with_users(Backend::Sqlite, &[(QX, "reporter", Some(QX))]).await.unwrap();
+    let count = || async {
+        use sea_orm::ConnectionTrait;
+        let db = app.db().await;
+        let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) AS n FROM record".to_string())).await.unwrap().unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    let mut runner = TestRunner::new_with_rng(PtConfig { failure_persistence: None, ..PtConfig::default() }, TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha));
+    let bad_cells = prop_oneof![
+        Just(("amount", "-5".to_string())),
+        Just(("amount", "1.001".to_string())),
+        Just(("payer", "黄江镇".to_string())),
+        Just(("payer", "没有的镇".to_string())),
+        Just(("payee", "清溪镇".to_string())),
+        Just(("sent_on", "2019-02-30".to_string())),
+        Just(("budget_year", "二〇一九".to_string())),
+        Just(("voucher_no", String::new())),
+        Just(("source", XSS.to_string())),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for case in 0..8u32 {
+        let (rows, bad_at, (field, bad)) = sample(&mut runner, &(2usize..40, any::<prop::sample::Index>(), bad_cells.clone()));
+        let bad_at = bad_at.index(rows);
+        let columns = ["source", "payer", "payee", "amount", "budget_year", "sent_on", "voucher_no"];
+        let mut csv = columns.join(",");
+        for r in 0..rows {
+            let mut v = vec!["镇街财政".to_string(), QX.into(), ZX.into(), "1000".into(), "2019".into(), "2019-03-15".into(), format!("A{case}-{r}")];
+            if r == bad_at {
+                v[columns.iter().position(|c| *c == field).unwrap()] = format!("\"{}\"", bad.replace('"', "\"\""));
+            }
+            csv.push('\n');
+            csv.push_str(&v.join(","));
+        }
+        let file = dir.path().join(format!("case{case}.csv"));
+        std::fs::write(&file, &csv).unwrap();
+        let before = count().await;
+        let out = app.cli(&["import", "transfer", file.to_str().unwrap(), "--as", QX]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "case {case} ({field}={bad:?} at row {}): {stderr}", bad_at + 2);
+        assert!(stderr.contains(&format!("第{}行", bad_at + 2)) && stderr.contains(&format!("row {}", bad_at + 2)), "the row is named: {stderr}");
+        assert_eq!(count().await, before, "nothing of a refused file is written");
+    }
+    let out = app.cli(&["audit", "verify"]);
+    assert!(out.status.success());
+}
+
+// ------------------------------------------------------------------ key and backups
+
+/// The key file and every backup (which holds the key) are readable by their owner
+/// only; the database holds no ID number in clear (see also cli.rs
+/// `id_numbers_are_never_stored_in_clear`).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_and_backups_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::spawn_with_users(Backend::Sqlite, &[(QX, "reporter", Some(QX))]).await.unwrap();
+    let qx = app.login(QX).await;
+    let id = duikou_domain::id_number::make_valid("530627", time::macros::date!(1985 - 05 - 05), 77);
+    let r = qx.post("/api/v1/records/person", &json!({"programme": "劳务就业", "name": "赵六", "id_number": id.as_str(), "started_on": "2019-05-01"})).await;
+    expect(&r, 201);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&app.data_dir().join("secret.key")), 0o600);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.zip");
+    let out = app.cli_ok(&["backup", file.to_str().unwrap()]);
+    assert!(out.contains("密钥") || out.contains("key"), "the operator is told the backup holds the key: {out}");
+    assert_eq!(mode(&file), 0o600, "a backup holds the key: owner-only");
+    // Inside, the number is encrypted like in the database; the key travels with it.
+    let bytes = std::fs::read(&file).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut all = Vec::new();
+    for i in 0..zip.len() {
+        use std::io::Read;
+        let mut f = zip.by_index(i).unwrap();
+        f.read_to_end(&mut all).unwrap();
+    }
+    assert!(!all.windows(18).any(|w| w == id.as_str().as_bytes()), "no ID number in clear in the backup");
+    assert!(zip.by_name("secret.key").is_ok());
 }

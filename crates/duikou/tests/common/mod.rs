@@ -48,6 +48,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// `DUIKOU_LOG` of the server (`warn` unless the test asks for more).
     log_filter: String,
+    /// More environment for the server, applied at its next start.
+    pub server_env: Vec<(String, String)>,
 }
 
 impl TestApp {
@@ -108,6 +110,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             log_filter: log_filter.to_string(),
+            server_env: Vec::new(),
         };
         app.cli_ok(&["init"]);
         app.add_users(users);
@@ -245,6 +248,11 @@ impl TestApp {
         let mut child = self
             .command(&["serve", "--addr", "127.0.0.1:0"])
             .env("DUIKOU_LOG", &self.log_filter)
+            .envs(
+                self.server_env
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -295,10 +303,16 @@ impl TestApp {
 
     /// SIGTERM the server and wait (at most `timeout`) for it to exit; its exit status.
     pub fn terminate_server(&mut self, timeout: Duration) -> std::process::ExitStatus {
-        let mut child = self.child.take().expect("server running");
+        let pid = self.server_pid();
         let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
+            .args(["-TERM", &pid.to_string()])
             .status();
+        self.wait_server_exit(timeout)
+    }
+
+    /// Wait (at most `timeout`) for the server to exit by itself; its exit status.
+    pub fn wait_server_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("server running");
         let deadline = std::time::Instant::now() + timeout;
         loop {
             if let Some(status) = child.try_wait().expect("wait for server") {
@@ -307,7 +321,7 @@ impl TestApp {
             if std::time::Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("the server did not exit within {timeout:?} of SIGTERM");
+                panic!("the server did not exit within {timeout:?}");
             }
             std::thread::sleep(Duration::from_millis(20));
         }

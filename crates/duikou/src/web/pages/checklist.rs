@@ -48,6 +48,7 @@ struct ChecklistPage {
     status_opts: Vec<Opt>,
     actions: Vec<ActionView>,
     filtered: bool,
+    can_export: bool,
 }
 
 fn status_options(l: Lang, selected: Option<&str>) -> Vec<Opt> {
@@ -266,6 +267,7 @@ pub async fn checklist(
         status_opts: status_options(l, status.map(|s| s.key())),
         actions,
         filtered: action.is_some() || unit.is_some() || status.is_some(),
+        can_export: req.actor().can_export(),
     })
 }
 
@@ -281,6 +283,7 @@ struct AssessPage {
     indicator: String,
     json_href: String,
     xlsx_href: String,
+    can_export: bool,
 }
 
 fn filtered<'a>(
@@ -352,6 +355,7 @@ pub async fn assess(
         rows,
         json_href,
         xlsx_href,
+        can_export: req.actor().can_export(),
     })
 }
 
@@ -371,10 +375,35 @@ pub async fn assess_xlsx(
     if let Some(u) = AssessQuery::filter(&q.unit).and_then(|u| plan.resolve_unit(u)) {
         a.results.retain(|r| r.scope == u.name);
     }
-    match crate::assess_view::workbook(plan, &a) {
+    match duikou_reports::workbook::assessment_workbook(plan, &a) {
         Ok(bytes) => file_response(
             &format!("考核结果-{}-{}.xlsx", a.year, a.as_of),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            duikou_reports::XLSX_CONTENT_TYPE,
+            bytes,
+            false,
+        ),
+        Err(e) => req.internal(e),
+    }
+}
+
+/// GET /checklist.xlsx: the work-checklist progress table (工作清单进展表), as
+/// `duikou checklist --format xlsx` writes it.
+pub async fn checklist_xlsx(
+    State(state): State<AppState>,
+    req: Req,
+    Query(q): Query<AssessQuery>,
+) -> Response {
+    if !req.actor().can_assess() {
+        return req.forbidden();
+    }
+    let (_opts, _records, a) = match compute(&state, &q).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(&req),
+    };
+    match duikou_reports::workbook::checklist_workbook(state.plan(), &a) {
+        Ok(bytes) => file_response(
+            &format!("工作清单进展表-{}-{}.xlsx", a.year, a.as_of),
+            duikou_reports::XLSX_CONTENT_TYPE,
             bytes,
             false,
         ),

@@ -13,9 +13,8 @@ use axum::response::Response;
 use duikou_domain::id_number::mask_id_number;
 use duikou_domain::record::Status;
 use duikou_domain::roles::{Actor, Role};
-use duikou_domain::schema::{FieldType, RecordKind, UnitRule};
+use duikou_domain::schema::{FieldType, RecordKind};
 use duikou_storage::records::{ImportFile, NewRecord, RecordError};
-use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook};
 use sha2::{Digest, Sha256};
 
 use super::forms::Opt;
@@ -523,111 +522,6 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
     }
 }
 
-fn type_text(ty: &FieldType) -> (&'static str, String) {
-    match ty {
-        FieldType::Text => ("文本", String::new()),
-        FieldType::Money => (
-            "金额（元），最多两位小数；表头改为「…（万元）」则按万元填写",
-            String::new(),
-        ),
-        FieldType::Date => (
-            "日期：2019-03-15、2019/3/15 或 2019年3月15日",
-            String::new(),
-        ),
-        FieldType::Bool => ("是/否", "是、否".into()),
-        FieldType::Int => ("整数", String::new()),
-        FieldType::Year => ("年度，例如 2019", String::new()),
-        FieldType::Unit(_) => ("单位名称（须为计划中的单位）", String::new()),
-        FieldType::Units(_) => ("一个或多个单位，用 、，,；; 分隔", String::new()),
-        FieldType::Enum(opts) => (
-            "可选值之一",
-            opts.iter().map(|o| o.label).collect::<Vec<_>>().join("、"),
-        ),
-        FieldType::IdNumber => ("18 位居民身份证号（含校验码）", String::new()),
-    }
-}
-
-/// The empty import template of a kind: Chinese headers, and a sheet explaining them.
-pub fn template_workbook(
-    plan: &duikou_domain::plan::Plan,
-    kind: RecordKind,
-) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut wb = Workbook::new();
-    let head = Format::new()
-        .set_bold()
-        .set_background_color(Color::RGB(0xD9E1F2))
-        .set_border(FormatBorder::Thin);
-    let required = head.clone().set_background_color(Color::RGB(0xFFE699));
-    let wrap = Format::new().set_text_wrap().set_border(FormatBorder::Thin);
-    let bold = Format::new().set_bold();
-    let ws = wb.add_worksheet().set_name(kind.label_zh())?;
-    for (i, fd) in kind.all_fields().enumerate() {
-        ws.write_string_with_format(
-            0,
-            i as u16,
-            fd.zh,
-            if fd.required { &required } else { &head },
-        )?;
-        ws.set_column_width(i as u16, (fd.zh.chars().count() as f64 * 2.2).max(12.0))?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    let ws = wb.add_worksheet().set_name("填写说明")?;
-    ws.write_string_with_format(
-        0,
-        0,
-        format!(
-            "{}导入模板填写说明（第一行为表头；黄色为必填列；每行一条记录）",
-            kind.label_zh()
-        ),
-        &bold,
-    )?;
-    for (i, h) in ["列名", "英文键", "必填", "格式", "可选值"]
-        .iter()
-        .enumerate()
-    {
-        ws.write_string_with_format(2, i as u16, *h, &head)?;
-    }
-    for (c, w) in [16.0, 16.0, 6.0, 44.0, 60.0].iter().enumerate() {
-        ws.set_column_width(c as u16, *w)?;
-    }
-    for (r, fd) in kind.all_fields().enumerate() {
-        let row = 3 + r as u32;
-        let (fmt, mut allowed) = type_text(&fd.ty);
-        if let FieldType::Unit(rule) | FieldType::Units(rule) = fd.ty
-            && (rule != UnitRule::Any || plan.units.len() <= 60)
-        {
-            allowed = super::forms::unit_groups(Lang::Zh, plan, rule, &[])
-                .iter()
-                .flat_map(|g| g.options.iter().map(|o| o.value.clone()))
-                .collect::<Vec<_>>()
-                .join("、");
-        }
-        let note = match fd.key {
-            "reporting_unit" => {
-                "留空时取记录中的单位（拨付单位、主办单位、派出单位、所属镇街、实施县区）或导入用户的单位"
-            }
-            "plan_year" => "留空时按日期推算；资金拨付按资金年度",
-            "received_on" => "由接收单位确认到账时填写",
-            _ => "",
-        };
-        ws.write_string_with_format(row, 0, fd.zh, &wrap)?;
-        ws.write_string_with_format(row, 1, fd.key, &wrap)?;
-        ws.write_string_with_format(row, 2, if fd.required { "是" } else { "" }, &wrap)?;
-        ws.write_string_with_format(
-            row,
-            3,
-            if note.is_empty() {
-                fmt.to_string()
-            } else {
-                format!("{fmt}；{note}")
-            },
-            &wrap,
-        )?;
-        ws.write_string_with_format(row, 4, &allowed, &wrap)?;
-    }
-    wb.save_to_buffer()
-}
-
 pub async fn template(
     State(state): State<AppState>,
     req: Req,
@@ -636,10 +530,10 @@ pub async fn template(
     let Some(kind) = file.strip_suffix(".xlsx").and_then(parse_kind) else {
         return req.not_found();
     };
-    match template_workbook(state.plan(), kind) {
+    match duikou_reports::template::template(state.plan(), kind) {
         Ok(bytes) => file_response(
-            &format!("{}导入模板-{}.xlsx", kind.label_zh(), kind.key()),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &duikou_reports::template::file_name(kind),
+            duikou_reports::XLSX_CONTENT_TYPE,
             bytes,
             false,
         ),

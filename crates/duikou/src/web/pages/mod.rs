@@ -14,6 +14,7 @@ pub mod assets;
 pub mod audit;
 pub mod checklist;
 pub mod dashboard;
+pub mod downloads;
 pub mod figures;
 pub mod forms;
 pub mod home;
@@ -53,6 +54,12 @@ pub fn routes() -> Router<AppState> {
         .route("/checklist", get(checklist::checklist))
         .route("/assess", get(checklist::assess))
         .route("/assess.xlsx", get(checklist::assess_xlsx))
+        .route("/checklist.xlsx", get(checklist::checklist_xlsx))
+        .route("/export/{file}", get(downloads::export))
+        .route("/bulletin", get(downloads::bulletin))
+        .route("/bulletin.xlsx", get(downloads::bulletin_xlsx))
+        .route("/bulletin.html", get(downloads::bulletin_html))
+        .route("/package.zip", get(downloads::package))
         .route("/records", get(records::index))
         .route("/records/{kind}", get(records::list))
         .route(
@@ -246,6 +253,12 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
             ],
         ),
         ("/review", "审核", "Review", &[Role::Coordinator]),
+        (
+            "/bulletin",
+            "月度通报",
+            "Bulletin",
+            &[Role::Coordinator, Role::Auditor],
+        ),
         (
             "/import",
             "导入",
@@ -591,6 +604,51 @@ impl ErrorLink {
 /// A file to download (`attachment`) or to show in the browser (`inline`). The name is
 /// given as ASCII for old browsers and as UTF-8 (RFC 5987) for the rest.
 pub fn file_response(name: &str, content_type: &str, bytes: Vec<u8>, inline: bool) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                content_disposition(name, inline),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A download made by [`crate::downloads`]: an attachment, streamed when it is a stream.
+pub fn download_response(d: crate::downloads::Download) -> Response {
+    use crate::downloads::Content;
+    let body = match d.content {
+        Content::Bytes(b) => axum::body::Body::from(b),
+        Content::Stream(s) => axum::body::Body::from_stream(s),
+    };
+    let mut res = (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, d.content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                content_disposition(&d.file_name, false),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response();
+    if let Some(len) = d.len {
+        res.headers_mut()
+            .insert(header::CONTENT_LENGTH, header::HeaderValue::from(len));
+    }
+    res
+}
+
+/// `attachment; filename="ascii"; filename*=UTF-8''…`: the name as ASCII for old
+/// browsers and as UTF-8 (RFC 5987) for the rest.
+pub fn content_disposition(name: &str, inline: bool) -> String {
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -601,19 +659,9 @@ pub fn file_response(name: &str, content_type: &str, bytes: Vec<u8>, inline: boo
             }
         })
         .collect();
-    let disposition = format!(
+    format!(
         "{}; filename=\"{ascii}\"; filename*=UTF-8''{}",
         if inline { "inline" } else { "attachment" },
         super::auth::urlencode(name)
-    );
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
     )
-        .into_response()
 }

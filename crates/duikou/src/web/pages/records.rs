@@ -146,6 +146,10 @@ struct ListPage {
     next_href: String,
     can_create: bool,
     filtered: bool,
+    /// Downloads of every record of the kind (of the chosen year), for those who may export.
+    export_csv_href: String,
+    export_xlsx_href: String,
+    export_scope: String,
 }
 
 pub async fn list(
@@ -249,8 +253,30 @@ pub async fn list(
         duikou_domain::schema::UnitRule::Any,
         &sel,
     ));
+    let (export_csv_href, export_xlsx_href, export_scope) = if actor.can_export() {
+        let y = year.map(|y| format!("?year={y}")).unwrap_or_default();
+        (
+            format!("/export/{}.csv{y}", kind.key()),
+            format!("/export/{}.xlsx{y}", kind.key()),
+            match year {
+                Some(y) => l.t(
+                    format!("（{y} 年全部记录，身份证号脱敏）"),
+                    format!("(every record of {y}, ID numbers masked)"),
+                ),
+                None => l.t(
+                    "（全部年度的全部记录，身份证号脱敏）",
+                    "(every record of every year, ID numbers masked)",
+                ),
+            },
+        )
+    } else {
+        Default::default()
+    };
     html(&ListPage {
         ctx: req.ctx(l.kind(kind).to_string()),
+        export_csv_href,
+        export_xlsx_href,
+        export_scope,
         kind_key: kind.key(),
         kind_label: l.kind(kind).to_string(),
         year_opts,

@@ -1,0 +1,390 @@
+//! The files the web application hands out: exports of every record of a kind, the
+//! monthly bulletin (月度通报) and the inspection package (迎检材料包), all made by
+//! `duikou-reports` exactly as the command line makes them. Who may have them is
+//! decided here ([`Services::check_may_export`]), so the handlers stay thin.
+//!
+//! Nothing large is held in memory: a CSV export goes to the client page by page as it
+//! is written; an .xlsx export and the package are written to an anonymous temporary
+//! file (gone when closed) and streamed from there.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use duikou_domain::record::FieldError;
+use duikou_domain::roles::Actor;
+use duikou_domain::schema::RecordKind;
+use duikou_reports::ReportError;
+use duikou_reports::bulletin::{self, Bulletin, Month};
+use duikou_reports::export::{
+    CsvSink, ExportFormat, ExportOptions, Ids, PAGE_SIZE, export_store, query_for, stream_pages,
+};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use crate::service::{ServiceError, ServiceResult, Services};
+
+/// The body of a download, in chunks; an `Err` ends it early (the client sees a
+/// truncated transfer, never a file that looks complete).
+pub type ByteStream = ReceiverStream<std::io::Result<Bytes>>;
+
+/// Chunks waiting between the writer and the client.
+const CHANNEL_CHUNKS: usize = 8;
+/// Bytes read from a temporary file at a time.
+const FILE_CHUNK: usize = 64 * 1024;
+
+pub enum Content {
+    Bytes(Vec<u8>),
+    Stream(ByteStream),
+}
+
+/// A file ready to send.
+pub struct Download {
+    /// The name offered to the browser (Chinese, e.g. `资金拨付-2019.csv`).
+    pub file_name: String,
+    pub content_type: &'static str,
+    /// Known for files written whole; unknown for a CSV still being written.
+    pub len: Option<u64>,
+    pub content: Content,
+}
+
+impl Download {
+    fn bytes(file_name: String, content_type: &'static str, bytes: Vec<u8>) -> Download {
+        Download {
+            file_name,
+            content_type,
+            len: Some(bytes.len() as u64),
+            content: Content::Bytes(bytes),
+        }
+    }
+}
+
+/// Which file of the bulletin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulletinFile {
+    Xlsx,
+    /// The standalone printable page (its own styles, no scripts).
+    Html,
+}
+
+/// A report failure as the service rules report it: bad input names its field.
+fn report_error(field: &str, field_zh: &str, value: &str, e: ReportError) -> ServiceError {
+    match e {
+        ReportError::Input { zh, en } => ServiceError::Invalid {
+            fields: vec![FieldError {
+                field: field.into(),
+                field_zh: field_zh.into(),
+                value: value.into(),
+                zh,
+                en,
+            }],
+        },
+        ReportError::Store(s) => s.into(),
+        other => {
+            tracing::error!(error = %other, "report failed");
+            ServiceError::Internal {
+                message: "内部错误 / internal error".into(),
+            }
+        }
+    }
+}
+
+fn io_error(e: std::io::Error) -> ServiceError {
+    tracing::error!(error = %e, "temporary file failed");
+    ServiceError::Internal {
+        message: "内部错误 / internal error".into(),
+    }
+}
+
+/// Bytes written by a CSV sink, taken out between pages.
+#[derive(Clone, Default)]
+struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+
+impl SharedBuf {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().expect("buffer lock"))
+    }
+}
+
+impl Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("buffer lock").extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Stream a finished temporary file from its start; it is closed (and, being
+/// anonymous, removed) when the last chunk is sent or the client goes away.
+fn stream_file(mut file: std::fs::File) -> std::io::Result<(u64, ByteStream)> {
+    let len = file.seek(SeekFrom::End(0))?;
+    file.seek(SeekFrom::Start(0))?;
+    let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
+    tokio::task::spawn_blocking(move || {
+        let mut buf = vec![0u8; FILE_CHUNK];
+        loop {
+            let chunk = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => Ok(Bytes::copy_from_slice(&buf[..n])),
+                Err(e) => Err(e),
+            };
+            let failed = chunk.is_err();
+            if tx.blocking_send(chunk).is_err() || failed {
+                break;
+            }
+        }
+    });
+    Ok((len, ReceiverStream::new(rx)))
+}
+
+impl Services {
+    /// Exports of every record, the monthly bulletin and the inspection package are for
+    /// coordinators and auditors (`Actor::can_export`).
+    pub fn check_may_export(&self, actor: &Actor) -> ServiceResult<()> {
+        if actor.can_export() {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden {
+                zh: "只有市经协办和审计人员可以导出全部记录、月度通报和迎检材料包".into(),
+                en: "only coordinators and auditors may export all records, the monthly bulletin and the inspection package".into(),
+            })
+        }
+    }
+
+    fn check_plan_year(&self, year: Option<i32>) -> ServiceResult<()> {
+        let plan = &self.plan;
+        match year {
+            Some(y) if !plan.years().contains(&y) => Err(ServiceError::Invalid {
+                fields: vec![FieldError {
+                    field: "year".into(),
+                    field_zh: "年度".into(),
+                    value: y.to_string(),
+                    zh: format!(
+                        "年度 {y} 不在计划年度 {}–{} 内",
+                        plan.meta.first_year, plan.meta.last_year
+                    ),
+                    en: format!(
+                        "year {y} is outside the plan years {}–{}",
+                        plan.meta.first_year, plan.meta.last_year
+                    ),
+                }],
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every record of `kind` (of `year`, if given) the actor may see, in the import
+    /// layout, ID numbers masked: CSV (UTF-8 with BOM) streamed as it is written, or
+    /// .xlsx written to a temporary file and streamed from there.
+    pub async fn export_records(
+        &self,
+        actor: &Actor,
+        kind: RecordKind,
+        year: Option<i32>,
+        format: ExportFormat,
+    ) -> ServiceResult<Download> {
+        self.check_may_export(actor)?;
+        self.check_plan_year(year)?;
+        // The caller's selection, checked before anything is sent.
+        let q = query_for(Some(actor), kind, year)
+            .map_err(|e| report_error("kind", "记录类型", kind.key(), e))?;
+        let file_name = duikou_reports::export::file_name(kind, year, format);
+        match format {
+            ExportFormat::Csv => Ok(Download {
+                file_name,
+                content_type: format.content_type(),
+                len: None,
+                content: Content::Stream(self.csv_stream(actor.clone(), kind, q)),
+            }),
+            ExportFormat::Xlsx => {
+                let file = tempfile::tempfile().map_err(io_error)?;
+                let mut out = std::io::BufWriter::new(&file);
+                let opts = ExportOptions {
+                    format,
+                    ids: Ids::Masked,
+                    money_in_wan: false,
+                    actor: Some(actor),
+                };
+                export_store(&self.store, kind, year, opts, &mut out)
+                    .await
+                    .map_err(|e| report_error("kind", "记录类型", kind.key(), e))?;
+                out.flush().map_err(io_error)?;
+                drop(out);
+                let (len, stream) = stream_file(file).map_err(io_error)?;
+                Ok(Download {
+                    file_name,
+                    content_type: format.content_type(),
+                    len: Some(len),
+                    content: Content::Stream(stream),
+                })
+            }
+        }
+    }
+
+    /// The CSV export as a stream: a task fetches pages of [`PAGE_SIZE`] records and
+    /// hands over what the sink wrote before fetching the next, so at most a page and a
+    /// few chunks are held, and a slow client slows the export down.
+    fn csv_stream(
+        &self,
+        actor: Actor,
+        kind: RecordKind,
+        q: duikou_storage::records::RecordQuery,
+    ) -> ByteStream {
+        let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(CHANNEL_CHUNKS);
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let buf = SharedBuf::default();
+            let opts = ExportOptions {
+                format: ExportFormat::Csv,
+                ids: Ids::Masked,
+                money_in_wan: false,
+                actor: Some(&actor),
+            };
+            let gone = || ReportError::Io(std::io::Error::other("the client went away"));
+            let result: Result<(), ReportError> = async {
+                let mut sink = CsvSink::new(buf.clone(), kind, opts)?;
+                let fetch = |after: i64| {
+                    let (q, store, buf, tx) = (q.clone(), store.clone(), buf.clone(), tx.clone());
+                    async move {
+                        let chunk = buf.take();
+                        if !chunk.is_empty() && tx.send(Ok(Bytes::from(chunk))).await.is_err() {
+                            return Err(gone());
+                        }
+                        Ok::<_, ReportError>(store.records_after(&q, after, PAGE_SIZE).await?)
+                    }
+                };
+                stream_pages(&mut sink, Some(&actor), fetch).await?;
+                sink.finish()?;
+                let rest = buf.take();
+                if !rest.is_empty() && tx.send(Ok(Bytes::from(rest))).await.is_err() {
+                    return Err(gone());
+                }
+                Ok(())
+            }
+            .await;
+            if let Err(e) = result {
+                tracing::error!(error = %e, kind = kind.key(), "CSV export stopped");
+                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+            }
+        });
+        ReceiverStream::new(rx)
+    }
+
+    /// The month a bulletin is for when none is asked for: this month, within the plan.
+    pub fn default_bulletin_month(&self) -> Month {
+        let today = crate::assess_view::today();
+        let (first, last) = (self.plan.meta.first_year, self.plan.meta.last_year);
+        if today.year() > last {
+            Month {
+                year: last,
+                month: 12,
+            }
+        } else if today.year() < first {
+            Month {
+                year: first,
+                month: 1,
+            }
+        } else {
+            Month {
+                year: today.year(),
+                month: u8::from(today.month()),
+            }
+        }
+    }
+
+    /// The monthly bulletin for `month` ("2019-06"): towns and departments ranked on the
+    /// approved records as of the month's last day, as `duikou bulletin` makes it.
+    pub async fn bulletin(&self, actor: &Actor, month: &str) -> ServiceResult<Bulletin> {
+        self.check_may_export(actor)?;
+        let m = Month::parse(month).map_err(|e| report_error("month", "月份", month, e))?;
+        bulletin::from_store(&self.store, &self.plan, m)
+            .await
+            .map_err(|e| report_error("month", "月份", month, e))
+    }
+
+    /// The bulletin as a file: the workbook, or the standalone printable page.
+    pub async fn bulletin_file(
+        &self,
+        actor: &Actor,
+        month: &str,
+        which: BulletinFile,
+    ) -> ServiceResult<Download> {
+        let b = self.bulletin(actor, month).await?;
+        Ok(match which {
+            BulletinFile::Xlsx => Download::bytes(
+                bulletin::file_name(b.month, "xlsx"),
+                duikou_reports::XLSX_CONTENT_TYPE,
+                bulletin::xlsx(&b).map_err(|e| report_error("month", "月份", month, e))?,
+            ),
+            BulletinFile::Html => Download::bytes(
+                bulletin::file_name(b.month, "html"),
+                duikou_reports::HTML_CONTENT_TYPE,
+                bulletin::html(&b).into_bytes(),
+            ),
+        })
+    }
+
+    /// The inspection package of a year as `duikou package` makes it (the same
+    /// figures as `duikou assess`), written to a temporary file and streamed.
+    pub async fn package(
+        &self,
+        actor: &Actor,
+        year: Option<i32>,
+        as_of: Option<&str>,
+        include_submitted: bool,
+    ) -> ServiceResult<Download> {
+        self.check_may_export(actor)?;
+        let opts = crate::assess_view::options(&self.plan, year, as_of, include_submitted)
+            .map_err(|e| {
+                let text = e.to_string();
+                let (zh, en) = text
+                    .split_once(" / ")
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .unwrap_or_else(|| (text.clone(), text.clone()));
+                let (field, field_zh, value) = if text.contains("as-of") {
+                    ("as_of", "截至日期", as_of.unwrap_or_default().to_string())
+                } else {
+                    (
+                        "year",
+                        "年度",
+                        year.map(|y| y.to_string()).unwrap_or_default(),
+                    )
+                };
+                ServiceError::Invalid {
+                    fields: vec![FieldError {
+                        field: field.into(),
+                        field_zh: field_zh.into(),
+                        value,
+                        zh,
+                        en,
+                    }],
+                }
+            })?;
+        let file = tempfile::tempfile().map_err(io_error)?;
+        let mut out = std::io::BufWriter::new(&file);
+        let evidence = self.evidence.clone();
+        let summary = duikou_reports::package::build(
+            &self.store,
+            &self.plan,
+            &opts,
+            |sha| evidence.get(sha),
+            &mut out,
+        )
+        .await
+        .map_err(|e| report_error("year", "年度", &opts.year.to_string(), e))?;
+        out.flush().map_err(io_error)?;
+        drop(out);
+        for m in &summary.missing_files {
+            tracing::warn!(file = %m, "evidence file unreadable, left out of the package");
+        }
+        let (len, stream) = stream_file(file).map_err(io_error)?;
+        Ok(Download {
+            file_name: duikou_reports::package::file_name(opts.year),
+            content_type: duikou_reports::ZIP_CONTENT_TYPE,
+            len: Some(len),
+            content: Content::Stream(stream),
+        })
+    }
+}
