@@ -1,15 +1,25 @@
 #![no_main]
 //! Import files (CSV and XLSX bytes) through the whole preparation: reading, header
 //! mapping and validation of every kind. Never a panic; errors name a row.
+use std::sync::LazyLock;
+
 use libfuzzer_sys::fuzz_target;
 
+// Loaded once: parsing the bundled plan on every input would be most of the work.
+static PLAN: LazyLock<duikou_domain::plan::Plan> =
+    LazyLock::new(duikou_domain::plan::Plan::bundled);
+static KEY: LazyLock<duikou_domain::crypto::SecretKey> =
+    LazyLock::new(|| duikou_domain::crypto::SecretKey::from_bytes(&[1u8; 32]).unwrap());
+
 fuzz_target!(|data: &[u8]| {
-    let plan = duikou_domain::plan::Plan::bundled();
-    let key = duikou_domain::crypto::SecretKey::from_bytes(&[1u8; 32]).unwrap();
     for name in ["f.csv", "f.xlsx"] {
         if let Ok(table) = duikou::tabular::read_table_bytes(name, data, &[]) {
             for kind in duikou_domain::schema::RecordKind::ALL {
-                let ctx = duikou::importer::PrepareContext { plan: &plan, key: &key, actor: None };
+                let ctx = duikou::importer::PrepareContext {
+                    plan: &PLAN,
+                    key: &KEY,
+                    actor: None,
+                };
                 if let Err(errors) = duikou::importer::prepare(&table, kind, &ctx) {
                     assert!(errors.iter().all(|e| e.row >= 1));
                 }

@@ -1,6 +1,10 @@
 //! `cargo bench -p duikou --bench assess [-- SCALE]`: the full assessment of one year
 //! against a baseline measured in the same run on the same SQLite file: one plain SQL
 //! pass over the same rows (what reading the data costs at the least).
+//!
+//! With DUIKOU_BENCH_POSTGRES_URL set (an empty database it may wipe: the public schema
+//! is dropped and created again), the same on PostgreSQL. `bench/duckdb_baseline.py`
+//! is the external baseline (the same aggregations as SQL in DuckDB).
 
 use std::time::{Duration, Instant};
 
@@ -15,31 +19,60 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
-    median((0..runs).map(|_| {
-        let t = Instant::now();
-        f();
-        t.elapsed()
-    }).collect())
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect(),
+    )
 }
 
 fn main() {
-    let scale: u32 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1);
+    let scale: u32 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let plan = duikou_domain::plan::Plan::bundled();
     let key = duikou_domain::crypto::SecretKey::generate();
     let store = rt.block_on(async {
-        let mut cfg = StoreConfig::new(format!("sqlite://{}", dir.path().join("b.db").display()));
+        let pg = std::env::var("DUIKOU_BENCH_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty());
+        let url = pg
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("b.db").display()));
+        let mut cfg = StoreConfig::new(url);
         cfg.create_if_missing = true;
         let s = Store::open(&cfg).await.unwrap();
+        if pg.is_some() {
+            for sql in ["DROP SCHEMA public CASCADE", "CREATE SCHEMA public"] {
+                s.db.execute_unprepared(sql).await.unwrap();
+            }
+        }
         s.migrate().await.unwrap();
-        s.load_plan(&plan, duikou_domain::plan::BUNDLED_PLAN, "bench").await.unwrap();
+        s.load_plan(&plan, duikou_domain::plan::BUNDLED_PLAN, "bench")
+            .await
+            .unwrap();
         let t = Instant::now();
-        let n = duikou::cli::load_demo(&s, &plan, &key, scale, 2018).await.unwrap();
-        eprintln!("loaded {n} demo records at scale {scale} in {:.1?}", t.elapsed());
+        let n = duikou::cli::load_demo(&s, &plan, &key, scale, 2018)
+            .await
+            .unwrap();
+        eprintln!(
+            "loaded {n} demo records at scale {scale} in {:.1?}",
+            t.elapsed()
+        );
         s
     });
-    let opts = AssessOptions { year: 2019, as_of: time::macros::date!(2019 - 12 - 31), include_submitted: false };
+    let opts = AssessOptions {
+        year: 2019,
+        as_of: time::macros::date!(2019 - 12 - 31),
+        include_submitted: false,
+    };
 
     // Baseline: one SQL pass reading every approved row's data (no parsing, no rules).
     let baseline = time(5, || {
@@ -57,7 +90,15 @@ fn main() {
     let cold = time(5, || {
         rt.block_on(async {
             // A write invalidates the cache: measure the full path.
-            store.audit_event(duikou_storage::audit::AuditEvent::new("bench", "bench.tick", "bench", 0)).await.unwrap();
+            store
+                .audit_event(duikou_storage::audit::AuditEvent::new(
+                    "bench",
+                    "bench.tick",
+                    "bench",
+                    0,
+                ))
+                .await
+                .unwrap();
             let a = compute(&store, &plan, &opts).await.unwrap();
             assert!(!a.results.is_empty());
         })
@@ -73,9 +114,28 @@ fn main() {
             compute(&store, &plan, &opts).await.unwrap();
         })
     });
-    println!("scale {scale}: {} records", records.len());
-    println!("  baseline: SQL scan of approved rows       {:>10.2?}", baseline);
-    println!("  full assessment, cold (load + evaluate)   {:>10.2?}  ({:.1}× baseline)", cold, cold.as_secs_f64() / baseline.as_secs_f64());
-    println!("  full assessment, warm (cached records)    {:>10.2?}  ({:.1}× baseline)", warm, warm.as_secs_f64() / baseline.as_secs_f64());
-    println!("  engine alone (pure evaluation)            {:>10.2?}  ({:.1}× baseline)", engine_only, engine_only.as_secs_f64() / baseline.as_secs_f64());
+    println!(
+        "scale {scale} ({:?}): {} records",
+        store.backend(),
+        records.len()
+    );
+    println!(
+        "  baseline: SQL scan of approved rows       {:>10.2?}",
+        baseline
+    );
+    println!(
+        "  full assessment, cold (load + evaluate)   {:>10.2?}  ({:.1}× baseline)",
+        cold,
+        cold.as_secs_f64() / baseline.as_secs_f64()
+    );
+    println!(
+        "  full assessment, warm (cached records)    {:>10.2?}  ({:.1}× baseline)",
+        warm,
+        warm.as_secs_f64() / baseline.as_secs_f64()
+    );
+    println!(
+        "  engine alone (pure evaluation)            {:>10.2?}  ({:.1}× baseline)",
+        engine_only,
+        engine_only.as_secs_f64() / baseline.as_secs_f64()
+    );
 }

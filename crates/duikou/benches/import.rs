@@ -41,7 +41,8 @@ type RawRow = (
 
 fn run_cli(args: &[&str], rt: &tokio::runtime::Runtime) {
     let cli = duikou::cli::Cli::parse_from(std::iter::once("duikou").chain(args.iter().copied()));
-    rt.block_on(duikou::cli::run(cli)).unwrap_or_else(|e| panic!("duikou {args:?}: {e}"));
+    rt.block_on(duikou::cli::run(cli))
+        .unwrap_or_else(|e| panic!("duikou {args:?}: {e}"));
 }
 
 fn read_rows(pool: &sqlx::SqlitePool, rt: &tokio::runtime::Runtime) -> Vec<RawRow> {
@@ -137,14 +138,26 @@ fn raw_insert(store: &Store, rows: &[RawRow], rt: &tokio::runtime::Runtime) -> f
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let (kind, files) = args.split_first().expect("usage: import KIND FILE...");
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let pg = std::env::var("DUIKOU_BENCH_POSTGRES_URL").ok().filter(|s| !s.is_empty());
-    println!("| file | backend | rows | import (s) | import rows/s | raw (s) | raw rows/s | import / raw |");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let pg = std::env::var("DUIKOU_BENCH_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty());
+    println!(
+        "| file | backend | rows | import (s) | import rows/s | raw (s) | raw rows/s | import / raw |"
+    );
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for file in files {
-        let backends: Vec<Option<&str>> = std::iter::once(None).chain(pg.as_deref().map(Some)).collect();
+        let backends: Vec<Option<&str>> = std::iter::once(None)
+            .chain(pg.as_deref().map(Some))
+            .collect();
         for db in backends {
             let dir = tempfile::tempdir().unwrap();
             let data = dir.path().join("data");
@@ -160,19 +173,29 @@ fn main() {
             let import_s = t.elapsed().as_secs_f64();
             // The same rows, written again raw into an empty table of the same schema.
             let target = rt.block_on(async {
-                let url = db.map(str::to_string).unwrap_or_else(|| format!("sqlite://{data}/duikou.db"));
+                let url = db
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("sqlite://{data}/duikou.db"));
                 Store::open(&StoreConfig::new(url)).await.unwrap()
             });
             let rows = match target.backend() {
-                sea_orm::DatabaseBackend::Sqlite => read_rows(target.db.get_sqlite_connection_pool(), &rt),
+                sea_orm::DatabaseBackend::Sqlite => {
+                    read_rows(target.db.get_sqlite_connection_pool(), &rt)
+                }
                 _ => read_rows_pg(target.db.get_postgres_connection_pool(), &rt),
             };
             let target = rt.block_on(async {
                 if db.is_some() {
-                    sqlx::query("TRUNCATE record CASCADE").execute(target.db.get_postgres_connection_pool()).await.unwrap();
+                    sqlx::query("TRUNCATE record CASCADE")
+                        .execute(target.db.get_postgres_connection_pool())
+                        .await
+                        .unwrap();
                     target
                 } else {
-                    let mut cfg = StoreConfig::new(format!("sqlite://{}", dir.path().join("raw.db").display()));
+                    let mut cfg = StoreConfig::new(format!(
+                        "sqlite://{}",
+                        dir.path().join("raw.db").display()
+                    ));
                     cfg.create_if_missing = true;
                     let s = Store::open(&cfg).await.unwrap();
                     s.migrate().await.unwrap();
@@ -181,7 +204,11 @@ fn main() {
             });
             let raw = raw_insert(&target, &rows, &rt);
             let n = rows.len() as f64;
-            let name = std::path::Path::new(file).file_name().unwrap().to_string_lossy().to_string();
+            let name = std::path::Path::new(file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
             println!(
                 "| {name} | {} | {} | {import_s:.2} | {:.0} | {raw:.2} | {:.0} | {:.2} |",
                 if db.is_some() { "postgres" } else { "sqlite" },
@@ -197,10 +224,18 @@ fn main() {
 /// An empty database: the public schema dropped and created again.
 fn reset_postgres(url: &str, rt: &tokio::runtime::Runtime) {
     rt.block_on(async {
-        let s = Store::open(&StoreConfig::new(url.to_string())).await.unwrap();
+        let s = Store::open(&StoreConfig::new(url.to_string()))
+            .await
+            .unwrap();
         let pool = s.db.get_postgres_connection_pool();
-        sqlx::query("DROP SCHEMA public CASCADE").execute(pool).await.unwrap();
-        sqlx::query("CREATE SCHEMA public").execute(pool).await.unwrap();
+        sqlx::query("DROP SCHEMA public CASCADE")
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query("CREATE SCHEMA public")
+            .execute(pool)
+            .await
+            .unwrap();
     });
 }
 

@@ -2455,6 +2455,94 @@ mod tests {
     }
 
     #[test]
+    fn about_seven_in_ten_records_get_valid_evidence_files() {
+        let plan = Plan::bundled();
+        let records = validated(&plan, &generate(&plan, 1, SEED));
+        for kind in [
+            RecordKind::Transfer,
+            RecordKind::Activity,
+            RecordKind::Secondment,
+        ] {
+            let of_kind: Vec<BTreeMap<String, duikou_domain::record::Value>> = records
+                .iter()
+                .filter(|r| r.kind == kind)
+                .map(|r| {
+                    r.fields
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.clone()))
+                        .collect()
+                })
+                .collect();
+            let files: Vec<DemoEvidence> = of_kind
+                .iter()
+                .filter_map(|f| evidence_for(SEED, kind, f))
+                .collect();
+            let share = files.len() * 100 / of_kind.len();
+            assert!((55..=85).contains(&share), "{kind:?}: {share} %");
+            // The same record always gets the same file.
+            let again: Vec<DemoEvidence> = of_kind
+                .iter()
+                .filter_map(|f| evidence_for(SEED, kind, f))
+                .collect();
+            assert_eq!(files, again);
+            for f in &files {
+                let magic: &[u8] = match f.content_type {
+                    "application/pdf" => b"%PDF-1.4\n",
+                    "image/png" => b"\x89PNG\r\n\x1a\n",
+                    _ => b"",
+                };
+                assert!(f.bytes.starts_with(magic), "{}", f.file_name);
+                assert_eq!(
+                    crate::evidence_store::content_type_for(&f.file_name),
+                    Some(f.content_type),
+                    "{}",
+                    f.file_name
+                );
+                assert!(
+                    crate::evidence_store::clean_file_name(&f.file_name).as_ref()
+                        == Some(&f.file_name)
+                );
+            }
+        }
+        // Other kinds get none.
+        assert!(
+            records
+                .iter()
+                .filter(|r| r.kind == RecordKind::Person)
+                .all(|r| {
+                    let f = r
+                        .fields
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.clone()))
+                        .collect();
+                    evidence_for(SEED, r.kind, &f).is_none()
+                })
+        );
+        // The PDF's cross-reference offsets point at its objects.
+        let pdf = one_page_pdf(&["a (b) c\\".into(), "中文".into()]);
+        let text = String::from_utf8(pdf.clone()).unwrap();
+        let xref: usize = text
+            .rsplit("startxref\n")
+            .next()
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(text[xref..].starts_with("xref"));
+        for (i, line) in text[xref..].lines().skip(3).take(5).enumerate() {
+            let at: usize = line[..10].parse().unwrap();
+            assert!(
+                text[at..].starts_with(&format!("{} 0 obj", i + 1)),
+                "object {}",
+                i + 1
+            );
+        }
+        assert!(text.contains("(a \\(b\\) c\\\\) Tj") && text.contains("(??) Tj"));
+    }
+
+    #[test]
     fn scale_two_doubles_the_persons() {
         let plan = Plan::bundled();
         let one = rows_of(&generate(&plan, 1, SEED), RecordKind::Person).len();

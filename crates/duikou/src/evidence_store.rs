@@ -37,7 +37,9 @@ impl EvidenceStore {
     }
 
     pub fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
-        let path = self.path_of(sha256).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad hash"))?;
+        let path = self
+            .path_of(sha256)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad hash"))?;
         std::fs::read(path)
     }
 
@@ -87,12 +89,32 @@ mod tests {
 
     #[test]
     fn traversal_in_file_names_is_refused() {
-        for bad in ["../../etc/passwd", "..\\..\\boot.ini", "a/../../b.jpg", "..", ".", "", "   ", "x\0.jpg", "/", "dir/"] {
+        for bad in [
+            "../../etc/passwd",
+            "..\\..\\boot.ini",
+            "a/../../b.jpg",
+            "..",
+            ".",
+            "",
+            "   ",
+            "x\0.jpg",
+            "/",
+            "dir/",
+        ] {
             assert_eq!(clean_file_name(bad), None, "{bad:?}");
         }
-        assert_eq!(clean_file_name("C:\\fakepath\\凭证.jpg").as_deref(), Some("凭证.jpg"));
-        assert_eq!(clean_file_name("/home/u/photo.png").as_deref(), Some("photo.png"));
-        assert_eq!(clean_file_name("a\u{7}b\nc.pdf").as_deref(), Some("abc.pdf"));
+        assert_eq!(
+            clean_file_name("C:\\fakepath\\凭证.jpg").as_deref(),
+            Some("凭证.jpg")
+        );
+        assert_eq!(
+            clean_file_name("/home/u/photo.png").as_deref(),
+            Some("photo.png")
+        );
+        assert_eq!(
+            clean_file_name("a\u{7}b\nc.pdf").as_deref(),
+            Some("abc.pdf")
+        );
         assert_eq!(clean_file_name(&"x".repeat(201)), None);
         // Whatever passes has no separator and cannot name a parent directory.
         for name in ["..jpg", "...", "a..b.pdf", "x/..y.png"] {
@@ -107,7 +129,12 @@ mod tests {
         let store = EvidenceStore::new(dir.path().join("evidence"));
         let sha = store.put(b"content").unwrap();
         assert_eq!(store.get(&sha).unwrap(), b"content");
-        for bad in ["../../etc/passwd", "..", &"a".repeat(64), &format!("{}/", &sha[..63])] {
+        for bad in [
+            "../../etc/passwd",
+            "..",
+            &"a".repeat(64),
+            &format!("{}/", &sha[..63]),
+        ] {
             assert!(store.get(bad).is_err(), "{bad:?}");
         }
     }

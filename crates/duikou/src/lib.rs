@@ -17,5 +17,7 @@ pub mod web;
 
 // glibc malloc spent a third of an import in `_int_malloc`/`unlink_chunk`/
 // `malloc_consolidate` once the heap held a few hundred thousand records (BENCHMARKS.md).
+// Not under the fuzzer: the address sanitiser must see the heap.
+#[cfg(not(fuzzing))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

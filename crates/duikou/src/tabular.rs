@@ -78,7 +78,11 @@ pub enum TableError {
     TooLarge { file: String, size: u64, limit: u64 },
     /// An .xlsx that would expand beyond the limits when unpacked or read (a zip
     /// bomb, or a sheet with cells spread over millions of rows and columns).
-    Expands { file: String, zh_detail: String, en_detail: String },
+    Expands {
+        file: String,
+        zh_detail: String,
+        en_detail: String,
+    },
     /// A cell whose value cannot be turned into text (`#N/A`, an impossible date…).
     BadCell {
         file: String,
@@ -152,7 +156,9 @@ impl TableError {
             TooLarge { file, size, limit } => {
                 format!("文件 {file} 过大（{size} 字节，上限 {limit} 字节）")
             }
-            Expands { file, zh_detail, .. } => {
+            Expands {
+                file, zh_detail, ..
+            } => {
                 format!("文件 {file} 解压或读取后过大，拒绝读取：{zh_detail}")
             }
             BadCell {
@@ -216,8 +222,12 @@ impl TableError {
             TooLarge { file, size, limit } => {
                 format!("file {file} is too large ({size} bytes, the limit is {limit} bytes)")
             }
-            Expands { file, en_detail, .. } => {
-                format!("file {file} would be too large once unpacked or read; refused: {en_detail}")
+            Expands {
+                file, en_detail, ..
+            } => {
+                format!(
+                    "file {file} would be too large once unpacked or read; refused: {en_detail}"
+                )
             }
             BadCell {
                 file,
@@ -362,14 +372,25 @@ pub const MAX_XLSX_COLUMNS: u32 = 256;
 fn declared_zip_entries(bytes: &[u8]) -> Option<u64> {
     const EOCD: &[u8] = b"PK\x05\x06";
     let from = bytes.len().saturating_sub(22 + 0xFFFF);
-    let pos = (from..bytes.len().saturating_sub(21)).rev().find(|&i| &bytes[i..i + 4] == EOCD)?;
-    let u16_at = |i: usize| bytes.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as u64);
+    let pos = (from..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&i| &bytes[i..i + 4] == EOCD)?;
+    let u16_at = |i: usize| {
+        bytes
+            .get(i..i + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]) as u64)
+    };
     let mut entries = u16_at(pos + 10)?.max(u16_at(pos + 8)?);
     // A zip64 locator just before: the zip64 record's counts win where they are larger.
     if pos >= 20 && &bytes[pos - 20..pos - 16] == b"PK\x06\x07" {
-        let off = bytes.get(pos - 12..pos - 4).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))?;
+        let off = bytes
+            .get(pos - 12..pos - 4)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))?;
         let off = usize::try_from(off).ok()?;
-        if let Some(rec) = bytes.get(off..off + 56).filter(|r| &r[..4] == b"PK\x06\x06") {
+        if let Some(rec) = bytes
+            .get(off..off + 56)
+            .filter(|r| &r[..4] == b"PK\x06\x06")
+        {
             let n = u64::from_le_bytes(rec[32..40].try_into().unwrap_or([0; 8]));
             entries = entries.max(n);
         } else {
@@ -383,16 +404,32 @@ fn declared_zip_entries(bytes: &[u8]) -> Option<u64> {
 /// over the limit, or a part that unpacks to more than it declares. Each part is
 /// inflated at most once here, never past its declared size.
 fn check_xlsx_archive(file_name: &str, bytes: &[u8]) -> Result<(), TableError> {
-    let expands = |zh_detail: String, en_detail: String| TableError::Expands { file: file_name.to_owned(), zh_detail, en_detail };
-    let unreadable = |e: zip::result::ZipError| TableError::Unreadable { file: file_name.to_owned(), detail: e.to_string() };
+    let expands = |zh_detail: String, en_detail: String| TableError::Expands {
+        file: file_name.to_owned(),
+        zh_detail,
+        en_detail,
+    };
+    let unreadable = |e: zip::result::ZipError| TableError::Unreadable {
+        file: file_name.to_owned(),
+        detail: e.to_string(),
+    };
     if let Some(n) = declared_zip_entries(bytes) {
         if n > MAX_XLSX_ENTRIES {
-            return Err(expands(format!("压缩包内有 {n} 个部件（上限 {MAX_XLSX_ENTRIES}）"), format!("the archive has {n} parts (at most {MAX_XLSX_ENTRIES})")));
+            return Err(expands(
+                format!("压缩包内有 {n} 个部件（上限 {MAX_XLSX_ENTRIES}）"),
+                format!("the archive has {n} parts (at most {MAX_XLSX_ENTRIES})"),
+            ));
         }
     }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
     if zip.len() as u64 > MAX_XLSX_ENTRIES {
-        return Err(expands(format!("压缩包内有 {} 个部件（上限 {MAX_XLSX_ENTRIES}）", zip.len()), format!("the archive has {} parts (at most {MAX_XLSX_ENTRIES})", zip.len())));
+        return Err(expands(
+            format!("压缩包内有 {} 个部件（上限 {MAX_XLSX_ENTRIES}）", zip.len()),
+            format!(
+                "the archive has {} parts (at most {MAX_XLSX_ENTRIES})",
+                zip.len()
+            ),
+        ));
     }
     let mut declared = Vec::with_capacity(zip.len());
     let mut total: u64 = 0;
@@ -403,18 +440,32 @@ fn check_xlsx_archive(file_name: &str, bytes: &[u8]) -> Result<(), TableError> {
     }
     let limit_mb = MAX_XLSX_UNPACKED_BYTES / 1024 / 1024;
     if total > MAX_XLSX_UNPACKED_BYTES {
-        return Err(expands(format!("解压后共 {total} 字节（上限 {limit_mb} MB）"), format!("it unpacks to {total} bytes (at most {limit_mb} MB)")));
+        return Err(expands(
+            format!("解压后共 {total} 字节（上限 {limit_mb} MB）"),
+            format!("it unpacks to {total} bytes (at most {limit_mb} MB)"),
+        ));
     }
     for (i, size) in declared.into_iter().enumerate() {
         let mut part = zip.by_index(i).map_err(unreadable)?;
         let name = part.name().to_owned();
-        let read = std::io::copy(&mut (&mut part).take(size.saturating_add(1)), &mut std::io::sink());
+        let read = std::io::copy(
+            &mut (&mut part).take(size.saturating_add(1)),
+            &mut std::io::sink(),
+        );
         match read {
             Ok(n) if n > size => {
-                return Err(expands(format!("部件 {name} 解压后大于其声明的 {size} 字节"), format!("part {name} unpacks to more than the {size} bytes it declares")));
+                return Err(expands(
+                    format!("部件 {name} 解压后大于其声明的 {size} 字节"),
+                    format!("part {name} unpacks to more than the {size} bytes it declares"),
+                ));
             }
             Ok(_) => {}
-            Err(e) => return Err(TableError::Unreadable { file: file_name.to_owned(), detail: format!("{name}: {e}") }),
+            Err(e) => {
+                return Err(TableError::Unreadable {
+                    file: file_name.to_owned(),
+                    detail: format!("{name}: {e}"),
+                });
+            }
         }
     }
     Ok(())
@@ -457,7 +508,8 @@ fn read_xlsx(
     let mut reader = workbook
         .worksheet_cells_reader(&chosen)
         .map_err(|e| unreadable(e.to_string()))?;
-    let mut by_row: std::collections::BTreeMap<u32, Vec<(u32, String)>> = std::collections::BTreeMap::new();
+    let mut by_row: std::collections::BTreeMap<u32, Vec<(u32, String)>> =
+        std::collections::BTreeMap::new();
     let mut count = 0usize;
     while let Some(cell) = reader.next_cell().map_err(|e| unreadable(e.to_string()))? {
         let (row, col) = cell.get_position();
@@ -475,8 +527,18 @@ fn read_xlsx(
         if col >= MAX_XLSX_COLUMNS {
             return Err(TableError::Expands {
                 file: file_name.to_owned(),
-                zh_detail: format!("单元格 {}{} 超出第 {} 列", column_letter(col as usize), row as usize + 1, column_letter(MAX_XLSX_COLUMNS as usize - 1)),
-                en_detail: format!("cell {}{} lies beyond column {}", column_letter(col as usize), row as usize + 1, column_letter(MAX_XLSX_COLUMNS as usize - 1)),
+                zh_detail: format!(
+                    "单元格 {}{} 超出第 {} 列",
+                    column_letter(col as usize),
+                    row as usize + 1,
+                    column_letter(MAX_XLSX_COLUMNS as usize - 1)
+                ),
+                en_detail: format!(
+                    "cell {}{} lies beyond column {}",
+                    column_letter(col as usize),
+                    row as usize + 1,
+                    column_letter(MAX_XLSX_COLUMNS as usize - 1)
+                ),
             });
         }
         count += 1;
@@ -492,7 +554,11 @@ fn read_xlsx(
     let raw: Vec<RawRow> = by_row
         .into_iter()
         .map(|(row, cells)| {
-            let width = cells.iter().map(|(c, _)| *c as usize + 1).max().unwrap_or(0);
+            let width = cells
+                .iter()
+                .map(|(c, _)| *c as usize + 1)
+                .max()
+                .unwrap_or(0);
             let mut out = vec![String::new(); width];
             for (c, text) in cells {
                 out[c as usize] = text;
@@ -1209,7 +1275,8 @@ mod tests {
     fn zip_of(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
         use std::io::Write;
         let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
         for (name, bytes) in parts {
             w.start_file(*name, opts).unwrap();
             w.write_all(bytes).unwrap();
@@ -1257,14 +1324,23 @@ mod tests {
         sheet.write_string(0, 0, "payer").unwrap();
         sheet.write_string(1_048_575, 0, "清溪镇").unwrap();
         let t = read_table_bytes("deep.xlsx", &wb.save_to_buffer().unwrap(), &[]).unwrap();
-        assert_eq!(t.rows, vec![Row { number: 1_048_576, cells: vec!["清溪镇".into()] }]);
+        assert_eq!(
+            t.rows,
+            vec![Row {
+                number: 1_048_576,
+                cells: vec!["清溪镇".into()]
+            }]
+        );
     }
 
     #[test]
     fn zip_bombs_are_refused_before_parsing() {
         let zeros = vec![b'0'; 4 * 1024 * 1024];
         // A part declaring more than the limit: refused from the directory alone.
-        let big = declare_size(zip_of(&[("xl/worksheets/sheet1.xml", zeros.clone())]), u32::MAX);
+        let big = declare_size(
+            zip_of(&[("xl/worksheets/sheet1.xml", zeros.clone())]),
+            u32::MAX,
+        );
         let msg = expands(read_table_bytes("bomb.xlsx", &big, &[]));
         assert!(msg.contains("MB"), "{msg}");
         // A part that unpacks to more than it declares: caught while counting.
@@ -1272,14 +1348,20 @@ mod tests {
         let msg = expands(read_table_bytes("liar.xlsx", &lying, &[]));
         assert!(msg.contains("sheet1.xml"), "{msg}");
         // Too many parts.
-        let many: Vec<(String, Vec<u8>)> = (0..(MAX_XLSX_ENTRIES as usize + 1)).map(|i| (format!("p{i}"), Vec::new())).collect();
-        let many: Vec<(&str, Vec<u8>)> = many.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        let many: Vec<(String, Vec<u8>)> = (0..(MAX_XLSX_ENTRIES as usize + 1))
+            .map(|i| (format!("p{i}"), Vec::new()))
+            .collect();
+        let many: Vec<(&str, Vec<u8>)> =
+            many.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
         let msg = expands(read_table_bytes("many.xlsx", &zip_of(&many), &[]));
         assert!(msg.contains("1001"), "{msg}");
         // A real workbook passes the checks.
         assert!(check_xlsx_archive("ok.xlsx", &sample_workbook()).is_ok());
         // Not a zip at all: unreadable, not a panic.
-        assert!(matches!(read_table_bytes("x.xlsx", b"PK\x05\x06", &[]), Err(TableError::Unreadable { .. })));
+        assert!(matches!(
+            read_table_bytes("x.xlsx", b"PK\x05\x06", &[]),
+            Err(TableError::Unreadable { .. })
+        ));
     }
 
     #[test]
@@ -1290,8 +1372,10 @@ mod tests {
         let n = forged.len();
         forged[n - 12..n - 10].copy_from_slice(&60_000u16.to_le_bytes());
         assert_eq!(declared_zip_entries(&forged), Some(60_000));
-        assert!(matches!(read_table_bytes("forged.xlsx", &forged, &[]), Err(TableError::Expands { .. })));
+        assert!(matches!(
+            read_table_bytes("forged.xlsx", &forged, &[]),
+            Err(TableError::Expands { .. })
+        ));
         assert_eq!(declared_zip_entries(b"short"), None);
     }
-
 }

@@ -39,7 +39,10 @@ const TOWNS: [(&str, &str); 12] = [
 const COUNTIES: [&str; 6] = ["镇雄县", "彝良县", "昭阳区", "威信县", "鲁甸县", "巧家县"];
 
 fn users() -> Vec<(&'static str, &'static str, Option<&'static str>)> {
-    let mut u = vec![(COORD, "coordinator", Some("市经协办")), ("工作组", "coordinator", Some("省第五扶贫协作工作组"))];
+    let mut u = vec![
+        (COORD, "coordinator", Some("市经协办")),
+        ("工作组", "coordinator", Some("省第五扶贫协作工作组")),
+    ];
     u.extend(TOWNS.iter().map(|(t, _)| (*t, "reporter", Some(*t))));
     u.extend(COUNTIES.iter().map(|c| (*c, "receiver", Some(*c))));
     u
@@ -63,12 +66,20 @@ macro_rules! on_both_backends {
     )*};
 }
 
-on_both_backends!(kill_during_a_burst_of_writes, many_clients_at_once, sigterm_lets_the_request_in_flight_finish);
+on_both_backends!(
+    kill_during_a_burst_of_writes,
+    many_clients_at_once,
+    sigterm_lets_the_request_in_flight_finish
+);
 
 /// A client of its own (own connection pool) signed in with a bearer token.
 fn client(base: &str, token: &str) -> ApiClient {
     ApiClient {
-        client: reqwest::Client::builder().timeout(Duration::from_secs(120)).pool_max_idle_per_host(2).build().unwrap(),
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .pool_max_idle_per_host(2)
+            .build()
+            .unwrap(),
         base: base.to_string(),
         token: Some(token.to_string()),
         csrf: None,
@@ -91,13 +102,22 @@ async fn try_send(rb: reqwest::RequestBuilder) -> Option<Resp> {
     let headers = res.headers().clone();
     let text = res.text().await.ok()?;
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Some(Resp { status, headers, text, body })
+    Some(Resp {
+        status,
+        headers,
+        text,
+        body,
+    })
 }
 
 #[track_caller]
 fn no_server_error(r: &Resp, what: &str) {
     assert!(r.status < 500, "{what}: {} {}", r.status, r.text);
-    assert!(!r.text.contains("database is locked") && !r.text.contains("deadlock"), "{what}: {}", r.text);
+    assert!(
+        !r.text.contains("database is locked") && !r.text.contains("deadlock"),
+        "{what}: {}",
+        r.text
+    );
 }
 
 fn transfer(town: &str, county: &str, voucher: &str, amount: u64) -> Value {
@@ -137,11 +157,21 @@ async fn kill_during_a_burst_of_writes(mut app: TestApp) {
                     let mut body = transfer(town, county, &voucher, 1000 + n);
                     let submit = n % 2 == 0;
                     body["submit"] = json!(submit);
-                    let Some(r) = try_send(c.request(reqwest::Method::POST, "/api/v1/records/transfer").json(&body)).await else { break };
+                    let Some(r) = try_send(
+                        c.request(reqwest::Method::POST, "/api/v1/records/transfer")
+                            .json(&body),
+                    )
+                    .await
+                    else {
+                        break;
+                    };
                     no_server_error(&r, "create");
                     assert_eq!(r.status, 201, "{}", r.text);
                     let status = if submit { "submitted" } else { "draft" };
-                    acks.lock().unwrap().created.insert(r.body["id"].as_i64().unwrap(), (voucher, 1000 + n, status));
+                    acks.lock()
+                        .unwrap()
+                        .created
+                        .insert(r.body["id"].as_i64().unwrap(), (voucher, 1000 + n, status));
                 }
             }));
         }
@@ -151,13 +181,31 @@ async fn kill_during_a_burst_of_writes(mut app: TestApp) {
             let stop = stop.clone();
             tasks.push(tokio::spawn(async move {
                 while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                    let pending: Vec<i64> = acks.lock().unwrap().created.iter().filter(|(_, (_, _, s))| *s == "submitted").map(|(id, _)| *id).collect();
+                    let pending: Vec<i64> = acks
+                        .lock()
+                        .unwrap()
+                        .created
+                        .iter()
+                        .filter(|(_, (_, _, s))| *s == "submitted")
+                        .map(|(id, _)| *id)
+                        .collect();
                     let approved: Vec<i64> = acks.lock().unwrap().approved.clone();
-                    let Some(id) = pending.into_iter().rev().find(|id| !approved.contains(id)) else {
+                    let Some(id) = pending.into_iter().rev().find(|id| !approved.contains(id))
+                    else {
                         tokio::time::sleep(Duration::from_millis(5)).await;
                         continue;
                     };
-                    let Some(r) = try_send(c.request(reqwest::Method::POST, &format!("/api/v1/records/transfer/{id}/approve")).json(&json!({}))).await else { break };
+                    let Some(r) = try_send(
+                        c.request(
+                            reqwest::Method::POST,
+                            &format!("/api/v1/records/transfer/{id}/approve"),
+                        )
+                        .json(&json!({})),
+                    )
+                    .await
+                    else {
+                        break;
+                    };
                     no_server_error(&r, "approve");
                     if r.status == 200 {
                         acks.lock().unwrap().approved.push(id);
@@ -180,7 +228,10 @@ async fn kill_during_a_burst_of_writes(mut app: TestApp) {
             let a = acks.lock().unwrap();
             (a.created.len(), a.approved.len())
         };
-        assert!(created > before_kill / 2 && created > 0, "the writers were busy when the server died");
+        assert!(
+            created > before_kill / 2 && created > 0,
+            "the writers were busy when the server died"
+        );
 
         // Restart on the same data and check.
         app.restart_server();
@@ -188,12 +239,23 @@ async fn kill_during_a_burst_of_writes(mut app: TestApp) {
         let a = acks.lock().unwrap();
         for (id, (voucher, amount, status)) in &a.created {
             let r = coord.get(&format!("/api/v1/records/transfer/{id}")).await;
-            assert_eq!(r.status, 200, "acknowledged record {id} lost after the crash: {}", r.text);
+            assert_eq!(
+                r.status, 200,
+                "acknowledged record {id} lost after the crash: {}",
+                r.text
+            );
             assert_eq!(r.body["fields"]["voucher_no"], voucher.as_str());
             assert_eq!(r.body["fields"]["amount"], format!("{amount}.00"));
             let now = r.body["status"].as_str().unwrap();
-            let want = if a.approved.contains(id) { "approved" } else { status };
-            assert!(now == want || (want == "submitted" && now == "approved"), "record {id}: acknowledged {want}, found {now}");
+            let want = if a.approved.contains(id) {
+                "approved"
+            } else {
+                status
+            };
+            assert!(
+                now == want || (want == "submitted" && now == "approved"),
+                "record {id}: acknowledged {want}, found {now}"
+            );
         }
         drop(a);
         // Nothing half-written: each record has exactly the audit entries its version
@@ -212,7 +274,10 @@ async fn kill_during_a_burst_of_writes(mut app: TestApp) {
             let id: i64 = row.try_get("", "id").unwrap();
             let version: i64 = row.try_get("", "version").unwrap();
             let events: i64 = row.try_get("", "events").unwrap();
-            assert_eq!(events, version, "record {id}: version {version} but {events} audit entries");
+            assert_eq!(
+                events, version,
+                "record {id}: version {version} but {events} audit entries"
+            );
             in_db += 1;
         }
         let orphans = db
@@ -230,7 +295,10 @@ async fn kill_during_a_burst_of_writes(mut app: TestApp) {
         let out = app.cli_ok(&["audit", "verify"]);
         assert!(out.contains("intact"), "{out}");
         let unacked = in_db - created as i64;
-        assert!((0..=8).contains(&unacked), "{unacked} records written but not acknowledged (at most one per writer in flight)");
+        assert!(
+            (0..=8).contains(&unacked),
+            "{unacked} records written but not acknowledged (at most one per writer in flight)"
+        );
         report.push(format!("iteration {}: killed after {delay} ms; {created} creates and {approved} approvals acknowledged so far, {in_db} records in the database ({unacked} committed but unanswered)", iter + 1));
     }
     println!("crash test ({:?}):\n  {}", app.backend, report.join("\n  "));
@@ -260,24 +328,42 @@ async fn many_clients_at_once(app: TestApp) {
                 assert_eq!(r.status, 201, "{}", r.text);
                 ids.push(r.body["id"].as_i64().unwrap());
             }
-            let r = c.post("/api/v1/records/transfer", &transfer(town, county, &format!("D-{town}"), 500)).await;
+            let r = c
+                .post(
+                    "/api/v1/records/transfer",
+                    &transfer(town, county, &format!("D-{town}"), 500),
+                )
+                .await;
             assert_eq!(r.status, 201, "{}", r.text);
             let draft = r.body["id"].as_i64().unwrap();
             let path = format!("/api/v1/records/transfer/{draft}");
-            let (x, y) = (json!({"amount": "501", "version": 1}), json!({"amount": "502", "version": 1}));
+            let (x, y) = (
+                json!({"amount": "501", "version": 1}),
+                json!({"amount": "502", "version": 1}),
+            );
             let (a, b) = tokio::join!(c.patch(&path, &x), c2.patch(&path, &y));
             no_server_error(&a, "patch");
             no_server_error(&b, "patch");
             let mut s = [a.status, b.status];
             s.sort();
-            assert_eq!(s, [200, 409], "same version twice: one wins: {} / {}", a.text, b.text);
+            assert_eq!(
+                s,
+                [200, 409],
+                "same version twice: one wins: {} / {}",
+                a.text,
+                b.text
+            );
             let winner = if a.status == 200 { "501.00" } else { "502.00" };
             let (x, y) = (json!({"purpose": "改用途"}), json!({"notes": "补充说明"}));
             let (a, b) = tokio::join!(c.patch(&path, &x), c2.patch(&path, &y));
             assert_eq!((a.status, b.status), (200, 200), "{} / {}", a.text, b.text);
             let r = c.get(&path).await;
             assert_eq!(r.body["fields"]["amount"], winner);
-            assert_eq!(r.body["fields"]["purpose"], "改用途", "lost update: {}", r.text);
+            assert_eq!(
+                r.body["fields"]["purpose"], "改用途",
+                "lost update: {}",
+                r.text
+            );
             assert_eq!(r.body["notes"], "补充说明", "lost update: {}", r.text);
             assert_eq!(r.body["version"], 4);
             ids
@@ -305,7 +391,12 @@ async fn many_clients_at_once(app: TestApp) {
         let approvals = approvals.clone();
         tasks.push(tokio::spawn(async move {
             for id in ids {
-                let r = c.post(&format!("/api/v1/records/transfer/{id}/approve"), &json!({})).await;
+                let r = c
+                    .post(
+                        &format!("/api/v1/records/transfer/{id}/approve"),
+                        &json!({}),
+                    )
+                    .await;
                 no_server_error(&r, "approve");
                 match r.status {
                     200 => *approvals.lock().unwrap().entry(id).or_default() += 1,
@@ -320,16 +411,32 @@ async fn many_clients_at_once(app: TestApp) {
             let c = client(&base, &tokens[county]);
             let confirms = confirms.clone();
             tasks.push(tokio::spawn(async move {
-                let r = c.get("/api/v1/records/transfer?per_page=500&status=submitted").await;
-                let r2 = c.get("/api/v1/records/transfer?per_page=500&status=approved").await;
-                let mut ids: Vec<i64> = r.body["items"].as_array().unwrap().iter().chain(r2.body["items"].as_array().unwrap()).filter(|i| i["fields"]["payee"] == county).map(|i| i["id"].as_i64().unwrap()).collect();
+                let r = c
+                    .get("/api/v1/records/transfer?per_page=500&status=submitted")
+                    .await;
+                let r2 = c
+                    .get("/api/v1/records/transfer?per_page=500&status=approved")
+                    .await;
+                let mut ids: Vec<i64> = r.body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .chain(r2.body["items"].as_array().unwrap())
+                    .filter(|i| i["fields"]["payee"] == county)
+                    .map(|i| i["id"].as_i64().unwrap())
+                    .collect();
                 ids.sort();
                 ids.dedup();
                 if k == 1 {
                     ids.reverse();
                 }
                 for id in ids {
-                    let r = c.post(&format!("/api/v1/records/transfer/{id}/confirm"), &json!({"received_on": "2019-04-01"})).await;
+                    let r = c
+                        .post(
+                            &format!("/api/v1/records/transfer/{id}/confirm"),
+                            &json!({"received_on": "2019-04-01"}),
+                        )
+                        .await;
                     no_server_error(&r, "confirm");
                     match r.status {
                         200 => *confirms.lock().unwrap().entry(id).or_default() += 1,
@@ -346,7 +453,12 @@ async fn many_clients_at_once(app: TestApp) {
             for n in 0..10 {
                 let r = c.get("/api/v1/records/transfer?per_page=50").await;
                 no_server_error(&r, "list");
-                let r = c.post("/api/v1/records/transfer", &transfer(town, county, &format!("E-{i}-{n}"), 700)).await;
+                let r = c
+                    .post(
+                        "/api/v1/records/transfer",
+                        &transfer(town, county, &format!("E-{i}-{n}"), 700),
+                    )
+                    .await;
                 no_server_error(&r, "create");
                 assert_eq!(r.status, 201);
             }
@@ -366,17 +478,34 @@ async fn many_clients_at_once(app: TestApp) {
     let confirms = confirms.lock().unwrap().clone();
     let coord = client(&base, &tokens[COORD]);
     for id in &submitted {
-        assert_eq!(approvals.get(id), Some(&1), "record {id} approved {:?} times", approvals.get(id));
-        assert_eq!(confirms.get(id), Some(&1), "record {id} confirmed {:?} times", confirms.get(id));
+        assert_eq!(
+            approvals.get(id),
+            Some(&1),
+            "record {id} approved {:?} times",
+            approvals.get(id)
+        );
+        assert_eq!(
+            confirms.get(id),
+            Some(&1),
+            "record {id} confirmed {:?} times",
+            confirms.get(id)
+        );
         let r = coord.get(&format!("/api/v1/records/transfer/{id}")).await;
         assert_eq!(r.body["status"], "approved");
         assert_eq!(r.body["fields"]["received_on"], "2019-04-01");
-        assert_eq!(r.body["version"], 3, "created submitted, approved, confirmed: {}", r.text);
+        assert_eq!(
+            r.body["version"], 3,
+            "created submitted, approved, confirmed: {}",
+            r.text
+        );
     }
     let out = app.cli_ok(&["audit", "verify"]);
     assert!(out.contains("intact"), "{out}");
     let log = app.server_log();
-    assert!(!log.contains("database is locked") && !log.contains("panicked"), "{log}");
+    assert!(
+        !log.contains("database is locked") && !log.contains("panicked"),
+        "{log}"
+    );
     println!(
         "concurrency ({:?}): {} clients at once in phase 2 (12 towns creating and racing versions first); {} records approved once and confirmed once; {:.1} s",
         app.backend,
@@ -413,16 +542,41 @@ async fn sigterm_lets_the_request_in_flight_finish(mut app: TestApp) {
     std::thread::sleep(Duration::from_millis(100));
     let t = Instant::now();
     let pid = app.server_pid();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
     let answer = request.join().unwrap();
-    assert!(answer.starts_with("HTTP/1.1 201"), "the request in flight was answered: {answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 201"),
+        "the request in flight was answered: {answer}"
+    );
     let status = app.wait_server_exit(Duration::from_secs(20));
     assert!(status.success(), "exit status after SIGTERM: {status:?}");
-    println!("graceful shutdown ({:?}): request in flight answered 201, exit 0, {:?} after SIGTERM", app.backend, t.elapsed());
+    println!(
+        "graceful shutdown ({:?}): request in flight answered 201, exit 0, {:?} after SIGTERM",
+        app.backend,
+        t.elapsed()
+    );
     // The record is there after a restart.
     app.restart_server();
     let coord = app.login(COORD).await;
-    let id: i64 = answer.split("\"id\":").nth(1).unwrap().split(',').next().unwrap().trim().parse().unwrap();
+    let id: i64 = answer
+        .split("\"id\":")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     let r = coord.get(&format!("/api/v1/records/transfer/{id}")).await;
-    assert_eq!((r.status, r.body["fields"]["voucher_no"].as_str()), (200, Some("TERM-1")));
+    assert_eq!(
+        (r.status, r.body["fields"]["voucher_no"].as_str()),
+        (200, Some("TERM-1"))
+    );
 }

@@ -73,7 +73,12 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<Authe
         return None;
     }
     let (user, csrf_token) = state.store().session_user(&token).await.ok()??;
-    Some(Authenticated { user, csrf_token, token, via_cookie })
+    Some(Authenticated {
+        user,
+        csrf_token,
+        token,
+        via_cookie,
+    })
 }
 
 /// The session cookie for a new session.
@@ -88,7 +93,12 @@ pub fn session_cookie(token: &str, secure: bool) -> Cookie<'static> {
 }
 
 pub fn clear_session_cookie() -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, "")).http_only(true).same_site(SameSite::Strict).path("/").max_age(time::Duration::ZERO).build()
+    Cookie::build((SESSION_COOKIE, ""))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .max_age(time::Duration::ZERO)
+        .build()
 }
 
 /// Extractor for the JSON API: 401 JSON without a valid login.
@@ -96,7 +106,10 @@ pub struct ApiUser(pub Authenticated);
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match authenticate(state, &parts.headers).await {
             Some(a) => Ok(ApiUser(a)),
             None => Err((
@@ -115,17 +128,31 @@ pub struct PageUser(pub Authenticated);
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match authenticate(state, &parts.headers).await {
             Some(a) => {
-                if a.user.must_change_password && parts.uri.path() != "/password" && parts.uri.path() != "/logout" {
+                if a.user.must_change_password
+                    && parts.uri.path() != "/password"
+                    && parts.uri.path() != "/logout"
+                {
                     return Err(Redirect::to("/password").into_response());
                 }
                 Ok(PageUser(a))
             }
             None => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                let target = if next.starts_with('/') && !next.starts_with("//") { next } else { "/" };
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let target = if next.starts_with('/') && !next.starts_with("//") {
+                    next
+                } else {
+                    "/"
+                };
                 Err(Redirect::to(&format!("/login?next={}", urlencode(target))).into_response())
             }
         }
@@ -137,7 +164,10 @@ pub struct MaybeUser(pub Option<Authenticated>);
 
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(MaybeUser(authenticate(state, &parts.headers).await))
     }
 }
@@ -146,7 +176,9 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

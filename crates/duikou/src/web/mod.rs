@@ -56,8 +56,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(api::routes())
         .merge(pages::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(crate::cli::MAX_UPLOAD_BYTES))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(crate::cli::MAX_UPLOAD_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::cli::MAX_UPLOAD_BYTES,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            crate::cli::MAX_UPLOAD_BYTES,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace)
@@ -90,8 +94,14 @@ pub fn redact_for_log(s: &str) -> String {
     out
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, &'static str) {
-    if state.store().ping().await { (StatusCode::OK, "ok") } else { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable") }
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (StatusCode, &'static str) {
+    if state.store().ping().await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
 }
 
 /// Build the state from a config: open the database, load plan and key.
@@ -99,17 +109,35 @@ pub async fn state_from_config(cfg: Config) -> crate::error::AppResult<AppState>
     let (store, plan) = crate::cli::open_with_plan(&cfg).await?;
     let key = cfg.load_key()?;
     let evidence = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
-    let services = Services { store, plan: Arc::new(plan), key: Arc::new(key), evidence: Arc::new(evidence) };
-    let secure_cookies = std::env::var("DUIKOU_SECURE_COOKIES").is_ok_and(|v| v == "1" || v == "true");
-    Ok(AppState { services, config: Arc::new(cfg), secure_cookies })
+    let services = Services {
+        store,
+        plan: Arc::new(plan),
+        key: Arc::new(key),
+        evidence: Arc::new(evidence),
+    };
+    let secure_cookies =
+        std::env::var("DUIKOU_SECURE_COOKIES").is_ok_and(|v| v == "1" || v == "true");
+    Ok(AppState {
+        services,
+        config: Arc::new(cfg),
+        secure_cookies,
+    })
 }
 
 /// Serve until SIGTERM or Ctrl-C; in-flight requests finish first.
-pub async fn serve(state: AppState, addr: SocketAddr, on_bound: impl FnOnce(SocketAddr)) -> crate::error::AppResult<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| crate::error::AppError::Failure(format!("无法监听 {addr} / cannot listen on {addr}: {e}")))?;
+pub async fn serve(
+    state: AppState,
+    addr: SocketAddr,
+    on_bound: impl FnOnce(SocketAddr),
+) -> crate::error::AppResult<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        crate::error::AppError::Failure(format!("无法监听 {addr} / cannot listen on {addr}: {e}"))
+    })?;
     let bound = listener.local_addr()?;
     on_bound(bound);
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 
@@ -119,7 +147,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -92,11 +92,10 @@ pub async fn compute(
             crate::error::AppError::Input(m) => ComputeError::Input(m),
             crate::error::AppError::Failure(m) => ComputeError::Failure(m),
         })?;
-    let records = crate::assess_view::engine_records(state.store(), plan, opts.include_submitted)
+    let (records, a) = crate::assess_view::assessment_cached(state.store(), plan, &opts)
         .await
         .map_err(|e| ComputeError::Failure(e.to_string()))?;
-    let a = duikou_domain::engine::assess(plan, &records, &opts);
-    Ok((opts, records, a))
+    Ok((opts, records, a.as_ref().clone()))
 }
 
 pub enum ComputeError {
