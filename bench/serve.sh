@@ -39,5 +39,5 @@ for path in /healthz /api/v1/assessment?year=2019 /dashboard?year=2019 /api/v1/r
     echo "| $path | $c | $rps | $p50 | $p99 |${non2xx:+ non-2xx: $non2xx}"
   done
 done
-kill -INT $SERVER; wait $SERVER 2>/dev/null || true
+pkill -INT -P "$SERVER"; wait "$SERVER" 2>/dev/null || true
 echo "peak RSS serving: $(awk -F: '/Maximum resident/ {print $2}' "$DIR/time.txt") kB"

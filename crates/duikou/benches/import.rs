@@ -124,7 +124,7 @@ fn raw_insert(store: &Store, rows: &[RawRow], rt: &tokio::runtime::Runtime) -> f
                 let pool = store.db.get_postgres_connection_pool();
                 let mut tx = pool.begin().await.unwrap();
                 let sql: std::sync::Arc<str> = format!(
-                    "INSERT INTO record ({COLS}) VALUES ($1,$2,$3,$4,$5::date,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)"
+                    "INSERT INTO record ({COLS}) VALUES ($1,$2,$3,$4,$5,$6::date,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)"
                 )
                 .into();
                 for r in rows {
