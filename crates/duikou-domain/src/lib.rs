@@ -2,9 +2,9 @@
 
 pub mod cells;
 pub mod crypto;
+pub mod engine;
 pub mod id_number;
 pub mod plan;
 pub mod record;
 pub mod roles;
 pub mod schema;
-pub mod engine;

@@ -172,9 +172,14 @@ pub enum Measure {
     Count,
     DistinctPersons,
     /// Sum of a money or integer field of the record kind.
-    Sum { field: String },
+    Sum {
+        field: String,
+    },
     /// Sum of `numerator` over the figure of another indicator, as a percentage.
-    Ratio { numerator: String, denominator: String },
+    Ratio {
+        numerator: String,
+        denominator: String,
+    },
 }
 
 /// A value an indicator's filter compares a field with.
@@ -414,7 +419,11 @@ struct Collector<'a> {
 
 impl Collector<'_> {
     fn push(&mut self, line: Option<usize>, zh: impl Into<String>, en: impl Into<String>) {
-        self.errors.push(PlanError { line, zh: zh.into(), en: en.into() });
+        self.errors.push(PlanError {
+            line,
+            zh: zh.into(),
+            en: en.into(),
+        });
     }
     fn at<T>(&mut self, s: &Spanned<T>, zh: impl Into<String>, en: impl Into<String>) {
         let line = self.lines.at(s);
@@ -431,21 +440,34 @@ impl Plan {
 
     /// Parse and validate a plan file; every problem found is reported with its line.
     pub fn from_toml(text: &str, file: &str) -> Result<Plan, PlanErrors> {
-        let mut c = Collector { lines: Lines { text }, errors: Vec::new() };
+        let mut c = Collector {
+            lines: Lines { text },
+            errors: Vec::new(),
+        };
         let raw: RawPlan = match toml::from_str(text) {
             Ok(raw) => raw,
             Err(e) => {
                 let line = e.span().map(|s| c.lines.of(s.start));
                 let msg = e.message().to_string();
-                c.push(line, format!("无法读取：{msg}"), format!("cannot parse: {msg}"));
-                return Err(PlanErrors { file: file.to_string(), errors: c.errors });
+                c.push(
+                    line,
+                    format!("无法读取：{msg}"),
+                    format!("cannot parse: {msg}"),
+                );
+                return Err(PlanErrors {
+                    file: file.to_string(),
+                    errors: c.errors,
+                });
             }
         };
         let plan = build(raw, &mut c);
         if c.errors.is_empty() {
             Ok(plan)
         } else {
-            Err(PlanErrors { file: file.to_string(), errors: c.errors })
+            Err(PlanErrors {
+                file: file.to_string(),
+                errors: c.errors,
+            })
         }
     }
 
@@ -524,7 +546,10 @@ impl Plan {
     }
 
     /// The indicators belonging to a checklist item or to an action.
-    pub fn indicators_of_item<'a>(&'a self, no: &'a str) -> impl Iterator<Item = &'a Indicator> + 'a {
+    pub fn indicators_of_item<'a>(
+        &'a self,
+        no: &'a str,
+    ) -> impl Iterator<Item = &'a Indicator> + 'a {
         self.indicators.iter().filter(move |i| i.item == no)
     }
 }
@@ -532,7 +557,11 @@ impl Plan {
 fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
     let meta = raw.plan;
     if meta.first_year > meta.last_year || meta.first_year < 1990 || meta.last_year > 2100 {
-        c.push(None, "计划年度无效（first_year 应不大于 last_year）", "invalid plan years (first_year must not exceed last_year)");
+        c.push(
+            None,
+            "计划年度无效（first_year 应不大于 last_year）",
+            "invalid plan years (first_year must not exceed last_year)",
+        );
     }
 
     // Units.
@@ -546,22 +575,42 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
             continue;
         }
         if let Some(prev) = seen.get(&name) {
-            c.at(&u.name, format!("单位名称重复：{name}（第 {prev} 行已定义）"), format!("duplicate unit name: {name} (already defined on line {prev})"));
+            c.at(
+                &u.name,
+                format!("单位名称重复：{name}（第 {prev} 行已定义）"),
+                format!("duplicate unit name: {name} (already defined on line {prev})"),
+            );
             continue;
         }
         seen.insert(name.clone(), c.lines.at(&u.name).unwrap_or(0));
         if u.kind == UnitKind::Town && u.town_role.is_none() {
-            c.at(&u.name, format!("镇街 {name} 缺少 town_role（lead 或 assisting）"), format!("town {name} has no town_role (lead or assisting)"));
+            c.at(
+                &u.name,
+                format!("镇街 {name} 缺少 town_role（lead 或 assisting）"),
+                format!("town {name} has no town_role (lead or assisting)"),
+            );
         }
         if u.kind != UnitKind::Town && u.town_role.is_some() {
-            c.at(&u.name, format!("{name} 不是镇街，不能有 town_role"), format!("{name} is not a town and cannot have a town_role"));
+            c.at(
+                &u.name,
+                format!("{name} 不是镇街，不能有 town_role"),
+                format!("{name} is not a town and cannot have a town_role"),
+            );
         }
         if u.kind == UnitKind::County && u.side != Side::West {
-            c.at(&u.name, format!("县区 {name} 应在受帮扶方（side = \"west\"）"), format!("county {name} must be on the assisted side (side = \"west\")"));
+            c.at(
+                &u.name,
+                format!("县区 {name} 应在受帮扶方（side = \"west\"）"),
+                format!("county {name} must be on the assisted side (side = \"west\")"),
+            );
         }
         if let Some(code) = &u.code {
             if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-                c.at(&u.name, format!("{name} 的行政区划代码应为 6 位数字"), format!("the area code of {name} must be 6 digits"));
+                c.at(
+                    &u.name,
+                    format!("{name} 的行政区划代码应为 6 位数字"),
+                    format!("the area code of {name} must be 6 digits"),
+                );
             }
         }
         units.push(Unit {
@@ -581,16 +630,29 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         let g = sg.get_ref();
         let name = g.name.get_ref().trim().to_string();
         if seen.contains_key(&name) || groups.iter().any(|x: &Group| x.name == name) {
-            c.at(&g.name, format!("名称重复：{name}"), format!("duplicate name: {name}"));
+            c.at(
+                &g.name,
+                format!("名称重复：{name}"),
+                format!("duplicate name: {name}"),
+            );
             continue;
         }
         let mut members: Vec<String> = Vec::new();
         if let Some(kind) = g.all_of_kind {
-            members.extend(units.iter().filter(|u| u.kind == kind).map(|u| u.name.clone()));
+            members.extend(
+                units
+                    .iter()
+                    .filter(|u| u.kind == kind)
+                    .map(|u| u.name.clone()),
+            );
         }
         for m in &g.members {
             if unit_kind(m.get_ref()).is_none() {
-                c.at(m, format!("未知单位：{}", m.get_ref()), format!("unknown unit: {}", m.get_ref()));
+                c.at(
+                    m,
+                    format!("未知单位：{}", m.get_ref()),
+                    format!("unknown unit: {}", m.get_ref()),
+                );
             } else {
                 members.push(m.get_ref().clone());
             }
@@ -605,45 +667,90 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         let p = sp.get_ref();
         let county = p.county.get_ref().trim().to_string();
         match unit_kind(&county) {
-            None => c.at(&p.county, format!("结对的县区不存在：{county}"), format!("pairing to a missing county: {county}")),
+            None => c.at(
+                &p.county,
+                format!("结对的县区不存在：{county}"),
+                format!("pairing to a missing county: {county}"),
+            ),
             Some(UnitKind::County) => {}
-            Some(_) => c.at(&p.county, format!("{county} 不是县区"), format!("{county} is not a county")),
+            Some(_) => c.at(
+                &p.county,
+                format!("{county} 不是县区"),
+                format!("{county} is not a county"),
+            ),
         }
         if pairings.iter().any(|x: &CountyPairing| x.county == county) {
-            c.at(&p.county, format!("县区 {county} 重复结对"), format!("county {county} is paired twice"));
+            c.at(
+                &p.county,
+                format!("县区 {county} 重复结对"),
+                format!("county {county} is paired twice"),
+            );
         }
         let mut check_town = |t: &Spanned<String>, role: TownRole, c: &mut Collector<'_>| {
             let name = t.get_ref().trim().to_string();
             match units.iter().find(|u| u.name == name) {
-                None => c.at(t, format!("未知镇街：{name}"), format!("unknown town: {name}")),
-                Some(u) if u.kind != UnitKind::Town => {
-                    c.at(t, format!("{name} 不是镇街", ), format!("{name} is not a town"))
-                }
+                None => c.at(
+                    t,
+                    format!("未知镇街：{name}"),
+                    format!("unknown town: {name}"),
+                ),
+                Some(u) if u.kind != UnitKind::Town => c.at(
+                    t,
+                    format!("{name} 不是镇街",),
+                    format!("{name} is not a town"),
+                ),
                 Some(u) if u.town_role != Some(role) => c.at(
                     t,
-                    format!("{name} 的角色是{}，此处应为{}", u.town_role.map(TownRole::label_zh).unwrap_or("未定"), role.label_zh()),
-                    format!("{name} has role {:?}, expected {:?} here", u.town_role, role),
+                    format!(
+                        "{name} 的角色是{}，此处应为{}",
+                        u.town_role.map(TownRole::label_zh).unwrap_or("未定"),
+                        role.label_zh()
+                    ),
+                    format!(
+                        "{name} has role {:?}, expected {:?} here",
+                        u.town_role, role
+                    ),
                 ),
                 Some(_) => {}
             }
             if let Some(other) = paired_towns.insert(name.clone(), county.clone()) {
-                c.at(t, format!("镇街 {name} 已与 {other} 结对"), format!("town {name} is already paired with {other}"));
+                c.at(
+                    t,
+                    format!("镇街 {name} 已与 {other} 结对"),
+                    format!("town {name} is already paired with {other}"),
+                );
             }
             name
         };
         let lead = check_town(&p.lead, TownRole::Lead, c);
-        let assisting = p.assisting.iter().map(|a| check_town(a, TownRole::Assisting, c)).collect();
-        pairings.push(CountyPairing { county, lead, assisting });
+        let assisting = p
+            .assisting
+            .iter()
+            .map(|a| check_town(a, TownRole::Assisting, c))
+            .collect();
+        pairings.push(CountyPairing {
+            county,
+            lead,
+            assisting,
+        });
     }
     for u in &units {
         if u.kind == UnitKind::Town && !paired_towns.contains_key(&u.name) {
-            c.push(None, format!("镇街 {} 没有结对县区", u.name), format!("town {} is in no pairing", u.name));
+            c.push(
+                None,
+                format!("镇街 {} 没有结对县区", u.name),
+                format!("town {} is in no pairing", u.name),
+            );
         }
     }
 
     if let Some(coord) = &meta.coordinator {
         if unit_kind(coord).is_none() {
-            c.push(None, format!("[plan] coordinator 不是已定义的单位：{coord}"), format!("[plan] coordinator is not a unit of the plan: {coord}"));
+            c.push(
+                None,
+                format!("[plan] coordinator 不是已定义的单位：{coord}"),
+                format!("[plan] coordinator is not a unit of the plan: {coord}"),
+            );
         }
     }
 
@@ -655,10 +762,20 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         let a = sa.get_ref();
         let no = a.no.get_ref().trim().to_string();
         if actions.iter().any(|x| x.no == no) {
-            c.at(&a.no, format!("行动编号重复：{no}"), format!("duplicate action number: {no}"));
+            c.at(
+                &a.no,
+                format!("行动编号重复：{no}"),
+                format!("duplicate action number: {no}"),
+            );
         }
         let responsible = check_names(&a.responsible, &known_name, c);
-        actions.push(Action { no, section: a.section.clone(), title: a.title.clone(), text: a.text.clone(), responsible });
+        actions.push(Action {
+            no,
+            section: a.section.clone(),
+            title: a.title.clone(),
+            text: a.text.clone(),
+            responsible,
+        });
     }
 
     // Items.
@@ -667,44 +784,94 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         let i = si.get_ref();
         let no = i.no.get_ref().trim().to_string();
         if items.iter().any(|x| x.no == no) {
-            c.at(&i.no, format!("工作清单序号重复：{no}"), format!("duplicate checklist item: {no}"));
+            c.at(
+                &i.no,
+                format!("工作清单序号重复：{no}"),
+                format!("duplicate checklist item: {no}"),
+            );
         }
         let action = no.split('.').next().unwrap_or_default().to_string();
         if !actions.iter().any(|a| a.no == action) {
-            c.at(&i.no, format!("序号 {no} 所属的行动 {action} 不存在"), format!("item {no} belongs to a missing action {action}"));
+            c.at(
+                &i.no,
+                format!("序号 {no} 所属的行动 {action} 不存在"),
+                format!("item {no} belongs to a missing action {action}"),
+            );
         }
         let responsible = check_names(&i.responsible, &known_name, c);
-        items.push(Item { no, action, title: i.title.clone(), text: i.text.clone(), time_limit: i.time_limit.clone(), responsible });
+        items.push(Item {
+            no,
+            action,
+            title: i.title.clone(),
+            text: i.text.clone(),
+            time_limit: i.time_limit.clone(),
+            responsible,
+        });
     }
 
     // Indicators.
     let mut indicators: Vec<Indicator> = Vec::new();
     for si in &raw.indicator {
-        if let Some(ind) = build_indicator(si.get_ref(), &meta, &units, &items, &actions, &indicators, c) {
+        if let Some(ind) = build_indicator(
+            si.get_ref(),
+            &meta,
+            &units,
+            &items,
+            &actions,
+            &indicators,
+            c,
+        ) {
             indicators.push(ind);
         }
     }
     // Ratio denominators may refer forward; check after all are known.
     for (si, ind) in raw.indicator.iter().zip(indicators.iter()) {
         if let Measure::Ratio { denominator, .. } = &ind.measure {
-            if !indicators.iter().any(|d| &d.id == denominator && !matches!(d.measure, Measure::Ratio { .. })) {
-                let line = si.get_ref().denominator.as_ref().and_then(|d| c.lines.at(d));
-                c.push(line, format!("比率的分母指标不存在：{denominator}"), format!("ratio denominator is not a known indicator: {denominator}"));
+            if !indicators
+                .iter()
+                .any(|d| &d.id == denominator && !matches!(d.measure, Measure::Ratio { .. }))
+            {
+                let line = si
+                    .get_ref()
+                    .denominator
+                    .as_ref()
+                    .and_then(|d| c.lines.at(d));
+                c.push(
+                    line,
+                    format!("比率的分母指标不存在：{denominator}"),
+                    format!("ratio denominator is not a known indicator: {denominator}"),
+                );
             }
         }
     }
 
-    Plan { meta, units, groups, pairings, actions, items, indicators }
+    Plan {
+        meta,
+        units,
+        groups,
+        pairings,
+        actions,
+        items,
+        indicators,
+    }
 }
 
-fn check_names(names: &[Spanned<String>], known: &dyn Fn(&str) -> bool, c: &mut Collector<'_>) -> Vec<String> {
+fn check_names(
+    names: &[Spanned<String>],
+    known: &dyn Fn(&str) -> bool,
+    c: &mut Collector<'_>,
+) -> Vec<String> {
     let mut out = Vec::new();
     for n in names {
         let name = n.get_ref().trim();
         if known(name) {
             out.push(name.to_string());
         } else {
-            c.at(n, format!("未知单位：{name}"), format!("unknown unit: {name}"));
+            c.at(
+                n,
+                format!("未知单位：{name}"),
+                format!("unknown unit: {name}"),
+            );
         }
     }
     out
@@ -725,16 +892,31 @@ fn build_indicator(
         c.at(&r.id, "指标编号为空", "empty indicator id");
     }
     if earlier.iter().any(|i| i.id == id) {
-        c.at(&r.id, format!("指标编号重复：{id}"), format!("duplicate indicator id: {id}"));
+        c.at(
+            &r.id,
+            format!("指标编号重复：{id}"),
+            format!("duplicate indicator id: {id}"),
+        );
     }
     let item = r.item.get_ref().trim().to_string();
     if !items.iter().any(|i| i.no == item) && !actions.iter().any(|a| a.no == item) {
-        c.at(&r.item, format!("指标 {id} 的工作清单序号不存在：{item}"), format!("indicator {id} refers to a missing checklist item: {item}"));
+        c.at(
+            &r.item,
+            format!("指标 {id} 的工作清单序号不存在：{item}"),
+            format!("indicator {id} refers to a missing checklist item: {item}"),
+        );
     }
     let kind = match RecordKind::from_key(r.kind.get_ref()) {
         Some(k) => Some(k),
         None => {
-            c.at(&r.kind, format!("指标 {id} 的记录类型未知：{}", r.kind.get_ref()), format!("indicator {id} targets an unknown record kind: {}", r.kind.get_ref()));
+            c.at(
+                &r.kind,
+                format!("指标 {id} 的记录类型未知：{}", r.kind.get_ref()),
+                format!(
+                    "indicator {id} targets an unknown record kind: {}",
+                    r.kind.get_ref()
+                ),
+            );
             None
         }
     };
@@ -743,7 +925,11 @@ fn build_indicator(
     if let (Some(kind), Some(table)) = (kind, &r.conditions) {
         for (field, value) in table.get_ref() {
             let Some(desc) = kind.field(field) else {
-                c.at(table, format!("指标 {id}：{} 没有字段 {field}", kind.label_zh()), format!("indicator {id}: {} has no field {field}", kind.key()));
+                c.at(
+                    table,
+                    format!("指标 {id}：{} 没有字段 {field}", kind.label_zh()),
+                    format!("indicator {id}: {} has no field {field}", kind.key()),
+                );
                 continue;
             };
             let values: Vec<&toml::Value> = match value {
@@ -757,36 +943,61 @@ fn build_indicator(
                     toml::Value::String(s) if s == "$paired_county" => FilterValue::PairedCounty,
                     toml::Value::String(s) => {
                         let ok = match &desc.ty {
-                            FieldType::Enum(options) => options.iter().any(|o| o.label == s || o.key == s),
-                            FieldType::Unit(_) | FieldType::Units(_) => units.iter().any(|u| &u.name == s),
+                            FieldType::Enum(options) => {
+                                options.iter().any(|o| o.label == s || o.key == s)
+                            }
+                            FieldType::Unit(_) | FieldType::Units(_) => {
+                                units.iter().any(|u| &u.name == s)
+                            }
                             FieldType::Text => true,
                             _ => false,
                         };
                         if !ok {
-                            c.at(table, format!("指标 {id}：字段 {field} 不可能取值 {s}"), format!("indicator {id}: field {field} cannot take the value {s}"));
+                            c.at(
+                                table,
+                                format!("指标 {id}：字段 {field} 不可能取值 {s}"),
+                                format!("indicator {id}: field {field} cannot take the value {s}"),
+                            );
                         }
                         // Enum filters hold the Chinese label whichever form was written.
                         let label = match &desc.ty {
-                            FieldType::Enum(options) => options.iter().find(|o| o.key == s).map(|o| o.label.to_string()).unwrap_or_else(|| s.clone()),
+                            FieldType::Enum(options) => options
+                                .iter()
+                                .find(|o| o.key == s)
+                                .map(|o| o.label.to_string())
+                                .unwrap_or_else(|| s.clone()),
                             _ => s.clone(),
                         };
                         FilterValue::Text(label)
                     }
                     toml::Value::Boolean(b) if desc.ty == FieldType::Bool => FilterValue::Bool(*b),
                     other => {
-                        c.at(table, format!("指标 {id}：字段 {field} 的条件值 {other} 类型不符"), format!("indicator {id}: condition value {other} does not fit field {field}"));
+                        c.at(
+                            table,
+                            format!("指标 {id}：字段 {field} 的条件值 {other} 类型不符"),
+                            format!(
+                                "indicator {id}: condition value {other} does not fit field {field}"
+                            ),
+                        );
                         continue;
                     }
                 };
                 any_of.push(fv);
             }
-            conditions.push(Condition { field: field.clone(), any_of });
+            conditions.push(Condition {
+                field: field.clone(),
+                any_of,
+            });
         }
     }
 
     if let (Some(kind), Some(_)) = (kind, r.min_months) {
         if kind != RecordKind::Secondment {
-            c.at(&r.id, format!("指标 {id}：min_months 只适用于人员选派"), format!("indicator {id}: min_months applies to secondments only"));
+            c.at(
+                &r.id,
+                format!("指标 {id}：min_months 只适用于人员选派"),
+                format!("indicator {id}: min_months applies to secondments only"),
+            );
         }
     }
 
@@ -795,25 +1006,43 @@ fn build_indicator(
         "count" => Some(Measure::Count),
         "distinct_persons" => {
             if kind.is_some_and(|k| k != RecordKind::Person) {
-                c.at(&r.measure, format!("指标 {id}：distinct_persons 只适用于人员名单"), format!("indicator {id}: distinct_persons applies to person records only"));
+                c.at(
+                    &r.measure,
+                    format!("指标 {id}：distinct_persons 只适用于人员名单"),
+                    format!("indicator {id}: distinct_persons applies to person records only"),
+                );
             }
             Some(Measure::DistinctPersons)
         }
         "ratio" => {
             let num = r.numerator.as_ref().map(|n| n.get_ref().trim().to_string());
-            let den = r.denominator.as_ref().map(|n| n.get_ref().trim().to_string());
+            let den = r
+                .denominator
+                .as_ref()
+                .map(|n| n.get_ref().trim().to_string());
             match (num, den) {
                 (Some(n), Some(d)) => {
                     let field = n.strip_prefix("sum:").unwrap_or(&n).to_string();
                     if let Some(k) = kind {
                         if !k.field(&field).is_some_and(|f| f.ty.is_summable()) {
-                            c.at(&r.measure, format!("指标 {id}：分子字段 {field} 不能求和"), format!("indicator {id}: numerator field {field} cannot be summed"));
+                            c.at(
+                                &r.measure,
+                                format!("指标 {id}：分子字段 {field} 不能求和"),
+                                format!("indicator {id}: numerator field {field} cannot be summed"),
+                            );
                         }
                     }
-                    Some(Measure::Ratio { numerator: field, denominator: d })
+                    Some(Measure::Ratio {
+                        numerator: field,
+                        denominator: d,
+                    })
                 }
                 _ => {
-                    c.at(&r.measure, format!("指标 {id}：ratio 需要 numerator 和 denominator"), format!("indicator {id}: ratio needs numerator and denominator"));
+                    c.at(
+                        &r.measure,
+                        format!("指标 {id}：ratio 需要 numerator 和 denominator"),
+                        format!("indicator {id}: ratio needs numerator and denominator"),
+                    );
                     None
                 }
             }
@@ -822,13 +1051,23 @@ fn build_indicator(
             Some(field) => {
                 if let Some(k) = kind {
                     if !k.field(field).is_some_and(|f| f.ty.is_summable()) {
-                        c.at(&r.measure, format!("指标 {id}：字段 {field} 不能求和"), format!("indicator {id}: field {field} cannot be summed"));
+                        c.at(
+                            &r.measure,
+                            format!("指标 {id}：字段 {field} 不能求和"),
+                            format!("indicator {id}: field {field} cannot be summed"),
+                        );
                     }
                 }
-                Some(Measure::Sum { field: field.to_string() })
+                Some(Measure::Sum {
+                    field: field.to_string(),
+                })
             }
             None => {
-                c.at(&r.measure, format!("指标 {id}：未知的计算方式 {other}"), format!("indicator {id}: unknown measure {other}"));
+                c.at(
+                    &r.measure,
+                    format!("指标 {id}：未知的计算方式 {other}"),
+                    format!("indicator {id}: unknown measure {other}"),
+                );
                 None
             }
         },
@@ -836,40 +1075,81 @@ fn build_indicator(
 
     let by = r.by.as_ref().map(|b| b.get_ref().trim().to_string());
     match (r.scope, &by, kind) {
-        (Scope::Plan, Some(_), _) => c.at(&r.id, format!("指标 {id}：全市范围不需要 by"), format!("indicator {id}: scope plan takes no `by`")),
+        (Scope::Plan, Some(_), _) => c.at(
+            &r.id,
+            format!("指标 {id}：全市范围不需要 by"),
+            format!("indicator {id}: scope plan takes no `by`"),
+        ),
         (Scope::Plan, None, _) => {}
-        (_, None, _) => c.at(&r.id, format!("指标 {id}：分单位的指标需要 by（记录中指明单位的字段）"), format!("indicator {id}: a per-unit scope needs `by` (the record field naming the unit)")),
+        (_, None, _) => c.at(
+            &r.id,
+            format!("指标 {id}：分单位的指标需要 by（记录中指明单位的字段）"),
+            format!(
+                "indicator {id}: a per-unit scope needs `by` (the record field naming the unit)"
+            ),
+        ),
         (_, Some(field), Some(k)) => {
-            if !k.field(field).is_some_and(|f| matches!(f.ty, FieldType::Unit(_) | FieldType::Units(_))) {
+            if !k
+                .field(field)
+                .is_some_and(|f| matches!(f.ty, FieldType::Unit(_) | FieldType::Units(_)))
+            {
                 let line = r.by.as_ref().and_then(|b| c.lines.at(b));
-                c.push(line, format!("指标 {id}：{field} 不是 {} 的单位字段", k.label_zh()), format!("indicator {id}: {field} is not a unit field of {}", k.key()));
+                c.push(
+                    line,
+                    format!("指标 {id}：{field} 不是 {} 的单位字段", k.label_zh()),
+                    format!("indicator {id}: {field} is not a unit field of {}", k.key()),
+                );
             }
         }
         _ => {}
     }
-    let needs_town = conditions.iter().any(|cd| cd.any_of.contains(&FilterValue::PairedCounty));
+    let needs_town = conditions
+        .iter()
+        .any(|cd| cd.any_of.contains(&FilterValue::PairedCounty));
     if needs_town && !matches!(r.scope, Scope::EachLeadTown | Scope::EachAssistingTown) {
-        c.at(&r.id, format!("指标 {id}：$paired_county 只适用于镇街范围"), format!("indicator {id}: $paired_county needs a town scope"));
+        c.at(
+            &r.id,
+            format!("指标 {id}：$paired_county 只适用于镇街范围"),
+            format!("indicator {id}: $paired_county needs a town scope"),
+        );
     }
 
     let is_money = r.unit == "元";
-    let to_amount = |v: i64| if is_money { v.checked_mul(100) } else { Some(v) };
+    let to_amount = |v: i64| {
+        if is_money {
+            v.checked_mul(100)
+        } else {
+            Some(v)
+        }
+    };
     let mut targets = BTreeMap::new();
     if let Some(t) = &r.target {
         let line = c.lines.at(t);
         let parse_one = |v: &toml::Value| -> Option<Target> {
             match v {
-                toml::Value::Integer(n) if *n >= 0 => Some(Target { min: to_amount(*n)?, max: None }),
+                toml::Value::Integer(n) if *n >= 0 => Some(Target {
+                    min: to_amount(*n)?,
+                    max: None,
+                }),
                 toml::Value::Table(t) if t.contains_key("min") => {
                     let min = t.get("min")?.as_integer()?;
                     let max = match t.get("max") {
                         Some(m) => Some(m.as_integer()?),
                         None => None,
                     };
-                    if t.keys().any(|k| k != "min" && k != "max") || max.is_some_and(|m| m < min) || min < 0 {
+                    if t.keys().any(|k| k != "min" && k != "max")
+                        || max.is_some_and(|m| m < min)
+                        || min < 0
+                    {
                         return None;
                     }
-                    Some(Target { min: to_amount(min)?, max: match max { Some(m) => Some(to_amount(m)?), None => None } })
+                    Some(Target {
+                        min: to_amount(min)?,
+                        max: match max {
+                            Some(m) => Some(to_amount(m)?),
+                            None => None,
+                        },
+                    })
                 }
                 _ => None,
             }
@@ -882,8 +1162,16 @@ fn build_indicator(
                     (Ok(y), Some(target)) if (meta.first_year..=meta.last_year).contains(&y) => {
                         targets.insert(y, target);
                     }
-                    (Ok(y), Some(_)) => c.push(line, format!("指标 {id}：目标年度 {y} 不在计划年度内"), format!("indicator {id}: target year {y} is outside the plan years")),
-                    _ => c.push(line, format!("指标 {id}：{year} 年的目标无效"), format!("indicator {id}: invalid target for {year}")),
+                    (Ok(y), Some(_)) => c.push(
+                        line,
+                        format!("指标 {id}：目标年度 {y} 不在计划年度内"),
+                        format!("indicator {id}: target year {y} is outside the plan years"),
+                    ),
+                    _ => c.push(
+                        line,
+                        format!("指标 {id}：{year} 年的目标无效"),
+                        format!("indicator {id}: invalid target for {year}"),
+                    ),
                 }
             }
         } else {
@@ -898,7 +1186,11 @@ fn build_indicator(
         }
     }
     if matches!(measure, Some(Measure::Ratio { .. })) && !targets.is_empty() {
-        c.at(&r.id, format!("指标 {id}：比率指标暂不支持目标"), format!("indicator {id}: ratio indicators take no target"));
+        c.at(
+            &r.id,
+            format!("指标 {id}：比率指标暂不支持目标"),
+            format!("indicator {id}: ratio indicators take no target"),
+        );
     }
 
     let deadline = match &r.deadline {
@@ -906,7 +1198,11 @@ fn build_indicator(
         Some(d) => match parse_month_day(d.get_ref()) {
             Some(md) => md,
             None => {
-                c.at(d, format!("指标 {id}：截止日期应为 MM-DD，如 03-31"), format!("indicator {id}: deadline must be MM-DD, e.g. 03-31"));
+                c.at(
+                    d,
+                    format!("指标 {id}：截止日期应为 MM-DD，如 03-31"),
+                    format!("indicator {id}: deadline must be MM-DD, e.g. 03-31"),
+                );
                 (12, 31)
             }
         },

@@ -74,7 +74,9 @@ impl Value {
 
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            Value::Text(s) | Value::Unit(s) | Value::Enum(s) => serde_json::Value::String(s.clone()),
+            Value::Text(s) | Value::Unit(s) | Value::Enum(s) => {
+                serde_json::Value::String(s.clone())
+            }
             Value::Money(f) | Value::Int(f) => serde_json::Value::from(*f),
             Value::Date(d) => serde_json::Value::String(format_date(*d)),
             Value::Bool(b) => serde_json::Value::Bool(*b),
@@ -91,7 +93,12 @@ impl Value {
             FieldType::Date => Value::Date(parse_iso_date(v.as_str()?)?),
             FieldType::Bool => Value::Bool(v.as_bool()?),
             FieldType::Unit(_) => Value::Unit(v.as_str()?.to_string()),
-            FieldType::Units(_) => Value::Units(v.as_array()?.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()),
+            FieldType::Units(_) => Value::Units(
+                v.as_array()?
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
+            ),
             FieldType::Enum(_) => Value::Enum(v.as_str()?.to_string()),
         })
     }
@@ -120,7 +127,12 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Draft, Status::Submitted, Status::Approved, Status::Rejected];
+    pub const ALL: [Status; 4] = [
+        Status::Draft,
+        Status::Submitted,
+        Status::Approved,
+        Status::Rejected,
+    ];
     pub fn key(self) -> &'static str {
         match self {
             Status::Draft => "draft",
@@ -138,7 +150,9 @@ impl Status {
         }
     }
     pub fn from_key(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.key() == s || st.label_zh() == s)
+        Status::ALL
+            .into_iter()
+            .find(|st| st.key() == s || st.label_zh() == s)
     }
     /// Content may change only while draft or rejected; approved records are locked.
     pub fn is_editable(self) -> bool {
@@ -198,7 +212,10 @@ pub struct FieldInput {
 
 impl FieldInput {
     pub fn new(text: impl Into<String>) -> Self {
-        FieldInput { text: text.into(), in_wan: false }
+        FieldInput {
+            text: text.into(),
+            in_wan: false,
+        }
     }
 }
 
@@ -215,7 +232,11 @@ pub struct FieldError {
 
 impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}（{}）「{}」：{} / {}", self.field_zh, self.field, self.value, self.zh, self.en)
+        write!(
+            f,
+            "{}（{}）「{}」：{} / {}",
+            self.field_zh, self.field, self.value, self.zh, self.en
+        )
     }
 }
 
@@ -262,7 +283,8 @@ impl ValidRecord {
         serde_json::to_string(&Fields(&self.fields)).expect("fields serialise")
     }
     pub fn event_date(&self) -> Option<Date> {
-        self.get(self.kind.event_date_field()).and_then(Value::as_date)
+        self.get(self.kind.event_date_field())
+            .and_then(Value::as_date)
     }
     pub fn amount(&self) -> Option<i64> {
         self.get("amount").and_then(Value::as_amount)
@@ -270,7 +292,10 @@ impl ValidRecord {
 }
 
 pub fn fields_to_json<K: AsRef<str>>(fields: &BTreeMap<K, Value>) -> serde_json::Value {
-    let map = fields.iter().map(|(k, v)| (k.as_ref().to_string(), v.to_json())).collect::<serde_json::Map<_, _>>();
+    let map = fields
+        .iter()
+        .map(|(k, v)| (k.as_ref().to_string(), v.to_json()))
+        .collect::<serde_json::Map<_, _>>();
     serde_json::Value::Object(map)
 }
 
@@ -294,8 +319,18 @@ pub struct ValidationContext<'a> {
 }
 
 fn err(fd: &FieldDesc, value: &str, zh: impl Into<String>, en: impl Into<String>) -> FieldError {
-    let shown = if fd.ty == FieldType::IdNumber { mask_id_number(value) } else { value.to_string() };
-    FieldError { field: fd.key.to_string(), field_zh: fd.zh.to_string(), value: shown, zh: zh.into(), en: en.into() }
+    let shown = if fd.ty == FieldType::IdNumber {
+        mask_id_number(value)
+    } else {
+        value.to_string()
+    };
+    FieldError {
+        field: fd.key.to_string(),
+        field_zh: fd.zh.to_string(),
+        value: shown,
+        zh: zh.into(),
+        en: en.into(),
+    }
 }
 
 fn cell_err(fd: &FieldDesc, value: &str, e: CellError) -> FieldError {
@@ -304,14 +339,19 @@ fn cell_err(fd: &FieldDesc, value: &str, e: CellError) -> FieldError {
 
 fn unit_allowed(plan: &Plan, rule: UnitRule, name: &str) -> Result<String, (String, String)> {
     let Some(u) = plan.resolve_unit(name) else {
-        return Err((format!("计划中没有单位「{name}」"), format!("no unit named \"{name}\" in the plan")));
+        return Err((
+            format!("计划中没有单位「{name}」"),
+            format!("no unit named \"{name}\" in the plan"),
+        ));
     };
     let ok = match rule {
         UnitRule::Any => true,
         UnitRule::East => u.side == Side::East,
         UnitRule::County => u.kind == UnitKind::County,
         UnitRule::Receiver => u.side == Side::West,
-        UnitRule::CountyOrEastCity => u.kind == UnitKind::County || (u.kind == UnitKind::City && u.side == Side::East),
+        UnitRule::CountyOrEastCity => {
+            u.kind == UnitKind::County || (u.kind == UnitKind::City && u.side == Side::East)
+        }
     };
     if ok {
         Ok(u.name.clone())
@@ -319,15 +359,28 @@ fn unit_allowed(plan: &Plan, rule: UnitRule, name: &str) -> Result<String, (Stri
         let (zh, en) = match rule {
             UnitRule::East => ("应为东莞方单位", "must be a unit of the assisting side"),
             UnitRule::County => ("应为受帮扶县区", "must be an assisted county"),
-            UnitRule::Receiver => ("不是可接收资金的单位（应为受帮扶县区）", "cannot receive funds (must be an assisted county)"),
-            UnitRule::CountyOrEastCity => ("应为受帮扶县区或东莞", "must be an assisted county or Dongguan"),
+            UnitRule::Receiver => (
+                "不是可接收资金的单位（应为受帮扶县区）",
+                "cannot receive funds (must be an assisted county)",
+            ),
+            UnitRule::CountyOrEastCity => (
+                "应为受帮扶县区或东莞",
+                "must be an assisted county or Dongguan",
+            ),
             UnitRule::Any => unreachable!(),
         };
-        Err((format!("「{}」{zh}", u.name), format!("\"{}\" {en}", u.name)))
+        Err((
+            format!("「{}」{zh}", u.name),
+            format!("\"{}\" {en}", u.name),
+        ))
     }
 }
 
-fn parse_field(fd: &FieldDesc, input: &FieldInput, plan: &Plan) -> Result<Option<Value>, FieldError> {
+fn parse_field(
+    fd: &FieldDesc,
+    input: &FieldInput,
+    plan: &Plan,
+) -> Result<Option<Value>, FieldError> {
     let text = input.text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -335,7 +388,9 @@ fn parse_field(fd: &FieldDesc, input: &FieldInput, plan: &Plan) -> Result<Option
     let v = match &fd.ty {
         FieldType::Text => Value::Text(text.to_string()),
         FieldType::IdNumber => return Ok(None), // handled apart: never held as plain text here
-        FieldType::Money => Value::Money(cells::parse_amount_fen(text, input.in_wan).map_err(|e| cell_err(fd, text, e))?),
+        FieldType::Money => Value::Money(
+            cells::parse_amount_fen(text, input.in_wan).map_err(|e| cell_err(fd, text, e))?,
+        ),
         FieldType::Date => Value::Date(cells::parse_date(text).map_err(|e| cell_err(fd, text, e))?),
         FieldType::Bool => Value::Bool(cells::parse_bool(text).map_err(|e| cell_err(fd, text, e))?),
         FieldType::Int => {
@@ -346,13 +401,16 @@ fn parse_field(fd: &FieldDesc, input: &FieldInput, plan: &Plan) -> Result<Option
             Value::Int(n)
         }
         FieldType::Year => {
-            let n = cells::parse_int(text.trim_end_matches('年')).map_err(|e| cell_err(fd, text, e))?;
+            let n =
+                cells::parse_int(text.trim_end_matches('年')).map_err(|e| cell_err(fd, text, e))?;
             if !(1990..=2100).contains(&n) {
                 return Err(err(fd, text, "不是有效年度", "not a valid year"));
             }
             Value::Int(n)
         }
-        FieldType::Unit(rule) => Value::Unit(unit_allowed(plan, *rule, text).map_err(|(zh, en)| err(fd, text, zh, en))?),
+        FieldType::Unit(rule) => {
+            Value::Unit(unit_allowed(plan, *rule, text).map_err(|(zh, en)| err(fd, text, zh, en))?)
+        }
         FieldType::Units(rule) => {
             let parts = cells::split_list(text);
             let mut names = Vec::new();
@@ -370,8 +428,17 @@ fn parse_field(fd: &FieldDesc, input: &FieldInput, plan: &Plan) -> Result<Option
         FieldType::Enum(options) => match enum_option(options, text) {
             Some(o) => Value::Enum(o.label.to_string()),
             None => {
-                let allowed = options.iter().map(|o| o.label).collect::<Vec<_>>().join("、");
-                return Err(err(fd, text, format!("不是可选值之一：{allowed}"), format!("not one of the allowed values: {allowed}")));
+                let allowed = options
+                    .iter()
+                    .map(|o| o.label)
+                    .collect::<Vec<_>>()
+                    .join("、");
+                return Err(err(
+                    fd,
+                    text,
+                    format!("不是可选值之一：{allowed}"),
+                    format!("not one of the allowed values: {allowed}"),
+                ));
             }
         },
     };
@@ -379,7 +446,11 @@ fn parse_field(fd: &FieldDesc, input: &FieldInput, plan: &Plan) -> Result<Option
 }
 
 /// Validate one record's input against its kind and the plan. Returns every problem found.
-pub fn validate(kind: RecordKind, input: &BTreeMap<String, FieldInput>, ctx: &ValidationContext<'_>) -> Result<ValidRecord, Vec<FieldError>> {
+pub fn validate(
+    kind: RecordKind,
+    input: &BTreeMap<String, FieldInput>,
+    ctx: &ValidationContext<'_>,
+) -> Result<ValidRecord, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut fields: BTreeMap<&'static str, Value> = BTreeMap::new();
     let mut id_number = None;
@@ -428,22 +499,42 @@ pub fn validate(kind: RecordKind, input: &BTreeMap<String, FieldInput>, ctx: &Va
 
     // Derived: the county of a person from the ID's area code.
     if kind == RecordKind::Person && !fields.contains_key("hukou_county") {
-        if let Some(county) = id_number.as_ref().and_then(|id| ctx.plan.units.iter().find(|u| u.kind == UnitKind::County && u.code.as_deref() == Some(id.area_code()))) {
+        if let Some(county) = id_number.as_ref().and_then(|id| {
+            ctx.plan
+                .units
+                .iter()
+                .find(|u| u.kind == UnitKind::County && u.code.as_deref() == Some(id.area_code()))
+        }) {
             fields.insert("hukou_county", Value::Unit(county.name.clone()));
         }
     }
 
     let reporting_unit = reporting_unit
-        .or_else(|| kind.own_unit_field().and_then(|f| fields.get(f)).and_then(|v| v.units().first().cloned()))
+        .or_else(|| {
+            kind.own_unit_field()
+                .and_then(|f| fields.get(f))
+                .and_then(|v| v.units().first().cloned())
+        })
         .or_else(|| ctx.default_unit.map(str::to_string));
     let reporting_fd = &crate::schema::COMMON_FIELDS[0];
     if reporting_unit.is_none() {
-        errors.push(err(reporting_fd, "", "无法确定填报单位，请填写「填报单位」", "cannot tell the reporting unit: fill in reporting_unit"));
+        errors.push(err(
+            reporting_fd,
+            "",
+            "无法确定填报单位，请填写「填报单位」",
+            "cannot tell the reporting unit: fill in reporting_unit",
+        ));
     }
 
     let derived_year = match kind {
-        RecordKind::Transfer => fields.get("budget_year").and_then(Value::as_amount).map(|y| y as i32),
-        _ => fields.get(kind.event_date_field()).and_then(Value::as_date).map(|d| d.year()),
+        RecordKind::Transfer => fields
+            .get("budget_year")
+            .and_then(Value::as_amount)
+            .map(|y| y as i32),
+        _ => fields
+            .get(kind.event_date_field())
+            .and_then(Value::as_date)
+            .map(|d| d.year()),
     };
     let plan_year = plan_year.or(derived_year);
     let year_fd = &crate::schema::COMMON_FIELDS[1];
@@ -452,8 +543,14 @@ pub fn validate(kind: RecordKind, input: &BTreeMap<String, FieldInput>, ctx: &Va
             errors.push(err(
                 year_fd,
                 &y.to_string(),
-                format!("不在计划年度 {}–{} 内", ctx.plan.meta.first_year, ctx.plan.meta.last_year),
-                format!("outside the plan years {}–{}", ctx.plan.meta.first_year, ctx.plan.meta.last_year),
+                format!(
+                    "不在计划年度 {}–{} 内",
+                    ctx.plan.meta.first_year, ctx.plan.meta.last_year
+                ),
+                format!(
+                    "outside the plan years {}–{}",
+                    ctx.plan.meta.first_year, ctx.plan.meta.last_year
+                ),
             ));
         }
     }
@@ -461,7 +558,12 @@ pub fn validate(kind: RecordKind, input: &BTreeMap<String, FieldInput>, ctx: &Va
     if let Some(Value::Text(item)) = fields.get("plan_item") {
         if ctx.plan.item(item).is_none() && ctx.plan.action(item).is_none() {
             let fd = kind.field("plan_item").expect("activity has plan_item");
-            errors.push(err(fd, item, "工作清单中没有这个序号", "no such checklist item in the plan"));
+            errors.push(err(
+                fd,
+                item,
+                "工作清单中没有这个序号",
+                "no such checklist item in the plan",
+            ));
         }
     }
 
@@ -478,22 +580,41 @@ pub fn validate(kind: RecordKind, input: &BTreeMap<String, FieldInput>, ctx: &Va
     })
 }
 
-fn check_rules(kind: RecordKind, fields: &BTreeMap<&'static str, Value>, errors: &mut Vec<FieldError>) {
+fn check_rules(
+    kind: RecordKind,
+    fields: &BTreeMap<&'static str, Value>,
+    errors: &mut Vec<FieldError>,
+) {
     // Positive amounts.
     for key in ["amount", "aid_amount"] {
         if let (Some(fd), Some(Value::Money(v))) = (kind.field(key), fields.get(key)) {
             let optional_zero_ok = !fd.required && *v == 0;
             if *v <= 0 && !optional_zero_ok {
-                errors.push(err(fd, &cells::format_fen_yuan(*v), "金额必须大于零", "the amount must be greater than zero"));
+                errors.push(err(
+                    fd,
+                    &cells::format_fen_yuan(*v),
+                    "金额必须大于零",
+                    "the amount must be greater than zero",
+                ));
             }
         }
     }
     if let (Some(fd), Some(Value::Money(v))) = (kind.field("disbursed"), fields.get("disbursed")) {
         if *v < 0 {
-            errors.push(err(fd, &cells::format_fen_yuan(*v), "不能为负数", "must not be negative"));
+            errors.push(err(
+                fd,
+                &cells::format_fen_yuan(*v),
+                "不能为负数",
+                "must not be negative",
+            ));
         } else if let Some(Value::Money(aid)) = fields.get("aid_amount") {
             if v > aid {
-                errors.push(err(fd, &cells::format_fen_yuan(*v), "已支付不能超过使用帮扶资金", "disbursed cannot exceed the aid amount"));
+                errors.push(err(
+                    fd,
+                    &cells::format_fen_yuan(*v),
+                    "已支付不能超过使用帮扶资金",
+                    "disbursed cannot exceed the aid amount",
+                ));
             }
         }
     }
@@ -514,10 +635,17 @@ fn check_rules(kind: RecordKind, fields: &BTreeMap<&'static str, Value>, errors:
     }
     // Town funds come from a town.
     if kind == RecordKind::Transfer {
-        if let (Some(Value::Enum(src)), Some(Value::Unit(payer))) = (fields.get("source"), fields.get("payer")) {
+        if let (Some(Value::Enum(src)), Some(Value::Unit(payer))) =
+            (fields.get("source"), fields.get("payer"))
+        {
             if src == "镇街财政" && !(payer.ends_with('镇') || payer.ends_with("街道")) {
                 let fd = kind.field("payer").expect("schema field");
-                errors.push(err(fd, payer, "资金来源为镇街财政时，拨付单位应为镇街", "with source 镇街财政 the payer must be a town"));
+                errors.push(err(
+                    fd,
+                    payer,
+                    "资金来源为镇街财政时，拨付单位应为镇街",
+                    "with source 镇街财政 the payer must be a town",
+                ));
             }
         }
     }
@@ -535,7 +663,11 @@ pub fn natural_key(rec: &ValidRecord, blind_index: Option<&str>) -> Option<Strin
         RecordKind::Person => {
             let programme = rec.get("programme")?.as_text()?;
             let started = rec.get("started_on")?.as_date()?;
-            Some(format!("person|{programme}|{}|{}", blind_index?, format_date(started)))
+            Some(format!(
+                "person|{programme}|{}|{}",
+                blind_index?,
+                format_date(started)
+            ))
         }
         _ => None,
     }

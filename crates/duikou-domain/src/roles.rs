@@ -18,7 +18,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [Role::Admin, Role::Coordinator, Role::Reporter, Role::Receiver, Role::Viewer, Role::Auditor];
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Coordinator,
+        Role::Reporter,
+        Role::Receiver,
+        Role::Viewer,
+        Role::Auditor,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -41,7 +48,9 @@ impl Role {
         }
     }
     pub fn from_key(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.key() == s.trim() || r.label_zh() == s.trim())
+        Role::ALL
+            .into_iter()
+            .find(|r| r.key() == s.trim() || r.label_zh() == s.trim())
     }
     /// Roles that act for one unit and must have one.
     pub fn needs_unit(self) -> bool {
@@ -67,10 +76,14 @@ pub struct RecordFacts<'a> {
 
 impl RecordFacts<'_> {
     fn field_is(&self, key: &str, unit: &str) -> bool {
-        self.fields.get(key).is_some_and(|v| v.units().iter().any(|u| u == unit))
+        self.fields
+            .get(key)
+            .is_some_and(|v| v.units().iter().any(|u| u == unit))
     }
     fn concerns_county(&self, county: &str) -> bool {
-        county_field(self.kind).iter().any(|f| self.field_is(f, county))
+        county_field(self.kind)
+            .iter()
+            .any(|f| self.field_is(f, county))
     }
 }
 
@@ -88,8 +101,17 @@ pub fn county_field(kind: RecordKind) -> &'static [&'static str] {
 }
 
 /// The county a record concerns, if one of its county fields names a county of the plan.
-pub fn concerned_county(kind: RecordKind, fields: &BTreeMap<String, Value>, is_county: impl Fn(&str) -> bool) -> Option<String> {
-    county_field(kind).iter().filter_map(|f| fields.get(*f)).flat_map(|v| v.units().iter()).find(|u| is_county(u)).cloned()
+pub fn concerned_county(
+    kind: RecordKind,
+    fields: &BTreeMap<String, Value>,
+    is_county: impl Fn(&str) -> bool,
+) -> Option<String> {
+    county_field(kind)
+        .iter()
+        .filter_map(|f| fields.get(*f))
+        .flat_map(|v| v.units().iter())
+        .find(|u| is_county(u))
+        .cloned()
 }
 
 impl Actor {
@@ -106,7 +128,10 @@ impl Actor {
             Role::Coordinator | Role::Auditor => true,
             Role::Viewer => r.status == Status::Approved,
             Role::Reporter => self.own(r.reporting_unit),
-            Role::Receiver => self.own(r.reporting_unit) || self.unit.as_deref().is_some_and(|c| r.concerns_county(c)),
+            Role::Receiver => {
+                self.own(r.reporting_unit)
+                    || self.unit.as_deref().is_some_and(|c| r.concerns_county(c))
+            }
             Role::Admin => false,
         }
     }
@@ -138,7 +163,9 @@ impl Actor {
         if !matches!(self.role, Role::Reporter | Role::Receiver) {
             return true;
         }
-        let Some(unit) = self.unit.as_deref() else { return false };
+        let Some(unit) = self.unit.as_deref() else {
+            return false;
+        };
         let keys: &[&str] = match kind {
             RecordKind::Transfer => &["payer"],
             RecordKind::Project => &["county"],
@@ -147,7 +174,11 @@ impl Actor {
             RecordKind::Pairing => &["east_town"],
             _ => return true,
         };
-        keys.iter().any(|k| fields.get(k).is_some_and(|v| v.units().iter().any(|u| u == unit)))
+        keys.iter().any(|k| {
+            fields
+                .get(k)
+                .is_some_and(|v| v.units().iter().any(|u| u == unit))
+        })
     }
 
     pub fn can_submit(&self, r: &RecordFacts<'_>) -> bool {
@@ -160,7 +191,9 @@ impl Actor {
 
     /// Confirm receipt of a transfer: only the payee county.
     pub fn can_confirm(&self, r: &RecordFacts<'_>) -> bool {
-        self.role == Role::Receiver && r.kind == RecordKind::Transfer && self.unit.as_deref().is_some_and(|u| r.field_is("payee", u))
+        self.role == Role::Receiver
+            && r.kind == RecordKind::Transfer
+            && self.unit.as_deref().is_some_and(|u| r.field_is("payee", u))
     }
 
     /// See ID numbers unmasked (each such read is audited).
@@ -173,7 +206,10 @@ impl Actor {
     }
 
     pub fn can_assess(&self) -> bool {
-        matches!(self.role, Role::Coordinator | Role::Auditor | Role::Viewer | Role::Reporter | Role::Receiver)
+        matches!(
+            self.role,
+            Role::Coordinator | Role::Auditor | Role::Viewer | Role::Reporter | Role::Receiver
+        )
     }
     pub fn can_export(&self) -> bool {
         matches!(self.role, Role::Coordinator | Role::Auditor)
@@ -185,6 +221,9 @@ impl Actor {
         self.role == Role::Admin
     }
     pub fn can_import(&self) -> bool {
-        matches!(self.role, Role::Coordinator | Role::Reporter | Role::Receiver)
+        matches!(
+            self.role,
+            Role::Coordinator | Role::Reporter | Role::Receiver
+        )
     }
 }

@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     Transfer,
@@ -72,11 +74,20 @@ pub struct FieldDesc {
 }
 
 const fn f(key: &'static str, zh: &'static str, ty: FieldType, required: bool) -> FieldDesc {
-    FieldDesc { key, zh, ty, required }
+    FieldDesc {
+        key,
+        zh,
+        ty,
+        required,
+    }
 }
 
 const fn o(key: &'static str, label: &'static str) -> EnumOption {
-    EnumOption { key, label, aliases: &[] }
+    EnumOption {
+        key,
+        label,
+        aliases: &[],
+    }
 }
 
 pub const SOURCES: &[EnumOption] = &[
@@ -104,7 +115,11 @@ pub const ACTIVITY_KINDS: &[EnumOption] = &[
     o("agri_training", "农业技能培训"),
     o("zt_cadre_class", "昭通干部来莞培训班"),
     o("dg_cadre_class", "东莞干部赴昭培训班"),
-    EnumOption { key: "teacher_exchange", label: "教师培训交流", aliases: &["名师走进昭通", "跟岗培训", "跟班学习"] },
+    EnumOption {
+        key: "teacher_exchange",
+        label: "教师培训交流",
+        aliases: &["名师走进昭通", "跟岗培训", "跟班学习"],
+    },
     o("medical_training", "医疗骨干来莞培训"),
     o("free_clinic", "义诊"),
     o("job_fair", "劳务招聘会"),
@@ -127,14 +142,26 @@ pub const SECONDMENT_CATEGORIES: &[EnumOption] = &[
 ];
 
 pub const DIRECTIONS: &[EnumOption] = &[
-    EnumOption { key: "east_to_west", label: "东莞→昭通", aliases: &["东莞->昭通", "东莞-昭通", "东莞至昭通"] },
-    EnumOption { key: "west_to_east", label: "昭通→东莞", aliases: &["昭通->东莞", "昭通-东莞", "昭通至东莞"] },
+    EnumOption {
+        key: "east_to_west",
+        label: "东莞→昭通",
+        aliases: &["东莞->昭通", "东莞-昭通", "东莞至昭通"],
+    },
+    EnumOption {
+        key: "west_to_east",
+        label: "昭通→东莞",
+        aliases: &["昭通->东莞", "昭通-东莞", "昭通至东莞"],
+    },
 ];
 
 pub const PROGRAMMES: &[EnumOption] = &[
     o("employment", "劳务就业"),
     o("training", "技能培训"),
-    EnumOption { key: "zero_plus_three", label: "0+3招生", aliases: &["0+3"] },
+    EnumOption {
+        key: "zero_plus_three",
+        label: "0+3招生",
+        aliases: &["0+3"],
+    },
     o("rich_leader", "致富带头人"),
 ];
 
@@ -159,7 +186,11 @@ pub const FACILITY_KINDS: &[EnumOption] = &[
     o("relocation_site", "易地搬迁安置点"),
 ];
 
-pub const DONOR_TYPES: &[EnumOption] = &[o("enterprise", "企业"), o("organisation", "社会组织"), o("individual", "个人")];
+pub const DONOR_TYPES: &[EnumOption] = &[
+    o("enterprise", "企业"),
+    o("organisation", "社会组织"),
+    o("individual", "个人"),
+];
 
 use FieldType as T;
 use UnitRule as U;
@@ -323,7 +354,9 @@ impl RecordKind {
     /// Accepts the English key or the Chinese name.
     pub fn from_key(s: &str) -> Option<RecordKind> {
         let s = s.trim();
-        RecordKind::ALL.into_iter().find(|k| k.key() == s || k.label_zh() == s)
+        RecordKind::ALL
+            .into_iter()
+            .find(|k| k.key() == s || k.label_zh() == s)
     }
 
     pub fn fields(self) -> &'static [FieldDesc] {
@@ -423,5 +456,7 @@ pub fn normalize_header(h: &str) -> String {
 
 pub fn enum_option(options: &'static [EnumOption], input: &str) -> Option<&'static EnumOption> {
     let s = input.trim();
-    options.iter().find(|o| o.label == s || o.key == s || o.aliases.contains(&s))
+    options
+        .iter()
+        .find(|o| o.label == s || o.key == s || o.aliases.contains(&s))
 }

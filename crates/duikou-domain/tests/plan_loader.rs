@@ -12,7 +12,10 @@ fn errors_of(text: &str) -> Vec<(Option<usize>, String)> {
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).expect("needle in text") + 1
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle in text")
+        + 1
 }
 
 #[test]
@@ -42,14 +45,32 @@ fn bundled_plan_has_every_unit_of_domain_md() {
     }
     assert_eq!(p.counties().count(), 6);
     let departments = [
-        "市委组织部", "市委宣传部", "市经信局", "市农业局", "市旅游局", "市教育局", "市卫计局", "市财政局",
-        "市人力资源和社会保障局", "市民政局", "团市委", "市工商联", "市红十字会", "市经协办",
+        "市委组织部",
+        "市委宣传部",
+        "市经信局",
+        "市农业局",
+        "市旅游局",
+        "市教育局",
+        "市卫计局",
+        "市财政局",
+        "市人力资源和社会保障局",
+        "市民政局",
+        "团市委",
+        "市工商联",
+        "市红十字会",
+        "市经协办",
     ];
     for d in departments {
         assert_eq!(p.unit(d).map(|u| u.kind), Some(UnitKind::Department), "{d}");
     }
-    assert_eq!(p.units_of_kind(UnitKind::Department).count(), departments.len());
-    assert_eq!(p.unit("省第五扶贫协作工作组").map(|u| u.kind), Some(UnitKind::WorkingGroup));
+    assert_eq!(
+        p.units_of_kind(UnitKind::Department).count(),
+        departments.len()
+    );
+    assert_eq!(
+        p.unit("省第五扶贫协作工作组").map(|u| u.kind),
+        Some(UnitKind::WorkingGroup)
+    );
     assert_eq!(p.unit("省财政").map(|u| u.kind), Some(UnitKind::Provincial));
     assert_eq!(p.units_of_kind(UnitKind::Town).count(), 22);
     assert_eq!(p.towns_with_role(TownRole::Lead).count(), 6);
@@ -71,7 +92,10 @@ fn bundled_plan_pairings_are_the_seeds() {
     for (county, lead, assisting) in expected {
         let pr = p.pairing_of_county(county).expect(county);
         assert_eq!(pr.lead, lead);
-        assert_eq!(pr.assisting, assisting.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            pr.assisting,
+            assisting.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        );
         for t in assisting.iter().chain([&lead]) {
             assert_eq!(p.paired_county(t), Some(county));
         }
@@ -84,70 +108,412 @@ fn bundled_plan_pairings_are_the_seeds() {
 fn bundled_plan_has_every_checklist_item() {
     let p = Plan::bundled();
     let items = [
-        "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "4.1", "5.1", "5.2", "5.3", "6.1", "6.2", "6.3",
-        "7.1", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2",
+        "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "4.1", "5.1", "5.2", "5.3",
+        "6.1", "6.2", "6.3", "7.1", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2",
     ];
-    assert_eq!(p.items.iter().map(|i| i.no.as_str()).collect::<Vec<_>>(), items);
+    assert_eq!(
+        p.items.iter().map(|i| i.no.as_str()).collect::<Vec<_>>(),
+        items
+    );
     assert_eq!(p.actions.len(), 9);
     assert_eq!(p.action("8").unwrap().title, "携手奔小康行动");
     let i91 = p.item("9.1").unwrap();
     assert_eq!(i91.time_limit, "每年11月前");
     assert_eq!(i91.responsible, ["省第五扶贫协作工作组", "市经协办"]);
     let i13 = p.item("1.3").unwrap();
-    assert_eq!(i13.responsible, ["市旅游局", "省第五扶贫协作工作组", "各帮扶镇街"]);
+    assert_eq!(
+        i13.responsible,
+        ["市旅游局", "省第五扶贫协作工作组", "各帮扶镇街"]
+    );
     assert_eq!(p.expand_responsible(&i13.responsible).len(), 2 + 22);
     assert!(p.item("6.2").unwrap().text.contains("2018年招收1600名"));
 }
 
 /// The indicator table of domain.md: id, item, kind, scope, target (2019), deadline.
-const DOMAIN_TABLE: &[(&str, &str, RecordKind, Scope, Option<(i64, Option<i64>)>, (u8, u8))] = &[
-    ("1.1-demo-bases", "1.1", RecordKind::Facility, Scope::Plan, None, (12, 31)),
-    ("1.2-investment-promotions", "1.2", RecordKind::Activity, Scope::Plan, Some((1, None)), (12, 31)),
-    ("1.3-tourism-promotions", "1.3", RecordKind::Activity, Scope::Plan, Some((1, Some(2))), (12, 31)),
-    ("1.3-tourism-inspections", "1.3", RecordKind::Activity, Scope::Plan, Some((1, None)), (12, 31)),
-    ("1.3-tourists", "1.3", RecordKind::Activity, Scope::Plan, None, (12, 31)),
-    ("1.4-agri-purchases", "1.4", RecordKind::Purchase, Scope::Plan, None, (12, 31)),
-    ("1.4-agri-trainings", "1.4", RecordKind::Activity, Scope::Plan, Some((1, Some(2))), (12, 31)),
-    ("2.1-cadres-received", "2.1", RecordKind::Secondment, Scope::Plan, Some((10, None)), (12, 31)),
-    ("2.1-zt-cadre-classes", "2.1", RecordKind::Activity, Scope::Plan, Some((1, None)), (12, 31)),
-    ("2.1-dg-cadre-classes", "2.1", RecordKind::Activity, Scope::Plan, Some((1, None)), (12, 31)),
-    ("2.1-county-leaders", "2.1", RecordKind::Secondment, Scope::EachCounty, Some((1, None)), (12, 31)),
-    ("2.2-teacher-activities", "2.2", RecordKind::Activity, Scope::Plan, Some((4, None)), (12, 31)),
-    ("2.2-school-pairs", "2.2", RecordKind::Pairing, Scope::Plan, Some((6, None)), (12, 31)),
-    ("2.3-hospital-pairs", "2.3", RecordKind::Pairing, Scope::Plan, Some((6, None)), (12, 31)),
-    ("2.3-medical-batches", "2.3", RecordKind::Activity, Scope::Plan, Some((3, None)), (12, 31)),
-    ("2.3-medical-trainees", "2.3", RecordKind::Activity, Scope::Plan, Some((45, None)), (12, 31)),
-    ("3.1-fiscal-aid", "3.1", RecordKind::Transfer, Scope::Plan, Some((180_000_000_00, None)), (3, 31)),
-    ("3.1-fiscal-aid-province", "3.1", RecordKind::Transfer, Scope::Plan, Some((18_000_000_00, None)), (3, 31)),
-    ("3.1-fiscal-aid-city", "3.1", RecordKind::Transfer, Scope::Plan, Some((162_000_000_00, None)), (3, 31)),
-    ("3.1-fiscal-aid-per-county", "3.1", RecordKind::Transfer, Scope::EachCounty, Some((30_000_000_00, None)), (3, 31)),
-    ("3.2-aid-used", "3.2", RecordKind::Project, Scope::Plan, None, (12, 31)),
-    ("4.1-relocation-sites", "4.1", RecordKind::Facility, Scope::EachCounty, Some((1, None)), (12, 31)),
-    ("5.1-training-sessions", "5.1", RecordKind::Activity, Scope::Plan, Some((6, None)), (12, 31)),
-    ("5.1-trainees", "5.1", RecordKind::Person, Scope::Plan, Some((1500, None)), (12, 31)),
-    ("5.2-employed", "5.2", RecordKind::Person, Scope::Plan, Some((8000, None)), (12, 31)),
-    ("5.2-employed-poor", "5.2", RecordKind::Person, Scope::Plan, None, (12, 31)),
-    ("5.3-service-stations", "5.3", RecordKind::Facility, Scope::Plan, Some((1, None)), (12, 31)),
-    ("6.2-students", "6.2", RecordKind::Person, Scope::Plan, Some((1900, None)), (12, 31)),
-    ("6.3-rich-leaders", "6.3", RecordKind::Person, Scope::Plan, None, (12, 31)),
-    ("7.1-donations", "7.1", RecordKind::Donation, Scope::Plan, None, (12, 31)),
-    ("7.1-volunteer-trips", "7", RecordKind::Activity, Scope::Plan, None, (12, 31)),
-    ("8.1-town-leader-visits", "8.1", RecordKind::Activity, Scope::EachLeadTown, Some((1, None)), (12, 31)),
-    ("8.1-town-joint-meetings", "8.1", RecordKind::Activity, Scope::EachLeadTown, Some((1, None)), (12, 31)),
-    ("8.1-lead-town-funds", "8.1", RecordKind::Transfer, Scope::EachLeadTown, Some((1_000_000_00, None)), (12, 31)),
-    ("8.1-assist-town-funds", "8.1", RecordKind::Transfer, Scope::EachAssistingTown, Some((300_000_00, None)), (12, 31)),
-    ("8.2-lead-teachers", "8.2", RecordKind::Secondment, Scope::EachLeadTown, Some((2, None)), (12, 31)),
-    ("8.2-lead-doctors", "8.2", RecordKind::Secondment, Scope::EachLeadTown, Some((2, None)), (12, 31)),
-    ("8.2-assist-teachers", "8.2", RecordKind::Secondment, Scope::EachAssistingTown, Some((1, None)), (12, 31)),
-    ("8.2-assist-doctors", "8.2", RecordKind::Secondment, Scope::EachAssistingTown, Some((1, None)), (12, 31)),
-    ("8.3-lead-township-pairs", "8.3", RecordKind::Pairing, Scope::EachLeadTown, Some((2, None)), (12, 31)),
-    ("8.3-lead-village-pairs", "8.3", RecordKind::Pairing, Scope::EachLeadTown, Some((2, None)), (12, 31)),
-    ("8.3-assist-township-pairs", "8.3", RecordKind::Pairing, Scope::EachAssistingTown, Some((1, None)), (12, 31)),
-    ("8.3-assist-village-pairs", "8.3", RecordKind::Pairing, Scope::EachAssistingTown, Some((1, None)), (12, 31)),
-    ("8.4-lead-enterprise-villages", "8.4", RecordKind::Pairing, Scope::EachLeadTown, Some((2, None)), (12, 31)),
-    ("8.4-assist-enterprise-villages", "8.4", RecordKind::Pairing, Scope::EachAssistingTown, Some((1, None)), (12, 31)),
-    ("9.1-city-leader-visits", "9.1", RecordKind::Activity, Scope::Plan, Some((1, None)), (10, 31)),
-    ("9.1-city-joint-meetings", "9.1", RecordKind::Activity, Scope::Plan, Some((1, None)), (10, 31)),
+const DOMAIN_TABLE: &[(
+    &str,
+    &str,
+    RecordKind,
+    Scope,
+    Option<(i64, Option<i64>)>,
+    (u8, u8),
+)] = &[
+    (
+        "1.1-demo-bases",
+        "1.1",
+        RecordKind::Facility,
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "1.2-investment-promotions",
+        "1.2",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "1.3-tourism-promotions",
+        "1.3",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((1, Some(2))),
+        (12, 31),
+    ),
+    (
+        "1.3-tourism-inspections",
+        "1.3",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "1.3-tourists",
+        "1.3",
+        RecordKind::Activity,
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "1.4-agri-purchases",
+        "1.4",
+        RecordKind::Purchase,
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "1.4-agri-trainings",
+        "1.4",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((1, Some(2))),
+        (12, 31),
+    ),
+    (
+        "2.1-cadres-received",
+        "2.1",
+        RecordKind::Secondment,
+        Scope::Plan,
+        Some((10, None)),
+        (12, 31),
+    ),
+    (
+        "2.1-zt-cadre-classes",
+        "2.1",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "2.1-dg-cadre-classes",
+        "2.1",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "2.1-county-leaders",
+        "2.1",
+        RecordKind::Secondment,
+        Scope::EachCounty,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "2.2-teacher-activities",
+        "2.2",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((4, None)),
+        (12, 31),
+    ),
+    (
+        "2.2-school-pairs",
+        "2.2",
+        RecordKind::Pairing,
+        Scope::Plan,
+        Some((6, None)),
+        (12, 31),
+    ),
+    (
+        "2.3-hospital-pairs",
+        "2.3",
+        RecordKind::Pairing,
+        Scope::Plan,
+        Some((6, None)),
+        (12, 31),
+    ),
+    (
+        "2.3-medical-batches",
+        "2.3",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((3, None)),
+        (12, 31),
+    ),
+    (
+        "2.3-medical-trainees",
+        "2.3",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((45, None)),
+        (12, 31),
+    ),
+    (
+        "3.1-fiscal-aid",
+        "3.1",
+        RecordKind::Transfer,
+        Scope::Plan,
+        Some((180_000_000_00, None)),
+        (3, 31),
+    ),
+    (
+        "3.1-fiscal-aid-province",
+        "3.1",
+        RecordKind::Transfer,
+        Scope::Plan,
+        Some((18_000_000_00, None)),
+        (3, 31),
+    ),
+    (
+        "3.1-fiscal-aid-city",
+        "3.1",
+        RecordKind::Transfer,
+        Scope::Plan,
+        Some((162_000_000_00, None)),
+        (3, 31),
+    ),
+    (
+        "3.1-fiscal-aid-per-county",
+        "3.1",
+        RecordKind::Transfer,
+        Scope::EachCounty,
+        Some((30_000_000_00, None)),
+        (3, 31),
+    ),
+    (
+        "3.2-aid-used",
+        "3.2",
+        RecordKind::Project,
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "4.1-relocation-sites",
+        "4.1",
+        RecordKind::Facility,
+        Scope::EachCounty,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "5.1-training-sessions",
+        "5.1",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((6, None)),
+        (12, 31),
+    ),
+    (
+        "5.1-trainees",
+        "5.1",
+        RecordKind::Person,
+        Scope::Plan,
+        Some((1500, None)),
+        (12, 31),
+    ),
+    (
+        "5.2-employed",
+        "5.2",
+        RecordKind::Person,
+        Scope::Plan,
+        Some((8000, None)),
+        (12, 31),
+    ),
+    (
+        "5.2-employed-poor",
+        "5.2",
+        RecordKind::Person,
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "5.3-service-stations",
+        "5.3",
+        RecordKind::Facility,
+        Scope::Plan,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "6.2-students",
+        "6.2",
+        RecordKind::Person,
+        Scope::Plan,
+        Some((1900, None)),
+        (12, 31),
+    ),
+    (
+        "6.3-rich-leaders",
+        "6.3",
+        RecordKind::Person,
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "7.1-donations",
+        "7.1",
+        RecordKind::Donation,
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "7.1-volunteer-trips",
+        "7",
+        RecordKind::Activity,
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "8.1-town-leader-visits",
+        "8.1",
+        RecordKind::Activity,
+        Scope::EachLeadTown,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "8.1-town-joint-meetings",
+        "8.1",
+        RecordKind::Activity,
+        Scope::EachLeadTown,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "8.1-lead-town-funds",
+        "8.1",
+        RecordKind::Transfer,
+        Scope::EachLeadTown,
+        Some((1_000_000_00, None)),
+        (12, 31),
+    ),
+    (
+        "8.1-assist-town-funds",
+        "8.1",
+        RecordKind::Transfer,
+        Scope::EachAssistingTown,
+        Some((300_000_00, None)),
+        (12, 31),
+    ),
+    (
+        "8.2-lead-teachers",
+        "8.2",
+        RecordKind::Secondment,
+        Scope::EachLeadTown,
+        Some((2, None)),
+        (12, 31),
+    ),
+    (
+        "8.2-lead-doctors",
+        "8.2",
+        RecordKind::Secondment,
+        Scope::EachLeadTown,
+        Some((2, None)),
+        (12, 31),
+    ),
+    (
+        "8.2-assist-teachers",
+        "8.2",
+        RecordKind::Secondment,
+        Scope::EachAssistingTown,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "8.2-assist-doctors",
+        "8.2",
+        RecordKind::Secondment,
+        Scope::EachAssistingTown,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "8.3-lead-township-pairs",
+        "8.3",
+        RecordKind::Pairing,
+        Scope::EachLeadTown,
+        Some((2, None)),
+        (12, 31),
+    ),
+    (
+        "8.3-lead-village-pairs",
+        "8.3",
+        RecordKind::Pairing,
+        Scope::EachLeadTown,
+        Some((2, None)),
+        (12, 31),
+    ),
+    (
+        "8.3-assist-township-pairs",
+        "8.3",
+        RecordKind::Pairing,
+        Scope::EachAssistingTown,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "8.3-assist-village-pairs",
+        "8.3",
+        RecordKind::Pairing,
+        Scope::EachAssistingTown,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "8.4-lead-enterprise-villages",
+        "8.4",
+        RecordKind::Pairing,
+        Scope::EachLeadTown,
+        Some((2, None)),
+        (12, 31),
+    ),
+    (
+        "8.4-assist-enterprise-villages",
+        "8.4",
+        RecordKind::Pairing,
+        Scope::EachAssistingTown,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "9.1-city-leader-visits",
+        "9.1",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((1, None)),
+        (10, 31),
+    ),
+    (
+        "9.1-city-joint-meetings",
+        "9.1",
+        RecordKind::Activity,
+        Scope::Plan,
+        Some((1, None)),
+        (10, 31),
+    ),
 ];
 
 #[test]
@@ -159,7 +525,11 @@ fn bundled_plan_indicators_match_domain_md() {
         assert_eq!(&ind.item, item, "{id}");
         assert_eq!(ind.kind, *kind, "{id}");
         assert_eq!(ind.scope, *scope, "{id}");
-        assert_eq!(ind.target_for(2019).map(|t| (t.min, t.max)), *target, "{id}");
+        assert_eq!(
+            ind.target_for(2019).map(|t| (t.min, t.max)),
+            *target,
+            "{id}"
+        );
         assert_eq!(ind.deadline, *deadline, "{id}");
     }
 }
@@ -168,19 +538,60 @@ fn bundled_plan_indicators_match_domain_md() {
 fn special_targets_and_rules() {
     let p = Plan::bundled();
     let students = p.indicator("6.2-students").unwrap();
-    assert_eq!(students.target_for(2018), Some(Target { min: 1600, max: None }));
-    assert_eq!(students.target_for(2019), Some(Target { min: 1900, max: None }));
-    assert_eq!(students.target_for(2020), Some(Target { min: 1900, max: None }));
+    assert_eq!(
+        students.target_for(2018),
+        Some(Target {
+            min: 1600,
+            max: None
+        })
+    );
+    assert_eq!(
+        students.target_for(2019),
+        Some(Target {
+            min: 1900,
+            max: None
+        })
+    );
+    assert_eq!(
+        students.target_for(2020),
+        Some(Target {
+            min: 1900,
+            max: None
+        })
+    );
     let bases = p.indicator("1.1-demo-bases").unwrap();
     assert_eq!(bases.target_for(2018), None);
-    assert_eq!(bases.target_for(2020), Some(Target { min: 1, max: Some(3) }));
+    assert_eq!(
+        bases.target_for(2020),
+        Some(Target {
+            min: 1,
+            max: Some(3)
+        })
+    );
     assert_eq!(bases.period, Period::Cumulative);
-    assert_eq!(p.indicator("8.2-lead-teachers").unwrap().min_months, Some(12));
-    assert_eq!(p.indicator("2.1-county-leaders").unwrap().period, Period::InPost);
-    assert_eq!(p.indicator("2.1-county-leaders").unwrap().clause.as_deref(), Some("二(二)1"));
-    assert!(matches!(&p.indicator("3.2-aid-used").unwrap().measure, Measure::Ratio { numerator, denominator } if numerator == "disbursed" && denominator == "3.1-fiscal-aid"));
-    assert_eq!(p.indicator("5.2-employed").unwrap().measure, Measure::DistinctPersons);
-    assert_eq!(p.indicator("8.1-town-leader-visits").unwrap().by.as_deref(), Some("organizers"));
+    assert_eq!(
+        p.indicator("8.2-lead-teachers").unwrap().min_months,
+        Some(12)
+    );
+    assert_eq!(
+        p.indicator("2.1-county-leaders").unwrap().period,
+        Period::InPost
+    );
+    assert_eq!(
+        p.indicator("2.1-county-leaders").unwrap().clause.as_deref(),
+        Some("二(二)1")
+    );
+    assert!(
+        matches!(&p.indicator("3.2-aid-used").unwrap().measure, Measure::Ratio { numerator, denominator } if numerator == "disbursed" && denominator == "3.1-fiscal-aid")
+    );
+    assert_eq!(
+        p.indicator("5.2-employed").unwrap().measure,
+        Measure::DistinctPersons
+    );
+    assert_eq!(
+        p.indicator("8.1-town-leader-visits").unwrap().by.as_deref(),
+        Some("organizers")
+    );
 }
 
 #[test]
@@ -207,17 +618,41 @@ fn unknown_unit_is_reported_with_its_line() {
 
 #[test]
 fn duplicate_indicator_id_is_reported_with_its_line() {
-    let text = BUNDLED_PLAN.replacen("id = \"1.3-tourism-inspections\"", "id = \"1.3-tourism-promotions\"", 1);
-    let line = text.lines().enumerate().filter(|(_, l)| l.contains("id = \"1.3-tourism-promotions\"")).nth(1).unwrap().0 + 1;
+    let text = BUNDLED_PLAN.replacen(
+        "id = \"1.3-tourism-inspections\"",
+        "id = \"1.3-tourism-promotions\"",
+        1,
+    );
+    let line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("id = \"1.3-tourism-promotions\""))
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
     let errs = errors_of(&text);
-    assert_eq!(errs, vec![(Some(line), "duplicate indicator id: 1.3-tourism-promotions".to_string())]);
+    assert_eq!(
+        errs,
+        vec![(
+            Some(line),
+            "duplicate indicator id: 1.3-tourism-promotions".to_string()
+        )]
+    );
 }
 
 #[test]
 fn duplicate_unit_is_reported() {
-    let text = format!("{BUNDLED_PLAN}\n[[unit]]\nname = \"清溪镇\"\nkind = \"town\"\nside = \"east\"\ntown_role = \"lead\"\n");
+    let text = format!(
+        "{BUNDLED_PLAN}\n[[unit]]\nname = \"清溪镇\"\nkind = \"town\"\nside = \"east\"\ntown_role = \"lead\"\n"
+    );
     let errs = errors_of(&text);
-    assert!(errs.iter().any(|(l, m)| m.contains("duplicate unit name: 清溪镇") && *l == Some(text.lines().count() - 3)), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|(l, m)| m.contains("duplicate unit name: 清溪镇")
+                && *l == Some(text.lines().count() - 3)),
+        "{errs:?}"
+    );
 }
 
 #[test]
@@ -225,7 +660,11 @@ fn pairing_to_missing_county_is_reported() {
     let text = BUNDLED_PLAN.replacen("county = \"威信县\"\nlead", "county = \"威宁县\"\nlead", 1);
     let line = line_of(&text, "county = \"威宁县\"");
     let errs = errors_of(&text);
-    assert!(errs.iter().any(|(l, m)| *l == Some(line) && m.contains("pairing to a missing county: 威宁县")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|(l, m)| *l == Some(line) && m.contains("pairing to a missing county: 威宁县")),
+        "{errs:?}"
+    );
 }
 
 #[test]
@@ -240,11 +679,22 @@ fn target_on_unknown_record_kind_is_reported() {
 
 #[test]
 fn filter_on_unknown_field_or_value_is_reported() {
-    let text = BUNDLED_PLAN.replacen("where = { kind = \"招商推介会\" }", "where = { kind = \"招商大会\" }", 1);
+    let text = BUNDLED_PLAN.replacen(
+        "where = { kind = \"招商推介会\" }",
+        "where = { kind = \"招商大会\" }",
+        1,
+    );
     let errs = errors_of(&text);
-    assert!(errs[0].1.contains("cannot take the value 招商大会"), "{errs:?}");
+    assert!(
+        errs[0].1.contains("cannot take the value 招商大会"),
+        "{errs:?}"
+    );
     assert_eq!(errs[0].0, Some(line_of(&text, "招商大会")));
-    let text = BUNDLED_PLAN.replacen("where = { kind = \"招商推介会\" }", "where = { colour = \"red\" }", 1);
+    let text = BUNDLED_PLAN.replacen(
+        "where = { kind = \"招商推介会\" }",
+        "where = { colour = \"red\" }",
+        1,
+    );
     assert!(errors_of(&text)[0].1.contains("has no field colour"));
 }
 
@@ -317,6 +767,12 @@ unit = "元"
 target = 5000000
 "#;
     let p = Plan::from_toml(text, "other.toml").expect("valid");
-    assert_eq!(p.indicators[0].target_for(2025), Some(Target { min: 500_000_000, max: None }));
+    assert_eq!(
+        p.indicators[0].target_for(2025),
+        Some(Target {
+            min: 500_000_000,
+            max: None
+        })
+    );
     assert_eq!(p.scope_units(Scope::EachLeadTown).len(), 1);
 }

@@ -2,7 +2,9 @@
 //! one before it; `verify` recomputes every link and names the first broken entry.
 
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, Set, ActiveModelTrait, PaginatorTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryOrder, Set,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -25,7 +27,14 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     pub fn new(actor: &str, action: &str, entity: &str, entity_id: impl ToString) -> Self {
-        AuditEvent { actor: actor.to_string(), action: action.to_string(), entity: entity.to_string(), entity_id: entity_id.to_string(), before: None, after: None }
+        AuditEvent {
+            actor: actor.to_string(),
+            action: action.to_string(),
+            entity: entity.to_string(),
+            entity_id: entity_id.to_string(),
+            before: None,
+            after: None,
+        }
     }
     pub fn before(mut self, v: &serde_json::Value) -> Self {
         self.before = Some(v.to_string());
@@ -74,7 +83,10 @@ pub async fn append<C: ConnectionTrait>(db: &C, events: &[AuditEvent]) -> Result
     if events.is_empty() {
         return Ok(());
     }
-    let head = audit_head::Entity::find_by_id(1).one(db).await?.ok_or_else(|| DbErr::RecordNotFound("audit_head".into()))?;
+    let head = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("audit_head".into()))?;
     let mut seq = head.seq;
     let mut prev = head.hash.clone();
     let at = now_text();
@@ -97,7 +109,9 @@ pub async fn append<C: ConnectionTrait>(db: &C, events: &[AuditEvent]) -> Result
         prev = hash;
     }
     for chunk in rows.chunks(500) {
-        audit_log::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        audit_log::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     let mut h: audit_head::ActiveModel = head.into();
     h.seq = Set(seq);
@@ -121,10 +135,22 @@ pub enum ChainProblem {
 impl std::fmt::Display for ChainProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ChainProblem::Altered { seq } => write!(f, "第 {seq} 条审计记录被篡改 / audit entry {seq} was altered"),
-            ChainProblem::BrokenLink { seq } => write!(f, "第 {seq} 条审计记录与上一条不衔接（插入或重排） / audit entry {seq} does not link to the previous one (inserted or reordered)"),
-            ChainProblem::Missing { expected, found } => write!(f, "缺少第 {expected} 条审计记录（下一条为 {found}） / audit entry {expected} is missing (next is {found})"),
-            ChainProblem::Truncated { head_seq, last_seq } => write!(f, "审计链在第 {last_seq} 条结束，但应有 {head_seq} 条 / the chain ends at {last_seq} but the head says {head_seq}"),
+            ChainProblem::Altered { seq } => write!(
+                f,
+                "第 {seq} 条审计记录被篡改 / audit entry {seq} was altered"
+            ),
+            ChainProblem::BrokenLink { seq } => write!(
+                f,
+                "第 {seq} 条审计记录与上一条不衔接（插入或重排） / audit entry {seq} does not link to the previous one (inserted or reordered)"
+            ),
+            ChainProblem::Missing { expected, found } => write!(
+                f,
+                "缺少第 {expected} 条审计记录（下一条为 {found}） / audit entry {expected} is missing (next is {found})"
+            ),
+            ChainProblem::Truncated { head_seq, last_seq } => write!(
+                f,
+                "审计链在第 {last_seq} 条结束，但应有 {head_seq} 条 / the chain ends at {last_seq} but the head says {head_seq}"
+            ),
         }
     }
 }
@@ -137,8 +163,13 @@ pub struct ChainReport {
 
 /// Walk the whole chain in order; stop at the first problem.
 pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<ChainReport, DbErr> {
-    let head = audit_head::Entity::find_by_id(1).one(db).await?.ok_or_else(|| DbErr::RecordNotFound("audit_head".into()))?;
-    let mut pages = audit_log::Entity::find().order_by_asc(audit_log::Column::Seq).paginate(db, 5000);
+    let head = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("audit_head".into()))?;
+    let mut pages = audit_log::Entity::find()
+        .order_by_asc(audit_log::Column::Seq)
+        .paginate(db, 5000);
     let mut expected_seq = 1;
     let mut prev = GENESIS.to_string();
     let mut entries = 0u64;
@@ -146,15 +177,34 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<ChainReport, DbErr> {
         for row in page {
             entries += 1;
             if row.seq != expected_seq {
-                return Ok(ChainReport { entries, problem: Some(ChainProblem::Missing { expected: expected_seq, found: row.seq }) });
+                return Ok(ChainReport {
+                    entries,
+                    problem: Some(ChainProblem::Missing {
+                        expected: expected_seq,
+                        found: row.seq,
+                    }),
+                });
             }
             if row.prev_hash != prev {
-                return Ok(ChainReport { entries, problem: Some(ChainProblem::BrokenLink { seq: row.seq }) });
+                return Ok(ChainReport {
+                    entries,
+                    problem: Some(ChainProblem::BrokenLink { seq: row.seq }),
+                });
             }
-            let e = AuditEvent { actor: row.actor, action: row.action, entity: row.entity, entity_id: row.entity_id, before: row.before, after: row.after };
+            let e = AuditEvent {
+                actor: row.actor,
+                action: row.action,
+                entity: row.entity,
+                entity_id: row.entity_id,
+                before: row.before,
+                after: row.after,
+            };
             let hash = entry_hash(&prev, row.seq, &row.at, &e);
             if hash != row.hash {
-                return Ok(ChainReport { entries, problem: Some(ChainProblem::Altered { seq: row.seq }) });
+                return Ok(ChainReport {
+                    entries,
+                    problem: Some(ChainProblem::Altered { seq: row.seq }),
+                });
             }
             prev = hash;
             expected_seq += 1;
@@ -162,7 +212,16 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<ChainReport, DbErr> {
     }
     let last = expected_seq - 1;
     if last != head.seq || (last > 0 && prev != head.hash) {
-        return Ok(ChainReport { entries, problem: Some(ChainProblem::Truncated { head_seq: head.seq, last_seq: last }) });
+        return Ok(ChainReport {
+            entries,
+            problem: Some(ChainProblem::Truncated {
+                head_seq: head.seq,
+                last_seq: last,
+            }),
+        });
     }
-    Ok(ChainReport { entries, problem: None })
+    Ok(ChainReport {
+        entries,
+        problem: None,
+    })
 }

@@ -2,14 +2,27 @@
 //! read in one transaction (a consistent snapshot while the server runs), and written
 //! back in one transaction into an empty database.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IsolationLevel, PaginatorTrait, QueryOrder, Statement, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IsolationLevel,
+    PaginatorTrait, QueryOrder, Statement, TransactionTrait,
+};
 use serde_json::Value;
 
 use crate::entities::*;
 use crate::{Store, StoreError};
 
 /// Table names in an order that satisfies foreign keys on restore.
-pub const TABLES: &[&str] = &["plan", "unit", "county_pairing", "app_user", "import_batch", "record", "evidence", "audit_log", "audit_head"];
+pub const TABLES: &[&str] = &[
+    "plan",
+    "unit",
+    "county_pairing",
+    "app_user",
+    "import_batch",
+    "record",
+    "evidence",
+    "audit_log",
+    "audit_head",
+];
 
 fn custom(msg: String) -> StoreError {
     StoreError::Db(sea_orm::DbErr::Custom(msg))
@@ -17,7 +30,9 @@ fn custom(msg: String) -> StoreError {
 
 macro_rules! dump_entity {
     ($txn:expr, $module:ident, $order:expr, $sink:expr) => {{
-        let mut pages = $module::Entity::find().order_by_asc($order).paginate($txn, 5000);
+        let mut pages = $module::Entity::find()
+            .order_by_asc($order)
+            .paginate($txn, 5000);
         let mut n = 0u64;
         while let Some(rows) = pages.fetch_and_next().await? {
             for row in rows {
@@ -41,7 +56,10 @@ macro_rules! load_entity {
 impl Store {
     /// Call `sink(table, row)` for every row of every table, in one consistent snapshot.
     /// Returns the row count per table.
-    pub async fn dump(&self, mut sink: impl FnMut(&str, Value) -> std::io::Result<()>) -> Result<Vec<(String, u64)>, StoreError> {
+    pub async fn dump(
+        &self,
+        mut sink: impl FnMut(&str, Value) -> std::io::Result<()>,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
         let iso = match self.backend() {
             DatabaseBackend::Postgres => Some(IsolationLevel::RepeatableRead),
             _ => None,
@@ -51,7 +69,8 @@ impl Store {
         let mut counts = Vec::new();
         macro_rules! table {
             ($name:literal, $module:ident, $order:expr) => {{
-                let n = dump_entity!(&txn, $module, $order, |row: Value| sink($name, row).map_err(io));
+                let n = dump_entity!(&txn, $module, $order, |row: Value| sink($name, row)
+                    .map_err(io));
                 counts.push(($name.to_string(), n));
             }};
         }
@@ -80,9 +99,14 @@ impl Store {
     }
 
     /// Write back the rows of a dump, table by table in `TABLES` order, in one transaction.
-    pub async fn restore(&self, mut rows_of: impl FnMut(&str) -> Result<Vec<Value>, StoreError>) -> Result<(), StoreError> {
+    pub async fn restore(
+        &self,
+        mut rows_of: impl FnMut(&str) -> Result<Vec<Value>, StoreError>,
+    ) -> Result<(), StoreError> {
         if !self.is_empty().await? {
-            return Err(custom("恢复目标数据库不为空 / the database to restore into is not empty".into()));
+            return Err(custom(
+                "恢复目标数据库不为空 / the database to restore into is not empty".into(),
+            ));
         }
         self.migrate().await?;
         let txn = self.db.begin().await?;
@@ -102,9 +126,19 @@ impl Store {
         load_entity!(&txn, audit_head, rows_of("audit_head")?);
         if self.backend() == DatabaseBackend::Postgres {
             // Explicit ids were inserted: move the sequences past them.
-            for (table, col) in [("unit", "id"), ("county_pairing", "id"), ("app_user", "id"), ("import_batch", "id"), ("record", "id"), ("evidence", "id")] {
-                let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', '{col}'), COALESCE((SELECT MAX({col}) FROM {table}), 0) + 1, false)");
-                txn.execute_raw(Statement::from_string(DatabaseBackend::Postgres, sql)).await?;
+            for (table, col) in [
+                ("unit", "id"),
+                ("county_pairing", "id"),
+                ("app_user", "id"),
+                ("import_batch", "id"),
+                ("record", "id"),
+                ("evidence", "id"),
+            ] {
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', '{col}'), COALESCE((SELECT MAX({col}) FROM {table}), 0) + 1, false)"
+                );
+                txn.execute_raw(Statement::from_string(DatabaseBackend::Postgres, sql))
+                    .await?;
             }
         }
         txn.commit().await?;

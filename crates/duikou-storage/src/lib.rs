@@ -12,18 +12,27 @@ pub mod users;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, EntityTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+    EntityTrait, Statement,
+};
 use sea_orm_migration::MigratorTrait;
 
 pub use sea_orm::DatabaseConnection as Db;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("数据库不存在：{0}；请先运行 duikou init / the database does not exist: {0}; run `duikou init` first")]
+    #[error(
+        "数据库不存在：{0}；请先运行 duikou init / the database does not exist: {0}; run `duikou init` first"
+    )]
     Missing(String),
-    #[error("数据库尚未初始化（{0}）；请先运行 duikou init / the database is not initialised ({0}); run `duikou init` first")]
+    #[error(
+        "数据库尚未初始化（{0}）；请先运行 duikou init / the database is not initialised ({0}); run `duikou init` first"
+    )]
     NotInitialised(String),
-    #[error("不支持的数据库地址：{0}（应为 sqlite:// 或 postgres://） / unsupported database URL: {0} (expected sqlite:// or postgres://)")]
+    #[error(
+        "不支持的数据库地址：{0}（应为 sqlite:// 或 postgres://） / unsupported database URL: {0} (expected sqlite:// or postgres://)"
+    )]
     UnsupportedUrl(String),
     #[error("数据库错误 / database error: {0}")]
     Db(#[from] DbErr),
@@ -40,7 +49,11 @@ pub struct StoreConfig {
 
 impl StoreConfig {
     pub fn new(url: impl Into<String>) -> Self {
-        StoreConfig { url: url.into(), create_if_missing: false, max_connections: 10 }
+        StoreConfig {
+            url: url.into(),
+            create_if_missing: false,
+            max_connections: 10,
+        }
     }
 }
 
@@ -53,7 +66,9 @@ pub struct Store {
 
 /// The path of an SQLite URL (`sqlite://path` or `sqlite:path`), if it is one.
 pub fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     Some(rest.split('?').next().unwrap_or(rest))
 }
 
@@ -67,7 +82,8 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .sqlx_logging(false);
         if let Some(path) = sqlite_path(url) {
-            if path != ":memory:" && !cfg.create_if_missing && !std::path::Path::new(path).exists() {
+            if path != ":memory:" && !cfg.create_if_missing && !std::path::Path::new(path).exists()
+            {
                 return Err(StoreError::Missing(path.to_string()));
             }
             let create = cfg.create_if_missing;
@@ -88,7 +104,10 @@ impl Store {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         }
         let db = Database::connect(opts).await?;
-        Ok(Store { db, instance: rand::random() })
+        Ok(Store {
+            db,
+            instance: rand::random(),
+        })
     }
 
     pub fn backend(&self) -> DatabaseBackend {
@@ -114,18 +133,30 @@ impl Store {
 
     pub async fn has_schema(&self) -> Result<bool, StoreError> {
         let sql = match self.backend() {
-            DatabaseBackend::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'",
-            _ => "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'audit_head'",
+            DatabaseBackend::Sqlite => {
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'"
+            }
+            _ => {
+                "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'audit_head'"
+            }
         };
-        let row = self.db.query_one_raw(Statement::from_string(self.backend(), sql)).await?;
-        let n: i64 = row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0);
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(self.backend(), sql))
+            .await?;
+        let n: i64 = row
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
         Ok(n > 0)
     }
 
     /// A number that changes with every write (the audit chain's length): every change
     /// appends to the chain, whichever process made it. Caches compare it.
     pub async fn change_seq(&self) -> Result<i64, StoreError> {
-        let head = entities::audit_head::Entity::find_by_id(1).one(&self.db).await?;
+        let head = entities::audit_head::Entity::find_by_id(1)
+            .one(&self.db)
+            .await?;
         Ok(head.map(|h| h.seq).unwrap_or(0))
     }
 
@@ -171,11 +202,18 @@ pub fn parse_ts(s: &str) -> Option<time::OffsetDateTime> {
 
 /// For tests and tools: create a fresh, empty PostgreSQL database next to the one
 /// `base_url` names, and return its URL. Each test gets its own database.
-pub async fn create_scratch_postgres_database(base_url: &str, prefix: &str) -> Result<String, StoreError> {
+pub async fn create_scratch_postgres_database(
+    base_url: &str,
+    prefix: &str,
+) -> Result<String, StoreError> {
     let admin = Database::connect(base_url).await?;
     let name = format!("{prefix}_{}_{}", std::process::id(), rand::random::<u32>());
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await?;
     admin.close().await?;
-    let (head, _) = base_url.rsplit_once('/').ok_or_else(|| StoreError::UnsupportedUrl(base_url.to_string()))?;
+    let (head, _) = base_url
+        .rsplit_once('/')
+        .ok_or_else(|| StoreError::UnsupportedUrl(base_url.to_string()))?;
     Ok(format!("{head}/{name}"))
 }

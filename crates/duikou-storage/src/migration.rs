@@ -84,7 +84,12 @@ impl MigrationTrait for Initial {
                 .col(text("csrf_token"))
                 .col(text("created_at"))
                 .col(text("expires_at"))
-                .foreign_key(ForeignKey::create().from(t("session"), t("user_id")).to(t("app_user"), t("id")).on_delete(ForeignKeyAction::Cascade))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t("session"), t("user_id"))
+                        .to(t("app_user"), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
                 .to_owned(),
         )
         .await?;
@@ -101,8 +106,16 @@ impl MigrationTrait for Initial {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("import_batch_file").table(t("import_batch")).col(t("kind")).col(t("file_sha256")).unique().to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("import_batch_file")
+                .table(t("import_batch"))
+                .col(t("kind"))
+                .col(t("file_sha256"))
+                .unique()
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(t("record"))
@@ -127,15 +140,58 @@ impl MigrationTrait for Initial {
                 .col(text("created_at"))
                 .col(text("updated_by"))
                 .col(text("updated_at"))
-                .foreign_key(ForeignKey::create().from(t("record"), t("import_batch_id")).to(t("import_batch"), t("id")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t("record"), t("import_batch_id"))
+                        .to(t("import_batch"), t("id")),
+                )
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("record_natural_key").table(t("record")).col(t("natural_key")).unique().to_owned()).await?;
-        m.create_index(Index::create().name("record_kind_year").table(t("record")).col(t("kind")).col(t("plan_year")).col(t("status")).to_owned()).await?;
-        m.create_index(Index::create().name("record_unit").table(t("record")).col(t("reporting_unit")).col(t("kind")).to_owned()).await?;
-        m.create_index(Index::create().name("record_county").table(t("record")).col(t("county")).to_owned()).await?;
-        m.create_index(Index::create().name("record_blind").table(t("record")).col(t("id_blind")).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("record_natural_key")
+                .table(t("record"))
+                .col(t("natural_key"))
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("record_kind_year")
+                .table(t("record"))
+                .col(t("kind"))
+                .col(t("plan_year"))
+                .col(t("status"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("record_unit")
+                .table(t("record"))
+                .col(t("reporting_unit"))
+                .col(t("kind"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("record_county")
+                .table(t("record"))
+                .col(t("county"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("record_blind")
+                .table(t("record"))
+                .col(t("id_blind"))
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(t("evidence"))
@@ -147,11 +203,23 @@ impl MigrationTrait for Initial {
                 .col(big_integer("size"))
                 .col(text("uploaded_by"))
                 .col(text("uploaded_at"))
-                .foreign_key(ForeignKey::create().from(t("evidence"), t("record_id")).to(t("record"), t("id")).on_delete(ForeignKeyAction::Cascade))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t("evidence"), t("record_id"))
+                        .to(t("record"), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("evidence_record").table(t("evidence")).col(t("record_id")).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("evidence_record")
+                .table(t("evidence"))
+                .col(t("record_id"))
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(t("audit_log"))
@@ -189,6 +257,8 @@ impl MigrationTrait for Initial {
     }
 
     async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
-        Err(DbErr::Migration("the initial schema cannot be rolled back".into()))
+        Err(DbErr::Migration(
+            "the initial schema cannot be rolled back".into(),
+        ))
     }
 }

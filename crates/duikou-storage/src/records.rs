@@ -3,12 +3,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use duikou_domain::record::{Status, Transition, Value, ValidRecord, fields_from_json, format_date};
+use duikou_domain::record::{
+    Status, Transition, ValidRecord, Value, fields_from_json, format_date,
+};
 use duikou_domain::schema::RecordKind;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -70,7 +72,10 @@ impl StoredRecord {
         if let Some(obj) = fields.as_object_mut() {
             for (k, v) in &self.fields {
                 if let Value::Money(fen) = v {
-                    obj.insert(k.clone(), serde_json::Value::String(duikou_domain::cells::format_fen_yuan(*fen)));
+                    obj.insert(
+                        k.clone(),
+                        serde_json::Value::String(duikou_domain::cells::format_fen_yuan(*fen)),
+                    );
                 }
             }
         }
@@ -121,7 +126,9 @@ pub enum RecordError {
     /// The record's state forbids the change (HTTP 409).
     #[error("{zh} / {en}")]
     Conflict { zh: String, en: String },
-    #[error("此文件已导入（批次 {batch}，{at}） / this file was already imported (batch {batch}, {at})")]
+    #[error(
+        "此文件已导入（批次 {batch}，{at}） / this file was already imported (batch {batch}, {at})"
+    )]
     AlreadyImported { batch: i64, at: String },
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -134,10 +141,19 @@ impl From<sea_orm::DbErr> for RecordError {
 }
 
 fn conflict(zh: impl Into<String>, en: impl Into<String>) -> RecordError {
-    RecordError::Conflict { zh: zh.into(), en: en.into() }
+    RecordError::Conflict {
+        zh: zh.into(),
+        en: en.into(),
+    }
 }
 
-fn active_model(n: &NewRecord, status: Status, actor: &str, now: &str, batch: Option<i64>) -> record::ActiveModel {
+fn active_model(
+    n: &NewRecord,
+    status: Status,
+    actor: &str,
+    now: &str,
+    batch: Option<i64>,
+) -> record::ActiveModel {
     let v = &n.valid;
     record::ActiveModel {
         kind: Set(v.kind.key().to_string()),
@@ -199,14 +215,27 @@ pub struct ImportFile<'a> {
 
 impl Store {
     pub async fn get_record(&self, id: i64) -> Result<Option<StoredRecord>, StoreError> {
-        Ok(record::Entity::find_by_id(id).one(&self.db).await?.and_then(to_stored))
+        Ok(record::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .and_then(to_stored))
     }
 
-    async fn locked_record(txn: &DatabaseTransaction, id: i64) -> Result<StoredRecord, RecordError> {
-        record::Entity::find_by_id(id).one(txn).await?.and_then(to_stored).ok_or(RecordError::NotFound)
+    async fn locked_record(
+        txn: &DatabaseTransaction,
+        id: i64,
+    ) -> Result<StoredRecord, RecordError> {
+        record::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .and_then(to_stored)
+            .ok_or(RecordError::NotFound)
     }
 
-    pub async fn list_records(&self, q: &RecordQuery) -> Result<(Vec<StoredRecord>, u64), StoreError> {
+    pub async fn list_records(
+        &self,
+        q: &RecordQuery,
+    ) -> Result<(Vec<StoredRecord>, u64), StoreError> {
         let mut sel = record::Entity::find();
         if let Some(k) = q.kind {
             sel = sel.filter(record::Column::Kind.eq(k.key()));
@@ -232,9 +261,17 @@ impl Store {
         }
         if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let pattern = format!("%{}%", s.replace('%', "").replace('_', ""));
-            sel = sel.filter(Condition::any().add(record::Column::Data.like(&pattern)).add(record::Column::Notes.like(&pattern)));
+            sel = sel.filter(
+                Condition::any()
+                    .add(record::Column::Data.like(&pattern))
+                    .add(record::Column::Notes.like(&pattern)),
+            );
         }
-        sel = if q.newest_first { sel.order_by_desc(record::Column::Id) } else { sel.order_by_asc(record::Column::Id) };
+        sel = if q.newest_first {
+            sel.order_by_desc(record::Column::Id)
+        } else {
+            sel.order_by_asc(record::Column::Id)
+        };
         let per_page = q.per_page.clamp(1, 1000);
         // A page far past the end is empty; capped so that page × per_page cannot
         // overflow (a panic) or exceed what the databases take as an OFFSET.
@@ -247,8 +284,21 @@ impl Store {
 
     /// Every record of these kinds in the given statuses, for the indicator engine: only
     /// the columns it reads, in keyset-paged batches. Audit columns are left empty.
-    pub async fn records_for_engine(&self, kinds: &[RecordKind], statuses: &[Status]) -> Result<Vec<StoredRecord>, StoreError> {
-        type Row = (i64, String, String, String, i32, String, Option<String>, i32);
+    pub async fn records_for_engine(
+        &self,
+        kinds: &[RecordKind],
+        statuses: &[Status],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            i32,
+            String,
+            Option<String>,
+            i32,
+        );
         let mut out = Vec::new();
         let mut after = 0i64;
         loop {
@@ -275,31 +325,33 @@ impl Store {
             let Some(last) = rows.last() else { break };
             after = last.0;
             let done = rows.len() < 50_000;
-            out.extend(rows.into_iter().filter_map(|(id, kind, status, reporting_unit, plan_year, data, id_blind, evidence_count)| {
-                let kind = RecordKind::from_key(&kind)?;
-                let json: serde_json::Value = serde_json::from_str(&data).ok()?;
-                Some(StoredRecord {
-                    id,
-                    kind,
-                    status: Status::from_key(&status)?,
-                    reporting_unit,
-                    county: None,
-                    plan_year,
-                    fields: fields_from_json(kind, &json),
-                    notes: String::new(),
-                    id_masked: None,
-                    id_blind,
-                    id_cipher: None,
-                    reject_reason: None,
-                    version: 0,
-                    import_batch_id: None,
-                    evidence_count,
-                    created_by: String::new(),
-                    created_at: String::new(),
-                    updated_by: String::new(),
-                    updated_at: String::new(),
-                })
-            }));
+            out.extend(rows.into_iter().filter_map(
+                |(id, kind, status, reporting_unit, plan_year, data, id_blind, evidence_count)| {
+                    let kind = RecordKind::from_key(&kind)?;
+                    let json: serde_json::Value = serde_json::from_str(&data).ok()?;
+                    Some(StoredRecord {
+                        id,
+                        kind,
+                        status: Status::from_key(&status)?,
+                        reporting_unit,
+                        county: None,
+                        plan_year,
+                        fields: fields_from_json(kind, &json),
+                        notes: String::new(),
+                        id_masked: None,
+                        id_blind,
+                        id_cipher: None,
+                        reject_reason: None,
+                        version: 0,
+                        import_batch_id: None,
+                        evidence_count,
+                        created_by: String::new(),
+                        created_at: String::new(),
+                        updated_by: String::new(),
+                        updated_at: String::new(),
+                    })
+                },
+            ));
             if done {
                 break;
             }
@@ -309,7 +361,12 @@ impl Store {
 
     /// One page of records after `after_id` in id order (keyset paging: exports stream a
     /// million rows without holding them). Visibility filters of `q` apply; its paging does not.
-    pub async fn records_after(&self, q: &RecordQuery, after_id: i64, limit: u64) -> Result<Vec<StoredRecord>, StoreError> {
+    pub async fn records_after(
+        &self,
+        q: &RecordQuery,
+        after_id: i64,
+        limit: u64,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
         let mut sel = record::Entity::find().filter(record::Column::Id.gt(after_id));
         if let Some(k) = q.kind {
             sel = sel.filter(record::Column::Kind.eq(k.key()));
@@ -333,7 +390,11 @@ impl Store {
             }
             sel = sel.filter(c);
         }
-        let rows = sel.order_by_asc(record::Column::Id).limit(limit).all(&self.db).await?;
+        let rows = sel
+            .order_by_asc(record::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
         Ok(rows.into_iter().filter_map(to_stored).collect())
     }
 
@@ -341,14 +402,22 @@ impl Store {
     pub async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredRecord>, StoreError> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let rows = record::Entity::find().filter(record::Column::Id.is_in(chunk.iter().copied())).order_by_asc(record::Column::Id).all(&self.db).await?;
+            let rows = record::Entity::find()
+                .filter(record::Column::Id.is_in(chunk.iter().copied()))
+                .order_by_asc(record::Column::Id)
+                .all(&self.db)
+                .await?;
             out.extend(rows.into_iter().filter_map(to_stored));
         }
         Ok(out)
     }
 
     /// Does a voucher number already exist for this payer (other than `except`)?
-    pub async fn natural_key_exists(&self, key: &str, except: Option<i64>) -> Result<bool, StoreError> {
+    pub async fn natural_key_exists(
+        &self,
+        key: &str,
+        except: Option<i64>,
+    ) -> Result<bool, StoreError> {
         let mut sel = record::Entity::find().filter(record::Column::NaturalKey.eq(key));
         if let Some(id) = except {
             sel = sel.filter(record::Column::Id.ne(id));
@@ -356,39 +425,83 @@ impl Store {
         Ok(sel.count(&self.db).await? > 0)
     }
 
-    pub async fn create_record(&self, n: &NewRecord, status: Status, actor: &str) -> Result<StoredRecord, RecordError> {
+    pub async fn create_record(
+        &self,
+        n: &NewRecord,
+        status: Status,
+        actor: &str,
+    ) -> Result<StoredRecord, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         if let Some(key) = &n.natural_key {
-            if record::Entity::find().filter(record::Column::NaturalKey.eq(key.as_str())).count(&txn).await? > 0 {
-                return Err(conflict("已有相同记录（同一拨付单位的凭证号或同一人员同一日期）", "a record with the same natural key exists (payer + voucher, or person + start date)"));
+            if record::Entity::find()
+                .filter(record::Column::NaturalKey.eq(key.as_str()))
+                .count(&txn)
+                .await?
+                > 0
+            {
+                return Err(conflict(
+                    "已有相同记录（同一拨付单位的凭证号或同一人员同一日期）",
+                    "a record with the same natural key exists (payer + voucher, or person + start date)",
+                ));
             }
         }
         let now = now_text();
-        let m = active_model(n, status, actor, &now, None).insert(&txn).await?;
+        let m = active_model(n, status, actor, &now, None)
+            .insert(&txn)
+            .await?;
         let stored = to_stored(m).ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
-        audit::append(&txn, &[AuditEvent::new(actor, "record.create", stored.kind.key(), stored.id).after(&stored.public_json())]).await?;
+        audit::append(
+            &txn,
+            &[
+                AuditEvent::new(actor, "record.create", stored.kind.key(), stored.id)
+                    .after(&stored.public_json()),
+            ],
+        )
+        .await?;
         txn.commit().await?;
         Ok(stored)
     }
 
     /// Change a record's content; only while draft or rejected, and only from the version read.
-    pub async fn update_record(&self, id: i64, expected_version: Option<i32>, n: &NewRecord, actor: &str) -> Result<StoredRecord, RecordError> {
+    pub async fn update_record(
+        &self,
+        id: i64,
+        expected_version: Option<i32>,
+        n: &NewRecord,
+        actor: &str,
+    ) -> Result<StoredRecord, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let before = Self::locked_record(&txn, id).await?;
         if !before.status.is_editable() {
-            return Err(conflict(format!("记录状态为「{}」，不能修改", before.status.label_zh()), format!("the record is {}; it cannot be changed", before.status.key())));
+            return Err(conflict(
+                format!("记录状态为「{}」，不能修改", before.status.label_zh()),
+                format!(
+                    "the record is {}; it cannot be changed",
+                    before.status.key()
+                ),
+            ));
         }
         if let Some(v) = expected_version {
             if v != before.version {
-                return Err(conflict("记录已被他人修改，请刷新后重试", "the record was changed by someone else; reload and try again"));
+                return Err(conflict(
+                    "记录已被他人修改，请刷新后重试",
+                    "the record was changed by someone else; reload and try again",
+                ));
             }
         }
         if let Some(key) = &n.natural_key {
-            let dup = record::Entity::find().filter(record::Column::NaturalKey.eq(key.as_str())).filter(record::Column::Id.ne(id)).count(&txn).await?;
+            let dup = record::Entity::find()
+                .filter(record::Column::NaturalKey.eq(key.as_str()))
+                .filter(record::Column::Id.ne(id))
+                .count(&txn)
+                .await?;
             if dup > 0 {
-                return Err(conflict("已有相同记录（同一拨付单位的凭证号或同一人员同一日期）", "a record with the same natural key exists"));
+                return Err(conflict(
+                    "已有相同记录（同一拨付单位的凭证号或同一人员同一日期）",
+                    "a record with the same natural key exists",
+                ));
             }
         }
         let mut am = active_model(n, before.status, actor, &now_text(), before.import_batch_id);
@@ -406,17 +519,33 @@ impl Store {
         }
         let m = am.update(&txn).await?;
         let after = to_stored(m).ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
-        audit::append(&txn, &[AuditEvent::new(actor, "record.update", after.kind.key(), id).before(&before.public_json()).after(&after.public_json())]).await?;
+        audit::append(
+            &txn,
+            &[
+                AuditEvent::new(actor, "record.update", after.kind.key(), id)
+                    .before(&before.public_json())
+                    .after(&after.public_json()),
+            ],
+        )
+        .await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// Apply a review transition (submit, approve, reject, reopen).
-    pub async fn transition_record(&self, id: i64, t: Transition, reason: Option<&str>, expected_version: Option<i32>, actor: &str) -> Result<StoredRecord, RecordError> {
+    pub async fn transition_record(
+        &self,
+        id: i64,
+        t: Transition,
+        reason: Option<&str>,
+        expected_version: Option<i32>,
+        actor: &str,
+    ) -> Result<StoredRecord, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let before = Self::locked_record(&txn, id).await?;
-        let after = Self::apply_transition(&txn, &before, t, reason, expected_version, actor).await?;
+        let after =
+            Self::apply_transition(&txn, &before, t, reason, expected_version, actor).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -431,17 +560,31 @@ impl Store {
     ) -> Result<StoredRecord, RecordError> {
         let Some(next) = t.apply(before.status) else {
             return Err(conflict(
-                format!("记录状态为「{}」，不能{}", before.status.label_zh(), transition_zh(t)),
-                format!("a {} record cannot be {}", before.status.key(), transition_past_en(t)),
+                format!(
+                    "记录状态为「{}」，不能{}",
+                    before.status.label_zh(),
+                    transition_zh(t)
+                ),
+                format!(
+                    "a {} record cannot be {}",
+                    before.status.key(),
+                    transition_past_en(t)
+                ),
             ));
         };
         if let Some(v) = expected_version {
             if v != before.version {
-                return Err(conflict("记录已被他人修改，请刷新后重试", "the record was changed by someone else; reload and try again"));
+                return Err(conflict(
+                    "记录已被他人修改，请刷新后重试",
+                    "the record was changed by someone else; reload and try again",
+                ));
             }
         }
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        let mut am = record::ActiveModel { id: Set(before.id), ..Default::default() };
+        let mut am = record::ActiveModel {
+            id: Set(before.id),
+            ..Default::default()
+        };
         am.status = Set(next.key().to_string());
         am.version = Set(before.version + 1);
         am.updated_by = Set(actor.to_string());
@@ -459,7 +602,10 @@ impl Store {
             .exec(txn)
             .await?;
         if res.rows_affected != 1 {
-            return Err(conflict("记录已被他人修改，请刷新后重试", "the record was changed by someone else; reload and try again"));
+            return Err(conflict(
+                "记录已被他人修改，请刷新后重试",
+                "the record was changed by someone else; reload and try again",
+            ));
         }
         let after = Self::locked_record(txn, before.id).await?;
         let mut ev = AuditEvent::new(actor, &format!("record.{}", t.key()), before.kind.key(), before.id)
@@ -473,16 +619,24 @@ impl Store {
     }
 
     /// Approve many submitted records at once; returns how many changed.
-    pub async fn bulk_transition(&self, ids: &[i64], t: Transition, reason: Option<&str>, actor: &str) -> Result<Vec<(i64, Result<(), String>)>, RecordError> {
+    pub async fn bulk_transition(
+        &self,
+        ids: &[i64],
+        t: Transition,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<Vec<(i64, Result<(), String>)>, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let mut out = Vec::new();
         for &id in ids {
             match Self::locked_record(&txn, id).await {
-                Ok(before) => match Self::apply_transition(&txn, &before, t, reason, None, actor).await {
-                    Ok(_) => out.push((id, Ok(()))),
-                    Err(e) => out.push((id, Err(e.to_string()))),
-                },
+                Ok(before) => {
+                    match Self::apply_transition(&txn, &before, t, reason, None, actor).await {
+                        Ok(_) => out.push((id, Ok(()))),
+                        Err(e) => out.push((id, Err(e.to_string()))),
+                    }
+                }
                 Err(e) => out.push((id, Err(e.to_string()))),
             }
         }
@@ -491,22 +645,39 @@ impl Store {
     }
 
     /// The payee confirms receipt of a transfer.
-    pub async fn confirm_receipt(&self, id: i64, received_on: time::Date, actor: &str) -> Result<StoredRecord, RecordError> {
+    pub async fn confirm_receipt(
+        &self,
+        id: i64,
+        received_on: time::Date,
+        actor: &str,
+    ) -> Result<StoredRecord, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let before = Self::locked_record(&txn, id).await?;
         if before.kind != RecordKind::Transfer {
-            return Err(conflict("只有资金拨付记录需要确认到账", "only transfers are confirmed"));
+            return Err(conflict(
+                "只有资金拨付记录需要确认到账",
+                "only transfers are confirmed",
+            ));
         }
         if matches!(before.status, Status::Rejected) {
-            return Err(conflict("已退回的记录不能确认到账", "a rejected transfer cannot be confirmed"));
+            return Err(conflict(
+                "已退回的记录不能确认到账",
+                "a rejected transfer cannot be confirmed",
+            ));
         }
         if before.fields.contains_key("received_on") {
-            return Err(conflict("此笔资金已确认到账", "receipt of this transfer is already confirmed"));
+            return Err(conflict(
+                "此笔资金已确认到账",
+                "receipt of this transfer is already confirmed",
+            ));
         }
         if let Some(sent) = before.fields.get("sent_on").and_then(Value::as_date) {
             if received_on < sent {
-                return Err(conflict(format!("到账日期不能早于拨付日期 {}", format_date(sent)), format!("received_on cannot be before sent_on {}", format_date(sent))));
+                return Err(conflict(
+                    format!("到账日期不能早于拨付日期 {}", format_date(sent)),
+                    format!("received_on cannot be before sent_on {}", format_date(sent)),
+                ));
             }
         }
         let mut fields = before.fields.clone();
@@ -522,7 +693,12 @@ impl Store {
             ..Default::default()
         };
         am.update(&txn).await?;
-        audit::append(&txn, &[AuditEvent::new(actor, "record.confirm", "transfer", id).after(&serde_json::json!({ "received_on": format_date(received_on) }))]).await?;
+        audit::append(
+            &txn,
+            &[AuditEvent::new(actor, "record.confirm", "transfer", id)
+                .after(&serde_json::json!({ "received_on": format_date(received_on) }))],
+        )
+        .await?;
         let after = Self::locked_record(&txn, id).await?;
         txn.commit().await?;
         Ok(after)
@@ -533,16 +709,30 @@ impl Store {
         audit::lock_head(&txn).await?;
         let before = Self::locked_record(&txn, id).await?;
         if !before.status.is_editable() {
-            return Err(conflict(format!("记录状态为「{}」，不能删除", before.status.label_zh()), format!("a {} record cannot be deleted", before.status.key())));
+            return Err(conflict(
+                format!("记录状态为「{}」，不能删除", before.status.label_zh()),
+                format!("a {} record cannot be deleted", before.status.key()),
+            ));
         }
         record::Entity::delete_by_id(id).exec(&txn).await?;
-        audit::append(&txn, &[AuditEvent::new(actor, "record.delete", before.kind.key(), id).before(&before.public_json())]).await?;
+        audit::append(
+            &txn,
+            &[
+                AuditEvent::new(actor, "record.delete", before.kind.key(), id)
+                    .before(&before.public_json()),
+            ],
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// Was this exact file already imported for this kind?
-    pub async fn find_import(&self, kind: RecordKind, sha256: &str) -> Result<Option<(i64, String)>, StoreError> {
+    pub async fn find_import(
+        &self,
+        kind: RecordKind,
+        sha256: &str,
+    ) -> Result<Option<(i64, String)>, StoreError> {
         Ok(import_batch::Entity::find()
             .filter(import_batch::Column::Kind.eq(kind.key()))
             .filter(import_batch::Column::FileSha256.eq(sha256))
@@ -552,7 +742,10 @@ impl Store {
     }
 
     /// Stored records' data by natural key, for the keys among `keys` that exist.
-    pub async fn stored_by_natural_key(&self, keys: &[String]) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    pub async fn stored_by_natural_key(
+        &self,
+        keys: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
         let mut found = std::collections::HashMap::new();
         for chunk in keys.chunks(500) {
             let rows: Vec<(Option<String>, String)> = record::Entity::find()
@@ -570,7 +763,14 @@ impl Store {
 
     /// Write a whole file's records in one transaction: all or nothing. Rows whose
     /// natural key already exists are skipped, so a re-import creates no duplicates.
-    pub async fn import_records(&self, file: &ImportFile<'_>, rows: &[NewRecord], status: Status, actor: &str, mut progress: impl FnMut(usize)) -> Result<ImportOutcome, RecordError> {
+    pub async fn import_records(
+        &self,
+        file: &ImportFile<'_>,
+        rows: &[NewRecord],
+        status: Status,
+        actor: &str,
+        mut progress: impl FnMut(usize),
+    ) -> Result<ImportOutcome, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         if let Some(b) = import_batch::Entity::find()
@@ -579,7 +779,10 @@ impl Store {
             .one(&txn)
             .await?
         {
-            return Err(RecordError::AlreadyImported { batch: b.id, at: b.imported_at });
+            return Err(RecordError::AlreadyImported {
+                batch: b.id,
+                at: b.imported_at,
+            });
         }
         let keys: Vec<String> = rows.iter().filter_map(|r| r.natural_key.clone()).collect();
         let mut existing = HashSet::new();
@@ -624,12 +827,16 @@ impl Store {
             pending.push(am);
             inserted += 1;
             if pending.len() == 256 {
-                record::Entity::insert_many(std::mem::take(&mut pending)).exec_without_returning(&txn).await?;
+                record::Entity::insert_many(std::mem::take(&mut pending))
+                    .exec_without_returning(&txn)
+                    .await?;
                 progress(i + 1);
             }
         }
         if !pending.is_empty() {
-            record::Entity::insert_many(pending).exec_without_returning(&txn).await?;
+            record::Entity::insert_many(pending)
+                .exec_without_returning(&txn)
+                .await?;
         }
         progress(rows.len());
         let after = serde_json::json!({
@@ -637,13 +844,29 @@ impl Store {
             "rows": rows.len(), "inserted": inserted, "skipped_existing": skipped,
             "status": status.key(), "records_sha256": hex::encode(digest.finalize()),
         });
-        audit::append(&txn, &[AuditEvent::new(actor, "record.import", "import_batch", batch.id).after(&after)]).await?;
+        audit::append(
+            &txn,
+            &[AuditEvent::new(actor, "record.import", "import_batch", batch.id).after(&after)],
+        )
+        .await?;
         txn.commit().await?;
-        Ok(ImportOutcome { batch: batch.id, inserted, skipped_existing: skipped })
+        Ok(ImportOutcome {
+            batch: batch.id,
+            inserted,
+            skipped_existing: skipped,
+        })
     }
 
     /// Attach an evidence file's metadata to a record (the file itself is stored by content hash).
-    pub async fn add_evidence(&self, record_id: i64, sha256: &str, file_name: &str, content_type: &str, size: i64, actor: &str) -> Result<i64, RecordError> {
+    pub async fn add_evidence(
+        &self,
+        record_id: i64,
+        sha256: &str,
+        file_name: &str,
+        content_type: &str,
+        size: i64,
+        actor: &str,
+    ) -> Result<i64, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let rec = Self::locked_record(&txn, record_id).await?;
@@ -661,18 +884,29 @@ impl Store {
         .await?;
         let stmt = Query::update()
             .table(record::Entity)
-            .value(record::Column::EvidenceCount, Expr::col(record::Column::EvidenceCount).add(1))
+            .value(
+                record::Column::EvidenceCount,
+                Expr::col(record::Column::EvidenceCount).add(1),
+            )
             .and_where(record::Column::Id.eq(record_id))
             .to_owned();
         txn.execute(&stmt).await?;
         let after = serde_json::json!({ "evidence_id": m.id, "file_name": file_name, "sha256": sha256, "size": size, "content_type": content_type });
-        audit::append(&txn, &[AuditEvent::new(actor, "evidence.add", rec.kind.key(), record_id).after(&after)]).await?;
+        audit::append(
+            &txn,
+            &[AuditEvent::new(actor, "evidence.add", rec.kind.key(), record_id).after(&after)],
+        )
+        .await?;
         txn.commit().await?;
         Ok(m.id)
     }
 
     pub async fn evidence_of(&self, record_id: i64) -> Result<Vec<evidence::Model>, StoreError> {
-        Ok(evidence::Entity::find().filter(evidence::Column::RecordId.eq(record_id)).order_by_asc(evidence::Column::Id).all(&self.db).await?)
+        Ok(evidence::Entity::find()
+            .filter(evidence::Column::RecordId.eq(record_id))
+            .order_by_asc(evidence::Column::Id)
+            .all(&self.db)
+            .await?)
     }
 
     pub async fn evidence_by_id(&self, id: i64) -> Result<Option<evidence::Model>, StoreError> {
@@ -680,7 +914,11 @@ impl Store {
     }
 
     /// The audit entries about one entity, oldest first.
-    pub async fn history(&self, entity: &str, entity_id: &str) -> Result<Vec<audit_log::Model>, StoreError> {
+    pub async fn history(
+        &self,
+        entity: &str,
+        entity_id: &str,
+    ) -> Result<Vec<audit_log::Model>, StoreError> {
         Ok(audit_log::Entity::find()
             .filter(audit_log::Column::Entity.eq(entity))
             .filter(audit_log::Column::EntityId.eq(entity_id))

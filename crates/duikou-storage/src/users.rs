@@ -1,10 +1,14 @@
 //! Users, passwords (argon2id) and database-held sessions.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use duikou_domain::roles::{Actor, Role};
 use rand::Rng;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, AuditEvent};
@@ -23,7 +27,11 @@ pub struct User {
 
 impl User {
     pub fn actor(&self) -> Actor {
-        Actor { username: self.username.clone(), role: self.role, unit: self.unit.clone() }
+        Actor {
+            username: self.username.clone(),
+            role: self.role,
+            unit: self.unit.clone(),
+        }
     }
 }
 
@@ -40,18 +48,29 @@ fn to_user(m: app_user::Model) -> User {
 
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashing does not fail on valid params").to_string()
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing does not fail on valid params")
+        .to_string()
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 /// A readable initial password: 16 characters from an alphabet without look-alikes.
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
-    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..16)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 fn token_hash(token: &str) -> String {
@@ -65,12 +84,14 @@ fn random_token() -> String {
 
 /// A hash to verify against when the user does not exist, so that an unknown
 /// username costs the same time as a wrong password.
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_password("duikou-no-such-user"));
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("duikou-no-such-user"));
 
 /// Failed sign-ins under names that do not exist: (store, hash of the name) → (failures,
 /// locked until).
 type UnknownNames = std::collections::HashMap<(u64, String), (i32, Option<time::OffsetDateTime>)>;
-static UNKNOWN_NAMES: std::sync::LazyLock<std::sync::Mutex<UnknownNames>> = std::sync::LazyLock::new(Default::default);
+static UNKNOWN_NAMES: std::sync::LazyLock<std::sync::Mutex<UnknownNames>> =
+    std::sync::LazyLock::new(Default::default);
 /// The most unknown names remembered at once.
 const MAX_UNKNOWN_NAMES: usize = 10_000;
 
@@ -80,7 +101,9 @@ pub enum LoginOutcome {
     /// Wrong username or password: one answer for both.
     Invalid,
     /// Too many failures; try again after this many seconds.
-    Locked { seconds: i64 },
+    Locked {
+        seconds: i64,
+    },
     Disabled,
 }
 
@@ -102,7 +125,14 @@ pub struct SessionInfo {
 }
 
 impl Store {
-    pub async fn create_user(&self, username: &str, role: Role, unit: Option<&str>, password: &str, actor: &str) -> Result<User, StoreError> {
+    pub async fn create_user(
+        &self,
+        username: &str,
+        role: Role,
+        unit: Option<&str>,
+        password: &str,
+        actor: &str,
+    ) -> Result<User, StoreError> {
         let now = now_text();
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
@@ -122,21 +152,38 @@ impl Store {
         .insert(&txn)
         .await?;
         let after = serde_json::json!({ "username": username, "role": role.key(), "unit": unit });
-        audit::append(&txn, &[AuditEvent::new(actor, "user.create", "user", m.id).after(&after)]).await?;
+        audit::append(
+            &txn,
+            &[AuditEvent::new(actor, "user.create", "user", m.id).after(&after)],
+        )
+        .await?;
         txn.commit().await?;
         Ok(to_user(m))
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
-        Ok(app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(&self.db).await?.map(to_user))
+        Ok(app_user::Entity::find()
+            .filter(app_user::Column::Username.eq(username))
+            .one(&self.db)
+            .await?
+            .map(to_user))
     }
 
     pub async fn user_by_id(&self, id: i32) -> Result<Option<User>, StoreError> {
-        Ok(app_user::Entity::find_by_id(id).one(&self.db).await?.map(to_user))
+        Ok(app_user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(to_user))
     }
 
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
-        Ok(app_user::Entity::find().order_by_asc(app_user::Column::Id).all(&self.db).await?.into_iter().map(to_user).collect())
+        Ok(app_user::Entity::find()
+            .order_by_asc(app_user::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(to_user)
+            .collect())
     }
 
     /// Check a password, counting failures and locking with back-off.
@@ -148,8 +195,16 @@ impl Store {
     /// A name that does not exist, or a disabled account, fails and locks the same way
     /// (and costs the same password hash), so neither the answer nor its timing tells
     /// whether a user exists.
-    pub async fn check_login(&self, username: &str, password: &str) -> Result<LoginOutcome, StoreError> {
-        let Some(m) = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(&self.db).await? else {
+    pub async fn check_login(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<LoginOutcome, StoreError> {
+        let Some(m) = app_user::Entity::find()
+            .filter(app_user::Column::Username.eq(username))
+            .one(&self.db)
+            .await?
+        else {
             return Ok(self.unknown_user_attempt(username, password));
         };
         let id = m.id;
@@ -165,7 +220,9 @@ impl Store {
             if until > now {
                 txn.rollback().await?;
                 let _ = verify_password(password, &DUMMY_HASH);
-                return Ok(LoginOutcome::Locked { seconds: (until - now).whole_seconds().max(1) });
+                return Ok(LoginOutcome::Locked {
+                    seconds: (until - now).whole_seconds().max(1),
+                });
             }
         }
         let hash = m.password_hash.clone();
@@ -197,7 +254,11 @@ impl Store {
             audit::append(&txn, &[AuditEvent::new(username, "user.login", "user", id)]).await?;
             LoginOutcome::Ok(id)
         } else {
-            audit::append(&txn, &[AuditEvent::new(username, "user.login_failed", "user", id)]).await?;
+            audit::append(
+                &txn,
+                &[AuditEvent::new(username, "user.login_failed", "user", id)],
+            )
+            .await?;
             LoginOutcome::Invalid
         };
         txn.commit().await?;
@@ -237,10 +298,20 @@ impl Store {
     }
 
     /// Set a new password; every session of the user ends.
-    pub async fn set_password(&self, user_id: i32, password: &str, must_change: bool, actor: &str) -> Result<(), StoreError> {
+    pub async fn set_password(
+        &self,
+        user_id: i32,
+        password: &str,
+        must_change: bool,
+        actor: &str,
+    ) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        let Some(m) = app_user::Entity::find_by_id(user_id).one(&txn).await? else { return Err(StoreError::Db(sea_orm::DbErr::RecordNotFound("user".into()))) };
+        let Some(m) = app_user::Entity::find_by_id(user_id).one(&txn).await? else {
+            return Err(StoreError::Db(sea_orm::DbErr::RecordNotFound(
+                "user".into(),
+            )));
+        };
         let mut am: app_user::ActiveModel = m.into();
         am.password_hash = Set(hash_password(password));
         am.must_change_password = Set(must_change);
@@ -248,17 +319,35 @@ impl Store {
         am.locked_until = Set(None);
         am.password_changed_at = Set(now_text());
         am.update(&txn).await?;
-        session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(&txn).await?;
-        let action = if must_change { "user.password_reset" } else { "user.password_change" };
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
+        let action = if must_change {
+            "user.password_reset"
+        } else {
+            "user.password_change"
+        };
         audit::append(&txn, &[AuditEvent::new(actor, action, "user", user_id)]).await?;
         txn.commit().await?;
         Ok(())
     }
 
-    pub async fn update_user(&self, user_id: i32, role: Role, unit: Option<&str>, disabled: bool, actor: &str) -> Result<(), StoreError> {
+    pub async fn update_user(
+        &self,
+        user_id: i32,
+        role: Role,
+        unit: Option<&str>,
+        disabled: bool,
+        actor: &str,
+    ) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        let Some(m) = app_user::Entity::find_by_id(user_id).one(&txn).await? else { return Err(StoreError::Db(sea_orm::DbErr::RecordNotFound("user".into()))) };
+        let Some(m) = app_user::Entity::find_by_id(user_id).one(&txn).await? else {
+            return Err(StoreError::Db(sea_orm::DbErr::RecordNotFound(
+                "user".into(),
+            )));
+        };
         let before = serde_json::json!({ "role": m.role, "unit": m.unit, "disabled": m.disabled });
         let mut am: app_user::ActiveModel = m.into();
         am.role = Set(role.key().to_string());
@@ -266,16 +355,29 @@ impl Store {
         am.disabled = Set(disabled);
         am.update(&txn).await?;
         if disabled {
-            session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(&txn).await?;
+            session::Entity::delete_many()
+                .filter(session::Column::UserId.eq(user_id))
+                .exec(&txn)
+                .await?;
         }
         let after = serde_json::json!({ "role": role.key(), "unit": unit, "disabled": disabled });
-        audit::append(&txn, &[AuditEvent::new(actor, "user.update", "user", user_id).before(&before).after(&after)]).await?;
+        audit::append(
+            &txn,
+            &[AuditEvent::new(actor, "user.update", "user", user_id)
+                .before(&before)
+                .after(&after)],
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// Start a session; only a hash of the token is stored.
-    pub async fn create_session(&self, user_id: i32, lifetime: time::Duration) -> Result<SessionInfo, StoreError> {
+    pub async fn create_session(
+        &self,
+        user_id: i32,
+        lifetime: time::Duration,
+    ) -> Result<SessionInfo, StoreError> {
         let token = random_token();
         let csrf = random_token();
         let now = time::OffsetDateTime::now_utc();
@@ -288,14 +390,24 @@ impl Store {
         }
         .insert(&self.db)
         .await?;
-        Ok(SessionInfo { token, csrf_token: csrf })
+        Ok(SessionInfo {
+            token,
+            csrf_token: csrf,
+        })
     }
 
     /// The user and CSRF token of a live session.
     pub async fn session_user(&self, token: &str) -> Result<Option<(User, String)>, StoreError> {
-        let Some(s) = session::Entity::find_by_id(token_hash(token)).one(&self.db).await? else { return Ok(None) };
+        let Some(s) = session::Entity::find_by_id(token_hash(token))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
         if parse_ts(&s.expires_at).is_none_or(|e| e <= time::OffsetDateTime::now_utc()) {
-            session::Entity::delete_by_id(s.token_hash).exec(&self.db).await?;
+            session::Entity::delete_by_id(s.token_hash)
+                .exec(&self.db)
+                .await?;
             return Ok(None);
         }
         let user = self.user_by_id(s.user_id).await?;
@@ -303,7 +415,9 @@ impl Store {
     }
 
     pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
-        session::Entity::delete_by_id(token_hash(token)).exec(&self.db).await?;
+        session::Entity::delete_by_id(token_hash(token))
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 }

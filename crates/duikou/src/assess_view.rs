@@ -5,7 +5,10 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use duikou_domain::engine::{AssessOptions, Assessment, EngineRecord, IndicatorResult, IndicatorStatus, assess, default_as_of};
+use duikou_domain::engine::{
+    AssessOptions, Assessment, EngineRecord, IndicatorResult, IndicatorStatus, assess,
+    default_as_of,
+};
 use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, parse_iso_date};
 use duikou_domain::schema::RecordKind;
@@ -33,20 +36,34 @@ type CacheKey = (u64, i64, bool);
 
 /// The last records loaded per (database, change number, include_submitted): pages and
 /// API calls between two writes share one load instead of rescanning.
-static RECORD_CACHE: std::sync::LazyLock<std::sync::Mutex<Vec<(CacheKey, std::sync::Arc<Vec<EngineRecord>>)>>> =
-    std::sync::LazyLock::new(|| std::sync::Mutex::new(Vec::new()));
+static RECORD_CACHE: std::sync::LazyLock<
+    std::sync::Mutex<Vec<(CacheKey, std::sync::Arc<Vec<EngineRecord>>)>>,
+> = std::sync::LazyLock::new(|| std::sync::Mutex::new(Vec::new()));
 
 /// The records the engine needs for this plan (approved, plus submitted if asked).
-pub async fn engine_records(store: &Store, plan: &Plan, include_submitted: bool) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
+pub async fn engine_records(
+    store: &Store,
+    plan: &Plan,
+    include_submitted: bool,
+) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
     let seq = store.change_seq().await?;
     let key = (store.instance, seq, include_submitted);
-    if let Some((_, hit)) = RECORD_CACHE.lock().expect("cache lock").iter().find(|(k, _)| *k == key) {
+    if let Some((_, hit)) = RECORD_CACHE
+        .lock()
+        .expect("cache lock")
+        .iter()
+        .find(|(k, _)| *k == key)
+    {
         return Ok(hit.clone());
     }
     let mut kinds: Vec<RecordKind> = plan.indicators.iter().map(|i| i.kind).collect();
     kinds.sort();
     kinds.dedup();
-    let statuses: &[Status] = if include_submitted { &[Status::Approved, Status::Submitted] } else { &[Status::Approved] };
+    let statuses: &[Status] = if include_submitted {
+        &[Status::Approved, Status::Submitted]
+    } else {
+        &[Status::Approved]
+    };
     let rows = store.records_for_engine(&kinds, statuses).await?;
     let records = std::sync::Arc::new(rows.into_iter().map(to_engine).collect::<Vec<_>>());
     let mut cache = RECORD_CACHE.lock().expect("cache lock");
@@ -59,31 +76,61 @@ pub async fn engine_records(store: &Store, plan: &Plan, include_submitted: bool)
 }
 
 pub fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)).date()
+    time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+8))
+        .date()
 }
 
 /// Resolve the year and as-of date the way every interface does.
-pub fn options(plan: &Plan, year: Option<i32>, as_of: Option<&str>, include_submitted: bool) -> AppResult<AssessOptions> {
+pub fn options(
+    plan: &Plan,
+    year: Option<i32>,
+    as_of: Option<&str>,
+    include_submitted: bool,
+) -> AppResult<AssessOptions> {
     let as_of = match as_of {
         Some(s) => Some(
             duikou_domain::cells::parse_date(s)
                 .or_else(|_| parse_iso_date(s).ok_or(()))
-                .map_err(|_| AppError::input(format!("--as-of 日期无效：{s}"), format!("invalid --as-of date: {s}")))?,
+                .map_err(|_| {
+                    AppError::input(
+                        format!("--as-of 日期无效：{s}"),
+                        format!("invalid --as-of date: {s}"),
+                    )
+                })?,
         ),
         None => None,
     };
-    let year = year.or(as_of.map(|d| d.year())).unwrap_or_else(|| today().year().clamp(plan.meta.first_year, plan.meta.last_year));
+    let year = year.or(as_of.map(|d| d.year())).unwrap_or_else(|| {
+        today()
+            .year()
+            .clamp(plan.meta.first_year, plan.meta.last_year)
+    });
     if !plan.years().contains(&year) {
         return Err(AppError::input(
-            format!("年度 {year} 不在计划年度 {}–{} 内", plan.meta.first_year, plan.meta.last_year),
-            format!("year {year} is outside the plan years {}–{}", plan.meta.first_year, plan.meta.last_year),
+            format!(
+                "年度 {year} 不在计划年度 {}–{} 内",
+                plan.meta.first_year, plan.meta.last_year
+            ),
+            format!(
+                "year {year} is outside the plan years {}–{}",
+                plan.meta.first_year, plan.meta.last_year
+            ),
         ));
     }
-    Ok(AssessOptions { year, as_of: as_of.unwrap_or_else(|| default_as_of(year, today())), include_submitted })
+    Ok(AssessOptions {
+        year,
+        as_of: as_of.unwrap_or_else(|| default_as_of(year, today())),
+        include_submitted,
+    })
 }
 
 pub async fn compute(store: &Store, plan: &Plan, opts: &AssessOptions) -> AppResult<Assessment> {
-    Ok(assessment_cached(store, plan, opts).await?.1.as_ref().clone())
+    Ok(assessment_cached(store, plan, opts)
+        .await?
+        .1
+        .as_ref()
+        .clone())
 }
 
 type AssessmentKey = (u64, i64, bool, i32, time::Date);
@@ -91,17 +138,36 @@ type AssessmentKey = (u64, i64, bool, i32, time::Date);
 /// The last assessments per (database, change number, options): between two writes
 /// the dashboard and the API serve the figures computed once (the engine took ~11 ms of
 /// CPU per request at scale 1, capping both at ~150 requests/s on two cores).
-static ASSESSMENT_CACHE: std::sync::LazyLock<std::sync::Mutex<Vec<(AssessmentKey, std::sync::Arc<Assessment>)>>> =
-    std::sync::LazyLock::new(|| std::sync::Mutex::new(Vec::new()));
+static ASSESSMENT_CACHE: std::sync::LazyLock<
+    std::sync::Mutex<Vec<(AssessmentKey, std::sync::Arc<Assessment>)>>,
+> = std::sync::LazyLock::new(|| std::sync::Mutex::new(Vec::new()));
 
 /// The records and the assessment for these options, each computed once per change.
-pub async fn assessment_cached(store: &Store, plan: &Plan, opts: &AssessOptions) -> AppResult<(std::sync::Arc<Vec<EngineRecord>>, std::sync::Arc<Assessment>)> {
+pub async fn assessment_cached(
+    store: &Store,
+    plan: &Plan,
+    opts: &AssessOptions,
+) -> AppResult<(
+    std::sync::Arc<Vec<EngineRecord>>,
+    std::sync::Arc<Assessment>,
+)> {
     // Read before the records: a write in between makes the key older than the data,
     // never newer, and no later reader asks for an older change number.
     let seq = store.change_seq().await?;
-    let key = (store.instance, seq, opts.include_submitted, opts.year, opts.as_of);
+    let key = (
+        store.instance,
+        seq,
+        opts.include_submitted,
+        opts.year,
+        opts.as_of,
+    );
     let records = engine_records(store, plan, opts.include_submitted).await?;
-    if let Some((_, hit)) = ASSESSMENT_CACHE.lock().expect("cache lock").iter().find(|(k, _)| *k == key) {
+    if let Some((_, hit)) = ASSESSMENT_CACHE
+        .lock()
+        .expect("cache lock")
+        .iter()
+        .find(|(k, _)| *k == key)
+    {
         return Ok((records, hit.clone()));
     }
     let a = std::sync::Arc::new(assess(plan, &records, opts));
@@ -114,12 +180,29 @@ pub async fn assessment_cached(store: &Store, plan: &Plan, opts: &AssessOptions)
     Ok((records, a))
 }
 
-pub async fn run(cfg: &Config, year: Option<i32>, as_of: Option<&str>, include_submitted: bool, format: AssessFormat, out: Option<&Path>, unit: Option<&str>) -> AppResult<()> {
+pub async fn run(
+    cfg: &Config,
+    year: Option<i32>,
+    as_of: Option<&str>,
+    include_submitted: bool,
+    format: AssessFormat,
+    out: Option<&Path>,
+    unit: Option<&str>,
+) -> AppResult<()> {
     let (store, plan) = open_with_plan(cfg).await?;
     let opts = options(&plan, year, as_of, include_submitted)?;
     let mut a = compute(&store, &plan, &opts).await?;
     if let Some(u) = unit {
-        let name = plan.resolve_unit(u).ok_or_else(|| AppError::input(format!("计划中没有单位「{u}」"), format!("no unit named \"{u}\" in the plan")))?.name.clone();
+        let name = plan
+            .resolve_unit(u)
+            .ok_or_else(|| {
+                AppError::input(
+                    format!("计划中没有单位「{u}」"),
+                    format!("no unit named \"{u}\" in the plan"),
+                )
+            })?
+            .name
+            .clone();
         a.results.retain(|r| r.scope == name);
     }
     match format {
@@ -133,8 +216,11 @@ pub async fn run(cfg: &Config, year: Option<i32>, as_of: Option<&str>, include_s
             write_or_print(out, text.as_bytes())
         }
         AssessFormat::Xlsx => {
-            let out = out.ok_or_else(|| AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE"))?;
-            let bytes = duikou_reports::workbook::assessment_workbook(&plan, &a).map_err(|e| AppError::Failure(e.to_string()))?;
+            let out = out.ok_or_else(|| {
+                AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE")
+            })?;
+            let bytes = duikou_reports::workbook::assessment_workbook(&plan, &a)
+                .map_err(|e| AppError::Failure(e.to_string()))?;
             std::fs::write(out, bytes)?;
             println!("已写入 / written: {}", out.display());
             Ok(())
@@ -142,7 +228,14 @@ pub async fn run(cfg: &Config, year: Option<i32>, as_of: Option<&str>, include_s
     }
 }
 
-pub async fn run_checklist(cfg: &Config, year: Option<i32>, as_of: Option<&str>, include_submitted: bool, format: AssessFormat, out: Option<&Path>) -> AppResult<()> {
+pub async fn run_checklist(
+    cfg: &Config,
+    year: Option<i32>,
+    as_of: Option<&str>,
+    include_submitted: bool,
+    format: AssessFormat,
+    out: Option<&Path>,
+) -> AppResult<()> {
     let (store, plan) = open_with_plan(cfg).await?;
     let opts = options(&plan, year, as_of, include_submitted)?;
     let a = compute(&store, &plan, &opts).await?;
@@ -162,11 +255,17 @@ pub async fn run_checklist(cfg: &Config, year: Option<i32>, as_of: Option<&str>,
                 })
                 .collect();
             let doc = serde_json::json!({ "plan": a.plan, "year": a.year, "as_of": a.as_of, "items": items });
-            write_or_print(out, serde_json::to_string_pretty(&doc).expect("json").as_bytes())
+            write_or_print(
+                out,
+                serde_json::to_string_pretty(&doc).expect("json").as_bytes(),
+            )
         }
         AssessFormat::Xlsx => {
-            let out = out.ok_or_else(|| AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE"))?;
-            let bytes = duikou_reports::workbook::checklist_workbook(&plan, &a).map_err(|e| AppError::Failure(e.to_string()))?;
+            let out = out.ok_or_else(|| {
+                AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE")
+            })?;
+            let bytes = duikou_reports::workbook::checklist_workbook(&plan, &a)
+                .map_err(|e| AppError::Failure(e.to_string()))?;
             std::fs::write(out, bytes)?;
             println!("已写入 / written: {}", out.display());
             Ok(())
@@ -195,13 +294,19 @@ fn write_or_print(out: Option<&Path>, bytes: &[u8]) -> AppResult<()> {
 pub fn target_text(r: &IndicatorResult) -> String {
     match (r.target_min, r.target_max) {
         (None, _) => "—".into(),
-        (Some(min), Some(max)) => format!("{}–{}", strip_unit(min.display_zh_with_unit(&r.unit), &r.unit), max.display_zh_with_unit(&r.unit)),
+        (Some(min), Some(max)) => format!(
+            "{}–{}",
+            strip_unit(min.display_zh_with_unit(&r.unit), &r.unit),
+            max.display_zh_with_unit(&r.unit)
+        ),
         (Some(min), None) => format!("≥{}", min.display_zh_with_unit(&r.unit)),
     }
 }
 
 fn strip_unit(s: String, unit: &str) -> String {
-    s.trim_end_matches(unit).trim_end_matches("万元").to_string()
+    s.trim_end_matches(unit)
+        .trim_end_matches("万元")
+        .to_string()
 }
 
 fn status_colour(s: IndicatorStatus) -> Color {
@@ -216,16 +321,35 @@ fn status_colour(s: IndicatorStatus) -> Color {
 }
 
 pub fn status_counts(a: &Assessment) -> Vec<(IndicatorStatus, usize)> {
-    IndicatorStatus::ALL.iter().map(|s| (*s, a.results.iter().filter(|r| r.status == *s).count())).filter(|(_, n)| *n > 0).collect()
+    IndicatorStatus::ALL
+        .iter()
+        .map(|s| (*s, a.results.iter().filter(|r| r.status == *s).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 pub fn render_table(plan: &Plan, a: &Assessment, colour: bool) -> String {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(vec!["指标", "名称", "范围", "实际", "按时", "目标", "状态", "佐证"]);
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(vec![
+        "指标", "名称", "范围", "实际", "按时", "目标", "状态", "佐证",
+    ]);
     for r in &a.results {
-        let scope = if r.scope == "plan" { "全市".to_string() } else { r.scope.clone() };
-        let status = format!("{}{}", r.status.label_zh(), if r.above_range { "（超出区间）" } else { "" });
+        let scope = if r.scope == "plan" {
+            "全市".to_string()
+        } else {
+            r.scope.clone()
+        };
+        let status = format!(
+            "{}{}",
+            r.status.label_zh(),
+            if r.above_range {
+                "（超出区间）"
+            } else {
+                ""
+            }
+        );
         let mut status_cell = Cell::new(status);
         if colour {
             status_cell = status_cell.fg(status_colour(r.status));
@@ -235,19 +359,31 @@ pub fn render_table(plan: &Plan, a: &Assessment, colour: bool) -> String {
             Cell::new(crate::plan_view::wrap(&r.name, 14)),
             Cell::new(scope),
             Cell::new(r.actual.display_zh_with_unit(&r.unit)),
-            Cell::new(r.on_time.map(|f| f.display_zh_with_unit(&r.unit)).unwrap_or_default()),
+            Cell::new(
+                r.on_time
+                    .map(|f| f.display_zh_with_unit(&r.unit))
+                    .unwrap_or_default(),
+            ),
             Cell::new(target_text(r)),
             status_cell,
             Cell::new(format!("{}/{}", r.with_evidence, r.records)),
         ]);
     }
-    let counts = status_counts(a).into_iter().map(|(s, n)| format!("{} {n}", s.label_zh())).collect::<Vec<_>>().join("，");
+    let counts = status_counts(a)
+        .into_iter()
+        .map(|(s, n)| format!("{} {n}", s.label_zh()))
+        .collect::<Vec<_>>()
+        .join("，");
     format!(
         "{} {} 年度考核（截至 {}{}）\n{t}\n共 {} 项：{counts}\n",
         plan.meta.title,
         a.year,
         a.as_of,
-        if a.include_submitted { "，含待审核记录" } else { "" },
+        if a.include_submitted {
+            "，含待审核记录"
+        } else {
+            ""
+        },
         a.results.len()
     )
 }
@@ -260,7 +396,10 @@ pub struct ChecklistRow<'a> {
     pub with_evidence: usize,
 }
 
-pub fn checklist<'a>(plan: &'a Plan, a: &'a Assessment) -> Vec<(&'a duikou_domain::plan::Action, Vec<ChecklistRow<'a>>)> {
+pub fn checklist<'a>(
+    plan: &'a Plan,
+    a: &'a Assessment,
+) -> Vec<(&'a duikou_domain::plan::Action, Vec<ChecklistRow<'a>>)> {
     plan.actions
         .iter()
         .map(|act| {
@@ -269,10 +408,21 @@ pub fn checklist<'a>(plan: &'a Plan, a: &'a Assessment) -> Vec<(&'a duikou_domai
                 .iter()
                 .filter(|i| i.action == act.no)
                 .map(|item| {
-                    let results: Vec<&IndicatorResult> = a.results.iter().filter(|r| r.item == item.no || (r.item == act.no && item.no.ends_with(".1"))).collect();
+                    let results: Vec<&IndicatorResult> = a
+                        .results
+                        .iter()
+                        .filter(|r| {
+                            r.item == item.no || (r.item == act.no && item.no.ends_with(".1"))
+                        })
+                        .collect();
                     let records = results.iter().map(|r| r.records).sum();
                     let with_evidence = results.iter().map(|r| r.with_evidence).sum();
-                    ChecklistRow { item, results, records, with_evidence }
+                    ChecklistRow {
+                        item,
+                        results,
+                        records,
+                        with_evidence,
+                    }
                 })
                 .collect();
             (act, rows)
@@ -282,9 +432,23 @@ pub fn checklist<'a>(plan: &'a Plan, a: &'a Assessment) -> Vec<(&'a duikou_domai
 
 /// A short line per result: "5.2-employed 8123人/≥8000人 已完成" (units summarised).
 pub fn result_line(r: &IndicatorResult) -> String {
-    let scope = if r.scope == "plan" { String::new() } else { format!("[{}]", r.scope) };
-    let above = if r.above_range { "（超出区间）" } else { "" };
-    format!("{}{scope}：{} / {} {}{above}", r.name, r.actual.display_zh_with_unit(&r.unit), target_text(r), r.status.label_zh())
+    let scope = if r.scope == "plan" {
+        String::new()
+    } else {
+        format!("[{}]", r.scope)
+    };
+    let above = if r.above_range {
+        "（超出区间）"
+    } else {
+        ""
+    };
+    format!(
+        "{}{scope}：{} / {} {}{above}",
+        r.name,
+        r.actual.display_zh_with_unit(&r.unit),
+        target_text(r),
+        r.status.label_zh()
+    )
 }
 
 /// Summary of a group of results (a per-unit indicator gives many): "22 个单位：已完成 18，未完成 4".
@@ -293,7 +457,10 @@ pub fn summarise(results: &[&IndicatorResult]) -> Vec<String> {
     let mut i = 0;
     while i < results.len() {
         let r = results[i];
-        let same: Vec<&&IndicatorResult> = results[i..].iter().take_while(|x| x.indicator == r.indicator).collect();
+        let same: Vec<&&IndicatorResult> = results[i..]
+            .iter()
+            .take_while(|x| x.indicator == r.indicator)
+            .collect();
         if same.len() == 1 {
             out.push(result_line(r));
         } else {
@@ -304,7 +471,12 @@ pub fn summarise(results: &[&IndicatorResult]) -> Vec<String> {
                 .map(|(s, n)| format!("{} {n}", s.label_zh()))
                 .collect::<Vec<_>>()
                 .join("，");
-            out.push(format!("{}（{} 个单位，目标 {}）：{counts}", r.name, same.len(), target_text(r)));
+            out.push(format!(
+                "{}（{} 个单位，目标 {}）：{counts}",
+                r.name,
+                same.len(),
+                target_text(r)
+            ));
         }
         i += same.len();
     }
@@ -314,10 +486,27 @@ pub fn summarise(results: &[&IndicatorResult]) -> Vec<String> {
 /// The checklist progress report for a terminal.
 pub fn render_checklist(plan: &Plan, a: &Assessment) -> String {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(vec!["序号", "重点工作", "具体事项", "完成时限", "责任单位", "指标完成情况", "佐证"]);
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(vec![
+        "序号",
+        "重点工作",
+        "具体事项",
+        "完成时限",
+        "责任单位",
+        "指标完成情况",
+        "佐证",
+    ]);
     for (act, items) in checklist(plan, a) {
-        t.add_row(vec![act.no.clone(), act.title.clone(), String::new(), String::new(), String::new(), String::new(), String::new()]);
+        t.add_row(vec![
+            act.no.clone(),
+            act.title.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
         for c in items {
             t.add_row(vec![
                 c.item.no.clone(),
@@ -326,7 +515,11 @@ pub fn render_checklist(plan: &Plan, a: &Assessment) -> String {
                 c.item.time_limit.clone(),
                 crate::plan_view::wrap(&c.item.responsible.join("、"), 12),
                 summarise(&c.results).join("\n"),
-                if c.records == 0 { "—".into() } else { format!("{}/{}", c.with_evidence, c.records) },
+                if c.records == 0 {
+                    "—".into()
+                } else {
+                    format!("{}/{}", c.with_evidence, c.records)
+                },
             ]);
         }
     }

@@ -16,7 +16,11 @@ use crate::config::Config;
 use crate::error::{AppError, AppResult};
 
 #[derive(Parser, Debug)]
-#[command(name = "duikou", version, about = "对口：东西部扶贫协作计划、记录与考核 / run an East–West paired-assistance programme")]
+#[command(
+    name = "duikou",
+    version,
+    about = "对口：东西部扶贫协作计划、记录与考核 / run an East–West paired-assistance programme"
+)]
 pub struct Cli {
     /// Data directory (SQLite file, key, evidence). Env: DUIKOU_DATA_DIR. Default: ./duikou-data
     #[arg(long, global = true)]
@@ -217,7 +221,10 @@ pub fn main() -> i32 {
         }
     };
     init_tracing();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(()) => 0,
         Err(e) => {
@@ -231,12 +238,21 @@ pub fn main() -> i32 {
 /// `DUIKOU_LOG_FORMAT=json` writes one JSON object per line. Colours only on a terminal.
 fn init_tracing() {
     use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("DUIKOU_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DUIKOU_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if std::env::var("DUIKOU_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
-        builder.json().with_current_span(true).with_span_list(false).try_init()
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
     } else {
-        builder.with_ansi(std::io::stderr().is_terminal()).try_init()
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
     };
 }
 
@@ -244,36 +260,108 @@ pub async fn run(cli: Cli) -> AppResult<()> {
     let cfg = Config::resolve(cli.data_dir, cli.db);
     match cli.command {
         Command::Init { plan } => init(&cfg, plan.as_deref(), true).await,
-        Command::Plan { command: PlanCommand::Show { format } } => plan_show(&cfg, format).await,
-        Command::User { command: UserCommand::Add { name, role, unit } } => user_add(&cfg, &name, &role, unit.as_deref()).await,
-        Command::Import { kind, file, dry_run, as_user } => import(&cfg, &kind, &file, dry_run, as_user.as_deref()).await,
-        Command::Assess { year, as_of, include_submitted, format, out, unit } => {
-            crate::assess_view::run(&cfg, year, as_of.as_deref(), include_submitted, format, out.as_deref(), unit.as_deref()).await
+        Command::Plan {
+            command: PlanCommand::Show { format },
+        } => plan_show(&cfg, format).await,
+        Command::User {
+            command: UserCommand::Add { name, role, unit },
+        } => user_add(&cfg, &name, &role, unit.as_deref()).await,
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            as_user,
+        } => import(&cfg, &kind, &file, dry_run, as_user.as_deref()).await,
+        Command::Assess {
+            year,
+            as_of,
+            include_submitted,
+            format,
+            out,
+            unit,
+        } => {
+            crate::assess_view::run(
+                &cfg,
+                year,
+                as_of.as_deref(),
+                include_submitted,
+                format,
+                out.as_deref(),
+                unit.as_deref(),
+            )
+            .await
         }
         Command::Serve { addr, demo } => serve(cfg, &addr, demo).await,
-        Command::Checklist { year, as_of, include_submitted, format, out } => {
-            crate::assess_view::run_checklist(&cfg, year, as_of.as_deref(), include_submitted, format, out.as_deref()).await
+        Command::Checklist {
+            year,
+            as_of,
+            include_submitted,
+            format,
+            out,
+        } => {
+            crate::assess_view::run_checklist(
+                &cfg,
+                year,
+                as_of.as_deref(),
+                include_submitted,
+                format,
+                out.as_deref(),
+            )
+            .await
         }
         Command::Demo { scale, seed } => demo(&cfg, scale, seed).await.map(|_| ()),
-        Command::Audit { command: AuditCommand::Verify } => audit_verify(&cfg).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => audit_verify(&cfg).await,
         Command::Backup { file } => crate::backup::backup(&cfg, &file).await,
         Command::Restore { file } => crate::backup::restore(&cfg, &file).await,
         Command::Template { kind, out } => template_cmd(&cfg, &kind, out.as_deref()).await,
-        Command::Export { kind, year, format, out, wan, unmask } => export_cmd(&cfg, &kind, year, format, out.as_deref(), wan, unmask).await,
-        Command::Bulletin { month, format, out } => bulletin_cmd(&cfg, &month, format, out.as_deref()).await,
-        Command::Package { year, as_of, include_submitted, out } => package_cmd(&cfg, year, as_of.as_deref(), include_submitted, out.as_deref()).await,
+        Command::Export {
+            kind,
+            year,
+            format,
+            out,
+            wan,
+            unmask,
+        } => export_cmd(&cfg, &kind, year, format, out.as_deref(), wan, unmask).await,
+        Command::Bulletin { month, format, out } => {
+            bulletin_cmd(&cfg, &month, format, out.as_deref()).await
+        }
+        Command::Package {
+            year,
+            as_of,
+            include_submitted,
+            out,
+        } => {
+            package_cmd(
+                &cfg,
+                year,
+                as_of.as_deref(),
+                include_submitted,
+                out.as_deref(),
+            )
+            .await
+        }
     }
 }
 
 /// Who acts from the command line, for the audit trail.
 pub fn cli_actor() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
     format!("cli:{user}")
 }
 
 pub fn read_plan_file(path: &Path) -> AppResult<(Plan, String)> {
-    let text = std::fs::read_to_string(path).map_err(|e| AppError::input(format!("无法读取计划文件 {}：{e}", path.display()), format!("cannot read plan file {}: {e}", path.display())))?;
-    let plan = Plan::from_toml(&text, &path.display().to_string()).map_err(|e| AppError::Input(e.to_string()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        AppError::input(
+            format!("无法读取计划文件 {}：{e}", path.display()),
+            format!("cannot read plan file {}: {e}", path.display()),
+        )
+    })?;
+    let plan = Plan::from_toml(&text, &path.display().to_string())
+        .map_err(|e| AppError::Input(e.to_string()))?;
     Ok((plan, text))
 }
 
@@ -297,10 +385,16 @@ async fn init(cfg: &Config, plan_file: Option<&Path>, hint_next: bool) -> AppRes
         }
     };
     let shown = store.plan().await?.expect("a plan is loaded");
-    println!("数据库 / database: {}", duikou_storage::redact_url(&cfg.database_url));
+    println!(
+        "数据库 / database: {}",
+        duikou_storage::redact_url(&cfg.database_url)
+    );
     println!("数据目录 / data directory: {}", cfg.data_dir.display());
     if created_key {
-        println!("已生成个人信息加密密钥 / created the personal-data key: {}", cfg.key_file.display());
+        println!(
+            "已生成个人信息加密密钥 / created the personal-data key: {}",
+            cfg.key_file.display()
+        );
     }
     println!(
         "{}计划 / plan {}: {}（{} 个单位，{} 组结对，{} 项工作清单，{} 个指标）",
@@ -313,14 +407,21 @@ async fn init(cfg: &Config, plan_file: Option<&Path>, hint_next: bool) -> AppRes
         shown.indicators.len()
     );
     if hint_next && store.users().await?.is_empty() {
-        println!("下一步 / next: duikou user add 管理员 --role admin   或 / or: duikou serve --demo");
+        println!(
+            "下一步 / next: duikou user add 管理员 --role admin   或 / or: duikou serve --demo"
+        );
     }
     Ok(())
 }
 
 pub async fn open_with_plan(cfg: &Config) -> AppResult<(Store, Plan)> {
     let store = cfg.open().await?;
-    let plan = store.plan().await?.ok_or_else(|| AppError::input("尚未载入计划，请运行 duikou init", "no plan is loaded; run `duikou init`"))?;
+    let plan = store.plan().await?.ok_or_else(|| {
+        AppError::input(
+            "尚未载入计划，请运行 duikou init",
+            "no plan is loaded; run `duikou init`",
+        )
+    })?;
     Ok((store, plan))
 }
 
@@ -328,33 +429,60 @@ async fn plan_show(cfg: &Config, format: PlanFormat) -> AppResult<()> {
     let (_store, plan) = open_with_plan(cfg).await?;
     match format {
         PlanFormat::Table => print!("{}", crate::plan_view::render(&plan)),
-        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&plan).expect("plan serialises")),
+        PlanFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&plan).expect("plan serialises")
+        ),
     }
     Ok(())
 }
 
 /// Check a role and unit against the plan, as `user add` and the admin page do.
-pub fn check_role_unit(plan: &Plan, role: &str, unit: Option<&str>) -> AppResult<(Role, Option<String>)> {
+pub fn check_role_unit(
+    plan: &Plan,
+    role: &str,
+    unit: Option<&str>,
+) -> AppResult<(Role, Option<String>)> {
     let role = Role::from_key(role).ok_or_else(|| {
-        let all = Role::ALL.iter().map(|r| r.key()).collect::<Vec<_>>().join(", ");
-        AppError::input(format!("未知角色「{role}」，可选：{all}"), format!("unknown role \"{role}\"; one of: {all}"))
+        let all = Role::ALL
+            .iter()
+            .map(|r| r.key())
+            .collect::<Vec<_>>()
+            .join(", ");
+        AppError::input(
+            format!("未知角色「{role}」，可选：{all}"),
+            format!("unknown role \"{role}\"; one of: {all}"),
+        )
     })?;
     let unit = match unit.map(str::trim).filter(|u| !u.is_empty()) {
         Some(u) => Some(
             plan.resolve_unit(u)
-                .ok_or_else(|| AppError::input(format!("计划中没有单位「{u}」"), format!("no unit named \"{u}\" in the plan")))?
+                .ok_or_else(|| {
+                    AppError::input(
+                        format!("计划中没有单位「{u}」"),
+                        format!("no unit named \"{u}\" in the plan"),
+                    )
+                })?
                 .name
                 .clone(),
         ),
         None => None,
     };
     if role.needs_unit() && unit.is_none() {
-        return Err(AppError::input(format!("角色 {} 需要 --unit", role.key()), format!("role {} needs --unit", role.key())));
+        return Err(AppError::input(
+            format!("角色 {} 需要 --unit", role.key()),
+            format!("role {} needs --unit", role.key()),
+        ));
     }
     if role == Role::Receiver {
-        let u = plan.unit(unit.as_deref().unwrap_or_default()).expect("resolved");
+        let u = plan
+            .unit(unit.as_deref().unwrap_or_default())
+            .expect("resolved");
         if u.kind != duikou_domain::plan::UnitKind::County {
-            return Err(AppError::input(format!("受援县区角色的单位应为县区，「{}」不是", u.name), format!("a receiver's unit must be a county; {} is not", u.name)));
+            return Err(AppError::input(
+                format!("受援县区角色的单位应为县区，「{}」不是", u.name),
+                format!("a receiver's unit must be a county; {} is not", u.name),
+            ));
         }
     }
     Ok((role, unit))
@@ -364,23 +492,42 @@ async fn user_add(cfg: &Config, name: &str, role: &str, unit: Option<&str>) -> A
     let (store, plan) = open_with_plan(cfg).await?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(AppError::input("用户名应为 1–64 个字符", "the username must be 1–64 characters"));
+        return Err(AppError::input(
+            "用户名应为 1–64 个字符",
+            "the username must be 1–64 characters",
+        ));
     }
     let (role, unit) = check_role_unit(&plan, role, unit)?;
     if store.user_by_name(name).await?.is_some() {
-        return Err(AppError::input(format!("用户「{name}」已存在"), format!("user \"{name}\" already exists")));
+        return Err(AppError::input(
+            format!("用户「{name}」已存在"),
+            format!("user \"{name}\" already exists"),
+        ));
     }
     let password = duikou_storage::users::generate_password();
-    store.create_user(name, role, unit.as_deref(), &password, &cli_actor()).await?;
-    println!("已创建用户 / created user {name}（{} {}），首次登录须修改密码 / must change the password at first sign-in", role.label_zh(), unit.as_deref().unwrap_or(""));
+    store
+        .create_user(name, role, unit.as_deref(), &password, &cli_actor())
+        .await?;
+    println!(
+        "已创建用户 / created user {name}（{} {}），首次登录须修改密码 / must change the password at first sign-in",
+        role.label_zh(),
+        unit.as_deref().unwrap_or("")
+    );
     println!("{password}");
     Ok(())
 }
 
 pub fn parse_kind(kind: &str) -> AppResult<RecordKind> {
     RecordKind::from_key(kind).ok_or_else(|| {
-        let all = RecordKind::ALL.iter().map(|k| format!("{}（{}）", k.key(), k.label_zh())).collect::<Vec<_>>().join(", ");
-        AppError::input(format!("未知记录类型「{kind}」，可选：{all}"), format!("unknown record kind \"{kind}\"; one of: {all}"))
+        let all = RecordKind::ALL
+            .iter()
+            .map(|k| format!("{}（{}）", k.key(), k.label_zh()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        AppError::input(
+            format!("未知记录类型「{kind}」，可选：{all}"),
+            format!("unknown record kind \"{kind}\"; one of: {all}"),
+        )
     })
 }
 
@@ -390,15 +537,26 @@ pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
 /// The most an import file may be.
 pub const MAX_IMPORT_BYTES: u64 = 200 * 1024 * 1024;
 
-async fn import(cfg: &Config, kind: &str, file: &Path, dry_run: bool, as_user: Option<&str>) -> AppResult<()> {
+async fn import(
+    cfg: &Config,
+    kind: &str,
+    file: &Path,
+    dry_run: bool,
+    as_user: Option<&str>,
+) -> AppResult<()> {
     let kind = parse_kind(kind)?;
     let (store, plan) = open_with_plan(cfg).await?;
     let key = cfg.load_key()?;
     let actor: Option<Actor> = match as_user {
         Some(name) => {
-            let u = store.user_by_name(name).await?.ok_or_else(|| AppError::input(format!("没有用户「{name}」"), format!("no user \"{name}\"")))?;
+            let u = store.user_by_name(name).await?.ok_or_else(|| {
+                AppError::input(format!("没有用户「{name}」"), format!("no user \"{name}\""))
+            })?;
             if u.disabled {
-                return Err(AppError::input(format!("用户「{name}」已停用"), format!("user \"{name}\" is disabled")));
+                return Err(AppError::input(
+                    format!("用户「{name}」已停用"),
+                    format!("user \"{name}\" is disabled"),
+                ));
             }
             Some(u.actor())
         }
@@ -406,20 +564,32 @@ async fn import(cfg: &Config, kind: &str, file: &Path, dry_run: bool, as_user: O
     };
     if let Some(a) = &actor {
         if !a.can_import() {
-            return Err(AppError::input(format!("用户 {} 的角色不能导入记录", a.username), format!("user {}'s role cannot import records", a.username)));
+            return Err(AppError::input(
+                format!("用户 {} 的角色不能导入记录", a.username),
+                format!("user {}'s role cannot import records", a.username),
+            ));
         }
     }
     let bytes = read_limited(file, MAX_IMPORT_BYTES)?;
     let sha = hex::encode(Sha256::digest(&bytes));
     let file_name = file.display().to_string();
     if let Some((batch, at)) = store.find_import(kind, &sha).await? {
-        println!("此文件已导入（批次 {batch}，{at}），未重复导入 / this file was already imported (batch {batch}, {at}); nothing was written");
+        println!(
+            "此文件已导入（批次 {batch}，{at}），未重复导入 / this file was already imported (batch {batch}, {at}); nothing was written"
+        );
         return Ok(());
     }
-    let table = crate::tabular::read_table_bytes(&file_name, &bytes, &[kind.key(), kind.label_zh()]).map_err(|e| AppError::Input(e.to_string()))?;
-    let ctx = crate::importer::PrepareContext { plan: &plan, key: &key, actor: actor.as_ref() };
+    let table =
+        crate::tabular::read_table_bytes(&file_name, &bytes, &[kind.key(), kind.label_zh()])
+            .map_err(|e| AppError::Input(e.to_string()))?;
+    let ctx = crate::importer::PrepareContext {
+        plan: &plan,
+        key: &key,
+        actor: actor.as_ref(),
+    };
     let progress = progress_bar(table.rows.len() as u64, "校验 / validating");
-    let rows = crate::importer::prepare(&table, kind, &ctx).map_err(|errors| report_errors(&file_name, &errors))?;
+    let rows = crate::importer::prepare(&table, kind, &ctx)
+        .map_err(|errors| report_errors(&file_name, &errors))?;
     progress.finish_and_clear();
     let keys: Vec<String> = rows.iter().filter_map(|r| r.natural_key.clone()).collect();
     let stored = store.stored_by_natural_key(&keys).await?;
@@ -432,14 +602,38 @@ async fn import(cfg: &Config, kind: &str, file: &Path, dry_run: bool, as_user: O
         _ => Status::Approved,
     };
     if dry_run {
-        let new = rows.iter().filter(|r| r.natural_key.as_ref().is_none_or(|k| !stored.contains_key(k))).count();
-        println!("校验通过（未写入） / valid (dry run, nothing written): {} 行 rows，{new} 条新记录 new records，{} 条已存在 already stored", rows.len(), rows.len() - new);
+        let new = rows
+            .iter()
+            .filter(|r| {
+                r.natural_key
+                    .as_ref()
+                    .is_none_or(|k| !stored.contains_key(k))
+            })
+            .count();
+        println!(
+            "校验通过（未写入） / valid (dry run, nothing written): {} 行 rows，{new} 条新记录 new records，{} 条已存在 already stored",
+            rows.len(),
+            rows.len() - new
+        );
         return Ok(());
     }
-    let who = actor.as_ref().map(|a| a.username.clone()).unwrap_or_else(cli_actor);
+    let who = actor
+        .as_ref()
+        .map(|a| a.username.clone())
+        .unwrap_or_else(cli_actor);
     let bar = progress_bar(rows.len() as u64, "写入 / writing");
     let outcome = store
-        .import_records(&ImportFile { kind, file_name: &file_name, sha256: &sha }, &rows, status, &who, |n| bar.set_position(n as u64))
+        .import_records(
+            &ImportFile {
+                kind,
+                file_name: &file_name,
+                sha256: &sha,
+            },
+            &rows,
+            status,
+            &who,
+            |n| bar.set_position(n as u64),
+        )
         .await?;
     bar.finish_and_clear();
     println!(
@@ -454,7 +648,11 @@ async fn import(cfg: &Config, kind: &str, file: &Path, dry_run: bool, as_user: O
 }
 
 fn report_errors(file: &str, errors: &[crate::importer::RowError]) -> AppError {
-    let mut msg = format!("{file}：发现 {} 处错误，整个文件未导入 / found {} problems; nothing was imported\n", errors.len(), errors.len());
+    let mut msg = format!(
+        "{file}：发现 {} 处错误，整个文件未导入 / found {} problems; nothing was imported\n",
+        errors.len(),
+        errors.len()
+    );
     for e in errors {
         msg.push_str(&format!("  {e}\n"));
     }
@@ -462,9 +660,25 @@ fn report_errors(file: &str, errors: &[crate::importer::RowError]) -> AppError {
 }
 
 pub fn read_limited(path: &Path, max: u64) -> AppResult<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| AppError::input(format!("无法读取文件 {}：{e}", path.display()), format!("cannot read file {}: {e}", path.display())))?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        AppError::input(
+            format!("无法读取文件 {}：{e}", path.display()),
+            format!("cannot read file {}: {e}", path.display()),
+        )
+    })?;
     if meta.len() > max {
-        return Err(AppError::input(format!("文件 {} 太大（上限 {} MB）", path.display(), max / 1024 / 1024), format!("file {} is too large (limit {} MB)", path.display(), max / 1024 / 1024)));
+        return Err(AppError::input(
+            format!(
+                "文件 {} 太大（上限 {} MB）",
+                path.display(),
+                max / 1024 / 1024
+            ),
+            format!(
+                "file {} is too large (limit {} MB)",
+                path.display(),
+                max / 1024 / 1024
+            ),
+        ));
     }
     Ok(std::fs::read(path)?)
 }
@@ -474,7 +688,11 @@ pub fn progress_bar(len: u64, label: &'static str) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {per_sec} {eta}").expect("template").progress_chars("=> "));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {per_sec} {eta}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
     bar.set_message(label);
     bar
 }
@@ -482,7 +700,10 @@ pub fn progress_bar(len: u64, label: &'static str) -> indicatif::ProgressBar {
 /// Load demo records into the database; returns how many were written.
 pub async fn demo(cfg: &Config, scale: u32, seed: u64) -> AppResult<usize> {
     if scale == 0 {
-        return Err(AppError::input("--scale 至少为 1", "--scale must be at least 1"));
+        return Err(AppError::input(
+            "--scale 至少为 1",
+            "--scale must be at least 1",
+        ));
     }
     let (store, plan) = open_with_plan(cfg).await?;
     let key = cfg.load_key()?;
@@ -492,7 +713,13 @@ pub async fn demo(cfg: &Config, scale: u32, seed: u64) -> AppResult<usize> {
     Ok(n)
 }
 
-pub async fn load_demo(store: &Store, plan: &Plan, key: &duikou_domain::crypto::SecretKey, scale: u32, seed: u64) -> AppResult<usize> {
+pub async fn load_demo(
+    store: &Store,
+    plan: &Plan,
+    key: &duikou_domain::crypto::SecretKey,
+    scale: u32,
+    seed: u64,
+) -> AppResult<usize> {
     load_demo_with_evidence(store, plan, key, scale, seed, None).await
 }
 
@@ -506,21 +733,46 @@ pub async fn load_demo_with_evidence(
     seed: u64,
     evidence: Option<&crate::evidence_store::EvidenceStore>,
 ) -> AppResult<usize> {
-    let ctx = duikou_domain::record::ValidationContext { plan, default_unit: plan.meta.coordinator.as_deref() };
+    let ctx = duikou_domain::record::ValidationContext {
+        plan,
+        default_unit: plan.meta.coordinator.as_deref(),
+    };
     let mut total = 0;
     let mut batches = Vec::new();
     for group in crate::demo::generate(plan, scale, seed) {
         let mut rows = Vec::with_capacity(group.rows.len());
         for (i, input) in group.rows.iter().enumerate() {
-            let valid = duikou_domain::record::validate(group.kind, input, &ctx).map_err(|errs| {
-                AppError::Failure(format!("演示数据第 {} 行无效 / demo row {i} of {} invalid: {}", i + 1, group.kind.key(), errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))
-            })?;
+            let valid =
+                duikou_domain::record::validate(group.kind, input, &ctx).map_err(|errs| {
+                    AppError::Failure(format!(
+                        "演示数据第 {} 行无效 / demo row {i} of {} invalid: {}",
+                        i + 1,
+                        group.kind.key(),
+                        errs.iter()
+                            .map(|e| e.to_string())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ))
+                })?;
             rows.push(crate::importer::new_record(valid, plan, key));
         }
         let name = format!("demo:{}:scale{scale}:seed{seed}", group.kind.key());
         let sha = hex::encode(Sha256::digest(name.as_bytes()));
         let bar = progress_bar(rows.len() as u64, group.kind.label_zh());
-        match store.import_records(&ImportFile { kind: group.kind, file_name: &name, sha256: &sha }, &rows, Status::Approved, "demo", |n| bar.set_position(n as u64)).await {
+        match store
+            .import_records(
+                &ImportFile {
+                    kind: group.kind,
+                    file_name: &name,
+                    sha256: &sha,
+                },
+                &rows,
+                Status::Approved,
+                "demo",
+                |n| bar.set_position(n as u64),
+            )
+            .await
+        {
             Ok(o) => {
                 total += o.inserted;
                 batches.push((group.kind, o.batch));
@@ -538,34 +790,66 @@ pub async fn load_demo_with_evidence(
 
 /// Demo evidence for the records of the batches just imported (only those: a second
 /// `duikou demo` adds nothing).
-async fn attach_demo_evidence(store: &Store, evidence: &crate::evidence_store::EvidenceStore, batches: &[(RecordKind, i64)], seed: u64) -> AppResult<()> {
+async fn attach_demo_evidence(
+    store: &Store,
+    evidence: &crate::evidence_store::EvidenceStore,
+    batches: &[(RecordKind, i64)],
+    seed: u64,
+) -> AppResult<()> {
     let started = std::time::Instant::now();
     let mut files = 0;
     for &(kind, batch) in batches {
-        if !matches!(kind, RecordKind::Transfer | RecordKind::Activity | RecordKind::Secondment) {
+        if !matches!(
+            kind,
+            RecordKind::Transfer | RecordKind::Activity | RecordKind::Secondment
+        ) {
             continue;
         }
-        let q = duikou_storage::records::RecordQuery { kind: Some(kind), ..Default::default() };
+        let q = duikou_storage::records::RecordQuery {
+            kind: Some(kind),
+            ..Default::default()
+        };
         let mut after = 0;
         loop {
             let page = store.records_after(&q, after, 1000).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
-            for r in page.iter().filter(|r| r.import_batch_id == Some(batch) && r.evidence_count == 0) {
+            for r in page
+                .iter()
+                .filter(|r| r.import_batch_id == Some(batch) && r.evidence_count == 0)
+            {
                 if let Some(e) = crate::demo::evidence_for(seed, kind, &r.fields) {
                     let sha = evidence.put(&e.bytes)?;
-                    store.add_evidence(r.id, &sha, &e.file_name, e.content_type, e.bytes.len() as i64, "demo").await?;
+                    store
+                        .add_evidence(
+                            r.id,
+                            &sha,
+                            &e.file_name,
+                            e.content_type,
+                            e.bytes.len() as i64,
+                            "demo",
+                        )
+                        .await?;
                     files += 1;
                 }
             }
         }
     }
-    tracing::info!(files, elapsed_ms = started.elapsed().as_millis() as u64, "demo evidence attached");
+    tracing::info!(
+        files,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo evidence attached"
+    );
     Ok(())
 }
 
 async fn serve(cfg: Config, addr: &str, demo: bool) -> AppResult<()> {
-    let addr: std::net::SocketAddr = addr.parse().map_err(|_| AppError::input(format!("地址无效：{addr}"), format!("invalid address: {addr} (expected HOST:PORT)")))?;
+    let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
+        AppError::input(
+            format!("地址无效：{addr}"),
+            format!("invalid address: {addr} (expected HOST:PORT)"),
+        )
+    })?;
     let mut logins = Vec::new();
     if demo {
         logins = prepare_demo(&cfg).await?;
@@ -616,23 +900,40 @@ async fn prepare_demo(cfg: &Config) -> AppResult<Vec<(String, String, String, St
         let password = duikou_storage::users::generate_password();
         let id = match store.user_by_name(name).await? {
             Some(u) => u.id,
-            None => store.create_user(name, role, unit, &password, "demo").await?.id,
+            None => {
+                store
+                    .create_user(name, role, unit, &password, "demo")
+                    .await?
+                    .id
+            }
         };
         store.set_password(id, &password, false, "demo").await?;
-        out.push((name.to_string(), role.label_zh().to_string(), unit.unwrap_or("").to_string(), password));
+        out.push((
+            name.to_string(),
+            role.label_zh().to_string(),
+            unit.unwrap_or("").to_string(),
+            password,
+        ));
     }
     Ok(out)
 }
 
 async fn audit_verify(cfg: &Config) -> AppResult<()> {
     let store = cfg.open().await?;
-    let report = duikou_storage::audit::verify(&store.db).await.map_err(|e| AppError::Failure(e.to_string()))?;
+    let report = duikou_storage::audit::verify(&store.db)
+        .await
+        .map_err(|e| AppError::Failure(e.to_string()))?;
     match report.problem {
         None => {
-            println!("审计链完好 / audit chain intact: {} 条记录 entries", report.entries);
+            println!(
+                "审计链完好 / audit chain intact: {} 条记录 entries",
+                report.entries
+            );
             Ok(())
         }
-        Some(p) => Err(AppError::Failure(format!("审计链已损坏 / audit chain broken: {p}"))),
+        Some(p) => Err(AppError::Failure(format!(
+            "审计链已损坏 / audit chain broken: {p}"
+        ))),
     }
 }
 
@@ -648,7 +949,12 @@ fn report_err(e: duikou_reports::ReportError) -> AppError {
 
 /// Write through a `.part` file renamed at the end, so a failure leaves no half file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> AppResult<()> {
-    let tmp = path.with_file_name(format!("{}.part", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+    let tmp = path.with_file_name(format!(
+        "{}.part",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)?;
     Ok(())
@@ -657,8 +963,14 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> AppResult<()> {
 fn check_year(plan: &Plan, year: Option<i32>) -> AppResult<()> {
     match year {
         Some(y) if !plan.years().contains(&y) => Err(AppError::input(
-            format!("年度 {y} 不在计划年度 {}–{} 内", plan.meta.first_year, plan.meta.last_year),
-            format!("year {y} is outside the plan years {}–{}", plan.meta.first_year, plan.meta.last_year),
+            format!(
+                "年度 {y} 不在计划年度 {}–{} 内",
+                plan.meta.first_year, plan.meta.last_year
+            ),
+            format!(
+                "year {y} is outside the plan years {}–{}",
+                plan.meta.first_year, plan.meta.last_year
+            ),
         )),
         _ => Ok(()),
     }
@@ -668,14 +980,24 @@ async fn template_cmd(cfg: &Config, kind: &str, out: Option<&Path>) -> AppResult
     let kind = parse_kind(kind)?;
     let (_store, plan) = open_with_plan(cfg).await?;
     let bytes = duikou_reports::template::template(&plan, kind).map_err(report_err)?;
-    let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(duikou_reports::template::file_name(kind)));
+    let path = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(duikou_reports::template::file_name(kind)));
     write_atomically(&path, &bytes)?;
     println!("已写入导入模板 / template written: {}", path.display());
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn export_cmd(cfg: &Config, kind: &str, year: Option<i32>, format: ExportFileFormat, out: Option<&Path>, wan: bool, unmask: bool) -> AppResult<()> {
+async fn export_cmd(
+    cfg: &Config,
+    kind: &str,
+    year: Option<i32>,
+    format: ExportFileFormat,
+    out: Option<&Path>,
+    wan: bool,
+    unmask: bool,
+) -> AppResult<()> {
     use duikou_reports::export::{ExportFormat, ExportOptions, Ids, export_store, file_name};
     let kind = parse_kind(kind)?;
     let (store, plan) = open_with_plan(cfg).await?;
@@ -686,10 +1008,22 @@ async fn export_cmd(cfg: &Config, kind: &str, year: Option<i32>, format: ExportF
     };
     let key = if unmask { Some(cfg.load_key()?) } else { None };
     let ids = key.as_ref().map(Ids::Unmasked).unwrap_or(Ids::Masked);
-    let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(file_name(kind, year, format)));
-    let tmp = path.with_file_name(format!("{}.part", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+    let path = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(file_name(kind, year, format)));
+    let tmp = path.with_file_name(format!(
+        "{}.part",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
     let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    let opts = ExportOptions { format, ids, money_in_wan: wan, actor: None };
+    let opts = ExportOptions {
+        format,
+        ids,
+        money_in_wan: wan,
+        actor: None,
+    };
     let summary = match export_store(&store, kind, year, opts, file).await {
         Ok(s) => s,
         Err(e) => {
@@ -700,47 +1034,92 @@ async fn export_cmd(cfg: &Config, kind: &str, year: Option<i32>, format: ExportF
     std::fs::rename(&tmp, &path)?;
     if summary.unmasked {
         let after = serde_json::json!({ "kind": kind.key(), "year": year, "rows": summary.rows, "file": path.display().to_string() });
-        store.audit_event(duikou_storage::audit::AuditEvent::new(&cli_actor(), "record.export_unmasked", kind.key(), "*").after(&after)).await?;
+        store
+            .audit_event(
+                duikou_storage::audit::AuditEvent::new(
+                    &cli_actor(),
+                    "record.export_unmasked",
+                    kind.key(),
+                    "*",
+                )
+                .after(&after),
+            )
+            .await?;
     }
     println!(
         "已导出 / exported {} {} 条记录 records{} → {}",
         kind.label_zh(),
         summary.rows,
-        if summary.unmasked { "（身份证号未脱敏，已记入审计 / ID numbers in full, audited）" } else { "" },
+        if summary.unmasked {
+            "（身份证号未脱敏，已记入审计 / ID numbers in full, audited）"
+        } else {
+            ""
+        },
         path.display()
     );
     Ok(())
 }
 
-async fn bulletin_cmd(cfg: &Config, month: &str, format: BulletinFormat, out: Option<&Path>) -> AppResult<()> {
+async fn bulletin_cmd(
+    cfg: &Config,
+    month: &str,
+    format: BulletinFormat,
+    out: Option<&Path>,
+) -> AppResult<()> {
     use duikou_reports::bulletin;
     let month = bulletin::Month::parse(month).map_err(report_err)?;
     let (store, plan) = open_with_plan(cfg).await?;
-    let b = bulletin::from_store(&store, &plan, month).await.map_err(report_err)?;
+    let b = bulletin::from_store(&store, &plan, month)
+        .await
+        .map_err(report_err)?;
     let (bytes, ext) = match format {
         BulletinFormat::Xlsx => (bulletin::xlsx(&b).map_err(report_err)?, "xlsx"),
         BulletinFormat::Html => (bulletin::html(&b).into_bytes(), "html"),
     };
-    let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(bulletin::file_name(month, ext)));
+    let path = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(bulletin::file_name(month, ext)));
     write_atomically(&path, &bytes)?;
-    println!("已写入月度通报 / bulletin written: {}（截至 {}，{} 个镇街，{} 个市直单位）", path.display(), b.as_of, b.towns.len(), b.departments.len());
+    println!(
+        "已写入月度通报 / bulletin written: {}（截至 {}，{} 个镇街，{} 个市直单位）",
+        path.display(),
+        b.as_of,
+        b.towns.len(),
+        b.departments.len()
+    );
     Ok(())
 }
 
-async fn package_cmd(cfg: &Config, year: Option<i32>, as_of: Option<&str>, include_submitted: bool, out: Option<&Path>) -> AppResult<()> {
+async fn package_cmd(
+    cfg: &Config,
+    year: Option<i32>,
+    as_of: Option<&str>,
+    include_submitted: bool,
+    out: Option<&Path>,
+) -> AppResult<()> {
     let (store, plan) = open_with_plan(cfg).await?;
     let opts = crate::assess_view::options(&plan, year, as_of, include_submitted)?;
     let evidence = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
-    let path = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(duikou_reports::package::file_name(opts.year)));
-    let tmp = path.with_file_name(format!("{}.part", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+    let path = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(duikou_reports::package::file_name(opts.year)));
+    let tmp = path.with_file_name(format!(
+        "{}.part",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
     let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    let summary = match duikou_reports::package::build(&store, &plan, &opts, |sha| evidence.get(sha), file).await {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(report_err(e));
-        }
-    };
+    let summary =
+        match duikou_reports::package::build(&store, &plan, &opts, |sha| evidence.get(sha), file)
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(report_err(e));
+            }
+        };
     std::fs::rename(&tmp, &path)?;
     println!(
         "已生成迎检材料包 / inspection package written: {}（{} 年，截至 {}；{} 个考核数字，{} 个佐证文件，{} 个数字尚缺佐证）",
@@ -752,7 +1131,9 @@ async fn package_cmd(cfg: &Config, year: Option<i32>, as_of: Option<&str>, inclu
         summary.figures_lacking_evidence
     );
     for m in &summary.missing_files {
-        eprintln!("警告 / warning: 佐证文件无法读取，未放入材料包 / evidence file unreadable, left out: {m}");
+        eprintln!(
+            "警告 / warning: 佐证文件无法读取，未放入材料包 / evidence file unreadable, left out: {m}"
+        );
     }
     Ok(())
 }

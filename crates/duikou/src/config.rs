@@ -21,11 +21,25 @@ impl Config {
             .or_else(|| std::env::var_os("DUIKOU_DATA_DIR").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("duikou-data"));
         let database_url = db
-            .or_else(|| std::env::var("DUIKOU_DATABASE_URL").ok().filter(|s| !s.trim().is_empty()))
+            .or_else(|| {
+                std::env::var("DUIKOU_DATABASE_URL")
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+            })
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("duikou.db").display()));
-        let key_file = std::env::var_os("DUIKOU_SECRET_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| data_dir.join("secret.key"));
-        let max_connections = std::env::var("DUIKOU_DB_POOL").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
-        Config { data_dir, database_url, key_file, max_connections }
+        let key_file = std::env::var_os("DUIKOU_SECRET_KEY_FILE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("secret.key"));
+        let max_connections = std::env::var("DUIKOU_DB_POOL")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(10);
+        Config {
+            data_dir,
+            database_url,
+            key_file,
+            max_connections,
+        }
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -39,7 +53,11 @@ impl Config {
     fn store_config(&self, create: bool) -> StoreConfig {
         let mut c = StoreConfig::new(self.database_url.clone());
         c.create_if_missing = create;
-        c.max_connections = if self.is_sqlite() { self.max_connections.min(8) } else { self.max_connections };
+        c.max_connections = if self.is_sqlite() {
+            self.max_connections.min(8)
+        } else {
+            self.max_connections
+        };
         c
     }
 
@@ -51,7 +69,10 @@ impl Config {
     /// Open, creating the SQLite file if needed (only `init` does this).
     pub async fn open_creating(&self) -> AppResult<Store> {
         if let Some(path) = duikou_storage::sqlite_path(&self.database_url) {
-            if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            if let Some(parent) = Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
                 std::fs::create_dir_all(parent)?;
             }
         }
@@ -67,7 +88,12 @@ impl Config {
                 self.key_file.display()
             ))
         })?;
-        SecretKey::from_file_contents(&text).map_err(|e| AppError::Input(format!("密钥文件无效 / invalid key file {}: {e}", self.key_file.display())))
+        SecretKey::from_file_contents(&text).map_err(|e| {
+            AppError::Input(format!(
+                "密钥文件无效 / invalid key file {}: {e}",
+                self.key_file.display()
+            ))
+        })
     }
 
     /// Create the key file with owner-only permissions if it does not exist.

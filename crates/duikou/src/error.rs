@@ -26,7 +26,9 @@ impl AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Missing(_) | StoreError::NotInitialised(_) | StoreError::UnsupportedUrl(_) => AppError::Input(e.to_string()),
+            StoreError::Missing(_)
+            | StoreError::NotInitialised(_)
+            | StoreError::UnsupportedUrl(_) => AppError::Input(e.to_string()),
             StoreError::Db(_) => AppError::Failure(e.to_string()),
         }
     }

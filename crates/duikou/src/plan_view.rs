@@ -8,27 +8,50 @@ use duikou_domain::plan::{Measure, Period, Plan, Target, UnitKind};
 
 fn table(headers: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).set_header(headers.to_vec());
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(headers.to_vec());
     t
 }
 
 pub fn target_text(ind: &duikou_domain::plan::Indicator, t: Target) -> String {
-    let fmt = |v: i64| if ind.is_money() { format!("{}万元", format_fen_wan(v)) } else { format!("{v}{}", ind.unit) };
+    let fmt = |v: i64| {
+        if ind.is_money() {
+            format!("{}万元", format_fen_wan(v))
+        } else {
+            format!("{v}{}", ind.unit)
+        }
+    };
     match t.max {
-        Some(max) => format!("{}–{}", fmt(t.min).trim_end_matches(&ind.unit).trim_end_matches("万元"), fmt(max)),
+        Some(max) => format!(
+            "{}–{}",
+            fmt(t.min)
+                .trim_end_matches(&ind.unit)
+                .trim_end_matches("万元"),
+            fmt(max)
+        ),
         None => format!("≥{}", fmt(t.min)),
     }
 }
 
 fn targets_text(plan: &Plan, ind: &duikou_domain::plan::Indicator) -> String {
-    let per_year: Vec<(i32, Option<Target>)> = plan.years().map(|y| (y, ind.target_for(y))).collect();
+    let per_year: Vec<(i32, Option<Target>)> =
+        plan.years().map(|y| (y, ind.target_for(y))).collect();
     let first = per_year[0].1;
     if per_year.iter().all(|(_, t)| *t == first) {
-        return first.map(|t| format!("每年 {}", target_text(ind, t))).unwrap_or_else(|| "跟踪".into());
+        return first
+            .map(|t| format!("每年 {}", target_text(ind, t)))
+            .unwrap_or_else(|| "跟踪".into());
     }
     per_year
         .iter()
-        .map(|(y, t)| format!("{y}: {}", t.map(|t| target_text(ind, t)).unwrap_or_else(|| "跟踪".into())))
+        .map(|(y, t)| {
+            format!(
+                "{y}: {}",
+                t.map(|t| target_text(ind, t))
+                    .unwrap_or_else(|| "跟踪".into())
+            )
+        })
         .collect::<Vec<_>>()
         .join("；")
 }
@@ -38,7 +61,10 @@ fn measure_text(m: &Measure) -> String {
         Measure::Count => "计数".into(),
         Measure::DistinctPersons => "去重人数".into(),
         Measure::Sum { field } => format!("合计 {field}"),
-        Measure::Ratio { numerator, denominator } => format!("{numerator} ÷ {denominator}"),
+        Measure::Ratio {
+            numerator,
+            denominator,
+        } => format!("{numerator} ÷ {denominator}"),
     }
 }
 
@@ -54,48 +80,99 @@ pub fn render(plan: &Plan) -> String {
     let mut out = String::new();
     let m = &plan.meta;
     let _ = writeln!(out, "{}", m.title);
-    let _ = writeln!(out, "{}  {}  计划年度 {}–{}  （{} → {}）\n", m.issuer, m.document_no, m.first_year, m.last_year, m.east, m.west);
+    let _ = writeln!(
+        out,
+        "{}  {}  计划年度 {}–{}  （{} → {}）\n",
+        m.issuer, m.document_no, m.first_year, m.last_year, m.east, m.west
+    );
 
     let _ = writeln!(out, "单位 Units（{}）", plan.units.len());
     let mut t = table(&["类别", "单位"]);
-    for kind in [UnitKind::City, UnitKind::Provincial, UnitKind::WorkingGroup, UnitKind::Department, UnitKind::County, UnitKind::Town] {
+    for kind in [
+        UnitKind::City,
+        UnitKind::Provincial,
+        UnitKind::WorkingGroup,
+        UnitKind::Department,
+        UnitKind::County,
+        UnitKind::Town,
+    ] {
         let names: Vec<String> = plan
             .units_of_kind(kind)
             .map(|u| match (&u.code, u.town_role) {
                 (Some(c), _) => format!("{}({c})", u.name),
-                (None, Some(r)) => format!("{}[{}]", u.name, if r == duikou_domain::plan::TownRole::Lead { "结对" } else { "协助" }),
+                (None, Some(r)) => format!(
+                    "{}[{}]",
+                    u.name,
+                    if r == duikou_domain::plan::TownRole::Lead {
+                        "结对"
+                    } else {
+                        "协助"
+                    }
+                ),
                 _ => u.name.clone(),
             })
             .collect();
         if !names.is_empty() {
-            t.add_row(vec![format!("{}（{}）", kind.label_zh(), names.len()), wrap(&names.join("、"), 60)]);
+            t.add_row(vec![
+                format!("{}（{}）", kind.label_zh(), names.len()),
+                wrap(&names.join("、"), 60),
+            ]);
         }
     }
     let _ = writeln!(out, "{t}\n");
 
-    let _ = writeln!(out, "携手奔小康结对 Pairings（{} 个县区）", plan.pairings.len());
-    let mut t = table(&["县区", "结对镇街（≥100万元/年）", "协助镇街（各≥30万元/年）"]);
+    let _ = writeln!(
+        out,
+        "携手奔小康结对 Pairings（{} 个县区）",
+        plan.pairings.len()
+    );
+    let mut t = table(&[
+        "县区",
+        "结对镇街（≥100万元/年）",
+        "协助镇街（各≥30万元/年）",
+    ]);
     for p in &plan.pairings {
-        t.add_row(vec![p.county.clone(), p.lead.clone(), p.assisting.join("、")]);
+        t.add_row(vec![
+            p.county.clone(),
+            p.lead.clone(),
+            p.assisting.join("、"),
+        ]);
     }
     let _ = writeln!(out, "{t}\n");
 
     let _ = writeln!(out, "工作清单 Work checklist（{} 项）", plan.items.len());
     let mut t = table(&["序号", "重点工作", "具体事项", "完成时限", "责任单位"]);
     for a in &plan.actions {
-        t.add_row(vec![a.no.clone(), a.title.clone(), String::new(), String::new(), String::new()]);
+        t.add_row(vec![
+            a.no.clone(),
+            a.title.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
         for i in plan.items.iter().filter(|i| i.action == a.no) {
-            t.add_row(vec![i.no.clone(), i.title.clone(), wrap(&i.text, 40), i.time_limit.clone(), wrap(&i.responsible.join("、"), 16)]);
+            t.add_row(vec![
+                i.no.clone(),
+                i.title.clone(),
+                wrap(&i.text, 40),
+                i.time_limit.clone(),
+                wrap(&i.responsible.join("、"), 16),
+            ]);
         }
     }
     let _ = writeln!(out, "{t}\n");
 
     let _ = writeln!(out, "指标 Indicators（{} 个）", plan.indicators.len());
-    let mut t = table(&["指标", "清单", "名称", "记录", "计算", "期间", "范围", "目标", "截止"]);
+    let mut t = table(&[
+        "指标", "清单", "名称", "记录", "计算", "期间", "范围", "目标", "截止",
+    ]);
     for ind in &plan.indicators {
         t.add_row(vec![
             ind.id.clone(),
-            ind.clause.clone().map(|c| format!("{}（{c}）", ind.item)).unwrap_or_else(|| ind.item.clone()),
+            ind.clause
+                .clone()
+                .map(|c| format!("{}（{c}）", ind.item))
+                .unwrap_or_else(|| ind.item.clone()),
             wrap(&ind.name, 16),
             ind.kind.label_zh().to_string(),
             measure_text(&ind.measure),
@@ -112,5 +189,9 @@ pub fn render(plan: &Plan) -> String {
 /// Break long Chinese text into lines of at most `width` characters.
 pub fn wrap(s: &str, width: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
-    chars.chunks(width).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("\n")
+    chars
+        .chunks(width)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

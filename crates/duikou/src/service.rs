@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use duikou_domain::crypto::SecretKey;
 use duikou_domain::plan::Plan;
-use duikou_domain::record::{FieldError, FieldInput, Status, Transition, ValidationContext, validate};
+use duikou_domain::record::{
+    FieldError, FieldInput, Status, Transition, ValidationContext, validate,
+};
 use duikou_domain::roles::{Actor, RecordFacts, Role};
 use duikou_domain::schema::RecordKind;
 use duikou_storage::Store;
@@ -33,10 +35,21 @@ pub enum ServiceError {
 
 impl ServiceError {
     pub fn forbidden() -> Self {
-        ServiceError::Forbidden { zh: "您的角色或单位无权进行此操作".into(), en: "your role or unit does not allow this".into() }
+        ServiceError::Forbidden {
+            zh: "您的角色或单位无权进行此操作".into(),
+            en: "your role or unit does not allow this".into(),
+        }
     }
     pub fn invalid_field(field: &str, field_zh: &str, zh: &str, en: &str) -> Self {
-        ServiceError::Invalid { fields: vec![FieldError { field: field.into(), field_zh: field_zh.into(), value: String::new(), zh: zh.into(), en: en.into() }] }
+        ServiceError::Invalid {
+            fields: vec![FieldError {
+                field: field.into(),
+                field_zh: field_zh.into(),
+                value: String::new(),
+                zh: zh.into(),
+                en: en.into(),
+            }],
+        }
     }
     pub fn http_status(&self) -> u16 {
         match self {
@@ -49,9 +62,15 @@ impl ServiceError {
     }
     pub fn message(&self) -> String {
         match self {
-            ServiceError::Forbidden { zh, en } | ServiceError::Conflict { zh, en } => format!("{zh} / {en}"),
+            ServiceError::Forbidden { zh, en } | ServiceError::Conflict { zh, en } => {
+                format!("{zh} / {en}")
+            }
             ServiceError::NotFound => "不存在或无权查看 / not found".into(),
-            ServiceError::Invalid { fields } => fields.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("；"),
+            ServiceError::Invalid { fields } => fields
+                .iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+                .join("；"),
             ServiceError::Internal { message } => message.clone(),
         }
     }
@@ -62,8 +81,13 @@ impl From<RecordError> for ServiceError {
         match e {
             RecordError::NotFound => ServiceError::NotFound,
             RecordError::Conflict { zh, en } => ServiceError::Conflict { zh, en },
-            RecordError::AlreadyImported { .. } => ServiceError::Conflict { zh: e.to_string(), en: String::new() },
-            RecordError::Store(s) => ServiceError::Internal { message: s.to_string() },
+            RecordError::AlreadyImported { .. } => ServiceError::Conflict {
+                zh: e.to_string(),
+                en: String::new(),
+            },
+            RecordError::Store(s) => ServiceError::Internal {
+                message: s.to_string(),
+            },
         }
     }
 }
@@ -71,14 +95,21 @@ impl From<RecordError> for ServiceError {
 impl From<duikou_storage::StoreError> for ServiceError {
     fn from(e: duikou_storage::StoreError) -> Self {
         tracing::error!(error = %e, "storage error");
-        ServiceError::Internal { message: "内部错误 / internal error".into() }
+        ServiceError::Internal {
+            message: "内部错误 / internal error".into(),
+        }
     }
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
 pub fn facts(r: &StoredRecord) -> RecordFacts<'_> {
-    RecordFacts { kind: r.kind, status: r.status, reporting_unit: &r.reporting_unit, fields: &r.fields }
+    RecordFacts {
+        kind: r.kind,
+        status: r.status,
+        reporting_unit: &r.reporting_unit,
+        fields: &r.fields,
+    }
 }
 
 /// Everything a request needs besides the actor.
@@ -92,11 +123,20 @@ pub struct Services {
 
 impl Services {
     /// A record the actor may see; 404 otherwise (no hint that it exists).
-    pub async fn read(&self, actor: &Actor, kind: Option<RecordKind>, id: i64) -> ServiceResult<StoredRecord> {
+    pub async fn read(
+        &self,
+        actor: &Actor,
+        kind: Option<RecordKind>,
+        id: i64,
+    ) -> ServiceResult<StoredRecord> {
         if actor.role == Role::Admin {
             return Err(ServiceError::forbidden());
         }
-        let r = self.store.get_record(id).await?.ok_or(ServiceError::NotFound)?;
+        let r = self
+            .store
+            .get_record(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         if kind.is_some_and(|k| k != r.kind) || !actor.can_read(&facts(&r)) {
             return Err(ServiceError::NotFound);
         }
@@ -104,7 +144,11 @@ impl Services {
     }
 
     /// List what the actor may see.
-    pub async fn list(&self, actor: &Actor, mut q: RecordQuery) -> ServiceResult<(Vec<StoredRecord>, u64)> {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        mut q: RecordQuery,
+    ) -> ServiceResult<(Vec<StoredRecord>, u64)> {
         match actor.role {
             Role::Coordinator | Role::Auditor => {}
             Role::Viewer => q.only_status = Some(vec![Status::Approved]),
@@ -121,19 +165,40 @@ impl Services {
         Ok(self.store.list_records(&q).await?)
     }
 
-    fn validate(&self, actor: &Actor, kind: RecordKind, input: &BTreeMap<String, FieldInput>) -> ServiceResult<duikou_storage::records::NewRecord> {
-        let ctx = ValidationContext { plan: &self.plan, default_unit: actor.unit.as_deref() };
-        let valid = validate(kind, input, &ctx).map_err(|fields| ServiceError::Invalid { fields })?;
+    fn validate(
+        &self,
+        actor: &Actor,
+        kind: RecordKind,
+        input: &BTreeMap<String, FieldInput>,
+    ) -> ServiceResult<duikou_storage::records::NewRecord> {
+        let ctx = ValidationContext {
+            plan: &self.plan,
+            default_unit: actor.unit.as_deref(),
+        };
+        let valid =
+            validate(kind, input, &ctx).map_err(|fields| ServiceError::Invalid { fields })?;
         Ok(new_record(valid, &self.plan, &self.key))
     }
 
-    async fn check_voucher(&self, n: &duikou_storage::records::NewRecord, except: Option<i64>) -> ServiceResult<()> {
+    async fn check_voucher(
+        &self,
+        n: &duikou_storage::records::NewRecord,
+        except: Option<i64>,
+    ) -> ServiceResult<()> {
         if let Some(k) = &n.natural_key {
             if self.store.natural_key_exists(k, except).await? {
                 let (field, zh, en) = if n.valid.kind == RecordKind::Transfer {
-                    ("voucher_no", "该拨付单位已有相同凭证号的记录", "this payer already has a transfer with this voucher number")
+                    (
+                        "voucher_no",
+                        "该拨付单位已有相同凭证号的记录",
+                        "this payer already has a transfer with this voucher number",
+                    )
                 } else {
-                    ("id_number", "此人在同一类别、同一开始日期已有记录", "this person already has a record in this programme with this start date")
+                    (
+                        "id_number",
+                        "此人在同一类别、同一开始日期已有记录",
+                        "this person already has a record in this programme with this start date",
+                    )
                 };
                 let fd = n.valid.kind.field(field).expect("schema field");
                 return Err(ServiceError::invalid_field(field, fd.zh, zh, en));
@@ -142,19 +207,42 @@ impl Services {
         Ok(())
     }
 
-    pub async fn create(&self, actor: &Actor, kind: RecordKind, input: &BTreeMap<String, FieldInput>, submit: bool) -> ServiceResult<StoredRecord> {
-        if !matches!(actor.role, Role::Coordinator | Role::Reporter | Role::Receiver) {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        kind: RecordKind,
+        input: &BTreeMap<String, FieldInput>,
+        submit: bool,
+    ) -> ServiceResult<StoredRecord> {
+        if !matches!(
+            actor.role,
+            Role::Coordinator | Role::Reporter | Role::Receiver
+        ) {
             return Err(ServiceError::forbidden());
         }
         let n = self.validate(actor, kind, input)?;
         check_may_report(actor, &n)?;
         check_receipt_field(actor, &n, None)?;
         self.check_voucher(&n, None).await?;
-        let status = if submit { Status::Submitted } else { Status::Draft };
-        Ok(self.store.create_record(&n, status, &actor.username).await?)
+        let status = if submit {
+            Status::Submitted
+        } else {
+            Status::Draft
+        };
+        Ok(self
+            .store
+            .create_record(&n, status, &actor.username)
+            .await?)
     }
 
-    pub async fn update(&self, actor: &Actor, kind: RecordKind, id: i64, input: &BTreeMap<String, FieldInput>, expected_version: Option<i32>) -> ServiceResult<StoredRecord> {
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        kind: RecordKind,
+        id: i64,
+        input: &BTreeMap<String, FieldInput>,
+        expected_version: Option<i32>,
+    ) -> ServiceResult<StoredRecord> {
         let before = self.read(actor, Some(kind), id).await?;
         if !actor.can_edit(&facts(&before)) {
             return Err(ServiceError::forbidden());
@@ -162,7 +250,10 @@ impl Services {
         if !before.status.is_editable() {
             return Err(ServiceError::Conflict {
                 zh: format!("记录状态为「{}」，不能修改", before.status.label_zh()),
-                en: format!("the record is {}; it cannot be changed", before.status.key()),
+                en: format!(
+                    "the record is {}; it cannot be changed",
+                    before.status.key()
+                ),
             });
         }
         let n = self.validate(actor, kind, input)?;
@@ -170,7 +261,10 @@ impl Services {
         check_may_report(actor, &n)?;
         check_receipt_field(actor, &n, Some(&before))?;
         self.check_voucher(&n, Some(id)).await?;
-        Ok(self.store.update_record(id, expected_version, &n, &actor.username).await?)
+        Ok(self
+            .store
+            .update_record(id, expected_version, &n, &actor.username)
+            .await?)
     }
 
     pub async fn delete(&self, actor: &Actor, kind: RecordKind, id: i64) -> ServiceResult<()> {
@@ -181,7 +275,15 @@ impl Services {
         Ok(self.store.delete_record(id, &actor.username).await?)
     }
 
-    pub async fn transition(&self, actor: &Actor, kind: RecordKind, id: i64, t: Transition, reason: Option<&str>, expected_version: Option<i32>) -> ServiceResult<StoredRecord> {
+    pub async fn transition(
+        &self,
+        actor: &Actor,
+        kind: RecordKind,
+        id: i64,
+        t: Transition,
+        reason: Option<&str>,
+        expected_version: Option<i32>,
+    ) -> ServiceResult<StoredRecord> {
         let before = self.read(actor, Some(kind), id).await?;
         let allowed = match t {
             Transition::Submit => actor.can_submit(&facts(&before)),
@@ -191,30 +293,60 @@ impl Services {
             return Err(ServiceError::forbidden());
         }
         if t.needs_reason() && reason.is_none_or(|r| r.trim().is_empty()) {
-            return Err(ServiceError::invalid_field("reason", "理由", "请填写理由", "a reason is required"));
+            return Err(ServiceError::invalid_field(
+                "reason",
+                "理由",
+                "请填写理由",
+                "a reason is required",
+            ));
         }
-        Ok(self.store.transition_record(id, t, reason, expected_version, &actor.username).await?)
+        Ok(self
+            .store
+            .transition_record(id, t, reason, expected_version, &actor.username)
+            .await?)
     }
 
-    pub async fn confirm(&self, actor: &Actor, id: i64, received_on: &str) -> ServiceResult<StoredRecord> {
+    pub async fn confirm(
+        &self,
+        actor: &Actor,
+        id: i64,
+        received_on: &str,
+    ) -> ServiceResult<StoredRecord> {
         let before = self.read(actor, Some(RecordKind::Transfer), id).await?;
         if !actor.can_confirm(&facts(&before)) {
             return Err(ServiceError::forbidden());
         }
         let date = duikou_domain::cells::parse_date(received_on)
             .map_err(|e| ServiceError::invalid_field("received_on", "到账日期", &e.zh, &e.en))?;
-        Ok(self.store.confirm_receipt(id, date, &actor.username).await?)
+        Ok(self
+            .store
+            .confirm_receipt(id, date, &actor.username)
+            .await?)
     }
 
     /// The plain ID number, for a role allowed to see it; the read is audited.
-    pub async fn unmasked_id(&self, actor: &Actor, r: &StoredRecord) -> ServiceResult<Option<String>> {
+    pub async fn unmasked_id(
+        &self,
+        actor: &Actor,
+        r: &StoredRecord,
+    ) -> ServiceResult<Option<String>> {
         if !actor.can_unmask(&facts(r)) {
             return Err(ServiceError::forbidden());
         }
-        let Some(cipher) = &r.id_cipher else { return Ok(None) };
-        let plain = self.key.decrypt(cipher).map_err(|_| ServiceError::Internal { message: "无法解密 / cannot decrypt".into() })?;
+        let Some(cipher) = &r.id_cipher else {
+            return Ok(None);
+        };
+        let plain = self
+            .key
+            .decrypt(cipher)
+            .map_err(|_| ServiceError::Internal {
+                message: "无法解密 / cannot decrypt".into(),
+            })?;
         self.store
-            .audit_event(AuditEvent::new(&actor.username, "personal_data.unmask", r.kind.key(), r.id).after(&serde_json::json!({ "field": "id_number", "masked": r.id_masked })))
+            .audit_event(
+                AuditEvent::new(&actor.username, "personal_data.unmask", r.kind.key(), r.id)
+                    .after(&serde_json::json!({ "field": "id_number", "masked": r.id_masked })),
+            )
             .await?;
         Ok(Some(plain))
     }
@@ -228,13 +360,38 @@ impl Services {
     /// at that version: two changes to different fields at once must not undo each other.
     /// Without a `version` from the caller, a change lost that way is merged again over
     /// the newer record (a few times); with one, the caller is told (409).
-    pub async fn patch(&self, actor: &Actor, kind: RecordKind, id: i64, given: &BTreeMap<String, FieldInput>, expected_version: Option<i32>) -> ServiceResult<StoredRecord> {
+    pub async fn patch(
+        &self,
+        actor: &Actor,
+        kind: RecordKind,
+        id: i64,
+        given: &BTreeMap<String, FieldInput>,
+        expected_version: Option<i32>,
+    ) -> ServiceResult<StoredRecord> {
         let mut attempt = 0;
         loop {
             let before = self.read(actor, Some(kind), id).await?;
             let read_version = before.version;
-            match self.patch_once(actor, kind, id, given, before, expected_version.or(Some(read_version))).await {
-                Err(ServiceError::Conflict { .. }) if expected_version.is_none() && attempt < 5 && self.store.get_record(id).await?.is_some_and(|now| now.version != read_version) => {
+            match self
+                .patch_once(
+                    actor,
+                    kind,
+                    id,
+                    given,
+                    before,
+                    expected_version.or(Some(read_version)),
+                )
+                .await
+            {
+                Err(ServiceError::Conflict { .. })
+                    if expected_version.is_none()
+                        && attempt < 5
+                        && self
+                            .store
+                            .get_record(id)
+                            .await?
+                            .is_some_and(|now| now.version != read_version) =>
+                {
                     attempt += 1;
                 }
                 other => return other,
@@ -242,29 +399,65 @@ impl Services {
         }
     }
 
-    async fn patch_once(&self, actor: &Actor, kind: RecordKind, id: i64, given: &BTreeMap<String, FieldInput>, before: StoredRecord, expected_version: Option<i32>) -> ServiceResult<StoredRecord> {
-        let mut input: BTreeMap<String, FieldInput> = before.fields.iter().map(|(k, v)| (k.clone(), FieldInput::new(v.display()))).collect();
-        let derived_unit = kind.own_unit_field().and_then(|f| before.fields.get(f)).and_then(|v| v.units().first().cloned());
+    async fn patch_once(
+        &self,
+        actor: &Actor,
+        kind: RecordKind,
+        id: i64,
+        given: &BTreeMap<String, FieldInput>,
+        before: StoredRecord,
+        expected_version: Option<i32>,
+    ) -> ServiceResult<StoredRecord> {
+        let mut input: BTreeMap<String, FieldInput> = before
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), FieldInput::new(v.display())))
+            .collect();
+        let derived_unit = kind
+            .own_unit_field()
+            .and_then(|f| before.fields.get(f))
+            .and_then(|v| v.units().first().cloned());
         if derived_unit.as_deref() != Some(before.reporting_unit.as_str()) {
-            input.insert("reporting_unit".into(), FieldInput::new(before.reporting_unit.clone()));
+            input.insert(
+                "reporting_unit".into(),
+                FieldInput::new(before.reporting_unit.clone()),
+            );
         }
         let derived_year = match kind {
-            RecordKind::Transfer => before.fields.get("budget_year").and_then(|v| v.as_amount()).map(|y| y as i32),
-            _ => before.fields.get(kind.event_date_field()).and_then(|v| v.as_date()).map(|d| d.year()),
+            RecordKind::Transfer => before
+                .fields
+                .get("budget_year")
+                .and_then(|v| v.as_amount())
+                .map(|y| y as i32),
+            _ => before
+                .fields
+                .get(kind.event_date_field())
+                .and_then(|v| v.as_date())
+                .map(|d| d.year()),
         };
         if derived_year != Some(before.plan_year) {
-            input.insert("plan_year".into(), FieldInput::new(before.plan_year.to_string()));
+            input.insert(
+                "plan_year".into(),
+                FieldInput::new(before.plan_year.to_string()),
+            );
         }
         if !before.notes.is_empty() {
             input.insert("notes".into(), FieldInput::new(before.notes.clone()));
         }
         // The masked number a client read back is no new number.
-        let given_id = given.get("id_number").filter(|v| before.id_masked.as_deref() != Some(v.text.trim()));
+        let given_id = given
+            .get("id_number")
+            .filter(|v| before.id_masked.as_deref() != Some(v.text.trim()));
         if given_id.is_none()
             && let Some(cipher) = &before.id_cipher
         {
             // Only to validate and re-protect the record; never shown, so not an unmasked read.
-            let plain = self.key.decrypt(cipher).map_err(|_| ServiceError::Internal { message: "无法解密 / cannot decrypt".into() })?;
+            let plain = self
+                .key
+                .decrypt(cipher)
+                .map_err(|_| ServiceError::Internal {
+                    message: "无法解密 / cannot decrypt".into(),
+                })?;
             input.insert("id_number".into(), FieldInput::new(plain));
         }
         for (k, v) in given {
@@ -277,15 +470,32 @@ impl Services {
 
     /// Apply one review transition to many records of a kind (coordinators): each id
     /// succeeds or fails on its own; what succeeds is written in one transaction.
-    pub async fn bulk_transition(&self, actor: &Actor, kind: RecordKind, ids: &[i64], t: Transition, reason: Option<&str>) -> ServiceResult<Vec<(i64, Result<(), String>)>> {
+    pub async fn bulk_transition(
+        &self,
+        actor: &Actor,
+        kind: RecordKind,
+        ids: &[i64],
+        t: Transition,
+        reason: Option<&str>,
+    ) -> ServiceResult<Vec<(i64, Result<(), String>)>> {
         if !actor.can_review() || t == Transition::Submit {
             return Err(ServiceError::forbidden());
         }
         if t.needs_reason() && reason.is_none_or(|r| r.trim().is_empty()) {
-            return Err(ServiceError::invalid_field("reason", "理由", "请填写理由", "a reason is required"));
+            return Err(ServiceError::invalid_field(
+                "reason",
+                "理由",
+                "请填写理由",
+                "a reason is required",
+            ));
         }
         if ids.is_empty() || ids.len() > 1000 {
-            return Err(ServiceError::invalid_field("ids", "记录编号", "请给出 1–1000 个记录编号", "give 1 to 1000 record ids"));
+            return Err(ServiceError::invalid_field(
+                "ids",
+                "记录编号",
+                "请给出 1–1000 个记录编号",
+                "give 1 to 1000 record ids",
+            ));
         }
         let mut out = Vec::with_capacity(ids.len());
         let mut valid = Vec::new();
@@ -296,7 +506,11 @@ impl Services {
             }
         }
         if !valid.is_empty() {
-            out.extend(self.store.bulk_transition(&valid, t, reason, &actor.username).await?);
+            out.extend(
+                self.store
+                    .bulk_transition(&valid, t, reason, &actor.username)
+                    .await?,
+            );
         }
         out.sort_by_key(|(id, _)| ids.iter().position(|x| x == id));
         Ok(out)
@@ -304,21 +518,54 @@ impl Services {
 
     /// The assessment as `duikou assess --format json` gives it, for a role that may see
     /// it; a reporter or receiver sees the plan-wide figures and its own unit's.
-    pub async fn assessment(&self, actor: &Actor, year: Option<i32>, as_of: Option<&str>, include_submitted: bool) -> ServiceResult<duikou_domain::engine::Assessment> {
+    pub async fn assessment(
+        &self,
+        actor: &Actor,
+        year: Option<i32>,
+        as_of: Option<&str>,
+        include_submitted: bool,
+    ) -> ServiceResult<duikou_domain::engine::Assessment> {
         if !actor.can_assess() {
             return Err(ServiceError::forbidden());
         }
-        let opts = crate::assess_view::options(&self.plan, year, as_of, include_submitted).map_err(|e| {
-            let bad_date = as_of.is_some_and(|s| duikou_domain::cells::parse_date(s).is_err() && duikou_domain::record::parse_iso_date(s).is_none());
-            let (field, field_zh, value) = if bad_date { ("as_of", "截至日期", as_of.unwrap_or_default().to_string()) } else { ("year", "年度", year.map(|y| y.to_string()).unwrap_or_default()) };
-            let text = e.to_string();
-            let (zh, en) = text.split_once(" / ").map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or_else(|| (text.clone(), text.clone()));
-            ServiceError::Invalid { fields: vec![FieldError { field: field.into(), field_zh: field_zh.into(), value, zh, en }] }
-        })?;
-        let mut a = crate::assess_view::compute(&self.store, &self.plan, &opts).await.map_err(|e| {
-            tracing::error!(error = %e, "assessment failed");
-            ServiceError::Internal { message: "内部错误 / internal error".into() }
-        })?;
+        let opts = crate::assess_view::options(&self.plan, year, as_of, include_submitted)
+            .map_err(|e| {
+                let bad_date = as_of.is_some_and(|s| {
+                    duikou_domain::cells::parse_date(s).is_err()
+                        && duikou_domain::record::parse_iso_date(s).is_none()
+                });
+                let (field, field_zh, value) = if bad_date {
+                    ("as_of", "截至日期", as_of.unwrap_or_default().to_string())
+                } else {
+                    (
+                        "year",
+                        "年度",
+                        year.map(|y| y.to_string()).unwrap_or_default(),
+                    )
+                };
+                let text = e.to_string();
+                let (zh, en) = text
+                    .split_once(" / ")
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .unwrap_or_else(|| (text.clone(), text.clone()));
+                ServiceError::Invalid {
+                    fields: vec![FieldError {
+                        field: field.into(),
+                        field_zh: field_zh.into(),
+                        value,
+                        zh,
+                        en,
+                    }],
+                }
+            })?;
+        let mut a = crate::assess_view::compute(&self.store, &self.plan, &opts)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "assessment failed");
+                ServiceError::Internal {
+                    message: "内部错误 / internal error".into(),
+                }
+            })?;
         if matches!(actor.role, Role::Reporter | Role::Receiver) {
             let unit = actor.unit.clone().ok_or_else(ServiceError::forbidden)?;
             a.results.retain(|r| r.scope == "plan" || r.scope == unit);
@@ -329,7 +576,11 @@ impl Services {
 
 /// A transfer's receipt date is set by its payee's confirmation (`confirm`); only a
 /// coordinator may enter or change it with the rest of the record.
-fn check_receipt_field(actor: &Actor, n: &duikou_storage::records::NewRecord, before: Option<&StoredRecord>) -> ServiceResult<()> {
+fn check_receipt_field(
+    actor: &Actor,
+    n: &duikou_storage::records::NewRecord,
+    before: Option<&StoredRecord>,
+) -> ServiceResult<()> {
     if n.valid.kind != RecordKind::Transfer || actor.role == Role::Coordinator {
         return Ok(());
     }
@@ -346,13 +597,22 @@ fn check_receipt_field(actor: &Actor, n: &duikou_storage::records::NewRecord, be
 /// Field inputs of one record from a JSON object (the API): English keys or Chinese
 /// column names as in import files (a name ending in （万元） is in 万元). Unknown names
 /// are refused, each named.
-pub fn api_inputs(kind: RecordKind, obj: &serde_json::Map<String, serde_json::Value>) -> ServiceResult<BTreeMap<String, FieldInput>> {
+pub fn api_inputs(
+    kind: RecordKind,
+    obj: &serde_json::Map<String, serde_json::Value>,
+) -> ServiceResult<BTreeMap<String, FieldInput>> {
     let mut unknown = Vec::new();
     let mut out = BTreeMap::new();
     for (name, input) in inputs_from_json(obj) {
         match kind.field_by_header(&name) {
             Some((fd, in_wan)) => {
-                out.insert(fd.key.to_string(), FieldInput { text: input.text, in_wan });
+                out.insert(
+                    fd.key.to_string(),
+                    FieldInput {
+                        text: input.text,
+                        in_wan,
+                    },
+                );
             }
             None => unknown.push(FieldError {
                 field: name.clone(),
@@ -371,18 +631,37 @@ pub fn api_inputs(kind: RecordKind, obj: &serde_json::Map<String, serde_json::Va
 
 /// The record must be the actor's own unit's: reported for it, and naming it in the
 /// field that attributes the record (so nobody adds to another unit's figures).
-pub fn check_may_report(actor: &Actor, n: &duikou_storage::records::NewRecord) -> ServiceResult<()> {
+pub fn check_may_report(
+    actor: &Actor,
+    n: &duikou_storage::records::NewRecord,
+) -> ServiceResult<()> {
     let kind = n.valid.kind;
     if !actor.can_create(kind, &n.valid.reporting_unit) {
         return Err(ServiceError::Forbidden {
-            zh: format!("不能为「{}」填报{}", n.valid.reporting_unit, kind.label_zh()),
-            en: format!("you may not report {} for {}", kind.key(), n.valid.reporting_unit),
+            zh: format!(
+                "不能为「{}」填报{}",
+                n.valid.reporting_unit,
+                kind.label_zh()
+            ),
+            en: format!(
+                "you may not report {} for {}",
+                kind.key(),
+                n.valid.reporting_unit
+            ),
         });
     }
     if !actor.names_own_unit(kind, &n.valid.fields) {
         return Err(ServiceError::Forbidden {
-            zh: format!("{}记录中的单位须为本单位「{}」", kind.label_zh(), actor.unit.as_deref().unwrap_or("")),
-            en: format!("a {} you report must name your own unit {}", kind.key(), actor.unit.as_deref().unwrap_or("")),
+            zh: format!(
+                "{}记录中的单位须为本单位「{}」",
+                kind.label_zh(),
+                actor.unit.as_deref().unwrap_or("")
+            ),
+            en: format!(
+                "a {} you report must name your own unit {}",
+                kind.key(),
+                actor.unit.as_deref().unwrap_or("")
+            ),
         });
     }
     Ok(())
@@ -390,7 +669,9 @@ pub fn check_may_report(actor: &Actor, n: &duikou_storage::records::NewRecord) -
 
 /// Field inputs from a JSON object (the API): numbers and booleans become text,
 /// lists of units are joined, so one validator serves every path.
-pub fn inputs_from_json(obj: &serde_json::Map<String, serde_json::Value>) -> BTreeMap<String, FieldInput> {
+pub fn inputs_from_json(
+    obj: &serde_json::Map<String, serde_json::Value>,
+) -> BTreeMap<String, FieldInput> {
     let mut out = BTreeMap::new();
     for (k, v) in obj {
         let text = match v {
@@ -398,10 +679,24 @@ pub fn inputs_from_json(obj: &serde_json::Map<String, serde_json::Value>) -> BTr
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
             serde_json::Value::Number(n) => n.to_string(),
-            serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join("、"),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| x.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
             serde_json::Value::Object(_) => v.to_string(),
         };
-        out.insert(k.clone(), FieldInput { text, in_wan: false });
+        out.insert(
+            k.clone(),
+            FieldInput {
+                text,
+                in_wan: false,
+            },
+        );
     }
     out
 }

@@ -11,7 +11,10 @@ struct Env {
 
 impl Env {
     fn new(db: Option<String>) -> Env {
-        let e = Env { dir: tempfile::tempdir().unwrap(), db };
+        let e = Env {
+            dir: tempfile::tempdir().unwrap(),
+            db,
+        };
         e.ok(&["init"]);
         e
     }
@@ -20,7 +23,12 @@ impl Env {
         match std::env::var("DUIKOU_TEST_POSTGRES_URL") {
             Ok(base) => {
                 let rt = tokio::runtime::Runtime::new().unwrap();
-                let url = rt.block_on(duikou_storage::create_scratch_postgres_database(&base, "duikou_assess")).unwrap();
+                let url = rt
+                    .block_on(duikou_storage::create_scratch_postgres_database(
+                        &base,
+                        "duikou_assess",
+                    ))
+                    .unwrap();
                 v.push(Env::new(Some(url)));
             }
             Err(_) => eprintln!("skipped PostgreSQL half: DUIKOU_TEST_POSTGRES_URL not set"),
@@ -33,8 +41,17 @@ impl Env {
         if let Some(db) = &self.db {
             c.arg("--db").arg(db);
         }
-        let o = c.args(args).env_remove("DUIKOU_DATABASE_URL").env_remove("DUIKOU_DATA_DIR").output().unwrap();
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = c
+            .args(args)
+            .env_remove("DUIKOU_DATABASE_URL")
+            .env_remove("DUIKOU_DATA_DIR")
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8(o.stdout).unwrap()
     }
     fn import(&self, kind: &str, csv: &str) {
@@ -52,11 +69,22 @@ impl Env {
 }
 
 fn result<'a>(a: &'a serde_json::Value, id: &str, scope: &str) -> &'a serde_json::Value {
-    a["results"].as_array().unwrap().iter().find(|r| r["indicator"] == id && r["scope"] == scope).unwrap_or_else(|| panic!("{id} {scope}"))
+    a["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == id && r["scope"] == scope)
+        .unwrap_or_else(|| panic!("{id} {scope}"))
 }
 
 fn id(area: &str, n: i64) -> String {
-    duikou_domain::id_number::make_valid(area, time::macros::date!(1985 - 01 - 01) + time::Duration::days(n), 7).as_str().to_string()
+    duikou_domain::id_number::make_valid(
+        area,
+        time::macros::date!(1985 - 01 - 01) + time::Duration::days(n),
+        7,
+    )
+    .as_str()
+    .to_string()
 }
 
 fn load_edge_cases(e: &Env) {
@@ -133,45 +161,138 @@ fn hand_computed_edge_cases_on_every_backend() {
         assert_eq!(fiscal["on_time"], serde_json::json!(27000000));
         assert_eq!(fiscal["status"], "not_met", "27+3 of 180 million");
         let zx = result(&y, "3.1-fiscal-aid-per-county", "镇雄县");
-        assert_eq!((zx["actual"].clone(), zx["on_time"].clone(), zx["status"].clone()), (serde_json::json!(30000000), serde_json::json!(27000000), serde_json::json!("late")));
-        assert_eq!(result(&y, "3.1-fiscal-aid-per-county", "彝良县")["actual"], serde_json::json!(0));
-        assert_eq!(result(&y, "3.1-fiscal-aid-province", "plan")["status"], "not_met");
+        assert_eq!(
+            (
+                zx["actual"].clone(),
+                zx["on_time"].clone(),
+                zx["status"].clone()
+            ),
+            (
+                serde_json::json!(30000000),
+                serde_json::json!(27000000),
+                serde_json::json!("late")
+            )
+        );
+        assert_eq!(
+            result(&y, "3.1-fiscal-aid-per-county", "彝良县")["actual"],
+            serde_json::json!(0)
+        );
+        assert_eq!(
+            result(&y, "3.1-fiscal-aid-province", "plan")["status"],
+            "not_met"
+        );
         // Town funds: only money to the paired county counts.
-        assert_eq!(result(&y, "8.1-lead-town-funds", "清溪镇")["actual"], serde_json::json!(1000000));
+        assert_eq!(
+            result(&y, "8.1-lead-town-funds", "清溪镇")["actual"],
+            serde_json::json!(1000000)
+        );
         assert_eq!(result(&y, "8.1-lead-town-funds", "清溪镇")["status"], "met");
-        assert_eq!(result(&y, "8.1-assist-town-funds", "企石镇")["actual"], serde_json::json!(0), "企石镇 paid 彝良县, not its county 镇雄县");
-        assert_eq!(result(&y, "8.1-assist-town-funds", "桥头镇")["status"], "met");
+        assert_eq!(
+            result(&y, "8.1-assist-town-funds", "企石镇")["actual"],
+            serde_json::json!(0),
+            "企石镇 paid 彝良县, not its county 镇雄县"
+        );
+        assert_eq!(
+            result(&y, "8.1-assist-town-funds", "桥头镇")["status"],
+            "met"
+        );
         // One person on two rows counts once; the same person in two years counts in each.
-        assert_eq!(result(&y, "5.2-employed", "plan")["actual"], serde_json::json!(2));
-        assert_eq!(result(&y, "5.2-employed-poor", "plan")["actual"], serde_json::json!(1));
+        assert_eq!(
+            result(&y, "5.2-employed", "plan")["actual"],
+            serde_json::json!(2)
+        );
+        assert_eq!(
+            result(&y, "5.2-employed-poor", "plan")["actual"],
+            serde_json::json!(1)
+        );
         // A secondment one day short of a year does not count.
-        assert_eq!(result(&y, "8.2-lead-teachers", "清溪镇")["actual"], serde_json::json!(1));
-        assert_eq!(result(&y, "8.2-assist-doctors", "企石镇")["actual"], serde_json::json!(1));
+        assert_eq!(
+            result(&y, "8.2-lead-teachers", "清溪镇")["actual"],
+            serde_json::json!(1)
+        );
+        assert_eq!(
+            result(&y, "8.2-assist-doctors", "企石镇")["actual"],
+            serde_json::json!(1)
+        );
         // In post during the year.
-        assert_eq!(result(&y, "2.1-county-leaders", "镇雄县")["actual"], serde_json::json!(1));
+        assert_eq!(
+            result(&y, "2.1-county-leaders", "镇雄县")["actual"],
+            serde_json::json!(1)
+        );
         // A pairing ended on 12-31 is not active at year end; ended on 01-01 it is.
-        assert_eq!(result(&y, "8.3-lead-village-pairs", "清溪镇")["actual"], serde_json::json!(1));
-        assert_eq!(result(&y, "8.3-lead-township-pairs", "清溪镇")["actual"], serde_json::json!(1), "cumulative from 2018");
+        assert_eq!(
+            result(&y, "8.3-lead-village-pairs", "清溪镇")["actual"],
+            serde_json::json!(1)
+        );
+        assert_eq!(
+            result(&y, "8.3-lead-township-pairs", "清溪镇")["actual"],
+            serde_json::json!(1),
+            "cumulative from 2018"
+        );
         // Range target exceeded: met, shown above the range.
         let tp = result(&y, "1.3-tourism-promotions", "plan");
-        assert_eq!((tp["actual"].clone(), tp["status"].clone(), tp["above_range"].clone()), (serde_json::json!(3), serde_json::json!("met"), serde_json::json!(true)));
-        assert_eq!(result(&y, "1.3-tourists", "plan")["actual"], serde_json::json!(300));
+        assert_eq!(
+            (
+                tp["actual"].clone(),
+                tp["status"].clone(),
+                tp["above_range"].clone()
+            ),
+            (
+                serde_json::json!(3),
+                serde_json::json!("met"),
+                serde_json::json!(true)
+            )
+        );
+        assert_eq!(
+            result(&y, "1.3-tourists", "plan")["actual"],
+            serde_json::json!(300)
+        );
         // Several organisers: counts for each.
-        assert_eq!(result(&y, "8.1-town-leader-visits", "清溪镇")["actual"], serde_json::json!(1));
-        assert_eq!(result(&y, "8.1-town-leader-visits", "黄江镇")["actual"], serde_json::json!(1));
-        assert_eq!(result(&y, "8.1-town-leader-visits", "石碣镇")["status"], "not_met");
+        assert_eq!(
+            result(&y, "8.1-town-leader-visits", "清溪镇")["actual"],
+            serde_json::json!(1)
+        );
+        assert_eq!(
+            result(&y, "8.1-town-leader-visits", "黄江镇")["actual"],
+            serde_json::json!(1)
+        );
+        assert_eq!(
+            result(&y, "8.1-town-leader-visits", "石碣镇")["status"],
+            "not_met"
+        );
         // 11-15 is after the 10-31 deadline: late.
-        assert_eq!(result(&y, "9.1-city-leader-visits", "plan")["status"], "late");
+        assert_eq!(
+            result(&y, "9.1-city-leader-visits", "plan")["status"],
+            "late"
+        );
         // Mid-year: the visit has not happened yet, 9.1 is behind its pace.
         let mid = e.assess("2019", Some("2019-06-30"));
-        assert_eq!(result(&mid, "9.1-city-leader-visits", "plan")["actual"], serde_json::json!(0));
-        assert_eq!(result(&mid, "9.1-city-leader-visits", "plan")["status"], "behind");
-        assert_eq!(result(&mid, "1.3-tourism-promotions", "plan")["status"], "met");
+        assert_eq!(
+            result(&mid, "9.1-city-leader-visits", "plan")["actual"],
+            serde_json::json!(0)
+        );
+        assert_eq!(
+            result(&mid, "9.1-city-leader-visits", "plan")["status"],
+            "behind"
+        );
+        assert_eq!(
+            result(&mid, "1.3-tourism-promotions", "plan")["status"],
+            "met"
+        );
         // 2020: the same person counts again; the pairing ended 2020-01-01 is gone.
         let y20 = e.assess("2020", None);
-        assert_eq!(result(&y20, "5.2-employed", "plan")["actual"], serde_json::json!(2));
-        assert_eq!(result(&y20, "8.3-lead-village-pairs", "清溪镇")["actual"], serde_json::json!(0));
-        assert_eq!(result(&y20, "2.1-county-leaders", "镇雄县")["actual"], serde_json::json!(0));
+        assert_eq!(
+            result(&y20, "5.2-employed", "plan")["actual"],
+            serde_json::json!(2)
+        );
+        assert_eq!(
+            result(&y20, "8.3-lead-village-pairs", "清溪镇")["actual"],
+            serde_json::json!(0)
+        );
+        assert_eq!(
+            result(&y20, "2.1-county-leaders", "镇雄县")["actual"],
+            serde_json::json!(0)
+        );
         outputs.push((y, mid, y20));
     }
     for o in &outputs[1..] {
@@ -189,11 +310,15 @@ fn demo_assessments_are_identical_on_both_backends() {
     for e in &envs {
         e.ok(&["demo"]);
         let mut docs = Vec::new();
-        for (year, as_of) in [("2018", None), ("2019", None), ("2019", Some("2019-06-30")), ("2020", None)] {
+        for (year, as_of) in [
+            ("2018", None),
+            ("2019", None),
+            ("2019", Some("2019-06-30")),
+            ("2020", None),
+        ] {
             docs.push(e.assess(year, as_of));
         }
         outputs.push(docs);
     }
     assert_eq!(outputs[0], outputs[1]);
 }
-

@@ -12,7 +12,10 @@ struct Env {
 
 impl Env {
     fn sqlite() -> Env {
-        let e = Env { dir: tempfile::tempdir().unwrap(), db: None };
+        let e = Env {
+            dir: tempfile::tempdir().unwrap(),
+            db: None,
+        };
         e.ok(&["init"]);
         e
     }
@@ -20,8 +23,16 @@ impl Env {
     fn postgres() -> Option<Env> {
         let base = std::env::var("DUIKOU_TEST_POSTGRES_URL").ok()?;
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let url = rt.block_on(duikou_storage::create_scratch_postgres_database(&base, "duikou_cli")).expect("PostgreSQL reachable");
-        let e = Env { dir: tempfile::tempdir().unwrap(), db: Some(url) };
+        let url = rt
+            .block_on(duikou_storage::create_scratch_postgres_database(
+                &base,
+                "duikou_cli",
+            ))
+            .expect("PostgreSQL reachable");
+        let e = Env {
+            dir: tempfile::tempdir().unwrap(),
+            db: Some(url),
+        };
         e.ok(&["init"]);
         Some(e)
     }
@@ -45,20 +56,34 @@ impl Env {
         if let Some(db) = &self.db {
             c.arg("--db").arg(db);
         }
-        c.args(args).env_remove("DUIKOU_DATABASE_URL").env_remove("DUIKOU_SECRET_KEY_FILE").env_remove("DUIKOU_DATA_DIR");
+        c.args(args)
+            .env_remove("DUIKOU_DATABASE_URL")
+            .env_remove("DUIKOU_SECRET_KEY_FILE")
+            .env_remove("DUIKOU_DATA_DIR");
         c.output().unwrap()
     }
 
     fn ok(&self, args: &[&str]) -> String {
         let o = self.run(args);
-        assert!(o.status.success(), "{args:?} failed: {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8(o.stdout).unwrap()
     }
 
     /// Run expecting exit code 2; returns stderr.
     fn bad(&self, args: &[&str]) -> String {
         let o = self.run(args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{args:?}: {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8(o.stderr).unwrap()
     }
 
@@ -83,22 +108,39 @@ impl Env {
     }
 }
 
-const TRANSFERS: &str = "资金来源,拨付单位,接收单位,金额（元）,资金年度,拨付日期,到账日期,凭证号,用途
+const TRANSFERS: &str =
+    "资金来源,拨付单位,接收单位,金额（元）,资金年度,拨付日期,到账日期,凭证号,用途
 市级财政,市财政局,镇雄县,\"27,000,000.00\",2019,2019-02-20,2019-03-10,CZ2019-001,产业
 省级财政,省财政,镇雄县,3000000,2019,2019/2/21,2019年3月12日,SC2019-001,
 镇街财政,清溪镇,镇雄县,1000000,2019,2019-04-01,,QX2019-01,镇街资金
 ";
 
 fn person_csv(ids: &[String]) -> String {
-    let mut s = String::from("programme,name,id_number,registered_poor,organisation,work_place,started_on\n");
+    let mut s = String::from(
+        "programme,name,id_number,registered_poor,organisation,work_place,started_on\n",
+    );
     for (i, id) in ids.iter().enumerate() {
-        s.push_str(&format!("劳务就业,工人{i},{id},{},某电子厂,东莞,2019-0{}-15\n", if i % 2 == 0 { "是" } else { "否" }, 1 + i % 9));
+        s.push_str(&format!(
+            "劳务就业,工人{i},{id},{},某电子厂,东莞,2019-0{}-15\n",
+            if i % 2 == 0 { "是" } else { "否" },
+            1 + i % 9
+        ));
     }
     s
 }
 
 fn ids(n: usize) -> Vec<String> {
-    (0..n).map(|i| duikou_domain::id_number::make_valid("530627", time::macros::date!(1990 - 01 - 01) + time::Duration::days(i as i64 * 37), (i % 1000) as u16).as_str().to_string()).collect()
+    (0..n)
+        .map(|i| {
+            duikou_domain::id_number::make_valid(
+                "530627",
+                time::macros::date!(1990 - 01 - 01) + time::Duration::days(i as i64 * 37),
+                (i % 1000) as u16,
+            )
+            .as_str()
+            .to_string()
+        })
+        .collect()
 }
 
 /// One file per kind, with Chinese or English headers in any order.
@@ -119,10 +161,22 @@ fn every_kind() -> Vec<(&'static str, String)> {
 #[test]
 fn plan_show_is_the_same_on_both_backends() {
     let envs = Env::both();
-    let outputs: Vec<(String, String)> = envs.iter().map(|e| (e.ok(&["plan", "show"]), e.ok(&["plan", "show", "--format", "json"]))).collect();
+    let outputs: Vec<(String, String)> = envs
+        .iter()
+        .map(|e| {
+            (
+                e.ok(&["plan", "show"]),
+                e.ok(&["plan", "show", "--format", "json"]),
+            )
+        })
+        .collect();
     let (table, json) = &outputs[0];
     assert!(table.contains("东扶贫〔2018〕5号"));
-    assert!(table.contains("镇雄县") && table.contains("清溪镇") && table.contains("企石镇、桥头镇、谢岗镇"));
+    assert!(
+        table.contains("镇雄县")
+            && table.contains("清溪镇")
+            && table.contains("企石镇、桥头镇、谢岗镇")
+    );
     assert!(table.contains("6.2-students") && table.contains("2018: ≥1600人"));
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
     assert_eq!(v["indicators"].as_array().unwrap().len(), 47);
@@ -135,21 +189,74 @@ fn plan_show_is_the_same_on_both_backends() {
 #[test]
 fn user_add_checks_role_and_unit() {
     for e in Env::both() {
-        let out = e.ok(&["user", "add", "张三", "--role", "reporter", "--unit", "清溪镇"]);
+        let out = e.ok(&[
+            "user",
+            "add",
+            "张三",
+            "--role",
+            "reporter",
+            "--unit",
+            "清溪镇",
+        ]);
         let password = out.lines().last().unwrap();
-        assert!(password.len() >= 12 && !password.contains(' '), "{password}");
-        assert!(e.bad(&["user", "add", "李四", "--role", "boss", "--unit", "清溪镇"]).contains("unknown role"));
-        assert!(e.bad(&["user", "add", "李四", "--role", "reporter", "--unit", "火星镇"]).contains("火星镇"));
-        assert!(e.bad(&["user", "add", "李四", "--role", "reporter"]).contains("needs --unit"));
-        assert!(e.bad(&["user", "add", "李四", "--role", "receiver", "--unit", "清溪镇"]).contains("must be a county"));
-        assert!(e.bad(&["user", "add", "张三", "--role", "viewer"]).contains("already exists"));
+        assert!(
+            password.len() >= 12 && !password.contains(' '),
+            "{password}"
+        );
+        assert!(
+            e.bad(&["user", "add", "李四", "--role", "boss", "--unit", "清溪镇"])
+                .contains("unknown role")
+        );
+        assert!(
+            e.bad(&[
+                "user",
+                "add",
+                "李四",
+                "--role",
+                "reporter",
+                "--unit",
+                "火星镇"
+            ])
+            .contains("火星镇")
+        );
+        assert!(
+            e.bad(&["user", "add", "李四", "--role", "reporter"])
+                .contains("needs --unit")
+        );
+        assert!(
+            e.bad(&[
+                "user",
+                "add",
+                "李四",
+                "--role",
+                "receiver",
+                "--unit",
+                "清溪镇"
+            ])
+            .contains("must be a county")
+        );
+        assert!(
+            e.bad(&["user", "add", "张三", "--role", "viewer"])
+                .contains("already exists")
+        );
     }
 }
 
 #[test]
 fn init_with_another_plan_file() {
-    let e = Env { dir: tempfile::tempdir().unwrap(), db: None };
-    let plan = duikou_domain::plan::BUNDLED_PLAN.replace("id = \"dongguan-zhaotong-2018-2020\"", "id = \"other-plan\"").replace("document_no = \"东扶贫〔2018〕5号\"", "document_no = \"东扶贫〔2019〕1号\"");
+    let e = Env {
+        dir: tempfile::tempdir().unwrap(),
+        db: None,
+    };
+    let plan = duikou_domain::plan::BUNDLED_PLAN
+        .replace(
+            "id = \"dongguan-zhaotong-2018-2020\"",
+            "id = \"other-plan\"",
+        )
+        .replace(
+            "document_no = \"东扶贫〔2018〕5号\"",
+            "document_no = \"东扶贫〔2019〕1号\"",
+        );
     let p = e.file("other.toml", plan.as_bytes());
     e.ok(&["init", "--plan", p.to_str().unwrap()]);
     assert!(e.ok(&["plan", "show"]).contains("东扶贫〔2019〕1号"));
@@ -158,16 +265,25 @@ fn init_with_another_plan_file() {
     let line = broken.lines().position(|l| l.contains("\"gift\"")).unwrap() + 1;
     let p = e.file("broken.toml", broken.as_bytes());
     let err = e.bad(&["init", "--plan", p.to_str().unwrap()]);
-    assert!(err.contains(&format!("line {line}")) && err.contains("unknown record kind: gift"), "{err}");
+    assert!(
+        err.contains(&format!("line {line}")) && err.contains("unknown record kind: gift"),
+        "{err}"
+    );
     assert!(e.ok(&["plan", "show"]).contains("东扶贫〔2019〕1号"));
 }
 
 #[test]
 fn commands_refuse_a_database_that_was_not_initialised() {
-    let e = Env { dir: tempfile::tempdir().unwrap(), db: None };
+    let e = Env {
+        dir: tempfile::tempdir().unwrap(),
+        db: None,
+    };
     let err = e.bad(&["plan", "show"]);
     assert!(err.contains("duikou init"), "{err}");
-    assert!(!e.data().join("data/duikou.db").exists(), "no database was created by a read command");
+    assert!(
+        !e.data().join("data/duikou.db").exists(),
+        "no database was created by a read command"
+    );
 }
 
 #[test]
@@ -178,22 +294,66 @@ fn every_kind_imports_and_counts() {
             assert!(out.contains("已导入"), "{kind}: {out}");
         }
         let a = e.json(&["assess", "--year", "2019", "--format", "json"]);
-        let find = |id: &str, scope: &str| a["results"].as_array().unwrap().iter().find(|r| r["indicator"] == id && r["scope"] == scope).cloned().unwrap();
+        let find = |id: &str, scope: &str| {
+            a["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["indicator"] == id && r["scope"] == scope)
+                .cloned()
+                .unwrap()
+        };
         // Two transfers received, one not yet confirmed.
-        assert_eq!(find("3.1-fiscal-aid", "plan")["actual"], serde_json::json!(30000000));
-        assert_eq!(find("3.1-fiscal-aid-per-county", "镇雄县")["actual"], serde_json::json!(30000000));
-        assert_eq!(find("8.1-lead-town-funds", "清溪镇")["actual"], serde_json::json!(0));
-        assert_eq!(find("1.2-investment-promotions", "plan")["actual"], serde_json::json!(1));
-        assert_eq!(find("8.1-town-leader-visits", "清溪镇")["actual"], serde_json::json!(0));
+        assert_eq!(
+            find("3.1-fiscal-aid", "plan")["actual"],
+            serde_json::json!(30000000)
+        );
+        assert_eq!(
+            find("3.1-fiscal-aid-per-county", "镇雄县")["actual"],
+            serde_json::json!(30000000)
+        );
+        assert_eq!(
+            find("8.1-lead-town-funds", "清溪镇")["actual"],
+            serde_json::json!(0)
+        );
+        assert_eq!(
+            find("1.2-investment-promotions", "plan")["actual"],
+            serde_json::json!(1)
+        );
+        assert_eq!(
+            find("8.1-town-leader-visits", "清溪镇")["actual"],
+            serde_json::json!(0)
+        );
         assert_eq!(find("5.2-employed", "plan")["actual"], serde_json::json!(3));
-        assert_eq!(find("5.2-employed-poor", "plan")["actual"], serde_json::json!(2));
-        assert_eq!(find("2.1-county-leaders", "镇雄县")["actual"], serde_json::json!(1));
-        assert_eq!(find("8.3-lead-village-pairs", "清溪镇")["actual"], serde_json::json!(1));
-        assert_eq!(find("5.3-service-stations", "plan")["actual"], serde_json::json!(1));
-        assert_eq!(find("1.4-agri-purchases", "plan")["actual"], serde_json::json!(123456.78));
-        assert_eq!(find("7.1-donations", "plan")["actual"], serde_json::json!(500000));
+        assert_eq!(
+            find("5.2-employed-poor", "plan")["actual"],
+            serde_json::json!(2)
+        );
+        assert_eq!(
+            find("2.1-county-leaders", "镇雄县")["actual"],
+            serde_json::json!(1)
+        );
+        assert_eq!(
+            find("8.3-lead-village-pairs", "清溪镇")["actual"],
+            serde_json::json!(1)
+        );
+        assert_eq!(
+            find("5.3-service-stations", "plan")["actual"],
+            serde_json::json!(1)
+        );
+        assert_eq!(
+            find("1.4-agri-purchases", "plan")["actual"],
+            serde_json::json!(123456.78)
+        );
+        assert_eq!(
+            find("7.1-donations", "plan")["actual"],
+            serde_json::json!(500000)
+        );
         // 800000 disbursed of 30000000 received: 2.67 %.
-        assert_eq!(find("3.2-aid-used", "plan")["actual"], serde_json::json!(2.67));
+        assert_eq!(
+            find("3.2-aid-used", "plan")["actual"],
+            serde_json::json!(2.67)
+        );
         let out = e.ok(&["audit", "verify"]);
         assert!(out.contains("intact"));
     }
@@ -206,25 +366,36 @@ fn xlsx_with_a_date_cell_and_english_headers_imports() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("donation").unwrap();
     let date = Format::new().set_num_format("yyyy-mm-dd");
-    for (c, h) in ["donor", "donor_type", "amount", "county", "donated_on"].iter().enumerate() {
+    for (c, h) in ["donor", "donor_type", "amount", "county", "donated_on"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     ws.write_string(1, 0, "某基金会").unwrap();
     ws.write_string(1, 1, "社会组织").unwrap();
     ws.write_number(1, 2, 2500.5).unwrap();
     ws.write_string(1, 3, "威信县").unwrap();
-    ws.write_datetime_with_format(1, 4, &ExcelDateTime::from_ymd(2019, 3, 15).unwrap(), &date).unwrap();
+    ws.write_datetime_with_format(1, 4, &ExcelDateTime::from_ymd(2019, 3, 15).unwrap(), &date)
+        .unwrap();
     let p = e.file("d.xlsx", &wb.save_to_buffer().unwrap());
     e.ok(&["import", "donation", p.to_str().unwrap()]);
     let a = e.json(&["assess", "--year", "2019", "--format", "json"]);
-    let d = a["results"].as_array().unwrap().iter().find(|r| r["indicator"] == "7.1-donations").unwrap().clone();
+    let d = a["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "7.1-donations")
+        .unwrap()
+        .clone();
     assert_eq!(d["actual"], serde_json::json!(2500.5));
 }
 
 #[test]
 fn gb18030_csv_imports() {
     let e = Env::sqlite();
-    let (bytes, _, _) = encoding_rs::GB18030.encode("捐赠方,类型,金额（元）,受赠县区,日期\n某企业,企业,100,巧家县,2019-12-01\n");
+    let (bytes, _, _) = encoding_rs::GB18030
+        .encode("捐赠方,类型,金额（元）,受赠县区,日期\n某企业,企业,100,巧家县,2019-12-01\n");
     let p = e.file("gbk.csv", &bytes);
     let out = e.ok(&["import", "donation", p.to_str().unwrap()]);
     assert!(out.contains("1 条新记录"), "{out}");
@@ -238,15 +409,31 @@ fn reimport_creates_no_duplicates() {
     let again = e.ok(&["import", "transfer", p.to_str().unwrap()]);
     assert!(again.contains("already imported"), "{again}");
     // The same rows in another file: row-level idempotent through the natural key.
-    let p2 = e.file("t2.csv", format!("{TRANSFERS}市级财政,市财政局,彝良县,100,2019,2019-02-20,2019-03-10,CZ2019-002,\n").as_bytes());
+    let p2 = e.file(
+        "t2.csv",
+        format!("{TRANSFERS}市级财政,市财政局,彝良县,100,2019,2019-02-20,2019-03-10,CZ2019-002,\n")
+            .as_bytes(),
+    );
     let out = e.ok(&["import", "transfer", p2.to_str().unwrap()]);
-    assert!(out.contains("1 条新记录") && out.contains("3 条已存在"), "{out}");
+    assert!(
+        out.contains("1 条新记录") && out.contains("3 条已存在"),
+        "{out}"
+    );
     let a = e.json(&["assess", "--year", "2019", "--format", "json"]);
-    let d = a["results"].as_array().unwrap().iter().find(|r| r["indicator"] == "3.1-fiscal-aid").unwrap().clone();
+    let d = a["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "3.1-fiscal-aid")
+        .unwrap()
+        .clone();
     assert_eq!(d["actual"], serde_json::json!(30000100));
     // A voucher number reused for a different transfer of the same payer is refused.
     let err = e.import_bad("transfer", "t3.csv", "资金来源,拨付单位,接收单位,金额（元）,资金年度,拨付日期,凭证号\n市级财政,市财政局,镇雄县,5,2019,2019-02-20,CZ2019-001\n".as_bytes());
-    assert!(err.contains("voucher numbers are unique per payer"), "{err}");
+    assert!(
+        err.contains("voucher numbers are unique per payer"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -256,10 +443,19 @@ fn dry_run_writes_nothing() {
     let out = e.ok(&["import", "transfer", p.to_str().unwrap(), "--dry-run"]);
     assert!(out.contains("dry run"), "{out}");
     let a = e.json(&["assess", "--year", "2019", "--format", "json"]);
-    let d = a["results"].as_array().unwrap().iter().find(|r| r["indicator"] == "3.1-fiscal-aid").unwrap().clone();
+    let d = a["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "3.1-fiscal-aid")
+        .unwrap()
+        .clone();
     assert_eq!(d["actual"], serde_json::json!(0));
     // And a real import afterwards is not mistaken for a repeat.
-    assert!(e.ok(&["import", "transfer", p.to_str().unwrap()]).contains("3 条新记录"));
+    assert!(
+        e.ok(&["import", "transfer", p.to_str().unwrap()])
+            .contains("3 条新记录")
+    );
 }
 
 /// Each validation rule: a file with one bad row among good ones is refused whole,
@@ -293,17 +489,46 @@ fn every_validation_rule_refuses_the_whole_file() {
     for (kind, csv, row, col, reason) in cases {
         let err = e.import_bad(kind, "bad.csv", csv.as_bytes());
         assert!(err.contains("nothing was imported"), "{kind}: {err}");
-        let line = err.lines().find(|l| l.contains(&format!("row {row}")) && l.to_lowercase().contains(&reason.to_lowercase())).unwrap_or_else(|| panic!("{kind}: expected row {row} '{reason}' in\n{err}"));
+        let line = err
+            .lines()
+            .find(|l| {
+                l.contains(&format!("row {row}"))
+                    && l.to_lowercase().contains(&reason.to_lowercase())
+            })
+            .unwrap_or_else(|| panic!("{kind}: expected row {row} '{reason}' in\n{err}"));
         assert!(line.contains("bad.csv"), "{line}");
         if !col.is_empty() {
-            assert!(line.contains(&format!("column {col} ")), "{kind}: expected column {col}: {line}");
+            assert!(
+                line.contains(&format!("column {col} ")),
+                "{kind}: expected column {col}: {line}"
+            );
         }
-        assert!(line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "Chinese reason: {line}");
-        assert!(!line.contains(&bad_check), "the ID number appears only masked: {line}");
+        assert!(
+            line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "Chinese reason: {line}"
+        );
+        assert!(
+            !line.contains(&bad_check),
+            "the ID number appears only masked: {line}"
+        );
     }
     // Nothing at all was written by any of them.
-    let a = e.json(&["assess", "--year", "2019", "--format", "json", "--include-submitted"]);
-    assert!(a["results"].as_array().unwrap().iter().all(|r| r["records"] == 0), "no record was imported");
+    let a = e.json(&[
+        "assess",
+        "--year",
+        "2019",
+        "--format",
+        "json",
+        "--include-submitted",
+    ]);
+    assert!(
+        a["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["records"] == 0),
+        "no record was imported"
+    );
 }
 
 #[test]
@@ -322,31 +547,55 @@ fn id_numbers_are_never_stored_in_clear() {
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
         for id in &people {
-            assert!(!contains(&bytes, id.as_bytes()), "plain ID found in {}", f.display());
+            assert!(
+                !contains(&bytes, id.as_bytes()),
+                "plain ID found in {}",
+                f.display()
+            );
             // Not in UTF-16 either.
             let wide: Vec<u8> = id.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-            assert!(!contains(&bytes, &wide), "plain ID (UTF-16) found in {}", f.display());
+            assert!(
+                !contains(&bytes, &wide),
+                "plain ID (UTF-16) found in {}",
+                f.display()
+            );
         }
     }
     // The key file is owner-only.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(e.data().join("data/secret.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(e.data().join("data/secret.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o077, 0, "key readable by others: {mode:o}");
     }
     // One person on two rows counts once.
-    let dup = format!("programme,name,id_number,started_on\n劳务就业,同一人,{},2019-05-01\n劳务就业,同一人,{},2019-08-01\n", people[0], people[0]);
+    let dup = format!(
+        "programme,name,id_number,started_on\n劳务就业,同一人,{},2019-05-01\n劳务就业,同一人,{},2019-08-01\n",
+        people[0], people[0]
+    );
     e.import("person", "dup.csv", &dup);
     let a = e.json(&["assess", "--year", "2019", "--format", "json"]);
-    let r = a["results"].as_array().unwrap().iter().find(|r| r["indicator"] == "5.2-employed").unwrap().clone();
+    let r = a["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "5.2-employed")
+        .unwrap()
+        .clone();
     assert_eq!(r["actual"], serde_json::json!(50));
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let p = entry.unwrap().path();
-        if p.is_dir() { collect_files(&p, out) } else { out.push(p) }
+        if p.is_dir() {
+            collect_files(&p, out)
+        } else {
+            out.push(p)
+        }
     }
 }
 
@@ -375,10 +624,21 @@ fn audit_verify_catches_an_altered_row() {
 #[test]
 fn import_as_a_reporter_submits_and_checks_the_unit() {
     let e = Env::sqlite();
-    e.ok(&["user", "add", "清溪", "--role", "reporter", "--unit", "清溪镇"]);
+    e.ok(&[
+        "user",
+        "add",
+        "清溪",
+        "--role",
+        "reporter",
+        "--unit",
+        "清溪镇",
+    ]);
     let own = "资金来源,拨付单位,接收单位,金额（元）,资金年度,拨付日期,凭证号\n镇街财政,清溪镇,镇雄县,1000000,2019,2019-02-20,Q1\n";
     let p = e.file("own.csv", own.as_bytes());
-    assert!(e.ok(&["import", "transfer", p.to_str().unwrap(), "--as", "清溪"]).contains("待审核"));
+    assert!(
+        e.ok(&["import", "transfer", p.to_str().unwrap(), "--as", "清溪"])
+            .contains("待审核")
+    );
     let other = "资金来源,拨付单位,接收单位,金额（元）,资金年度,拨付日期,凭证号\n镇街财政,黄江镇,彝良县,1000000,2019,2019-02-20,H1\n";
     let p = e.file("other.csv", other.as_bytes());
     let err = e.bad(&["import", "transfer", p.to_str().unwrap(), "--as", "清溪"]);
@@ -391,34 +651,72 @@ fn demo_then_assess_shows_a_full_assessment() {
     let out = e.ok(&["demo"]);
     assert!(out.contains("loaded demo data"), "{out}");
     let table = e.ok(&["assess", "--year", "2019"]);
-    assert!(table.contains("5.2-employed") && table.contains("已完成"), "{table}");
+    assert!(
+        table.contains("5.2-employed") && table.contains("已完成"),
+        "{table}"
+    );
     let a = e.json(&["assess", "--year", "2019", "--format", "json"]);
     assert_eq!(a["plan"], "dongguan-zhaotong-2018-2020");
     assert_eq!(a["as_of"], "2019-12-31");
     let results = a["results"].as_array().unwrap();
     assert!(results.len() > 150, "every indicator and scope unit");
     for status in ["met", "late", "not_met", "tracked"] {
-        assert!(results.iter().any(|r| r["status"] == status), "status {status} appears");
+        assert!(
+            results.iter().any(|r| r["status"] == status),
+            "status {status} appears"
+        );
     }
-    let mid = e.json(&["assess", "--year", "2019", "--as-of", "2019-06-30", "--format", "json"]);
+    let mid = e.json(&[
+        "assess",
+        "--year",
+        "2019",
+        "--as-of",
+        "2019-06-30",
+        "--format",
+        "json",
+    ]);
     for status in ["on_track", "behind"] {
-        assert!(mid["results"].as_array().unwrap().iter().any(|r| r["status"] == status), "status {status} appears mid-year");
+        assert!(
+            mid["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["status"] == status),
+            "status {status} appears mid-year"
+        );
     }
     // The work-checklist progress report lists every item with its figures.
     let checklist = e.ok(&["checklist", "--year", "2019"]);
     for item in ["1.1", "3.1", "5.2", "8.4", "9.2"] {
-        assert!(checklist.contains(&format!("│ {item}")), "item {item} in\n{checklist}");
+        assert!(
+            checklist.contains(&format!("│ {item}")),
+            "item {item} in\n{checklist}"
+        );
     }
-    assert!(checklist.contains("省、市财政援助资金到位") && checklist.contains("（超出区间）"), "{checklist}");
+    assert!(
+        checklist.contains("省、市财政援助资金到位") && checklist.contains("（超出区间）"),
+        "{checklist}"
+    );
     let json = e.json(&["checklist", "--year", "2019", "--format", "json"]);
     assert_eq!(json["items"].as_array().unwrap().len(), 23);
     // The scorecard of one town: only its own indicators.
-    let card = e.json(&["assess", "--year", "2019", "--unit", "清溪镇", "--format", "json"]);
+    let card = e.json(&[
+        "assess",
+        "--year",
+        "2019",
+        "--unit",
+        "清溪镇",
+        "--format",
+        "json",
+    ]);
     let results = card["results"].as_array().unwrap();
     assert_eq!(results.len(), 8, "the 8 lead-town indicators");
     assert!(results.iter().all(|r| r["scope"] == "清溪镇"));
     // Same seed, same data: a second database gives the same assessment.
     let e2 = Env::sqlite();
     e2.ok(&["demo"]);
-    assert_eq!(e2.json(&["assess", "--year", "2019", "--format", "json"]), a);
+    assert_eq!(
+        e2.json(&["assess", "--year", "2019", "--format", "json"]),
+        a
+    );
 }

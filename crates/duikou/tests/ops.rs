@@ -9,20 +9,33 @@ fn duikou(data: &Path, db: Option<&str>, args: &[&str]) -> Output {
     if let Some(db) = db {
         c.arg("--db").arg(db);
     }
-    c.args(args).env_remove("DUIKOU_DATABASE_URL").env_remove("DUIKOU_SECRET_KEY_FILE").env_remove("DUIKOU_DATA_DIR");
+    c.args(args)
+        .env_remove("DUIKOU_DATABASE_URL")
+        .env_remove("DUIKOU_SECRET_KEY_FILE")
+        .env_remove("DUIKOU_DATA_DIR");
     c.output().unwrap()
 }
 
 fn ok(data: &Path, db: Option<&str>, args: &[&str]) -> String {
     let o = duikou(data, db, args);
-    assert!(o.status.success(), "{args:?}: {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{args:?}: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout).unwrap()
 }
 
 fn scratch_pg(prefix: &str) -> Option<String> {
     let base = std::env::var("DUIKOU_TEST_POSTGRES_URL").ok()?;
     let rt = tokio::runtime::Runtime::new().unwrap();
-    Some(rt.block_on(duikou_storage::create_scratch_postgres_database(&base, prefix)).unwrap())
+    Some(
+        rt.block_on(duikou_storage::create_scratch_postgres_database(
+            &base, prefix,
+        ))
+        .unwrap(),
+    )
 }
 
 #[test]
@@ -31,12 +44,17 @@ fn backup_then_restore_gives_the_same_assessment() {
     let src = dir.path().join("src");
     ok(&src, None, &["init"]);
     ok(&src, None, &["demo"]);
-    let before = ok(&src, None, &["assess", "--year", "2019", "--format", "json"]);
+    let before = ok(
+        &src,
+        None,
+        &["assess", "--year", "2019", "--format", "json"],
+    );
     let file = dir.path().join("backup.zip");
     ok(&src, None, &["backup", file.to_str().unwrap()]);
 
     // Into an empty SQLite data directory, and into an empty PostgreSQL database.
-    let mut targets: Vec<(std::path::PathBuf, Option<String>)> = vec![(dir.path().join("restored"), None)];
+    let mut targets: Vec<(std::path::PathBuf, Option<String>)> =
+        vec![(dir.path().join("restored"), None)];
     match scratch_pg("duikou_restore_cli") {
         Some(url) => targets.push((dir.path().join("restored-pg"), Some(url))),
         None => eprintln!("skipped PostgreSQL restore: DUIKOU_TEST_POSTGRES_URL not set"),
@@ -44,7 +62,14 @@ fn backup_then_restore_gives_the_same_assessment() {
     for (data, db) in targets {
         let out = ok(&data, db.as_deref(), &["restore", file.to_str().unwrap()]);
         assert!(out.contains("intact"), "{out}");
-        assert_eq!(ok(&data, db.as_deref(), &["assess", "--year", "2019", "--format", "json"]), before);
+        assert_eq!(
+            ok(
+                &data,
+                db.as_deref(),
+                &["assess", "--year", "2019", "--format", "json"]
+            ),
+            before
+        );
         assert!(ok(&data, db.as_deref(), &["audit", "verify"]).contains("intact"));
         // Restoring again over data is refused.
         let o = duikou(&data, db.as_deref(), &["restore", file.to_str().unwrap()]);
@@ -53,13 +78,27 @@ fn backup_then_restore_gives_the_same_assessment() {
 }
 
 fn employed(data: &Path) -> i64 {
-    let a: serde_json::Value = serde_json::from_str(&ok(data, None, &["assess", "--year", "2019", "--format", "json"])).unwrap();
-    a["results"].as_array().unwrap().iter().find(|r| r["indicator"] == "5.2-employed").unwrap()["actual"].as_i64().unwrap()
+    let a: serde_json::Value = serde_json::from_str(&ok(
+        data,
+        None,
+        &["assess", "--year", "2019", "--format", "json"],
+    ))
+    .unwrap();
+    a["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "5.2-employed")
+        .unwrap()["actual"]
+        .as_i64()
+        .unwrap()
 }
 
 /// Existence, size and modification time of the WAL file: any write changes it.
 fn wal_state(data: &Path) -> Option<(u64, std::time::SystemTime)> {
-    std::fs::metadata(data.join("duikou.db-wal")).ok().map(|m| (m.len(), m.modified().unwrap()))
+    std::fs::metadata(data.join("duikou.db-wal"))
+        .ok()
+        .map(|m| (m.len(), m.modified().unwrap()))
 }
 
 #[test]
@@ -70,7 +109,11 @@ fn killing_an_import_leaves_nothing_half_written() {
     for i in 0..ROWS {
         let birth = time::macros::date!(1970 - 01 - 01) + time::Duration::days((i % 10_000) as i64);
         let id = duikou_domain::id_number::make_valid("530627", birth, (i / 10_000) as u16);
-        csv.push_str(&format!("劳务就业,工人{i},{},2019-{:02}-15\n", id.as_str(), 1 + i % 12));
+        csv.push_str(&format!(
+            "劳务就业,工人{i},{},2019-{:02}-15\n",
+            id.as_str(),
+            1 + i % 12
+        ));
     }
     let file = dir.path().join("big.csv");
     std::fs::write(&file, csv).unwrap();
@@ -78,7 +121,11 @@ fn killing_an_import_leaves_nothing_half_written() {
     let reference = dir.path().join("reference");
     ok(&reference, None, &["init"]);
     let started = std::time::Instant::now();
-    ok(&reference, None, &["import", "person", file.to_str().unwrap()]);
+    ok(
+        &reference,
+        None,
+        &["import", "person", file.to_str().unwrap()],
+    );
     let full = started.elapsed();
     assert_eq!(employed(&reference), ROWS as i64);
 
@@ -111,7 +158,9 @@ fn killing_an_import_leaves_nothing_half_written() {
             }
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        let _ = Command::new("kill").args(["-KILL", &child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", &child.id().to_string()])
+            .status();
         let _ = child.wait();
         let n = employed(&data);
         assert!(n == 0 || n == ROWS as i64, "all or nothing, got {n}");
@@ -124,7 +173,10 @@ fn killing_an_import_leaves_nothing_half_written() {
         }
     }
     eprintln!("imports killed while writing: {killed_while_writing}");
-    assert!(killed_while_writing >= 1, "at least one import was killed inside its transaction");
+    assert!(
+        killed_while_writing >= 1,
+        "at least one import was killed inside its transaction"
+    );
     // After the crashes the import still works, completely.
     ok(&data, None, &["import", "person", file.to_str().unwrap()]);
     assert_eq!(employed(&data), ROWS as i64);
