@@ -13,24 +13,12 @@ use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, parse_iso_date};
 use duikou_domain::schema::RecordKind;
 use duikou_storage::Store;
-use duikou_storage::records::StoredRecord;
 
 use crate::cli::{AssessFormat, open_with_plan};
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 
-pub fn to_engine(r: StoredRecord) -> EngineRecord {
-    EngineRecord {
-        id: r.id,
-        kind: r.kind,
-        status: r.status,
-        plan_year: r.plan_year,
-        reporting_unit: r.reporting_unit,
-        fields: r.fields,
-        person_key: r.id_blind,
-        evidence_count: r.evidence_count.max(0) as u32,
-    }
-}
+pub use duikou_reports::common::to_engine;
 
 type CacheKey = (u64, i64, bool);
 
