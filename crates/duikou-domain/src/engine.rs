@@ -5,7 +5,9 @@
 //! Pure: no I/O, no database. Callers load the records and hand them over as
 //! [`EngineRecord`]s; the same code serves the CLI, the web pages and the API.
 
-use std::collections::{BTreeMap, HashSet};
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
 
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -46,10 +48,6 @@ impl EngineRecord {
     /// without `received_on` the money has not arrived and counts nowhere.
     pub fn event_date(&self) -> Option<Date> {
         self.date(self.kind.event_date_field())
-    }
-
-    fn amount(&self, field: &str) -> i64 {
-        self.get(field).and_then(Value::as_amount).unwrap_or(0)
     }
 }
 
@@ -225,16 +223,18 @@ pub struct Assessment {
 /// Evaluate every indicator of the plan: one result per indicator and scope unit, in
 /// the plan's indicator order and, within a per-unit scope, the plan's unit order.
 pub fn assess(plan: &Plan, records: &[EngineRecord], opts: &AssessOptions) -> Assessment {
-    let pool = Pool::new(records, opts);
+    let pool = Pool::new(plan, records, opts);
+    let ev = Evaluator::new(plan, &pool, opts);
     let results = plan
         .indicators
         .iter()
-        .flat_map(|ind| {
+        .enumerate()
+        .flat_map(|(i, ind)| {
             scope_slots(plan, ind)
                 .into_iter()
-                .map(move |unit| (ind, unit))
+                .map(move |unit| (i, unit))
         })
-        .map(|(ind, unit)| result_for(plan, ind, unit, &pool, opts))
+        .map(|(i, unit)| ev.result_for(i, unit))
         .collect();
     Assessment {
         plan: plan.meta.id.clone(),
@@ -255,16 +255,13 @@ pub fn explain(
     indicator_id: &str,
     scope: &str,
 ) -> Option<Vec<i64>> {
-    let ind = plan.indicator(indicator_id)?;
-    let unit = scope_slots(plan, ind)
+    let index = plan.indicators.iter().position(|i| i.id == indicator_id)?;
+    let unit = scope_slots(plan, &plan.indicators[index])
         .into_iter()
         .find(|slot| scope_name(*slot) == scope)?;
-    let pool = Pool::new(records, opts);
-    let mut ids: Vec<i64> = evaluate(plan, ind, unit, &pool, opts)
-        .counted
-        .iter()
-        .map(|r| r.id)
-        .collect();
+    let pool = Pool::new(plan, records, opts);
+    let ev = Evaluator::new(plan, &pool, opts);
+    let mut ids: Vec<i64> = ev.tally(index, unit).counted.iter().map(|r| r.id).collect();
     ids.sort_unstable();
     ids.dedup();
     Some(ids)
@@ -290,39 +287,37 @@ fn scope_name(unit: Option<&str>) -> &str {
 
 // ------------------------------------------------------------------ one result
 
-fn result_for(
-    plan: &Plan,
-    ind: &Indicator,
-    unit: Option<&str>,
-    pool: &Pool<'_>,
-    opts: &AssessOptions,
-) -> IndicatorResult {
-    let tally = evaluate(plan, ind, unit, pool, opts);
-    let target = ind.target_for(opts.year);
-    let calendar = Calendar::new(ind, opts);
-    let status = judge(target, tally.actual, tally.on_time, &calendar);
-    let figure = |v: i64| figure_of(ind, v);
-    IndicatorResult {
-        indicator: ind.id.clone(),
-        item: ind.item.clone(),
-        scope: scope_name(unit).to_string(),
-        actual: figure(tally.actual),
-        on_time: ind
-            .has_deadline_before_year_end()
-            .then(|| figure(tally.on_time)),
-        target_min: target.map(|t| figure(t.min)),
-        target_max: target.and_then(|t| t.max).map(figure),
-        unit: ind.unit.clone(),
-        status,
-        above_range: exceeds_range(target, tally.actual),
-        records: tally.counted.len(),
-        with_evidence: tally
-            .counted
-            .iter()
-            .filter(|r| r.evidence_count > 0)
-            .count(),
-        deadline: format_date(calendar.deadline),
-        name: ind.name.clone(),
+impl<'a, 'r> Evaluator<'a, 'r> {
+    fn result_for(&self, index: usize, unit: Option<&'a str>) -> IndicatorResult {
+        let ind = &self.plan.indicators[index];
+        let opts = self.opts;
+        let tally = self.tally(index, unit);
+        let target = ind.target_for(opts.year);
+        let calendar = Calendar::new(ind, opts);
+        let status = judge(target, tally.actual, tally.on_time, &calendar);
+        let figure = |v: i64| figure_of(ind, v);
+        IndicatorResult {
+            indicator: ind.id.clone(),
+            item: ind.item.clone(),
+            scope: scope_name(unit).to_string(),
+            actual: figure(tally.actual),
+            on_time: ind
+                .has_deadline_before_year_end()
+                .then(|| figure(tally.on_time)),
+            target_min: target.map(|t| figure(t.min)),
+            target_max: target.and_then(|t| t.max).map(figure),
+            unit: ind.unit.clone(),
+            status,
+            above_range: exceeds_range(target, tally.actual),
+            records: tally.counted.len(),
+            with_evidence: tally
+                .counted
+                .iter()
+                .filter(|r| r.evidence_count > 0)
+                .count(),
+            deadline: format_date(calendar.deadline),
+            name: ind.name.clone(),
+        }
     }
 }
 
@@ -398,27 +393,144 @@ fn exceeds_range(target: Option<Target>, actual: i64) -> bool {
 }
 
 // ------------------------------------------------------------------ counting
+//
+// Every figure is "the records of one kind passing the indicator's rules, for one scope
+// unit". The fields the plan's rules read are looked up once per record (one walk over
+// its fields) into a table. The rules that do not depend on the unit (status,
+// conditions on fixed values, period, duration, person key) are checked once per
+// indicator, taking the records of a condition on fixed texts from an index by value;
+// the records passing them are then bucketed by the unit(s) their `by` field names, and
+// each unit's figure walks only its bucket, checking the rules that name the unit
+// (`$scope`, `$paired_county`). Denominators of ratios are computed once per unit.
+
+/// A record's position in its kind's table (`KindPool`).
+type Row = u32;
+
+/// What the rules read of a record besides its fields: the record and its dates.
+#[derive(Clone, Copy)]
+struct Fact<'r> {
+    rec: &'r EngineRecord,
+    /// The event date (a transfer's receipt).
+    start: Option<Date>,
+    /// The end of a pairing or secondment.
+    end: Option<Date>,
+}
+
+/// The records of one kind that may count, with the values of the fields the plan's
+/// indicators read: one row per record, one column per field (`fields`, sorted).
+struct KindPool<'p, 'r> {
+    facts: Vec<Fact<'r>>,
+    fields: Vec<&'p str>,
+    values: Vec<Option<&'r Value>>,
+}
+
+impl<'p, 'r> KindPool<'p, 'r> {
+    fn new(fields: Vec<&'p str>) -> Self {
+        KindPool {
+            facts: Vec::new(),
+            fields,
+            values: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, r: &'r EngineRecord, end_field: Option<&str>) {
+        let width = self.fields.len();
+        let at = self.values.len();
+        self.values.resize(at + width, None);
+        // Both sorted: one walk over the record's fields fills its row.
+        let row = &mut self.values[at..];
+        let mut wanted = self.fields.iter().enumerate().peekable();
+        for (key, value) in &r.fields {
+            while let Some(&(i, field)) = wanted.peek() {
+                match (*field).cmp(key.as_str()) {
+                    std::cmp::Ordering::Less => {
+                        wanted.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        row[i] = Some(value);
+                        wanted.next();
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+            if wanted.peek().is_none() {
+                break;
+            }
+        }
+        let date = |field: &str| {
+            self.column(field)
+                .and_then(|c| self.values[at + c])
+                .and_then(Value::as_date)
+        };
+        let fact = Fact {
+            rec: r,
+            start: date(r.kind.event_date_field()),
+            end: end_field.and_then(date),
+        };
+        self.facts.push(fact);
+    }
+
+    fn column(&self, field: &str) -> Option<usize> {
+        self.fields.binary_search(&field).ok()
+    }
+
+    fn value(&self, row: Row, column: Option<usize>) -> Option<&'r Value> {
+        column.and_then(|c| self.values[row as usize * self.fields.len() + c])
+    }
+
+    fn fact(&self, row: Row) -> &Fact<'r> {
+        &self.facts[row as usize]
+    }
+
+    fn rows(&self) -> std::ops::Range<Row> {
+        0..Row::try_from(self.facts.len()).expect("fewer than 2^32 records")
+    }
+}
 
 /// The records that may count at all (approved, or submitted on request), by kind,
 /// so each indicator only walks its own kind.
-struct Pool<'r> {
-    by_kind: BTreeMap<RecordKind, Vec<&'r EngineRecord>>,
+struct Pool<'p, 'r> {
+    by_kind: BTreeMap<RecordKind, KindPool<'p, 'r>>,
 }
 
-impl<'r> Pool<'r> {
-    fn new(records: &'r [EngineRecord], opts: &AssessOptions) -> Pool<'r> {
-        let mut by_kind: BTreeMap<RecordKind, Vec<&'r EngineRecord>> = BTreeMap::new();
+impl<'p, 'r> Pool<'p, 'r> {
+    fn new(plan: &'p Plan, records: &'r [EngineRecord], opts: &AssessOptions) -> Self {
+        // Per kind, every field an indicator of the plan reads.
+        let mut fields: BTreeMap<RecordKind, Vec<&'p str>> = BTreeMap::new();
+        for ind in &plan.indicators {
+            let f = fields.entry(ind.kind).or_default();
+            f.push(ind.kind.event_date_field());
+            f.extend(end_field(ind.kind));
+            f.extend(ind.conditions.iter().map(|c| c.field.as_str()));
+            f.extend(ind.by.as_deref());
+            match &ind.measure {
+                Measure::Sum { field } => f.push(field),
+                Measure::Ratio { numerator, .. } => f.push(numerator),
+                Measure::Count | Measure::DistinctPersons => {}
+            }
+        }
+        let mut by_kind: BTreeMap<RecordKind, KindPool<'p, 'r>> = fields
+            .into_iter()
+            .map(|(kind, mut f)| {
+                f.sort_unstable();
+                f.dedup();
+                (kind, KindPool::new(f))
+            })
+            .collect();
         for r in records
             .iter()
             .filter(|r| status_counts(r.status, opts.include_submitted))
         {
-            by_kind.entry(r.kind).or_default().push(r);
+            if let Some(kp) = by_kind.get_mut(&r.kind) {
+                kp.push(r, end_field(r.kind));
+            }
         }
         Pool { by_kind }
     }
 
-    fn of(&self, kind: RecordKind) -> &[&'r EngineRecord] {
-        self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
+    fn of(&self, kind: RecordKind) -> Option<&KindPool<'p, 'r>> {
+        self.by_kind.get(&kind)
     }
 }
 
@@ -431,6 +543,38 @@ fn status_counts(status: Status, include_submitted: bool) -> bool {
     }
 }
 
+/// A condition with the table column of its field.
+type Rule<'a> = (&'a Condition, Option<usize>);
+
+/// One indicator's records passing every rule that does not depend on the scope unit.
+struct Prepared<'a, 'r> {
+    /// The conditions naming the unit (`$scope`, `$paired_county`), checked per unit.
+    unit_conditions: Vec<Rule<'a>>,
+    /// Ascending (pool order).
+    base: Vec<Row>,
+    /// `base` by each unit the `by` field names (an activity with several organisers
+    /// is in each of their buckets), built when a per-unit figure is first asked for.
+    buckets: OnceCell<HashMap<&'r str, Vec<Row>>>,
+}
+
+/// Computes figures over one pool, preparing each indicator once.
+struct Evaluator<'a, 'r> {
+    plan: &'a Plan,
+    opts: &'a AssessOptions,
+    pool: &'a Pool<'a, 'r>,
+    /// Per plan indicator (same positions).
+    prepared: Vec<OnceCell<Prepared<'a, 'r>>>,
+    /// (actual, on_time) per (indicator position, unit): denominators of ratios.
+    figures: RefCell<HashMap<(usize, Option<&'a str>), (i64, i64)>>,
+    /// Per kind and column, built when a condition first needs it: `ValueIndex`.
+    value_index: RefCell<HashMap<(RecordKind, usize), Rc<ValueIndex<'r>>>>,
+}
+
+/// The rows of one kind by the text of one field (the text itself or each unit it
+/// lists), ascending, each row once per text. A condition on fixed texts reads its
+/// records here instead of testing every record.
+type ValueIndex<'r> = HashMap<&'r str, Vec<Row>>;
+
 /// One figure computed: its value up to the as-of date, its value up to the deadline,
 /// and the records behind the first.
 struct Tally<'r> {
@@ -439,83 +583,257 @@ struct Tally<'r> {
     counted: Vec<&'r EngineRecord>,
 }
 
-fn evaluate<'r>(
-    plan: &Plan,
-    ind: &Indicator,
-    unit: Option<&str>,
-    pool: &Pool<'r>,
-    opts: &AssessOptions,
-) -> Tally<'r> {
-    let ctx = Selection {
-        plan,
-        ind,
-        unit,
-        opts,
-    };
-    let counted: Vec<&'r EngineRecord> = pool
-        .of(ind.kind)
-        .iter()
-        .copied()
-        .filter(|r| ctx.counts(r))
-        .collect();
-    let deadline = deadline_in(ind, opts.year);
-    let on_time: Vec<&'r EngineRecord> = counted
-        .iter()
-        .copied()
-        .filter(|r| r.event_date().is_some_and(|d| d <= deadline))
-        .collect();
-    let (actual, on_time) = match &ind.measure {
-        Measure::Ratio {
-            numerator,
-            denominator,
-        } => {
-            let (den_actual, den_on_time) =
-                denominator_figures(plan, ind, denominator, unit, pool, opts);
-            (
-                percent_of(sum_of(&counted, numerator), den_actual),
-                percent_of(sum_of(&on_time, numerator), den_on_time),
-            )
+impl<'a, 'r> Evaluator<'a, 'r> {
+    fn new(plan: &'a Plan, pool: &'a Pool<'a, 'r>, opts: &'a AssessOptions) -> Self {
+        Evaluator {
+            plan,
+            opts,
+            pool,
+            prepared: plan.indicators.iter().map(|_| OnceCell::new()).collect(),
+            figures: RefCell::new(HashMap::new()),
+            value_index: RefCell::new(HashMap::new()),
         }
-        measure => (
-            measure_value(measure, &counted),
-            measure_value(measure, &on_time),
-        ),
-    };
-    Tally {
-        actual,
-        on_time,
-        counted,
+    }
+
+    fn value_index(
+        &self,
+        kind: RecordKind,
+        kp: &KindPool<'a, 'r>,
+        column: usize,
+    ) -> Rc<ValueIndex<'r>> {
+        if let Some(hit) = self.value_index.borrow().get(&(kind, column)) {
+            return hit.clone();
+        }
+        let mut index: ValueIndex<'r> = HashMap::new();
+        let mut texts: Vec<&'r str> = Vec::new();
+        for row in kp.rows() {
+            let Some(v) = kp.value(row, Some(column)) else {
+                continue;
+            };
+            // What `names` matches: the text, or any unit listed (each once).
+            texts.clear();
+            texts.extend(v.as_text());
+            for u in v.units() {
+                if !texts.contains(&u.as_str()) {
+                    texts.push(u);
+                }
+            }
+            for t in &texts {
+                index.entry(t).or_default().push(row);
+            }
+        }
+        let index = Rc::new(index);
+        self.value_index
+            .borrow_mut()
+            .insert((kind, column), index.clone());
+        index
+    }
+
+    fn prepared(&self, index: usize, kp: &KindPool<'a, 'r>) -> &Prepared<'a, 'r> {
+        self.prepared[index].get_or_init(|| {
+            let ind = &self.plan.indicators[index];
+            let (unit_conditions, fixed): (Vec<Rule<'a>>, Vec<Rule<'a>>) = ind
+                .conditions
+                .iter()
+                .map(|c| (c, kp.column(&c.field)))
+                .partition(|(c, _)| c.any_of.iter().any(names_the_unit));
+            let rules = Rules {
+                ind,
+                opts: self.opts,
+            };
+            let admits = |row: Row, rest: &[Rule<'a>]| {
+                rest.iter()
+                    .all(|(c, col)| meets(c, kp.value(row, *col), &Slot::PLAN))
+                    && rules.admits(kp.fact(row))
+            };
+            // A condition on fixed texts takes its records from the value index; the
+            // other conditions and rules are tested on those only.
+            let indexed = fixed.iter().position(|(c, col)| {
+                col.is_some() && c.any_of.iter().all(|w| matches!(w, FilterValue::Text(_)))
+            });
+            let base = match indexed {
+                Some(at) => {
+                    let (c, col) = fixed[at];
+                    let rest: Vec<Rule<'a>> = fixed
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != at)
+                        .map(|(_, r)| *r)
+                        .collect();
+                    let col = col.expect("indexed column");
+                    let index = self.value_index(ind.kind, kp, col);
+                    let mut rows: Vec<Row> = c
+                        .any_of
+                        .iter()
+                        .filter_map(|w| match w {
+                            FilterValue::Text(t) => index.get(t.as_str()),
+                            _ => None,
+                        })
+                        .flatten()
+                        .copied()
+                        .collect();
+                    if c.any_of.len() > 1 {
+                        rows.sort_unstable();
+                        rows.dedup();
+                    }
+                    rows.retain(|&row| admits(row, &rest));
+                    rows
+                }
+                None => kp.rows().filter(|&row| admits(row, &fixed)).collect(),
+            };
+            Prepared {
+                unit_conditions,
+                base,
+                buckets: OnceCell::new(),
+            }
+        })
+    }
+
+    /// The rows of `prepared` attributed to `unit` through the `by` column.
+    fn bucket<'s>(
+        &self,
+        p: &'s Prepared<'a, 'r>,
+        kp: &KindPool<'a, 'r>,
+        by: Option<usize>,
+        unit: &str,
+    ) -> &'s [Row] {
+        let buckets = p.buckets.get_or_init(|| {
+            let mut buckets: HashMap<&'r str, Vec<Row>> = HashMap::new();
+            for &row in &p.base {
+                let units = kp.value(row, by).map_or(&[][..], Value::units);
+                for (i, u) in units.iter().enumerate() {
+                    // A unit named twice in one list still counts the record once.
+                    if !units[..i].contains(u) {
+                        buckets.entry(u.as_str()).or_default().push(row);
+                    }
+                }
+            }
+            buckets
+        });
+        buckets.get(unit).map_or(&[], Vec::as_slice)
+    }
+
+    fn tally(&self, index: usize, unit: Option<&'a str>) -> Tally<'r> {
+        let ind = &self.plan.indicators[index];
+        let Some(kp) = self.pool.of(ind.kind) else {
+            return Tally {
+                actual: 0,
+                on_time: 0,
+                counted: Vec::new(),
+            };
+        };
+        let p = self.prepared(index, kp);
+        let candidates: &[Row] = match (unit, ind.by.as_deref()) {
+            (None, _) => &p.base,
+            (Some(u), Some(by)) => self.bucket(p, kp, kp.column(by), u),
+            (Some(_), None) => &[],
+        };
+        let counted: Vec<Row> = if p.unit_conditions.is_empty() {
+            candidates.to_vec()
+        } else {
+            let slot = Slot {
+                unit,
+                paired_county: unit.and_then(|u| self.plan.paired_county(u)),
+            };
+            candidates
+                .iter()
+                .copied()
+                .filter(|&row| {
+                    p.unit_conditions
+                        .iter()
+                        .all(|(c, col)| meets(c, kp.value(row, *col), &slot))
+                })
+                .collect()
+        };
+        let deadline = deadline_in(ind, self.opts.year);
+        // Everything counted happened by the as-of date: with the deadline on or after
+        // it, the records on time are all of them.
+        let all_on_time = deadline >= self.opts.as_of;
+        let late_cut: Vec<Row>;
+        let on_time: &[Row] = if all_on_time {
+            &counted
+        } else {
+            late_cut = counted
+                .iter()
+                .copied()
+                .filter(|&row| kp.fact(row).start.is_some_and(|d| d <= deadline))
+                .collect();
+            &late_cut
+        };
+        let (actual, on_time) = match &ind.measure {
+            Measure::Ratio {
+                numerator,
+                denominator,
+            } => {
+                let (den_actual, den_on_time) = self.denominator_figures(ind, denominator, unit);
+                let column = kp.column(numerator);
+                let num_actual = sum_of(kp, &counted, column);
+                let num_on_time = if all_on_time {
+                    num_actual
+                } else {
+                    sum_of(kp, on_time, column)
+                };
+                (
+                    percent_of(num_actual, den_actual),
+                    percent_of(num_on_time, den_on_time),
+                )
+            }
+            measure => {
+                let actual = measure_value(kp, measure, &counted);
+                let on_time = if all_on_time {
+                    actual
+                } else {
+                    measure_value(kp, measure, on_time)
+                };
+                (actual, on_time)
+            }
+        };
+        Tally {
+            actual,
+            on_time,
+            counted: counted.iter().map(|&row| kp.fact(row).rec).collect(),
+        }
+    }
+
+    /// The denominator of a ratio: the other indicator's figure for the same unit when
+    /// it has the same scope, else for the whole plan. Computed once per unit.
+    fn denominator_figures(
+        &self,
+        ind: &Indicator,
+        denominator: &str,
+        unit: Option<&'a str>,
+    ) -> (i64, i64) {
+        let Some(den_index) = self
+            .plan
+            .indicators
+            .iter()
+            .position(|i| i.id == denominator)
+        else {
+            return (0, 0);
+        };
+        let den = &self.plan.indicators[den_index];
+        if matches!(den.measure, Measure::Ratio { .. }) {
+            // The loader refuses ratio-of-ratio; guard anyway against endless recursion.
+            return (0, 0);
+        }
+        let den_unit = if den.scope == ind.scope { unit } else { None };
+        if let Some(hit) = self.figures.borrow().get(&(den_index, den_unit)) {
+            return *hit;
+        }
+        let t = self.tally(den_index, den_unit);
+        self.figures
+            .borrow_mut()
+            .insert((den_index, den_unit), (t.actual, t.on_time));
+        (t.actual, t.on_time)
     }
 }
 
-/// The denominator of a ratio: the other indicator's figure for the same unit when it
-/// has the same scope, else for the whole plan.
-fn denominator_figures(
-    plan: &Plan,
-    ind: &Indicator,
-    denominator: &str,
-    unit: Option<&str>,
-    pool: &Pool<'_>,
-    opts: &AssessOptions,
-) -> (i64, i64) {
-    let Some(den) = plan.indicator(denominator) else {
-        return (0, 0);
-    };
-    if matches!(den.measure, Measure::Ratio { .. }) {
-        // The loader refuses ratio-of-ratio; guard anyway against endless recursion.
-        return (0, 0);
-    }
-    let den_unit = if den.scope == ind.scope { unit } else { None };
-    let t = evaluate(plan, den, den_unit, pool, opts);
-    (t.actual, t.on_time)
-}
-
-fn measure_value(measure: &Measure, records: &[&EngineRecord]) -> i64 {
+fn measure_value(kp: &KindPool<'_, '_>, measure: &Measure, rows: &[Row]) -> i64 {
     match measure {
-        Measure::Count => count_i64(records.len()),
-        Measure::DistinctPersons => distinct_persons(records),
-        Measure::Sum { field } => sum_of(records, field),
-        Measure::Ratio { numerator, .. } => sum_of(records, numerator),
+        Measure::Count => count_i64(rows.len()),
+        Measure::DistinctPersons => distinct_persons(kp, rows),
+        Measure::Sum { field } => sum_of(kp, rows, kp.column(field)),
+        Measure::Ratio { numerator, .. } => sum_of(kp, rows, kp.column(numerator)),
     }
 }
 
@@ -524,19 +842,61 @@ fn count_i64(n: usize) -> i64 {
 }
 
 /// One person on several rows counts once (rows without a key never reach here).
-fn distinct_persons(records: &[&EngineRecord]) -> i64 {
-    let keys: HashSet<&str> = records
-        .iter()
-        .filter_map(|r| r.person_key.as_deref())
-        .collect();
+fn distinct_persons(kp: &KindPool<'_, '_>, rows: &[Row]) -> i64 {
+    let mut keys: HashSet<&str, KeyHasher> =
+        HashSet::with_capacity_and_hasher(rows.len(), KeyHasher::default());
+    keys.extend(
+        rows.iter()
+            .filter_map(|&row| kp.fact(row).rec.person_key.as_deref()),
+    );
     count_i64(keys.len())
 }
 
+/// Person keys are blind indexes (keyed hashes, uniformly spread, chosen by no one): a
+/// plain multiply-rotate hash of their bytes serves, at a fraction of SipHash's cost.
+type KeyHasher = std::hash::BuildHasherDefault<WordHasher>;
+
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        // Spread the high bits down: hashbrown takes its control bits from the top.
+        let h = self.0;
+        (h ^ (h >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
+    }
+}
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
 /// Sum of a money (fen) or integer field; a missing value adds nothing.
-fn sum_of(records: &[&EngineRecord], field: &str) -> i64 {
-    records
-        .iter()
-        .fold(0i64, |acc, r| acc.saturating_add(r.amount(field)))
+fn sum_of(kp: &KindPool<'_, '_>, rows: &[Row], column: Option<usize>) -> i64 {
+    rows.iter().fold(0i64, |acc, &row| {
+        let v = kp.value(row, column).and_then(Value::as_amount);
+        acc.saturating_add(v.unwrap_or(0))
+    })
 }
 
 /// `part / whole` in hundredths of a percent, rounded half up; 0 when `whole` is 0.
@@ -549,69 +909,68 @@ fn percent_of(part: i64, whole: i64) -> i64 {
     i64::try_from(hundredths).unwrap_or(if hundredths < 0 { i64::MIN } else { i64::MAX })
 }
 
-/// Whether a record counts toward one figure (indicator × scope unit × year × as-of).
-struct Selection<'a> {
-    plan: &'a Plan,
-    ind: &'a Indicator,
+/// The unit a figure is computed for, and the county paired with it (for
+/// `$paired_county`), looked up once per figure.
+struct Slot<'a> {
     unit: Option<&'a str>,
+    paired_county: Option<&'a str>,
+}
+
+impl Slot<'_> {
+    const PLAN: Slot<'static> = Slot {
+        unit: None,
+        paired_county: None,
+    };
+}
+
+/// Whether a filter value depends on the unit the figure is computed for.
+fn names_the_unit(want: &FilterValue) -> bool {
+    matches!(want, FilterValue::ScopeUnit | FilterValue::PairedCounty)
+}
+
+/// Whether a record whose field holds `value` meets the condition.
+fn meets(c: &Condition, value: Option<&Value>, slot: &Slot<'_>) -> bool {
+    c.any_of.iter().any(|want| matches(want, value, slot))
+}
+
+fn matches(want: &FilterValue, value: Option<&Value>, slot: &Slot<'_>) -> bool {
+    match (want, value) {
+        // Missing booleans mean 否.
+        (FilterValue::Bool(b), None) => !*b,
+        (FilterValue::Bool(b), Some(v)) => v.as_bool() == Some(*b),
+        (_, None) => false,
+        (FilterValue::Text(t), Some(v)) => names(v, t),
+        (FilterValue::ScopeUnit, Some(v)) => slot.unit.is_some_and(|u| names(v, u)),
+        (FilterValue::PairedCounty, Some(v)) => slot.paired_county.is_some_and(|c| names(v, c)),
+    }
+}
+
+/// The rules of an indicator that hold for a record whatever the unit: its duration,
+/// its period and, for distinct persons, a person key.
+struct Rules<'a> {
+    ind: &'a Indicator,
     opts: &'a AssessOptions,
 }
 
-impl Selection<'_> {
-    fn counts(&self, r: &EngineRecord) -> bool {
-        self.attributed(r)
-            && self.ind.conditions.iter().all(|c| self.meets(c, r))
-            && self.long_enough(r)
-            && self.in_period(r)
-            && self.measurable(r)
-    }
-
-    /// A per-unit figure counts the records whose `by` field names the unit; an
-    /// activity with several organisers counts for each of them.
-    fn attributed(&self, r: &EngineRecord) -> bool {
-        match (self.unit, self.ind.by.as_deref()) {
-            (None, _) => true,
-            (Some(unit), Some(by)) => r
-                .get(by)
-                .is_some_and(|v| v.units().iter().any(|u| u == unit)),
-            (Some(_), None) => false,
-        }
-    }
-
-    fn meets(&self, c: &Condition, r: &EngineRecord) -> bool {
-        let value = r.get(&c.field);
-        c.any_of.iter().any(|want| self.matches(want, value))
-    }
-
-    fn matches(&self, want: &FilterValue, value: Option<&Value>) -> bool {
-        match (want, value) {
-            // Missing booleans mean 否.
-            (FilterValue::Bool(b), None) => !*b,
-            (FilterValue::Bool(b), Some(v)) => v.as_bool() == Some(*b),
-            (_, None) => false,
-            (FilterValue::Text(t), Some(v)) => names(v, t),
-            (FilterValue::ScopeUnit, Some(v)) => self.unit.is_some_and(|u| names(v, u)),
-            (FilterValue::PairedCounty, Some(v)) => self
-                .unit
-                .and_then(|u| self.plan.paired_county(u))
-                .is_some_and(|c| names(v, c)),
-        }
+impl Rules<'_> {
+    fn admits(&self, f: &Fact<'_>) -> bool {
+        self.long_enough(f) && self.in_period(f) && self.measurable(f.rec)
     }
 
     /// `min_months`: the planned end is at least the start plus that many months
     /// minus one day (start 2019-03-01 → end 2020-02-29 or later).
-    fn long_enough(&self, r: &EngineRecord) -> bool {
+    fn long_enough(&self, f: &Fact<'_>) -> bool {
         let Some(months) = self.ind.min_months else {
             return true;
         };
-        let (Some(start), Some(end)) = (r.event_date(), end_date(r)) else {
+        let (Some(start), Some(end)) = (f.start, f.end) else {
             return false;
         };
         min_end_date(start, months).is_some_and(|min_end| end >= min_end)
     }
 
-    fn in_period(&self, r: &EngineRecord) -> bool {
-        let Some(start) = r.event_date() else {
+    fn in_period(&self, f: &Fact<'_>) -> bool {
+        let Some(start) = f.start else {
             return false;
         };
         let year = self.opts.year;
@@ -620,14 +979,12 @@ impl Selection<'_> {
             return false;
         }
         match self.ind.period {
-            Period::InYear => r.plan_year == year,
+            Period::InYear => f.rec.plan_year == year,
             Period::Cumulative => {
                 let reference = dec_31(year).min(as_of);
-                start <= reference && end_date(r).is_none_or(|end| end > reference)
+                start <= reference && f.end.is_none_or(|end| end > reference)
             }
-            Period::InPost => {
-                start <= dec_31(year) && end_date(r).is_none_or(|end| end >= jan_1(year))
-            }
+            Period::InPost => start <= dec_31(year) && f.end.is_none_or(|end| end >= jan_1(year)),
         }
     }
 
@@ -649,10 +1006,6 @@ fn end_field(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Secondment => Some("end_on"),
         _ => None,
     }
-}
-
-fn end_date(r: &EngineRecord) -> Option<Date> {
-    end_field(r.kind).and_then(|f| r.date(f))
 }
 
 // ------------------------------------------------------------------ dates
@@ -812,23 +1165,21 @@ mod tests {
         assert_eq!(judge(t, 0, 0, &early), IndicatorStatus::OnTrack);
     }
 
+    struct Sel<'s>(&'s Slot<'s>);
+    impl Sel<'_> {
+        fn matches(&self, want: &FilterValue, value: Option<&Value>) -> bool {
+            matches(want, value, self.0)
+        }
+    }
+
     #[test]
     fn conditions_match_text_unit_lists_booleans_and_scope_values() {
         let plan = Plan::bundled();
-        let ind = plan
-            .indicator("8.1-lead-town-funds")
-            .expect("bundled indicator");
-        let opts = AssessOptions {
-            year: 2019,
-            as_of: date!(2019 - 12 - 31),
-            include_submitted: false,
-        };
-        let sel = Selection {
-            plan: &plan,
-            ind,
+        let slot = Slot {
             unit: Some("清溪镇"),
-            opts: &opts,
+            paired_county: plan.paired_county("清溪镇"),
         };
+        let sel = Sel(&slot);
         let text = |s: &str| FilterValue::Text(s.to_string());
         // Missing booleans mean 否; any other missing field never matches.
         assert!(sel.matches(&FilterValue::Bool(false), None));
@@ -848,7 +1199,7 @@ mod tests {
             &FilterValue::PairedCounty,
             Some(&Value::Unit("彝良县".into()))
         ));
-        let plan_wide = Selection { unit: None, ..sel };
+        let plan_wide = Sel(&Slot::PLAN);
         assert!(!plan_wide.matches(&FilterValue::ScopeUnit, Some(&organisers)));
     }
 

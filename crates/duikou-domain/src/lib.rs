@@ -5,6 +5,7 @@ pub mod crypto;
 pub mod engine;
 pub mod id_number;
 pub mod plan;
+pub mod plan_scale;
 pub mod record;
 pub mod roles;
 pub mod schema;

@@ -312,6 +312,215 @@ pub fn fields_from_json(kind: RecordKind, json: &serde_json::Value) -> BTreeMap<
     out
 }
 
+/// `fields_from_json(kind, &serde_json::from_str(text)?)`, the same map, decoded straight
+/// from the text (no JSON tree; keys outside the kind's fields are skipped unread).
+/// None when the text is not JSON.
+pub fn fields_from_json_text(kind: RecordKind, text: &str) -> Option<BTreeMap<String, Value>> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let fields = FieldsSeed(kind.fields()).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(fields)
+}
+
+/// Decodes a stored record's JSON object into typed values by the kind's field table.
+/// A value of the wrong type leaves the field out, as `Value::from_json` does; anything
+/// but an object gives no fields.
+struct FieldsSeed(&'static [FieldDesc]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FieldsSeed {
+    type Value = BTreeMap<String, Value>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FieldsSeed {
+    type Value = BTreeMap<String, Value>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object of record fields")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // Gathered first, then built in one go (no search per insertion).
+        let mut found: Vec<(&'static str, Value)> = Vec::with_capacity(self.0.len());
+        while let Some(field) = map.next_key_seed(KeySeed(self.0))? {
+            match field {
+                Some(fd) => {
+                    let value = map.next_value_seed(TypedSeed(&fd.ty))?;
+                    // The last occurrence of a key decides, as in a JSON tree.
+                    if let Some(at) = found.iter().position(|(k, _)| *k == fd.key) {
+                        found.remove(at);
+                    }
+                    if let Some(v) = value {
+                        found.push((fd.key, v));
+                    }
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(found
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(BTreeMap::new())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(BTreeMap::new())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(BTreeMap::new())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(BTreeMap::new())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(BTreeMap::new())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(BTreeMap::new())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(BTreeMap::new())
+    }
+}
+
+/// An object key: the kind's field it names, if any.
+struct KeySeed(&'static [FieldDesc]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+    type Value = Option<&'static FieldDesc>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed {
+    type Value = Option<&'static FieldDesc>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().find(|fd| fd.key == key))
+    }
+}
+
+/// One field's value read as its type: None when the JSON value does not fit.
+struct TypedSeed<'t>(&'t FieldType);
+
+impl<'de> serde::de::DeserializeSeed<'de> for TypedSeed<'_> {
+    type Value = Option<Value>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TypedSeed<'_> {
+    type Value = Option<Value>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a field value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
+        Ok(matches!(self.0, FieldType::Bool).then_some(Value::Bool(b)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(match self.0 {
+            FieldType::Money => Some(Value::Money(v)),
+            FieldType::Int | FieldType::Year => Some(Value::Int(v)),
+            _ => None,
+        })
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        match i64::try_from(v) {
+            Ok(v) => self.visit_i64(v),
+            Err(_) => Ok(None),
+        }
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(match self.0 {
+            FieldType::Text | FieldType::IdNumber => Some(Value::Text(s.to_string())),
+            FieldType::Date => parse_iso_date(s).map(Value::Date),
+            FieldType::Unit(_) => Some(Value::Unit(s.to_string())),
+            FieldType::Enum(_) => Some(Value::Enum(s.to_string())),
+            _ => None,
+        })
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        if !matches!(self.0, FieldType::Units(_)) {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            return Ok(None);
+        }
+        let mut units = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+        while let Some(item) = seq.next_element_seed(TextOnly)? {
+            units.extend(item);
+        }
+        Ok(Some(Value::Units(units)))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(None)
+    }
+}
+
+/// A list element: its text if it is a string (anything else is skipped).
+struct TextOnly;
+
+impl<'de> serde::de::DeserializeSeed<'de> for TextOnly {
+    type Value = Option<String>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TextOnly {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a unit name")
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Some(s.to_string()))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(None)
+    }
+}
+
 pub struct ValidationContext<'a> {
     pub plan: &'a Plan,
     /// The unit of the person entering the record, used when nothing else names one.
@@ -670,5 +879,93 @@ pub fn natural_key(rec: &ValidRecord, blind_index: Option<&str>) -> Option<Strin
             ))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The direct decoder gives what parsing into a JSON tree and reading it back gives.
+    fn same_as_tree(kind: RecordKind, text: &str) {
+        let tree = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .map(|j| fields_from_json(kind, &j));
+        assert_eq!(fields_from_json_text(kind, text), tree, "{kind:?} {text}");
+    }
+
+    #[test]
+    fn stored_fields_decode_as_through_a_json_tree() {
+        let cases = [
+            r#"{"source":"省级财政","amount":123456,"payer":"东莞市","payee":"镇雄县","budget_year":2019,"sent_on":"2019-03-01","received_on":"2019-03-05","voucher_no":"A-1"}"#,
+            r#"{"amount":"12.50","received_on":20190305,"payee":["镇雄县"],"budget_year":2019.0}"#,
+            r#"{"amount":1,"amount":"x"}"#,
+            r#"{"amount":"x","amount":7}"#,
+            r#"{"\u0061mount":5,"unknown":{"deep":[1,{"a":null}]},"sent_on":null}"#,
+            r#"{"amount":18446744073709551615,"budget_year":-3}"#,
+            r#"{"received_on":"2019-02-30","sent_on":"2019-2-3"}"#,
+            r#"[1,2,3]"#,
+            r#""text""#,
+            r#"null"#,
+            r#"{}"#,
+            r#"{"amount":1} trailing"#,
+            r#"{"amount":1"#,
+            "",
+        ];
+        for text in cases {
+            same_as_tree(RecordKind::Transfer, text);
+        }
+        let activity = [
+            r#"{"kind":"招商推介会","organizers":["黄江镇","清溪镇",3,null,["x"],{"a":1}],"held_on":"2019-05-01","participants":40}"#,
+            r#"{"organizers":"黄江镇","participants":true}"#,
+            r#"{"organizers":[],"participants":-1}"#,
+        ];
+        for text in activity {
+            same_as_tree(RecordKind::Activity, text);
+        }
+        same_as_tree(
+            RecordKind::Person,
+            r#"{"programme":"劳务就业","registered_poor":true,"started_on":"2019-04-01","name":"张\"三\""}"#,
+        );
+        same_as_tree(RecordKind::Person, r#"{"registered_poor":"是"}"#);
+    }
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<u64>().prop_map(serde_json::Value::from),
+            (-1e6f64..1e6).prop_map(serde_json::Value::from),
+            "[0-9-]{0,12}".prop_map(serde_json::Value::String),
+            "\\PC{0,6}".prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                prop::collection::vec(("[a-z_]{1,8}", inner), 0..4)
+                    .prop_map(|kv| serde_json::Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_stored_object_decodes_as_through_a_json_tree(
+            kind in prop::sample::select(RecordKind::ALL.to_vec()),
+            entries in prop::collection::vec((0usize..12, json_value()), 0..10),
+        ) {
+            // Keys drawn from the kind's own fields (plus a few strangers).
+            let fields = kind.fields();
+            let body: Vec<String> = entries
+                .iter()
+                .map(|(i, v)| {
+                    let key = fields.get(*i).map_or("other", |f| f.key);
+                    format!("{}:{}", serde_json::Value::from(key), v)
+                })
+                .collect();
+            same_as_tree(kind, &format!("{{{}}}", body.join(",")));
+        }
     }
 }

@@ -235,8 +235,7 @@ pub async fn engine_records(
     } else {
         &[Status::Approved]
     };
-    let rows = store.records_for_engine(&kinds, statuses).await?;
-    Ok(rows.into_iter().map(to_engine).collect())
+    store.records_for_engine(&kinds, statuses).await
 }
 
 /// A column letter: 0 → A, 26 → AA.

@@ -8,7 +8,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial)]
+        vec![Box::new(Initial), Box::new(RecordKindIdIndex)]
     }
 }
 
@@ -260,5 +260,42 @@ impl MigrationTrait for Initial {
         Err(DbErr::Migration(
             "the initial schema cannot be rolled back".into(),
         ))
+    }
+}
+
+/// Record lists show a kind newest (or oldest) first: an index on (kind, id) lets the
+/// database walk it in order and stop after one page instead of sorting every record of
+/// the kind on each request.
+struct RecordKindIdIndex;
+
+impl MigrationName for RecordKindIdIndex {
+    fn name(&self) -> &str {
+        "m0002_record_kind_id_index"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RecordKindIdIndex {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_index(
+            Index::create()
+                .name("record_kind_id")
+                .table(t("record"))
+                .col(t("kind"))
+                .col(t("id"))
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("record_kind_id")
+                .table(t("record"))
+                .to_owned(),
+        )
+        .await
     }
 }

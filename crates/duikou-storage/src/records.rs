@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use duikou_domain::record::{
-    Status, Transition, ValidRecord, Value, fields_from_json, format_date,
+    Status, Transition, ValidRecord, Value, fields_from_json, fields_from_json_text, format_date,
 };
+use duikou_domain::engine::EngineRecord;
 use duikou_domain::schema::RecordKind;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -117,6 +118,216 @@ fn to_stored(m: record::Model) -> Option<StoredRecord> {
         updated_by: m.updated_by,
         updated_at: m.updated_at,
     })
+}
+
+/// The records a span of the audit trail touched (`Store::record_changes_between`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordChanges {
+    /// Records created, changed or deleted.
+    pub ids: Vec<i64>,
+    /// Import batches written (their records carry the batch id).
+    pub import_batches: Vec<i64>,
+}
+
+/// id, kind, status, reporting unit, plan year, data, blind index, evidence count.
+type EngineRow = (
+    i64,
+    String,
+    String,
+    String,
+    i32,
+    String,
+    Option<String>,
+    i32,
+);
+
+/// Records per page of `Store::engine_rows`.
+const ENGINE_PAGE: u64 = 8_192;
+
+/// One engine row into an engine record: `data` decoded straight into typed fields.
+/// None when its kind, status or data cannot be read (the record is left out).
+fn decode_engine_row(
+    (id, kind, status, reporting_unit, plan_year, data, id_blind, evidence_count): EngineRow,
+) -> Option<EngineRecord> {
+    let kind = RecordKind::from_key(&kind)?;
+    Some(EngineRecord {
+        id,
+        kind,
+        status: Status::from_key(&status)?,
+        plan_year,
+        reporting_unit,
+        fields: fields_from_json_text(kind, &data)?,
+        person_key: id_blind,
+        evidence_count: u32::try_from(evidence_count).unwrap_or(0),
+    })
+}
+
+/// A page of `Store::engine_rows` as text (`n` lines: id, kind, status, plan year,
+/// evidence count, blind index, reporting unit, data; tab-separated) into engine
+/// records, as `decode_engine_row` reads them. None when the text does not split into
+/// `n` lines of eight readable fields: the page is then read again row by row.
+fn decode_engine_lines(text: &str, n: usize) -> Option<Vec<EngineRecord>> {
+    let mut out = Vec::with_capacity(n);
+    let mut lines = 0usize;
+    for line in text.split('\n') {
+        lines += 1;
+        let mut f = line.splitn(8, '\t');
+        let (id, kind, status, plan_year, evidence_count, id_blind, unit, data) = (
+            f.next()?,
+            f.next()?,
+            f.next()?,
+            f.next()?,
+            f.next()?,
+            f.next()?,
+            f.next()?,
+            f.next()?,
+        );
+        // Anything unexpected (a unit name holding a tab shifts the fields; a record
+        // `decode_engine_row` would leave out) sends the page to the row-by-row path.
+        let (Ok(id), Ok(plan_year), Ok(evidence_count)) =
+            (id.parse(), plan_year.parse(), evidence_count.parse::<i32>())
+        else {
+            return None;
+        };
+        let kind = RecordKind::from_key(kind)?;
+        let status = Status::from_key(status)?;
+        let fields = fields_from_json_text(kind, data)?;
+        out.push(EngineRecord {
+            id,
+            kind,
+            status,
+            plan_year,
+            reporting_unit: unit.to_string(),
+            fields,
+            person_key: (!id_blind.is_empty()).then(|| id_blind.to_string()),
+            evidence_count: u32::try_from(evidence_count).unwrap_or(0),
+        });
+    }
+    (lines == n).then_some(out)
+}
+
+#[cfg(test)]
+mod engine_rows_tests {
+    use super::*;
+
+    fn row(id: i64, kind: &str, status: &str, unit: &str, data: &str) -> record::ActiveModel {
+        record::ActiveModel {
+            id: Set(id),
+            kind: Set(kind.to_string()),
+            status: Set(status.to_string()),
+            reporting_unit: Set(unit.to_string()),
+            county: Set(None),
+            plan_year: Set(2019),
+            event_date: Set(None),
+            data: Set(data.to_string()),
+            notes: Set(String::new()),
+            id_cipher: Set(None),
+            id_blind: Set((kind == "person").then(|| format!("blind{id}"))),
+            id_masked: Set(None),
+            natural_key: Set(None),
+            reject_reason: Set(None),
+            version: Set(1),
+            import_batch_id: Set(None),
+            evidence_count: Set(i32::try_from(id % 3).unwrap()),
+            created_by: Set("t".into()),
+            created_at: Set("t".into()),
+            updated_by: Set("t".into()),
+            updated_at: Set("t".into()),
+        }
+    }
+
+    /// Whatever the stored text holds, the engine reads what a row-by-row read gives:
+    /// odd unit names (a tab, a line break) take the row path for their page; records
+    /// of other statuses or kinds, or unreadable data, are left out.
+    #[tokio::test]
+    async fn engine_records_read_every_stored_text_as_row_by_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = crate::StoreConfig::new(format!(
+            "sqlite://{}",
+            dir.path().join("t.db").display()
+        ));
+        cfg.create_if_missing = true;
+        let store = Store::open(&cfg).await.unwrap();
+        store.migrate().await.unwrap();
+        let activity = r#"{"held_on":"2019-05-01","kind":"招商推介会","organizers":["清溪镇","黄江镇"],"participants":12,"title":"制表\t符"}"#;
+        let person = r#"{"programme":"劳务就业","registered_poor":true,"started_on":"2019-03-01"}"#;
+        let rows = [
+            row(1, "activity", "approved", "清溪镇", activity),
+            row(2, "person", "approved", "镇雄县", person),
+            row(3, "person", "submitted", "镇雄县", person),
+            row(4, "person", "approved", "甲\t乙", person),
+            row(5, "person", "approved", "丙\n丁", person),
+            row(6, "person", "approved", "镇雄县", "not json"),
+            row(7, "nosuchkind", "approved", "镇雄县", person),
+        ];
+        for r in rows {
+            r.insert(&store.db).await.unwrap();
+        }
+        let by_rows = |statuses: &'static [&'static str]| {
+            let store = &store;
+            async move {
+                let rows: Vec<EngineRow> = record::Entity::find()
+                    .select_only()
+                    .columns([
+                        record::Column::Id,
+                        record::Column::Kind,
+                        record::Column::Status,
+                        record::Column::ReportingUnit,
+                        record::Column::PlanYear,
+                        record::Column::Data,
+                        record::Column::IdBlind,
+                        record::Column::EvidenceCount,
+                    ])
+                    .filter(record::Column::Status.is_in(statuses.iter().copied()))
+                    .order_by_asc(record::Column::Id)
+                    .into_tuple()
+                    .all(&store.db)
+                    .await
+                    .unwrap();
+                rows.into_iter()
+                    .filter_map(decode_engine_row)
+                    .collect::<Vec<_>>()
+            }
+        };
+        let all = store
+            .records_for_engine(&RecordKind::ALL, &[Status::Approved])
+            .await
+            .unwrap();
+        assert_eq!(all, by_rows(&["approved"]).await);
+        assert_eq!(
+            all.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [1, 2, 4, 5],
+            "unreadable kind or data left out"
+        );
+        assert_eq!(all[2].reporting_unit, "甲\t乙");
+        assert_eq!(all[3].reporting_unit, "丙\n丁");
+        assert_eq!(
+            all[0].get("organizers"),
+            Some(&Value::Units(vec!["清溪镇".into(), "黄江镇".into()]))
+        );
+        assert_eq!(all[1].person_key.as_deref(), Some("blind2"));
+        assert_eq!(all[1].evidence_count, 2);
+        let with_submitted = store
+            .records_for_engine(&[RecordKind::Person], &[Status::Approved, Status::Submitted])
+            .await
+            .unwrap();
+        assert_eq!(
+            with_submitted.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [2, 3, 4, 5]
+        );
+        let changed = store
+            .records_for_engine_changed(
+                &RecordKind::ALL,
+                &[Status::Approved],
+                &RecordChanges {
+                    ids: vec![3, 4, 99],
+                    import_batches: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(changed.iter().map(|r| r.id).collect::<Vec<_>>(), [4]);
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -267,6 +478,15 @@ impl Store {
                     .add(record::Column::Notes.like(&pattern)),
             );
         }
+        // The count as a plain `SELECT COUNT(*) … WHERE` (an index walk): a paginator
+        // counts over a sub-query of the ordered rows, which materialised and sorted every
+        // matching row, all columns, on each request.
+        let count = sel
+            .clone()
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .into_tuple::<i64>()
+            .one(&self.db);
         sel = if q.newest_first {
             sel.order_by_desc(record::Column::Id)
         } else {
@@ -276,87 +496,216 @@ impl Store {
         // A page far past the end is empty; capped so that page × per_page cannot
         // overflow (a panic) or exceed what the databases take as an OFFSET.
         let page = std::cmp::Ord::min(q.page, u64::from(u32::MAX) / per_page);
-        let paginator = sel.paginate(&self.db, per_page);
-        let total = paginator.num_items().await?;
-        let rows = paginator.fetch_page(page).await?;
-        Ok((rows.into_iter().filter_map(to_stored).collect(), total))
+        // Newest (or oldest) first within a kind walks the `record_kind_id` index in
+        // order and stops after the page, instead of sorting every row of the kind.
+        let rows = sel.limit(per_page).offset(page * per_page).all(&self.db);
+        let (total, rows) = tokio::try_join!(count, rows)?;
+        Ok((
+            rows.into_iter().filter_map(to_stored).collect(),
+            u64::try_from(total.unwrap_or(0)).unwrap_or(0),
+        ))
     }
 
-    /// Every record of these kinds in the given statuses, for the indicator engine: only
-    /// the columns it reads, in keyset-paged batches. Audit columns are left empty.
+    /// Every record of these kinds in the given statuses, as the indicator engine reads
+    /// them (only the columns it needs), in id order.
     pub async fn records_for_engine(
         &self,
         kinds: &[RecordKind],
         statuses: &[Status],
-    ) -> Result<Vec<StoredRecord>, StoreError> {
-        type Row = (
-            i64,
-            String,
-            String,
-            String,
-            i32,
-            String,
-            Option<String>,
-            i32,
-        );
+    ) -> Result<Vec<EngineRecord>, StoreError> {
+        self.engine_rows(kinds, statuses, Condition::all()).await
+    }
+
+    /// What `records_for_engine` gives for the records a change touched (`changes`,
+    /// from `record_changes_between`): the records now in the selection, in id order.
+    /// A touched record absent from the answer has left the selection (deleted,
+    /// reopened, rejected).
+    pub async fn records_for_engine_changed(
+        &self,
+        kinds: &[RecordKind],
+        statuses: &[Status],
+        changes: &RecordChanges,
+    ) -> Result<Vec<EngineRecord>, StoreError> {
         let mut out = Vec::new();
+        for ids in changes.ids.chunks(500) {
+            let only = Condition::all().add(record::Column::Id.is_in(ids.iter().copied()));
+            out.extend(self.engine_rows(kinds, statuses, only).await?);
+        }
+        for batches in changes.import_batches.chunks(500) {
+            let only =
+                Condition::all().add(record::Column::ImportBatchId.is_in(batches.iter().copied()));
+            out.extend(self.engine_rows(kinds, statuses, only).await?);
+        }
+        out.sort_by_key(|r| r.id);
+        out.dedup_by_key(|r| r.id);
+        Ok(out)
+    }
+
+    /// The records changed by the writes after audit entry `after_seq` up to `upto_seq`,
+    /// read from the audit trail (every write appends to it in its transaction). None
+    /// when the trail cannot tell: an entry of a kind not known here, a gap in the chain,
+    /// or so many entries that loading everything is as cheap.
+    pub async fn record_changes_between(
+        &self,
+        after_seq: i64,
+        upto_seq: i64,
+    ) -> Result<Option<RecordChanges>, StoreError> {
+        /// Beyond this many entries a full load is the simpler answer.
+        const MAX_ENTRIES: i64 = 20_000;
+        if upto_seq < after_seq || upto_seq - after_seq > MAX_ENTRIES {
+            return Ok(None);
+        }
+        let entries: Vec<(i64, String, String)> = audit_log::Entity::find()
+            .select_only()
+            .columns([
+                audit_log::Column::Seq,
+                audit_log::Column::Action,
+                audit_log::Column::EntityId,
+            ])
+            .filter(audit_log::Column::Seq.gt(after_seq))
+            .filter(audit_log::Column::Seq.lte(upto_seq))
+            .order_by_asc(audit_log::Column::Seq)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        if i64::try_from(entries.len()).ok() != Some(upto_seq - after_seq) {
+            return Ok(None);
+        }
+        let mut changes = RecordChanges::default();
+        for (_, action, entity_id) in &entries {
+            match action.as_str() {
+                // A record's content, status, receipt or evidence count changed, or it
+                // was created or deleted: the entry names the record.
+                "record.create" | "record.update" | "record.submit" | "record.approve"
+                | "record.reject" | "record.reopen" | "record.confirm" | "record.delete"
+                | "evidence.add" => match entity_id.parse() {
+                    Ok(id) => changes.ids.push(id),
+                    Err(_) => return Ok(None),
+                },
+                // An import: the entry names the batch its records carry.
+                "record.import" => match entity_id.parse() {
+                    Ok(batch) => changes.import_batches.push(batch),
+                    Err(_) => return Ok(None),
+                },
+                // Reads and accounts: no record changed.
+                "personal_data.unmask" | "record.export_unmasked" => {}
+                a if a.starts_with("user.") => {}
+                _ => return Ok(None),
+            }
+        }
+        changes.ids.sort_unstable();
+        changes.ids.dedup();
+        changes.import_batches.sort_unstable();
+        changes.import_batches.dedup();
+        Ok(Some(changes))
+    }
+
+    /// The engine's columns of the records of these kinds and statuses that also meet
+    /// `only`, in id order, in pages of `ENGINE_PAGE` records.
+    ///
+    /// Each page comes back as one text (`string_agg` of one line per record, in SQL
+    /// both SQLite and PostgreSQL run): a row at a time, the driver's per-row work
+    /// (a message and a copy of every value) cost four times the reading itself. While
+    /// the next page is read, the pages before it are decoded on blocking threads, so the
+    /// two cores share the work. A page whose text does not split as expected (a unit
+    /// name with a tab or line break) is read again row by row.
+    async fn engine_rows(
+        &self,
+        kinds: &[RecordKind],
+        statuses: &[Status],
+        only: Condition,
+    ) -> Result<Vec<EngineRecord>, StoreError> {
+        use sea_orm::QueryTrait;
+        /// One line per record: the fixed columns, tab-separated, then the JSON data
+        /// (compact JSON has no raw tab or line break).
+        const LINES: &str = "string_agg(concat_ws('\t', id, kind, status, plan_year, \
+            evidence_count, COALESCE(id_blind, ''), reporting_unit, data), '\n')";
+        let mut decoded = Vec::new();
         let mut after = 0i64;
         loop {
-            let rows: Vec<Row> = record::Entity::find()
-                .select_only()
-                .columns([
-                    record::Column::Id,
-                    record::Column::Kind,
-                    record::Column::Status,
-                    record::Column::ReportingUnit,
-                    record::Column::PlanYear,
-                    record::Column::Data,
-                    record::Column::IdBlind,
-                    record::Column::EvidenceCount,
-                ])
-                .filter(record::Column::Id.gt(after))
-                .filter(record::Column::Kind.is_in(kinds.iter().map(|k| k.key())))
-                .filter(record::Column::Status.is_in(statuses.iter().map(|s| s.key())))
-                .order_by_asc(record::Column::Id)
-                .limit(50_000)
-                .into_tuple()
-                .all(&self.db)
-                .await?;
-            let Some(last) = rows.last() else { break };
-            after = last.0;
-            let done = rows.len() < 50_000;
-            out.extend(rows.into_iter().filter_map(
-                |(id, kind, status, reporting_unit, plan_year, data, id_blind, evidence_count)| {
-                    let kind = RecordKind::from_key(&kind)?;
-                    let json: serde_json::Value = serde_json::from_str(&data).ok()?;
-                    Some(StoredRecord {
-                        id,
-                        kind,
-                        status: Status::from_key(&status)?,
-                        reporting_unit,
-                        county: None,
-                        plan_year,
-                        fields: fields_from_json(kind, &json),
-                        notes: String::new(),
-                        id_masked: None,
-                        id_blind,
-                        id_cipher: None,
-                        reject_reason: None,
-                        version: 0,
-                        import_batch_id: None,
-                        evidence_count,
-                        created_by: String::new(),
-                        created_at: String::new(),
-                        updated_by: String::new(),
-                        updated_at: String::new(),
-                    })
-                },
+            let page = Self::engine_page(kinds, statuses, &only, after).into_query();
+            let agg = Query::select()
+                .expr_as(Expr::cust("COUNT(*)"), "n")
+                .expr_as(Expr::cust("MAX(id)"), "last")
+                .expr_as(Expr::cust(LINES), "lines")
+                .from_subquery(page, "r")
+                .to_owned();
+            let Some(row) = self.db.query_one(&agg).await? else {
+                break;
+            };
+            let n: i64 = row.try_get("", "n")?;
+            let (Some(last), Some(lines)) = (
+                row.try_get::<Option<i64>>("", "last")?,
+                row.try_get::<Option<String>>("", "lines")?,
+            ) else {
+                break;
+            };
+            let n = usize::try_from(n).unwrap_or(0);
+            let page_after = after;
+            after = last;
+            decoded.push((
+                page_after,
+                tokio::task::spawn_blocking(move || decode_engine_lines(&lines, n)),
             ));
-            if done {
+            if n < ENGINE_PAGE as usize {
                 break;
             }
         }
+        let mut pages = Vec::with_capacity(decoded.len());
+        for (page_after, page) in decoded {
+            let page = page
+                .await
+                .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+            pages.push(match page {
+                Some(records) => records,
+                None => {
+                    let rows: Vec<EngineRow> =
+                        Self::engine_page(kinds, statuses, &only, page_after)
+                            .into_tuple()
+                            .all(&self.db)
+                            .await?;
+                    rows.into_iter().filter_map(decode_engine_row).collect()
+                }
+            });
+        }
+        // One allocation of the final size (growing a vector of a million records
+        // copies it and touches fresh memory at every doubling).
+        let mut out = Vec::with_capacity(pages.iter().map(Vec::len).sum());
+        for page in pages {
+            out.extend(page);
+        }
         Ok(out)
+    }
+
+    /// One page of `engine_rows`: the records after id `after` (engine columns only).
+    fn engine_page(
+        kinds: &[RecordKind],
+        statuses: &[Status],
+        only: &Condition,
+        after: i64,
+    ) -> sea_orm::Select<record::Entity> {
+        // Every kind wanted: no kind filter, so the table is read in id order (a kind
+        // list makes SQLite read through the kind index and sort the rows by id).
+        let every_kind = RecordKind::ALL.iter().all(|k| kinds.contains(k));
+        let mut query = record::Entity::find()
+            .select_only()
+            .columns([
+                record::Column::Id,
+                record::Column::Kind,
+                record::Column::Status,
+                record::Column::ReportingUnit,
+                record::Column::PlanYear,
+                record::Column::Data,
+                record::Column::IdBlind,
+                record::Column::EvidenceCount,
+            ])
+            .filter(record::Column::Id.gt(after))
+            .filter(record::Column::Status.is_in(statuses.iter().map(|s| s.key())))
+            .filter(only.clone());
+        if !every_kind {
+            query = query.filter(record::Column::Kind.is_in(kinds.iter().map(|k| k.key())));
+        }
+        query.order_by_asc(record::Column::Id).limit(ENGINE_PAGE)
     }
 
     /// One page of records after `after_id` in id order (keyset paging: exports stream a
@@ -763,6 +1112,7 @@ impl Store {
 
     /// Write a whole file's records in one transaction: all or nothing. Rows whose
     /// natural key already exists are skipped, so a re-import creates no duplicates.
+    /// (The same [`ImportSession`] a streamed import uses, fed from memory.)
     pub async fn import_records(
         &self,
         file: &ImportFile<'_>,
@@ -771,6 +1121,63 @@ impl Store {
         actor: &str,
         mut progress: impl FnMut(usize),
     ) -> Result<ImportOutcome, RecordError> {
+        let mut session = self.begin_import(file, status, actor, true).await?;
+        let mut done = 0usize;
+        for chunk in rows.chunks(IMPORT_CHUNK_ROWS) {
+            let keys: Vec<&str> = chunk
+                .iter()
+                .filter_map(|r| r.natural_key.as_deref())
+                .collect();
+            let found = session.stored(&keys).await?;
+            let mut seen: HashSet<&str> = HashSet::with_capacity(keys.len());
+            let mut new = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                if let Some(k) = r.natural_key.as_deref() {
+                    if found.contains_key(k) || !seen.insert(k) {
+                        session.skip(1);
+                        continue;
+                    }
+                }
+                new.push(r);
+            }
+            session.insert(&new).await?;
+            done += chunk.len();
+            progress(done);
+        }
+        session.finish(rows.len()).await
+    }
+
+    /// Begin importing a file whose rows arrive in chunks: one transaction, holding the
+    /// audit head from the start, takes every chunk's rows and, in [`ImportSession::finish`],
+    /// the import batch's audit entry; dropping the session instead rolls it all back.
+    /// Refuses a file (kind + SHA-256) that was already imported. With `write` false (a
+    /// dry run) no transaction is opened and nothing can be written: only
+    /// [`ImportSession::stored`] answers.
+    pub async fn begin_import(
+        &self,
+        file: &ImportFile<'_>,
+        status: Status,
+        actor: &str,
+        write: bool,
+    ) -> Result<ImportSession<'_>, RecordError> {
+        let now = now_text();
+        let mut session = ImportSession {
+            store: self,
+            txn: None,
+            batch: None,
+            kind: file.kind,
+            file_name: file.file_name.to_string(),
+            sha256: file.sha256.to_string(),
+            status,
+            actor: actor.to_string(),
+            now,
+            digest: Sha256::new(),
+            inserted: 0,
+            skipped: 0,
+        };
+        if !write {
+            return Ok(session);
+        }
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         if let Some(b) = import_batch::Entity::find()
@@ -784,79 +1191,150 @@ impl Store {
                 at: b.imported_at,
             });
         }
-        let keys: Vec<String> = rows.iter().filter_map(|r| r.natural_key.clone()).collect();
-        let mut existing = HashSet::new();
-        for chunk in keys.chunks(500) {
-            let found: Vec<Option<String>> = record::Entity::find()
-                .select_only()
-                .column(record::Column::NaturalKey)
-                .filter(record::Column::NaturalKey.is_in(chunk.iter().cloned()))
-                .into_tuple()
-                .all(&txn)
-                .await?;
-            existing.extend(found.into_iter().flatten());
-        }
-        let now = now_text();
+        // The row count is set when the import finishes.
         let batch = import_batch::ActiveModel {
             kind: Set(file.kind.key().to_string()),
             file_name: Set(file.file_name.to_string()),
             file_sha256: Set(file.sha256.to_string()),
-            rows: Set(rows.len() as i32),
+            rows: Set(0),
             imported_by: Set(actor.to_string()),
-            imported_at: Set(now.clone()),
+            imported_at: Set(session.now.clone()),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
-        let mut digest = Sha256::new();
-        let mut inserted = 0usize;
-        let mut skipped = 0usize;
-        let mut seen_keys: HashSet<&str> = HashSet::with_capacity(keys.len());
-        let mut pending = Vec::with_capacity(256);
-        for (i, r) in rows.iter().enumerate() {
-            if let Some(k) = &r.natural_key {
-                if existing.contains(k) || !seen_keys.insert(k.as_str()) {
-                    skipped += 1;
-                    continue;
-                }
-            }
-            let am = active_model(r, status, actor, &now, Some(batch.id));
-            if let sea_orm::ActiveValue::Set(d) = &am.data {
-                digest.update(d.as_bytes());
-            }
-            pending.push(am);
-            inserted += 1;
-            if pending.len() == 256 {
-                record::Entity::insert_many(std::mem::take(&mut pending))
-                    .exec_without_returning(&txn)
-                    .await?;
-                progress(i + 1);
-            }
+        session.batch = Some(batch.id);
+        session.txn = Some(txn);
+        Ok(session)
+    }
+}
+
+/// Rows per chunk when an import is written in pieces (see [`Store::begin_import`]).
+pub const IMPORT_CHUNK_ROWS: usize = 1_000;
+
+/// A file's import in progress: see [`Store::begin_import`].
+pub struct ImportSession<'s> {
+    store: &'s Store,
+    txn: Option<DatabaseTransaction>,
+    batch: Option<i64>,
+    kind: RecordKind,
+    file_name: String,
+    sha256: String,
+    status: Status,
+    actor: String,
+    now: String,
+    digest: Sha256,
+    inserted: usize,
+    skipped: usize,
+}
+
+/// A record already in the database under a natural key an import brings.
+#[derive(Debug, Clone)]
+pub struct StoredByKey {
+    /// The record's data (JSON text, as [`ValidRecord::fields_json_text`] writes it).
+    pub data: String,
+    /// Written by this import (an earlier row of the same file), not stored before it.
+    pub this_import: bool,
+}
+
+impl ImportSession<'_> {
+    /// Whether rows are written (false for a dry run).
+    pub fn writes(&self) -> bool {
+        self.txn.is_some()
+    }
+
+    /// The records stored under any of `keys`, by natural key: stored before this
+    /// import, or written by it already (inside its transaction).
+    pub async fn stored(
+        &self,
+        keys: &[&str],
+    ) -> Result<std::collections::HashMap<String, StoredByKey>, StoreError> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in keys.chunks(500) {
+            let q = record::Entity::find()
+                .select_only()
+                .column(record::Column::NaturalKey)
+                .column(record::Column::Data)
+                .column(record::Column::ImportBatchId)
+                .filter(record::Column::NaturalKey.is_in(chunk.iter().copied()))
+                .into_tuple::<(Option<String>, String, Option<i64>)>();
+            let rows = match &self.txn {
+                Some(txn) => q.all(txn).await?,
+                None => q.all(&self.store.db).await?,
+            };
+            found.extend(rows.into_iter().filter_map(|(k, data, batch)| {
+                k.map(|k| {
+                    let this_import = batch.is_some() && batch == self.batch;
+                    (k, StoredByKey { data, this_import })
+                })
+            }));
         }
-        if !pending.is_empty() {
-            record::Entity::insert_many(pending)
-                .exec_without_returning(&txn)
+        Ok(found)
+    }
+
+    /// Count rows not written because their natural key is already there.
+    pub fn skip(&mut self, rows: usize) {
+        self.skipped += rows;
+    }
+
+    /// Write rows (the caller has left out those whose key is already there), 256 per
+    /// statement. Does nothing in a dry run.
+    pub async fn insert(&mut self, rows: &[&NewRecord]) -> Result<(), StoreError> {
+        let Some(txn) = &self.txn else {
+            return Ok(());
+        };
+        for part in rows.chunks(256) {
+            let models: Vec<record::ActiveModel> = part
+                .iter()
+                .map(|r| {
+                    let am = active_model(r, self.status, &self.actor, &self.now, self.batch);
+                    if let sea_orm::ActiveValue::Set(d) = &am.data {
+                        self.digest.update(d.as_bytes());
+                    }
+                    am
+                })
+                .collect();
+            record::Entity::insert_many(models)
+                .exec_without_returning(txn)
                 .await?;
+            self.inserted += part.len();
         }
-        progress(rows.len());
+        Ok(())
+    }
+
+    /// Set the batch's row count (`rows`: every row of the file, written or skipped),
+    /// append the audit entry and commit.
+    pub async fn finish(self, rows: usize) -> Result<ImportOutcome, RecordError> {
+        let (Some(txn), Some(batch)) = (self.txn, self.batch) else {
+            return Err(RecordError::Store(StoreError::Db(sea_orm::DbErr::Custom(
+                "a dry run cannot be finished".into(),
+            ))));
+        };
+        import_batch::Entity::update_many()
+            .col_expr(import_batch::Column::Rows, Expr::value(rows as i32))
+            .filter(import_batch::Column::Id.eq(batch))
+            .exec(&txn)
+            .await?;
         let after = serde_json::json!({
-            "kind": file.kind.key(), "file_name": file.file_name, "file_sha256": file.sha256,
-            "rows": rows.len(), "inserted": inserted, "skipped_existing": skipped,
-            "status": status.key(), "records_sha256": hex::encode(digest.finalize()),
+            "kind": self.kind.key(), "file_name": self.file_name, "file_sha256": self.sha256,
+            "rows": rows, "inserted": self.inserted, "skipped_existing": self.skipped,
+            "status": self.status.key(), "records_sha256": hex::encode(self.digest.finalize()),
         });
         audit::append(
             &txn,
-            &[AuditEvent::new(actor, "record.import", "import_batch", batch.id).after(&after)],
+            &[AuditEvent::new(&self.actor, "record.import", "import_batch", batch).after(&after)],
         )
         .await?;
         txn.commit().await?;
         Ok(ImportOutcome {
-            batch: batch.id,
-            inserted,
-            skipped_existing: skipped,
+            batch,
+            inserted: self.inserted,
+            skipped_existing: self.skipped,
         })
     }
+}
 
+impl Store {
     /// Attach an evidence file's metadata to a record (the file itself is stored by content hash).
     pub async fn add_evidence(
         &self,

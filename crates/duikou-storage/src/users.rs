@@ -414,6 +414,49 @@ impl Store {
         Ok(user.filter(|u| !u.disabled).map(|u| (u, s.csrf_token)))
     }
 
+    /// As [`Store::session_user`], in one statement that also reads the change number
+    /// ([`Store::change_seq`]) of the same snapshot: one round trip per request, and
+    /// callers key their caches by it. Every check is the database's, every time:
+    /// a logout, an expiry, a disabled account or a password change ends the session
+    /// on its next request.
+    pub async fn session_user_seq(
+        &self,
+        token: &str,
+    ) -> Result<Option<(User, String, i64)>, StoreError> {
+        use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+        let hash = token_hash(token);
+        let backend = self.backend();
+        let p = match backend {
+            sea_orm::DatabaseBackend::Postgres => "$1",
+            _ => "?",
+        };
+        let sql = format!(
+            "SELECT u.*, s.csrf_token AS s_csrf_token, s.expires_at AS s_expires_at, \
+             (SELECT h.seq FROM audit_head h WHERE h.id = 1) AS s_change_seq \
+             FROM \"session\" s JOIN app_user u ON u.id = s.user_id WHERE s.token_hash = {p}"
+        );
+        let Some(row) = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [hash.clone().into()],
+            ))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let expires: String = row.try_get("", "s_expires_at")?;
+        if parse_ts(&expires).is_none_or(|e| e <= time::OffsetDateTime::now_utc()) {
+            session::Entity::delete_by_id(hash).exec(&self.db).await?;
+            return Ok(None);
+        }
+        let csrf: String = row.try_get("", "s_csrf_token")?;
+        let seq: Option<i64> = row.try_get("", "s_change_seq")?;
+        let user = to_user(app_user::Model::from_query_result(&row, "")?);
+        Ok((!user.disabled).then(|| (user, csrf, seq.unwrap_or(0))))
+    }
+
     pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
         session::Entity::delete_by_id(token_hash(token))
             .exec(&self.db)

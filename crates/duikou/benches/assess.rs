@@ -1,16 +1,29 @@
 //! `cargo bench -p duikou --bench assess [-- SCALE]`: the full assessment of one year
-//! against a baseline measured in the same run on the same SQLite file: one plain SQL
+//! against a baseline measured in the same run on the same database: one plain SQL
 //! pass over the same rows (what reading the data costs at the least).
+//!
+//! Reported: the SQL scan (baseline), the full assessment cold (nothing cached: SQL
+//! load + JSON decode + evaluation), the load alone, the assessment right after one
+//! write to a record (the cached records are brought up to date with the change only),
+//! warm (nothing written since: what pages and the API see) and the engine alone.
 //!
 //! With DUIKOU_BENCH_POSTGRES_URL set (an empty database it may wipe: the public schema
 //! is dropped and created again), the same on PostgreSQL. `bench/duckdb_baseline.py`
 //! is the external baseline (the same aggregations as SQL in DuckDB).
+//!
+//! For profiling, DUIKOU_BENCH_PROFILE=engine|load|cold|incremental repeats that part
+//! for DUIKOU_BENCH_PROFILE_SECS seconds (default 20) after loading the data, e.g.
+//! `perf record -F 999 target/release/deps/assess-HASH 10` with the variable set;
+//! DUIKOU_BENCH_SQLITE=FILE keeps the SQLite database between runs.
 
 use std::time::{Duration, Instant};
 
 use duikou::assess_view::{compute, engine_records};
 use duikou_domain::engine::{AssessOptions, assess};
-use duikou_storage::{Store, StoreConfig};
+use duikou_domain::plan::Plan;
+use duikou_domain::record::{Status, Transition};
+use duikou_storage::Store;
+use duikou_storage::StoreConfig;
 use sea_orm::{ConnectionTrait, Statement};
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -18,16 +31,104 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
+/// Median time of `f`; what it returns is dropped after the clock stops.
+fn time<T, F: FnMut() -> T>(runs: usize, mut f: F) -> Duration {
     median(
         (0..runs)
             .map(|_| {
                 let t = Instant::now();
-                f();
-                t.elapsed()
+                let out = f();
+                let elapsed = t.elapsed();
+                drop(out);
+                elapsed
             })
             .collect(),
     )
+}
+
+/// Invalidate every cache with a write the incremental path cannot interpret, so the
+/// next assessment loads everything.
+async fn tick(store: &Store) {
+    store
+        .audit_event(duikou_storage::audit::AuditEvent::new(
+            "bench",
+            "bench.tick",
+            "bench",
+            0,
+        ))
+        .await
+        .unwrap();
+}
+
+/// One review write to one approved record, cycling reopen → submit → approve so the
+/// record leaves the approved set and comes back.
+async fn one_write(store: &Store, id: i64, step: usize) {
+    let t = [Transition::Reopen, Transition::Submit, Transition::Approve][step % 3];
+    let reason = t.needs_reason().then_some("bench");
+    store
+        .transition_record(id, t, reason, None, "bench")
+        .await
+        .unwrap();
+}
+
+async fn approved_record(store: &Store) -> i64 {
+    let row = store
+        .db
+        .query_one_raw(Statement::from_string(
+            store.backend(),
+            "SELECT MAX(id) AS id FROM record WHERE status = 'approved' AND kind = 'person'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "id").unwrap()
+}
+
+fn profile(rt: &tokio::runtime::Runtime, store: &Store, plan: &Plan, opts: &AssessOptions) {
+    let Ok(what) = std::env::var("DUIKOU_BENCH_PROFILE") else {
+        return;
+    };
+    let secs: u64 = std::env::var("DUIKOU_BENCH_PROFILE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let end = Instant::now() + Duration::from_secs(secs);
+    let records = rt.block_on(engine_records(store, plan, false)).unwrap();
+    let id = rt.block_on(approved_record(store));
+    let mut n = 0usize;
+    while Instant::now() < end {
+        match what.as_str() {
+            "engine" => {
+                assess(plan, &records, opts);
+            }
+            "load" => {
+                rt.block_on(duikou_reports::common::engine_records(store, plan, false))
+                    .unwrap();
+            }
+            "cold" => rt.block_on(async {
+                tick(store).await;
+                compute(store, plan, opts).await.unwrap();
+            }),
+            "incremental" => rt.block_on(async {
+                one_write(store, id, n).await;
+                compute(store, plan, opts).await.unwrap();
+            }),
+            "fetch_id" | "fetch_cols" | "agg" => rt.block_on(async {
+                let sql = match what.as_str() {
+                    "fetch_id" => "SELECT id FROM record WHERE status = 'approved' ORDER BY id".to_string(),
+                    "fetch_cols" => "SELECT id, kind, status, reporting_unit, plan_year, data, id_blind, evidence_count FROM record WHERE status = 'approved' ORDER BY id".to_string(),
+                    _ => "SELECT string_agg(CAST(id AS TEXT) || char(31) || kind || char(31) || status || char(31) || reporting_unit || char(31) || CAST(plan_year AS TEXT) || char(31) || data || char(31) || COALESCE(id_blind, '') || char(31) || CAST(evidence_count AS TEXT), char(30)) AS t FROM (SELECT * FROM record WHERE status = 'approved' ORDER BY id) AS r".to_string(),
+                };
+                let t = Instant::now();
+                let rows = store.db.query_all_raw(Statement::from_string(store.backend(), sql)).await.unwrap();
+                if n % 10 == 0 { eprintln!("{what}: {} rows {:.1?}", rows.len(), t.elapsed()); }
+            }),
+            other => panic!("DUIKOU_BENCH_PROFILE={other}: engine, load, cold or incremental"),
+        }
+        n += 1;
+    }
+    eprintln!("profiled {what}: {n} runs in {secs} s");
+    std::process::exit(0);
 }
 
 fn main() {
@@ -37,15 +138,20 @@ fn main() {
         .unwrap_or(1);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let plan = duikou_domain::plan::Plan::bundled();
+    let plan = Plan::bundled();
     let key = duikou_domain::crypto::SecretKey::generate();
     let store = rt.block_on(async {
         let pg = std::env::var("DUIKOU_BENCH_POSTGRES_URL")
             .ok()
             .filter(|u| !u.is_empty());
+        // DUIKOU_BENCH_SQLITE=FILE keeps the SQLite database between runs (the demo
+        // data is written once; later runs find it imported): for profiling.
+        let sqlite = std::env::var("DUIKOU_BENCH_SQLITE")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| dir.path().join("b.db"));
         let url = pg
             .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("b.db").display()));
+            .unwrap_or_else(|| format!("sqlite://{}", sqlite.display()));
         let mut cfg = StoreConfig::new(url);
         cfg.create_if_missing = true;
         let s = Store::open(&cfg).await.unwrap();
@@ -66,6 +172,11 @@ fn main() {
             "loaded {n} demo records at scale {scale} in {:.1?}",
             t.elapsed()
         );
+        if pg.is_some() {
+            // Statistics as autovacuum would have them a moment after the load (right
+            // after a bulk load the planner guesses a handful of rows).
+            s.db.execute_unprepared("ANALYZE").await.unwrap();
+        }
         s
     });
     let opts = AssessOptions {
@@ -73,6 +184,7 @@ fn main() {
         as_of: time::macros::date!(2019 - 12 - 31),
         include_submitted: false,
     };
+    profile(&rt, &store, &plan, &opts);
 
     // Baseline: one SQL pass reading every approved row's data (no parsing, no rules).
     let baseline = time(5, || {
@@ -86,29 +198,58 @@ fn main() {
             let _: i64 = row.try_get("", "n").unwrap();
         })
     });
-    // Cold: load rows (SQL + JSON parse) and evaluate every indicator, every scope.
-    let cold = time(5, || {
+    // Cold: load rows (SQL + JSON decode) and evaluate every indicator, every scope.
+    let mut cold_runs = Vec::new();
+    for _ in 0..5 {
         rt.block_on(async {
-            // A write invalidates the cache: measure the full path.
-            store
-                .audit_event(duikou_storage::audit::AuditEvent::new(
-                    "bench",
-                    "bench.tick",
-                    "bench",
-                    0,
-                ))
-                .await
-                .unwrap();
+            // A write the cache cannot apply: measure the full path.
+            tick(&store).await;
+            let t = Instant::now();
             let a = compute(&store, &plan, &opts).await.unwrap();
+            cold_runs.push(t.elapsed());
             assert!(!a.results.is_empty());
         })
+    }
+    let cold = median(cold_runs);
+    // The load alone (SQL + decode into engine records), no cache involved.
+    let load = time(5, || {
+        rt.block_on(async {
+            let r = duikou_reports::common::engine_records(&store, &plan, false)
+                .await
+                .unwrap();
+            assert!(!r.is_empty());
+            r
+        })
     });
-    // Warm: records cached between writes (what pages and the API see).
+    // Incremental: one record changes status, then the assessment (the cached records
+    // take in only that record; the engine evaluates again).
+    let id = rt.block_on(approved_record(&store));
+    let mut inc_runs = Vec::new();
+    for step in 0..9 {
+        rt.block_on(async {
+            one_write(&store, id, step).await;
+            let t = Instant::now();
+            let a = compute(&store, &plan, &opts).await.unwrap();
+            inc_runs.push(t.elapsed());
+            assert!(!a.results.is_empty());
+        })
+    }
+    let incremental = median(inc_runs);
+    // The record is approved again: the figures equal a fresh full computation.
     let records = rt.block_on(engine_records(&store, &plan, false)).unwrap();
+    assert_eq!(
+        records.iter().find(|r| r.id == id).map(|r| r.status),
+        Some(Status::Approved)
+    );
+    let fresh = rt
+        .block_on(duikou_reports::common::engine_records(&store, &plan, false))
+        .unwrap();
+    assert!(*records == fresh, "incremental records differ from a full load");
     let engine_only = time(11, || {
         let a = assess(&plan, &records, &opts);
         assert!(!a.results.is_empty());
     });
+    // Warm: records and figures cached between writes (what pages and the API see).
     let warm = time(11, || {
         rt.block_on(async {
             compute(&store, &plan, &opts).await.unwrap();
@@ -119,23 +260,16 @@ fn main() {
         store.backend(),
         records.len()
     );
-    println!(
-        "  baseline: SQL scan of approved rows       {:>10.2?}",
-        baseline
-    );
-    println!(
-        "  full assessment, cold (load + evaluate)   {:>10.2?}  ({:.1}× baseline)",
-        cold,
-        cold.as_secs_f64() / baseline.as_secs_f64()
-    );
-    println!(
-        "  full assessment, warm (cached records)    {:>10.2?}  ({:.1}× baseline)",
-        warm,
-        warm.as_secs_f64() / baseline.as_secs_f64()
-    );
-    println!(
-        "  engine alone (pure evaluation)            {:>10.2?}  ({:.1}× baseline)",
-        engine_only,
-        engine_only.as_secs_f64() / baseline.as_secs_f64()
-    );
+    let line = |label: &str, d: Duration| {
+        println!(
+            "  {label:<44}{d:>10.2?}  ({:.2}× baseline)",
+            d.as_secs_f64() / baseline.as_secs_f64()
+        )
+    };
+    println!("  {:<44}{baseline:>10.2?}", "baseline: SQL scan of approved rows");
+    line("full assessment, cold (load + evaluate)", cold);
+    line("  load alone (SQL + decode)", load);
+    line("  engine alone (pure evaluation)", engine_only);
+    line("after one record write (incremental)", incremental);
+    line("warm (nothing written since)", warm);
 }

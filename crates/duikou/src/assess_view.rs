@@ -20,47 +20,186 @@ use crate::error::{AppError, AppResult};
 
 pub use duikou_reports::common::to_engine;
 
-type CacheKey = (u64, i64, bool);
+/// One loaded record set: which database, the change number it reflects, and the
+/// selection (statuses, kinds) it holds.
+struct Loaded {
+    instance: u64,
+    seq: i64,
+    include_submitted: bool,
+    kinds: Vec<RecordKind>,
+    records: std::sync::Arc<Vec<EngineRecord>>,
+}
 
-/// The last records loaded per (database, change number, include_submitted): pages and
-/// API calls between two writes share one load instead of rescanning.
-static RECORD_CACHE: std::sync::LazyLock<
-    std::sync::Mutex<Vec<(CacheKey, std::sync::Arc<Vec<EngineRecord>>)>>,
-> = std::sync::LazyLock::new(|| std::sync::Mutex::new(Vec::new()));
+/// The record sets loaded last: pages and API calls between two writes share one, and
+/// after a write the newest one is brought up to date with only what changed.
+static RECORD_CACHE: std::sync::LazyLock<std::sync::Mutex<Vec<Loaded>>> =
+    std::sync::LazyLock::new(|| std::sync::Mutex::new(Vec::new()));
 
-/// The records the engine needs for this plan (approved, plus submitted if asked).
+/// One load at a time: the requests arriving after a write wait for the one bringing the
+/// records up to date instead of each reading the database.
+static LOADING: std::sync::LazyLock<tokio::sync::Mutex<()>> =
+    std::sync::LazyLock::new(|| tokio::sync::Mutex::new(()));
+
+/// The record kinds the plan's indicators read.
+fn plan_kinds(plan: &Plan) -> Vec<RecordKind> {
+    let mut kinds: Vec<RecordKind> = plan.indicators.iter().map(|i| i.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+fn statuses(include_submitted: bool) -> &'static [Status] {
+    if include_submitted {
+        &[Status::Approved, Status::Submitted]
+    } else {
+        &[Status::Approved]
+    }
+}
+
+fn cached(
+    instance: u64,
+    seq: i64,
+    include_submitted: bool,
+    kinds: &[RecordKind],
+) -> Option<std::sync::Arc<Vec<EngineRecord>>> {
+    RECORD_CACHE
+        .lock()
+        .expect("cache lock")
+        .iter()
+        .find(|l| {
+            l.instance == instance
+                && l.seq == seq
+                && l.include_submitted == include_submitted
+                && l.kinds == kinds
+        })
+        .map(|l| l.records.clone())
+}
+
+/// The records the engine needs for this plan (approved, plus submitted if asked), as of
+/// the database's current change number. Loaded once; after writes, the last set loaded
+/// takes in the records the audit trail says changed (a full load only when it cannot
+/// tell, e.g. after a plan change).
 pub async fn engine_records(
     store: &Store,
     plan: &Plan,
     include_submitted: bool,
 ) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
     let seq = store.change_seq().await?;
-    let key = (store.instance, seq, include_submitted);
-    if let Some((_, hit)) = RECORD_CACHE
-        .lock()
-        .expect("cache lock")
-        .iter()
-        .find(|(k, _)| *k == key)
-    {
-        return Ok(hit.clone());
+    let kinds = plan_kinds(plan);
+    if let Some(hit) = cached(store.instance, seq, include_submitted, &kinds) {
+        return Ok(hit);
     }
-    let mut kinds: Vec<RecordKind> = plan.indicators.iter().map(|i| i.kind).collect();
-    kinds.sort();
-    kinds.dedup();
-    let statuses: &[Status] = if include_submitted {
-        &[Status::Approved, Status::Submitted]
-    } else {
-        &[Status::Approved]
+    let _loading = LOADING.lock().await;
+    if let Some(hit) = cached(store.instance, seq, include_submitted, &kinds) {
+        return Ok(hit);
+    }
+    // The newest earlier set of the same selection, taken out of the cache so that it
+    // can be updated in place when nobody else holds it.
+    let base = {
+        let mut cache = RECORD_CACHE.lock().expect("cache lock");
+        let newest = cache
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                l.instance == store.instance
+                    && l.seq < seq
+                    && l.include_submitted == include_submitted
+                    && l.kinds == kinds
+            })
+            .max_by_key(|(_, l)| l.seq)
+            .map(|(i, _)| i);
+        newest.map(|i| cache.remove(i))
     };
-    let rows = store.records_for_engine(&kinds, statuses).await?;
-    let records = std::sync::Arc::new(rows.into_iter().map(to_engine).collect::<Vec<_>>());
-    let mut cache = RECORD_CACHE.lock().expect("cache lock");
-    cache.retain(|((inst, s, _), _)| !(*inst == store.instance && *s != seq));
-    cache.push((key, records.clone()));
-    if cache.len() > 4 {
-        cache.remove(0);
+    let statuses = statuses(include_submitted);
+    let changes = match &base {
+        Some(base) => store.record_changes_between(base.seq, seq).await?,
+        None => None,
+    };
+    let mut unused = None;
+    let updated = match (base, changes) {
+        (Some(base), Some(changes)) => {
+            let fresh = store
+                .records_for_engine_changed(&kinds, statuses, &changes)
+                .await?;
+            tracing::debug!(
+                from = base.seq,
+                to = seq,
+                records = changes.ids.len(),
+                import_batches = changes.import_batches.len(),
+                "engine records updated with the changes only"
+            );
+            let records = std::sync::Arc::try_unwrap(base.records)
+                .unwrap_or_else(|shared| shared.as_ref().clone());
+            Some(apply_changes(records, &changes, fresh))
+        }
+        (Some(base), None) => {
+            unused = Some(base);
+            None
+        }
+        (None, _) => None,
+    };
+    let records = match updated {
+        Some(records) => records,
+        None => {
+            tracing::debug!(seq, "engine records loaded in full");
+            store.records_for_engine(&kinds, statuses).await?
+        }
+    };
+    let records = std::sync::Arc::new(records);
+    let superseded = {
+        let mut cache = RECORD_CACHE.lock().expect("cache lock");
+        // Older sets of the same selection are superseded (other selections stay: they
+        // are where their next update starts from).
+        let (old, mut keep): (Vec<Loaded>, Vec<Loaded>) =
+            std::mem::take(&mut *cache).into_iter().partition(|l| {
+                l.instance == store.instance
+                    && l.include_submitted == include_submitted
+                    && l.kinds == kinds
+                    && l.seq != seq
+            });
+        keep.push(Loaded {
+            instance: store.instance,
+            seq,
+            include_submitted,
+            kinds,
+            records: records.clone(),
+        });
+        let over = keep.len().saturating_sub(4);
+        let mut old = old;
+        old.extend(keep.drain(..over));
+        old.extend(unused);
+        *cache = keep;
+        old
+    };
+    // Freeing a large record set takes a while: not on the request's time.
+    if !superseded.is_empty() {
+        tokio::task::spawn_blocking(move || drop(superseded));
     }
     Ok(records)
+}
+
+/// A record set (in id order) with the touched records replaced by their current state:
+/// `fresh` holds those still in the selection; the others have left it.
+fn apply_changes(
+    mut records: Vec<EngineRecord>,
+    changes: &duikou_storage::records::RecordChanges,
+    fresh: Vec<EngineRecord>,
+) -> Vec<EngineRecord> {
+    let touched: std::collections::HashSet<i64> = changes
+        .ids
+        .iter()
+        .copied()
+        .chain(fresh.iter().map(|r| r.id))
+        .collect();
+    if !touched.is_empty() {
+        records.retain(|r| !touched.contains(&r.id));
+    }
+    if !fresh.is_empty() {
+        records.extend(fresh);
+        // Two sorted runs: the sort merges them.
+        records.sort_by_key(|r| r.id);
+    }
+    records
 }
 
 pub fn today() -> time::Date {

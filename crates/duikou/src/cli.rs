@@ -38,6 +38,10 @@ pub enum Command {
     Init {
         #[arg(long)]
         plan: Option<PathBuf>,
+        /// For benchmarks: load the plan with N copies of every town and county, paired
+        /// alike, plan-wide targets × N (then `duikou demo --scale N`: N × the programme)
+        #[arg(long, value_name = "N")]
+        demo_scale: Option<u32>,
     },
     /// The loaded plan
     Plan {
@@ -100,6 +104,8 @@ pub enum Command {
     },
     /// Load deterministic synthetic records (scale 1 ≈ the real programme)
     Demo {
+        /// N × the records: plan-wide volumes × N, and the towns' and counties' records
+        /// for every copy the plan holds (`init --demo-scale N`: N × the programme)
         #[arg(long, default_value_t = 1)]
         scale: u32,
         #[arg(long, default_value_t = 2018)]
@@ -259,7 +265,7 @@ fn init_tracing() {
 pub async fn run(cli: Cli) -> AppResult<()> {
     let cfg = Config::resolve(cli.data_dir, cli.db);
     match cli.command {
-        Command::Init { plan } => init(&cfg, plan.as_deref(), true).await,
+        Command::Init { plan, demo_scale } => init(&cfg, plan.as_deref(), demo_scale, true).await,
         Command::Plan {
             command: PlanCommand::Show { format },
         } => plan_show(&cfg, format).await,
@@ -365,11 +371,20 @@ pub fn read_plan_file(path: &Path) -> AppResult<(Plan, String)> {
     Ok((plan, text))
 }
 
-async fn init(cfg: &Config, plan_file: Option<&Path>, hint_next: bool) -> AppResult<()> {
+async fn init(
+    cfg: &Config,
+    plan_file: Option<&Path>,
+    demo_scale: Option<u32>,
+    hint_next: bool,
+) -> AppResult<()> {
     // Validate the plan before touching anything.
     let (plan, source) = match plan_file {
         Some(p) => read_plan_file(p)?,
         None => (Plan::bundled(), BUNDLED_PLAN.to_string()),
+    };
+    let (plan, source) = match demo_scale {
+        Some(n) if n != 1 => scaled_plan(&source, n)?,
+        _ => (plan, source),
     };
     std::fs::create_dir_all(&cfg.data_dir)?;
     let created_key = cfg.ensure_key()?;
@@ -378,7 +393,8 @@ async fn init(cfg: &Config, plan_file: Option<&Path>, hint_next: bool) -> AppRes
     let current = store.plan_source().await?;
     let loaded = match &current {
         Some((_, s)) if *s == source => false,
-        Some(_) if plan_file.is_none() => false, // keep a plan loaded earlier from a file
+        // Keep a plan loaded earlier from a file.
+        Some(_) if plan_file.is_none() && demo_scale.is_none() => false,
         _ => {
             store.load_plan(&plan, &source, &cli_actor()).await?;
             true
@@ -412,6 +428,16 @@ async fn init(cfg: &Config, plan_file: Option<&Path>, hint_next: bool) -> AppRes
         );
     }
     Ok(())
+}
+
+/// The plan `source` with `copies` copies of every town and county
+/// (`duikou_domain::plan_scale`), validated like any plan file.
+pub fn scaled_plan(source: &str, copies: u32) -> AppResult<(Plan, String)> {
+    let text = duikou_domain::plan_scale::scale_plan_toml(source, copies)
+        .map_err(|e| AppError::Input(e.to_string()))?;
+    let plan = Plan::from_toml(&text, &format!("--demo-scale {copies}"))
+        .map_err(|e| AppError::Input(e.to_string()))?;
+    Ok((plan, text))
 }
 
 pub async fn open_with_plan(cfg: &Config) -> AppResult<(Store, Plan)> {
@@ -534,8 +560,9 @@ pub fn parse_kind(kind: &str) -> AppResult<RecordKind> {
 /// The most one request body (an upload) may be.
 pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
 
-/// The most an import file may be.
-pub const MAX_IMPORT_BYTES: u64 = 200 * 1024 * 1024;
+/// The most an import file may be. `duikou import` streams the file (memory stays
+/// bounded whatever its size); the limit only refuses what cannot be a real import file.
+pub const MAX_IMPORT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
 async fn import(
     cfg: &Config,
@@ -570,81 +597,95 @@ async fn import(
             ));
         }
     }
-    let bytes = read_limited(file, MAX_IMPORT_BYTES)?;
-    let sha = hex::encode(Sha256::digest(&bytes));
+    check_size(file, MAX_IMPORT_BYTES)?;
     let file_name = file.display().to_string();
-    if let Some((batch, at)) = store.find_import(kind, &sha).await? {
+    let scan = crate::tabular::scan_file(file).map_err(|e| {
+        AppError::input(
+            format!("无法读取文件 {}：{e}", file.display()),
+            format!("cannot read file {}: {e}", file.display()),
+        )
+    })?;
+    let already = |batch: i64, at: &str| {
         println!(
             "此文件已导入（批次 {batch}，{at}），未重复导入 / this file was already imported (batch {batch}, {at}); nothing was written"
         );
-        return Ok(());
-    }
-    let table =
-        crate::tabular::read_table_bytes(&file_name, &bytes, &[kind.key(), kind.label_zh()])
-            .map_err(|e| AppError::Input(e.to_string()))?;
-    let ctx = crate::importer::PrepareContext {
-        plan: &plan,
-        key: &key,
-        actor: actor.as_ref(),
     };
-    let progress = progress_bar(table.rows.len() as u64, "校验 / validating");
-    let rows = crate::importer::prepare(&table, kind, &ctx)
-        .map_err(|errors| report_errors(&file_name, &errors))?;
-    progress.finish_and_clear();
-    let keys: Vec<String> = rows.iter().filter_map(|r| r.natural_key.clone()).collect();
-    let stored = store.stored_by_natural_key(&keys).await?;
-    let conflicts = crate::importer::conflicts_with_stored(&table, kind, &rows, &stored);
-    if !conflicts.is_empty() {
-        return Err(report_errors(&file_name, &conflicts));
+    if let Some((batch, at)) = store.find_import(kind, &scan.sha256).await? {
+        already(batch, &at);
+        return Ok(());
     }
     let status = match &actor {
         Some(a) if a.role != Role::Coordinator => Status::Submitted,
         _ => Status::Approved,
     };
-    if dry_run {
-        let new = rows
-            .iter()
-            .filter(|r| {
-                r.natural_key
-                    .as_ref()
-                    .is_none_or(|k| !stored.contains_key(k))
-            })
-            .count();
-        println!(
-            "校验通过（未写入） / valid (dry run, nothing written): {} 行 rows，{new} 条新记录 new records，{} 条已存在 already stored",
-            rows.len(),
-            rows.len() - new
-        );
-        return Ok(());
-    }
     let who = actor
         .as_ref()
         .map(|a| a.username.clone())
         .unwrap_or_else(cli_actor);
-    let bar = progress_bar(rows.len() as u64, "写入 / writing");
-    let outcome = store
-        .import_records(
-            &ImportFile {
-                kind,
-                file_name: &file_name,
-                sha256: &sha,
-            },
-            &rows,
-            status,
-            &who,
-            |n| bar.set_position(n as u64),
-        )
-        .await?;
+    let bar = row_counter(if dry_run {
+        "校验 / checking"
+    } else {
+        "导入 / importing"
+    });
+    let job = crate::importer::ImportJob {
+        kind,
+        path: file.to_path_buf(),
+        file_name: file_name.clone(),
+        scan,
+        status,
+        actor_name: who,
+        dry_run,
+    };
+    let result =
+        crate::importer::import_file(&store, std::sync::Arc::new(plan), key, actor, job, |n| {
+            bar.set_position(n as u64)
+        })
+        .await;
     bar.finish_and_clear();
-    println!(
-        "已导入 / imported {}：{} 条新记录 new records（{}），{} 条已存在未重复导入 already stored, skipped；批次 batch {}",
-        kind.label_zh(),
-        outcome.inserted,
-        status.label_zh(),
-        outcome.skipped_existing,
-        outcome.batch
-    );
+    use crate::importer::{ImportFailure, Imported};
+    match result {
+        Ok(Imported::Checked { rows, existing }) => println!(
+            "校验通过（未写入） / valid (dry run, nothing written): {rows} 行 rows，{} 条新记录 new records，{existing} 条已存在 already stored",
+            rows - existing
+        ),
+        Ok(Imported::Written(outcome)) => println!(
+            "已导入 / imported {}：{} 条新记录 new records（{}），{} 条已存在未重复导入 already stored, skipped；批次 batch {}",
+            kind.label_zh(),
+            outcome.inserted,
+            status.label_zh(),
+            outcome.skipped_existing,
+            outcome.batch
+        ),
+        Err(ImportFailure::Table(e)) => return Err(AppError::Input(e.to_string())),
+        Err(ImportFailure::Rows(errors)) => return Err(report_errors(&file_name, &errors)),
+        Err(ImportFailure::Record(duikou_storage::records::RecordError::AlreadyImported {
+            batch,
+            at,
+        })) => already(batch, &at),
+        Err(ImportFailure::Record(e)) => return Err(e.into()),
+        Err(ImportFailure::Changed) => {
+            return Err(AppError::input(
+                format!("文件 {file_name} 在导入过程中被修改，未导入任何记录；请重新导入"),
+                format!(
+                    "file {file_name} changed while it was being imported; nothing was imported, import it again"
+                ),
+            ));
+        }
+    }
     Ok(())
+}
+
+/// A progress line counting rows (hidden unless stderr is a terminal).
+fn row_counter(label: &'static str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {pos} {per_sec}").expect("template"),
+    );
+    bar.set_message(label);
+    bar
 }
 
 fn report_errors(file: &str, errors: &[crate::importer::RowError]) -> AppError {
@@ -659,7 +700,8 @@ fn report_errors(file: &str, errors: &[crate::importer::RowError]) -> AppError {
     AppError::Input(msg.trim_end().to_string())
 }
 
-pub fn read_limited(path: &Path, max: u64) -> AppResult<Vec<u8>> {
+/// Refuse a file larger than `max` (or one that cannot be read).
+pub fn check_size(path: &Path, max: u64) -> AppResult<()> {
     let meta = std::fs::metadata(path).map_err(|e| {
         AppError::input(
             format!("无法读取文件 {}：{e}", path.display()),
@@ -680,7 +722,7 @@ pub fn read_limited(path: &Path, max: u64) -> AppResult<Vec<u8>> {
             ),
         ));
     }
-    Ok(std::fs::read(path)?)
+    Ok(())
 }
 
 pub fn progress_bar(len: u64, label: &'static str) -> indicatif::ProgressBar {
@@ -705,11 +747,30 @@ pub async fn demo(cfg: &Config, scale: u32, seed: u64) -> AppResult<usize> {
             "--scale must be at least 1",
         ));
     }
-    let (store, plan) = open_with_plan(cfg).await?;
+    // One connection: the writes are one after another, and every SQLite connection of a
+    // pool keeps a page cache of its own (up to 64 MiB each: 700 MB peak at scale 10
+    // with the default pool, 150 MB with one connection).
+    let cfg = Config {
+        max_connections: 1,
+        ..cfg.clone()
+    };
+    let (store, plan) = open_with_plan(&cfg).await?;
+    let copies = duikou_domain::plan_scale::copies_in(&plan);
+    if copies > 1 && copies != scale {
+        eprintln!(
+            "提示 / note: 计划含 {copies} 份镇街和县区，--scale {scale} / the plan holds {copies} copies of its towns and counties; use --scale {copies} for {copies} × the programme"
+        );
+    }
     let key = cfg.load_key()?;
     let evidence = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
-    let n = load_demo_with_evidence(&store, &plan, &key, scale, seed, Some(&evidence)).await?;
+    let counts = load_demo_counts(&store, &plan, &key, scale, seed, Some(&evidence)).await?;
+    let n: usize = counts.iter().map(|c| c.1).sum();
     println!("已载入演示数据 / loaded demo data: {n} 条记录 records（scale {scale}, seed {seed}）");
+    let per_kind: Vec<String> = counts
+        .iter()
+        .map(|(kind, n)| format!("{} {}", kind.key(), n))
+        .collect();
+    println!("  {}", per_kind.join(", "));
     Ok(n)
 }
 
@@ -733,114 +794,278 @@ pub async fn load_demo_with_evidence(
     seed: u64,
     evidence: Option<&crate::evidence_store::EvidenceStore>,
 ) -> AppResult<usize> {
-    let ctx = duikou_domain::record::ValidationContext {
-        plan,
-        default_unit: plan.meta.coordinator.as_deref(),
-    };
-    let mut total = 0;
-    let mut batches = Vec::new();
-    for group in crate::demo::generate(plan, scale, seed) {
-        let mut rows = Vec::with_capacity(group.rows.len());
-        for (i, input) in group.rows.iter().enumerate() {
-            let valid =
-                duikou_domain::record::validate(group.kind, input, &ctx).map_err(|errs| {
-                    AppError::Failure(format!(
-                        "演示数据第 {} 行无效 / demo row {i} of {} invalid: {}",
-                        i + 1,
-                        group.kind.key(),
-                        errs.iter()
-                            .map(|e| e.to_string())
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ))
-                })?;
-            rows.push(crate::importer::new_record(valid, plan, key));
+    let counts = load_demo_counts(store, plan, key, scale, seed, evidence).await?;
+    Ok(counts.iter().map(|c| c.1).sum())
+}
+
+/// Rows per import batch of the demo data: generated, validated, written, dropped.
+/// Three batches are alive at once (being generated, waiting, being written), about
+/// 1.7 KB a row: 5,000 keep that near 25 MB (20,000: 100 MB) at no measurable cost in time.
+pub const DEMO_CHUNK_ROWS: usize = 5_000;
+
+/// One batch of demo records, validated and ready to write (or written by an earlier run).
+enum DemoChunk {
+    Rows {
+        kind: RecordKind,
+        part: usize,
+        records: Vec<duikou_storage::records::NewRecord>,
+    },
+    AlreadyImported,
+}
+
+/// The import name of part `part` (from 1) of a kind's demo records: a second run with
+/// the same scale and seed finds every part imported and writes nothing.
+fn demo_batch_name(kind: RecordKind, scale: u32, seed: u64, part: usize) -> String {
+    format!("demo:{}:scale{scale}:seed{seed}:part{part}", kind.key())
+}
+
+/// Load the demo records kind by kind, in batches of `DEMO_CHUNK_ROWS`: a thread
+/// generates and validates the next batch while this task writes the last one (and
+/// attaches its evidence), through a channel of one batch, so memory stays bounded at
+/// any scale. Returns the records written per kind.
+pub async fn load_demo_counts(
+    store: &Store,
+    plan: &Plan,
+    key: &duikou_domain::crypto::SecretKey,
+    scale: u32,
+    seed: u64,
+    evidence: Option<&crate::evidence_store::EvidenceStore>,
+) -> AppResult<Vec<(RecordKind, usize)>> {
+    let scale = scale.max(1);
+    // Parts written by an earlier run (a prefix: parts are written in order) are not
+    // validated again.
+    let mut done = Vec::new();
+    for kind in RecordKind::ALL {
+        let mut parts = 0;
+        loop {
+            let name = demo_batch_name(kind, scale, seed, parts + 1);
+            let sha = hex::encode(Sha256::digest(name.as_bytes()));
+            if store.find_import(kind, &sha).await?.is_none() {
+                break;
+            }
+            parts += 1;
         }
-        let name = format!("demo:{}:scale{scale}:seed{seed}", group.kind.key());
+        done.push(parts);
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<AppResult<DemoChunk>>(1);
+    let producer = {
+        let plan = plan.clone();
+        let key = key.clone();
+        std::thread::spawn(move || produce_demo(&plan, &key, scale, seed, &done, &tx))
+    };
+    let mut counts: Vec<(RecordKind, usize)> = RecordKind::ALL.iter().map(|&k| (k, 0)).collect();
+    let mut evidence_after: std::collections::HashMap<RecordKind, i64> = Default::default();
+    let mut bar: Option<(RecordKind, indicatif::ProgressBar, u64)> = None;
+    while let Some(chunk) = rx.recv().await {
+        let DemoChunk::Rows {
+            kind,
+            part,
+            records,
+        } = chunk?
+        else {
+            continue;
+        };
+        if bar.as_ref().is_none_or(|b| b.0 != kind) {
+            if let Some((_, b, _)) = bar.take() {
+                b.finish_and_clear();
+            }
+            bar = Some((kind, demo_progress_bar(kind.label_zh()), 0));
+        }
+        let (_, b, base) = bar.as_mut().expect("set above");
+        let name = demo_batch_name(kind, scale, seed, part);
         let sha = hex::encode(Sha256::digest(name.as_bytes()));
-        let bar = progress_bar(rows.len() as u64, group.kind.label_zh());
+        let start = *base;
         match store
             .import_records(
                 &ImportFile {
-                    kind: group.kind,
+                    kind,
                     file_name: &name,
                     sha256: &sha,
                 },
-                &rows,
+                &records,
                 Status::Approved,
                 "demo",
-                |n| bar.set_position(n as u64),
+                |n| b.set_position(start + n as u64),
             )
             .await
         {
             Ok(o) => {
-                total += o.inserted;
-                batches.push((group.kind, o.batch));
+                counts
+                    .iter_mut()
+                    .find(|c| c.0 == kind)
+                    .expect("every kind")
+                    .1 += o.inserted;
+                if let Some(ev) = evidence {
+                    let after = evidence_after.entry(kind).or_insert(0);
+                    *after = attach_demo_evidence(store, ev, kind, o.batch, *after, seed).await?;
+                }
             }
+            // Written meanwhile by another run.
             Err(duikou_storage::records::RecordError::AlreadyImported { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        bar.finish_and_clear();
+        *base += records.len() as u64;
     }
-    if let Some(ev) = evidence {
-        attach_demo_evidence(store, ev, &batches, seed).await?;
+    if let Some((_, b, _)) = bar {
+        b.finish_and_clear();
     }
-    Ok(total)
+    producer
+        .join()
+        .map_err(|_| AppError::Failure("演示数据生成失败 / the demo generator panicked".into()))?;
+    Ok(counts)
 }
 
-/// Demo evidence for the records of the batches just imported (only those: a second
-/// `duikou demo` adds nothing).
+/// A progress bar of rows written, without a known end (hidden off a terminal).
+fn demo_progress_bar(label: &'static str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::no_length();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {pos} 条 / rows {per_sec} {elapsed}")
+            .expect("template"),
+    );
+    bar.set_message(label);
+    bar
+}
+
+/// The generator side of `load_demo_counts` (its own thread): every kind in turn, cut
+/// into batches, each validated as an import would be and sent; parts already written
+/// (`done[kind]`) are generated (the random streams run on) but not validated. Stops
+/// sending when the receiver is gone.
+fn produce_demo(
+    plan: &Plan,
+    key: &duikou_domain::crypto::SecretKey,
+    scale: u32,
+    seed: u64,
+    done: &[usize],
+    tx: &tokio::sync::mpsc::Sender<AppResult<DemoChunk>>,
+) {
+    let ctx = duikou_domain::record::ValidationContext {
+        plan,
+        default_unit: plan.meta.coordinator.as_deref(),
+    };
+    let mut stopped = false;
+    for (kind, &done) in RecordKind::ALL.into_iter().zip(done) {
+        let mut part = 0;
+        let mut rows_before = 0;
+        let mut buf = Vec::with_capacity(DEMO_CHUNK_ROWS);
+        let mut flush = |buf: &mut Vec<crate::demo::Row>, stopped: &mut bool| {
+            part += 1;
+            let first_row = rows_before;
+            rows_before += buf.len();
+            let msg = if part <= done {
+                buf.clear();
+                Ok(DemoChunk::AlreadyImported)
+            } else {
+                let mut records = Vec::with_capacity(buf.len());
+                let mut bad = None;
+                for (i, input) in buf.drain(..).enumerate() {
+                    match duikou_domain::record::validate(kind, &input, &ctx) {
+                        Ok(valid) => records.push(crate::importer::new_record(valid, plan, key)),
+                        Err(errs) => {
+                            let row = first_row + i;
+                            bad = Some(AppError::Failure(format!(
+                                "演示数据第 {} 行无效 / demo row {row} of {} invalid: {}",
+                                row + 1,
+                                kind.key(),
+                                errs.iter()
+                                    .map(|e| e.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            )));
+                            break;
+                        }
+                    }
+                }
+                match bad {
+                    Some(e) => Err(e),
+                    None => Ok(DemoChunk::Rows {
+                        kind,
+                        part,
+                        records,
+                    }),
+                }
+            };
+            let failed = msg.is_err();
+            if tx.blocking_send(msg).is_err() || failed {
+                *stopped = true;
+            }
+        };
+        crate::demo::generate_kind(plan, scale, seed, kind, &mut |row| {
+            if stopped {
+                return;
+            }
+            buf.push(row);
+            if buf.len() == DEMO_CHUNK_ROWS {
+                flush(&mut buf, &mut stopped);
+            }
+        });
+        if !buf.is_empty() && !stopped {
+            flush(&mut buf, &mut stopped);
+        }
+        if stopped {
+            return;
+        }
+    }
+}
+
+/// Demo evidence for the records of a batch just imported (only those: a second
+/// `duikou demo` adds nothing). Reads the records of `kind` after id `after` (the batches
+/// of a kind are written in order, so the next batch starts where this one ended);
+/// returns the last id read.
 async fn attach_demo_evidence(
     store: &Store,
     evidence: &crate::evidence_store::EvidenceStore,
-    batches: &[(RecordKind, i64)],
+    kind: RecordKind,
+    batch: i64,
+    mut after: i64,
     seed: u64,
-) -> AppResult<()> {
+) -> AppResult<i64> {
+    if !matches!(
+        kind,
+        RecordKind::Transfer | RecordKind::Activity | RecordKind::Secondment
+    ) {
+        return Ok(after);
+    }
     let started = std::time::Instant::now();
     let mut files = 0;
-    for &(kind, batch) in batches {
-        if !matches!(
-            kind,
-            RecordKind::Transfer | RecordKind::Activity | RecordKind::Secondment
-        ) {
-            continue;
-        }
-        let q = duikou_storage::records::RecordQuery {
-            kind: Some(kind),
-            ..Default::default()
-        };
-        let mut after = 0;
-        loop {
-            let page = store.records_after(&q, after, 1000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for r in page
-                .iter()
-                .filter(|r| r.import_batch_id == Some(batch) && r.evidence_count == 0)
-            {
-                if let Some(e) = crate::demo::evidence_for(seed, kind, &r.fields) {
-                    let sha = evidence.put(&e.bytes)?;
-                    store
-                        .add_evidence(
-                            r.id,
-                            &sha,
-                            &e.file_name,
-                            e.content_type,
-                            e.bytes.len() as i64,
-                            "demo",
-                        )
-                        .await?;
-                    files += 1;
-                }
+    let q = duikou_storage::records::RecordQuery {
+        kind: Some(kind),
+        ..Default::default()
+    };
+    loop {
+        let page = store.records_after(&q, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for r in page
+            .iter()
+            .filter(|r| r.import_batch_id == Some(batch) && r.evidence_count == 0)
+        {
+            if let Some(e) = crate::demo::evidence_for(seed, kind, &r.fields) {
+                let sha = evidence.put(&e.bytes)?;
+                store
+                    .add_evidence(
+                        r.id,
+                        &sha,
+                        &e.file_name,
+                        e.content_type,
+                        e.bytes.len() as i64,
+                        "demo",
+                    )
+                    .await?;
+                files += 1;
             }
         }
     }
     tracing::info!(
+        kind = kind.key(),
+        batch,
         files,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "demo evidence attached"
     );
-    Ok(())
+    Ok(after)
 }
 
 async fn serve(cfg: Config, addr: &str, demo: bool) -> AppResult<()> {
@@ -877,7 +1102,7 @@ async fn prepare_demo(cfg: &Config) -> AppResult<Vec<(String, String, String, St
         Err(_) => true,
     };
     if needs_init {
-        init(cfg, None, false).await?;
+        init(cfg, None, None, false).await?;
     }
     let (store, plan) = open_with_plan(cfg).await?;
     if store.count_records().await? == 0 {

@@ -33,7 +33,13 @@ impl Config {
         let max_connections = std::env::var("DUIKOU_DB_POOL")
             .ok()
             .and_then(|s| s.parse().ok())
-            .unwrap_or(10);
+            .unwrap_or_else(|| {
+                if duikou_storage::sqlite_path(&database_url).is_some() {
+                    duikou_storage::default_sqlite_pool()
+                } else {
+                    10
+                }
+            });
         Config {
             data_dir,
             database_url,

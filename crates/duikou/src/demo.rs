@@ -30,9 +30,17 @@
 //! transfers, 60 projects, 120 activities, 210 secondments, 130 pairings,
 //! 11 facilities, 90 purchases and 90 donations.
 //!
-//! Scale N multiplies the persons, purchases, donations, projects and activities,
-//! and the secondments and pairings per town; targets and units stay as planned.
-//! Scale 0 is read as 1. ID numbers stay unique per person up to a scale of about 700.
+//! Scale N multiplies what the city does as a whole: persons, projects, purchases,
+//! donations, the city's activities, cadres received, school and hospital pairs, labour
+//! stations and demonstration bases. What the towns and counties do (transfers,
+//! visits and meetings, teachers and doctors, pairings, county cadres, relocation
+//! sites) is generated for every town and county of the plan, so it grows with the
+//! plan: a plan scaled N-fold (`duikou init --demo-scale N`, `plan_scale`) has N copies
+//! of each, and scale N then gives N × every volume (N = 100: 3.59 million persons,
+//! 10,204 transfers, 12,208 activities, 21,400 secondments, 14,043 pairings). On a plan
+//! with fewer copies than N, the towns' records (not the transfers) are repeated to
+//! make up N. Scale 0 is read as 1. ID numbers stay unique per person up to about
+//! 700 × the people of one county (each county copy has its own area code).
 //!
 //! The special cases are placed by year index (first, second, last year of the plan);
 //! department names are those of the bundled plan.
@@ -41,6 +49,7 @@ use std::collections::BTreeMap;
 
 use duikou_domain::id_number::make_valid;
 use duikou_domain::plan::{CountyPairing, Plan};
+use duikou_domain::plan_scale::{copies_in, split_copy};
 use duikou_domain::record::FieldInput;
 use duikou_domain::schema::RecordKind;
 use rand::seq::SliceRandom;
@@ -54,50 +63,75 @@ pub struct DemoRows {
     pub rows: Vec<BTreeMap<String, FieldInput>>,
 }
 
-type Row = BTreeMap<String, FieldInput>;
+/// One generated row: field key → the text a user would type.
+pub type Row = BTreeMap<String, FieldInput>;
 
-/// Makes the rows of one kind.
-type Generator = fn(&Cx<'_>, &mut ChaCha8Rng) -> Vec<Row>;
+/// Makes the rows of one kind, handing each to the sink in order.
+type Generator = fn(&Cx<'_>, &mut ChaCha8Rng, &mut dyn FnMut(Row));
+
+/// A generator that builds its (small) list whole, as a sink generator.
+macro_rules! whole {
+    ($make:ident) => {
+        |cx: &Cx<'_>, rng: &mut ChaCha8Rng, out: &mut dyn FnMut(Row)| {
+            $make(cx, rng).into_iter().for_each(out)
+        }
+    };
+}
+
+/// The generators, in `RecordKind::ALL` order; the position is the kind's random stream.
+const GENERATORS: [(RecordKind, Generator); 9] = [
+    (RecordKind::Transfer, whole!(transfers)),
+    (RecordKind::Project, whole!(projects)),
+    (RecordKind::Activity, whole!(activities)),
+    (RecordKind::Secondment, whole!(secondments)),
+    (RecordKind::Person, persons),
+    (RecordKind::Pairing, whole!(pairings)),
+    (RecordKind::Facility, whole!(facilities)),
+    (RecordKind::Purchase, whole!(purchases)),
+    (RecordKind::Donation, whole!(donations)),
+];
 
 /// Deterministic (ChaCha8Rng seeded from `seed`): raw field inputs, exactly as a user
 /// would type them (Chinese labels for enums, unit names, dates "2019-03-15", amounts in
 /// yuan like "30000000.00", booleans 是/否), so that they go through the same validation
 /// as every import. One entry per record kind, in `RecordKind::ALL` order.
+///
+/// Holds every row at once: for tests and small scales. `generate_kind` streams.
 pub fn generate(plan: &Plan, scale: u32, seed: u64) -> Vec<DemoRows> {
-    let cx = Cx::new(plan, scale.max(1));
-    if cx.counties.is_empty() || cx.years.is_empty() {
-        return RecordKind::ALL
-            .into_iter()
-            .map(|kind| DemoRows {
-                kind,
-                rows: Vec::new(),
-            })
-            .collect();
-    }
-    let generators: [(RecordKind, Generator); 9] = [
-        (RecordKind::Transfer, transfers),
-        (RecordKind::Project, projects),
-        (RecordKind::Activity, activities),
-        (RecordKind::Secondment, secondments),
-        (RecordKind::Person, persons),
-        (RecordKind::Pairing, pairings),
-        (RecordKind::Facility, facilities),
-        (RecordKind::Purchase, purchases),
-        (RecordKind::Donation, donations),
-    ];
-    generators
+    RecordKind::ALL
         .into_iter()
-        .enumerate()
-        .map(|(stream, (kind, make))| {
-            // One stream per kind: changing the volume of one kind leaves the others alone.
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(stream as u64 + 1);
-            DemoRows {
-                kind,
-                rows: make(&cx, &mut rng),
-            }
+        .map(|kind| {
+            let mut rows = Vec::new();
+            generate_kind(plan, scale, seed, kind, &mut |r| rows.push(r));
+            DemoRows { kind, rows }
         })
         .collect()
+}
+
+/// The rows of one kind, handed to `out` one by one in import order: the same rows as
+/// `generate` gives for that kind, without holding them (persons at scale 100 are
+/// 3.6 million rows). Each kind has its own random stream, so kinds can be generated
+/// separately and in any order.
+pub fn generate_kind(
+    plan: &Plan,
+    scale: u32,
+    seed: u64,
+    kind: RecordKind,
+    out: &mut dyn FnMut(Row),
+) {
+    let cx = Cx::new(plan, scale.max(1));
+    if cx.counties.is_empty() || cx.years.is_empty() {
+        return;
+    }
+    let (stream, (_, make)) = GENERATORS
+        .iter()
+        .enumerate()
+        .find(|(_, (k, _))| *k == kind)
+        .expect("a generator per kind");
+    // One stream per kind: changing the volume of one kind leaves the others alone.
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream as u64 + 1);
+    make(&cx, &mut rng, out);
 }
 
 // ------------------------------------------------------------------ context
@@ -109,25 +143,52 @@ struct County {
 }
 
 struct Cx<'a> {
+    /// Plan-wide volumes (persons, projects, purchases, city activities…) × scale.
     scale: usize,
+    /// Copies of the towns and counties in the plan (`plan_scale`): 1 as written.
+    copies: usize,
     years: Vec<i32>,
     counties: Vec<County>,
     pairs: &'a [CountyPairing],
+    /// The counties (indices) of each copy; the pairings (indices) of each copy.
+    county_groups: Vec<Vec<usize>>,
+    pair_groups: Vec<Vec<usize>>,
 }
 
 impl<'a> Cx<'a> {
     fn new(plan: &'a Plan, scale: u32) -> Cx<'a> {
+        let counties: Vec<County> = plan
+            .counties()
+            .map(|u| County {
+                name: u.name.clone(),
+                code: u.code.clone(),
+            })
+            .collect();
+        let copies = copies_in(plan).max(1) as usize;
+        let copy_of = |name: &str| split_copy(name).1 as usize - 1;
+        let mut county_groups = vec![Vec::new(); copies];
+        for (i, c) in counties.iter().enumerate() {
+            county_groups[copy_of(&c.name).min(copies - 1)].push(i);
+        }
+        let mut pair_groups = vec![Vec::new(); copies];
+        for (i, p) in plan.pairings.iter().enumerate() {
+            pair_groups[copy_of(&p.county).min(copies - 1)].push(i);
+        }
+        // A copy without counties draws from all of them.
+        let all: Vec<usize> = (0..counties.len()).collect();
+        for g in &mut county_groups {
+            if g.is_empty() {
+                g.clone_from(&all);
+            }
+        }
         Cx {
             scale: scale as usize,
+            copies,
             years: plan.years().collect(),
-            counties: plan
-                .counties()
-                .map(|u| County {
-                    name: u.name.clone(),
-                    code: u.code.clone(),
-                })
-                .collect(),
+            counties,
             pairs: &plan.pairings,
+            county_groups,
+            pair_groups,
         }
     }
 
@@ -148,6 +209,37 @@ impl<'a> Cx<'a> {
 
     fn county<'c>(&'c self, rng: &mut ChaCha8Rng) -> &'c str {
         &self.counties[rng.gen_range(0..self.counties.len())].name
+    }
+
+    /// Rounds of the work of towns and counties: every copy of them at least once, and
+    /// `scale` rounds in all when the plan has fewer copies than the scale (a plan as
+    /// written at scale N: every town N times). Round r works for copy r mod copies.
+    fn rounds(&self) -> usize {
+        self.scale.max(self.copies)
+    }
+
+    /// Is this round the first visit of its copy's towns and counties?
+    fn first_round(&self, round: usize) -> bool {
+        round < self.copies
+    }
+
+    /// The counties (indices) round `round` works for.
+    fn counties_of(&self, round: usize) -> &[usize] {
+        &self.county_groups[round % self.copies]
+    }
+
+    /// A county of round `round`'s copy.
+    fn county_in<'c>(&'c self, round: usize, rng: &mut ChaCha8Rng) -> &'c str {
+        let group = self.counties_of(round);
+        &self.counties[group[rng.gen_range(0..group.len())]].name
+    }
+
+    /// The pairings of round `round`'s copy, with their index in the plan.
+    fn pairs_in(&self, round: usize) -> impl Iterator<Item = (usize, &'a CountyPairing)> + '_ {
+        let pairs = self.pairs;
+        self.pair_groups[round % self.copies]
+            .iter()
+            .map(move |&i| (i, &pairs[i]))
     }
 }
 
@@ -282,7 +374,7 @@ fn random_name(rng: &mut ChaCha8Rng) -> String {
 
 /// Townships (乡镇) of each assisted county, for west-side parties and places.
 fn townships(county: &str) -> &'static [&'static str] {
-    match county {
+    match split_copy(county).0 {
         "昭阳区" => &[
             "苏家院镇",
             "洒渔镇",
@@ -724,7 +816,7 @@ fn activities(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
         let phase = cx.phase(yi);
         // The lead town that holds no joint meeting in the last year.
         let no_meeting = (phase == 2).then(|| rng.gen_range(0..cx.pairs.len().max(1)));
-        for _copy in 0..cx.scale {
+        for round in 0..cx.rounds() {
             let any_day = |rng: &mut ChaCha8Rng| {
                 if phase == 0 {
                     between(rng, date(y, 4, 1), date(y, 12, 20))
@@ -732,280 +824,282 @@ fn activities(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
                     between(rng, date(y, 3, 1), date(y, 12, 20))
                 }
             };
-
-            // 1.2 investment promotion.
-            for _ in 0..rng.gen_range(1..=2) {
-                let b = activity(
-                    "招商推介会",
-                    format!("{y}年昭通（东莞）投资贸易合作推介会"),
-                    any_day(rng),
-                    pick(
-                        rng,
-                        &[
-                            "东莞市国际会展中心",
-                            "东莞市会展国际大酒店",
-                            "昭通市会展中心",
-                        ],
-                    )
-                    .to_string(),
-                    "市经信局、省第五扶贫协作工作组".to_string(),
-                    rng.gen_range(150..=400),
-                    "1.2",
-                )
-                .int("projects_signed", rng.gen_range(5..=20))
-                .yuan("amount", rng.gen_range(10..=120) * 10_000_000);
-                rows.push(b.done());
-            }
-            // 1.3 tourism: promotions (3 in the second year: above the 1–2 range) and inspections.
-            let promotions = [1, 3, 2][phase];
-            for n in 1..=promotions {
-                rows.push(
-                    activity(
-                        "旅游推介",
-                        format!("“大美昭通”{y}年旅游推介会（第{n}场）"),
-                        any_day(rng),
-                        pick(
-                            rng,
-                            &["东莞市民服务中心", "东莞市旅游集散中心", "广州市天河区"],
-                        )
-                        .to_string(),
-                        "市旅游局".to_string(),
-                        rng.gen_range(100..=300),
-                        "1.3",
-                    )
-                    .done(),
-                );
-            }
-            for _ in 0..rng.gen_range(1..=2) {
-                let county = cx.county(rng);
-                rows.push(
-                    activity(
-                        "旅游企业考察",
-                        format!("东莞旅游企业赴{county}考察踩线"),
-                        any_day(rng),
-                        county.to_string(),
-                        "市旅游局".to_string(),
-                        rng.gen_range(20..=60),
-                        "1.3",
-                    )
-                    .done(),
-                );
-            }
-            // 1.4 agricultural skills.
-            for _ in 0..rng.gen_range(1..=2) {
-                let county = cx.county(rng);
-                let topic = pick(
-                    rng,
-                    &["天麻种植", "苹果栽培", "高山蔬菜", "花椒管护", "生态养殖"],
-                );
-                rows.push(
-                    activity(
-                        "农业技能培训",
-                        format!("{county}{topic}技术培训班"),
-                        any_day(rng),
-                        county.to_string(),
-                        "市农业局".to_string(),
-                        rng.gen_range(50..=120),
-                        "1.4",
-                    )
-                    .done(),
-                );
-            }
-            // 2.1 cadre classes.
-            for n in 1..=rng.gen_range(1..=2) {
-                rows.push(
-                    activity(
-                        "昭通干部来莞培训班",
-                        format!("昭通市党政干部来莞培训班（{y}年第{n}期）"),
-                        any_day(rng),
-                        "中共东莞市委党校".to_string(),
-                        "市委组织部".to_string(),
-                        rng.gen_range(40..=60),
-                        "2.1",
-                    )
-                    .done(),
-                );
-            }
-            rows.push(
-                activity(
-                    "东莞干部赴昭培训班",
-                    format!("东莞市扶贫干部赴昭通专题培训班（{y}年）"),
-                    any_day(rng),
-                    "中共昭通市委党校".to_string(),
-                    "市委组织部".to_string(),
-                    rng.gen_range(30..=50),
-                    "2.1",
-                )
-                .done(),
-            );
-            // 2.2 teacher exchanges (typed with the names schools use).
-            for _ in 0..rng.gen_range(4..=5) {
-                let county = cx.county(rng);
-                let (kind, title) = match rng.gen_range(0..3) {
-                    0 => ("名师走进昭通", format!("名师走进昭通·{county}送教活动")),
-                    1 => ("跟岗培训", format!("{county}骨干教师来莞跟岗培训")),
-                    _ => ("教师培训交流", format!("{county}中小学校长东莞跟班学习")),
-                };
-                rows.push(
-                    activity(
-                        kind,
-                        title,
-                        any_day(rng),
-                        county.to_string(),
-                        "市教育局".to_string(),
-                        rng.gen_range(30..=120),
-                        "2.2",
-                    )
-                    .done(),
-                );
-            }
-            // 2.3 medical batches: three of 15–20 people, only two in the last year.
-            let batches = if phase == 2 { 2 } else { 3 };
-            for n in 1..=batches {
-                rows.push(
-                    activity(
-                        "医疗骨干来莞培训",
-                        format!("昭通医疗卫生骨干来莞进修培训（{y}年第{n}批）"),
+            // The city's own activities: `scale` times; those of the towns: every round.
+            if round < cx.scale {
+                // 1.2 investment promotion.
+                for _ in 0..rng.gen_range(1..=2) {
+                    let b = activity(
+                        "招商推介会",
+                        format!("{y}年昭通（东莞）投资贸易合作推介会"),
                         any_day(rng),
                         pick(
                             rng,
                             &[
-                                "东莞市人民医院",
-                                "东莞市第三人民医院",
-                                "东莞市中医院",
-                                "东莞市妇幼保健院",
+                                "东莞市国际会展中心",
+                                "东莞市会展国际大酒店",
+                                "昭通市会展中心",
                             ],
                         )
                         .to_string(),
-                        "市卫计局".to_string(),
-                        rng.gen_range(15..=20),
-                        "2.3",
+                        "市经信局、省第五扶贫协作工作组".to_string(),
+                        rng.gen_range(150..=400),
+                        "1.2",
                     )
-                    .done(),
-                );
-            }
-            if rng.gen_bool(0.6) {
-                let county = cx.county(rng);
+                    .int("projects_signed", rng.gen_range(5..=20))
+                    .yuan("amount", rng.gen_range(10..=120) * 10_000_000);
+                    rows.push(b.done());
+                }
+                // 1.3 tourism: promotions (3 in the second year: above the 1–2 range) and inspections.
+                let promotions = [1, 3, 2][phase];
+                for n in 1..=promotions {
+                    rows.push(
+                        activity(
+                            "旅游推介",
+                            format!("“大美昭通”{y}年旅游推介会（第{n}场）"),
+                            any_day(rng),
+                            pick(
+                                rng,
+                                &["东莞市民服务中心", "东莞市旅游集散中心", "广州市天河区"],
+                            )
+                            .to_string(),
+                            "市旅游局".to_string(),
+                            rng.gen_range(100..=300),
+                            "1.3",
+                        )
+                        .done(),
+                    );
+                }
+                for _ in 0..rng.gen_range(1..=2) {
+                    let county = cx.county_in(round, rng);
+                    rows.push(
+                        activity(
+                            "旅游企业考察",
+                            format!("东莞旅游企业赴{county}考察踩线"),
+                            any_day(rng),
+                            county.to_string(),
+                            "市旅游局".to_string(),
+                            rng.gen_range(20..=60),
+                            "1.3",
+                        )
+                        .done(),
+                    );
+                }
+                // 1.4 agricultural skills.
+                for _ in 0..rng.gen_range(1..=2) {
+                    let county = cx.county_in(round, rng);
+                    let topic = pick(
+                        rng,
+                        &["天麻种植", "苹果栽培", "高山蔬菜", "花椒管护", "生态养殖"],
+                    );
+                    rows.push(
+                        activity(
+                            "农业技能培训",
+                            format!("{county}{topic}技术培训班"),
+                            any_day(rng),
+                            county.to_string(),
+                            "市农业局".to_string(),
+                            rng.gen_range(50..=120),
+                            "1.4",
+                        )
+                        .done(),
+                    );
+                }
+                // 2.1 cadre classes.
+                for n in 1..=rng.gen_range(1..=2) {
+                    rows.push(
+                        activity(
+                            "昭通干部来莞培训班",
+                            format!("昭通市党政干部来莞培训班（{y}年第{n}期）"),
+                            any_day(rng),
+                            "中共东莞市委党校".to_string(),
+                            "市委组织部".to_string(),
+                            rng.gen_range(40..=60),
+                            "2.1",
+                        )
+                        .done(),
+                    );
+                }
                 rows.push(
                     activity(
-                        "义诊",
-                        format!("东莞医疗专家{county}巡回义诊"),
+                        "东莞干部赴昭培训班",
+                        format!("东莞市扶贫干部赴昭通专题培训班（{y}年）"),
                         any_day(rng),
-                        county.to_string(),
-                        "市卫计局".to_string(),
-                        rng.gen_range(200..=600),
-                        "2.3",
+                        "中共昭通市委党校".to_string(),
+                        "市委组织部".to_string(),
+                        rng.gen_range(30..=50),
+                        "2.1",
                     )
                     .done(),
                 );
-            }
-            // 5.1 skills training and a job fair.
-            for _ in 0..rng.gen_range(6..=7) {
-                let county = cx.county(rng);
-                let trade = pick(
-                    rng,
-                    &[
-                        "电工",
-                        "焊工",
-                        "家政服务",
-                        "电子装配",
-                        "中式烹调",
-                        "育婴员",
-                        "缝纫",
-                    ],
+                // 2.2 teacher exchanges (typed with the names schools use).
+                for _ in 0..rng.gen_range(4..=5) {
+                    let county = cx.county_in(round, rng);
+                    let (kind, title) = match rng.gen_range(0..3) {
+                        0 => ("名师走进昭通", format!("名师走进昭通·{county}送教活动")),
+                        1 => ("跟岗培训", format!("{county}骨干教师来莞跟岗培训")),
+                        _ => ("教师培训交流", format!("{county}中小学校长东莞跟班学习")),
+                    };
+                    rows.push(
+                        activity(
+                            kind,
+                            title,
+                            any_day(rng),
+                            county.to_string(),
+                            "市教育局".to_string(),
+                            rng.gen_range(30..=120),
+                            "2.2",
+                        )
+                        .done(),
+                    );
+                }
+                // 2.3 medical batches: three of 15–20 people, only two in the last year.
+                let batches = if phase == 2 { 2 } else { 3 };
+                for n in 1..=batches {
+                    rows.push(
+                        activity(
+                            "医疗骨干来莞培训",
+                            format!("昭通医疗卫生骨干来莞进修培训（{y}年第{n}批）"),
+                            any_day(rng),
+                            pick(
+                                rng,
+                                &[
+                                    "东莞市人民医院",
+                                    "东莞市第三人民医院",
+                                    "东莞市中医院",
+                                    "东莞市妇幼保健院",
+                                ],
+                            )
+                            .to_string(),
+                            "市卫计局".to_string(),
+                            rng.gen_range(15..=20),
+                            "2.3",
+                        )
+                        .done(),
+                    );
+                }
+                if rng.gen_bool(0.6) {
+                    let county = cx.county_in(round, rng);
+                    rows.push(
+                        activity(
+                            "义诊",
+                            format!("东莞医疗专家{county}巡回义诊"),
+                            any_day(rng),
+                            county.to_string(),
+                            "市卫计局".to_string(),
+                            rng.gen_range(200..=600),
+                            "2.3",
+                        )
+                        .done(),
+                    );
+                }
+                // 5.1 skills training and a job fair.
+                for _ in 0..rng.gen_range(6..=7) {
+                    let county = cx.county_in(round, rng);
+                    let trade = pick(
+                        rng,
+                        &[
+                            "电工",
+                            "焊工",
+                            "家政服务",
+                            "电子装配",
+                            "中式烹调",
+                            "育婴员",
+                            "缝纫",
+                        ],
+                    );
+                    let organizer = match cx.pairs.iter().find(|p| p.county == county) {
+                        Some(p) if rng.gen_bool(0.4) => p.lead.clone(),
+                        _ => "市人力资源和社会保障局".to_string(),
+                    };
+                    rows.push(
+                        activity(
+                            "就业技能培训",
+                            format!("{county}建档立卡贫困劳动力{trade}就业技能培训班"),
+                            any_day(rng),
+                            county.to_string(),
+                            organizer,
+                            rng.gen_range(40..=150),
+                            "5.1",
+                        )
+                        .done(),
+                    );
+                }
+                {
+                    let county = cx.county_in(round, rng);
+                    rows.push(
+                        activity(
+                            "劳务招聘会",
+                            format!("东莞·昭通劳务协作专场招聘会（{county}）"),
+                            between(rng, date(y, 2, 10), date(y, 3, 20)),
+                            county.to_string(),
+                            "市人力资源和社会保障局".to_string(),
+                            rng.gen_range(800..=3_000),
+                            "5.2",
+                        )
+                        .done(),
+                    );
+                }
+                // 6.3 and 7: leaders' training, volunteers.
+                rows.push(
+                    activity(
+                        "致富带头人培训",
+                        format!("昭通市创业致富带头人培训班（{y}年）"),
+                        any_day(rng),
+                        "东莞市农业科学研究中心".to_string(),
+                        "市农业局、省第五扶贫协作工作组".to_string(),
+                        rng.gen_range(60..=100),
+                        "6.3",
+                    )
+                    .done(),
                 );
-                let organizer = match cx.pairs.iter().find(|p| p.county == county) {
-                    Some(p) if rng.gen_bool(0.4) => p.lead.clone(),
-                    _ => "市人力资源和社会保障局".to_string(),
+                for _ in 0..rng.gen_range(1..=2) {
+                    let county = cx.county_in(round, rng);
+                    rows.push(
+                        activity(
+                            "志愿服务",
+                            format!("东莞青年志愿者赴{county}支教志愿服务"),
+                            any_day(rng),
+                            county.to_string(),
+                            "团市委".to_string(),
+                            rng.gen_range(15..=40),
+                            "7.1",
+                        )
+                        .done(),
+                    );
+                }
+                // 9.1 city leaders: the second year's visit is held after the 10-31 deadline.
+                let visit = if phase == 1 {
+                    date(y, 11, 20)
+                } else {
+                    between(rng, date(y, 4, 1), date(y, 10, 20))
                 };
                 rows.push(
                     activity(
-                        "就业技能培训",
-                        format!("{county}建档立卡贫困劳动力{trade}就业技能培训班"),
-                        any_day(rng),
-                        county.to_string(),
-                        organizer,
-                        rng.gen_range(40..=150),
-                        "5.1",
+                        "市领导调研对接",
+                        format!("东莞市党政代表团赴昭通考察对接扶贫协作工作（{y}年）"),
+                        visit,
+                        "昭通市".to_string(),
+                        "市经协办、省第五扶贫协作工作组".to_string(),
+                        rng.gen_range(20..=40),
+                        "9.1",
                     )
                     .done(),
                 );
-            }
-            {
-                let county = cx.county(rng);
                 rows.push(
                     activity(
-                        "劳务招聘会",
-                        format!("东莞·昭通劳务协作专场招聘会（{county}）"),
-                        between(rng, date(y, 2, 10), date(y, 3, 20)),
-                        county.to_string(),
-                        "市人力资源和社会保障局".to_string(),
-                        rng.gen_range(800..=3_000),
-                        "5.2",
+                        "市级党政联席会议",
+                        format!("东莞·昭通扶贫协作党政联席会议（{y}年）"),
+                        between(rng, date(y, 4, 1), date(y, 10, 25)),
+                        pick(rng, &["东莞市", "昭通市"]).to_string(),
+                        "市经协办、省第五扶贫协作工作组".to_string(),
+                        rng.gen_range(30..=60),
+                        "9.1",
                     )
                     .done(),
                 );
             }
-            // 6.3 and 7: leaders' training, volunteers.
-            rows.push(
-                activity(
-                    "致富带头人培训",
-                    format!("昭通市创业致富带头人培训班（{y}年）"),
-                    any_day(rng),
-                    "东莞市农业科学研究中心".to_string(),
-                    "市农业局、省第五扶贫协作工作组".to_string(),
-                    rng.gen_range(60..=100),
-                    "6.3",
-                )
-                .done(),
-            );
-            for _ in 0..rng.gen_range(1..=2) {
-                let county = cx.county(rng);
-                rows.push(
-                    activity(
-                        "志愿服务",
-                        format!("东莞青年志愿者赴{county}支教志愿服务"),
-                        any_day(rng),
-                        county.to_string(),
-                        "团市委".to_string(),
-                        rng.gen_range(15..=40),
-                        "7.1",
-                    )
-                    .done(),
-                );
-            }
-            // 9.1 city leaders: the second year's visit is held after the 10-31 deadline.
-            let visit = if phase == 1 {
-                date(y, 11, 20)
-            } else {
-                between(rng, date(y, 4, 1), date(y, 10, 20))
-            };
-            rows.push(
-                activity(
-                    "市领导调研对接",
-                    format!("东莞市党政代表团赴昭通考察对接扶贫协作工作（{y}年）"),
-                    visit,
-                    "昭通市".to_string(),
-                    "市经协办、省第五扶贫协作工作组".to_string(),
-                    rng.gen_range(20..=40),
-                    "9.1",
-                )
-                .done(),
-            );
-            rows.push(
-                activity(
-                    "市级党政联席会议",
-                    format!("东莞·昭通扶贫协作党政联席会议（{y}年）"),
-                    between(rng, date(y, 4, 1), date(y, 10, 25)),
-                    pick(rng, &["东莞市", "昭通市"]).to_string(),
-                    "市经协办、省第五扶贫协作工作组".to_string(),
-                    rng.gen_range(30..=60),
-                    "9.1",
-                )
-                .done(),
-            );
             // 8.1 lead towns: a visit and a joint meeting each, sometimes with an assisting town.
-            for (pi, p) in cx.pairs.iter().enumerate() {
+            for (pi, p) in cx.pairs_in(round) {
                 let with_partner = |rng: &mut ChaCha8Rng| -> String {
                     match p.assisting.choose(rng) {
                         Some(a) if rng.gen_bool(0.3) => format!("{}、{a}", p.lead),
@@ -1090,8 +1184,9 @@ fn secondments(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
     let first_year = cx.years[0];
 
     // 处级 cadres in each county's leadership team, two-year terms, relieved in the last year.
-    for copy in 0..cx.scale {
-        for c in &cx.counties {
+    for round in 0..cx.rounds() {
+        for &ci in cx.counties_of(round) {
+            let c = &cx.counties[ci];
             let w = county_word(&c.name);
             let lead = cx
                 .pairs
@@ -1099,7 +1194,7 @@ fn secondments(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
                 .find(|p| p.county == c.name)
                 .map(|p| p.lead.as_str());
             let from = match lead {
-                Some(l) if copy == 0 => l,
+                Some(l) if cx.first_round(round) => l,
                 _ => pick(rng, &["市委组织部", "市经协办", "市农业局", "市经信局"]),
             };
             let mut start = day28(rng, first_year, 3, 6);
@@ -1208,8 +1303,8 @@ fn secondments(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
         {
             short.push((p.lead.as_str(), "医生"));
         }
-        for copy in 0..cx.scale {
-            for p in cx.pairs {
+        for round in 0..cx.rounds() {
+            for (_, p) in cx.pairs_in(round) {
                 let senders = std::iter::once((p.lead.as_str(), 2))
                     .chain(p.assisting.iter().map(|a| (a.as_str(), 1)));
                 for (town, each) in senders {
@@ -1217,7 +1312,10 @@ fn secondments(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
                         for i in 0..each {
                             let start = day28(rng, y, 2, 9);
                             let year_later = plus_months(start, 12);
-                            let end = if copy == 0 && i == 0 && short.contains(&(town, category)) {
+                            let end = if cx.first_round(round)
+                                && i == 0
+                                && short.contains(&(town, category))
+                            {
                                 year_later - days(2)
                             } else if rng.gen_bool(0.3) {
                                 year_later - days(1) + days(rng.gen_range(1..=180))
@@ -1279,7 +1377,7 @@ fn secondments(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
 /// A person of the demo population, small enough to keep for next year's returners.
 #[derive(Clone, Copy)]
 struct Person {
-    county: u8,
+    county: u16,
     student: bool,
     poor: bool,
     /// The person's number within their county and cohort (makes the ID unique).
@@ -1323,7 +1421,7 @@ impl IdAlloc {
         let k = *slot;
         *slot += 1;
         Person {
-            county: county as u8,
+            county: u16::try_from(county).expect("at most 65,535 counties"),
             student,
             poor,
             k,
@@ -1343,7 +1441,7 @@ impl IdAlloc {
 
 /// Relative population of the counties, for where people come from.
 fn county_weight(name: &str) -> u32 {
-    match name {
+    match split_copy(name).0 {
         "镇雄县" => 30,
         "昭阳区" => 17,
         "彝良县" => 12,
@@ -1375,42 +1473,38 @@ const VOCATIONAL_SCHOOLS: &[&str] = &[
 /// Where people come from and the IDs they get.
 struct Population<'a> {
     alloc: IdAlloc,
-    /// County index, area code, weight.
-    origins: Vec<(usize, &'a str, u32)>,
+    /// County index and the running total of the weights up to it (counties with a code).
+    origins: Vec<(usize, u32)>,
     total_weight: u32,
     codes: Vec<Option<&'a str>>,
 }
 
 impl<'a> Population<'a> {
     fn new(cx: &'a Cx<'_>, rng: &mut ChaCha8Rng) -> Population<'a> {
-        let origins: Vec<(usize, &str, u32)> = cx
+        let mut total_weight = 0;
+        let origins: Vec<(usize, u32)> = cx
             .counties
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| {
-                c.code
-                    .as_deref()
-                    .map(|code| (i, code, county_weight(&c.name)))
+            .filter(|(_, c)| c.code.is_some())
+            .map(|(i, c)| {
+                total_weight += county_weight(&c.name);
+                (i, total_weight)
             })
             .collect();
         Population {
             alloc: IdAlloc::new(cx.counties.len(), rng),
-            total_weight: origins.iter().map(|o| o.2).sum(),
+            total_weight,
             origins,
             codes: cx.counties.iter().map(|c| c.code.as_deref()).collect(),
         }
     }
 
     fn new_person(&mut self, rng: &mut ChaCha8Rng, student: bool) -> Person {
-        let mut w = rng.gen_range(0..self.total_weight);
-        let mut county = self.origins[0].0;
-        for o in &self.origins {
-            if w < o.2 {
-                county = o.0;
-                break;
-            }
-            w -= o.2;
-        }
+        // The first county whose running total exceeds a draw below the total.
+        let w = rng.gen_range(0..self.total_weight);
+        let at = self.origins.partition_point(|o| o.1 <= w);
+        let county = self.origins[at.min(self.origins.len() - 1)].0;
         let poor = rng.gen_bool(if student { 0.8 } else { 0.6 });
         self.alloc.person(county, student, poor, rng)
     }
@@ -1475,14 +1569,14 @@ fn other_day(rng: &mut ChaCha8Rng, y: i32, first: Date) -> Date {
     }
 }
 
-fn persons(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
+/// Persons, handed to `out` one by one: at scale 100 they are 3.6 million rows, of which
+/// only last year's workers (small `Person`s) are kept, for next year's returners.
+fn persons(cx: &Cx<'_>, rng: &mut ChaCha8Rng, out: &mut dyn FnMut(Row)) {
     let mut pop = Population::new(cx, rng);
     if pop.origins.is_empty() {
-        return Vec::new();
+        return;
     }
     let s = cx.scale;
-    let per_year = EMPLOYED[1] + TRAINEES + STUDENTS[1] + RICH_LEADERS + 400;
-    let mut rows: Vec<Row> = Vec::with_capacity(per_year * s * cx.years.len());
     let mut prev_employed: Vec<Person> = Vec::new();
     const HRSS: &str = "市人力资源和社会保障局";
 
@@ -1507,12 +1601,12 @@ fn persons(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
             };
             let county = pop.county_name(cx, p);
             let (place, organisation) = workplace(rng, county);
-            rows.push(pop.row(p, "劳务就业", started, organisation, place, HRSS));
+            out(pop.row(p, "劳务就业", started, organisation, place, HRSS));
             if rng.gen_bool(0.015) {
                 // Changed employer during the year: a second row, counted once.
                 let again = other_day(rng, y, started);
                 let (place, organisation) = workplace(rng, county);
-                rows.push(pop.row(p, "劳务就业", again, organisation, place, HRSS));
+                out(pop.row(p, "劳务就业", again, organisation, place, HRSS));
             }
         }
         prev_employed = employed;
@@ -1536,10 +1630,10 @@ fn persons(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
             );
             let started = between(rng, date(y, 3, 1), date(y, 12, 15));
             let organisation = format!("{county}{y}年{trade}技能培训班");
-            rows.push(pop.row(&p, "技能培训", started, organisation.clone(), "", HRSS));
+            out(pop.row(&p, "技能培训", started, organisation.clone(), "", HRSS));
             if rng.gen_bool(0.015) {
                 let again = other_day(rng, y, started);
-                rows.push(pop.row(&p, "技能培训", again, organisation, "", HRSS));
+                out(pop.row(&p, "技能培训", again, organisation, "", HRSS));
             }
         }
 
@@ -1548,7 +1642,7 @@ fn persons(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
             let p = pop.new_person(rng, true);
             let school = pick(rng, VOCATIONAL_SCHOOLS);
             let started = between(rng, date(y, 9, 1), date(y, 9, 12));
-            rows.push(pop.row(
+            out(pop.row(
                 &p,
                 "0+3招生",
                 started,
@@ -1563,7 +1657,7 @@ fn persons(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
             let p = pop.new_person(rng, false);
             let started = between(rng, date(y, 4, 1), date(y, 11, 30));
             let class = rng.gen_range(1..=4);
-            rows.push(pop.row(
+            out(pop.row(
                 &p,
                 "致富带头人",
                 started,
@@ -1573,7 +1667,6 @@ fn persons(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
             ));
         }
     }
-    rows
 }
 
 // ------------------------------------------------------------------ pairings
@@ -1647,14 +1740,15 @@ fn pairings(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
                 between(rng, date(y, 2, 15), date(y, 11, 30))
             }
         };
-        for copy in 0..cx.scale {
-            for (pi, p) in cx.pairs.iter().enumerate() {
+        for round in 0..cx.rounds() {
+            let first = cx.first_round(round);
+            for (pi, p) in cx.pairs_in(round) {
                 let county = p.county.as_str();
                 let (townships_n, villages_n, enterprises_n) = match phase {
                     0 => (
                         2,
                         2,
-                        if pi == one_enterprise_lead && copy == 0 {
+                        if pi == one_enterprise_lead && first {
                             1
                         } else {
                             2
@@ -1714,7 +1808,7 @@ fn pairings(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
                         );
                         if lead
                             && phase == 0
-                            && copy == 0
+                            && first
                             && i == 0
                             && pi == ending_lead
                             && let Some(end) = ends_on
@@ -1761,57 +1855,61 @@ fn pairings(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
             }
         }
 
-        // Vocational schools and hospitals, one to one: 6 or more by the second year.
+        // Vocational schools and hospitals, one to one: 6 or more by the second year
+        // (for the city of each copy: `scale` times).
         let (schools, hospitals) = [(4, 3), (3, 3), (1, 1)][phase];
-        let before: usize = (0..yi)
+        let schools_before: usize = (0..yi)
             .map(|i| [(4, 3), (3, 3), (1, 1)][cx.phase(i)].0)
             .sum();
-        for i in 0..schools {
-            let n = before + i;
-            let county = &cx.counties[n % cx.counties.len()].name;
-            let west = if n < cx.counties.len() {
-                format!("{county}职业高级中学")
-            } else {
-                format!("{county}第二职业高级中学")
-            };
-            let east = SCHOOLS_EAST[n % SCHOOLS_EAST.len()].to_string();
-            rows.push(
-                pairing(
-                    "校校结对",
-                    east,
-                    "市教育局",
-                    west,
-                    county,
-                    None,
-                    signed(rng),
-                )
-                .done(),
-            );
-        }
-        let before: usize = (0..yi)
+        let hospitals_before: usize = (0..yi)
             .map(|i| [(4, 3), (3, 3), (1, 1)][cx.phase(i)].1)
             .sum();
-        for i in 0..hospitals {
-            let n = before + i;
-            let county = &cx.counties[n % cx.counties.len()].name;
-            let west = if n < cx.counties.len() {
-                format!("{county}人民医院")
-            } else {
-                format!("{county}中医医院")
-            };
-            let east = HOSPITALS_EAST[n % HOSPITALS_EAST.len()].to_string();
-            rows.push(
-                pairing(
-                    "院院结对",
-                    east,
-                    "市卫计局",
-                    west,
-                    county,
-                    None,
-                    signed(rng),
-                )
-                .done(),
-            );
+        for copy in 0..cx.scale {
+            let group = cx.counties_of(copy);
+            for i in 0..schools {
+                let n = schools_before + i;
+                let county = &cx.counties[group[n % group.len()]].name;
+                let west = if n < group.len() {
+                    format!("{county}职业高级中学")
+                } else {
+                    format!("{county}第二职业高级中学")
+                };
+                let east = SCHOOLS_EAST[n % SCHOOLS_EAST.len()].to_string();
+                rows.push(
+                    pairing(
+                        "校校结对",
+                        east,
+                        "市教育局",
+                        west,
+                        county,
+                        None,
+                        signed(rng),
+                    )
+                    .done(),
+                );
+            }
+            for i in 0..hospitals {
+                let n = hospitals_before + i;
+                let county = &cx.counties[group[n % group.len()]].name;
+                let west = if n < group.len() {
+                    format!("{county}人民医院")
+                } else {
+                    format!("{county}中医医院")
+                };
+                let east = HOSPITALS_EAST[n % HOSPITALS_EAST.len()].to_string();
+                rows.push(
+                    pairing(
+                        "院院结对",
+                        east,
+                        "市卫计局",
+                        west,
+                        county,
+                        None,
+                        signed(rng),
+                    )
+                    .done(),
+                );
+            }
         }
     }
     rows
@@ -1837,12 +1935,15 @@ fn facilities(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
     let n = order.len();
     for (yi, &y) in cx.years.iter().enumerate() {
         let phase = cx.phase(yi);
-        // Relocation sites: three counties in the first year, two in the second, the rest last.
+        // Relocation sites: three counties in the first year, two in the second, the rest
+        // last (of many counties: half, a third, a sixth).
+        let first = n.min(3).max(n / 2);
+        let second = (n - n / 6).min(n.saturating_sub(1)).max(first);
         let share = match phase {
-            0 => 0..n.min(3),
-            1 if yi == 1 => n.min(3)..n.saturating_sub(1).max(n.min(3)),
+            0 => 0..first,
+            1 if yi == 1 => first..second,
             1 => 0..0,
-            _ => n.saturating_sub(1).max(n.min(3))..n,
+            _ => second..n,
         };
         for &ci in &order[share] {
             let county = &cx.counties[ci].name;
@@ -1856,50 +1957,53 @@ fn facilities(cx: &Cx<'_>, rng: &mut ChaCha8Rng) -> Vec<Row> {
                 GROUP,
             ));
         }
-        match phase {
-            0 => {
-                let on = between(rng, date(y, 10, 10), date(y, 11, 30));
-                rows.push(facility(
-                    "劳务工作站",
-                    "昭通市驻东莞劳务协作工作站".to_string(),
-                    "东莞市",
-                    on,
-                    HRSS,
-                ));
-            }
-            1 => {
-                let county = cx.county(rng);
-                let product = pick(rng, PRODUCTS);
-                let on = between(rng, date(y, 6, 1), date(y, 10, 31));
-                rows.push(facility(
-                    "产业示范基地",
-                    format!("东莞·{county}{product}产业示范基地"),
-                    county,
-                    on,
-                    GROUP,
-                ));
-                for _ in 0..2 {
-                    let county = cx.county(rng);
-                    let on = between(rng, date(y, 3, 1), date(y, 11, 30));
+        // The city's labour stations and demonstration bases: `scale` times.
+        for copy in 0..cx.scale {
+            match phase {
+                0 => {
+                    let on = between(rng, date(y, 10, 10), date(y, 11, 30));
                     rows.push(facility(
                         "劳务工作站",
-                        format!("东莞驻{county}劳务协作工作站"),
-                        county,
+                        "昭通市驻东莞劳务协作工作站".to_string(),
+                        "东莞市",
                         on,
                         HRSS,
                     ));
                 }
-            }
-            _ => {
-                let county = cx.county(rng);
-                let on = between(rng, date(y, 4, 1), date(y, 11, 30));
-                rows.push(facility(
-                    "产业示范基地",
-                    format!("东莞·昭通{county}现代农业产业园"),
-                    county,
-                    on,
-                    GROUP,
-                ));
+                1 => {
+                    let county = cx.county_in(copy, rng);
+                    let product = pick(rng, PRODUCTS);
+                    let on = between(rng, date(y, 6, 1), date(y, 10, 31));
+                    rows.push(facility(
+                        "产业示范基地",
+                        format!("东莞·{county}{product}产业示范基地"),
+                        county,
+                        on,
+                        GROUP,
+                    ));
+                    for _ in 0..2 {
+                        let county = cx.county_in(copy, rng);
+                        let on = between(rng, date(y, 3, 1), date(y, 11, 30));
+                        rows.push(facility(
+                            "劳务工作站",
+                            format!("东莞驻{county}劳务协作工作站"),
+                            county,
+                            on,
+                            HRSS,
+                        ));
+                    }
+                }
+                _ => {
+                    let county = cx.county_in(copy, rng);
+                    let on = between(rng, date(y, 4, 1), date(y, 11, 30));
+                    rows.push(facility(
+                        "产业示范基地",
+                        format!("东莞·昭通{county}现代农业产业园"),
+                        county,
+                        on,
+                        GROUP,
+                    ));
+                }
             }
         }
     }
@@ -2560,6 +2664,66 @@ mod tests {
         assert_eq!(ids.len(), distinct_ids.len(), "an ID number is one person");
         let sec1 = rows_of(&generate(&plan, 1, SEED), RecordKind::Secondment).len();
         assert!(rows_of(&two_groups, RecordKind::Secondment).len() > sec1 * 3 / 2);
+    }
+
+    #[test]
+    fn a_scaled_plan_gets_records_for_every_copy_of_its_towns_and_counties() {
+        let source =
+            duikou_domain::plan_scale::scale_plan_toml(duikou_domain::plan::BUNDLED_PLAN, 2)
+                .unwrap();
+        let plan = Plan::from_toml(&source, "x2.toml").unwrap();
+        let one = generate(&Plan::bundled(), 1, SEED);
+        let two = generate(&plan, 2, SEED);
+        // Streamed kind by kind, the same rows.
+        for g in &two {
+            let mut rows = Vec::new();
+            generate_kind(&plan, 2, SEED, g.kind, &mut |r| rows.push(r));
+            let streamed = [DemoRows { kind: g.kind, rows }];
+            assert!(
+                flat(&streamed) == flat(std::slice::from_ref(g)),
+                "{}",
+                g.kind.key()
+            );
+        }
+        // Twice the programme: about twice every volume.
+        for (a, b) in one.iter().zip(&two) {
+            let (a, b) = (a.rows.len(), b.rows.len());
+            assert!(
+                b * 10 >= a * 17 && b * 10 <= a * 23,
+                "{}: {a} at scale 1, {b} at scale 2 of a plan scaled twice",
+                two.iter().find(|g| g.rows.len() == b).unwrap().kind.key()
+            );
+        }
+        // Every row is valid under the scaled plan.
+        let records = validated(&plan, &two);
+        // Each copy of a town pays its own copy of its county, and sends teachers there.
+        let transfers = rows_of(&two, RecordKind::Transfer);
+        for (payer, payee) in [("清溪镇", "镇雄县"), ("2·清溪镇", "2·镇雄县")] {
+            assert!(
+                transfers
+                    .iter()
+                    .any(|r| text(r, "payer") == payer && text(r, "payee") == payee),
+                "{payer} → {payee}"
+            );
+        }
+        assert!(
+            rows_of(&two, RecordKind::Secondment)
+                .iter()
+                .any(|r| text(r, "from_unit") == "2·企石镇" && text(r, "to_unit") == "2·镇雄县")
+        );
+        // People come from the copies' counties too, and an ID number is one person.
+        let hukou: BTreeSet<String> = records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Person)
+            .filter_map(|r| r.get("hukou_county").map(|v| v.display()))
+            .collect();
+        assert_eq!(hukou.len(), 12, "{hukou:?}");
+        let ids: BTreeSet<(&str, &str)> = rows_of(&two, RecordKind::Person)
+            .iter()
+            .map(|r| (text(r, "id_number"), text(r, "name")))
+            .collect();
+        let distinct: BTreeSet<&str> = ids.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids.len(), distinct.len(), "an ID number is one person");
     }
 
     fn engine_records(plan: &Plan, groups: &[DemoRows]) -> Vec<EngineRecord> {

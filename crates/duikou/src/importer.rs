@@ -1,18 +1,30 @@
 //! From a table of text to validated records: header mapping, row validation with
 //! errors naming file, row and column, duplicate handling, and ID protection.
+//!
+//! Two ways in: [`prepare`] checks a whole [`Table`] held in memory (uploads), and
+//! [`import_file`] streams a file of any size into the database in one transaction,
+//! holding a chunk of rows at a time (`duikou import`). Both refuse the whole file if
+//! any row is wrong and report every problem.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use duikou_domain::crypto::SecretKey;
 use duikou_domain::plan::{Plan, UnitKind};
+use duikou_domain::record::Status;
 use duikou_domain::record::{FieldInput, ValidationContext, natural_key, validate};
 use duikou_domain::roles::{Actor, concerned_county};
 use duikou_domain::schema::{FieldDesc, RecordKind};
-use duikou_storage::records::NewRecord;
+use duikou_storage::Store;
+use duikou_storage::records::{
+    IMPORT_CHUNK_ROWS, ImportFile, ImportOutcome, NewRecord, RecordError,
+};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::protect::protect;
-use crate::tabular::Table;
+use crate::tabular::{FileScan, Row, RowSink, Table, TableError};
 
 /// One problem in an import file.
 #[derive(Debug, Clone, Serialize)]
@@ -64,17 +76,19 @@ struct Column {
 }
 
 /// Map headers to fields; unknown non-empty columns and missing required columns are errors.
-fn map_headers(table: &Table, kind: RecordKind) -> Result<Vec<Column>, Vec<RowError>> {
+/// `header_row` is the row the errors name; `nonempty(i)`: column `i` has a value in
+/// some row.
+fn map_headers(
+    file_name: &str,
+    header_row: usize,
+    headers: &[String],
+    kind: RecordKind,
+    nonempty: &dyn Fn(usize) -> bool,
+) -> Result<Vec<Column>, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut columns: Vec<Column> = Vec::new();
-    let header_row = table
-        .rows
-        .first()
-        .map(|r| r.number.saturating_sub(1))
-        .unwrap_or(1)
-        .max(1);
     let file_err = |col: usize, header: &str, zh: String, en: String| RowError {
-        file: table.file_name.clone(),
+        file: file_name.to_string(),
         row: header_row,
         column: format!("{} {header}", column_letter(col)),
         field: String::new(),
@@ -82,7 +96,7 @@ fn map_headers(table: &Table, kind: RecordKind) -> Result<Vec<Column>, Vec<RowEr
         zh,
         en,
     };
-    for (i, h) in table.headers.iter().enumerate() {
+    for (i, h) in headers.iter().enumerate() {
         match kind.field_by_header(h) {
             Some((fd, in_wan)) => {
                 if let Some(prev) = columns.iter().find(|c| c.field.key == fd.key) {
@@ -109,11 +123,7 @@ fn map_headers(table: &Table, kind: RecordKind) -> Result<Vec<Column>, Vec<RowEr
                 }
             }
             None => {
-                let empty = table
-                    .rows
-                    .iter()
-                    .all(|r| r.cells.get(i).is_none_or(|c| c.trim().is_empty()));
-                if !empty {
+                if nonempty(i) {
                     let known = kind
                         .fields()
                         .iter()
@@ -133,7 +143,7 @@ fn map_headers(table: &Table, kind: RecordKind) -> Result<Vec<Column>, Vec<RowEr
     for fd in kind.fields().iter().filter(|f| f.required) {
         if !columns.iter().any(|c| c.field.key == fd.key) {
             errors.push(RowError {
-                file: table.file_name.clone(),
+                file: file_name.to_string(),
                 row: header_row,
                 column: String::new(),
                 field: fd.key.to_string(),
@@ -183,35 +193,64 @@ pub fn new_record(
     }
 }
 
-/// Validate every row; either all rows become records or every problem is returned.
-pub fn prepare(
-    table: &Table,
+/// Checks rows against the mapped columns: validation, the importing user's rights,
+/// then ID protection.
+struct RowChecker<'a> {
     kind: RecordKind,
-    ctx: &PrepareContext<'_>,
-) -> Result<Vec<NewRecord>, Vec<RowError>> {
-    let columns = map_headers(table, kind)?;
-    // Without a user, records come from the coordination office.
-    let default_unit = match ctx.actor {
-        Some(a) => a.unit.as_deref().or(ctx.plan.meta.coordinator.as_deref()),
-        None => ctx.plan.meta.coordinator.as_deref(),
-    };
-    let vctx = ValidationContext {
-        plan: ctx.plan,
-        default_unit,
-    };
-    let mut errors = Vec::new();
-    let mut out: Vec<NewRecord> = Vec::with_capacity(table.rows.len());
-    // Natural key → (row number, index in `out`): the JSON is compared only on a repeat.
-    let mut first_row_of_key: HashMap<String, (usize, usize)> = HashMap::new();
-    let col_of = |key: &str| {
-        columns
+    ctx: &'a PrepareContext<'a>,
+    columns: Vec<Column>,
+    headers: Vec<String>,
+    default_unit: Option<&'a str>,
+}
+
+impl<'a> RowChecker<'a> {
+    fn new(
+        kind: RecordKind,
+        ctx: &'a PrepareContext<'a>,
+        columns: Vec<Column>,
+        headers: &[String],
+    ) -> Self {
+        // Without a user, records come from the coordination office.
+        let default_unit = match ctx.actor {
+            Some(a) => a.unit.as_deref().or(ctx.plan.meta.coordinator.as_deref()),
+            None => ctx.plan.meta.coordinator.as_deref(),
+        };
+        RowChecker {
+            kind,
+            ctx,
+            columns,
+            headers: headers.to_vec(),
+            default_unit,
+        }
+    }
+
+    /// "D 金额（元）": the column holding a field.
+    fn col_of(&self, key: &str) -> Option<String> {
+        self.columns
             .iter()
             .find(|c| c.field.key == key)
-            .map(|c| format!("{} {}", column_letter(c.index), table.headers[c.index]))
-    };
-    for row in &table.rows {
+            .map(|c| format!("{} {}", column_letter(c.index), self.headers[c.index]))
+    }
+
+    /// The column a duplicate is reported in.
+    fn key_column(&self) -> String {
+        self.col_of(if self.kind == RecordKind::Transfer {
+            "voucher_no"
+        } else {
+            "id_number"
+        })
+        .unwrap_or_default()
+    }
+
+    /// The row as a record ready to be written, or its problems added to `errors`.
+    fn check(&self, file: &str, row: &Row, errors: &mut Vec<RowError>) -> Option<NewRecord> {
+        let kind = self.kind;
+        let vctx = ValidationContext {
+            plan: self.ctx.plan,
+            default_unit: self.default_unit,
+        };
         let mut input = BTreeMap::new();
-        for c in &columns {
+        for c in &self.columns {
             let text = row.cells.get(c.index).cloned().unwrap_or_default();
             input.insert(
                 c.field.key.to_string(),
@@ -223,14 +262,14 @@ pub fn prepare(
         }
         match validate(kind, &input, &vctx) {
             Ok(valid) => {
-                if let Some(actor) = ctx.actor {
+                if let Some(actor) = self.ctx.actor {
                     if !actor.can_create(kind, &valid.reporting_unit)
                         || !actor.names_own_unit(kind, &valid.fields)
                     {
                         errors.push(RowError {
-                            file: table.file_name.clone(),
+                            file: file.to_string(),
                             row: row.number,
-                            column: col_of("reporting_unit").unwrap_or_default(),
+                            column: self.col_of("reporting_unit").unwrap_or_default(),
                             field: "reporting_unit".into(),
                             value: valid.reporting_unit.clone(),
                             zh: format!(
@@ -246,69 +285,110 @@ pub fn prepare(
                                 valid.reporting_unit
                             ),
                         });
-                        continue;
+                        return None;
                     }
                 }
-                let rec = new_record(valid, ctx.plan, ctx.key);
-                if let Some(k) = &rec.natural_key {
-                    match first_row_of_key.get(k) {
-                        Some(&(first, at))
-                            if out[at].valid.fields_json_text() != rec.valid.fields_json_text() =>
-                        {
-                            errors.push(RowError {
-                                file: table.file_name.clone(),
-                                row: row.number,
-                                column: col_of(if kind == RecordKind::Transfer {
-                                    "voucher_no"
-                                } else {
-                                    "id_number"
-                                })
-                                .unwrap_or_default(),
-                                field: String::new(),
-                                value: String::new(),
-                                zh: format!(
-                                    "与第 {first} 行重复但内容不同（{}）",
-                                    duplicate_zh(kind)
-                                ),
-                                en: format!(
-                                    "duplicates row {first} with different content ({})",
-                                    duplicate_en(kind)
-                                ),
-                            })
-                        }
-                        Some(_) => {} // the same row twice: kept once by the natural key
-                        None => {
-                            first_row_of_key.insert(k.clone(), (row.number, out.len()));
-                        }
-                    }
-                }
-                out.push(rec);
+                Some(new_record(valid, self.ctx.plan, self.ctx.key))
             }
             Err(field_errors) => {
                 for fe in field_errors {
                     errors.push(RowError {
-                        file: table.file_name.clone(),
+                        file: file.to_string(),
                         row: row.number,
-                        column: col_of(&fe.field).unwrap_or_default(),
+                        column: self.col_of(&fe.field).unwrap_or_default(),
                         field: fe.field,
                         value: fe.value,
                         zh: fe.zh,
                         en: fe.en,
                     });
                 }
+                None
             }
         }
     }
-    if table.rows.is_empty() {
-        errors.push(RowError {
-            file: table.file_name.clone(),
-            row: 2,
-            column: String::new(),
+
+    /// A row repeating the natural key of an earlier row (`first`, e.g. "第 5 行" /
+    /// "row 5") with different content.
+    fn duplicate(&self, file: &str, row: usize, first_zh: &str, first_en: &str) -> RowError {
+        RowError {
+            file: file.to_string(),
+            row,
+            column: self.key_column(),
             field: String::new(),
             value: String::new(),
-            zh: "文件没有数据行".into(),
-            en: "the file has no data rows".into(),
-        });
+            zh: format!("与{first_zh}重复但内容不同（{}）", duplicate_zh(self.kind)),
+            en: format!(
+                "duplicates {first_en} with different content ({})",
+                duplicate_en(self.kind)
+            ),
+        }
+    }
+}
+
+/// The spreadsheet row the header errors name: the row before the first data row.
+fn header_row_of(first_data_row: Option<usize>) -> usize {
+    first_data_row
+        .map(|n| n.saturating_sub(1))
+        .unwrap_or(1)
+        .max(1)
+}
+
+fn no_data_rows(file: &str) -> RowError {
+    RowError {
+        file: file.to_string(),
+        row: 2,
+        column: String::new(),
+        field: String::new(),
+        value: String::new(),
+        zh: "文件没有数据行".into(),
+        en: "the file has no data rows".into(),
+    }
+}
+
+/// Validate every row; either all rows become records or every problem is returned.
+pub fn prepare(
+    table: &Table,
+    kind: RecordKind,
+    ctx: &PrepareContext<'_>,
+) -> Result<Vec<NewRecord>, Vec<RowError>> {
+    let header_row = header_row_of(table.rows.first().map(|r| r.number));
+    let columns = map_headers(&table.file_name, header_row, &table.headers, kind, &|i| {
+        table
+            .rows
+            .iter()
+            .any(|r| r.cells.get(i).is_some_and(|c| !c.trim().is_empty()))
+    })?;
+    let checker = RowChecker::new(kind, ctx, columns, &table.headers);
+    let mut errors = Vec::new();
+    let mut out: Vec<NewRecord> = Vec::with_capacity(table.rows.len());
+    // Natural key → (row number, index in `out`): the JSON is compared only on a repeat.
+    let mut first_row_of_key: HashMap<String, (usize, usize)> = HashMap::new();
+    for row in &table.rows {
+        let Some(rec) = checker.check(&table.file_name, row, &mut errors) else {
+            continue;
+        };
+        if let Some(k) = &rec.natural_key {
+            match first_row_of_key.get(k) {
+                Some(&(first, at))
+                    if out[at].valid.fields_json_text() != rec.valid.fields_json_text() =>
+                {
+                    errors.push(checker.duplicate(
+                        &table.file_name,
+                        row.number,
+                        &format!("第 {first} 行"),
+                        &format!("row {first}"),
+                    ))
+                }
+                Some(_) => {} // the same row twice: kept once by the natural key
+                None => {
+                    first_row_of_key.insert(k.clone(), (row.number, out.len()));
+                }
+            }
+        }
+        out.push(rec);
+    }
+    if table.rows.is_empty() {
+        errors.push(no_data_rows(&table.file_name));
     }
     if errors.is_empty() {
         Ok(out)
@@ -344,25 +424,646 @@ pub fn conflicts_with_stored(
         if let Some(k) = &rec.natural_key {
             if let Some(existing) = stored.get(k) {
                 if *existing != rec.valid.fields_json_text() {
-                    errors.push(RowError {
-                        file: table.file_name.clone(),
-                        row: row.number,
-                        column: String::new(),
-                        field: if kind == RecordKind::Transfer {
-                            "voucher_no".into()
-                        } else {
-                            "id_number".into()
-                        },
-                        value: String::new(),
-                        zh: format!("系统中已有相同键的不同记录（{}）", duplicate_zh(kind)),
-                        en: format!(
-                            "a different record with the same key is already stored ({})",
-                            duplicate_en(kind)
-                        ),
-                    });
+                    errors.push(stored_conflict(&table.file_name, row.number, kind));
                 }
             }
         }
     }
     errors
+}
+
+fn stored_conflict(file: &str, row: usize, kind: RecordKind) -> RowError {
+    RowError {
+        file: file.to_string(),
+        row,
+        column: String::new(),
+        field: if kind == RecordKind::Transfer {
+            "voucher_no".into()
+        } else {
+            "id_number".into()
+        },
+        value: String::new(),
+        zh: format!("系统中已有相同键的不同记录（{}）", duplicate_zh(kind)),
+        en: format!(
+            "a different record with the same key is already stored ({})",
+            duplicate_en(kind)
+        ),
+    }
+}
+
+// ------------------------------------------------------------------ streamed import
+
+/// One checked row on its way to the database.
+pub struct PreparedRow {
+    /// The file (and sheet, on a continuation sheet) as errors name it.
+    pub file: Arc<str>,
+    pub row: usize,
+    pub record: NewRecord,
+}
+
+/// Where a row is, as one number ordered like the file: the label's index (the file,
+/// then each continuation sheet) above the row number.
+fn position(label: u32, row: usize) -> u64 {
+    (u64::from(label) << 32)
+        | u64::try_from(row)
+            .unwrap_or(u64::MAX)
+            .min(u64::from(u32::MAX))
+}
+
+/// The natural keys seen so far, compactly: 72 bits of a hash of the key (the bucket
+/// is 8 of them), 32 bits of a hash of the record's data and the row's [`position`]:
+/// 20 bytes a row, never the key or the record, and kept in a temporary file
+/// (by bucket, in blocks of 4 KiB), so memory stays at a block per bucket whatever the
+/// number of rows. At the end each bucket (1/256 of the rows) is read back and sorted.
+/// A natural key is an ID number's blind index (or a voucher number) with a programme
+/// and a date; a false match of two keys has a chance of about n² / 2⁷³ (10⁻⁹ for 3.6
+/// million rows). Data compared by hash only reports a repeat with different content;
+/// whether a repeat is written is decided on the exact data in the database.
+struct DupIndex {
+    /// None: the temporary file could not be made; everything stays in memory.
+    file: Option<std::fs::File>,
+    pending: Vec<Vec<DupEntry>>,
+    /// Offsets of each bucket's blocks in the file.
+    blocks: Vec<Vec<u64>>,
+    end: u64,
+    failed: Option<std::io::Error>,
+}
+
+type DupEntry = (u64, u32, u64);
+const DUP_BLOCK: usize = 256;
+const DUP_ENTRY_BYTES: usize = 20;
+
+impl DupIndex {
+    fn new() -> Self {
+        DupIndex {
+            file: tempfile::tempfile().ok(),
+            pending: (0..256).map(|_| Vec::with_capacity(DUP_BLOCK)).collect(),
+            blocks: vec![Vec::new(); 256],
+            end: 0,
+            failed: None,
+        }
+    }
+
+    fn push(&mut self, key: &str, data: &str, seq: u64) {
+        let k = Sha256::digest(key.as_bytes());
+        let d = Sha256::digest(data.as_bytes());
+        let b = k[0] as usize;
+        self.pending[b].push((
+            u64::from_le_bytes(k[1..9].try_into().expect("8 bytes")),
+            u32::from_le_bytes(d[..4].try_into().expect("4 bytes")),
+            seq,
+        ));
+        if self.pending[b].len() == DUP_BLOCK && self.failed.is_none() {
+            if let Some(file) = &mut self.file {
+                use std::io::Write;
+                let mut bytes = Vec::with_capacity(DUP_BLOCK * DUP_ENTRY_BYTES);
+                for &(key, data, seq) in &self.pending[b] {
+                    bytes.extend_from_slice(&key.to_le_bytes());
+                    bytes.extend_from_slice(&data.to_le_bytes());
+                    bytes.extend_from_slice(&seq.to_le_bytes());
+                }
+                match file.write_all(&bytes) {
+                    Ok(()) => {
+                        self.blocks[b].push(self.end);
+                        self.end += bytes.len() as u64;
+                        self.pending[b].clear();
+                    }
+                    Err(e) => self.failed = Some(e),
+                }
+            }
+        }
+    }
+
+    /// (row, first row) for every row repeating an earlier row's key with different
+    /// content, in file order.
+    fn conflicting_repeats(self) -> std::io::Result<Vec<(u64, u64)>> {
+        use std::os::unix::fs::FileExt;
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let mut out = Vec::new();
+        let mut block = vec![0u8; DUP_BLOCK * DUP_ENTRY_BYTES];
+        for (offsets, pending) in self.blocks.into_iter().zip(self.pending) {
+            let mut bucket: Vec<DupEntry> =
+                Vec::with_capacity(offsets.len() * DUP_BLOCK + pending.len());
+            if let Some(file) = &self.file {
+                for at in offsets {
+                    file.read_exact_at(&mut block, at)?;
+                    bucket.extend(block.chunks_exact(DUP_ENTRY_BYTES).map(|e| {
+                        (
+                            u64::from_le_bytes(e[..8].try_into().expect("8 bytes")),
+                            u32::from_le_bytes(e[8..12].try_into().expect("4 bytes")),
+                            u64::from_le_bytes(e[12..].try_into().expect("8 bytes")),
+                        )
+                    }));
+                }
+            }
+            bucket.extend(pending);
+            bucket.sort_unstable_by_key(|&(key, _, seq)| (key, seq));
+            for group in bucket.chunk_by(|a, b| a.0 == b.0) {
+                let (_, first_data, first) = group[0];
+                for &(_, data, seq) in &group[1..] {
+                    if data != first_data {
+                        out.push((seq, first));
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+}
+
+/// What reading the file found.
+struct Reading {
+    table_error: Option<TableError>,
+    /// Problems in the file (headers, or rows), in file order.
+    errors: Vec<RowError>,
+    /// Rows read (all valid when there are no errors).
+    rows: usize,
+}
+
+/// Reads the file's rows (on a blocking thread), checks them and hands chunks of valid
+/// records to the writer while the file has shown no problem.
+struct Producer<'a> {
+    kind: RecordKind,
+    ctx: &'a PrepareContext<'a>,
+    file: Arc<str>,
+    headers: Vec<String>,
+    checker: Option<RowChecker<'a>>,
+    /// The header row alone shows problems (a field twice, a required column missing).
+    headers_broken: bool,
+    /// Columns no field has: an error once one of them holds a value.
+    unknown: Vec<usize>,
+    nonempty: Vec<bool>,
+    /// Problems found so far, with the row's position.
+    errors: Vec<(u64, RowError)>,
+    dups: DupIndex,
+    /// How errors name the file: the file, then each continuation sheet.
+    labels: Vec<Arc<str>>,
+    /// The label of the rows of the last sheet seen: (sheet, label index).
+    part: Option<(Arc<str>, u32)>,
+    /// Rows read.
+    rows: usize,
+    first_row: Option<usize>,
+    clean: bool,
+    chunk: Vec<PreparedRow>,
+    tx: tokio::sync::mpsc::Sender<Vec<PreparedRow>>,
+    closed: bool,
+}
+
+impl<'a> Producer<'a> {
+    fn send(&mut self) {
+        if self.chunk.is_empty() || self.closed {
+            return;
+        }
+        if self
+            .tx
+            .blocking_send(std::mem::take(&mut self.chunk))
+            .is_err()
+        {
+            self.closed = true;
+        }
+    }
+
+    fn label(&mut self, sheet: Option<&Arc<str>>) -> u32 {
+        match sheet {
+            None => 0,
+            Some(s) => {
+                if let Some((name, idx)) = &self.part {
+                    if Arc::ptr_eq(name, s) {
+                        return *idx;
+                    }
+                }
+                let idx = self.labels.len() as u32;
+                self.labels.push(Arc::from(format!("{}「{s}」", self.file)));
+                self.part = Some((s.clone(), idx));
+                idx
+            }
+        }
+    }
+
+    fn finish(mut self, read: Result<Option<String>, TableError>) -> Reading {
+        if self.clean {
+            self.send();
+        }
+        let rows = self.rows;
+        let Self {
+            file,
+            headers,
+            kind,
+            checker,
+            mut errors,
+            dups,
+            labels,
+            nonempty,
+            first_row,
+            headers_broken,
+            unknown,
+            tx,
+            ..
+        } = self;
+        // Close the channel: the writer stops waiting.
+        drop(tx);
+        if let Err(e) = read {
+            return Reading {
+                table_error: Some(e),
+                errors: Vec::new(),
+                rows,
+            };
+        }
+        if headers_broken || unknown.iter().any(|&c| nonempty[c]) {
+            let header_row = header_row_of(first_row);
+            let errors = map_headers(&file, header_row, &headers, kind, &|i| {
+                nonempty.get(i).copied().unwrap_or(false)
+            })
+            .err()
+            .unwrap_or_default();
+            return Reading {
+                table_error: None,
+                errors,
+                rows,
+            };
+        }
+        let Some(checker) = checker else {
+            return Reading {
+                table_error: None,
+                errors: vec![no_data_rows(&file)],
+                rows,
+            };
+        };
+        // Repeats with different content, merged into the other problems by row.
+        let repeats = match dups.conflicting_repeats() {
+            Ok(r) => r,
+            Err(e) => {
+                return Reading {
+                    table_error: Some(TableError::Unreadable {
+                        file: file.to_string(),
+                        detail: format!("temporary file: {e}"),
+                    }),
+                    errors: Vec::new(),
+                    rows,
+                };
+            }
+        };
+        if !repeats.is_empty() {
+            let mut merged = Vec::with_capacity(errors.len() + repeats.len());
+            let mut others = std::mem::take(&mut errors).into_iter().peekable();
+            let place = |pos: u64| (&labels[(pos >> 32) as usize], (pos & 0xffff_ffff) as usize);
+            for (pos, first) in repeats {
+                while let Some((_, e)) = others.next_if(|(p, _)| *p < pos) {
+                    merged.push((0, e));
+                }
+                let (label, row) = place(pos);
+                let (first_label, first_row) = place(first);
+                let (zh, en) = if first_label == label {
+                    (format!("第 {first_row} 行"), format!("row {first_row}"))
+                } else {
+                    (
+                        format!("{first_label} 第 {first_row} 行"),
+                        format!("{first_label} row {first_row}"),
+                    )
+                };
+                merged.push((0, checker.duplicate(label, row, &zh, &en)));
+            }
+            merged.extend(others);
+            errors = merged;
+        }
+        let mut errors: Vec<RowError> = errors.into_iter().map(|(_, e)| e).collect();
+        if rows == 0 {
+            errors.push(no_data_rows(&file));
+        }
+        Reading {
+            table_error: None,
+            errors,
+            rows,
+        }
+    }
+}
+
+impl RowSink for Producer<'_> {
+    fn headers(&mut self, headers: &[String]) {
+        self.headers = headers.to_vec();
+        self.nonempty = vec![false; headers.len()];
+        self.unknown = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| self.kind.field_by_header(h).is_none())
+            .map(|(i, _)| i)
+            .collect();
+        match map_headers(&self.file, 1, headers, self.kind, &|_| false) {
+            Ok(columns) => {
+                self.checker = Some(RowChecker::new(self.kind, self.ctx, columns, headers));
+            }
+            Err(_) => {
+                self.headers_broken = true;
+                self.clean = false;
+            }
+        }
+    }
+
+    fn row(&mut self, sheet: Option<&Arc<str>>, row: Row) -> bool {
+        if self.closed {
+            return false;
+        }
+        self.rows += 1;
+        self.first_row.get_or_insert(row.number);
+        for &c in &self.unknown {
+            if !self.nonempty[c] && row.cells.get(c).is_some_and(|v| !v.trim().is_empty()) {
+                self.nonempty[c] = true;
+                self.clean = false;
+            }
+        }
+        if self.headers_broken || self.unknown.iter().any(|&c| self.nonempty[c]) {
+            // Only the header problems will be reported.
+            return true;
+        }
+        let label = self.label(sheet);
+        let seq = position(label, row.number);
+        let file = self.labels[label as usize].clone();
+        let Some(checker) = &self.checker else {
+            return true;
+        };
+        let mut found = Vec::new();
+        match checker.check(&file, &row, &mut found) {
+            Some(record) => {
+                if let Some(k) = &record.natural_key {
+                    self.dups.push(k, &record.valid.fields_json_text(), seq);
+                }
+                if self.clean {
+                    self.chunk.push(PreparedRow {
+                        file,
+                        row: row.number,
+                        record,
+                    });
+                    if self.chunk.len() >= IMPORT_CHUNK_ROWS {
+                        self.send();
+                    }
+                }
+            }
+            None => {
+                self.errors.extend(found.into_iter().map(|e| (seq, e)));
+                self.clean = false;
+                self.chunk = Vec::new();
+            }
+        }
+        !self.closed
+    }
+}
+
+/// Why a streamed import wrote nothing.
+#[derive(Debug)]
+pub enum ImportFailure {
+    /// The file is not a readable table.
+    Table(TableError),
+    /// Problems in the rows (or headers), every one of them.
+    Rows(Vec<RowError>),
+    /// The database refused or failed (including: the file was already imported).
+    Record(RecordError),
+    /// The file changed while it was read.
+    Changed,
+}
+
+impl From<RecordError> for ImportFailure {
+    fn from(e: RecordError) -> Self {
+        ImportFailure::Record(e)
+    }
+}
+
+impl From<duikou_storage::StoreError> for ImportFailure {
+    fn from(e: duikou_storage::StoreError) -> Self {
+        ImportFailure::Record(RecordError::Store(e))
+    }
+}
+
+/// What a streamed import did.
+#[derive(Debug)]
+pub enum Imported {
+    Written(ImportOutcome),
+    /// A dry run: `rows` valid rows, `existing` of them already stored.
+    Checked {
+        rows: usize,
+        existing: usize,
+    },
+}
+
+/// A file to import from disk.
+pub struct ImportJob {
+    pub kind: RecordKind,
+    pub path: PathBuf,
+    /// How messages name the file.
+    pub file_name: String,
+    /// The file's [`crate::tabular::scan_file`], taken before (its SHA-256 identifies the import).
+    pub scan: FileScan,
+    pub status: Status,
+    /// Who imports, as the audit trail names them.
+    pub actor_name: String,
+    /// Check only: write nothing.
+    pub dry_run: bool,
+}
+
+/// Import a file of any size, all or nothing, holding a chunk of rows at a time.
+///
+/// One transaction (holding the audit head) is opened first; a blocking thread reads
+/// and checks the rows while this task writes them in chunks of
+/// [`IMPORT_CHUNK_ROWS`]: records with a natural key already stored are skipped (or,
+/// with different content, refused), repeats within the file kept once. Once any
+/// problem is seen nothing more is written but the whole file is still read, so that
+/// every problem is reported; then the transaction is rolled back. Memory: a few
+/// chunks plus 16 bytes per row with a natural key (see `DupIndex`). The file is hashed
+/// again at the end: had it changed since `job.scan`, nothing is written.
+pub async fn import_file(
+    store: &Store,
+    plan: Arc<Plan>,
+    key: SecretKey,
+    actor: Option<Actor>,
+    job: ImportJob,
+    progress: impl Fn(usize),
+) -> Result<Imported, ImportFailure> {
+    let kind = job.kind;
+    let mut session = store
+        .begin_import(
+            &ImportFile {
+                kind,
+                file_name: &job.file_name,
+                sha256: &job.scan.sha256,
+            },
+            job.status,
+            &job.actor_name,
+            !job.dry_run,
+        )
+        .await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<PreparedRow>>(2);
+    let (path, file_name, scan) = (job.path.clone(), job.file_name.clone(), job.scan.clone());
+    let reader = tokio::task::spawn_blocking(move || {
+        let ctx = PrepareContext {
+            plan: &plan,
+            key: &key,
+            actor: actor.as_ref(),
+        };
+        let file: Arc<str> = Arc::from(file_name.as_str());
+        let mut producer = Producer {
+            kind,
+            ctx: &ctx,
+            file: file.clone(),
+            headers: Vec::new(),
+            checker: None,
+            headers_broken: false,
+            unknown: Vec::new(),
+            nonempty: Vec::new(),
+            errors: Vec::new(),
+            dups: DupIndex::new(),
+            labels: vec![file],
+            part: None,
+            rows: 0,
+            first_row: None,
+            clean: true,
+            chunk: Vec::with_capacity(IMPORT_CHUNK_ROWS),
+            tx,
+            closed: false,
+        };
+        let read = crate::tabular::stream_file(
+            &path,
+            &file_name,
+            &[kind.key(), kind.label_zh()],
+            &scan,
+            &mut producer,
+        );
+        producer.finish(read)
+    });
+    let mut conflicts: Vec<RowError> = Vec::new();
+    // Repeats whose content differs, found exactly (the reader finds them by hash).
+    let mut repeats: Vec<RowError> = Vec::new();
+    let mut existing = 0usize;
+    let mut seen = 0usize;
+    while let Some(chunk) = rx.recv().await {
+        seen += chunk.len();
+        let keys: Vec<&str> = chunk
+            .iter()
+            .filter_map(|r| r.record.natural_key.as_deref())
+            .collect();
+        let found = session.stored(&keys).await?;
+        // Keys first met in this chunk: index of the row.
+        let mut here: HashMap<&str, usize> = HashMap::new();
+        let mut new: Vec<&NewRecord> = Vec::with_capacity(chunk.len());
+        for (i, r) in chunk.iter().enumerate() {
+            let Some(k) = r.record.natural_key.as_deref() else {
+                new.push(&r.record);
+                continue;
+            };
+            if let Some(stored) = found.get(k) {
+                let same = stored.data == r.record.valid.fields_json_text();
+                if stored.this_import {
+                    if !same {
+                        repeats.push(repeat_error(kind, r));
+                    }
+                } else {
+                    existing += 1;
+                    if !same {
+                        conflicts.push(stored_conflict(&r.file, r.row, kind));
+                    }
+                }
+                session.skip(1);
+                continue;
+            }
+            match here.get(k) {
+                Some(&first) => {
+                    if chunk[first].record.valid.fields_json_text()
+                        != r.record.valid.fields_json_text()
+                    {
+                        repeats.push(repeat_error(kind, r));
+                    }
+                    session.skip(1);
+                }
+                None => {
+                    here.insert(k, i);
+                    new.push(&r.record);
+                }
+            }
+        }
+        if conflicts.is_empty() && repeats.is_empty() {
+            session.insert(&new).await?;
+        }
+        progress(seen);
+    }
+    let reading = reader.await.map_err(|e| {
+        ImportFailure::Table(TableError::Unreadable {
+            file: job.file_name.clone(),
+            detail: e.to_string(),
+        })
+    })?;
+    if let Some(e) = reading.table_error {
+        return Err(ImportFailure::Table(e));
+    }
+    for errors in [reading.errors, repeats, conflicts] {
+        if !errors.is_empty() {
+            return Err(ImportFailure::Rows(errors));
+        }
+    }
+    let path = job.path.clone();
+    let again = tokio::task::spawn_blocking(move || crate::tabular::scan_file(&path))
+        .await
+        .ok()
+        .and_then(|r| r.ok());
+    if again.as_ref().map(|s| &s.sha256) != Some(&job.scan.sha256) {
+        return Err(ImportFailure::Changed);
+    }
+    if job.dry_run {
+        return Ok(Imported::Checked {
+            rows: reading.rows,
+            existing,
+        });
+    }
+    Ok(Imported::Written(session.finish(reading.rows).await?))
+}
+
+/// A repeat of an earlier row's key with different content, found in the database
+/// (the reader's hashes missed it): the earlier row is not named.
+fn repeat_error(kind: RecordKind, r: &PreparedRow) -> RowError {
+    RowError {
+        file: r.file.to_string(),
+        row: r.row,
+        column: String::new(),
+        field: if kind == RecordKind::Transfer {
+            "voucher_no".into()
+        } else {
+            "id_number".into()
+        },
+        value: String::new(),
+        zh: format!("与本文件前面的一行重复但内容不同（{}）", duplicate_zh(kind)),
+        en: format!(
+            "duplicates an earlier row of this file with different content ({})",
+            duplicate_en(kind)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeats_are_found_across_spilled_blocks_and_sheets() {
+        let mut d = DupIndex::new();
+        assert!(d.file.is_some(), "the keys go to a temporary file");
+        for i in 0..100_000usize {
+            d.push(&format!("k{i}"), "same", position(0, i + 2));
+        }
+        // The same content again (kept once, not a problem), other content, and other
+        // content on a continuation sheet.
+        d.push("k7", "same", position(0, 100_002));
+        d.push("k8", "other", position(0, 100_003));
+        d.push("k99999", "other", position(1, 2));
+        assert!(
+            d.blocks.iter().all(|b| !b.is_empty()),
+            "blocks were written"
+        );
+        assert_eq!(
+            d.conflicting_repeats().unwrap(),
+            vec![
+                (position(0, 100_003), position(0, 10)),
+                (position(1, 2), position(0, 100_001)),
+            ]
+        );
+    }
 }

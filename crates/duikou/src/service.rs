@@ -147,8 +147,16 @@ impl Services {
     pub async fn list(
         &self,
         actor: &Actor,
-        mut q: RecordQuery,
+        q: RecordQuery,
     ) -> ServiceResult<(Vec<StoredRecord>, u64)> {
+        let q = self.scoped_query(actor, q)?;
+        Ok(self.store.list_records(&q).await?)
+    }
+
+    /// The query restricted to what the actor may see (its role's statuses, its unit's
+    /// records); refused for a role that may not read records. Two actors with the same
+    /// scoped query see the same list.
+    pub fn scoped_query(&self, actor: &Actor, mut q: RecordQuery) -> ServiceResult<RecordQuery> {
         match actor.role {
             Role::Coordinator | Role::Auditor => {}
             Role::Viewer => q.only_status = Some(vec![Status::Approved]),
@@ -162,7 +170,7 @@ impl Services {
             }
             Role::Admin => return Err(ServiceError::forbidden()),
         }
-        Ok(self.store.list_records(&q).await?)
+        Ok(q)
     }
 
     fn validate(
@@ -525,39 +533,8 @@ impl Services {
         as_of: Option<&str>,
         include_submitted: bool,
     ) -> ServiceResult<duikou_domain::engine::Assessment> {
-        if !actor.can_assess() {
-            return Err(ServiceError::forbidden());
-        }
-        let opts = crate::assess_view::options(&self.plan, year, as_of, include_submitted)
-            .map_err(|e| {
-                let bad_date = as_of.is_some_and(|s| {
-                    duikou_domain::cells::parse_date(s).is_err()
-                        && duikou_domain::record::parse_iso_date(s).is_none()
-                });
-                let (field, field_zh, value) = if bad_date {
-                    ("as_of", "截至日期", as_of.unwrap_or_default().to_string())
-                } else {
-                    (
-                        "year",
-                        "年度",
-                        year.map(|y| y.to_string()).unwrap_or_default(),
-                    )
-                };
-                let text = e.to_string();
-                let (zh, en) = text
-                    .split_once(" / ")
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .unwrap_or_else(|| (text.clone(), text.clone()));
-                ServiceError::Invalid {
-                    fields: vec![FieldError {
-                        field: field.into(),
-                        field_zh: field_zh.into(),
-                        value,
-                        zh,
-                        en,
-                    }],
-                }
-            })?;
+        let scope = self.assessment_scope(actor)?;
+        let opts = self.assessment_options(year, as_of, include_submitted)?;
         let mut a = crate::assess_view::compute(&self.store, &self.plan, &opts)
             .await
             .map_err(|e| {
@@ -566,12 +543,75 @@ impl Services {
                     message: "内部错误 / internal error".into(),
                 }
             })?;
-        if matches!(actor.role, Role::Reporter | Role::Receiver) {
-            let unit = actor.unit.clone().ok_or_else(ServiceError::forbidden)?;
+        if let Some(unit) = scope {
             a.results.retain(|r| r.scope == "plan" || r.scope == unit);
         }
         Ok(a)
     }
+
+    /// Whether the actor may see assessments, and of which scope: `None` for every
+    /// result, `Some(unit)` for a reporter or receiver (the plan-wide results and its
+    /// own unit's).
+    pub fn assessment_scope(&self, actor: &Actor) -> ServiceResult<Option<String>> {
+        if !actor.can_assess() {
+            return Err(ServiceError::forbidden());
+        }
+        if matches!(actor.role, Role::Reporter | Role::Receiver) {
+            return Ok(Some(
+                actor.unit.clone().ok_or_else(ServiceError::forbidden)?,
+            ));
+        }
+        Ok(None)
+    }
+
+    /// The assessment options of a request; a bad year or date is named as invalid.
+    pub fn assessment_options(
+        &self,
+        year: Option<i32>,
+        as_of: Option<&str>,
+        include_submitted: bool,
+    ) -> ServiceResult<duikou_domain::engine::AssessOptions> {
+        crate::assess_view::options(&self.plan, year, as_of, include_submitted).map_err(|e| {
+            let bad_date = as_of.is_some_and(|s| {
+                duikou_domain::cells::parse_date(s).is_err()
+                    && duikou_domain::record::parse_iso_date(s).is_none()
+            });
+            let (field, field_zh, value) = if bad_date {
+                ("as_of", "截至日期", as_of.unwrap_or_default().to_string())
+            } else {
+                (
+                    "year",
+                    "年度",
+                    year.map(|y| y.to_string()).unwrap_or_default(),
+                )
+            };
+            let text = e.to_string();
+            let (zh, en) = text
+                .split_once(" / ")
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .unwrap_or_else(|| (text.clone(), text.clone()));
+            ServiceError::Invalid {
+                fields: vec![FieldError {
+                    field: field.into(),
+                    field_zh: field_zh.into(),
+                    value,
+                    zh,
+                    en,
+                }],
+            }
+        })
+    }
+}
+
+/// What a reporter or receiver of `unit` sees of an assessment: the plan-wide results
+/// and its own unit's.
+pub fn scoped_assessment(
+    a: &duikou_domain::engine::Assessment,
+    unit: &str,
+) -> duikou_domain::engine::Assessment {
+    let mut a = a.clone();
+    a.results.retain(|r| r.scope == "plan" || r.scope == unit);
+    a
 }
 
 /// A transfer's receipt date is set by its payee's confirmation (`confirm`); only a

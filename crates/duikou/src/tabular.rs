@@ -2,12 +2,14 @@
 //!
 //! This module knows nothing about record kinds: it finds the header row,
 //! checks that the headers are usable, and hands back every non-blank row
-//! with the row number the user sees in the spreadsheet.
+//! with the row number the user sees in the spreadsheet: all at once in a
+//! [`Table`] ([`read_table_bytes`], for uploads), or one by one as the file is
+//! read ([`stream_file`], for files of any size: memory stays bounded).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 
 use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Reader, SheetType, SheetVisible, Xlsx};
 use duikou_domain::cells;
@@ -74,6 +76,12 @@ pub enum TableError {
     },
     /// An xlsx workbook without any worksheet.
     NoSheets { file: String },
+    /// A continuation sheet (「人员名单（2）」) whose header row differs from the first sheet's.
+    SheetHeadersDiffer {
+        file: String,
+        sheet: String,
+        first_sheet: String,
+    },
     /// The file is larger than allowed.
     TooLarge { file: String, size: u64, limit: u64 },
     /// An .xlsx that would expand beyond the limits when unpacked or read (a zip
@@ -153,6 +161,13 @@ impl TableError {
                 where_zh(file, sheet)
             ),
             NoSheets { file } => format!("文件 {file} 中没有工作表"),
+            SheetHeadersDiffer {
+                file,
+                sheet,
+                first_sheet,
+            } => {
+                format!("文件 {file} 工作表「{sheet}」接续工作表「{first_sheet}」，但表头与其不同")
+            }
             TooLarge { file, size, limit } => {
                 format!("文件 {file} 过大（{size} 字节，上限 {limit} 字节）")
             }
@@ -219,6 +234,13 @@ impl TableError {
                 where_en(file, sheet)
             ),
             NoSheets { file } => format!("file {file} contains no worksheet"),
+            SheetHeadersDiffer {
+                file,
+                sheet,
+                first_sheet,
+            } => format!(
+                "file {file}: sheet \"{sheet}\" continues sheet \"{first_sheet}\" but its header row differs"
+            ),
             TooLarge { file, size, limit } => {
                 format!("file {file} is too large ({size} bytes, the limit is {limit} bytes)")
             }
@@ -261,7 +283,7 @@ fn kind_of(file_name: &str) -> Result<Kind, TableError> {
     }
 }
 
-/// Read an import file from disk; refuse files larger than `max_bytes`.
+/// Read an import file from disk into memory; refuse files larger than `max_bytes`.
 pub fn read_table(
     path: &Path,
     preferred_sheets: &[&str],
@@ -297,113 +319,554 @@ pub fn read_table(
 }
 
 /// Read an uploaded file's bytes; the kind is chosen by the extension of
-/// `file_name` (`.csv` or `.xlsx`, any case).
+/// `file_name` (`.csv` or `.xlsx`, any case). The whole table is kept in memory, under
+/// the in-memory limits (`MAX_XLSX_UNPACKED_BYTES`, `MAX_XLSX_CELLS`); only the chosen
+/// sheet of a workbook is read.
 pub fn read_table_bytes(
     file_name: &str,
     bytes: &[u8],
     preferred_sheets: &[&str],
 ) -> Result<Table, TableError> {
-    match kind_of(file_name)? {
-        Kind::Csv => read_csv(file_name, bytes),
-        Kind::Xlsx => read_xlsx(file_name, bytes, preferred_sheets),
+    let mut collect = Collect::default();
+    let sheet = match kind_of(file_name)? {
+        Kind::Csv => {
+            let utf8 = std::str::from_utf8(strip_bom_bytes(bytes)).is_ok();
+            stream_csv(file_name, bytes, utf8, &IN_MEMORY, &mut collect)?
+        }
+        Kind::Xlsx => stream_xlsx(
+            file_name,
+            Cursor::new(bytes),
+            preferred_sheets,
+            &IN_MEMORY,
+            &mut collect,
+        )?,
+    };
+    Ok(Table {
+        file_name: file_name.to_owned(),
+        sheet,
+        headers: collect.headers,
+        rows: collect.rows,
+    })
+}
+
+/// What the rows of a file are handed to as they are read ([`stream_file`]).
+pub trait RowSink {
+    /// The header row's column names (as [`Table::headers`]), before any data row.
+    fn headers(&mut self, headers: &[String]);
+    /// One non-blank data row, cells as in [`Table::rows`]. `sheet` is `None` for a CSV
+    /// file and the workbook's chosen sheet, and names the sheet of a continuation sheet
+    /// (see [`stream_file`]). Return false to stop reading.
+    fn row(&mut self, sheet: Option<&Arc<str>>, row: Row) -> bool;
+}
+
+#[derive(Default)]
+struct Collect {
+    headers: Vec<String>,
+    rows: Vec<Row>,
+}
+
+impl RowSink for Collect {
+    fn headers(&mut self, headers: &[String]) {
+        self.headers = headers.to_vec();
+    }
+    fn row(&mut self, _sheet: Option<&Arc<str>>, row: Row) -> bool {
+        self.rows.push(row);
+        true
     }
 }
 
-/// A raw non-blank row: (row number, cells indexed from column A).
-type RawRow = (usize, Vec<String>);
+/// A file read once before it is streamed: its SHA-256, size and encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileScan {
+    pub sha256: String,
+    pub size: u64,
+    /// The whole file is valid UTF-8 (a CSV file that is not is read as GB18030).
+    pub utf8: bool,
+}
 
-fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Table, TableError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text: Cow<'_, str> = match std::str::from_utf8(bytes) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => encoding_rs::GB18030
-            .decode_without_bom_handling_and_without_replacement(bytes)
-            .ok_or_else(|| TableError::Encoding {
-                file: file_name.to_owned(),
-            })?,
+/// Hash a file and check its encoding in one read, holding 1 MiB of it at a time.
+pub fn scan_file(path: &Path) -> std::io::Result<FileScan> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    // The bytes of a UTF-8 sequence cut by the end of the previous read.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut utf8 = true;
+    let mut size = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        size += n as u64;
+        hasher.update(&buf[..n]);
+        if utf8 {
+            let mut joined;
+            let data: &[u8] = if carry.is_empty() {
+                &buf[..n]
+            } else {
+                joined = std::mem::take(&mut carry);
+                joined.extend_from_slice(&buf[..n]);
+                &joined
+            };
+            match std::str::from_utf8(data) {
+                Ok(_) => carry.clear(),
+                Err(e) if e.error_len().is_none() => carry = data[e.valid_up_to()..].to_vec(),
+                Err(_) => utf8 = false,
+            }
+        }
+    }
+    Ok(FileScan {
+        sha256: hex::encode(hasher.finalize()),
+        size,
+        utf8: utf8 && carry.is_empty(),
+    })
+}
+
+/// Read an import file from disk row by row, handing each to `sink` as it is read:
+/// memory stays bounded whatever the file's size. `file_name` names the file in
+/// messages and chooses the kind by its extension; `scan` is the file's [`scan_file`]
+/// (for the encoding of a CSV file).
+///
+/// The header and every row are checked as [`read_table_bytes`] checks them, with the
+/// same errors; a structural error (an empty or duplicate header, a row wider than the
+/// header) is known for sure only at the end, so rows stop being handed on once one is
+/// found and the error is returned after the whole file was read. A workbook's chosen
+/// sheet is followed by its continuation sheets, as `duikou export` writes more than
+/// 1,048,575 rows: 「人员名单（2）」, 「人员名单（3）」… with the same header row.
+/// Returns the chosen sheet's name (xlsx).
+pub fn stream_file(
+    path: &Path,
+    file_name: &str,
+    preferred_sheets: &[&str],
+    scan: &FileScan,
+    sink: &mut impl RowSink,
+) -> Result<Option<String>, TableError> {
+    let kind = kind_of(file_name)?;
+    let file = std::fs::File::open(path).map_err(|e| TableError::Unreadable {
+        file: file_name.to_owned(),
+        detail: e.to_string(),
+    })?;
+    let file = std::io::BufReader::with_capacity(1 << 18, file);
+    match kind {
+        Kind::Csv => stream_csv(file_name, file, scan.utf8, &STREAMED, sink),
+        Kind::Xlsx => stream_xlsx(file_name, file, preferred_sheets, &STREAMED, sink),
+    }
+}
+
+/// Limits of one way of reading.
+struct Limits {
+    /// Worksheet parts are inflated once to check their size before parsing, and count
+    /// in `MAX_XLSX_UNPACKED_BYTES` (in memory); or, streamed, they are only parsed
+    /// (each at most `MAX_STREAMED_SHEET_BYTES` as declared) and the limit holds for the
+    /// other parts, which the xlsx reader keeps in memory.
+    verify_sheets: bool,
+    /// The most non-empty cells read from one sheet.
+    cells: usize,
+    /// Read the continuation sheets after the chosen one.
+    continuation: bool,
+    /// The longest CSV row, in bytes.
+    csv_row_bytes: u64,
+}
+
+const IN_MEMORY: Limits = Limits {
+    verify_sheets: true,
+    cells: MAX_XLSX_CELLS,
+    continuation: false,
+    csv_row_bytes: u64::MAX,
+};
+
+const STREAMED: Limits = Limits {
+    verify_sheets: false,
+    cells: MAX_STREAMED_XLSX_CELLS,
+    continuation: true,
+    csv_row_bytes: MAX_CSV_ROW_BYTES,
+};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn strip_bom_bytes(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// Why reading a CSV stream failed, carried through the csv reader as an I/O error.
+#[derive(Debug)]
+enum ReadFailure {
+    /// Not GB18030 either.
+    Encoding,
+    /// A row longer than the limit: its row number.
+    RowTooLong(u64),
+}
+
+impl std::fmt::Display for ReadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl std::error::Error for ReadFailure {}
+
+fn failure(e: ReadFailure) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+}
+
+/// GB18030 text decoded to UTF-8 as it is read; undecodable bytes are an error.
+struct Gb18030Reader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
+    in_start: usize,
+    in_end: usize,
+    eof: bool,
+    output: Vec<u8>,
+    out_start: usize,
+    out_end: usize,
+    done: bool,
+}
+
+impl<R: Read> Gb18030Reader<R> {
+    fn new(inner: R) -> Self {
+        Gb18030Reader {
+            inner,
+            decoder: encoding_rs::GB18030.new_decoder_without_bom_handling(),
+            input: vec![0; 1 << 16],
+            in_start: 0,
+            in_end: 0,
+            eof: false,
+            output: vec![0; 1 << 17],
+            out_start: 0,
+            out_end: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Gb18030Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if self.out_start < self.out_end {
+                let n = buf.len().min(self.out_end - self.out_start);
+                buf[..n].copy_from_slice(&self.output[self.out_start..self.out_start + n]);
+                self.out_start += n;
+                return Ok(n);
+            }
+            if self.done {
+                return Ok(0);
+            }
+            if self.in_start == self.in_end && !self.eof {
+                let n = self.inner.read(&mut self.input)?;
+                self.in_start = 0;
+                self.in_end = n;
+                self.eof = n == 0;
+            }
+            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                &self.input[self.in_start..self.in_end],
+                &mut self.output,
+                self.eof,
+            );
+            self.in_start += read;
+            self.out_start = 0;
+            self.out_end = written;
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => self.done = self.eof,
+                encoding_rs::DecoderResult::OutputFull => {}
+                encoding_rs::DecoderResult::Malformed(..) => {
+                    return Err(failure(ReadFailure::Encoding));
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum CsvState {
+    CellStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+const RING: usize = 1 << 18;
+const CSV_BUFFER: usize = 1 << 16;
+
+/// Passes the (UTF-8) text to the csv reader and finds, on the way, the line breaks
+/// that end spreadsheet rows (`\n`, `\r`, or the `\r` of `\r\n`), skipping breaks
+/// inside quoted cells. Follows the csv crate's quoting rules: a quote opens a quoted
+/// cell only at the start of a cell, `""` inside quotes is a literal quote. The csv
+/// crate skips blank lines and counts line breaks inside quoted cells, so row numbers
+/// come from here. The last `RING` bytes are kept to look at a record's terminator.
+struct RowEnds<R> {
+    inner: R,
+    /// Bytes passed on so far.
+    pos: u64,
+    state: CsvState,
+    /// The previous byte was a row-ending `\r`: a `\n` right after it is part of it.
+    after_cr: bool,
+    /// Offsets of row ends not yet counted by `row_number`.
+    ends: std::collections::VecDeque<u64>,
+    counted: u64,
+    ends_seen: u64,
+    row_start: u64,
+    max_row: u64,
+    ring: Vec<u8>,
+}
+
+impl<R: Read> RowEnds<R> {
+    fn new(inner: R, max_row: u64) -> Self {
+        RowEnds {
+            inner,
+            pos: 0,
+            state: CsvState::CellStart,
+            after_cr: false,
+            ends: std::collections::VecDeque::new(),
+            counted: 0,
+            ends_seen: 0,
+            row_start: 0,
+            max_row,
+            ring: vec![0; RING],
+        }
+    }
+
+    fn byte(&self, at: u64) -> Option<u8> {
+        (at < self.pos && self.pos - at <= RING as u64).then(|| self.ring[at as usize % RING])
+    }
+
+    /// The spreadsheet row number of the record that ends at byte `consumed` (the csv
+    /// reader's position after it).
+    fn row_number(&mut self, consumed: u64) -> usize {
+        let mut last = consumed.saturating_sub(1);
+        if last > 0 && self.byte(last) == Some(b'\n') && self.byte(last - 1) == Some(b'\r') {
+            last -= 1;
+        }
+        while let Some(&end) = self.ends.front() {
+            if end >= last {
+                break;
+            }
+            self.ends.pop_front();
+            self.counted += 1;
+        }
+        usize::try_from(1 + self.counted).unwrap_or(usize::MAX)
+    }
+}
+
+impl<R: Read> Read for RowEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        // Keep the bytes in the ring (at most RING of them matter).
+        let data = &buf[..n];
+        let keep = &data[n.saturating_sub(RING)..];
+        let mut at = (self.pos + (n - keep.len()) as u64) as usize % RING;
+        let mut rest = keep;
+        while !rest.is_empty() {
+            let k = rest.len().min(RING - at);
+            self.ring[at..at + k].copy_from_slice(&rest[..k]);
+            rest = &rest[k..];
+            at = (at + k) % RING;
+        }
+        for (i, &b) in data.iter().enumerate() {
+            let abs = self.pos + i as u64;
+            if self.after_cr {
+                self.after_cr = false;
+                if b == b'\n' {
+                    self.row_start = abs + 1;
+                    continue;
+                }
+            }
+            let is_break = b == b'\n' || b == b'\r';
+            self.state = match (self.state, b) {
+                (CsvState::Quoted, b'"') => CsvState::QuoteInQuoted,
+                (CsvState::Quoted, _) => CsvState::Quoted,
+                (CsvState::QuoteInQuoted, b'"') => CsvState::Quoted,
+                (CsvState::CellStart, b'"') => CsvState::Quoted,
+                (_, b',') => CsvState::CellStart,
+                _ if is_break => {
+                    self.ends.push_back(abs);
+                    self.ends_seen += 1;
+                    self.row_start = abs + 1;
+                    self.after_cr = b == b'\r';
+                    CsvState::CellStart
+                }
+                _ => CsvState::Unquoted,
+            };
+            if abs >= self.row_start.saturating_add(self.max_row) {
+                self.pos += i as u64 + 1;
+                return Err(failure(ReadFailure::RowTooLong(self.ends_seen + 1)));
+            }
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// A reader without the UTF-8 byte-order mark its bytes may start with.
+fn without_bom<R: Read>(mut r: R) -> std::io::Result<impl Read> {
+    let mut head = [0u8; 3];
+    let mut n = 0;
+    while n < 3 {
+        match r.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let head = if head[..n] == *BOM {
+        Vec::new()
+    } else {
+        head[..n].to_vec()
+    };
+    Ok(Cursor::new(head).chain(r))
+}
+
+fn stream_csv<R: Read>(
+    file_name: &str,
+    input: R,
+    utf8: bool,
+    limits: &Limits,
+    sink: &mut (impl RowSink + ?Sized),
+) -> Result<Option<String>, TableError> {
+    let unreadable = |detail: String| TableError::Unreadable {
+        file: file_name.to_owned(),
+        detail,
+    };
+    let input = without_bom(input).map_err(|e| unreadable(e.to_string()))?;
+    let text: Box<dyn Read + '_> = if utf8 {
+        Box::new(input)
+    } else {
+        Box::new(Gb18030Reader::new(input))
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let bytes = text.as_bytes();
-    // The csv crate skips blank lines and counts line breaks inside quoted
-    // cells, so row numbers come from our own scan of the row ends.
-    let row_ends = csv_row_ends(bytes);
-    let mut raw: Vec<RawRow> = Vec::new();
+        .buffer_capacity(CSV_BUFFER)
+        .from_reader(RowEnds::new(text, limits.csv_row_bytes));
+    let mut shaper = Shaper::new(file_name, None, sink);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                return Err(TableError::Unreadable {
-                    file: file_name.to_owned(),
-                    detail: e.to_string(),
+                let failed = match e.kind() {
+                    csv::ErrorKind::Io(io) => io
+                        .get_ref()
+                        .and_then(|inner| inner.downcast_ref::<ReadFailure>()),
+                    _ => None,
+                };
+                return Err(match failed {
+                    Some(ReadFailure::Encoding) => TableError::Encoding {
+                        file: file_name.to_owned(),
+                    },
+                    Some(ReadFailure::RowTooLong(row)) => TableError::Expands {
+                        file: file_name.to_owned(),
+                        zh_detail: format!(
+                            "第 {row} 行超过 {} MB",
+                            limits.csv_row_bytes / 1024 / 1024
+                        ),
+                        en_detail: format!(
+                            "row {row} is longer than {} MB",
+                            limits.csv_row_bytes / 1024 / 1024
+                        ),
+                    },
+                    None => unreadable(e.to_string()),
                 });
             }
         }
         // The reader has consumed the record and (part of) its terminator.
-        let consumed = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
-        let mut last = consumed.min(bytes.len()).saturating_sub(1);
-        if last > 0 && bytes.get(last) == Some(&b'\n') && bytes[last - 1] == b'\r' {
-            last -= 1;
-        }
-        let number = 1 + row_ends.partition_point(|&end| end < last);
-        let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
-        if cells.iter().any(|c| !c.is_empty()) {
-            raw.push((number, cells));
+        let consumed = reader.position().byte();
+        let number = reader.get_mut().row_number(consumed);
+        if record.iter().any(|c| !c.trim().is_empty()) {
+            let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
+            shaper.raw_row(number, cells)?;
+            if shaper.stopped {
+                break;
+            }
         }
     }
-    build_table(file_name, None, raw)
+    shaper.finish()?;
+    Ok(None)
 }
 
 /// The most parts an .xlsx may have (a real workbook has a few dozen).
 pub const MAX_XLSX_ENTRIES: u64 = 1_000;
-/// The most all parts of an .xlsx may hold once unpacked.
+/// The most all parts of an .xlsx may hold once unpacked, read into memory; streamed
+/// ([`stream_file`]), the most its parts other than worksheets may hold.
 pub const MAX_XLSX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
-/// The most non-empty cells read from one sheet.
+/// The most non-empty cells read from one sheet into memory.
 pub const MAX_XLSX_CELLS: usize = 5_000_000;
+/// The most non-empty cells streamed from one sheet: Excel's 1,048,576 rows × 64 columns.
+pub const MAX_STREAMED_XLSX_CELLS: usize = 1_048_576 * 64;
+/// The most one worksheet part of a streamed .xlsx may declare once unpacked.
+pub const MAX_STREAMED_SHEET_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 /// The right-most column a value may be in (column IV); import files have a few dozen.
 pub const MAX_XLSX_COLUMNS: u32 = 256;
+/// The longest row of a streamed CSV file.
+pub const MAX_CSV_ROW_BYTES: u64 = 1024 * 1024;
 
 /// The number of entries an archive's end-of-central-directory record (and its zip64
 /// record, if any) declares, read without parsing the directory itself.
+#[cfg(test)]
 fn declared_zip_entries(bytes: &[u8]) -> Option<u64> {
+    declared_zip_entries_in(&mut Cursor::new(bytes))
+}
+
+fn declared_zip_entries_in<R: Read + Seek>(r: &mut R) -> Option<u64> {
     const EOCD: &[u8] = b"PK\x05\x06";
-    let from = bytes.len().saturating_sub(22 + 0xFFFF);
-    let pos = (from..bytes.len().saturating_sub(21))
+    let len = r.seek(SeekFrom::End(0)).ok()?;
+    let mut read_at = |at: u64, n: u64| -> Option<Vec<u8>> {
+        if at.checked_add(n)? > len {
+            return None;
+        }
+        r.seek(SeekFrom::Start(at)).ok()?;
+        let mut buf = vec![0; usize::try_from(n).ok()?];
+        r.read_exact(&mut buf).ok()?;
+        Some(buf)
+    };
+    // The last 22 + 0xFFFF bytes hold the end record; 20 more before them a zip64 locator.
+    let base = len.saturating_sub(22 + 0xFFFF + 20);
+    let tail = read_at(base, len - base)?;
+    let at = |abs: u64| (abs - base) as usize;
+    let from = len.saturating_sub(22 + 0xFFFF);
+    let pos = (from..len.saturating_sub(21))
         .rev()
-        .find(|&i| &bytes[i..i + 4] == EOCD)?;
-    let u16_at = |i: usize| {
-        bytes
-            .get(i..i + 2)
+        .find(|&i| &tail[at(i)..at(i) + 4] == EOCD)?;
+    let u16_at = |i: u64| {
+        tail.get(at(i)..at(i) + 2)
             .map(|b| u16::from_le_bytes([b[0], b[1]]) as u64)
     };
     let mut entries = u16_at(pos + 10)?.max(u16_at(pos + 8)?);
     // A zip64 locator just before: the zip64 record's counts win where they are larger.
-    if pos >= 20 && &bytes[pos - 20..pos - 16] == b"PK\x06\x07" {
-        let off = bytes
-            .get(pos - 12..pos - 4)
-            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))?;
-        let off = usize::try_from(off).ok()?;
-        if let Some(rec) = bytes
-            .get(off..off + 56)
-            .filter(|r| &r[..4] == b"PK\x06\x06")
-        {
-            let n = u64::from_le_bytes(rec[32..40].try_into().unwrap_or([0; 8]));
-            entries = entries.max(n);
-        } else {
-            return Some(u64::MAX);
+    if pos >= 20 && &tail[at(pos - 20)..at(pos - 16)] == b"PK\x06\x07" {
+        let off = u64::from_le_bytes(tail[at(pos - 12)..at(pos - 4)].try_into().ok()?);
+        match read_at(off, 56).filter(|rec| &rec[..4] == b"PK\x06\x06") {
+            Some(rec) => {
+                let n = u64::from_le_bytes(rec[32..40].try_into().unwrap_or([0; 8]));
+                entries = entries.max(n);
+            }
+            None => return Some(u64::MAX),
         }
     }
     Some(entries)
 }
 
+/// A worksheet part (`xl/worksheets/NAME.xml`), which the cell reader streams.
+fn is_worksheet_part(name: &str) -> bool {
+    name.strip_prefix("xl/worksheets/")
+        .is_some_and(|rest| !rest.contains('/') && rest.ends_with(".xml"))
+}
+
 /// Refuse a zip bomb before any parser unpacks it: too many parts, declared sizes
 /// over the limit, or a part that unpacks to more than it declares. Each part is
-/// inflated at most once here, never past its declared size.
-fn check_xlsx_archive(file_name: &str, bytes: &[u8]) -> Result<(), TableError> {
+/// inflated at most once here, never past its declared size (streamed, the worksheet
+/// parts are not: they are parsed as they are inflated, never held).
+fn check_xlsx_archive<R: Read + Seek>(
+    file_name: &str,
+    r: &mut R,
+    limits: &Limits,
+) -> Result<(), TableError> {
     let expands = |zh_detail: String, en_detail: String| TableError::Expands {
         file: file_name.to_owned(),
         zh_detail,
@@ -413,7 +876,7 @@ fn check_xlsx_archive(file_name: &str, bytes: &[u8]) -> Result<(), TableError> {
         file: file_name.to_owned(),
         detail: e.to_string(),
     };
-    if let Some(n) = declared_zip_entries(bytes) {
+    if let Some(n) = declared_zip_entries_in(r) {
         if n > MAX_XLSX_ENTRIES {
             return Err(expands(
                 format!("压缩包内有 {n} 个部件（上限 {MAX_XLSX_ENTRIES}）"),
@@ -421,7 +884,9 @@ fn check_xlsx_archive(file_name: &str, bytes: &[u8]) -> Result<(), TableError> {
             ));
         }
     }
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
+    r.seek(SeekFrom::Start(0))
+        .map_err(|e| unreadable(e.into()))?;
+    let mut zip = zip::ZipArchive::new(&mut *r).map_err(unreadable)?;
     if zip.len() as u64 > MAX_XLSX_ENTRIES {
         return Err(expands(
             format!("压缩包内有 {} 个部件（上限 {MAX_XLSX_ENTRIES}）", zip.len()),
@@ -434,9 +899,27 @@ fn check_xlsx_archive(file_name: &str, bytes: &[u8]) -> Result<(), TableError> {
     let mut declared = Vec::with_capacity(zip.len());
     let mut total: u64 = 0;
     for i in 0..zip.len() {
-        let size = zip.by_index_raw(i).map_err(unreadable)?.size();
+        let part = zip.by_index_raw(i).map_err(unreadable)?;
+        let size = part.size();
+        if !limits.verify_sheets && is_worksheet_part(part.name()) {
+            if size > MAX_STREAMED_SHEET_BYTES {
+                let limit_mb = MAX_STREAMED_SHEET_BYTES / 1024 / 1024;
+                return Err(expands(
+                    format!(
+                        "工作表 {} 解压后 {size} 字节（上限 {limit_mb} MB）",
+                        part.name()
+                    ),
+                    format!(
+                        "worksheet {} unpacks to {size} bytes (at most {limit_mb} MB)",
+                        part.name()
+                    ),
+                ));
+            }
+            declared.push(None);
+            continue;
+        }
         total = total.saturating_add(size);
-        declared.push(size);
+        declared.push(Some(size));
     }
     let limit_mb = MAX_XLSX_UNPACKED_BYTES / 1024 / 1024;
     if total > MAX_XLSX_UNPACKED_BYTES {
@@ -446,6 +929,7 @@ fn check_xlsx_archive(file_name: &str, bytes: &[u8]) -> Result<(), TableError> {
         ));
     }
     for (i, size) in declared.into_iter().enumerate() {
+        let Some(size) = size else { continue };
         let mut part = zip.by_index(i).map_err(unreadable)?;
         let name = part.name().to_owned();
         let read = std::io::copy(
@@ -471,18 +955,22 @@ fn check_xlsx_archive(file_name: &str, bytes: &[u8]) -> Result<(), TableError> {
     Ok(())
 }
 
-fn read_xlsx(
+fn stream_xlsx<RS: Read + Seek>(
     file_name: &str,
-    bytes: &[u8],
+    mut input: RS,
     preferred_sheets: &[&str],
-) -> Result<Table, TableError> {
+    limits: &Limits,
+    sink: &mut (impl RowSink + ?Sized),
+) -> Result<Option<String>, TableError> {
     let unreadable = |detail: String| TableError::Unreadable {
         file: file_name.to_owned(),
         detail,
     };
-    check_xlsx_archive(file_name, bytes)?;
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+    check_xlsx_archive(file_name, &mut input, limits)?;
+    input
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| unreadable(e.to_string()))?;
+    let mut workbook: Xlsx<_> = Xlsx::new(input).map_err(|e| unreadable(e.to_string()))?;
     let sheets: Vec<(String, bool)> = workbook
         .sheets_metadata()
         .iter()
@@ -501,15 +989,51 @@ fn read_xlsx(
         .ok_or_else(|| TableError::NoSheets {
             file: file_name.to_owned(),
         })?;
-    let sheet = Some(chosen.clone());
-    // Cells are read one by one and kept sparse: calamine's dense `worksheet_range`
-    // would allocate rows × columns of the bounding box, so two cells at A1 and
-    // XFD1048576 would ask for 17 billion.
+    let mut names = vec![chosen.clone()];
+    if limits.continuation {
+        for n in 2.. {
+            let next = format!("{chosen}（{n}）");
+            if !sheets.iter().any(|(name, _)| *name == next) {
+                break;
+            }
+            names.push(next);
+        }
+    }
+    let mut shaper = Shaper::new(file_name, Some(chosen.clone()), sink);
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            shaper.continuation(name);
+        }
+        read_sheet(&mut workbook, file_name, name, limits, &mut shaper)?;
+        if shaper.stopped {
+            break;
+        }
+    }
+    shaper.finish()?;
+    Ok(Some(chosen))
+}
+
+/// Hand one sheet's rows to the shaper as its cells stream by. Cells are read one by
+/// one, never as calamine's dense `worksheet_range`, which would allocate rows ×
+/// columns of the bounding box (two cells at A1 and XFD1048576 would ask for 17
+/// billion); a row is held only until the next one starts.
+fn read_sheet<RS: Read + Seek, S: RowSink + ?Sized>(
+    workbook: &mut Xlsx<RS>,
+    file_name: &str,
+    name: &str,
+    limits: &Limits,
+    shaper: &mut Shaper<'_, S>,
+) -> Result<(), TableError> {
+    let unreadable = |detail: String| TableError::Unreadable {
+        file: file_name.to_owned(),
+        detail,
+    };
+    let sheet = Some(name.to_owned());
     let mut reader = workbook
-        .worksheet_cells_reader(&chosen)
+        .worksheet_cells_reader(name)
         .map_err(|e| unreadable(e.to_string()))?;
-    let mut by_row: std::collections::BTreeMap<u32, Vec<(u32, String)>> =
-        std::collections::BTreeMap::new();
+    let mut current: Option<u32> = None;
+    let mut cells: Vec<(u32, String)> = Vec::new();
     let mut count = 0usize;
     while let Some(cell) = reader.next_cell().map_err(|e| unreadable(e.to_string()))? {
         let (row, col) = cell.get_position();
@@ -542,69 +1066,266 @@ fn read_xlsx(
             });
         }
         count += 1;
-        if count > MAX_XLSX_CELLS {
+        if count > limits.cells {
             return Err(TableError::Expands {
                 file: file_name.to_owned(),
-                zh_detail: format!("工作表有超过 {MAX_XLSX_CELLS} 个非空单元格"),
-                en_detail: format!("the sheet has more than {MAX_XLSX_CELLS} non-empty cells"),
+                zh_detail: format!("工作表有超过 {} 个非空单元格", limits.cells),
+                en_detail: format!("the sheet has more than {} non-empty cells", limits.cells),
             });
         }
-        by_row.entry(row).or_default().push((col, text));
-    }
-    let raw: Vec<RawRow> = by_row
-        .into_iter()
-        .map(|(row, cells)| {
-            let width = cells
-                .iter()
-                .map(|(c, _)| *c as usize + 1)
-                .max()
-                .unwrap_or(0);
-            let mut out = vec![String::new(); width];
-            for (c, text) in cells {
-                out[c as usize] = text;
+        if current != Some(row) {
+            if let Some(prev) = current {
+                if row < prev {
+                    return Err(unreadable(format!(
+                        "工作表「{name}」的行顺序错乱：第 {} 行在第 {} 行之后 / rows of sheet \"{name}\" out of order: row {} after row {}",
+                        row + 1,
+                        prev + 1,
+                        row + 1,
+                        prev + 1
+                    )));
+                }
+                emit_row(prev, &mut cells, shaper)?;
+                if shaper.stopped {
+                    return Ok(());
+                }
             }
-            (row as usize + 1, out)
-        })
-        .collect();
-    build_table(file_name, sheet, raw)
+            current = Some(row);
+        }
+        cells.push((col, text));
+    }
+    if let Some(prev) = current {
+        emit_row(prev, &mut cells, shaper)?;
+    }
+    Ok(())
 }
 
-/// Byte offsets of the line breaks that end spreadsheet rows (`\n`, `\r`,
-/// or the `\r` of `\r\n`), skipping breaks inside quoted cells. Follows the
-/// csv crate's quoting rules: a quote opens a quoted cell only at the start
-/// of a cell, `""` inside quotes is a literal quote.
-fn csv_row_ends(bytes: &[u8]) -> Vec<usize> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        CellStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
+fn emit_row<S: RowSink + ?Sized>(
+    row: u32,
+    cells: &mut Vec<(u32, String)>,
+    shaper: &mut Shaper<'_, S>,
+) -> Result<(), TableError> {
+    let width = cells
+        .iter()
+        .map(|(c, _)| *c as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut out = vec![String::new(); width];
+    for (c, text) in cells.drain(..) {
+        out[c as usize] = text;
     }
-    let mut ends = Vec::new();
-    let mut state = State::CellStart;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let is_break = b == b'\n' || b == b'\r';
-        state = match (state, b) {
-            (State::Quoted, b'"') => State::QuoteInQuoted,
-            (State::Quoted, _) => State::Quoted,
-            (State::QuoteInQuoted, b'"') => State::Quoted,
-            (State::CellStart, b'"') => State::Quoted,
-            (_, b',') => State::CellStart,
-            _ if is_break => {
-                ends.push(i);
-                if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
-                    i += 1;
+    shaper.raw_row(row as usize + 1, out)
+}
+
+/// What the header row says about the columns.
+struct HeaderShape {
+    /// The header cells, trimmed, up to the last non-empty one.
+    cells: Vec<String>,
+    /// The columns kept (those with a header).
+    keep: Vec<usize>,
+    /// Columns without a header, and the first row (and its sheet) with a value in one.
+    empty: Vec<(usize, Option<(usize, Option<String>)>)>,
+    /// The first column repeating an earlier header, and the error it makes.
+    duplicate: Option<(usize, TableError)>,
+}
+
+/// Turns raw non-blank rows (cells from column A) into checked rows: the first is the
+/// header; the others are cut to the header's columns and handed to the sink while no
+/// structural error has been seen. [`Shaper::finish`] tells the first structural error,
+/// in the order a whole-table check would: no header; then by column, an empty header
+/// over a value or a repeated header; then the first row wider than the header.
+struct Shaper<'s, S: RowSink + ?Sized> {
+    file: String,
+    /// The chosen sheet (xlsx).
+    main_sheet: Option<String>,
+    /// The sheet being read.
+    sheet: Option<String>,
+    /// `Some` on a continuation sheet.
+    part: Option<Arc<str>>,
+    sink: &'s mut S,
+    header: Option<HeaderShape>,
+    awaiting_header: bool,
+    no_header: bool,
+    too_many: Option<TableError>,
+    forwarding: bool,
+    stopped: bool,
+}
+
+impl<'s, S: RowSink + ?Sized> Shaper<'s, S> {
+    fn new(file: &str, sheet: Option<String>, sink: &'s mut S) -> Self {
+        Shaper {
+            file: file.to_owned(),
+            main_sheet: sheet.clone(),
+            sheet,
+            part: None,
+            sink,
+            header: None,
+            awaiting_header: true,
+            no_header: false,
+            too_many: None,
+            forwarding: true,
+            stopped: false,
+        }
+    }
+
+    /// A continuation sheet starts: its first row must repeat the header.
+    fn continuation(&mut self, sheet: &str) {
+        self.sheet = Some(sheet.to_owned());
+        self.part = Some(Arc::from(sheet));
+        self.awaiting_header = true;
+    }
+
+    fn raw_row(&mut self, number: usize, mut cells: Vec<String>) -> Result<(), TableError> {
+        if self.awaiting_header {
+            self.awaiting_header = false;
+            let mut header_cells: Vec<String> = cells
+                .iter()
+                .map(|h| {
+                    h.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                        .to_owned()
+                })
+                .collect();
+            let width = header_cells
+                .iter()
+                .rposition(|h| !h.is_empty())
+                .map_or(0, |i| i + 1);
+            header_cells.truncate(width);
+            if let Some(h) = &self.header {
+                if header_cells != h.cells {
+                    return Err(TableError::SheetHeadersDiffer {
+                        file: self.file.clone(),
+                        sheet: self.sheet.clone().unwrap_or_default(),
+                        first_sheet: self.main_sheet.clone().unwrap_or_default(),
+                    });
                 }
-                State::CellStart
+                return Ok(());
             }
-            _ => State::Unquoted,
+            if self.part.is_some() || self.no_header {
+                // A continuation of a sheet without a header: nothing to read.
+                return Ok(());
+            }
+            if width == 0 {
+                self.no_header = true;
+                self.forwarding = false;
+                return Ok(());
+            }
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            let mut keep = Vec::with_capacity(width);
+            let mut empty = Vec::new();
+            let mut duplicate = None;
+            for (c, h) in header_cells.iter().enumerate() {
+                if h.is_empty() {
+                    empty.push((c, None));
+                    continue;
+                }
+                if let Some(&first) = seen.get(h.as_str()) {
+                    if duplicate.is_none() {
+                        duplicate = Some((
+                            c,
+                            TableError::DuplicateHeader {
+                                file: self.file.clone(),
+                                sheet: self.sheet.clone(),
+                                header: h.clone(),
+                                first_column: column_letter(first),
+                                second_column: column_letter(c),
+                            },
+                        ));
+                    }
+                    continue;
+                }
+                seen.insert(h, c);
+                keep.push(c);
+            }
+            if duplicate.is_some() {
+                self.forwarding = false;
+            }
+            let headers: Vec<String> = keep.iter().map(|&c| header_cells[c].clone()).collect();
+            self.sink.headers(&headers);
+            self.header = Some(HeaderShape {
+                cells: header_cells,
+                keep,
+                empty,
+                duplicate,
+            });
+            return Ok(());
+        }
+        let Some(h) = &mut self.header else {
+            return Ok(());
         };
-        i += 1;
+        if self.no_header {
+            return Ok(());
+        }
+        for (c, first) in h.empty.iter_mut() {
+            if first.is_none() && cells.get(*c).is_some_and(|v| !v.is_empty()) {
+                *first = Some((number, self.sheet.clone()));
+                self.forwarding = false;
+            }
+        }
+        if self.too_many.is_none() {
+            if let Some(last) = cells.iter().rposition(|v| !v.is_empty())
+                && last >= h.cells.len()
+            {
+                self.too_many = Some(TableError::TooManyCells {
+                    file: self.file.clone(),
+                    sheet: self.sheet.clone(),
+                    row: number,
+                    last_column: column_letter(last),
+                    headers: h.keep.len(),
+                });
+                self.forwarding = false;
+            }
+        }
+        if self.forwarding && !self.stopped {
+            let kept = h
+                .keep
+                .iter()
+                .map(|&c| cells.get_mut(c).map(std::mem::take).unwrap_or_default())
+                .collect();
+            if !self.sink.row(
+                self.part.as_ref(),
+                Row {
+                    number,
+                    cells: kept,
+                },
+            ) {
+                self.stopped = true;
+            }
+        }
+        Ok(())
     }
-    ends
+
+    fn finish(self) -> Result<(), TableError> {
+        let no_header = || TableError::NoHeader {
+            file: self.file.clone(),
+            sheet: self.main_sheet.clone(),
+        };
+        let Some(h) = self.header else {
+            return Err(no_header());
+        };
+        if self.no_header {
+            return Err(no_header());
+        }
+        let empty_hit = h
+            .empty
+            .into_iter()
+            .find_map(|(c, first)| first.map(|(row, sheet)| (c, row, sheet)));
+        let dup_col = h.duplicate.as_ref().map(|(c, _)| *c);
+        match (empty_hit, h.duplicate) {
+            (Some((c, row, sheet)), _) if dup_col.is_none_or(|d| c < d) => {
+                return Err(TableError::EmptyHeader {
+                    file: self.file,
+                    sheet,
+                    column: column_letter(c),
+                    row,
+                });
+            }
+            (_, Some((_, e))) => return Err(e),
+            _ => {}
+        }
+        match self.too_many {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The text of one xlsx cell, or (zh, en) details of why it has none.
@@ -706,94 +1427,6 @@ fn column_letter(mut index: usize) -> String {
     }
     out.reverse();
     String::from_utf8(out).expect("ASCII")
-}
-
-fn build_table(
-    file_name: &str,
-    sheet: Option<String>,
-    mut raw: Vec<RawRow>,
-) -> Result<Table, TableError> {
-    if raw.is_empty() {
-        return Err(TableError::NoHeader {
-            file: file_name.to_owned(),
-            sheet,
-        });
-    }
-    let (_, header_cells) = raw.remove(0);
-    let header_cells: Vec<String> = header_cells
-        .iter()
-        .map(|h| {
-            h.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-                .to_owned()
-        })
-        .collect();
-    let width = header_cells
-        .iter()
-        .rposition(|h| !h.is_empty())
-        .map_or(0, |i| i + 1);
-    if width == 0 {
-        return Err(TableError::NoHeader {
-            file: file_name.to_owned(),
-            sheet,
-        });
-    }
-
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut keep: Vec<usize> = Vec::with_capacity(width);
-    for (c, h) in header_cells[..width].iter().enumerate() {
-        if h.is_empty() {
-            let first_value = raw
-                .iter()
-                .find(|(_, cells)| cells.get(c).is_some_and(|v| !v.is_empty()));
-            if let Some((row, _)) = first_value {
-                return Err(TableError::EmptyHeader {
-                    file: file_name.to_owned(),
-                    sheet,
-                    column: column_letter(c),
-                    row: *row,
-                });
-            }
-            continue;
-        }
-        if let Some(&first) = seen.get(h.as_str()) {
-            return Err(TableError::DuplicateHeader {
-                file: file_name.to_owned(),
-                sheet,
-                header: h.clone(),
-                first_column: column_letter(first),
-                second_column: column_letter(c),
-            });
-        }
-        seen.insert(h, c);
-        keep.push(c);
-    }
-
-    let mut rows = Vec::with_capacity(raw.len());
-    for (number, cells) in raw {
-        if let Some(last) = cells.iter().rposition(|v| !v.is_empty())
-            && last >= width
-        {
-            return Err(TableError::TooManyCells {
-                file: file_name.to_owned(),
-                sheet,
-                row: number,
-                last_column: column_letter(last),
-                headers: keep.len(),
-            });
-        }
-        let cells = keep
-            .iter()
-            .map(|&c| cells.get(c).cloned().unwrap_or_default())
-            .collect();
-        rows.push(Row { number, cells });
-    }
-    let headers = keep.iter().map(|&c| header_cells[c].clone()).collect();
-    Ok(Table {
-        file_name: file_name.to_owned(),
-        sheet,
-        headers,
-        rows,
-    })
 }
 
 #[cfg(test)]
@@ -922,6 +1555,283 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The rows of a CSV text as reading the whole text at once numbers them (the
+    /// reading before streaming): (row number, trimmed cells) of the non-blank records.
+    fn whole_text_rows(text: &str) -> Vec<(usize, Vec<String>)> {
+        let bytes = text.as_bytes();
+        let mut ends = Vec::new();
+        let mut state = 0; // 0 cell start, 1 unquoted, 2 quoted, 3 quote in quoted
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            state = match (state, b) {
+                (2, b'"') => 3,
+                (2, _) => 2,
+                (3, b'"') => 2,
+                (0, b'"') => 2,
+                (_, b',') => 0,
+                (_, b'\n' | b'\r') => {
+                    ends.push(i);
+                    if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    0
+                }
+                _ => 1,
+            };
+            i += 1;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        let mut out = Vec::new();
+        let mut record = csv::StringRecord::new();
+        while reader.read_record(&mut record).unwrap() {
+            let consumed = reader.position().byte() as usize;
+            let mut last = consumed.min(bytes.len()).saturating_sub(1);
+            if last > 0 && bytes.get(last) == Some(&b'\n') && bytes[last - 1] == b'\r' {
+                last -= 1;
+            }
+            let number = 1 + ends.partition_point(|&end| end < last);
+            let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
+            if cells.iter().any(|c| !c.is_empty()) {
+                out.push((number, cells));
+            }
+        }
+        out
+    }
+
+    /// A CSV text of `rows` rows under the header a,b,c: quoted cells with line breaks
+    /// and quotes, blank lines, and \n, \r\n and \r line ends mixed.
+    fn tricky_csv(rows: usize, mut seed: u64) -> String {
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let ends = ["\n", "\r\n", "\r"];
+        let cells = [
+            "甲",
+            " 乙 ",
+            "\"多\n行\"",
+            "\"x\r\ny\"",
+            "\"说\"\"好\"\"\"",
+            "",
+            "1,5",
+        ];
+        let mut text = String::from("a,b,c\n");
+        for _ in 0..rows {
+            let n = 1 + next() % 3;
+            let row: Vec<&str> = (0..n)
+                .map(|_| {
+                    let c = cells[(next() % cells.len() as u64) as usize];
+                    if c == "1,5" { "\"1,5\"" } else { c }
+                })
+                .collect();
+            text.push_str(&row.join(","));
+            text.push_str(ends[(next() % 3) as usize]);
+            if next() % 7 == 0 {
+                text.push_str(ends[(next() % 3) as usize]);
+            }
+        }
+        text
+    }
+
+    struct Rows(Vec<(Option<String>, Row)>);
+    impl RowSink for Rows {
+        fn headers(&mut self, _: &[String]) {}
+        fn row(&mut self, sheet: Option<&Arc<str>>, row: Row) -> bool {
+            self.0.push((sheet.map(|s| s.to_string()), row));
+            true
+        }
+    }
+
+    fn stream(path: &Path, name: &str) -> Result<Vec<(Option<String>, Row)>, TableError> {
+        let scan = scan_file(path).unwrap();
+        let mut rows = Rows(Vec::new());
+        stream_file(path, name, &["拨付"], &scan, &mut rows)?;
+        Ok(rows.0)
+    }
+
+    #[test]
+    fn streamed_rows_are_numbered_as_in_the_whole_text() {
+        // Large enough to cross every buffer (64 KiB reads, the 256 KiB ring).
+        let text = tricky_csv(150_000, 0x9e37_79b9_7f4a_7c15);
+        assert!(text.len() > 4 * RING);
+        let expected: Vec<Row> = whole_text_rows(&text)
+            .into_iter()
+            .skip(1)
+            .map(|(number, mut cells)| {
+                cells.resize(3, String::new());
+                Row { number, cells }
+            })
+            .collect();
+        let t = read_table_bytes("t.csv", text.as_bytes(), &[]).unwrap();
+        assert_eq!(t.rows.len(), expected.len());
+        assert_eq!(t.rows, expected);
+        // From disk, UTF-8 with a byte-order mark and as GB18030: the same rows.
+        let dir = tempfile::tempdir().unwrap();
+        let utf8 = dir.path().join("u.csv");
+        std::fs::write(&utf8, [BOM, text.as_bytes()].concat()).unwrap();
+        let gbk = dir.path().join("g.csv");
+        let (bytes, _, unmappable) = encoding_rs::GB18030.encode(&text);
+        assert!(!unmappable);
+        std::fs::write(&gbk, &bytes).unwrap();
+        for (path, utf8) in [(&utf8, true), (&gbk, false)] {
+            assert_eq!(scan_file(path).unwrap().utf8, utf8);
+            let rows = stream(path, "t.csv").unwrap();
+            assert!(rows.iter().all(|(sheet, _)| sheet.is_none()));
+            let rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
+            assert_eq!(rows, expected);
+        }
+        // Small random texts too, through the whole reading.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..500 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let text = tricky_csv((seed % 9) as usize, seed | 1);
+            let expected: Vec<Row> = whole_text_rows(&text)
+                .into_iter()
+                .skip(1)
+                .map(|(number, mut cells)| {
+                    cells.resize(3, String::new());
+                    Row { number, cells }
+                })
+                .collect();
+            assert_eq!(
+                read_table_bytes("t.csv", text.as_bytes(), &[])
+                    .unwrap()
+                    .rows,
+                expected,
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn scan_hashes_and_finds_the_encoding_across_reads() {
+        use sha2::Digest;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.csv");
+        // A three-byte character cut by the end of the first 1 MiB read.
+        let mut bytes = vec![b'a'; (1 << 20) - 1];
+        bytes.extend_from_slice("甲乙\n".as_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let scan = scan_file(&path).unwrap();
+        assert!(scan.utf8);
+        assert_eq!(scan.size, bytes.len() as u64);
+        assert_eq!(scan.sha256, hex::encode(sha2::Sha256::digest(&bytes)));
+        // Cut off in the middle of that character: not UTF-8.
+        std::fs::write(&path, &bytes[..(1 << 20)]).unwrap();
+        assert!(!scan_file(&path).unwrap().utf8);
+        // Undecodable as GB18030 as well: refused when streamed.
+        std::fs::write(&path, b"a,b\n\xff\xfe\xff,1\n").unwrap();
+        assert_eq!(
+            stream(&path, "bad.csv").unwrap_err(),
+            TableError::Encoding {
+                file: "bad.csv".into()
+            }
+        );
+    }
+
+    #[test]
+    fn streamed_csv_refuses_an_overlong_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.csv");
+        let long = "x".repeat(MAX_CSV_ROW_BYTES as usize + 1);
+        std::fs::write(&path, format!("a,b\n1,2\n\"{long}\",3\n")).unwrap();
+        let e = stream(&path, "long.csv").unwrap_err();
+        assert!(matches!(e, TableError::Expands { .. }), "{e}");
+        assert!(
+            e.zh().contains("第 3 行") && e.en().contains("row 3"),
+            "{e}"
+        );
+        // In memory (an upload, already limited in size) the row is read.
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(
+            read_table_bytes("long.csv", &bytes, &[])
+                .unwrap()
+                .rows
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn continuation_sheets_follow_the_chosen_sheet_when_streamed() {
+        let book = |second_header: &str| {
+            let mut wb = Workbook::new();
+            for (name, header, values) in [
+                ("说明", "x", &[][..]),
+                ("拨付", "单位", &["甲", "乙"][..]),
+                ("拨付（2）", second_header, &["丙"][..]),
+                ("拨付（4）", "单位", &["不读"][..]),
+            ] {
+                let ws = wb.add_worksheet();
+                ws.set_name(name).unwrap();
+                ws.write_string(0, 0, header).unwrap();
+                for (i, v) in values.iter().enumerate() {
+                    ws.write_string(i as u32 + 1, 0, *v).unwrap();
+                }
+            }
+            wb.save_to_buffer().unwrap()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.xlsx");
+        std::fs::write(&path, book(" 单位 ")).unwrap();
+        let rows = stream(&path, "b.xlsx").unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (None, row(2, &["甲"])),
+                (None, row(3, &["乙"])),
+                (Some("拨付（2）".into()), row(2, &["丙"])),
+            ]
+        );
+        // Read into memory (an upload), the chosen sheet alone.
+        let bytes = std::fs::read(&path).unwrap();
+        let t = read_table_bytes("b.xlsx", &bytes, &["拨付"]).unwrap();
+        assert_eq!(t.rows, vec![row(2, &["甲"]), row(3, &["乙"])]);
+        // A continuation sheet must repeat the header.
+        std::fs::write(&path, book("名称")).unwrap();
+        let e = stream(&path, "b.xlsx").unwrap_err();
+        assert_eq!(
+            e,
+            TableError::SheetHeadersDiffer {
+                file: "b.xlsx".into(),
+                sheet: "拨付（2）".into(),
+                first_sheet: "拨付".into(),
+            }
+        );
+        assert!(e.zh().contains("拨付（2）") && e.en().contains("header row differs"));
+    }
+
+    #[test]
+    fn structural_errors_come_after_the_whole_file_in_the_same_order() {
+        // An empty header with a value far down wins over a repeated header to its
+        // right, and over a wide row before it; rows stop being handed on.
+        let mut text = String::from("a,,b,a\n");
+        for i in 0..5000 {
+            text.push_str(&format!("{i},,x,y\n"));
+        }
+        text.push_str("1,2,3,4,5\n9,late,x,y\n");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.csv");
+        std::fs::write(&path, &text).unwrap();
+        let expected = TableError::EmptyHeader {
+            file: "e.csv".into(),
+            sheet: None,
+            column: "B".into(),
+            row: 5002,
+        };
+        assert_eq!(stream(&path, "e.csv").unwrap_err(), expected);
+        assert_eq!(
+            read_table_bytes("e.csv", text.as_bytes(), &[]).unwrap_err(),
+            expected
+        );
     }
 
     #[test]
@@ -1356,7 +2266,9 @@ mod tests {
         let msg = expands(read_table_bytes("many.xlsx", &zip_of(&many), &[]));
         assert!(msg.contains("1001"), "{msg}");
         // A real workbook passes the checks.
-        assert!(check_xlsx_archive("ok.xlsx", &sample_workbook()).is_ok());
+        assert!(
+            check_xlsx_archive("ok.xlsx", &mut Cursor::new(sample_workbook()), &IN_MEMORY).is_ok()
+        );
         // Not a zip at all: unreadable, not a panic.
         assert!(matches!(
             read_table_bytes("x.xlsx", b"PK\x05\x06", &[]),

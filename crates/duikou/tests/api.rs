@@ -60,6 +60,7 @@ on_both_backends!(
     assessment_follows_confirmed_approved_transfers,
     cookie_sessions_need_the_csrf_token,
     openapi_lists_every_route,
+    cached_answers_follow_scope_and_writes,
 );
 
 // ------------------------------------------------------------------ helpers
@@ -1422,4 +1423,205 @@ async fn openapi_lists_every_route(app: &TestApp) {
     expect(&ui, 200);
     assert!(ui.header("content-type").unwrap().starts_with("text/html"));
     assert!(ui.text.to_lowercase().contains("swagger"));
+}
+
+/// Lists, assessments and the dashboard are cached per change of the database: a user
+/// never gets what was computed for another unit, and every write — by the server or
+/// by another process — shows in the very next answer.
+async fn cached_answers_follow_scope_and_writes(app: &TestApp) {
+    let coord = app.login(COORD).await;
+    let qx = app.login(QX).await;
+    let hj = app.login(HJ).await;
+    let list = "/api/v1/records/transfer";
+
+    let total = |r: &Resp| r.body["total"].as_i64().unwrap();
+    let ids = |r: &Resp| -> Vec<i64> {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(id_of)
+            .collect()
+    };
+
+    // Each reporter's own draft: the same request by two units, each twice (the
+    // second answer of each comes from the cache).
+    let qx_id = id_of(&create(&qx, "transfer", &qx_transfer("QX-CACHE-1")).await);
+    let hj_id = id_of(
+        &create(
+            &hj,
+            "transfer",
+            &transfer("HJ-CACHE-1", "镇街财政", "黄江镇", "彝良县", "500000"),
+        )
+        .await,
+    );
+    for _ in 0..2 {
+        let q = qx.get(list).await;
+        expect(&q, 200);
+        assert_eq!(ids(&q), [qx_id], "清溪镇 sees its own record only");
+        let h = hj.get(list).await;
+        expect(&h, 200);
+        assert_eq!(ids(&h), [hj_id], "黄江镇 sees its own record only");
+        let c = coord.get(list).await;
+        assert_eq!(total(&c), 2);
+    }
+
+    // A write through the API shows at once, in every scope it concerns.
+    let qx_id2 = id_of(&create(&qx, "transfer", &qx_transfer("QX-CACHE-2")).await);
+    assert_eq!(ids(&qx.get(list).await), [qx_id2, qx_id]);
+    assert_eq!(ids(&hj.get(list).await), [hj_id]);
+    assert_eq!(total(&coord.get(list).await), 3);
+    expect(&qx.delete(&path("transfer", qx_id2)).await, 204);
+    assert_eq!(ids(&qx.get(list).await), [qx_id]);
+    assert_eq!(total(&coord.get(list).await), 2);
+
+    // A write by another process (the command line) shows at once too.
+    let csv = app.data_dir().join("cache-transfers.csv");
+    std::fs::write(
+        &csv,
+        "资金来源,拨付单位,接收单位,金额（元）,资金年度,拨付日期,到账日期,凭证号,用途\n\
+         市级财政,市财政局,镇雄县,3000000,2019,2019-02-20,2019-03-10,CZ-CACHE-1,产业\n",
+    )
+    .unwrap();
+    app.cli_ok(&["import", "transfer", csv.to_str().unwrap()]);
+    assert_eq!(total(&coord.get(list).await), 3);
+    assert_eq!(ids(&qx.get(list).await), [qx_id], "not 清溪镇's record");
+
+    // Assessments: each reporter gets the plan-wide results and its own unit's only,
+    // however often it asks and whoever asked before.
+    let query = "/api/v1/assessment?year=2019&as_of=2020-12-31";
+    let all = coord.get(query).await;
+    expect(&all, 200);
+    for _ in 0..2 {
+        for (api, unit, other) in [(&qx, QX, HJ), (&hj, HJ, QX)] {
+            let a = api.get(query).await;
+            expect(&a, 200);
+            let results = a.body["results"].as_array().unwrap();
+            assert!(
+                results
+                    .iter()
+                    .all(|r| r["scope"] == "plan" || r["scope"] == unit),
+                "{unit}"
+            );
+            assert!(results.iter().any(|r| r["scope"] == unit));
+            assert!(!results.iter().any(|r| r["scope"] == other));
+        }
+        assert_eq!(coord.get(query).await.body, all.body);
+    }
+    // An approved, confirmed transfer counts in the next answer.
+    let zx = app.login(ZX).await;
+    let mut t = transfer("CZ-CACHE-2", "市级财政", "市财政局", "镇雄县", "1000");
+    t["submit"] = json!(true);
+    let id = id_of(&create(&coord, "transfer", &t).await);
+    expect(
+        &action(&coord, "transfer", id, "approve", &json!({})).await,
+        200,
+    );
+    let before = figure(&coord.get(query).await.body, "3.1-fiscal-aid-city", "plan");
+    expect(
+        &action(
+            &zx,
+            "transfer",
+            id,
+            "confirm",
+            &json!({ "received_on": "2019-06-01" }),
+        )
+        .await,
+        200,
+    );
+    let after = coord.get(query).await.body;
+    assert_eq!(
+        figure(&after, "3.1-fiscal-aid-city", "plan"),
+        before + 1000.0
+    );
+    assert_eq!(
+        figure(&zx.get(query).await.body, "3.1-fiscal-aid-per-county", ZX),
+        figure(&after, "3.1-fiscal-aid-per-county", ZX)
+    );
+
+    // Signing out ends the session on its next request, cached answers or not.
+    expect(&qx.post("/api/v1/logout", &json!({})).await, 204);
+    expect_error(&qx.get(list).await, 401, "unauthorized");
+    expect_error(&qx.get(query).await, 401, "unauthorized");
+
+    // The dashboard: one content for all, each user's own header and CSRF token.
+    let page = "/dashboard?year=2019&as_of=2020-12-31";
+    let qx_browser = page_session(app, QX).await;
+    let hj_browser = page_session(app, HJ).await;
+    for _ in 0..2 {
+        for (b, unit) in [(&qx_browser, QX), (&hj_browser, HJ)] {
+            let r = b.get(page).await;
+            expect(&r, 200);
+            assert!(
+                r.text
+                    .contains(&format!("<span class=\"who-name\">{unit}</span>")),
+                "{unit}'s own header"
+            );
+            let csrf = b.csrf.as_deref().unwrap();
+            assert!(
+                r.text.contains(&format!("value=\"{csrf}\"")),
+                "{unit}'s own CSRF token"
+            );
+        }
+    }
+    let fiscal_cells = |html: &str| -> String {
+        let start = html.find("id=\"counties\"").expect("the county section");
+        html[start..].split("</table>").next().unwrap().to_string()
+    };
+    let before = fiscal_cells(&qx_browser.get(page).await.text);
+    let mut t = transfer("CZ-CACHE-3", "市级财政", "市财政局", "镇雄县", "3,000,000");
+    t["submit"] = json!(true);
+    let id = id_of(&create(&coord, "transfer", &t).await);
+    expect(
+        &action(&coord, "transfer", id, "approve", &json!({})).await,
+        200,
+    );
+    expect(
+        &action(
+            &zx,
+            "transfer",
+            id,
+            "confirm",
+            &json!({ "received_on": "2019-06-02" }),
+        )
+        .await,
+        200,
+    );
+    let after = fiscal_cells(&qx_browser.get(page).await.text);
+    assert_ne!(
+        before, after,
+        "the dashboard shows the new transfer at once"
+    );
+    assert_eq!(after, fiscal_cells(&hj_browser.get(page).await.text));
+}
+
+/// A browser session allowed on the pages: the initial password changed, signed in
+/// again with the new one.
+async fn page_session(app: &TestApp, name: &str) -> ApiClient {
+    let b = app.cookie_login(name).await;
+    let initial = app.password(name);
+    let new = format!("{initial}-changed");
+    let r = ApiClient::send(b.request(reqwest::Method::POST, "/password").form(&[
+        ("csrf_token", b.csrf.clone().unwrap()),
+        ("current_password", initial),
+        ("new_password", new.clone()),
+        ("confirm_password", new.clone()),
+    ]))
+    .await;
+    assert!(
+        r.status < 400,
+        "{name} changes the password: {} {}",
+        r.status,
+        r.text
+    );
+    let mut b = ApiClient { csrf: None, ..b };
+    let r = b
+        .post(
+            "/api/v1/login",
+            &json!({ "username": name, "password": new }),
+        )
+        .await;
+    expect(&r, 200);
+    b.csrf = r.body["csrf_token"].as_str().map(str::to_string);
+    b
 }

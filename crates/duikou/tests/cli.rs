@@ -106,6 +106,20 @@ impl Env {
     fn json(&self, args: &[&str]) -> serde_json::Value {
         serde_json::from_str(&self.ok(args)).unwrap()
     }
+
+    /// The records of a kind as CSV (`export`, ID numbers masked).
+    fn export(&self, kind: &str) -> String {
+        let out = self.dir.path().join(format!("{kind}.csv"));
+        self.ok(&[
+            "export",
+            kind,
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        std::fs::read_to_string(out).unwrap()
+    }
 }
 
 const TRANSFERS: &str =
@@ -645,6 +659,72 @@ fn import_as_a_reporter_submits_and_checks_the_unit() {
     assert!(err.contains("may not report transfer for 黄江镇"), "{err}");
 }
 
+/// `init --demo-scale N` loads the plan with N copies of every town and county; `demo
+/// --scale N` fills every copy; a second `demo` adds nothing; the same seed gives the
+/// same records in another database.
+#[test]
+fn demo_at_scale_fills_a_scaled_plan_once_and_alike() {
+    let e = Env::sqlite();
+    let out = e.ok(&["init", "--demo-scale", "3"]);
+    assert!(out.contains("dongguan-zhaotong-2018-2020-x3"), "{out}");
+    assert!(out.contains("102 个单位，18 组结对"), "{out}");
+    let plan = e.json(&["plan", "show", "--format", "json"]);
+    let counties: Vec<&serde_json::Value> = plan["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["kind"] == "county")
+        .collect();
+    assert_eq!(counties.len(), 18);
+    let codes: std::collections::BTreeSet<&str> = counties
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes.len(), 18, "every county copy has its own area code");
+    // init again keeps the scaled plan; a bad scale is refused.
+    assert!(e.ok(&["init"]).contains("-x3"));
+    assert!(e.bad(&["init", "--demo-scale", "0"]).contains("at least 1"));
+
+    let out = e.ok(&["demo", "--scale", "3"]);
+    assert!(out.contains("loaded demo data"), "{out}");
+    let transfers = e.export("transfer");
+    assert!(
+        transfers.contains("3·清溪镇,3·镇雄县"),
+        "copy 3 pays its county"
+    );
+    let a = e.json(&["assess", "--year", "2019", "--format", "json"]);
+    assert!(
+        a["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["scope"] == "3·企石镇" && r["indicator"] == "8.1-assist-town-funds"),
+        "the copies are scored"
+    );
+    // Twice: nothing more.
+    let again = e.ok(&["demo", "--scale", "3"]);
+    assert!(again.contains("loaded demo data: 0 "), "{again}");
+    assert_eq!(e.export("transfer"), transfers);
+
+    // The same seed in another database: the same records, kind by kind.
+    let e2 = Env::sqlite();
+    e2.ok(&["init", "--demo-scale", "3"]);
+    e2.ok(&["demo", "--scale", "3"]);
+    for kind in [
+        "transfer",
+        "project",
+        "activity",
+        "secondment",
+        "person",
+        "pairing",
+        "facility",
+        "purchase",
+        "donation",
+    ] {
+        assert!(e.export(kind) == e2.export(kind), "{kind} differs");
+    }
+}
+
 #[test]
 fn demo_then_assess_shows_a_full_assessment() {
     let e = Env::sqlite();
@@ -719,4 +799,96 @@ fn demo_then_assess_shows_a_full_assessment() {
         e2.json(&["assess", "--year", "2019", "--format", "json"]),
         a
     );
+}
+
+/// A file of several write chunks (`duikou import` streams a file, writing
+/// `IMPORT_CHUNK_ROWS` rows at a time inside one transaction): a problem in the very last
+/// row, or a repeat there of the first row's person with other content, writes nothing
+/// and names the row; the good file then imports every row, and once more with one new
+/// row imports just that one.
+#[test]
+fn a_file_of_several_chunks_imports_whole_or_not_at_all() {
+    let rows = 3 * duikou_storage::records::IMPORT_CHUNK_ROWS + 500;
+    let people: Vec<String> = (0..rows)
+        .map(|i| {
+            duikou_domain::id_number::make_valid(
+                "530627",
+                time::macros::date!(1970 - 01 - 01) + time::Duration::days((i % 10_000) as i64),
+                (i / 10_000) as u16,
+            )
+            .as_str()
+            .to_string()
+        })
+        .collect();
+    let good = person_csv(&people);
+    let last_row = rows + 2;
+    let employed = |e: &Env| {
+        e.json(&["assess", "--year", "2019", "--format", "json"])["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator"] == "5.2-employed")
+            .unwrap()["actual"]
+            .as_i64()
+            .unwrap()
+    };
+    for e in Env::both() {
+        let mut bad_check = people[0].clone();
+        let last = bad_check.pop().unwrap();
+        bad_check.push(if last == '1' { '2' } else { '1' });
+        let bad_last = format!("{good}劳务就业,末行,{bad_check},是,某电子厂,东莞,2019-05-15\n");
+        let err = e.import_bad("person", "bad_last.csv", bad_last.as_bytes());
+        assert!(
+            err.contains("发现 1 处错误") && err.contains("found 1 problems"),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("第{last_row}行"))
+                && err.contains(&format!("row {last_row}"))
+                && err.contains("C id_number")
+                && err.contains("nothing was imported"),
+            "{err}"
+        );
+        assert_eq!(employed(&e), 0, "nothing of the bad file was written");
+        // The first row's person again, with the same programme and start date but
+        // another name: a repeat with different content, three chunks later.
+        let repeat = format!(
+            "{good}劳务就业,另一人,{},是,某电子厂,东莞,2019-01-15\n",
+            people[0]
+        );
+        let err = e.import_bad("person", "repeat.csv", repeat.as_bytes());
+        assert!(
+            err.contains(&format!("第{last_row}行"))
+                && err.contains("与第 2 行重复但内容不同")
+                && err.contains("duplicates row 2 with different content"),
+            "{err}"
+        );
+        assert_eq!(employed(&e), 0);
+        // The good file: every row, in one batch; the same rows twice in a file are
+        // kept once.
+        let twice = format!("{good}{}", good.lines().nth(1).unwrap());
+        let out = e.import("person", "good.csv", &twice);
+        assert!(
+            out.contains(&format!("{rows} 条新记录")) && out.contains("1 条已存在"),
+            "{out}"
+        );
+        assert_eq!(employed(&e), rows as i64);
+        // Again with one new person: only that row is new.
+        let one_more = duikou_domain::id_number::make_valid(
+            "530627",
+            time::macros::date!(1999 - 09 - 09),
+            999,
+        );
+        let more = format!(
+            "{good}劳务就业,新人,{},是,某电子厂,东莞,2019-03-15\n",
+            one_more.as_str()
+        );
+        let out = e.import("person", "more.csv", &more);
+        assert!(
+            out.contains("1 条新记录") && out.contains(&format!("{rows} 条已存在")),
+            "{out}"
+        );
+        assert_eq!(employed(&e), rows as i64 + 1);
+        assert!(e.ok(&["audit", "verify"]).contains("intact"));
+    }
 }

@@ -579,12 +579,50 @@ async fn list_records(
         newest_first: true,
         ..Default::default()
     };
-    let (items, total) = state.services.list(&user.actor(), rq).await?;
-    let items: Vec<Value> = items.iter().map(|r| r.public_json()).collect();
-    Ok(
-        axum::Json(json!({ "items": items, "total": total, "page": page, "per_page": per_page }))
-            .into_response(),
+    // The list as this user may see it: two users with the same scoped query see the
+    // same list, so the body is shared between them until the next write.
+    let scoped = state.services.scoped_query(&user.actor(), rq.clone())?;
+    let render = || async {
+        let listed = super::cache::list(&state, &user, rq).await?;
+        let (items, total) = (&listed.0, listed.1);
+        let items: Vec<Value> = items.iter().map(|r| r.public_json()).collect();
+        let body = json!({ "items": items, "total": total, "page": page, "per_page": per_page });
+        Ok::<_, ApiError>(Bytes::from(
+            serde_json::to_vec(&body).expect("JSON serialises"),
+        ))
+    };
+    let body = if per_page <= DEFAULT_PER_PAGE * 2 {
+        LIST_BODIES
+            .get_or_try_init(
+                state.store().instance,
+                user.change_seq,
+                format!("{scoped:?}"),
+                render,
+            )
+            .await?
+    } else {
+        render().await?
+    };
+    Ok(json_body(body))
+}
+
+/// Record-list bodies per (change number, scoped query).
+static LIST_BODIES: std::sync::LazyLock<super::cache::Memo<String, Bytes>> =
+    std::sync::LazyLock::new(|| super::cache::Memo::new(64));
+
+/// Assessment bodies per (change number, options, scope of the user).
+static ASSESSMENT_BODIES: super::cache::Static<(super::cache::AssessKey, Option<String>), Bytes> =
+    std::sync::LazyLock::new(|| super::cache::Memo::new(32));
+
+fn json_body(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
     )
+        .into_response()
 }
 
 /// Create a record (draft; `"submit": true` submits it at once).
@@ -856,11 +894,33 @@ async fn assessment(
     let p = query(q)?;
     let year = parse_number::<i32>("year", &p.year)?;
     let include_submitted = parse_flag("include_submitted", &p.include_submitted)?;
-    let a = state
-        .services
-        .assessment(&user.actor(), year, non_empty(&p.as_of), include_submitted)
+    let services = &state.services;
+    // Checked on every request; the body is shared only within the same scope.
+    let scope = services.assessment_scope(&user.actor())?;
+    let opts = services.assessment_options(year, non_empty(&p.as_of), include_submitted)?;
+    let seq = user.change_seq;
+    let key = (
+        (opts.include_submitted, opts.year, opts.as_of),
+        scope.clone(),
+    );
+    let body = ASSESSMENT_BODIES
+        .get_or_try_init(state.store().instance, seq, key, || async {
+            let (_, a) = super::cache::assessment(&state, seq, &opts)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "assessment failed");
+                    ApiError::from(ServiceError::Internal {
+                        message: "内部错误 / internal error".into(),
+                    })
+                })?;
+            let json = match scope.as_deref() {
+                None => serde_json::to_vec(&*a),
+                Some(unit) => serde_json::to_vec(&crate::service::scoped_assessment(&a, unit)),
+            };
+            Ok::<_, ApiError>(Bytes::from(json.expect("JSON serialises")))
+        })
         .await?;
-    Ok(axum::Json(a).into_response())
+    Ok(json_body(body))
 }
 
 /// The loaded plan: units, pairings, actions, items, indicators.

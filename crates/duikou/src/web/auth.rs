@@ -1,5 +1,6 @@
 //! Who is asking: a session cookie (browsers) or a bearer token (scripts), both
-//! sessions held in the database. CSRF tokens guard every cookie-borne change.
+//! sessions held in the database and looked up on every request (in one statement
+//! with the change number). CSRF tokens guard every cookie-borne change.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -24,6 +25,9 @@ pub struct Authenticated {
     pub token: String,
     /// Came with a cookie (CSRF applies) rather than a bearer token.
     pub via_cookie: bool,
+    /// The database's change number, read with the session: what this request's
+    /// cached figures and lists are keyed by (`super::cache`).
+    pub change_seq: i64,
 }
 
 impl Authenticated {
@@ -72,12 +76,13 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<Authe
     if token.len() > 128 {
         return None;
     }
-    let (user, csrf_token) = state.store().session_user(&token).await.ok()??;
+    let (user, csrf_token, change_seq) = state.store().session_user_seq(&token).await.ok()??;
     Some(Authenticated {
         user,
         csrf_token,
         token,
         via_cookie,
+        change_seq,
     })
 }
 

@@ -184,7 +184,7 @@ pub async fn checklist(
     if !req.actor().can_assess() {
         return req.forbidden();
     }
-    let (opts, _records, a) = match compute(&state, &q).await {
+    let (opts, _records, a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };
@@ -314,7 +314,7 @@ pub async fn assess(
     if !req.actor().can_assess() {
         return req.forbidden();
     }
-    let (opts, _records, a) = match compute(&state, &q).await {
+    let (opts, _records, a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };
@@ -367,13 +367,15 @@ pub async fn assess_xlsx(
     if !req.actor().can_assess() {
         return req.forbidden();
     }
-    let (_opts, _records, mut a) = match compute(&state, &q).await {
+    let (_opts, _records, mut a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };
     let plan = state.plan();
     if let Some(u) = AssessQuery::filter(&q.unit).and_then(|u| plan.resolve_unit(u)) {
-        a.results.retain(|r| r.scope == u.name);
+        std::sync::Arc::make_mut(&mut a)
+            .results
+            .retain(|r| r.scope == u.name);
     }
     match duikou_reports::workbook::assessment_workbook(plan, &a) {
         Ok(bytes) => file_response(
@@ -396,7 +398,7 @@ pub async fn checklist_xlsx(
     if !req.actor().can_assess() {
         return req.forbidden();
     }
-    let (_opts, _records, a) = match compute(&state, &q).await {
+    let (_opts, _records, a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };

@@ -74,10 +74,13 @@ pub struct TownRow {
     pub href: String,
 }
 
+/// The dashboard's content (`dashboard.html`): the same for every user allowed to see
+/// it, rendered once per change number, period and language and shown inside
+/// [`super::Page`] with the user's own header.
 #[derive(Template)]
 #[template(path = "dashboard.html")]
-struct DashboardPage {
-    ctx: Ctx,
+struct DashboardBody {
+    l: Lang,
     period: Period,
     status_labels: Vec<(&'static str, String)>,
     actions: Vec<ActionRow>,
@@ -94,21 +97,74 @@ struct DashboardPage {
     chart_towns: String,
 }
 
+/// Rendered dashboards per (change number, period, language, scope of the user).
+static BODIES: crate::web::cache::Static<
+    (crate::web::cache::AssessKey, bool, Option<String>),
+    std::sync::Arc<str>,
+> = std::sync::LazyLock::new(|| crate::web::cache::Memo::new(32));
+
 pub async fn page(
     State(state): State<AppState>,
     req: Req,
     Query(q): Query<AssessQuery>,
 ) -> Response {
-    if !req.actor().can_assess() {
+    let actor = req.actor();
+    if !actor.can_assess() {
         return req.forbidden();
     }
-    let (opts, records, a) = match compute(&state, &q).await {
-        Ok(x) => x,
+    // The content shows plan-wide figures only, but is keyed by the scope an
+    // assessment would have for this user all the same: nobody is ever served a page
+    // rendered for another unit.
+    let scope = match state.services.assessment_scope(&actor) {
+        Ok(s) => s,
+        Err(e) => return req.service_error(e),
+    };
+    let opts = match super::figures::options(&state, &q) {
+        Ok(o) => o,
         Err(e) => return e.into_response(&req),
     };
     let l = req.l;
+    let seq = req.auth.change_seq;
+    let body = BODIES
+        .get_or_try_init(
+            state.store().instance,
+            seq,
+            (
+                (opts.include_submitted, opts.year, opts.as_of),
+                l.is_en(),
+                scope,
+            ),
+            || async {
+                let (records, a) = crate::web::cache::assessment(&state, seq, &opts).await?;
+                let body = render(&state, l, &opts, &records, &a)
+                    .map_err(|e| crate::error::AppError::Failure(e.to_string()))?;
+                Ok::<_, crate::error::AppError>(std::sync::Arc::<str>::from(body))
+            },
+        )
+        .await;
+    match body {
+        Ok(body) => html(&super::Page {
+            ctx: {
+                let mut c = req.ctx(l.t("看板", "Dashboard"));
+                c.charts = true;
+                c
+            },
+            body: &body,
+        }),
+        Err(e) => req.internal(e),
+    }
+}
+
+/// The dashboard's content for these options.
+fn render(
+    state: &AppState,
+    l: Lang,
+    opts: &duikou_domain::engine::AssessOptions,
+    records: &[EngineRecord],
+    a: &Assessment,
+) -> askama::Result<String> {
     let plan = state.plan();
-    let period = Period::of(&state, &opts, req.l);
+    let period = Period::of(state, opts, l);
     let shown = [
         IndicatorStatus::Met,
         IndicatorStatus::Late,
@@ -161,7 +217,7 @@ pub async fn page(
 
     // 2. Funds by source, cumulative by month of receipt, against the deadline.
     let (source_names, months, chart_funds, fiscal) =
-        funds_by_month(l, plan, &records, &a, &opts, &period);
+        funds_by_month(l, plan, records, a, opts, &period);
 
     // 3. Funds by county: the per-county transfer indicator, on time and late.
     let per_county: Vec<&IndicatorResult> = plan
@@ -210,7 +266,7 @@ pub async fn page(
     let chart_pairs = pairing_chart(l, plan, &period);
 
     // 5. Town ranking: share of each town's targets met this year.
-    let towns = town_ranking(l, plan, &a, &period);
+    let towns = town_ranking(l, plan, a, &period);
     let chart_towns = json!({
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "grid": {"left": 8, "right": 40, "bottom": 8, "top": 16, "containLabel": true},
@@ -220,12 +276,8 @@ pub async fn page(
             "data": towns.iter().map(|t| json!({"value": t.share, "url": t.href, "itemStyle": {"color": if t.role == l.s("结对镇街", "lead") { "#1d70b8" } else { "#5694ca" }}})).collect::<Vec<_>>()}],
     });
 
-    html(&DashboardPage {
-        ctx: {
-            let mut c = req.ctx(l.t("看板", "Dashboard"));
-            c.charts = true;
-            c
-        },
+    DashboardBody {
+        l,
         period,
         status_labels: shown
             .iter()
@@ -243,7 +295,8 @@ pub async fn page(
         chart_pairs: chart_pairs.to_string(),
         towns,
         chart_towns: chart_towns.to_string(),
-    })
+    }
+    .render()
 }
 
 fn pct(n: usize, total: usize) -> i64 {
@@ -523,7 +576,7 @@ pub async fn explain(
                 .t("缺少指标或范围", "The indicator or scope is missing"),
         );
     };
-    let (opts, records, a) = match compute(&state, &q).await {
+    let (opts, records, a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };

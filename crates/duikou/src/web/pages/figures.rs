@@ -82,20 +82,36 @@ impl Period {
 }
 
 /// Resolve the options and evaluate every indicator; a bad year or date is the user's error.
+///
+/// The assessment is shared (`Arc`), computed once per change number of the database
+/// (read with the request's session) whatever the number of requests asking.
 pub async fn compute(
     state: &AppState,
+    req: &super::Req,
     q: &AssessQuery,
-) -> Result<(AssessOptions, std::sync::Arc<Vec<EngineRecord>>, Assessment), ComputeError> {
-    let plan = state.plan();
-    let opts = crate::assess_view::options(plan, q.year(), q.as_of(), q.include_submitted())
-        .map_err(|e| match e {
-            crate::error::AppError::Input(m) => ComputeError::Input(m),
-            crate::error::AppError::Failure(m) => ComputeError::Failure(m),
-        })?;
-    let (records, a) = crate::assess_view::assessment_cached(state.store(), plan, &opts)
+) -> Result<
+    (
+        AssessOptions,
+        std::sync::Arc<Vec<EngineRecord>>,
+        std::sync::Arc<Assessment>,
+    ),
+    ComputeError,
+> {
+    let opts = options(state, q)?;
+    let (records, a) = crate::web::cache::assessment(state, req.auth.change_seq, &opts)
         .await
         .map_err(|e| ComputeError::Failure(e.to_string()))?;
-    Ok((opts, records, a.as_ref().clone()))
+    Ok((opts, records, a))
+}
+
+/// The year, as-of date and statuses a page asks for.
+pub fn options(state: &AppState, q: &AssessQuery) -> Result<AssessOptions, ComputeError> {
+    crate::assess_view::options(state.plan(), q.year(), q.as_of(), q.include_submitted()).map_err(
+        |e| match e {
+            crate::error::AppError::Input(m) => ComputeError::Input(m),
+            crate::error::AppError::Failure(m) => ComputeError::Failure(m),
+        },
+    )
 }
 
 pub enum ComputeError {

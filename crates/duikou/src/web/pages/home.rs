@@ -128,7 +128,7 @@ pub async fn home(
         Role::Viewer => return see_other(&format!("/dashboard{keep}")),
         _ => {}
     }
-    let (opts, _records, a) = match compute(&state, &q).await {
+    let (opts, _records, a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };
@@ -150,11 +150,9 @@ async fn count(state: &AppState, req: &Req, status: Status) -> Result<u64, Respo
         per_page: 1,
         ..Default::default()
     };
-    state
-        .services
-        .list(&req.actor(), q)
+    crate::web::cache::list(state, &req.auth, q)
         .await
-        .map(|(_, n)| n)
+        .map(|listed| listed.1)
         .map_err(|e| req.service_error(e))
 }
 
@@ -339,8 +337,9 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
         newest_first: true,
         ..Default::default()
     };
-    let projects = match state.services.list(&actor, q).await {
-        Ok((rows, _)) => rows
+    let projects = match crate::web::cache::list(state, &req.auth, q).await {
+        Ok(listed) => listed
+            .0
             .iter()
             .map(|r| ProjectRow {
                 href: format!("/records/project/{}", r.id),

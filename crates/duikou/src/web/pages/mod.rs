@@ -504,6 +504,15 @@ pub fn error_page(ctx: Ctx, status: StatusCode, heading: String, message: String
     )
 }
 
+/// The layout with this user's header around content rendered beforehand (HTML,
+/// already escaped by its own template).
+#[derive(Template)]
+#[template(path = "page.html")]
+pub struct Page<'a> {
+    pub ctx: Ctx,
+    pub body: &'a str,
+}
+
 pub fn html<T: Template>(t: &T) -> Response {
     html_status(StatusCode::OK, t)
 }

@@ -89,8 +89,8 @@ pub async fn index(
             per_page: 1,
             ..Default::default()
         };
-        let count = match state.services.list(&actor, rq).await {
-            Ok((_, n)) => n,
+        let count = match crate::web::cache::list(&state, &req.auth, rq).await {
+            Ok(listed) => listed.1,
             Err(e) => return req.service_error(e),
         };
         let href = match status {
@@ -185,10 +185,11 @@ pub async fn list(
         newest_first: true,
         ..Default::default()
     };
-    let (records, total) = match state.services.list(&actor, rq).await {
+    let listed = match crate::web::cache::list(&state, &req.auth, rq).await {
         Ok(x) => x,
         Err(e) => return req.service_error(e),
     };
+    let (records, total) = (&listed.0, listed.1);
     let pages = total.div_ceil(PER_PAGE).max(1);
     let rows = records
         .iter()

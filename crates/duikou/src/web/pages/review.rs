@@ -55,7 +55,6 @@ async fn render(
     status: StatusCode,
 ) -> Response {
     let l = req.l;
-    let actor = req.actor();
     let q = RecordQuery {
         status: Some(Status::Submitted),
         page: page - 1,
@@ -63,10 +62,11 @@ async fn render(
         newest_first: false,
         ..Default::default()
     };
-    let (records, total) = match state.services.list(&actor, q).await {
+    let listed = match crate::web::cache::list(state, &req.auth, q).await {
         Ok(x) => x,
         Err(e) => return req.service_error(e),
     };
+    let (records, total) = (&listed.0, listed.1);
     let pages = total.div_ceil(PER_PAGE).max(1);
     let rows = records
         .iter()
