@@ -564,11 +564,15 @@ struct Evaluator<'a, 'r> {
     pool: &'a Pool<'a, 'r>,
     /// Per plan indicator (same positions).
     prepared: Vec<OnceCell<Prepared<'a, 'r>>>,
-    /// (actual, on_time) per (indicator position, unit): denominators of ratios.
-    figures: RefCell<HashMap<(usize, Option<&'a str>), (i64, i64)>>,
+    /// Denominators of ratios, computed once per indicator and unit.
+    figures: RefCell<HashMap<FigureKey<'a>, (i64, i64)>>,
     /// Per kind and column, built when a condition first needs it: `ValueIndex`.
     value_index: RefCell<HashMap<(RecordKind, usize), Rc<ValueIndex<'r>>>>,
 }
+
+/// An indicator (by its position in the plan) and a unit (None: the plan), whose
+/// (actual, on_time) figures `Evaluator::figures` keeps.
+type FigureKey<'a> = (usize, Option<&'a str>);
 
 /// The rows of one kind by the text of one field (the text itself or each unit it
 /// lists), ascending, each row once per text. A condition on fixed texts reads its

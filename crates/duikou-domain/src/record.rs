@@ -360,10 +360,7 @@ impl<'de> serde::de::Visitor<'de> for FieldsSeed {
                 }
             }
         }
-        Ok(found
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect())
+        Ok(found.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}

@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use duikou_domain::engine::EngineRecord;
 use duikou_domain::record::{
     Status, Transition, ValidRecord, Value, fields_from_json, fields_from_json_text, format_date,
 };
-use duikou_domain::engine::EngineRecord;
 use duikou_domain::schema::RecordKind;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -242,10 +242,8 @@ mod engine_rows_tests {
     #[tokio::test]
     async fn engine_records_read_every_stored_text_as_row_by_row() {
         let dir = tempfile::tempdir().unwrap();
-        let mut cfg = crate::StoreConfig::new(format!(
-            "sqlite://{}",
-            dir.path().join("t.db").display()
-        ));
+        let mut cfg =
+            crate::StoreConfig::new(format!("sqlite://{}", dir.path().join("t.db").display()));
         cfg.create_if_missing = true;
         let store = Store::open(&cfg).await.unwrap();
         store.migrate().await.unwrap();
@@ -308,7 +306,10 @@ mod engine_rows_tests {
         assert_eq!(all[1].person_key.as_deref(), Some("blind2"));
         assert_eq!(all[1].evidence_count, 2);
         let with_submitted = store
-            .records_for_engine(&[RecordKind::Person], &[Status::Approved, Status::Submitted])
+            .records_for_engine(
+                &[RecordKind::Person],
+                &[Status::Approved, Status::Submitted],
+            )
             .await
             .unwrap();
         assert_eq!(

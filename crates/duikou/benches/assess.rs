@@ -2,10 +2,12 @@
 //! against a baseline measured in the same run on the same database: one plain SQL
 //! pass over the same rows (what reading the data costs at the least).
 //!
-//! Reported: the SQL scan (baseline), the full assessment cold (nothing cached: SQL
-//! load + JSON decode + evaluation), the load alone, the assessment right after one
-//! write to a record (the cached records are brought up to date with the change only),
-//! warm (nothing written since: what pages and the API see) and the engine alone.
+//! Reported (medians): the SQL scan (baseline), the full assessment cold (nothing
+//! cached, as at a server's start: SQL load + JSON decode + evaluation, memory fresh
+//! from the system), the load alone (back to back), the engine alone, the assessment
+//! right after one review write to a record (the cached records take in that record
+//! only; the engine runs again) and warm (nothing written since: what pages and the
+//! API see).
 //!
 //! With DUIKOU_BENCH_POSTGRES_URL set (an empty database it may wipe: the public schema
 //! is dropped and created again), the same on PostgreSQL. `bench/duckdb_baseline.py`
@@ -13,8 +15,9 @@
 //!
 //! For profiling, DUIKOU_BENCH_PROFILE=engine|load|cold|incremental repeats that part
 //! for DUIKOU_BENCH_PROFILE_SECS seconds (default 20) after loading the data, e.g.
-//! `perf record -F 999 target/release/deps/assess-HASH 10` with the variable set;
-//! DUIKOU_BENCH_SQLITE=FILE keeps the SQLite database between runs.
+//! `perf record -F 999 target/release/deps/assess-HASH 10` with the variable set.
+//! DUIKOU_BENCH_SQLITE=FILE keeps the SQLite database (`bench/assess.sh` hands it to
+//! the DuckDB baseline; a later run with the same file finds the demo data written).
 
 use std::time::{Duration, Instant};
 
@@ -113,16 +116,6 @@ fn profile(rt: &tokio::runtime::Runtime, store: &Store, plan: &Plan, opts: &Asse
                 one_write(store, id, n).await;
                 compute(store, plan, opts).await.unwrap();
             }),
-            "fetch_id" | "fetch_cols" | "agg" => rt.block_on(async {
-                let sql = match what.as_str() {
-                    "fetch_id" => "SELECT id FROM record WHERE status = 'approved' ORDER BY id".to_string(),
-                    "fetch_cols" => "SELECT id, kind, status, reporting_unit, plan_year, data, id_blind, evidence_count FROM record WHERE status = 'approved' ORDER BY id".to_string(),
-                    _ => "SELECT string_agg(CAST(id AS TEXT) || char(31) || kind || char(31) || status || char(31) || reporting_unit || char(31) || CAST(plan_year AS TEXT) || char(31) || data || char(31) || COALESCE(id_blind, '') || char(31) || CAST(evidence_count AS TEXT), char(30)) AS t FROM (SELECT * FROM record WHERE status = 'approved' ORDER BY id) AS r".to_string(),
-                };
-                let t = Instant::now();
-                let rows = store.db.query_all_raw(Statement::from_string(store.backend(), sql)).await.unwrap();
-                if n % 10 == 0 { eprintln!("{what}: {} rows {:.1?}", rows.len(), t.elapsed()); }
-            }),
             other => panic!("DUIKOU_BENCH_PROFILE={other}: engine, load, cold or incremental"),
         }
         n += 1;
@@ -144,8 +137,6 @@ fn main() {
         let pg = std::env::var("DUIKOU_BENCH_POSTGRES_URL")
             .ok()
             .filter(|u| !u.is_empty());
-        // DUIKOU_BENCH_SQLITE=FILE keeps the SQLite database between runs (the demo
-        // data is written once; later runs find it imported): for profiling.
         let sqlite = std::env::var("DUIKOU_BENCH_SQLITE")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|_| dir.path().join("b.db"));
@@ -201,6 +192,9 @@ fn main() {
     // Cold: load rows (SQL + JSON decode) and evaluate every indicator, every scope.
     let mut cold_runs = Vec::new();
     for _ in 0..5 {
+        // The record set a cold run replaces is freed on a background thread: let that
+        // finish first, as at a real cold start.
+        std::thread::sleep(Duration::from_millis(200 + 50 * u64::from(scale)));
         rt.block_on(async {
             // A write the cache cannot apply: measure the full path.
             tick(&store).await;
@@ -244,7 +238,10 @@ fn main() {
     let fresh = rt
         .block_on(duikou_reports::common::engine_records(&store, &plan, false))
         .unwrap();
-    assert!(*records == fresh, "incremental records differ from a full load");
+    assert!(
+        *records == fresh,
+        "incremental records differ from a full load"
+    );
     let engine_only = time(11, || {
         let a = assess(&plan, &records, &opts);
         assert!(!a.results.is_empty());
@@ -266,7 +263,10 @@ fn main() {
             d.as_secs_f64() / baseline.as_secs_f64()
         )
     };
-    println!("  {:<44}{baseline:>10.2?}", "baseline: SQL scan of approved rows");
+    println!(
+        "  {:<44}{baseline:>10.2?}",
+        "baseline: SQL scan of approved rows"
+    );
     line("full assessment, cold (load + evaluate)", cold);
     line("  load alone (SQL + decode)", load);
     line("  engine alone (pure evaluation)", engine_only);

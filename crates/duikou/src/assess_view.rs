@@ -85,6 +85,17 @@ pub async fn engine_records(
     include_submitted: bool,
 ) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
     let seq = store.change_seq().await?;
+    engine_records_at(store, plan, include_submitted, seq).await
+}
+
+/// `engine_records` with the change number just read: the records as of `seq` (or,
+/// for records written since, newer: the next update reads them again).
+async fn engine_records_at(
+    store: &Store,
+    plan: &Plan,
+    include_submitted: bool,
+    seq: i64,
+) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
     let kinds = plan_kinds(plan);
     if let Some(hit) = cached(store.instance, seq, include_submitted, &kinds) {
         return Ok(hit);
@@ -288,7 +299,7 @@ pub async fn assessment_cached(
         opts.year,
         opts.as_of,
     );
-    let records = engine_records(store, plan, opts.include_submitted).await?;
+    let records = engine_records_at(store, plan, opts.include_submitted, seq).await?;
     if let Some((_, hit)) = ASSESSMENT_CACHE
         .lock()
         .expect("cache lock")
