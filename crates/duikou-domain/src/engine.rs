@@ -15,7 +15,7 @@ use time::{Date, Month};
 
 use crate::cells::format_fen_wan;
 use crate::plan::{Condition, FilterValue, Indicator, Measure, Period, Plan, Scope, Target};
-use crate::record::{Status, Value, format_date};
+use crate::record::{FieldMap, Status, Value, format_date};
 use crate::schema::RecordKind;
 
 // ------------------------------------------------------------------ inputs
@@ -29,7 +29,7 @@ pub struct EngineRecord {
     pub plan_year: i32,
     pub reporting_unit: String,
     /// As in record.rs; money in fen.
-    pub fields: BTreeMap<String, Value>,
+    pub fields: FieldMap,
     /// Blind index of the ID number (person records): the same person, the same key.
     pub person_key: Option<String>,
     pub evidence_count: u32,
@@ -440,9 +440,9 @@ impl<'p, 'r> KindPool<'p, 'r> {
         // Both sorted: one walk over the record's fields fills its row.
         let row = &mut self.values[at..];
         let mut wanted = self.fields.iter().enumerate().peekable();
-        for (key, value) in &r.fields {
+        for (key, value) in r.fields.iter() {
             while let Some(&(i, field)) = wanted.peek() {
-                match (*field).cmp(key.as_str()) {
+                match (*field).cmp(key) {
                     std::cmp::Ordering::Less => {
                         wanted.next();
                     }

@@ -291,6 +291,101 @@ impl ValidRecord {
     }
 }
 
+/// Reading a record's fields by key, whichever map holds them.
+pub trait FieldLookup {
+    fn field(&self, key: &str) -> Option<&Value>;
+}
+
+impl FieldLookup for BTreeMap<String, Value> {
+    fn field(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
+impl FieldLookup for BTreeMap<&'static str, Value> {
+    fn field(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
+/// A record's typed fields sorted by key, the keys being the schema's own: what the
+/// indicator engine holds for each of millions of records. A sorted vector takes about a
+/// third of a `BTreeMap<String, Value>`'s memory and is built with one allocation
+/// instead of a tree and a string per key (the tree was a fifth of the decoding time).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldMap(Vec<(&'static str, Value)>);
+
+impl FieldMap {
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0
+            .binary_search_by(|(k, _)| (*k).cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// In key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        self.0.iter().map(|(k, v)| (*k, v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Sets a field (the key must be one of the schema's).
+    pub fn insert(&mut self, key: &'static str, value: Value) {
+        match self.0.binary_search_by(|(k, _)| (*k).cmp(key)) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+
+    /// Fields keyed by text, as a stored record holds them: keys that are not fields of
+    /// the kind are left out, as `fields_from_json` leaves them out.
+    pub fn from_fields(kind: RecordKind, fields: BTreeMap<String, Value>) -> Self {
+        fields
+            .into_iter()
+            .filter_map(|(k, v)| {
+                kind.fields()
+                    .iter()
+                    .find(|fd| fd.key == k)
+                    .map(|fd| (fd.key, v))
+            })
+            .collect()
+    }
+}
+
+/// A key given twice keeps its last value, as in a JSON object.
+impl FromIterator<(&'static str, Value)> for FieldMap {
+    fn from_iter<I: IntoIterator<Item = (&'static str, Value)>>(iter: I) -> Self {
+        let mut all: Vec<_> = iter.into_iter().collect();
+        // Stable: of equal keys, the last given stays last.
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        let mut out: Vec<(&'static str, Value)> = Vec::with_capacity(all.len());
+        for (k, v) in all {
+            match out.last_mut() {
+                Some(last) if last.0 == k => last.1 = v,
+                _ => out.push((k, v)),
+            }
+        }
+        FieldMap(out)
+    }
+}
+
+impl FieldLookup for FieldMap {
+    fn field(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
 pub fn fields_to_json<K: AsRef<str>>(fields: &BTreeMap<K, Value>) -> serde_json::Value {
     let map = fields
         .iter()
@@ -315,7 +410,7 @@ pub fn fields_from_json(kind: RecordKind, json: &serde_json::Value) -> BTreeMap<
 /// `fields_from_json(kind, &serde_json::from_str(text)?)`, the same map, decoded straight
 /// from the text (no JSON tree; keys outside the kind's fields are skipped unread).
 /// None when the text is not JSON.
-pub fn fields_from_json_text(kind: RecordKind, text: &str) -> Option<BTreeMap<String, Value>> {
+pub fn fields_from_json_text(kind: RecordKind, text: &str) -> Option<FieldMap> {
     use serde::de::DeserializeSeed;
     let mut de = serde_json::Deserializer::from_str(text);
     let fields = FieldsSeed(kind.fields()).deserialize(&mut de).ok()?;
@@ -329,19 +424,19 @@ pub fn fields_from_json_text(kind: RecordKind, text: &str) -> Option<BTreeMap<St
 struct FieldsSeed(&'static [FieldDesc]);
 
 impl<'de> serde::de::DeserializeSeed<'de> for FieldsSeed {
-    type Value = BTreeMap<String, Value>;
+    type Value = FieldMap;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for FieldsSeed {
-    type Value = BTreeMap<String, Value>;
+    type Value = FieldMap;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a JSON object of record fields")
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        // Gathered first, then built in one go (no search per insertion).
+        // Gathered first, then sorted once (stored JSON has its keys in order already).
         let mut found: Vec<(&'static str, Value)> = Vec::with_capacity(self.0.len());
         while let Some(field) = map.next_key_seed(KeySeed(self.0))? {
             match field {
@@ -360,29 +455,32 @@ impl<'de> serde::de::Visitor<'de> for FieldsSeed {
                 }
             }
         }
-        Ok(found.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        if found.is_sorted_by(|a, b| a.0 < b.0) {
+            return Ok(FieldMap(found));
+        }
+        Ok(found.into_iter().collect())
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(BTreeMap::new())
+        Ok(FieldMap::default())
     }
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(BTreeMap::new())
+        Ok(FieldMap::default())
     }
     fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(BTreeMap::new())
+        Ok(FieldMap::default())
     }
     fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(BTreeMap::new())
+        Ok(FieldMap::default())
     }
     fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(BTreeMap::new())
+        Ok(FieldMap::default())
     }
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(BTreeMap::new())
+        Ok(FieldMap::default())
     }
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(BTreeMap::new())
+        Ok(FieldMap::default())
     }
 }
 
@@ -884,11 +982,38 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A field map answers by key whatever order its fields came in; a key given twice
+    /// keeps its last value; keys the kind does not have are left out.
+    #[test]
+    fn field_map_finds_fields_by_key_and_keeps_the_last_of_a_repeated_key() {
+        let m: FieldMap = [
+            ("started_on", Value::Text("b".into())),
+            ("name", Value::Text("李".into())),
+            ("started_on", Value::Text("c".into())),
+            ("hukou_county", Value::Unit("镇雄县".into())),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            m.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            ["hukou_county", "name", "started_on"]
+        );
+        assert_eq!(m.get("started_on"), Some(&Value::Text("c".into())));
+        assert_eq!(m.get("organisation"), None);
+        let stored = BTreeMap::from([
+            ("name".to_string(), Value::Text("李".into())),
+            ("no_such_field".to_string(), Value::Int(1)),
+        ]);
+        let m = FieldMap::from_fields(RecordKind::Person, stored);
+        assert_eq!(m.len(), 1);
+        assert!(m.contains_key("name") && !m.contains_key("no_such_field"));
+    }
+
     /// The direct decoder gives what parsing into a JSON tree and reading it back gives.
     fn same_as_tree(kind: RecordKind, text: &str) {
         let tree = serde_json::from_str::<serde_json::Value>(text)
             .ok()
-            .map(|j| fields_from_json(kind, &j));
+            .map(|j| FieldMap::from_fields(kind, fields_from_json(kind, &j)));
         assert_eq!(fields_from_json_text(kind, text), tree, "{kind:?} {text}");
     }
 

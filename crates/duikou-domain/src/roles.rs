@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::{Status, Value};
+use crate::record::{FieldLookup, Status, Value};
 use crate::schema::RecordKind;
 use std::collections::BTreeMap;
 
@@ -71,13 +71,13 @@ pub struct RecordFacts<'a> {
     pub kind: RecordKind,
     pub status: Status,
     pub reporting_unit: &'a str,
-    pub fields: &'a BTreeMap<String, Value>,
+    pub fields: &'a (dyn FieldLookup + Sync),
 }
 
 impl RecordFacts<'_> {
     fn field_is(&self, key: &str, unit: &str) -> bool {
         self.fields
-            .get(key)
+            .field(key)
             .is_some_and(|v| v.units().iter().any(|u| u == unit))
     }
     fn concerns_county(&self, county: &str) -> bool {

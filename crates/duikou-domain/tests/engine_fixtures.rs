@@ -43,7 +43,13 @@ fn rec(kind: RecordKind) -> R {
 
 impl R {
     fn set(mut self, key: &str, v: Value) -> R {
-        self.0.fields.insert(key.to_string(), v);
+        // The schema's own key, as decoding gives (a key outside the schema, as a
+        // hand-written record may hold, is kept too).
+        let key = match self.0.kind.fields().iter().find(|fd| fd.key == key) {
+            Some(fd) => fd.key,
+            None => Box::leak(key.to_string().into_boxed_str()),
+        };
+        self.0.fields.insert(key, v);
         self
     }
     fn en(self, key: &str, label: &str) -> R {
@@ -113,10 +119,18 @@ impl R {
         self.0.id = id;
         if self.0.plan_year == 0 {
             self.0.plan_year = match self.0.kind {
-                RecordKind::Transfer => self.0.fields["budget_year"]
+                RecordKind::Transfer => self
+                    .0
+                    .fields
+                    .get("budget_year")
+                    .expect("budget_year")
                     .as_amount()
                     .expect("budget_year") as i32,
-                kind => self.0.fields[kind.event_date_field()]
+                kind => self
+                    .0
+                    .fields
+                    .get(kind.event_date_field())
+                    .expect("event date")
                     .as_date()
                     .expect("event date")
                     .year(),

@@ -214,7 +214,7 @@ pub fn to_engine(r: StoredRecord) -> EngineRecord {
         status: r.status,
         plan_year: r.plan_year,
         reporting_unit: r.reporting_unit,
-        fields: r.fields,
+        fields: duikou_domain::record::FieldMap::from_fields(r.kind, r.fields),
         person_key: r.id_blind,
         evidence_count: r.evidence_count.max(0) as u32,
     }

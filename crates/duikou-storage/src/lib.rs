@@ -7,6 +7,7 @@ pub mod entities;
 pub mod migration;
 pub mod plans;
 pub mod records;
+mod sqlite_scan;
 pub mod users;
 
 use std::time::Duration;

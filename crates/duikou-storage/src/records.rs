@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{self, AuditEvent};
 use crate::entities::{audit_log, evidence, import_batch, record};
+use crate::sqlite_scan::{self, RawPage};
 use crate::{Store, StoreError, now_text};
 
 /// A personal ID number as it may be stored: never the plain number.
@@ -206,6 +207,27 @@ fn decode_engine_lines(text: &str, n: usize) -> Option<Vec<EngineRecord>> {
     (lines == n).then_some(out)
 }
 
+/// A page of `sqlite_scan` rows into engine records, as `decode_engine_row` reads them.
+/// None when a row does not read as expected (the page is then read row by row).
+fn decode_raw_page(page: &RawPage) -> Option<Vec<EngineRecord>> {
+    let mut out = Vec::with_capacity(page.rows.len());
+    for (i, row) in page.rows.iter().enumerate() {
+        let [kind, status, blind, unit, data] = page.texts(i)?;
+        let kind = RecordKind::from_key(kind)?;
+        out.push(EngineRecord {
+            id: row.id,
+            kind,
+            status: Status::from_key(status)?,
+            plan_year: i32::try_from(row.plan_year).ok()?,
+            reporting_unit: unit.to_string(),
+            fields: fields_from_json_text(kind, data)?,
+            person_key: (!blind.is_empty()).then(|| blind.to_string()),
+            evidence_count: u32::try_from(row.evidence_count).unwrap_or(0),
+        });
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod engine_rows_tests {
     use super::*;
@@ -328,6 +350,59 @@ mod engine_rows_tests {
             .await
             .unwrap();
         assert_eq!(changed.iter().map(|r| r.id).collect::<Vec<_>>(), [4]);
+    }
+
+    /// Over several pages of the direct SQLite read, with an unreadable row in the
+    /// middle page (that page is read again through the driver) and statuses mixed in,
+    /// the engine gets exactly what the driver's paged read gives, in id order.
+    #[tokio::test]
+    async fn the_direct_sqlite_read_equals_the_paged_read_across_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg =
+            crate::StoreConfig::new(format!("sqlite://{}", dir.path().join("t.db").display()));
+        cfg.create_if_missing = true;
+        let store = Store::open(&cfg).await.unwrap();
+        store.migrate().await.unwrap();
+        let n = 2 * ENGINE_PAGE as i64 + 300;
+        let bad = ENGINE_PAGE as i64 + 17;
+        let rows: Vec<_> = (1..=n)
+            .map(|id| {
+                let status = if id % 7 == 0 { "draft" } else { "approved" };
+                let kind = if id == bad { "nosuchkind" } else { "person" };
+                let data = format!(
+                    r#"{{"programme":"劳务就业","registered_poor":{},"started_on":"2019-03-{:02}"}}"#,
+                    id % 2 == 0,
+                    1 + id % 28
+                );
+                row(id, kind, status, &format!("镇{}", id % 13), &data)
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            record::Entity::insert_many(chunk.to_vec())
+                .exec(&store.db)
+                .await
+                .unwrap();
+        }
+        let direct = store
+            .records_for_engine(&RecordKind::ALL, &[Status::Approved])
+            .await
+            .unwrap();
+        let paged = store
+            .engine_rows(&RecordKind::ALL, &[Status::Approved], Condition::all())
+            .await
+            .unwrap();
+        assert_eq!(direct, paged);
+        let expected: Vec<i64> = (1..=n).filter(|id| id % 7 != 0 && *id != bad).collect();
+        assert_eq!(direct.iter().map(|r| r.id).collect::<Vec<_>>(), expected);
+        assert_eq!(
+            direct[0].get("started_on").and_then(Value::as_date),
+            Some(time::macros::date!(2019 - 03 - 02))
+        );
+        let persons_only = store
+            .records_for_engine(&[RecordKind::Person], &[Status::Draft])
+            .await
+            .unwrap();
+        assert_eq!(persons_only.len(), (1..=n).filter(|id| id % 7 == 0).count());
     }
 }
 
@@ -514,7 +589,102 @@ impl Store {
         kinds: &[RecordKind],
         statuses: &[Status],
     ) -> Result<Vec<EngineRecord>, StoreError> {
+        if self.backend() == sea_orm::DatabaseBackend::Sqlite {
+            return self.engine_rows_sqlite(kinds, statuses).await;
+        }
         self.engine_rows(kinds, statuses, Condition::all()).await
+    }
+
+    /// `records_for_engine` on SQLite: one statement stepped through SQLite's C API on a
+    /// blocking thread (`sqlite_scan`), its rows decoded in pages by one thread per core
+    /// while the scan goes on. A page that does not decode as expected is read again
+    /// through the driver (`engine_page`), as `engine_rows` does.
+    async fn engine_rows_sqlite(
+        &self,
+        kinds: &[RecordKind],
+        statuses: &[Status],
+    ) -> Result<Vec<EngineRecord>, StoreError> {
+        // Keys are the enums' own fixed words, never user input.
+        let list = |keys: &mut dyn Iterator<Item = &str>| {
+            keys.map(|k| format!("'{k}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut sql = format!(
+            "SELECT id, kind, status, plan_year, evidence_count, id_blind, reporting_unit, data \
+             FROM record WHERE status IN ({})",
+            list(&mut statuses.iter().map(|s| s.key()))
+        );
+        // As in `engine_page`: no kind filter when every kind is wanted (the table is then
+        // read in id order, with no sort).
+        if !RecordKind::ALL.iter().all(|k| kinds.contains(k)) {
+            sql.push_str(&format!(
+                " AND kind IN ({})",
+                list(&mut kinds.iter().map(|k| k.key()))
+            ));
+        }
+        sql.push_str(" ORDER BY id");
+        let failed = |e: String| StoreError::Db(sea_orm::DbErr::Custom(e));
+        let conn = self
+            .db
+            .get_sqlite_connection_pool()
+            .acquire()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let runtime = tokio::runtime::Handle::current();
+        let pages = tokio::task::spawn_blocking(move || {
+            let mut conn = conn;
+            let workers = std::thread::available_parallelism().map_or(2, usize::from);
+            // Bounded: the scan waits for the decoders rather than holding every page.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, RawPage)>(workers * 2);
+            let rx = std::sync::Mutex::new(rx);
+            std::thread::scope(|threads| {
+                let decoders: Vec<_> = (0..workers)
+                    .map(|_| {
+                        threads.spawn(|| {
+                            let mut done = Vec::new();
+                            while let Ok((index, page)) = rx.lock().expect("page queue").recv() {
+                                done.push((index, page.after, decode_raw_page(&page)));
+                            }
+                            done
+                        })
+                    })
+                    .collect();
+                let mut index = 0;
+                let scanned =
+                    sqlite_scan::scan(&runtime, &mut conn, &sql, ENGINE_PAGE as usize, |page| {
+                        // A decoder gone means it panicked: join reports it below.
+                        let _ = tx.send((index, page));
+                        index += 1;
+                    });
+                drop(tx);
+                let mut pages: Vec<_> = decoders
+                    .into_iter()
+                    .flat_map(|d| d.join().expect("decoder thread"))
+                    .collect();
+                pages.sort_by_key(|p| p.0);
+                scanned.map(|()| pages)
+            })
+        })
+        .await
+        .map_err(|e| failed(e.to_string()))?
+        .map_err(failed)?;
+        let mut out =
+            Vec::with_capacity(pages.iter().map(|p| p.2.as_ref().map_or(0, Vec::len)).sum());
+        for (_, after, decoded) in pages {
+            match decoded {
+                Some(records) => out.extend(records),
+                None => {
+                    let rows: Vec<EngineRow> =
+                        Self::engine_page(kinds, statuses, &Condition::all(), after)
+                            .into_tuple()
+                            .all(&self.db)
+                            .await?;
+                    out.extend(rows.into_iter().filter_map(decode_engine_row));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// What `records_for_engine` gives for the records a change touched (`changes`,

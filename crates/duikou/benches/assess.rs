@@ -131,7 +131,18 @@ fn main() {
         .unwrap_or(1);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let plan = Plan::bundled();
+    // Scale N is the national programme: the plan with N copies of every town and
+    // county (`duikou init --demo-scale N`), as `duikou demo --scale N` fills it.
+    // DUIKOU_BENCH_PLAN=written keeps the plan as written (records × N, units × 1).
+    let (plan, plan_source) =
+        if scale > 1 && std::env::var("DUIKOU_BENCH_PLAN").as_deref() != Ok("written") {
+            duikou::cli::scaled_plan(duikou_domain::plan::BUNDLED_PLAN, scale).unwrap()
+        } else {
+            (
+                Plan::bundled(),
+                duikou_domain::plan::BUNDLED_PLAN.to_string(),
+            )
+        };
     let key = duikou_domain::crypto::SecretKey::generate();
     let store = rt.block_on(async {
         let pg = std::env::var("DUIKOU_BENCH_POSTGRES_URL")
@@ -152,9 +163,9 @@ fn main() {
             }
         }
         s.migrate().await.unwrap();
-        s.load_plan(&plan, duikou_domain::plan::BUNDLED_PLAN, "bench")
-            .await
-            .unwrap();
+        if s.plan_source().await.unwrap().map(|(_, src)| src) != Some(plan_source.clone()) {
+            s.load_plan(&plan, &plan_source, "bench").await.unwrap();
+        }
         let t = Instant::now();
         let n = duikou::cli::load_demo(&s, &plan, &key, scale, 2018)
             .await
@@ -253,9 +264,11 @@ fn main() {
         })
     });
     println!(
-        "scale {scale} ({:?}): {} records",
+        "scale {scale} ({:?}): {} records, {} units, {} pairings",
         store.backend(),
-        records.len()
+        records.len(),
+        plan.units.len(),
+        plan.pairings.len()
     );
     let line = |label: &str, d: Duration| {
         println!(

@@ -2737,11 +2737,7 @@ mod tests {
                 status: Status::Approved,
                 plan_year: v.plan_year,
                 reporting_unit: v.reporting_unit.clone(),
-                fields: v
-                    .fields
-                    .iter()
-                    .map(|(k, val)| (k.to_string(), val.clone()))
-                    .collect(),
+                fields: v.fields.iter().map(|(k, val)| (*k, val.clone())).collect(),
                 person_key: v.id_number.as_ref().map(|id| key.blind_index(id.as_str())),
                 evidence_count: 0,
             })

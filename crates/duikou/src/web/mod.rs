@@ -136,10 +136,33 @@ pub async fn serve(
     })?;
     let bound = listener.local_addr()?;
     on_bound(bound);
+    tokio::spawn(warm_assessment(state.clone()));
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Load the records and compute the default assessment while the server starts, so the
+/// first visitor of the dashboard gets figures from the cache: the full load is the slow
+/// part of an assessment (BENCHMARKS.md §2), and after it each write only takes in the
+/// records it changed.
+async fn warm_assessment(state: AppState) {
+    let started = std::time::Instant::now();
+    let plan = state.plan();
+    let result = match crate::assess_view::options(plan, None, None, false) {
+        Ok(opts) => crate::assess_view::assessment_cached(state.store(), plan, &opts)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "assessment computed at start"
+        ),
+        Err(e) => tracing::warn!(error = %e, "assessment at start failed"),
+    }
 }
 
 async fn shutdown_signal() {

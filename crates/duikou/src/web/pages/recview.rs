@@ -3,17 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use duikou_domain::record::Value;
+use duikou_domain::record::{FieldLookup, Value};
 use duikou_domain::schema::{FieldType, RecordKind};
 
 use super::Lang;
 
-fn text(fields: &BTreeMap<String, Value>, key: &str) -> String {
-    fields.get(key).map(Value::display).unwrap_or_default()
+fn text(fields: &(impl FieldLookup + ?Sized), key: &str) -> String {
+    fields.field(key).map(Value::display).unwrap_or_default()
 }
 
-fn money(l: Lang, fields: &BTreeMap<String, Value>, key: &str) -> String {
-    match fields.get(key) {
+fn money(l: Lang, fields: &(impl FieldLookup + ?Sized), key: &str) -> String {
+    match fields.field(key) {
         Some(Value::Money(f)) => l.wan(*f),
         _ => String::new(),
     }
@@ -23,7 +23,7 @@ fn money(l: Lang, fields: &BTreeMap<String, Value>, key: &str) -> String {
 pub fn summary(
     l: Lang,
     kind: RecordKind,
-    fields: &BTreeMap<String, Value>,
+    fields: &(impl FieldLookup + ?Sized),
     id_masked: Option<&str>,
 ) -> String {
     let join = |parts: Vec<String>| {
@@ -40,7 +40,7 @@ pub fn summary(
             money(l, fields, "amount"),
             text(fields, "voucher_no").chars().take(40).collect(),
             fields
-                .get("received_on")
+                .field("received_on")
                 .and_then(Value::as_date)
                 .map(|d| format!("{} {}", l.s("到账", "received"), l.date(d)))
                 .unwrap_or_default(),
@@ -95,14 +95,14 @@ pub fn summary(
 }
 
 /// The record's main date in the page's language (a transfer: when it was sent).
-pub fn date(l: Lang, kind: RecordKind, fields: &BTreeMap<String, Value>) -> String {
+pub fn date(l: Lang, kind: RecordKind, fields: &(impl FieldLookup + ?Sized)) -> String {
     let key = if kind == RecordKind::Transfer {
         "sent_on"
     } else {
         kind.event_date_field()
     };
     fields
-        .get(key)
+        .field(key)
         .and_then(Value::as_date)
         .map(|d| l.date(d))
         .unwrap_or_default()
