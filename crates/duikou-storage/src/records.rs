@@ -258,17 +258,24 @@ mod engine_rows_tests {
         }
     }
 
-    /// Whatever the stored text holds, the engine reads what a row-by-row read gives:
-    /// odd unit names (a tab, a line break) take the row path for their page; records
-    /// of other statuses or kinds, or unreadable data, are left out.
-    #[tokio::test]
-    async fn engine_records_read_every_stored_text_as_row_by_row() {
+    /// A migrated SQLite store in a directory removed when the first value is dropped.
+    async fn temp_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg =
             crate::StoreConfig::new(format!("sqlite://{}", dir.path().join("t.db").display()));
         cfg.create_if_missing = true;
         let store = Store::open(&cfg).await.unwrap();
         store.migrate().await.unwrap();
+        (dir, store)
+    }
+
+    /// Whatever the stored text holds, the engine reads what a row-by-row read gives:
+    /// odd unit names (a tab, a line break; in the text pages of the changed-records
+    /// read they send their page to the row path); records
+    /// of other statuses or kinds, or unreadable data, are left out.
+    #[tokio::test]
+    async fn engine_records_read_every_stored_text_as_row_by_row() {
+        let (_dir, store) = temp_store().await;
         let activity = r#"{"held_on":"2019-05-01","kind":"招商推介会","organizers":["清溪镇","黄江镇"],"participants":12,"title":"制表\t符"}"#;
         let person = r#"{"programme":"劳务就业","registered_poor":true,"started_on":"2019-03-01"}"#;
         let rows = [
@@ -357,12 +364,7 @@ mod engine_rows_tests {
     /// the engine gets exactly what the driver's paged read gives, in id order.
     #[tokio::test]
     async fn the_direct_sqlite_read_equals_the_paged_read_across_pages() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut cfg =
-            crate::StoreConfig::new(format!("sqlite://{}", dir.path().join("t.db").display()));
-        cfg.create_if_missing = true;
-        let store = Store::open(&cfg).await.unwrap();
-        store.migrate().await.unwrap();
+        let (_dir, store) = temp_store().await;
         let n = 2 * ENGINE_PAGE as i64 + 300;
         let bad = ENGINE_PAGE as i64 + 17;
         let rows: Vec<_> = (1..=n)
