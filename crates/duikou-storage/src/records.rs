@@ -270,9 +270,9 @@ mod engine_rows_tests {
     }
 
     /// Whatever the stored text holds, the engine reads what a row-by-row read gives:
-    /// odd unit names (a tab, a line break; in the text pages of the changed-records
-    /// read they send their page to the row path); records
-    /// of other statuses or kinds, or unreadable data, are left out.
+    /// odd unit names (a tab, a line break: in the text pages of the changed-records read
+    /// they send their page to the row path) come through; records of other statuses or
+    /// kinds, or unreadable data, are left out.
     #[tokio::test]
     async fn engine_records_read_every_stored_text_as_row_by_row() {
         let (_dir, store) = temp_store().await;
