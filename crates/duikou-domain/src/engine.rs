@@ -543,6 +543,20 @@ fn status_counts(status: Status, include_submitted: bool) -> bool {
     }
 }
 
+/// A record adds to the figure of a unit it names but did not report only once a
+/// coordinator approved it: otherwise any unit could raise another's figures (with
+/// `include_submitted`) before the named unit has even seen the record. The payee of a
+/// transfer is the exception once it confirmed receipt: the receipt date is its own act.
+fn counts_for_unit(rec: &EngineRecord, unit: &str) -> bool {
+    rec.status == Status::Approved
+        || rec.reporting_unit == unit
+        || (rec.kind == RecordKind::Transfer
+            && rec.get("received_on").is_some()
+            && rec
+                .get("payee")
+                .is_some_and(|p| p.units().iter().any(|u| u == unit)))
+}
+
 /// A condition with the table column of its field.
 type Rule<'a> = (&'a Condition, Option<usize>);
 
@@ -705,9 +719,10 @@ impl<'a, 'r> Evaluator<'a, 'r> {
             let mut buckets: HashMap<&'r str, Vec<Row>> = HashMap::new();
             for &row in &p.base {
                 let units = kp.value(row, by).map_or(&[][..], Value::units);
+                let rec = kp.fact(row).rec;
                 for (i, u) in units.iter().enumerate() {
                     // A unit named twice in one list still counts the record once.
-                    if !units[..i].contains(u) {
+                    if !units[..i].contains(u) && counts_for_unit(rec, u) {
                         buckets.entry(u.as_str()).or_default().push(row);
                     }
                 }

@@ -3,9 +3,12 @@
 pub mod cells;
 pub mod crypto;
 pub mod engine;
+pub mod four_eyes;
 pub mod id_number;
+pub mod limits;
 pub mod plan;
 pub mod plan_scale;
+pub mod receipt;
 pub mod record;
 pub mod roles;
 pub mod schema;

@@ -8,6 +8,7 @@ use time::Date;
 
 use crate::cells::{self, CellError};
 use crate::id_number::{IdNumber, mask_id_number};
+use crate::limits;
 use crate::plan::{Plan, Side, UnitKind};
 use crate::schema::{FieldDesc, FieldType, RecordKind, UnitRule, enum_option};
 
@@ -168,6 +169,9 @@ pub enum Transition {
     Approve,
     Reject,
     Reopen,
+    /// 退回复核: a unit the record names but that did not report it sends it back to
+    /// the coordinators, so its figures are not decided by another unit alone.
+    Dispute,
 }
 
 impl Transition {
@@ -177,6 +181,7 @@ impl Transition {
             "approve" => Some(Transition::Approve),
             "reject" => Some(Transition::Reject),
             "reopen" => Some(Transition::Reopen),
+            "dispute" => Some(Transition::Dispute),
             _ => None,
         }
     }
@@ -186,10 +191,14 @@ impl Transition {
             Transition::Approve => "approve",
             Transition::Reject => "reject",
             Transition::Reopen => "reopen",
+            Transition::Dispute => "dispute",
         }
     }
     pub fn needs_reason(self) -> bool {
-        matches!(self, Transition::Reject | Transition::Reopen)
+        matches!(
+            self,
+            Transition::Reject | Transition::Reopen | Transition::Dispute
+        )
     }
     /// The status after this transition, or None when the current status forbids it.
     pub fn apply(self, from: Status) -> Option<Status> {
@@ -198,6 +207,7 @@ impl Transition {
             (Transition::Approve, Status::Submitted) => Some(Status::Approved),
             (Transition::Reject, Status::Submitted) => Some(Status::Rejected),
             (Transition::Reopen, Status::Approved | Status::Rejected) => Some(Status::Draft),
+            (Transition::Dispute, Status::Submitted | Status::Approved) => Some(Status::Submitted),
             _ => None,
         }
     }
@@ -626,7 +636,7 @@ fn err(fd: &FieldDesc, value: &str, zh: impl Into<String>, en: impl Into<String>
     let shown = if fd.ty == FieldType::IdNumber {
         mask_id_number(value)
     } else {
-        value.to_string()
+        limits::echoed(value)
     };
     FieldError {
         field: fd.key.to_string(),
@@ -690,12 +700,32 @@ fn parse_field(
         return Ok(None);
     }
     let v = match &fd.ty {
-        FieldType::Text => Value::Text(text.to_string()),
+        FieldType::Text => {
+            if let Some((zh, en)) = limits::check_length(fd.key, fd.zh, text) {
+                return Err(err(fd, text, zh, en));
+            }
+            if limits::contains_id_number(text) {
+                let (zh, en) = limits::id_number_in_text_message();
+                return Err(err(fd, text, zh, en));
+            }
+            Value::Text(text.to_string())
+        }
         FieldType::IdNumber => return Ok(None), // handled apart: never held as plain text here
-        FieldType::Money => Value::Money(
-            cells::parse_amount_fen(text, input.in_wan).map_err(|e| cell_err(fd, text, e))?,
-        ),
-        FieldType::Date => Value::Date(cells::parse_date(text).map_err(|e| cell_err(fd, text, e))?),
+        FieldType::Money => {
+            let fen =
+                cells::parse_amount_fen(text, input.in_wan).map_err(|e| cell_err(fd, text, e))?;
+            if let Some((zh, en)) = limits::check_amount(fen) {
+                return Err(err(fd, text, zh, en));
+            }
+            Value::Money(fen)
+        }
+        FieldType::Date => {
+            let d = cells::parse_date(text).map_err(|e| cell_err(fd, text, e))?;
+            if let Some((zh, en)) = limits::check_date(d) {
+                return Err(err(fd, text, zh, en));
+            }
+            Value::Date(d)
+        }
         FieldType::Bool => Value::Bool(cells::parse_bool(text).map_err(|e| cell_err(fd, text, e))?),
         FieldType::Int => {
             let n = cells::parse_int(text).map_err(|e| cell_err(fd, text, e))?;
@@ -956,7 +986,12 @@ fn check_rules(
 }
 
 /// The key that makes a row-level re-import idempotent, where the kind has one.
-/// Person: programme + blind index of the ID + start date; transfer: payer + voucher.
+/// Person: reporting unit + programme + blind index of the ID + start date; transfer:
+/// payer + voucher.
+///
+/// The person key is per reporting unit: a global one made the duplicate check tell a
+/// town that *another* unit holds someone with this ID number. Two units listing one
+/// person is no double count: the engine counts distinct persons by the blind index.
 pub fn natural_key(rec: &ValidRecord, blind_index: Option<&str>) -> Option<String> {
     match rec.kind {
         RecordKind::Transfer => {
@@ -968,7 +1003,8 @@ pub fn natural_key(rec: &ValidRecord, blind_index: Option<&str>) -> Option<Strin
             let programme = rec.get("programme")?.as_text()?;
             let started = rec.get("started_on")?.as_date()?;
             Some(format!(
-                "person|{programme}|{}|{}",
+                "person|{}|{programme}|{}|{}",
+                rec.reporting_unit,
                 blind_index?,
                 format_date(started)
             ))

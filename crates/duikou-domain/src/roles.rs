@@ -80,6 +80,13 @@ impl RecordFacts<'_> {
             .field(key)
             .is_some_and(|v| v.units().iter().any(|u| u == unit))
     }
+    /// The record names `unit` in a unit field but was reported by another unit.
+    fn names_other(&self, unit: &str) -> bool {
+        self.reporting_unit != unit
+            && named_unit_fields(self.kind)
+                .iter()
+                .any(|f| self.field_is(f, unit))
+    }
     fn concerns_county(&self, county: &str) -> bool {
         county_field(self.kind)
             .iter()
@@ -98,6 +105,38 @@ pub fn county_field(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Secondment => &["to_unit", "from_unit"],
         RecordKind::Activity => &["organizers"],
     }
+}
+
+/// Every field naming a unit a record's figures may count for (payer and payee, the
+/// organisers, the sending and receiving unit, the counties…): the schema's unit fields.
+pub fn named_unit_fields(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Transfer => &["payer", "payee"],
+        RecordKind::Project | RecordKind::Facility | RecordKind::Donation => &["county"],
+        RecordKind::Activity => &["organizers"],
+        RecordKind::Secondment => &["from_unit", "to_unit"],
+        RecordKind::Person => &["hukou_county"],
+        RecordKind::Pairing => &["east_town", "west_county"],
+        RecordKind::Purchase => &["origin_county"],
+    }
+}
+
+/// The units a record names besides its reporting unit, each once: who sees it
+/// read-only and may dispute it (what storage indexes in `record_named_unit`).
+pub fn named_units(
+    kind: RecordKind,
+    reporting_unit: &str,
+    fields: &dyn FieldLookup,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in named_unit_fields(kind) {
+        for u in fields.field(f).map_or(&[][..], Value::units) {
+            if u != reporting_unit && !out.contains(u) {
+                out.push(u.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The county a record concerns, if one of its county fields names a county of the plan.
@@ -123,17 +162,47 @@ impl Actor {
         matches!(self.role, Role::Coordinator | Role::Auditor)
     }
 
+    /// Whether the role's record reading extends to this kind. Leaders need the
+    /// figures, not the names and 建档立卡 status of registered poor people: person lists
+    /// are for the roles that report, review or audit them (the figures still count them).
+    /// (Administrators read no records of any kind: `can_read`, `Services::scoped_query`.)
+    pub fn can_list_kind(&self, kind: RecordKind) -> bool {
+        self.role != Role::Viewer || kind != RecordKind::Person
+    }
+
     pub fn can_read(&self, r: &RecordFacts<'_>) -> bool {
         match self.role {
             Role::Coordinator | Role::Auditor => true,
-            Role::Viewer => r.status == Status::Approved,
-            Role::Reporter => self.own(r.reporting_unit),
+            Role::Viewer => r.status == Status::Approved && self.can_list_kind(r.kind),
+            Role::Reporter => self.own(r.reporting_unit) || self.named_may_see(r),
             Role::Receiver => {
                 self.own(r.reporting_unit)
-                    || self.unit.as_deref().is_some_and(|c| r.concerns_county(c))
+                    // A town's draft is still its own: the county sees it once submitted.
+                    || (r.status != Status::Draft
+                        && self.unit.as_deref().is_some_and(|c| r.concerns_county(c)))
+                    || self.named_may_see(r)
             }
             Role::Admin => false,
         }
+    }
+
+    /// A unit the record names but that did not report it (a co-organiser, the
+    /// sending or receiving unit…): the record may count for its figures.
+    pub fn is_named_in(&self, r: &RecordFacts<'_>) -> bool {
+        matches!(self.role, Role::Reporter | Role::Receiver)
+            && self.unit.as_deref().is_some_and(|u| r.names_other(u))
+    }
+
+    /// A named unit reads the record once it left its reporter's drafts (read-only:
+    /// `can_edit` looks at the reporting unit alone).
+    fn named_may_see(&self, r: &RecordFacts<'_>) -> bool {
+        r.status != Status::Draft && self.is_named_in(r)
+    }
+
+    /// 退回复核: a named unit may send the record back into review (the record's state
+    /// is checked apart: 409).
+    pub fn can_dispute(&self, r: &RecordFacts<'_>) -> bool {
+        self.named_may_see(r)
     }
 
     /// May create records of this kind for this reporting unit.
@@ -194,6 +263,13 @@ impl Actor {
         self.role == Role::Receiver
             && r.kind == RecordKind::Transfer
             && self.unit.as_deref().is_some_and(|u| r.field_is("payee", u))
+    }
+
+    /// Attach evidence: whoever may change the record (its unit, a coordinator) or, for a
+    /// transfer, its payee county (receipt vouchers); never once approved, when the
+    /// figure it backs has been judged.
+    pub fn can_attach_evidence(&self, r: &RecordFacts<'_>) -> bool {
+        r.status != Status::Approved && (self.can_edit(r) || self.can_confirm(r))
     }
 
     /// See ID numbers unmasked (each such read is audited).

@@ -1638,3 +1638,42 @@ fn assessment_json_writes_exact_numbers() {
         "{mid}"
     );
 }
+
+/// Issue 16 item 7: 清溪镇 reports a joint meeting "organised" with 黄江镇. It counts for
+/// 黄江镇 only once approved, even with include_submitted; for 清溪镇 as before.
+#[test]
+fn a_named_unit_counts_a_record_only_once_approved() {
+    let meeting = |st: Status| {
+        let mut r = activity("镇县党政联席会议", "2019-05-01")
+            .organizers(&["清溪镇", "黄江镇"])
+            .status(st);
+        r.0.reporting_unit = "清溪镇".to_string();
+        r
+    };
+    let with_submitted = AssessOptions {
+        include_submitted: true,
+        ..opts(2019, "2019-12-31")
+    };
+    let plan = Plan::bundled();
+    let a = assess(
+        &plan,
+        &numbered(vec![meeting(Status::Submitted)]),
+        &with_submitted,
+    );
+    let figure = |a: &Assessment, unit: &str| at(a, "8.1-town-joint-meetings", unit).actual;
+    assert_eq!(figure(&a, "清溪镇"), Count(1));
+    assert_eq!(figure(&a, "黄江镇"), Count(0));
+    assert_eq!(
+        explain(
+            &plan,
+            &numbered(vec![meeting(Status::Submitted)]),
+            &with_submitted,
+            "8.1-town-joint-meetings",
+            "黄江镇"
+        ),
+        Some(vec![])
+    );
+    let a = run(2019, "2019-12-31", vec![meeting(Status::Approved)]);
+    assert_eq!(figure(&a, "清溪镇"), Count(1));
+    assert_eq!(figure(&a, "黄江镇"), Count(1));
+}

@@ -1,5 +1,7 @@
-//! `duikou export KIND [--year Y] [--format csv|xlsx]` and the web download: every
-//! record of a kind the caller may see, in the import layout (so an export imports back).
+//! `duikou export KIND [--year Y] [--format csv|xlsx] [--status S]` and the web download:
+//! the records of a kind the caller may see — approved ones unless another status (or
+//! `all`) is asked for — in the import layout plus a last 审核状态 column, which the
+//! importer reads past (so an export imports back).
 //!
 //! Streaming: records arrive in pages (keyset paging, 5,000 at a time) and go straight to
 //! the output. CSV is written as it comes; .xlsx uses a constant-memory worksheet that
@@ -80,6 +82,55 @@ pub struct ExportOptions<'a> {
     pub money_in_wan: bool,
     /// Who exports: None is the operator at the command line, who sees everything.
     pub actor: Option<&'a Actor>,
+    /// Which records by review status: approved unless asked otherwise, so that a
+    /// draft nobody checked does not travel as if it were a figure.
+    pub status: StatusFilter,
+}
+
+/// The review states an export takes (`--status`, `?status=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    All,
+    Only(Status),
+}
+
+impl Default for StatusFilter {
+    fn default() -> Self {
+        StatusFilter::Only(Status::Approved)
+    }
+}
+
+impl StatusFilter {
+    /// `all`/`全部`, or a status key or Chinese label (`approved`, `已审核`…).
+    pub fn from_key(s: &str) -> Option<StatusFilter> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("all") || s == "全部" {
+            return Some(StatusFilter::All);
+        }
+        Status::from_key(&s.to_ascii_lowercase())
+            .or_else(|| Status::from_key(s))
+            .map(StatusFilter::Only)
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            StatusFilter::All => "all",
+            StatusFilter::Only(st) => st.key(),
+        }
+    }
+
+    /// What `from_key` takes, for messages.
+    pub const CHOICES: &'static str = "all, draft, submitted, approved, rejected";
+}
+
+/// The column every export ends with: the record's review status. Not an import field:
+/// the importer ignores it, so an export still imports back.
+pub const STATUS_HEADER: &str = "审核状态";
+
+/// Whether an import header is [`STATUS_HEADER`] (or its English key).
+pub fn is_status_header(h: &str) -> bool {
+    let h = h.trim();
+    h == STATUS_HEADER || h.eq_ignore_ascii_case("status")
 }
 
 impl Default for ExportOptions<'_> {
@@ -89,6 +140,7 @@ impl Default for ExportOptions<'_> {
             ids: Ids::Masked,
             money_in_wan: false,
             actor: None,
+            status: StatusFilter::default(),
         }
     }
 }
@@ -101,23 +153,42 @@ pub fn file_name(kind: RecordKind, year: Option<i32>, format: ExportFormat) -> S
     format!("{}-{years}.{}", kind.label_zh(), format.extension())
 }
 
-/// The records of a kind the caller may see: everything for coordinators, auditors and
-/// the command line; approved records for viewers; a reporter's own unit's; a receiver's
-/// own and those concerning its county. Administrators see no records.
+/// The records of a kind the caller may see, in the review states asked for: everything
+/// for coordinators, auditors and the command line; approved records (and no person
+/// lists) for viewers; a reporter's own unit's; a receiver's own and those concerning its
+/// county. Administrators see no records.
 pub fn query_for(
     actor: Option<&Actor>,
     kind: RecordKind,
     year: Option<i32>,
+    status: StatusFilter,
 ) -> ReportResult<RecordQuery> {
     let mut q = RecordQuery {
         kind: Some(kind),
         year,
         ..Default::default()
     };
+    if let StatusFilter::Only(st) = status {
+        q.only_status = Some(vec![st]);
+    }
     if let Some(a) = actor {
+        if a.role == Role::Viewer && !a.can_list_kind(kind) {
+            return Err(ReportError::input(
+                format!("您的角色不查看「{}」记录", kind.label_zh()),
+                format!("your role does not see {} records", kind.key()),
+            ));
+        }
         match a.role {
             Role::Coordinator | Role::Auditor => {}
-            Role::Viewer => q.only_status = Some(vec![Status::Approved]),
+            Role::Viewer => {
+                let asked = q.only_status.take().unwrap_or_else(|| Status::ALL.to_vec());
+                q.only_status = Some(
+                    asked
+                        .into_iter()
+                        .filter(|s| *s == Status::Approved)
+                        .collect(),
+                );
+            }
             Role::Reporter | Role::Receiver => {
                 let unit = a.unit.clone().ok_or_else(|| {
                     ReportError::input("用户没有所属单位", "the user has no unit")
@@ -227,7 +298,9 @@ impl<'a, W: Write> CsvSink<'a, W> {
         let mut out = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(w);
-        out.write_record(headers(kind, opts.money_in_wan))?;
+        let mut head = headers(kind, opts.money_in_wan);
+        head.push(STATUS_HEADER.to_string());
+        out.write_record(head)?;
         Ok(CsvSink {
             out,
             opts,
@@ -258,6 +331,7 @@ impl<W: Write> RecordSink for CsvSink<'_, W> {
                 Cell::Date(d) => format_date(d),
             });
         }
+        self.buf.push(rec.status.label_zh().to_string());
         self.out.write_record(&self.buf)?;
         self.rows += 1;
         Ok(())
@@ -318,6 +392,9 @@ impl<'a> XlsxSink<'a> {
             ws.set_column_width(col, field_width(fd))?;
             ws.write_string_with_format(0, col, header(fd, self.opts.money_in_wan), &st.head)?;
         }
+        let status_col = columns(self.kind).len() as u16;
+        ws.set_column_width(status_col, 9.0)?;
+        ws.write_string_with_format(0, status_col, STATUS_HEADER, &st.head)?;
         ws.set_freeze_panes(1, 0)?;
         ws.set_landscape()
             .set_paper_size(9)
@@ -329,7 +406,7 @@ impl<'a> XlsxSink<'a> {
 
     /// Save the workbook (filters set over the rows written).
     pub fn finish<W: Write + Seek + Send>(mut self, out: W) -> ReportResult<()> {
-        let last_col = columns(self.kind).len().saturating_sub(1) as u16;
+        let last_col = columns(self.kind).len() as u16; // the status column
         let sheets = self.sheet + 1;
         for i in 0..sheets {
             let rows_on_sheet = if i == self.sheet {
@@ -353,8 +430,10 @@ impl RecordSink for XlsxSink<'_> {
             self.add_sheet()?;
         }
         let cells = row_cells(rec, &self.opts);
+        let status_col = cells.len() as u16;
         let row = self.row;
         let ws = self.wb.worksheet_from_index(self.sheet)?;
+        ws.write_string_with_format(row, status_col, rec.status.label_zh(), &self.text)?;
         for (c, cell) in cells.into_iter().enumerate() {
             let col = c as u16;
             match cell {
@@ -443,7 +522,7 @@ pub async fn export_store<W: Write + Seek + Send>(
     opts: ExportOptions<'_>,
     out: W,
 ) -> ReportResult<ExportSummary> {
-    let q = query_for(opts.actor, kind, year)?;
+    let q = query_for(opts.actor, kind, year, opts.status)?;
     let fetch = |after: i64| {
         let q = q.clone();
         async move { store.records_after(&q, after, PAGE_SIZE).await }

@@ -11,7 +11,9 @@ use calamine::{Data, Reader, Xlsx};
 use common::*;
 use duikou_domain::roles::{Actor, Role};
 use duikou_domain::schema::RecordKind;
-use duikou_reports::export::{ExportFormat, ExportOptions, Ids, export_store, headers};
+use duikou_reports::export::{
+    ExportFormat, ExportOptions, Ids, STATUS_HEADER, StatusFilter, export_store, headers,
+};
 use duikou_reports::template::columns;
 
 async fn export(
@@ -27,9 +29,11 @@ async fn export(
     (out.into_inner(), s.rows)
 }
 
+/// Every record whatever its status, to compare what each role gets.
 fn csv_opts<'a>() -> ExportOptions<'a> {
     ExportOptions {
         format: ExportFormat::Csv,
+        status: StatusFilter::All,
         ..Default::default()
     }
 }
@@ -45,6 +49,7 @@ async fn csv_is_utf8_with_bom_in_the_import_layout_with_ids_masked() {
         columns(RecordKind::Person)
             .iter()
             .map(|f| f.zh.to_string())
+            .chain([STATUS_HEADER.to_string()])
             .collect::<Vec<_>>()
     );
     assert_eq!(rows, 11);
@@ -333,6 +338,8 @@ async fn an_export_imports_back_into_an_empty_database_with_the_same_assessment(
             ids: Ids::Unmasked(&key),
             actor: None,
             money_in_wan: i == 2,
+            // The default, said here: approved records, the ones that count.
+            status: StatusFilter::default(),
         };
         let mut out = Cursor::new(Vec::new());
         // Only what counts: approved records (the import approves everything).

@@ -41,6 +41,7 @@ fn record(id: i64) -> StoredRecord {
         created_at: String::new(),
         updated_by: "t".into(),
         updated_at: String::new(),
+        edited_by: "t".into(),
     }
 }
 

@@ -121,6 +121,8 @@ impl Store {
         load_entity!(&txn, app_user, rows_of("app_user")?);
         load_entity!(&txn, import_batch, rows_of("import_batch")?);
         load_entity!(&txn, record, rows_of("record")?);
+        // Derived from the records, so not in the dump: rebuilt here.
+        crate::record_units::rebuild(&txn).await?;
         load_entity!(&txn, evidence, rows_of("evidence")?);
         load_entity!(&txn, audit_log, rows_of("audit_log")?);
         load_entity!(&txn, audit_head, rows_of("audit_head")?);

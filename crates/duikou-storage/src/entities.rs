@@ -151,6 +151,11 @@ pub mod record {
         pub created_at: String,
         pub updated_by: String,
         pub updated_at: String,
+        /// Who last changed the content (create, update, import): `updated_by` also
+        /// follows review transitions, which four eyes must not count as authorship.
+        /// Absent in backups made before the column existed.
+        #[serde(default)]
+        pub edited_by: Option<String>,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}

@@ -8,7 +8,13 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(RecordKindIdIndex)]
+        vec![
+            Box::new(Initial),
+            Box::new(RecordKindIdIndex),
+            Box::new(RecordUnitTable),
+            Box::new(RecordEditedBy),
+            Box::new(PersonKeyPerUnit),
+        ]
     }
 }
 
@@ -297,5 +303,175 @@ impl MigrationTrait for RecordKindIdIndex {
                 .to_owned(),
         )
         .await
+    }
+}
+
+/// `record_named_unit`: which units each record names besides its reporting unit, so that a
+/// named unit's list finds those records by an index. Built from the records already
+/// stored, so an existing database upgrades in place.
+struct RecordUnitTable;
+
+impl MigrationName for RecordUnitTable {
+    fn name(&self) -> &str {
+        "m0003_record_named_unit"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RecordUnitTable {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t(crate::record_units::TABLE))
+                .col(big_integer("record_id"))
+                .col(text("unit"))
+                .primary_key(Index::create().col(t("record_id")).col(t("unit")))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(t(crate::record_units::TABLE), t("record_id"))
+                        .to(t("record"), t("id"))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("record_named_unit_by_unit")
+                .table(t(crate::record_units::TABLE))
+                .col(t("unit"))
+                .col(t("record_id"))
+                .to_owned(),
+        )
+        .await?;
+        crate::record_units::rebuild(m.get_connection()).await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(
+            Table::drop()
+                .table(t(crate::record_units::TABLE))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+/// `record.edited_by`: who last changed a record's content, for four eyes (the reviewer
+/// must be someone else). `updated_by` cannot serve: review transitions overwrite it.
+/// Existing rows get the author of their last `record.update` in the audit trail, else
+/// their creator, so an existing database keeps opening and keeps its authorship.
+struct RecordEditedBy;
+
+impl MigrationName for RecordEditedBy {
+    fn name(&self) -> &str {
+        "m0004_record_edited_by"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RecordEditedBy {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use sea_orm::ConnectionTrait;
+        m.alter_table(
+            Table::alter()
+                .table(t("record"))
+                .add_column(text_null("edited_by"))
+                .to_owned(),
+        )
+        .await?;
+        let db = m.get_connection();
+        m.exec_stmt(
+            Query::update()
+                .table(t("record"))
+                .value(t("edited_by"), Expr::col(t("created_by")))
+                .to_owned(),
+        )
+        .await?;
+        // In audit order, so the last update's author wins; one pass over the trail
+        // instead of a correlated sub-query per record (millions of rows at scale).
+        let rows = db
+            .query_all(
+                &Query::select()
+                    .columns([t("entity_id"), t("actor")])
+                    .from(t("audit_log"))
+                    .and_where(Expr::col(t("action")).eq("record.update"))
+                    .order_by(t("seq"), Order::Asc)
+                    .to_owned(),
+            )
+            .await?;
+        let mut last: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+        for row in rows {
+            let id: String = row.try_get("", "entity_id")?;
+            let actor: String = row.try_get("", "actor")?;
+            if let Ok(id) = id.parse::<i64>() {
+                last.insert(id, actor);
+            }
+        }
+        let mut by_actor: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+        for (id, actor) in last {
+            by_actor.entry(actor).or_default().push(id);
+        }
+        for (actor, ids) in by_actor {
+            for chunk in ids.chunks(500) {
+                m.exec_stmt(
+                    Query::update()
+                        .table(t("record"))
+                        .value(t("edited_by"), actor.clone())
+                        .and_where(Expr::col(t("id")).is_in(chunk.iter().copied()))
+                        .to_owned(),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(t("record"))
+                .drop_column(t("edited_by"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+/// Person natural keys gain the reporting unit (`duikou_domain::record::natural_key`), so
+/// the duplicate check answers for the reporter's own records only. Existing keys are
+/// rewritten in one statement, the same on both backends; old keys are all distinct and
+/// unit names hold no `|`, so the new ones are too.
+struct PersonKeyPerUnit;
+
+impl MigrationName for PersonKeyPerUnit {
+    fn name(&self) -> &str {
+        "m0005_person_key_per_unit"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PersonKeyPerUnit {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use sea_orm::ConnectionTrait;
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE record SET natural_key = 'person|' || reporting_unit || '|' || substr(natural_key, 8) \
+                 WHERE kind = 'person' AND natural_key LIKE 'person|%'",
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use sea_orm::ConnectionTrait;
+        // `person|UNIT|rest` back to `person|rest`: drop the second field.
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE record SET natural_key = 'person|' || substr(natural_key, 9 + length(reporting_unit)) \
+                 WHERE kind = 'person' AND natural_key LIKE 'person|%'",
+            )
+            .await?;
+        Ok(())
     }
 }

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{self, AuditEvent};
 use crate::entities::{audit_log, evidence, import_batch, record};
+use crate::record_units;
 use crate::sqlite_scan::{self, RawPage};
 use crate::{Store, StoreError, now_text};
 
@@ -63,6 +64,8 @@ pub struct StoredRecord {
     pub created_at: String,
     pub updated_by: String,
     pub updated_at: String,
+    /// Who last changed the content (see `entities::record::Model::edited_by`).
+    pub edited_by: String,
 }
 
 impl StoredRecord {
@@ -98,6 +101,7 @@ impl StoredRecord {
 fn to_stored(m: record::Model) -> Option<StoredRecord> {
     let kind = RecordKind::from_key(&m.kind)?;
     let json: serde_json::Value = serde_json::from_str(&m.data).ok()?;
+    let edited_by = m.edited_by.clone().unwrap_or_else(|| m.created_by.clone());
     Some(StoredRecord {
         id: m.id,
         kind,
@@ -118,6 +122,7 @@ fn to_stored(m: record::Model) -> Option<StoredRecord> {
         created_at: m.created_at,
         updated_by: m.updated_by,
         updated_at: m.updated_at,
+        edited_by,
     })
 }
 
@@ -255,6 +260,7 @@ mod engine_rows_tests {
             created_at: Set("t".into()),
             updated_by: Set("t".into()),
             updated_at: Set("t".into()),
+            edited_by: Set(None),
         }
     }
 
@@ -465,8 +471,17 @@ fn active_model(
         created_at: Set(now.to_string()),
         updated_by: Set(actor.to_string()),
         updated_at: Set(now.to_string()),
+        edited_by: Set(Some(actor.to_string())),
         ..Default::default()
     }
+}
+
+/// A county sees the records concerning it once their unit submitted them: a town's
+/// draft is still the town's own (the same rule as `Actor::can_read`).
+fn county_visible(county: &str) -> Condition {
+    Condition::all()
+        .add(record::Column::County.eq(county))
+        .add(record::Column::Status.ne(Status::Draft.key()))
 }
 
 /// Filters for listing records.
@@ -544,16 +559,26 @@ impl Store {
         if let Some(u) = &q.visible_to_unit {
             let mut c = Condition::any().add(record::Column::ReportingUnit.eq(u.as_str()));
             if q.include_county {
-                c = c.add(record::Column::County.eq(u.as_str()));
+                c = c.add(county_visible(u));
             }
-            sel = sel.filter(c);
+            sel = sel.filter(c.add(named_visible(u)));
         }
         if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let pattern = format!("%{}%", s.replace('%', "").replace('_', ""));
+            // The search text is literal: `%` and `_` escaped (with `!`, which needs no
+            // quoting on either backend), so `q=%` finds a literal % and not every record.
+            let mut escaped = String::with_capacity(s.len() + 2);
+            for c in s.chars() {
+                if matches!(c, '!' | '%' | '_') {
+                    escaped.push('!');
+                }
+                escaped.push(c);
+            }
+            let pattern = format!("%{escaped}%");
+            let like = || sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('!');
             sel = sel.filter(
                 Condition::any()
-                    .add(record::Column::Data.like(&pattern))
-                    .add(record::Column::Notes.like(&pattern)),
+                    .add(record::Column::Data.like(like()))
+                    .add(record::Column::Notes.like(like())),
             );
         }
         // The count as a plain `SELECT COUNT(*) … WHERE` (an index walk): a paginator
@@ -749,8 +774,16 @@ impl Store {
             match action.as_str() {
                 // A record's content, status, receipt or evidence count changed, or it
                 // was created or deleted: the entry names the record.
-                "record.create" | "record.update" | "record.submit" | "record.approve"
-                | "record.reject" | "record.reopen" | "record.confirm" | "record.delete"
+                "record.create"
+                | "record.update"
+                | "record.submit"
+                | "record.approve"
+                | "record.reject"
+                | "record.reopen"
+                | "record.confirm"
+                | "record.delete"
+                | "record.dispute"
+                | "record.receipt_cleared"
                 | "evidence.add" => match entity_id.parse() {
                     Ok(id) => changes.ids.push(id),
                     Err(_) => return Ok(None),
@@ -908,9 +941,9 @@ impl Store {
         if let Some(u) = &q.visible_to_unit {
             let mut c = Condition::any().add(record::Column::ReportingUnit.eq(u.as_str()));
             if q.include_county {
-                c = c.add(record::Column::County.eq(u.as_str()));
+                c = c.add(county_visible(u));
             }
-            sel = sel.filter(c);
+            sel = sel.filter(c.add(named_visible(u)));
         }
         let rows = sel
             .order_by_asc(record::Column::Id)
@@ -973,6 +1006,14 @@ impl Store {
             .insert(&txn)
             .await?;
         let stored = to_stored(m).ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
+        record_units::write(
+            &txn,
+            stored.id,
+            stored.kind,
+            &stored.reporting_unit,
+            &stored.fields,
+        )
+        .await?;
         audit::append(
             &txn,
             &[
@@ -1026,6 +1067,18 @@ impl Store {
                 ));
             }
         }
+        // A confirmation vouches for these amount, payer, payee, source and year only;
+        // decided here, under the lock, against what is really stored.
+        let cleared = duikou_domain::receipt::change_clears(&before.fields, &n.valid.fields);
+        let unconfirmed;
+        let n = if cleared {
+            let mut c = n.clone();
+            c.valid.fields.remove("received_on");
+            unconfirmed = c;
+            &unconfirmed
+        } else {
+            n
+        };
         let mut am = active_model(n, before.status, actor, &now_text(), before.import_batch_id);
         am.id = Set(id);
         am.version = Set(before.version + 1);
@@ -1041,15 +1094,26 @@ impl Store {
         }
         let m = am.update(&txn).await?;
         let after = to_stored(m).ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
-        audit::append(
-            &txn,
-            &[
-                AuditEvent::new(actor, "record.update", after.kind.key(), id)
-                    .before(&before.public_json())
-                    .after(&after.public_json()),
-            ],
-        )
-        .await?;
+        record_units::write(&txn, id, after.kind, &after.reporting_unit, &after.fields).await?;
+        let mut events = vec![
+            AuditEvent::new(actor, "record.update", after.kind.key(), id)
+                .before(&before.public_json())
+                .after(&after.public_json()),
+        ];
+        if cleared {
+            events.push(
+                AuditEvent::new(actor, "record.receipt_cleared", after.kind.key(), id)
+                    .before(&serde_json::json!({
+                        "received_on": before.fields.get("received_on").map(|v| v.display()),
+                    }))
+                    .after(&serde_json::json!({
+                        "received_on": null,
+                        "reason": "confirmed fields changed; the payee must confirm again",
+                        "fields": duikou_domain::receipt::BOUND_FIELDS,
+                    })),
+            );
+        }
+        audit::append(&txn, &events).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -1176,32 +1240,9 @@ impl Store {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let before = Self::locked_record(&txn, id).await?;
-        if before.kind != RecordKind::Transfer {
-            return Err(conflict(
-                "只有资金拨付记录需要确认到账",
-                "only transfers are confirmed",
-            ));
-        }
-        if matches!(before.status, Status::Rejected) {
-            return Err(conflict(
-                "已退回的记录不能确认到账",
-                "a rejected transfer cannot be confirmed",
-            ));
-        }
-        if before.fields.contains_key("received_on") {
-            return Err(conflict(
-                "此笔资金已确认到账",
-                "receipt of this transfer is already confirmed",
-            ));
-        }
-        if let Some(sent) = before.fields.get("sent_on").and_then(Value::as_date) {
-            if received_on < sent {
-                return Err(conflict(
-                    format!("到账日期不能早于拨付日期 {}", format_date(sent)),
-                    format!("received_on cannot be before sent_on {}", format_date(sent)),
-                ));
-            }
-        }
+        // Checked again under the lock: the record may have changed since the caller read it.
+        duikou_domain::receipt::confirmable(before.kind, before.status, &before.fields, received_on)
+            .map_err(|r| conflict(r.zh, r.en))?;
         let mut fields = before.fields.clone();
         fields.insert("received_on".into(), Value::Date(received_on));
         let data = duikou_domain::record::fields_to_json(&fields).to_string();
@@ -1222,6 +1263,7 @@ impl Store {
         )
         .await?;
         let after = Self::locked_record(&txn, id).await?;
+        record_units::write(&txn, id, after.kind, &after.reporting_unit, &after.fields).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -1236,6 +1278,7 @@ impl Store {
                 format!("a {} record cannot be deleted", before.status.key()),
             ));
         }
+        record_units::remove(&txn, id).await?;
         record::Entity::delete_by_id(id).exec(&txn).await?;
         audit::append(
             &txn,
@@ -1347,6 +1390,7 @@ impl Store {
             digest: Sha256::new(),
             inserted: 0,
             skipped: 0,
+            units_after: i64::MIN,
         };
         if !write {
             return Ok(session);
@@ -1377,6 +1421,15 @@ impl Store {
         .insert(&txn)
         .await?;
         session.batch = Some(batch.id);
+        // Rows written from here on have higher ids: `insert` indexes only those.
+        let max_id: Option<i64> = record::Entity::find()
+            .select_only()
+            .column_as(Expr::cust("MAX(id)"), "m")
+            .into_tuple()
+            .one(&txn)
+            .await?
+            .flatten();
+        session.units_after = max_id.unwrap_or(0);
         session.txn = Some(txn);
         Ok(session)
     }
@@ -1399,6 +1452,8 @@ pub struct ImportSession<'s> {
     digest: Sha256,
     inserted: usize,
     skipped: usize,
+    /// The highest record id whose named units are indexed (`record_named_unit`).
+    units_after: i64,
 }
 
 /// A record already in the database under a natural key an import brings.
@@ -1472,6 +1527,9 @@ impl ImportSession<'_> {
                 .await?;
             self.inserted += part.len();
         }
+        // The rows just written are this batch's above the last id indexed (the
+        // transaction holds the audit head: nobody else inserts meanwhile).
+        self.units_after = record_units::index_after(txn, self.batch, self.units_after).await?;
         Ok(())
     }
 
@@ -1592,12 +1650,21 @@ impl Store {
     }
 }
 
+/// What a named unit sees of others' records: those naming it, once out of draft
+/// (`Actor::can_read`).
+fn named_visible(unit: &str) -> Condition {
+    Condition::all()
+        .add(record::Column::Status.ne(Status::Draft.key()))
+        .add(record::Column::Id.in_subquery(record_units::naming(unit)))
+}
+
 fn transition_zh(t: Transition) -> &'static str {
     match t {
         Transition::Submit => "提交",
         Transition::Approve => "审核通过",
         Transition::Reject => "退回",
         Transition::Reopen => "重新打开",
+        Transition::Dispute => "退回复核",
     }
 }
 
@@ -1607,5 +1674,6 @@ fn transition_past_en(t: Transition) -> &'static str {
         Transition::Approve => "approved",
         Transition::Reject => "rejected",
         Transition::Reopen => "reopened",
+        Transition::Dispute => "disputed",
     }
 }

@@ -1,6 +1,6 @@
 //! The `duikou` command line.
 
-use std::io::IsTerminal;
+use std::io::{BufRead, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -141,6 +141,9 @@ pub enum Command {
         /// Write ID numbers in full (recorded in the audit trail)
         #[arg(long)]
         unmask: bool,
+        /// Which records by review status: all, draft, submitted, approved, rejected
+        #[arg(long, default_value = "approved")]
+        status: String,
     },
     /// Monthly bulletin (月度通报): towns and departments ranked, with what each still owes
     Bulletin {
@@ -195,6 +198,14 @@ pub enum UserCommand {
         role: String,
         #[arg(long)]
         unit: Option<String>,
+    },
+    /// Set a user's password, read from standard input (never an argument: it would
+    /// show in `ps` and the shell history); checked for strength; every session ends
+    Password {
+        name: String,
+        /// The user must change it at the next sign-in (a reset handed to someone else)
+        #[arg(long)]
+        must_change: bool,
     },
 }
 
@@ -272,6 +283,9 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::User {
             command: UserCommand::Add { name, role, unit },
         } => user_add(&cfg, &name, &role, unit.as_deref()).await,
+        Command::User {
+            command: UserCommand::Password { name, must_change },
+        } => user_password(&cfg, &name, must_change).await,
         Command::Import {
             kind,
             file,
@@ -329,7 +343,20 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             out,
             wan,
             unmask,
-        } => export_cmd(&cfg, &kind, year, format, out.as_deref(), wan, unmask).await,
+            status,
+        } => {
+            export_cmd(
+                &cfg,
+                &kind,
+                year,
+                format,
+                out.as_deref(),
+                wan,
+                unmask,
+                &status,
+            )
+            .await
+        }
         Command::Bulletin { month, format, out } => {
             bulletin_cmd(&cfg, &month, format, out.as_deref()).await
         }
@@ -352,6 +379,12 @@ pub async fn run(cli: Cli) -> AppResult<()> {
 }
 
 /// Who acts from the command line, for the audit trail.
+/// The audit trail's actor of `duikou import` without `--as`: the operator's bulk path,
+/// which writes approved records without a review, marked as such.
+pub fn bulk_import_actor() -> String {
+    format!("{}（批量导入 bulk import）", cli_actor())
+}
+
 pub fn cli_actor() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
@@ -514,6 +547,38 @@ pub fn check_role_unit(
     Ok((role, unit))
 }
 
+async fn user_password(cfg: &Config, name: &str, must_change: bool) -> AppResult<()> {
+    let (store, _plan) = open_with_plan(cfg).await?;
+    let Some(user) = store.user_by_name(name.trim()).await? else {
+        return Err(AppError::input(
+            format!("用户「{name}」不存在"),
+            format!("there is no user \"{name}\""),
+        ));
+    };
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .take(4096)
+        .read_line(&mut line)
+        .map_err(|e| {
+            AppError::input(
+                format!("读取标准输入失败：{e}"),
+                format!("cannot read standard input: {e}"),
+            )
+        })?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    duikou_storage::passwords::check_new_password(password, &user.username, None)
+        .map_err(|weak| AppError::input(weak.zh, weak.en))?;
+    store
+        .set_password(user.id, password, must_change, &cli_actor())
+        .await?;
+    println!(
+        "已设置用户 {} 的密码，其所有会话已结束 / set the password of {}; every session of the user has ended",
+        user.username, user.username
+    );
+    Ok(())
+}
+
 async fn user_add(cfg: &Config, name: &str, role: &str, unit: Option<&str>) -> AppResult<()> {
     let (store, plan) = open_with_plan(cfg).await?;
     let name = name.trim();
@@ -614,14 +679,17 @@ async fn import(
         already(batch, &at);
         return Ok(());
     }
+    // As a user, the rows wait for review like that user's uploads (a coordinator's for
+    // another coordinator: four eyes); without `--as` this is the administrator's bulk
+    // path, approved at once and named so in the audit trail.
     let status = match &actor {
-        Some(a) if a.role != Role::Coordinator => Status::Submitted,
-        _ => Status::Approved,
+        Some(_) => Status::Submitted,
+        None => Status::Approved,
     };
     let who = actor
         .as_ref()
         .map(|a| a.username.clone())
-        .unwrap_or_else(cli_actor);
+        .unwrap_or_else(bulk_import_actor);
     let bar = row_counter(if dry_run {
         "校验 / checking"
     } else {
@@ -688,13 +756,13 @@ fn row_counter(label: &'static str) -> indicatif::ProgressBar {
     bar
 }
 
-fn report_errors(file: &str, errors: &[crate::importer::RowError]) -> AppError {
+fn report_errors(file: &str, errors: &crate::import_report::Problems) -> AppError {
     let mut msg = format!(
-        "{file}：发现 {} 处错误，整个文件未导入 / found {} problems; nothing was imported\n",
-        errors.len(),
-        errors.len()
+        "{file}：{}，整个文件未导入 / {}; nothing was imported\n",
+        errors.summary_zh(),
+        errors.summary_en()
     );
-    for e in errors {
+    for e in errors.listed() {
         msg.push_str(&format!("  {e}\n"));
     }
     AppError::Input(msg.trim_end().to_string())
@@ -1222,9 +1290,21 @@ async fn export_cmd(
     out: Option<&Path>,
     wan: bool,
     unmask: bool,
+    status: &str,
 ) -> AppResult<()> {
-    use duikou_reports::export::{ExportFormat, ExportOptions, Ids, export_store, file_name};
+    use duikou_reports::export::{
+        ExportFormat, ExportOptions, Ids, StatusFilter, export_store, file_name,
+    };
     let kind = parse_kind(kind)?;
+    let status = StatusFilter::from_key(status).ok_or_else(|| {
+        AppError::input(
+            format!("审核状态无效：{status}（可选：{}）", StatusFilter::CHOICES),
+            format!(
+                "invalid --status {status} (one of: {})",
+                StatusFilter::CHOICES
+            ),
+        )
+    })?;
     let (store, plan) = open_with_plan(cfg).await?;
     check_year(&plan, year)?;
     let format = match format {
@@ -1248,6 +1328,7 @@ async fn export_cmd(
         ids,
         money_in_wan: wan,
         actor: None,
+        status,
     };
     let summary = match export_store(&store, kind, year, opts, file).await {
         Ok(s) => s,

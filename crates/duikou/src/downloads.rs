@@ -17,7 +17,8 @@ use duikou_domain::schema::RecordKind;
 use duikou_reports::ReportError;
 use duikou_reports::bulletin::{self, Bulletin, Month};
 use duikou_reports::export::{
-    CsvSink, ExportFormat, ExportOptions, Ids, PAGE_SIZE, export_store, query_for, stream_pages,
+    CsvSink, ExportFormat, ExportOptions, Ids, PAGE_SIZE, StatusFilter, export_store, query_for,
+    stream_pages,
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -184,11 +185,12 @@ impl Services {
         kind: RecordKind,
         year: Option<i32>,
         format: ExportFormat,
+        status: StatusFilter,
     ) -> ServiceResult<Download> {
         self.check_may_export(actor)?;
         self.check_plan_year(year)?;
         // The caller's selection, checked before anything is sent.
-        let q = query_for(Some(actor), kind, year)
+        let q = query_for(Some(actor), kind, year, status)
             .map_err(|e| report_error("kind", "记录类型", kind.key(), e))?;
         let file_name = duikou_reports::export::file_name(kind, year, format);
         match format {
@@ -196,7 +198,7 @@ impl Services {
                 file_name,
                 content_type: format.content_type(),
                 len: None,
-                content: Content::Stream(self.csv_stream(actor.clone(), kind, q)),
+                content: Content::Stream(self.csv_stream(actor.clone(), kind, q, status)),
             }),
             ExportFormat::Xlsx => {
                 let file = tempfile::tempfile().map_err(io_error)?;
@@ -206,6 +208,7 @@ impl Services {
                     ids: Ids::Masked,
                     money_in_wan: false,
                     actor: Some(actor),
+                    status,
                 };
                 export_store(&self.store, kind, year, opts, &mut out)
                     .await
@@ -231,6 +234,7 @@ impl Services {
         actor: Actor,
         kind: RecordKind,
         q: duikou_storage::records::RecordQuery,
+        status: StatusFilter,
     ) -> ByteStream {
         let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(CHANNEL_CHUNKS);
         let store = self.store.clone();
@@ -241,6 +245,7 @@ impl Services {
                 ids: Ids::Masked,
                 money_in_wan: false,
                 actor: Some(&actor),
+                status,
             };
             let gone = || ReportError::Io(std::io::Error::other("the client went away"));
             let result: Result<(), ReportError> = async {

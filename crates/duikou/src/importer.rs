@@ -4,7 +4,7 @@
 //! Two ways in: [`prepare`] checks a whole [`Table`] held in memory (uploads), and
 //! [`import_file`] streams a file of any size into the database in one transaction,
 //! holding a chunk of rows at a time (`duikou import`). Both refuse the whole file if
-//! any row is wrong and report every problem.
+//! any row is wrong and report the first problems (`import_report`) and their count.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -23,6 +23,7 @@ use duikou_storage::records::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::import_report::{MAX_LISTED_PROBLEMS, Problems};
 use crate::protect::protect;
 use crate::tabular::{FileScan, Row, RowSink, Table, TableError};
 
@@ -122,6 +123,8 @@ fn map_headers(
                     });
                 }
             }
+            // An export's status column says what the record was; an import starts over.
+            None if duikou_reports::export::is_status_header(h) => {}
             None => {
                 if nonempty(i) {
                     let known = kind
@@ -288,6 +291,28 @@ impl<'a> RowChecker<'a> {
                         return None;
                     }
                 }
+                // The same rule as forms and the API: only the payee's confirmation (or a
+                // coordinator) sets the receipt date; `None` is the administrator's bulk path.
+                if let Err(r) = duikou_domain::receipt::may_enter(
+                    self.ctx.actor,
+                    kind,
+                    None,
+                    valid.get("received_on"),
+                ) {
+                    errors.push(RowError {
+                        file: file.to_string(),
+                        row: row.number,
+                        column: self.col_of("received_on").unwrap_or_default(),
+                        field: "received_on".into(),
+                        value: valid
+                            .get("received_on")
+                            .map(|v| v.display())
+                            .unwrap_or_default(),
+                        zh: format!("{}；请留空，由接收单位确认到账", r.zh),
+                        en: format!("{}; leave it empty for the payee to confirm", r.en),
+                    });
+                    return None;
+                }
                 Some(new_record(valid, self.ctx.plan, self.ctx.key))
             }
             Err(field_errors) => {
@@ -350,21 +375,24 @@ pub fn prepare(
     table: &Table,
     kind: RecordKind,
     ctx: &PrepareContext<'_>,
-) -> Result<Vec<NewRecord>, Vec<RowError>> {
+) -> Result<Vec<NewRecord>, Problems> {
     let header_row = header_row_of(table.rows.first().map(|r| r.number));
     let columns = map_headers(&table.file_name, header_row, &table.headers, kind, &|i| {
         table
             .rows
             .iter()
             .any(|r| r.cells.get(i).is_some_and(|c| !c.trim().is_empty()))
-    })?;
+    })
+    .map_err(Problems::from)?;
     let checker = RowChecker::new(kind, ctx, columns, &table.headers);
-    let mut errors = Vec::new();
+    let mut errors = Problems::new();
+    let mut found = Vec::new();
     let mut out: Vec<NewRecord> = Vec::with_capacity(table.rows.len());
     // Natural key → (row number, index in `out`): the JSON is compared only on a repeat.
     let mut first_row_of_key: HashMap<String, (usize, usize)> = HashMap::new();
     for row in &table.rows {
-        let Some(rec) = checker.check(&table.file_name, row, &mut errors) else {
+        let Some(rec) = checker.check(&table.file_name, row, &mut found) else {
+            errors.extend(found.drain(..));
             continue;
         };
         if let Some(k) = &rec.natural_key {
@@ -418,8 +446,8 @@ pub fn conflicts_with_stored(
     kind: RecordKind,
     rows: &[NewRecord],
     stored: &HashMap<String, String>,
-) -> Vec<RowError> {
-    let mut errors = Vec::new();
+) -> Problems {
+    let mut errors = Problems::new();
     for (row, rec) in table.rows.iter().zip(rows) {
         if let Some(k) = &rec.natural_key {
             if let Some(existing) = stored.get(k) {
@@ -578,7 +606,7 @@ impl DupIndex {
 struct Reading {
     table_error: Option<TableError>,
     /// Problems in the file (headers, or rows), in file order.
-    errors: Vec<RowError>,
+    errors: Problems,
     /// Rows read (all valid when there are no errors).
     rows: usize,
 }
@@ -596,8 +624,10 @@ struct Producer<'a> {
     /// Columns no field has: an error once one of them holds a value.
     unknown: Vec<usize>,
     nonempty: Vec<bool>,
-    /// Problems found so far, with the row's position.
+    /// The first problems found, with the row's position (at most
+    /// [`MAX_LISTED_PROBLEMS`]: the others are only counted in `unlisted`).
     errors: Vec<(u64, RowError)>,
+    unlisted: u64,
     dups: DupIndex,
     /// How errors name the file: the file, then each continuation sheet.
     labels: Vec<Arc<str>>,
@@ -654,6 +684,7 @@ impl<'a> Producer<'a> {
             kind,
             checker,
             mut errors,
+            unlisted,
             dups,
             labels,
             nonempty,
@@ -668,7 +699,7 @@ impl<'a> Producer<'a> {
         if let Err(e) = read {
             return Reading {
                 table_error: Some(e),
-                errors: Vec::new(),
+                errors: Problems::new(),
                 rows,
             };
         }
@@ -681,19 +712,19 @@ impl<'a> Producer<'a> {
             .unwrap_or_default();
             return Reading {
                 table_error: None,
-                errors,
+                errors: errors.into(),
                 rows,
             };
         }
         let Some(checker) = checker else {
             return Reading {
                 table_error: None,
-                errors: vec![no_data_rows(&file)],
+                errors: vec![no_data_rows(&file)].into(),
                 rows,
             };
         };
         // Repeats with different content, merged into the other problems by row.
-        let repeats = match dups.conflicting_repeats() {
+        let mut repeats = match dups.conflicting_repeats() {
             Ok(r) => r,
             Err(e) => {
                 return Reading {
@@ -701,11 +732,14 @@ impl<'a> Producer<'a> {
                         file: file.to_string(),
                         detail: format!("temporary file: {e}"),
                     }),
-                    errors: Vec::new(),
+                    errors: Problems::new(),
                     rows,
                 };
             }
         };
+        // Only the first repeats can be among the first problems of the file.
+        let repeats_unlisted = repeats.len().saturating_sub(MAX_LISTED_PROBLEMS) as u64;
+        repeats.truncate(MAX_LISTED_PROBLEMS);
         if !repeats.is_empty() {
             let mut merged = Vec::with_capacity(errors.len() + repeats.len());
             let mut others = std::mem::take(&mut errors).into_iter().peekable();
@@ -729,7 +763,8 @@ impl<'a> Producer<'a> {
             merged.extend(others);
             errors = merged;
         }
-        let mut errors: Vec<RowError> = errors.into_iter().map(|(_, e)| e).collect();
+        let mut errors: Problems = errors.into_iter().map(|(_, e)| e).collect::<Vec<_>>().into();
+        errors.count_unlisted(unlisted + repeats_unlisted);
         if rows == 0 {
             errors.push(no_data_rows(&file));
         }
@@ -748,7 +783,10 @@ impl RowSink for Producer<'_> {
         self.unknown = headers
             .iter()
             .enumerate()
-            .filter(|(_, h)| self.kind.field_by_header(h).is_none())
+            .filter(|(_, h)| {
+                self.kind.field_by_header(h).is_none()
+                    && !duikou_reports::export::is_status_header(h)
+            })
             .map(|(i, _)| i)
             .collect();
         match map_headers(&self.file, 1, headers, self.kind, &|_| false) {
@@ -802,7 +840,13 @@ impl RowSink for Producer<'_> {
                 }
             }
             None => {
-                self.errors.extend(found.into_iter().map(|e| (seq, e)));
+                for e in found {
+                    if self.errors.len() < MAX_LISTED_PROBLEMS {
+                        self.errors.push((seq, e));
+                    } else {
+                        self.unlisted += 1;
+                    }
+                }
                 self.clean = false;
                 self.chunk = Vec::new();
             }
@@ -816,8 +860,8 @@ impl RowSink for Producer<'_> {
 pub enum ImportFailure {
     /// The file is not a readable table.
     Table(TableError),
-    /// Problems in the rows (or headers), every one of them.
-    Rows(Vec<RowError>),
+    /// Problems in the rows (or headers): the first of them and the count of all.
+    Rows(Problems),
     /// The database refused or failed (including: the file was already imported).
     Record(RecordError),
     /// The file changed while it was read.
@@ -912,6 +956,7 @@ pub async fn import_file(
             unknown: Vec::new(),
             nonempty: Vec::new(),
             errors: Vec::new(),
+            unlisted: 0,
             dups: DupIndex::new(),
             labels: vec![file],
             part: None,
@@ -931,9 +976,9 @@ pub async fn import_file(
         );
         producer.finish(read)
     });
-    let mut conflicts: Vec<RowError> = Vec::new();
+    let mut conflicts = Problems::new();
     // Repeats whose content differs, found exactly (the reader finds them by hash).
-    let mut repeats: Vec<RowError> = Vec::new();
+    let mut repeats = Problems::new();
     let mut existing = 0usize;
     let mut seen = 0usize;
     while let Some(chunk) = rx.recv().await {

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod downloads;
 pub mod error;
 pub mod evidence_store;
+pub mod import_report;
 pub mod importer;
 pub mod plan_view;
 pub mod protect;

@@ -103,6 +103,20 @@ impl From<duikou_storage::StoreError> for ServiceError {
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
+/// A list the role does not get (`Actor::can_list_kind`): said plainly, 403.
+pub fn kind_not_listed(kind: RecordKind) -> ServiceError {
+    ServiceError::Forbidden {
+        zh: format!(
+            "您的角色不查看「{}」记录（各项指标数字仍可查看）",
+            kind.label_zh()
+        ),
+        en: format!(
+            "your role does not see {} records (the indicator figures stay visible)",
+            kind.key()
+        ),
+    }
+}
+
 pub fn facts(r: &StoredRecord) -> RecordFacts<'_> {
     RecordFacts {
         kind: r.kind,
@@ -157,6 +171,14 @@ impl Services {
     /// records); refused for a role that may not read records. Two actors with the same
     /// scoped query see the same list.
     pub fn scoped_query(&self, actor: &Actor, mut q: RecordQuery) -> ServiceResult<RecordQuery> {
+        match q.kind {
+            Some(kind) if !actor.can_list_kind(kind) => return Err(kind_not_listed(kind)),
+            // A list across kinds would carry the kinds the role may not see.
+            None if RecordKind::ALL.iter().any(|k| !actor.can_list_kind(*k)) => {
+                return Err(ServiceError::forbidden());
+            }
+            _ => {}
+        }
         match actor.role {
             Role::Coordinator | Role::Auditor => {}
             Role::Viewer => q.only_status = Some(vec![Status::Approved]),
@@ -204,8 +226,8 @@ impl Services {
                 } else {
                     (
                         "id_number",
-                        "此人在同一类别、同一开始日期已有记录",
-                        "this person already has a record in this programme with this start date",
+                        "本单位已有此人同一类别、同一开始日期的记录",
+                        "this reporting unit already has a record of this person in this programme with this start date",
                     )
                 };
                 let fd = n.valid.kind.field(field).expect("schema field");
@@ -296,9 +318,16 @@ impl Services {
         let allowed = match t {
             Transition::Submit => actor.can_submit(&facts(&before)),
             Transition::Approve | Transition::Reject | Transition::Reopen => actor.can_review(),
+            Transition::Dispute => actor.can_dispute(&facts(&before)),
         };
         if !allowed {
             return Err(ServiceError::forbidden());
+        }
+        if matches!(
+            t,
+            Transition::Approve | Transition::Reject | Transition::Reopen
+        ) {
+            check_four_eyes(actor, &before)?;
         }
         if t.needs_reason() && reason.is_none_or(|r| r.trim().is_empty()) {
             return Err(ServiceError::invalid_field(
@@ -308,10 +337,34 @@ impl Services {
                 "a reason is required",
             ));
         }
+        // At the version four eyes was checked on: a change since then (by the reviewer
+        // too) makes this a conflict rather than a review of content nobody else saw.
+        let version = expected_version.or(Some(before.version));
         Ok(self
             .store
-            .transition_record(id, t, reason, expected_version, &actor.username)
+            .transition_record(id, t, reason, version, &actor.username)
             .await?)
+    }
+
+    /// 退回复核: a unit the record names but that did not report it sends it back to the
+    /// coordinators' review (submitted), with its reason in the audit trail.
+    pub async fn dispute(
+        &self,
+        actor: &Actor,
+        kind: RecordKind,
+        id: i64,
+        reason: Option<&str>,
+        expected_version: Option<i32>,
+    ) -> ServiceResult<StoredRecord> {
+        self.transition(
+            actor,
+            kind,
+            id,
+            Transition::Dispute,
+            reason,
+            expected_version,
+        )
+        .await
     }
 
     pub async fn confirm(
@@ -326,6 +379,7 @@ impl Services {
         }
         let date = duikou_domain::cells::parse_date(received_on)
             .map_err(|e| ServiceError::invalid_field("received_on", "到账日期", &e.zh, &e.en))?;
+        duikou_domain::receipt::may_confirm(actor, &facts(&before), date).map_err(refusal)?;
         Ok(self
             .store
             .confirm_receipt(id, date, &actor.username)
@@ -486,7 +540,7 @@ impl Services {
         t: Transition,
         reason: Option<&str>,
     ) -> ServiceResult<Vec<(i64, Result<(), String>)>> {
-        if !actor.can_review() || t == Transition::Submit {
+        if !actor.can_review() || matches!(t, Transition::Submit | Transition::Dispute) {
             return Err(ServiceError::forbidden());
         }
         if t.needs_reason() && reason.is_none_or(|r| r.trim().is_empty()) {
@@ -508,8 +562,12 @@ impl Services {
         let mut out = Vec::with_capacity(ids.len());
         let mut valid = Vec::new();
         for &id in ids {
-            match self.read(actor, Some(kind), id).await {
-                Ok(_) => valid.push(id),
+            match self
+                .read(actor, Some(kind), id)
+                .await
+                .and_then(|r| check_four_eyes(actor, &r))
+            {
+                Ok(()) => valid.push(id),
                 Err(e) => out.push((id, Err(e.message()))),
             }
         }
@@ -615,23 +673,34 @@ pub fn scoped_assessment(
 }
 
 /// A transfer's receipt date is set by its payee's confirmation (`confirm`); only a
-/// coordinator may enter or change it with the rest of the record.
+/// coordinator may enter or change it with the rest of the record (`receipt::may_enter`).
 fn check_receipt_field(
     actor: &Actor,
     n: &duikou_storage::records::NewRecord,
     before: Option<&StoredRecord>,
 ) -> ServiceResult<()> {
-    if n.valid.kind != RecordKind::Transfer || actor.role == Role::Coordinator {
-        return Ok(());
-    }
     let stored = before.and_then(|b| b.fields.get("received_on"));
-    if n.valid.get("received_on") != stored {
-        return Err(ServiceError::Forbidden {
-            zh: "到账日期由接收单位确认到账时填写".into(),
-            en: "received_on is set when the payee confirms receipt".into(),
-        });
+    duikou_domain::receipt::may_enter(
+        Some(actor),
+        n.valid.kind,
+        stored,
+        n.valid.get("received_on"),
+    )
+    .map_err(refusal)
+}
+
+fn refusal(r: duikou_domain::receipt::Refusal) -> ServiceError {
+    if r.forbidden {
+        ServiceError::Forbidden { zh: r.zh, en: r.en }
+    } else {
+        ServiceError::Conflict { zh: r.zh, en: r.en }
     }
-    Ok(())
+}
+
+/// Four eyes: the reviewer is neither the record's author nor its last editor.
+fn check_four_eyes(actor: &Actor, r: &StoredRecord) -> ServiceResult<()> {
+    duikou_domain::four_eyes::check_reviewer(actor, &r.created_by, &r.edited_by)
+        .map_err(|(zh, en)| ServiceError::Forbidden { zh, en })
 }
 
 /// Field inputs of one record from a JSON object (the API): English keys or Chinese

@@ -805,6 +805,13 @@ pub const MAX_STREAMED_SHEET_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 pub const MAX_XLSX_COLUMNS: u32 = 256;
 /// The longest row of a streamed CSV file.
 pub const MAX_CSV_ROW_BYTES: u64 = 1024 * 1024;
+/// The most a part may unpack to per byte it takes in the archive. Real worksheets
+/// deflate about 5 to 30 times; a bomb (one cell, or one row, repeated) about 1,000
+/// times. Apache POI refuses the same ratio (`ZipSecureFile.MIN_INFLATE_RATIO` 0.01).
+pub const MAX_XLSX_INFLATE_RATIO: u64 = 100;
+/// Parts up to this size may deflate better than [`MAX_XLSX_INFLATE_RATIO`] (a tiny
+/// part of repeated markup does).
+pub const XLSX_RATIO_GRACE_BYTES: u64 = 1024 * 1024;
 
 /// The number of entries an archive's end-of-central-directory record (and its zip64
 /// record, if any) declares, read without parsing the directory itself.
@@ -858,10 +865,13 @@ fn is_worksheet_part(name: &str) -> bool {
         .is_some_and(|rest| !rest.contains('/') && rest.ends_with(".xml"))
 }
 
-/// Refuse a zip bomb before any parser unpacks it: too many parts, declared sizes
-/// over the limit, or a part that unpacks to more than it declares. Each part is
-/// inflated at most once here, never past its declared size (streamed, the worksheet
-/// parts are not: they are parsed as they are inflated, never held).
+/// Refuse a zip bomb before any parser unpacks it, the same way on every path (web
+/// upload, `duikou import`): too many parts, declared sizes over the limit, a part
+/// declaring more than [`MAX_XLSX_INFLATE_RATIO`] times what it takes, or a part that
+/// unpacks to more than it declares. Each part, worksheets included, is inflated once
+/// here into nothing, never past its declared size; only the memory budget differs
+/// (streamed, worksheets are parsed as they are inflated, never held, so they do not
+/// count in `MAX_XLSX_UNPACKED_BYTES`).
 fn check_xlsx_archive<R: Read + Seek>(
     file_name: &str,
     r: &mut R,
@@ -901,6 +911,9 @@ fn check_xlsx_archive<R: Read + Seek>(
     for i in 0..zip.len() {
         let part = zip.by_index_raw(i).map_err(unreadable)?;
         let size = part.size();
+        if let Some(e) = inflates_too_much(file_name, part.name(), size, part.compressed_size()) {
+            return Err(e);
+        }
         if !limits.verify_sheets && is_worksheet_part(part.name()) {
             if size > MAX_STREAMED_SHEET_BYTES {
                 let limit_mb = MAX_STREAMED_SHEET_BYTES / 1024 / 1024;
@@ -915,11 +928,13 @@ fn check_xlsx_archive<R: Read + Seek>(
                     ),
                 ));
             }
-            declared.push(None);
+            // Inflated below like every part, to hold it to what it declares, but not
+            // counted in the in-memory total: streamed, it is parsed, never held.
+            declared.push(size);
             continue;
         }
         total = total.saturating_add(size);
-        declared.push(Some(size));
+        declared.push(size);
     }
     let limit_mb = MAX_XLSX_UNPACKED_BYTES / 1024 / 1024;
     if total > MAX_XLSX_UNPACKED_BYTES {
@@ -929,7 +944,6 @@ fn check_xlsx_archive<R: Read + Seek>(
         ));
     }
     for (i, size) in declared.into_iter().enumerate() {
-        let Some(size) = size else { continue };
         let mut part = zip.by_index(i).map_err(unreadable)?;
         let name = part.name().to_owned();
         let read = std::io::copy(
@@ -953,6 +967,23 @@ fn check_xlsx_archive<R: Read + Seek>(
         }
     }
     Ok(())
+}
+
+/// A part declaring far more than it takes in the archive: a zip bomb, refused from
+/// the directory alone.
+fn inflates_too_much(file_name: &str, part: &str, size: u64, compressed: u64) -> Option<TableError> {
+    if size <= XLSX_RATIO_GRACE_BYTES || size / compressed.max(1) <= MAX_XLSX_INFLATE_RATIO {
+        return None;
+    }
+    Some(TableError::Expands {
+        file: file_name.to_owned(),
+        zh_detail: format!(
+            "部件 {part} 压缩后 {compressed} 字节，解压后却有 {size} 字节（压缩比上限 {MAX_XLSX_INFLATE_RATIO}:1）"
+        ),
+        en_detail: format!(
+            "part {part} takes {compressed} bytes but unpacks to {size} (a compression ratio above {MAX_XLSX_INFLATE_RATIO}:1)"
+        ),
+    })
 }
 
 fn stream_xlsx<RS: Read + Seek>(
@@ -1090,6 +1121,18 @@ fn read_sheet<RS: Read + Seek, S: RowSink + ?Sized>(
                 }
             }
             current = Some(row);
+        }
+        // A row has at most one cell per column: more is the same cell repeated, which
+        // would otherwise pile up here until the row ends.
+        if cells.len() >= MAX_XLSX_COLUMNS as usize {
+            return Err(TableError::Expands {
+                file: file_name.to_owned(),
+                zh_detail: format!("第 {} 行的单元格超过 {MAX_XLSX_COLUMNS} 个", row as usize + 1),
+                en_detail: format!(
+                    "row {} has more than {MAX_XLSX_COLUMNS} cells",
+                    row as usize + 1
+                ),
+            });
         }
         cells.push((col, text));
     }
@@ -2251,7 +2294,16 @@ mod tests {
             zip_of(&[("xl/worksheets/sheet1.xml", zeros.clone())]),
             u32::MAX,
         );
+        // (It also declares 4 GB for 4 KB: the ratio check, run first, names the part.)
         let msg = expands(read_table_bytes("bomb.xlsx", &big, &[]));
+        assert!(msg.contains("sheet1.xml") && msg.contains("100:1"), "{msg}");
+        // Over the limit at an ordinary ratio: refused by the declared total.
+        let random: Vec<u8> = (0..300u32 * 1024 * 1024 / 4)
+            .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())
+            .take(4 * 1024 * 1024)
+            .collect();
+        let over = declare_size(zip_of(&[("xl/worksheets/sheet1.xml", random)]), 300 * 1024 * 1024);
+        let msg = expands(read_table_bytes("over.xlsx", &over, &[]));
         assert!(msg.contains("MB"), "{msg}");
         // A part that unpacks to more than it declares: caught while counting.
         let lying = declare_size(zip_of(&[("xl/worksheets/sheet1.xml", zeros)]), 100);
@@ -2274,6 +2326,68 @@ mod tests {
             read_table_bytes("x.xlsx", b"PK\x05\x06", &[]),
             Err(TableError::Unreadable { .. })
         ));
+    }
+
+    #[test]
+    fn bombs_are_refused_alike_in_memory_and_streamed() {
+        let header = b"<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>";
+        let mut sheet = header.to_vec();
+        sheet.extend(std::iter::repeat_n(b'A', 64 * 1024 * 1024));
+        let bomb = zip_of(&[("xl/worksheets/sheet1.xml", sheet)]);
+        assert!(bomb.len() < 1024 * 1024, "{}", bomb.len());
+        let honest_but_huge = declare_size(sample_workbook(), u32::MAX);
+        for (name, zip) in [("bomb.xlsx", bomb), ("declared.xlsx", honest_but_huge)] {
+            for limits in [&IN_MEMORY, &STREAMED] {
+                let msg = match check_xlsx_archive(name, &mut Cursor::new(&zip), limits) {
+                    Err(e @ TableError::Expands { .. }) => e.to_string(),
+                    other => panic!("{name}: expected Expands, got {other:?}"),
+                };
+                assert!(msg.contains("100:1") || msg.contains("MB"), "{msg}");
+            }
+        }
+        // A large real sheet of near-identical rows deflates well below the ratio.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for r in 0..200_000u32 {
+            ws.write_string(r, 0, "清溪镇").unwrap();
+            ws.write_string(r, 1, "镇雄县").unwrap();
+            ws.write_number(r, 2, 10_000.0).unwrap();
+            ws.write_number(r, 3, 2019.0).unwrap();
+        }
+        let real = wb.save_to_buffer().unwrap();
+        for limits in [&IN_MEMORY, &STREAMED] {
+            check_xlsx_archive("real.xlsx", &mut Cursor::new(&real), limits).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_cell_repeated_in_one_row_is_refused() {
+        let mut sheet = b"<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\">".to_vec();
+        for _ in 0..300 {
+            sheet.extend_from_slice(b"<c r=\"A1\" t=\"inlineStr\"><is><t>x</t></is></c>");
+        }
+        sheet.extend_from_slice(b"</row></sheetData></worksheet>");
+        let mut wb = Workbook::new();
+        wb.add_worksheet().write_string(0, 0, "payer").unwrap();
+        let base = wb.save_to_buffer().unwrap();
+        // The real workbook with its sheet replaced.
+        let mut archive = zip::ZipArchive::new(Cursor::new(base)).unwrap();
+        let mut parts = Vec::new();
+        for i in 0..archive.len() {
+            let mut f = archive.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).unwrap();
+            let name = f.name().to_string();
+            parts.push((name, bytes));
+        }
+        for p in &mut parts {
+            if p.0 == "xl/worksheets/sheet1.xml" {
+                p.1 = sheet.clone();
+            }
+        }
+        let parts: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        let msg = expands(read_table_bytes("rep.xlsx", &zip_of(&parts), &[]));
+        assert!(msg.contains("256"), "{msg}");
     }
 
     #[test]

@@ -569,11 +569,14 @@ pub fn validate_rows(
     headers: &[String],
     rows: &[Vec<String>],
 ) -> Result<Vec<ValidRecord>, Vec<String>> {
+    // An export's status column is read past, as the importer does.
     let cols: Vec<_> = headers
         .iter()
         .map(|h| {
-            kind.field_by_header(h)
-                .unwrap_or_else(|| panic!("unknown header {h}"))
+            (!duikou_reports::export::is_status_header(h)).then(|| {
+                kind.field_by_header(h)
+                    .unwrap_or_else(|| panic!("unknown header {h}"))
+            })
         })
         .collect();
     let ctx = ValidationContext {
@@ -586,12 +589,13 @@ pub fn validate_rows(
         let input: BTreeMap<String, FieldInput> = cols
             .iter()
             .zip(row)
+            .filter_map(|(col, text)| col.map(|c| (c, text)))
             .map(|((fd, in_wan), text)| {
                 (
                     fd.key.to_string(),
                     FieldInput {
                         text: text.clone(),
-                        in_wan: *in_wan,
+                        in_wan,
                     },
                 )
             })

@@ -4,7 +4,9 @@
 //!
 //! Authentication: `Authorization: Bearer TOKEN` (from `POST /api/v1/login`) or the
 //! session cookie; a cookie-borne request that changes something must also carry the
-//! session's CSRF token in `X-CSRF-Token`. The OpenAPI document is at
+//! session's CSRF token in `X-CSRF-Token`. Until the initial password is changed
+//! (`POST /api/v1/me/password`), a session may only ask who it is and sign out; every
+//! other route answers 403 `password_change_required` (`auth::ApiUser`). The OpenAPI document is at
 //! `/api/v1/openapi.json`, Swagger UI at `/api/v1/docs`.
 
 use axum::Router;
@@ -26,11 +28,13 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::AppState;
-use super::auth::{self, ApiUser, Authenticated};
+use super::auth::{self, ApiSelf, ApiUser, Authenticated};
 use crate::service::{ServiceError, api_inputs};
 
 /// The header carrying the CSRF token of a cookie session.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+
+mod me;
 
 const DEFAULT_PER_PAGE: u64 = 50;
 const MAX_PER_PAGE: u64 = 500;
@@ -39,6 +43,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/login", post(login))
         .route("/api/v1/logout", post(logout))
+        .route("/api/v1/me", get(me::me))
+        .route("/api/v1/me/password", post(me::change_password))
         .route(
             "/api/v1/records/{kind}",
             get(list_records).post(create_record),
@@ -48,6 +54,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/records/{kind}/{id}",
             get(get_record).patch(patch_record).delete(delete_record),
         )
+        .route("/api/v1/records/{kind}/{id}/dispute", post(dispute_record))
         .route("/api/v1/records/{kind}/{id}/{action}", post(record_action))
         .route("/api/v1/assessment", get(assessment))
         .route("/api/v1/plan", get(plan))
@@ -93,7 +100,7 @@ impl From<&FieldError> for FieldProblem {
 #[schema(example = json!({"error": "invalid", "message": "金额（元）（amount）「-5」：金额必须大于零 / the amount must be greater than zero",
     "fields": [{"field": "amount", "field_zh": "金额（元）", "value": "-5", "zh": "金额必须大于零", "en": "the amount must be greater than zero"}]}))]
 pub struct ErrorBody {
-    /// unauthorized, invalid_login, locked, csrf, forbidden, not_found, conflict, invalid,
+    /// unauthorized, password_change_required, invalid_login, locked, csrf, forbidden, not_found, conflict, invalid,
     /// bad_request, unsupported_media_type, internal
     pub error: String,
     /// "中文 / English"
@@ -455,7 +462,7 @@ async fn login(
     ))]
 async fn logout(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiSelf(user): ApiSelf,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     check_csrf(&user, &headers)?;
@@ -816,6 +823,51 @@ async fn record_action(
     Ok(axum::Json(r.public_json()).into_response())
 }
 
+/// Body of a dispute (退回复核).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"reason": "我镇未参与此次活动", "version": 3}))]
+pub struct DisputeBody {
+    /// Why the record is wrong for your unit: required
+    pub reason: Option<String>,
+    /// Refused with 409 if the record changed since
+    pub version: Option<i32>,
+}
+
+/// Dispute a record that names your unit but that another unit reported (退回复核): a
+/// co-organiser of an activity, the sending or receiving unit of a secondment, the payee
+/// of a transfer… A submitted or approved record goes back to review (submitted) for the
+/// coordinators; the reason is kept in its history. It counts for your unit's figures
+/// only once approved.
+#[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/dispute", tag = "records",
+    params(("kind" = String, Path, description = "record kind"), ("id" = i64, Path, description = "record id"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "required with cookie sessions")),
+    request_body = DisputeBody,
+    responses(
+        (status = 200, description = "The record, back in review", body = Value, example = json!(RECORD_EXAMPLE())),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Your unit is not named in the record (or reported it), or CSRF token missing", body = ErrorBody),
+        (status = 404, description = "No such record, or not visible", body = ErrorBody),
+        (status = 409, description = "The record is a draft or rejected, or it changed since `version`", body = ErrorBody),
+        (status = 422, description = "Reason missing", body = ErrorBody),
+    ))]
+async fn dispute_record(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    Path((kind, id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    check_csrf(&user, &headers)?;
+    let kind = kind_of(&kind)?;
+    let id = id_of(&id)?;
+    let b: DisputeBody = parse_body(&headers, &body, false)?;
+    let r = state
+        .services
+        .dispute(&user.actor(), kind, id, b.reason.as_deref(), b.version)
+        .await?;
+    Ok(axum::Json(r.public_json()).into_response())
+}
+
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[schema(example = json!({"ids": [41, 42, 43]}))]
 pub struct BulkBody {
@@ -974,12 +1026,12 @@ impl Modify for SecurityAddon {
     info(title = "duikou API", description = "对口：东西部扶贫协作计划、记录与考核 / East–West paired-assistance plan, records and assessment. \
         Status codes: 401 without a valid login, 403 when the role or unit does not allow it, 404 for what does not exist or may not be seen, \
         409 for a change the record's state forbids, 422 for invalid input with the field named."),
-    paths(login, logout, list_records, create_record, get_record, patch_record, delete_record, record_action, bulk_approve, assessment, plan),
-    components(schemas(ErrorBody, FieldProblem, LoginRequest, ActionBody, BulkBody)),
+    paths(login, logout, me::me, me::change_password, list_records, create_record, get_record, patch_record, delete_record, record_action, dispute_record, bulk_approve, assessment, plan),
+    components(schemas(ErrorBody, FieldProblem, LoginRequest, me::PasswordChange, ActionBody, DisputeBody, BulkBody)),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session_cookie" = [])),
     tags(
-        (name = "auth", description = "Sign in and out"),
+        (name = "auth", description = "Sign in and out, who am I, change the password"),
         (name = "records", description = "Records of the nine kinds and their review"),
         (name = "assessment", description = "Indicators and the plan"),
     )

@@ -106,7 +106,9 @@ pub fn clear_session_cookie() -> Cookie<'static> {
         .build()
 }
 
-/// Extractor for the JSON API: 401 JSON without a valid login.
+/// Extractor for the JSON API: 401 JSON without a valid login, 403 while the initial
+/// (or an administrator's reset) password is still in use — a token or cookie of such
+/// a session must not read or write anything until the password is changed.
 pub struct ApiUser(pub Authenticated);
 
 impl FromRequestParts<AppState> for ApiUser {
@@ -115,8 +117,26 @@ impl FromRequestParts<AppState> for ApiUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let ApiSelf(a) = ApiSelf::from_request_parts(parts, state).await?;
+        if a.user.must_change_password {
+            return Err(password_change_required());
+        }
+        Ok(ApiUser(a))
+    }
+}
+
+/// Extractor for the few API routes a session that must change its password may use:
+/// who am I, change the password, sign out.
+pub struct ApiSelf(pub Authenticated);
+
+impl FromRequestParts<AppState> for ApiSelf {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match authenticate(state, &parts.headers).await {
-            Some(a) => Ok(ApiUser(a)),
+            Some(a) => Ok(ApiSelf(a)),
             None => Err((
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, "Bearer")],
@@ -125,6 +145,18 @@ impl FromRequestParts<AppState> for ApiUser {
                 .into_response()),
         }
     }
+}
+
+pub fn password_change_required() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        axum::Json(serde_json::json!({
+            "error": "password_change_required",
+            "message": "请先修改初始密码（POST /api/v1/me/password），之后才能使用其他接口 / change your initial password first (POST /api/v1/me/password); until then no other route answers",
+            "fields": [],
+        })),
+    )
+        .into_response()
 }
 
 /// Extractor for pages: a redirect to the sign-in page without a valid login, and to

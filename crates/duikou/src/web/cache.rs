@@ -11,9 +11,16 @@
 //!
 //! Concurrent requests missing the same key wait for one computation (after a write,
 //! 200 clients would otherwise all recompute the same figures at once).
+//!
+//! Lists and response bodies count against one byte budget shared by every memo
+//! ([`CACHE_BYTES`]): a value larger than [`MAX_ENTRY_BYTES`] is handed to the requests
+//! waiting for it but not kept, and a memo adding a value evicts its own oldest entries
+//! until the total fits (or does not keep the value). Records of any size, queried in
+//! any number of ways, cannot grow the cache past the budget.
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use duikou_domain::engine::{AssessOptions, Assessment, EngineRecord};
@@ -24,15 +31,107 @@ use super::AppState;
 use super::auth::Authenticated;
 use crate::service::ServiceResult;
 
+/// The most bytes all memos together keep (lists and response bodies).
+pub const CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// The largest value kept; larger ones are computed for the requests waiting for them
+/// and dropped.
+pub const MAX_ENTRY_BYTES: usize = CACHE_BYTES / 16;
+
+/// Bytes kept by every memo, against [`CACHE_BYTES`].
+static USED_BYTES: Mutex<usize> = Mutex::new(0);
+
+/// About how many bytes a cached value holds.
+pub trait Weigh {
+    fn weight(&self) -> usize;
+}
+
+impl Weigh for axum::body::Bytes {
+    fn weight(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Weigh for Arc<str> {
+    fn weight(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Weigh for Listed {
+    fn weight(&self) -> usize {
+        self.0.iter().map(record_weight).sum()
+    }
+}
+
+/// The assessment's size is the programme's (every record's figures, needed to answer
+/// at all), not a response's: it is bounded by its number of entries, not the budget.
+impl Weigh for Assessed {
+    fn weight(&self) -> usize {
+        0
+    }
+}
+
+#[cfg(test)]
+impl Weigh for usize {
+    fn weight(&self) -> usize {
+        *self
+    }
+}
+
+fn record_weight(r: &StoredRecord) -> usize {
+    use duikou_domain::record::Value;
+    let fields: usize = r
+        .fields
+        .iter()
+        .map(|(k, v)| {
+            k.len()
+                + 32
+                + match v {
+                    Value::Text(t) | Value::Unit(t) | Value::Enum(t) => t.len(),
+                    Value::Units(us) => us.iter().map(|u| u.len() + 24).sum(),
+                    _ => 0,
+                }
+        })
+        .sum();
+    std::mem::size_of::<StoredRecord>()
+        + fields
+        + r.notes.len()
+        + r.reporting_unit.len()
+        + r.reject_reason.as_ref().map_or(0, String::len)
+        + r.created_by.len()
+        + r.updated_by.len()
+        + r.edited_by.len()
+        + r.created_at.len()
+        + r.updated_at.len()
+}
+
 /// Values keyed by (database, change number, `K`), each computed at most once at a
 /// time. Entries of older change numbers of the same database are dropped when a newer
-/// one is added; at most `cap` entries are kept.
+/// one is added; at most `cap` entries are kept, and their bytes count against
+/// [`CACHE_BYTES`].
 pub struct Memo<K, V> {
-    map: Mutex<HashMap<(u64, i64, K), Slot<V>>>,
+    map: Mutex<HashMap<(u64, i64, K), Entry<V>>>,
     cap: usize,
+    /// Orders entries by age, for eviction.
+    clock: AtomicU64,
 }
 
 type Slot<V> = Arc<OnceCell<V>>;
+
+struct Entry<V> {
+    cell: Slot<V>,
+    /// Counted in `USED_BYTES` once the value is known.
+    bytes: usize,
+    born: u64,
+}
+
+/// Gives back the bytes of entries leaving a memo.
+fn release(bytes: usize) {
+    if bytes > 0 {
+        let mut used = USED_BYTES.lock().expect("cache budget lock");
+        *used = used.saturating_sub(bytes);
+    }
+}
 
 /// What an assessment depends on besides the change number: include_submitted, year,
 /// as-of date.
@@ -41,11 +140,12 @@ pub type AssessKey = (bool, i32, time::Date);
 /// A static memo.
 pub type Static<K, V> = std::sync::LazyLock<Memo<K, V>>;
 
-impl<K: Hash + Eq + Clone, V: Clone> Memo<K, V> {
+impl<K: Hash + Eq + Clone, V: Clone + Weigh> Memo<K, V> {
     pub fn new(cap: usize) -> Self {
         Memo {
             map: Mutex::new(HashMap::new()),
             cap,
+            clock: AtomicU64::new(0),
         }
     }
 
@@ -62,23 +162,83 @@ impl<K: Hash + Eq + Clone, V: Clone> Memo<K, V> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
+        let k = (instance, seq, key);
         let cell = {
             let mut map = self.map.lock().expect("memo lock");
-            let k = (instance, seq, key);
             match map.get(&k) {
-                Some(c) => c.clone(),
+                Some(e) => e.cell.clone(),
                 None => {
-                    map.retain(|(i, s, _), _| *i != instance || *s >= seq);
+                    let mut freed = 0;
+                    map.retain(|(i, s, _), e| {
+                        let keep = *i != instance || *s >= seq;
+                        if !keep {
+                            freed += e.bytes;
+                        }
+                        keep
+                    });
                     if map.len() >= self.cap {
+                        freed += map.values().map(|e| e.bytes).sum::<usize>();
                         map.clear();
                     }
+                    release(freed);
                     let c = Arc::new(OnceCell::new());
-                    map.insert(k, c.clone());
+                    let born = self.clock.fetch_add(1, Ordering::Relaxed);
+                    map.insert(
+                        k.clone(),
+                        Entry {
+                            cell: c.clone(),
+                            bytes: 0,
+                            born,
+                        },
+                    );
                     c
                 }
             }
         };
-        cell.get_or_try_init(init).await.cloned()
+        let v = cell.get_or_try_init(init).await.cloned()?;
+        self.settle(&k, &cell, v.weight());
+        Ok(v)
+    }
+
+    /// Counts a value just computed against the budget, evicting this memo's oldest
+    /// entries to make room, or drops it when it is too large or does not fit.
+    fn settle(&self, k: &(u64, i64, K), cell: &Slot<V>, bytes: usize) {
+        if bytes == 0 {
+            return;
+        }
+        let mut map = self.map.lock().expect("memo lock");
+        match map.get(k) {
+            // Already counted, or evicted meanwhile, or replaced by a newer computation.
+            Some(e) if Arc::ptr_eq(&e.cell, cell) && e.bytes == 0 => {}
+            _ => return,
+        }
+        if bytes > MAX_ENTRY_BYTES {
+            map.remove(k);
+            return;
+        }
+        let mut used = USED_BYTES.lock().expect("cache budget lock");
+        while *used + bytes > CACHE_BYTES {
+            let oldest = map
+                .iter()
+                .filter(|(key, e)| e.bytes > 0 && *key != k)
+                .min_by_key(|(_, e)| e.born)
+                .map(|(key, _)| key.clone());
+            let Some(old) = oldest else { break };
+            let e = map.remove(&old).expect("found");
+            *used = used.saturating_sub(e.bytes);
+        }
+        if *used + bytes > CACHE_BYTES {
+            // The rest of the budget is held by other memos: this value is not kept.
+            map.remove(k);
+            return;
+        }
+        *used += bytes;
+        map.get_mut(k).expect("present").bytes = bytes;
+    }
+
+    #[cfg(test)]
+    fn kept_bytes(&self) -> usize {
+        self.map.lock().expect("memo lock").values().map(|e| e.bytes).sum()
     }
 
     #[cfg(test)]
@@ -139,7 +299,7 @@ pub async fn list(state: &AppState, auth: &Authenticated, q: RecordQuery) -> Ser
 
 #[cfg(test)]
 mod tests {
-    use super::Memo;
+    use super::{CACHE_BYTES, MAX_ENTRY_BYTES, Memo, USED_BYTES};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -184,5 +344,49 @@ mod tests {
             .get_or_try_init(1, 6, "b", || async { Ok::<_, &str>(1) })
             .await;
         assert_eq!(v, Ok(1));
+    }
+
+    /// Large values of many queries (10 MB records listed in a hundred ways) stay
+    /// within the byte budget; a value above the per-entry cap is served, not kept.
+    #[tokio::test]
+    async fn the_cache_keeps_to_its_byte_budget() {
+        let memo: Memo<u32, usize> = Memo::new(1_000);
+        let big = MAX_ENTRY_BYTES; // the largest value kept
+        for q in 0..100u32 {
+            let v = memo
+                .get_or_try_init(9, 1, q, || async { Ok::<_, ()>(big) })
+                .await;
+            assert_eq!(v, Ok(big), "served whatever its size");
+            assert!(memo.kept_bytes() <= CACHE_BYTES, "query {q}: {}", memo.kept_bytes());
+            assert!(*USED_BYTES.lock().unwrap() <= CACHE_BYTES);
+        }
+        assert!(memo.len() <= CACHE_BYTES / big, "{} entries kept", memo.len());
+        // The newest values are the ones kept.
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let v = memo
+            .get_or_try_init(9, 1, 99, || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, ()>(big)
+            })
+            .await;
+        assert_eq!((v, calls.load(Ordering::SeqCst)), (Ok(big), 0));
+        // Too large for one entry: computed every time, never kept.
+        let before = memo.kept_bytes();
+        for _ in 0..2 {
+            let v = memo
+                .get_or_try_init(9, 1, 5_000, || async {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    Ok::<_, ()>(MAX_ENTRY_BYTES + 1)
+                })
+                .await;
+            assert_eq!(v, Ok(MAX_ENTRY_BYTES + 1));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert_eq!(memo.kept_bytes(), before);
+        // A newer change number gives the bytes back.
+        memo.get_or_try_init(9, 2, 0, || async { Ok::<_, ()>(1) })
+            .await
+            .unwrap();
+        assert_eq!(memo.kept_bytes(), 1);
     }
 }

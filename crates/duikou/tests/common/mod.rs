@@ -45,6 +45,9 @@ pub struct TestApp {
     scratch: Option<(String, String)>,
     child: Option<Child>,
     passwords: Mutex<HashMap<String, String>>,
+    /// Serialises first sign-ins, so that two clients of one user change its initial
+    /// password once.
+    first_sign_in: tokio::sync::Mutex<()>,
     pub client: reqwest::Client,
     /// `DUIKOU_LOG` of the server (`warn` unless the test asks for more).
     log_filter: String,
@@ -105,6 +108,7 @@ impl TestApp {
             scratch,
             child: None,
             passwords: Mutex::new(HashMap::new()),
+            first_sign_in: tokio::sync::Mutex::new(()),
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))
                 .build()
@@ -137,7 +141,7 @@ impl TestApp {
             .expect("database reachable")
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_duikou"));
         c.arg("--data-dir").arg(self.data_dir());
         if let Some(db) = &self.db_url {
@@ -349,8 +353,41 @@ impl TestApp {
     }
 
     /// POST /api/v1/login for a user added with `add_user`, expecting success; the
-    /// client then sends `Authorization: Bearer`.
+    /// client then sends `Authorization: Bearer`. A user still on its initial password
+    /// changes it first (`POST /api/v1/me/password`): the API refuses everything else
+    /// until then. `login_initial` keeps the initial password.
     pub async fn login(&self, name: &str) -> ApiClient {
+        let _first = self.first_sign_in.lock().await;
+        let mut c = self.login_initial(name).await;
+        if c.get("/api/v1/me").await.body["must_change_password"] == true {
+            let r = c
+                .post("/api/v1/me/password", &self.next_password(name))
+                .await;
+            assert_eq!(
+                r.status, 200,
+                "{name} changes the initial password: {}",
+                r.text
+            );
+            self.keep_next_password(name);
+            c.token = r.body["token"].as_str().map(str::to_string);
+        }
+        c
+    }
+
+    /// The body changing `name`'s password to the one `keep_next_password` records.
+    fn next_password(&self, name: &str) -> Value {
+        let current = self.password(name);
+        serde_json::json!({ "current_password": current, "new_password": format!("{current}-Tea-Garden-7") })
+    }
+
+    fn keep_next_password(&self, name: &str) {
+        let mut p = self.passwords.lock().unwrap();
+        let next = format!("{}-Tea-Garden-7", p[name]);
+        p.insert(name.to_string(), next);
+    }
+
+    /// POST /api/v1/login with the password as it is (the initial one, for a new user).
+    pub async fn login_initial(&self, name: &str) -> ApiClient {
         let r = self
             .anonymous()
             .post(
@@ -369,8 +406,29 @@ impl TestApp {
     }
 
     /// Sign in as a browser would: a client with a cookie store, no bearer token. The
-    /// CSRF token from the login answer is kept but sent only by `with_csrf` calls.
+    /// CSRF token from the login answer is kept but sent only by `with_csrf` calls. The
+    /// initial password is changed first, as `login` does.
     pub async fn cookie_login(&self, name: &str) -> ApiClient {
+        let _first = self.first_sign_in.lock().await;
+        let mut c = self.cookie_login_initial(name).await;
+        if c.get("/api/v1/me").await.body["must_change_password"] == true {
+            let rb = c
+                .request(reqwest::Method::POST, "/api/v1/me/password")
+                .json(&self.next_password(name));
+            let r = ApiClient::send(c.with_csrf(rb)).await;
+            assert_eq!(
+                r.status, 200,
+                "{name} changes the initial password: {}",
+                r.text
+            );
+            self.keep_next_password(name);
+            c.csrf = r.body["csrf_token"].as_str().map(str::to_string);
+        }
+        c
+    }
+
+    /// `cookie_login` with the password as it is (the initial one, for a new user).
+    pub async fn cookie_login_initial(&self, name: &str) -> ApiClient {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .timeout(Duration::from_secs(60))

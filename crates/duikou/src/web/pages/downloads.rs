@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use duikou_reports::bulletin::{Bulletin, UnitScore};
-use duikou_reports::export::ExportFormat;
+use duikou_reports::export::{ExportFormat, StatusFilter};
 use serde::Deserialize;
 
 use super::records::parse_kind;
@@ -22,11 +22,26 @@ pub struct DownloadQuery {
     pub as_of: Option<String>,
     pub include_submitted: Option<String>,
     pub month: Option<String>,
+    /// Exports: `all` or one review status; approved when absent.
+    pub status: Option<String>,
 }
 
 impl DownloadQuery {
     fn text(v: &Option<String>) -> Option<&str> {
         v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// The review states an export takes; approved unless asked otherwise.
+    fn status(&self, req: &Req) -> Result<StatusFilter, Response> {
+        match Self::text(&self.status) {
+            None => Ok(StatusFilter::default()),
+            Some(s) => StatusFilter::from_key(s).ok_or_else(|| {
+                req.bad_request(req.l.t(
+                    format!("审核状态无效：{s}（可选：{}）", StatusFilter::CHOICES),
+                    format!("Invalid status: {s} (one of: {})", StatusFilter::CHOICES),
+                ))
+            }),
+        }
     }
 
     /// The year asked for; a year that is not a number is the user's error.
@@ -60,9 +75,13 @@ pub async fn export(
         Ok(y) => y,
         Err(r) => return r,
     };
+    let status = match q.status(&req) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     match state
         .services
-        .export_records(&req.actor(), kind, year, format)
+        .export_records(&req.actor(), kind, year, format, status)
         .await
     {
         Ok(d) => download_response(d),

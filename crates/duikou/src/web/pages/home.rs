@@ -145,9 +145,13 @@ pub async fn home(
 }
 
 async fn count(state: &AppState, req: &Req, status: Status) -> Result<u64, Response> {
+    let actor = req.actor();
     let q = RecordQuery {
         status: Some(status),
         per_page: 1,
+        // A reporter's own work: records naming it that another unit reported are not
+        // its to submit or correct.
+        reporting_unit: actor.unit.filter(|_| actor.role == Role::Reporter),
         ..Default::default()
     };
     crate::web::cache::list(state, &req.auth, q)

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use duikou_domain::id_number::mask_id_number;
 use duikou_domain::record::Status;
-use duikou_domain::roles::{Actor, Role};
+use duikou_domain::roles::Actor;
 use duikou_domain::schema::{FieldType, RecordKind};
 use duikou_storage::records::{ImportFile, NewRecord, RecordError};
 use sha2::{Digest, Sha256};
@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 use super::forms::Opt;
 use super::records::{may_create, parse_kind};
 use super::{Ctx, ErrorLink, Form, Lang, Req, file_response, html, html_status};
-use crate::importer::{PrepareContext, RowError, conflicts_with_stored, prepare};
+use crate::import_report::Problems;
+use crate::importer::{PrepareContext, conflicts_with_stored, prepare};
 use crate::tabular::Table;
 use crate::web::AppState;
 use crate::web::auth::constant_time_eq;
@@ -126,12 +127,10 @@ fn page(req: &Req, selected: Option<RecordKind>) -> ImportPage {
     }
 }
 
-fn status_for(actor: &Actor) -> Status {
-    if actor.role == Role::Coordinator {
-        Status::Approved
-    } else {
-        Status::Submitted
-    }
+/// Every upload waits for review, a coordinator's too: four eyes (another coordinator
+/// approves). Only the administrator's command-line bulk import writes approved records.
+fn status_for(_actor: &Actor) -> Status {
+    Status::Submitted
 }
 
 fn token(state: &AppState, actor: &Actor, kind: RecordKind, sha: &str) -> String {
@@ -170,7 +169,7 @@ async fn check(
     kind: RecordKind,
     file_name: &str,
     bytes: Arc<Vec<u8>>,
-) -> Result<Result<Checked, Vec<RowError>>, String> {
+) -> Result<Result<Checked, Problems>, String> {
     let plan = state.services.plan.clone();
     let key = state.services.key.clone();
     let actor2 = actor.clone();
@@ -323,8 +322,8 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
     match checked {
         Err(row_errors) => {
             let mut p = page(&req, Some(kind));
-            let n = row_errors.len();
-            p.errors.push(ErrorLink::new("report", l.t(format!("{file_name}：发现 {n} 处错误，整个文件未导入。请修改后重新上传。"), format!("{file_name}: {n} problems found; nothing was imported. Correct them and upload the file again."))));
+            let (zh, en) = (row_errors.summary_zh(), row_errors.summary_en());
+            p.errors.push(ErrorLink::new("report", l.t(format!("{file_name}：{zh}，整个文件未导入。请修改后重新上传。"), format!("{file_name}: {en}; nothing was imported. Correct them and upload the file again."))));
             p.report_file = file_name;
             p.report = row_errors
                 .into_iter()
@@ -450,8 +449,11 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
             p.errors.push(ErrorLink::new(
                 "report",
                 l.t(
-                    "文件在确认时发现错误，整个文件未导入",
-                    "Problems were found when confirming; nothing was imported",
+                    format!("文件在确认时发现错误（{}），整个文件未导入", errors.summary_zh()),
+                    format!(
+                        "Problems were found when confirming ({}); nothing was imported",
+                        errors.summary_en()
+                    ),
                 ),
             ));
             p.report_file = file_name;

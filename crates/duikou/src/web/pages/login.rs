@@ -9,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use duikou_storage::passwords::{MIN_PASSWORD_CHARS, check_new_password};
 use duikou_storage::users::LoginOutcome;
 use serde::Deserialize;
 
@@ -21,7 +22,6 @@ use crate::web::auth::{
 };
 
 const PRE_CSRF_COOKIE: &str = "duikou_login_csrf";
-pub const MIN_PASSWORD_CHARS: usize = 10;
 
 fn random_token() -> String {
     use rand::Rng;
@@ -266,26 +266,8 @@ pub async fn password_submit(
             .push(ErrorLink::new("current_password", m.clone()));
         page.current_error = Some(m);
     }
-    let n = new.chars().count();
-    if n < MIN_PASSWORD_CHARS {
-        let m = l.t(
-            format!("新密码至少 {MIN_PASSWORD_CHARS} 个字符"),
-            format!("The new password must be at least {MIN_PASSWORD_CHARS} characters"),
-        );
-        page.errors.push(ErrorLink::new("new_password", m.clone()));
-        page.new_error = Some(m);
-    } else if n > 200 {
-        let m = l.t(
-            "新密码不能超过 200 个字符",
-            "The new password must be at most 200 characters",
-        );
-        page.errors.push(ErrorLink::new("new_password", m.clone()));
-        page.new_error = Some(m);
-    } else if new == current {
-        let m = l.t(
-            "新密码不能与当前密码相同",
-            "The new password must differ from the current one",
-        );
+    if let Err(weak) = check_new_password(&new, &req.auth.user.username, Some(&current)) {
+        let m = l.t(weak.zh, weak.en);
         page.errors.push(ErrorLink::new("new_password", m.clone()));
         page.new_error = Some(m);
     }

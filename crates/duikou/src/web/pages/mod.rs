@@ -304,6 +304,10 @@ fn notice_for(l: Lang, key: &str) -> Option<String> {
             "Reopened: the record is a draft again.",
         ),
         "confirm" => ("已确认到账。", "Receipt confirmed."),
+        "dispute" => (
+            "已退回复核，记录等待统筹协调单位重新审核。",
+            "Disputed: the record is back in review by the coordinators.",
+        ),
         "delete" => ("已删除。", "Deleted."),
         "evidence" => ("已上传佐证材料。", "The evidence file was uploaded."),
         "password" => ("密码已修改。", "Your password was changed."),
@@ -541,16 +545,32 @@ pub fn html_status<T: Template>(status: StatusCode, t: &T) -> Response {
 
 /// 303 See Other: after a POST, the browser GETs the next page.
 pub fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+    // A header value must be visible ASCII: a local path with Chinese in its query
+    // (`?q=张三`) would otherwise fail as a 500 instead of redirecting.
+    let mut location = String::with_capacity(to.len());
+    for b in to.bytes() {
+        if b.is_ascii() {
+            location.push(b as char);
+        } else {
+            location.push_str(&format!("%{b:02X}"));
+        }
+    }
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
 /// A local path only (no open redirects): `/x?y`, never `//host` or `http://`.
+///
+/// Browsers drop tabs and newlines anywhere in a URL, trim leading controls and spaces,
+/// and read `\` as `/`, so `/\t/evil` or `/\evil` would become `//evil` (another origin).
+/// Refusing every control, whitespace and backslash leaves nothing for them to rewrite;
+/// then a single leading `/` not followed by another is a path on this origin.
 pub fn safe_local(path: &str) -> Option<&str> {
-    (path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.starts_with("/\\")
-        && !path.contains(['\r', '\n']))
-    .then_some(path)
+    let mut chars = path.chars();
+    let rooted = chars.next() == Some('/') && chars.next() != Some('/');
+    let clean = !path
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    (rooted && clean).then_some(path)
 }
 
 // ------------------------------------------------------------------ forms

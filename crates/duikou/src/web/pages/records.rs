@@ -82,7 +82,10 @@ pub async fn index(
     let l = req.l;
     let status = nonempty(&q.status).and_then(Status::from_key);
     let mut kinds = Vec::new();
-    for kind in RecordKind::ALL {
+    for kind in RecordKind::ALL
+        .into_iter()
+        .filter(|k| actor.can_list_kind(*k))
+    {
         let rq = RecordQuery {
             kind: Some(kind),
             status,
@@ -705,6 +708,9 @@ pub struct DetailPage {
     can_submit: bool,
     can_review_submitted: bool,
     can_reopen: bool,
+    can_dispute: bool,
+    /// The last dispute, while the record awaits its new review: who, and why.
+    dispute: Option<(String, String)>,
     can_confirm: bool,
     can_upload: bool,
     evidence: Vec<EvidenceRow>,
@@ -733,6 +739,7 @@ fn action_label(l: Lang, action: &str) -> String {
         "record.approve" => ("审核通过", "Approved"),
         "record.reject" => ("退回", "Rejected"),
         "record.reopen" => ("重新打开", "Reopened"),
+        "record.dispute" => ("退回复核", "Disputed"),
         "record.confirm" => ("确认到账", "Receipt confirmed"),
         "record.delete" => ("删除", "Deleted"),
         "evidence.add" => ("上传佐证", "Evidence added"),
@@ -755,7 +762,7 @@ fn history_detail(
     };
     let (b, a) = (parse(before), parse(after));
     match action {
-        "record.reject" | "record.reopen" => a
+        "record.reject" | "record.reopen" | "record.dispute" => a
             .get("reason")
             .and_then(|r| r.as_str())
             .map(|r| format!("{}：{r}", l.s("理由", "Reason")))
@@ -854,6 +861,8 @@ async fn detail_page(
         can_submit: actor.can_submit(&f) && Transition::Submit.apply(r.status).is_some(),
         can_review_submitted: actor.can_review() && r.status == Status::Submitted,
         can_reopen: actor.can_review() && Transition::Reopen.apply(r.status).is_some(),
+        can_dispute: actor.can_dispute(&f) && Transition::Dispute.apply(r.status).is_some(),
+        dispute: open_dispute(r, &history),
         can_confirm: actor.can_confirm(&f)
             && !r.fields.contains_key("received_on")
             && r.status != Status::Rejected,
@@ -897,11 +906,37 @@ async fn detail_page(
     })
 }
 
+/// The dispute a submitted record is back in review for: the last review event was a
+/// dispute (an approval, rejection or new submission settles it).
+fn open_dispute(
+    r: &StoredRecord,
+    history: &[duikou_storage::entities::audit_log::Model],
+) -> Option<(String, String)> {
+    if r.status != Status::Submitted {
+        return None;
+    }
+    let last = history.iter().rev().find(|h| {
+        h.action
+            .strip_prefix("record.")
+            .and_then(Transition::from_key)
+            .is_some()
+    })?;
+    if last.action != "record.dispute" {
+        return None;
+    }
+    let reason = last
+        .after
+        .as_deref()
+        .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
+        .and_then(|a| a.get("reason").and_then(|r| r.as_str()).map(str::to_string))
+        .unwrap_or_default();
+    Some((last.actor.clone(), reason))
+}
+
 /// Evidence may be added by whoever may change the record, the payee confirming
 /// receipt, and the coordinators.
 fn may_upload(actor: &Actor, r: &StoredRecord) -> bool {
-    let f = facts(r);
-    actor.can_edit(&f) || actor.can_confirm(&f) || actor.can_review()
+    actor.can_attach_evidence(&facts(r))
 }
 
 pub async fn detail(
@@ -1008,6 +1043,7 @@ pub async fn action(
                 (_, "received_on") | ("confirm", _) => "received_on",
                 ("reject", _) => "reason-reject",
                 ("reopen", _) => "reason-reopen",
+                ("dispute", _) => "reason-dispute",
                 _ => "",
             };
             let _ = l;
@@ -1055,7 +1091,7 @@ async fn rerender(
     };
     match field_id {
         "received_on" => extras.received_error = msg,
-        "reason-reject" | "reason-reopen" => extras.reason_error = msg,
+        "reason-reject" | "reason-reopen" | "reason-dispute" => extras.reason_error = msg,
         "evidence-file" => extras.upload_error = msg,
         _ => {}
     }
