@@ -13,8 +13,7 @@ pub fn check_reviewer(
     if actor.username == created_by || actor.username == edited_by {
         return Err((
             "不能审核本人创建或最后修改的记录，须由另一位审核人处理".into(),
-            "you cannot review a record you created or last changed; another reviewer must"
-                .into(),
+            "you cannot review a record you created or last changed; another reviewer must".into(),
         ));
     }
     Ok(())

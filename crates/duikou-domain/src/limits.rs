@@ -178,9 +178,9 @@ mod tests {
         wrong_check[17] = if wrong_check[17] == b'0' { b'1' } else { b'0' };
         let wrong_check = String::from_utf8(wrong_check).unwrap();
         for text in [
-            format!("1{id}"),           // part of a longer account number
+            format!("1{id}"), // part of a longer account number
             format!("{id}7"),
-            wrong_check,                // the check digit does not match
+            wrong_check, // the check digit does not match
             "123456789012345678".into(),
             "2019-03-15 拨付 8000000 元".into(),
             String::new(),

@@ -164,11 +164,21 @@ mod tests {
             (Status::Submitted, true),
             (Status::Approved, true),
         ] {
-            assert_eq!(confirmable(RecordKind::Transfer, s, &f, on).is_ok(), ok, "{s:?}");
+            assert_eq!(
+                confirmable(RecordKind::Transfer, s, &f, on).is_ok(),
+                ok,
+                "{s:?}"
+            );
         }
         assert!(confirmable(RecordKind::Transfer, Status::Submitted, &f, d(2020, 4, 30)).is_err());
         assert!(
-            confirmable(RecordKind::Transfer, Status::Submitted, &transfer(Some(on)), on).is_err()
+            confirmable(
+                RecordKind::Transfer,
+                Status::Submitted,
+                &transfer(Some(on)),
+                on
+            )
+            .is_err()
         );
         assert!(confirmable(RecordKind::Activity, Status::Submitted, &f, on).is_err());
     }
@@ -182,7 +192,10 @@ mod tests {
         after.insert("amount".into(), Value::Money(900_000_000));
         assert!(change_clears(&before, &after));
         after.insert("received_on".into(), Value::Date(d(2020, 5, 9)));
-        assert!(!change_clears(&before, &after), "a newly entered date stands");
+        assert!(
+            !change_clears(&before, &after),
+            "a newly entered date stands"
+        );
         assert!(!change_clears(&transfer(None), &after));
     }
 
@@ -200,7 +213,11 @@ mod tests {
             unit: None,
         };
         let t = RecordKind::Transfer;
-        assert!(may_enter(Some(&reporter), t, None, Some(&date)).unwrap_err().forbidden);
+        assert!(
+            may_enter(Some(&reporter), t, None, Some(&date))
+                .unwrap_err()
+                .forbidden
+        );
         assert!(may_enter(Some(&reporter), t, Some(&date), Some(&date)).is_ok());
         assert!(may_enter(Some(&reporter), t, Some(&date), None).is_err());
         assert!(may_enter(Some(&coordinator), t, None, Some(&date)).is_ok());

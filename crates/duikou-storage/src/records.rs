@@ -1241,8 +1241,13 @@ impl Store {
         audit::lock_head(&txn).await?;
         let before = Self::locked_record(&txn, id).await?;
         // Checked again under the lock: the record may have changed since the caller read it.
-        duikou_domain::receipt::confirmable(before.kind, before.status, &before.fields, received_on)
-            .map_err(|r| conflict(r.zh, r.en))?;
+        duikou_domain::receipt::confirmable(
+            before.kind,
+            before.status,
+            &before.fields,
+            received_on,
+        )
+        .map_err(|r| conflict(r.zh, r.en))?;
         let mut fields = before.fields.clone();
         fields.insert("received_on".into(), Value::Date(received_on));
         let data = duikou_domain::record::fields_to_json(&fields).to_string();

@@ -156,7 +156,7 @@ pub async fn restore(cfg: &Config, file: &Path) -> AppResult<()> {
         }
         tables.insert(name.to_string(), rows);
     }
-    std::fs::create_dir_all(&cfg.data_dir)?;
+    crate::private_fs::create_dir_all(&cfg.data_dir)?;
     let store = cfg.open_creating().await?;
     if !store.is_empty().await? {
         return Err(AppError::input(

@@ -419,7 +419,7 @@ async fn init(
         Some(n) if n != 1 => scaled_plan(&source, n)?,
         _ => (plan, source),
     };
-    std::fs::create_dir_all(&cfg.data_dir)?;
+    crate::private_fs::create_dir_all(&cfg.data_dir)?;
     let created_key = cfg.ensure_key()?;
     let store = cfg.open_creating().await?;
     store.migrate().await?;

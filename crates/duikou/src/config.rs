@@ -6,6 +6,7 @@ use duikou_domain::crypto::SecretKey;
 use duikou_storage::{Store, StoreConfig};
 
 use crate::error::{AppError, AppResult};
+use crate::private_fs;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -56,6 +57,11 @@ impl Config {
         self.data_dir.join("evidence")
     }
 
+    /// Import files waiting for their confirmation.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+
     fn store_config(&self, create: bool) -> StoreConfig {
         let mut c = StoreConfig::new(self.database_url.clone());
         c.create_if_missing = create;
@@ -69,6 +75,7 @@ impl Config {
 
     /// Open a database `init` has prepared.
     pub async fn open(&self) -> AppResult<Store> {
+        self.narrow_existing_files()?;
         Ok(Store::open_initialised(&self.store_config(false)).await?)
     }
 
@@ -79,10 +86,26 @@ impl Config {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
             {
-                std::fs::create_dir_all(parent)?;
+                private_fs::create_dir_all(parent)?;
+            }
+            private_fs::prepare_sqlite_file(Path::new(path))?;
+        }
+        self.narrow_existing_files()?;
+        Ok(Store::open(&self.store_config(true)).await?)
+    }
+
+    /// Close to others a data directory and database an earlier release left readable
+    /// (0755 / 0644).
+    fn narrow_existing_files(&self) -> AppResult<()> {
+        if self.data_dir.is_dir() {
+            private_fs::narrow_dir(&self.data_dir)?;
+        }
+        if let Some(path) = duikou_storage::sqlite_path(&self.database_url) {
+            if Path::new(path).exists() {
+                private_fs::prepare_sqlite_file(Path::new(path))?;
             }
         }
-        Ok(Store::open(&self.store_config(true)).await?)
+        Ok(())
     }
 
     /// The key protecting personal data; `init` creates it.
@@ -109,7 +132,7 @@ impl Config {
             return Ok(false);
         }
         if let Some(parent) = self.key_file.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)?;
+            private_fs::create_dir_all(parent)?;
         }
         let key = SecretKey::generate();
         write_private(&self.key_file, key.to_file_contents().as_bytes())?;
@@ -119,15 +142,5 @@ impl Config {
 
 /// Write a file readable by its owner only.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
+    private_fs::write_new(path, bytes)
 }

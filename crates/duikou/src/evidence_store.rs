@@ -28,9 +28,10 @@ impl EvidenceStore {
         let sha = hex::encode(Sha256::digest(bytes));
         let path = self.path_of(&sha).expect("hex digest");
         if !path.exists() {
-            std::fs::create_dir_all(path.parent().expect("has parent"))?;
-            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-            std::fs::write(&tmp, bytes)?;
+            crate::private_fs::create_dir_all(path.parent().expect("has parent"))?;
+            // Unique per writer: two uploads of the same file never share a temporary.
+            let tmp = path.with_extension(format!("tmp{:016x}", rand::random::<u64>()));
+            crate::private_fs::write_new(&tmp, bytes)?;
             std::fs::rename(&tmp, &path)?;
         }
         Ok(sha)
@@ -51,7 +52,8 @@ impl EvidenceStore {
 /// A safe display name for an uploaded file: no directories, no control characters.
 /// A name that tries to climb directories (`../x`, `..\x`) is refused outright; a
 /// plain path some browsers send (`C:\fakepath\photo.jpg`) keeps its last part. The
-/// name is only ever shown: files are stored under their SHA-256.
+/// name is only ever shown: files are stored under their SHA-256. An ID number in the
+/// name (a scan named after its holder) is masked: names are shown to every reader.
 pub fn clean_file_name(name: &str) -> Option<String> {
     if name.split(['/', '\\']).any(|part| part.trim() == "..") || name.contains('\0') {
         return None;
@@ -61,7 +63,7 @@ pub fn clean_file_name(name: &str) -> Option<String> {
     if cleaned.is_empty() || cleaned == "." || cleaned == ".." || cleaned.len() > 200 {
         return None;
     }
-    Some(cleaned)
+    Some(duikou_domain::limits::mask_id_numbers_in(&cleaned))
 }
 
 /// Content type from the file's extension, limited to what evidence may be.
@@ -114,6 +116,12 @@ mod tests {
         assert_eq!(
             clean_file_name("a\u{7}b\nc.pdf").as_deref(),
             Some("abc.pdf")
+        );
+        let named = clean_file_name("张三11010519491231002X身份证.jpg").unwrap();
+        assert!(!named.contains("11010519491231002X"), "{named}");
+        assert!(
+            named.starts_with("张三110105") && named.ends_with("身份证.jpg"),
+            "{named}"
         );
         assert_eq!(clean_file_name(&"x".repeat(201)), None);
         // Whatever passes has no separator and cannot name a parent directory.

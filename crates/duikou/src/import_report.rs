@@ -52,11 +52,14 @@ impl Problems {
         self.total > self.listed.len() as u64
     }
 
-    /// "共 1,000,000 处错误" or, when not all are listed, "…，仅列出前 1,000 处".
+    /// "发现 1,000,000 处错误" or, when not all are listed, "…，仅列出前 1,000 处".
     pub fn summary_zh(&self) -> String {
-        let mut s = format!("共 {} 处错误", group(self.total));
+        let mut s = format!("发现 {} 处错误", group(self.total));
         if self.truncated() {
-            s.push_str(&format!("，仅列出前 {} 处", group(self.listed.len() as u64)));
+            s.push_str(&format!(
+                "，仅列出前 {} 处",
+                group(self.listed.len() as u64)
+            ));
         }
         s
     }
@@ -64,12 +67,12 @@ impl Problems {
     pub fn summary_en(&self) -> String {
         if self.truncated() {
             format!(
-                "{} problems, the first {} listed",
+                "found {} problems, the first {} listed",
                 group(self.total),
                 group(self.listed.len() as u64)
             )
         } else {
-            format!("{} problems", group(self.total))
+            format!("found {} problems", group(self.total))
         }
     }
 }
@@ -139,11 +142,14 @@ mod tests {
         assert_eq!(p.total(), 1_000_000);
         assert_eq!(p.listed().len(), MAX_LISTED_PROBLEMS);
         assert_eq!(p.listed()[0].row, 2);
-        assert_eq!(p.summary_zh(), "共 1,000,000 处错误，仅列出前 1,000 处");
-        assert_eq!(p.summary_en(), "1,000,000 problems, the first 1,000 listed");
+        assert_eq!(p.summary_zh(), "发现 1,000,000 处错误，仅列出前 1,000 处");
+        assert_eq!(
+            p.summary_en(),
+            "found 1,000,000 problems, the first 1,000 listed"
+        );
         let few = Problems::from(vec![problem(2), problem(3)]);
         assert!(!few.truncated());
-        assert_eq!(few.summary_en(), "2 problems");
+        assert_eq!(few.summary_en(), "found 2 problems");
         assert_eq!(group(999), "999");
         assert_eq!(group(1000), "1,000");
     }

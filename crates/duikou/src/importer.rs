@@ -763,7 +763,11 @@ impl<'a> Producer<'a> {
             merged.extend(others);
             errors = merged;
         }
-        let mut errors: Problems = errors.into_iter().map(|(_, e)| e).collect::<Vec<_>>().into();
+        let mut errors: Problems = errors
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect::<Vec<_>>()
+            .into();
         errors.count_unlisted(unlisted + repeats_unlisted);
         if rows == 0 {
             errors.push(no_data_rows(&file));

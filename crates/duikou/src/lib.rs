@@ -11,9 +11,11 @@ pub mod evidence_store;
 pub mod import_report;
 pub mod importer;
 pub mod plan_view;
+pub mod private_fs;
 pub mod protect;
 pub mod service;
 pub mod tabular;
+pub mod upload_store;
 pub mod web;
 
 // glibc malloc spent a third of an import in `_int_malloc`/`unlink_chunk`/

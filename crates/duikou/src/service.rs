@@ -117,6 +117,24 @@ pub fn kind_not_listed(kind: RecordKind) -> ServiceError {
     }
 }
 
+/// A review or dispute reason: present where the transition needs one, of a bounded
+/// length, and free of ID numbers (it lands in the audit trail for good).
+fn check_reason(t: Transition, reason: Option<&str>) -> ServiceResult<()> {
+    let invalid = |zh: &str, en: &str| ServiceError::invalid_field("reason", "理由", zh, en);
+    let text = reason.unwrap_or("");
+    if t.needs_reason() && text.trim().is_empty() {
+        return Err(invalid("请填写理由", "a reason is required"));
+    }
+    if let Some((zh, en)) = duikou_domain::limits::check_length("reason", "理由", text) {
+        return Err(invalid(&zh, &en));
+    }
+    if duikou_domain::limits::contains_id_number(text) {
+        let (zh, en) = duikou_domain::limits::id_number_in_text_message();
+        return Err(invalid(zh, en));
+    }
+    Ok(())
+}
+
 pub fn facts(r: &StoredRecord) -> RecordFacts<'_> {
     RecordFacts {
         kind: r.kind,
@@ -133,6 +151,7 @@ pub struct Services {
     pub plan: std::sync::Arc<Plan>,
     pub key: std::sync::Arc<SecretKey>,
     pub evidence: std::sync::Arc<crate::evidence_store::EvidenceStore>,
+    pub uploads: std::sync::Arc<crate::upload_store::PendingUploads>,
 }
 
 impl Services {
@@ -329,14 +348,7 @@ impl Services {
         ) {
             check_four_eyes(actor, &before)?;
         }
-        if t.needs_reason() && reason.is_none_or(|r| r.trim().is_empty()) {
-            return Err(ServiceError::invalid_field(
-                "reason",
-                "理由",
-                "请填写理由",
-                "a reason is required",
-            ));
-        }
+        check_reason(t, reason)?;
         // At the version four eyes was checked on: a change since then (by the reviewer
         // too) makes this a conflict rather than a review of content nobody else saw.
         let version = expected_version.or(Some(before.version));
@@ -543,14 +555,7 @@ impl Services {
         if !actor.can_review() || matches!(t, Transition::Submit | Transition::Dispute) {
             return Err(ServiceError::forbidden());
         }
-        if t.needs_reason() && reason.is_none_or(|r| r.trim().is_empty()) {
-            return Err(ServiceError::invalid_field(
-                "reason",
-                "理由",
-                "请填写理由",
-                "a reason is required",
-            ));
-        }
+        check_reason(t, reason)?;
         if ids.is_empty() || ids.len() > 1000 {
             return Err(ServiceError::invalid_field(
                 "ids",

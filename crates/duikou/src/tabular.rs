@@ -971,7 +971,12 @@ fn check_xlsx_archive<R: Read + Seek>(
 
 /// A part declaring far more than it takes in the archive: a zip bomb, refused from
 /// the directory alone.
-fn inflates_too_much(file_name: &str, part: &str, size: u64, compressed: u64) -> Option<TableError> {
+fn inflates_too_much(
+    file_name: &str,
+    part: &str,
+    size: u64,
+    compressed: u64,
+) -> Option<TableError> {
     if size <= XLSX_RATIO_GRACE_BYTES || size / compressed.max(1) <= MAX_XLSX_INFLATE_RATIO {
         return None;
     }
@@ -1127,7 +1132,10 @@ fn read_sheet<RS: Read + Seek, S: RowSink + ?Sized>(
         if cells.len() >= MAX_XLSX_COLUMNS as usize {
             return Err(TableError::Expands {
                 file: file_name.to_owned(),
-                zh_detail: format!("第 {} 行的单元格超过 {MAX_XLSX_COLUMNS} 个", row as usize + 1),
+                zh_detail: format!(
+                    "第 {} 行的单元格超过 {MAX_XLSX_COLUMNS} 个",
+                    row as usize + 1
+                ),
                 en_detail: format!(
                     "row {} has more than {MAX_XLSX_COLUMNS} cells",
                     row as usize + 1
@@ -2302,7 +2310,10 @@ mod tests {
             .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())
             .take(4 * 1024 * 1024)
             .collect();
-        let over = declare_size(zip_of(&[("xl/worksheets/sheet1.xml", random)]), 300 * 1024 * 1024);
+        let over = declare_size(
+            zip_of(&[("xl/worksheets/sheet1.xml", random)]),
+            300 * 1024 * 1024,
+        );
         let msg = expands(read_table_bytes("over.xlsx", &over, &[]));
         assert!(msg.contains("MB"), "{msg}");
         // A part that unpacks to more than it declares: caught while counting.
@@ -2385,7 +2396,8 @@ mod tests {
                 p.1 = sheet.clone();
             }
         }
-        let parts: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        let parts: Vec<(&str, Vec<u8>)> =
+            parts.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
         let msg = expands(read_table_bytes("rep.xlsx", &zip_of(&parts), &[]));
         assert!(msg.contains("256"), "{msg}");
     }

@@ -163,8 +163,11 @@ async fn evidence_post(c: &ApiClient, id: i64, n: usize) -> Resp {
                 .file_name(format!("凭证{n}.pdf")),
         );
     ApiClient::send(
-        c.request(reqwest::Method::POST, &format!("/records/transfer/{id}/evidence"))
-            .multipart(f),
+        c.request(
+            reqwest::Method::POST,
+            &format!("/records/transfer/{id}/evidence"),
+        )
+        .multipart(f),
     )
     .await
 }
@@ -187,8 +190,14 @@ async fn a_reporter_cannot_import_its_own_receipt(app: &TestApp) {
     let o = app.cli(&["import", "transfer", file, "--as", QX]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("第2行") && stderr.contains("row 2"), "{stderr}");
-    assert!(stderr.contains("G 到账日期"), "the column is named: {stderr}");
+    assert!(
+        stderr.contains("第2行") && stderr.contains("row 2"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("G 到账日期"),
+        "the column is named: {stderr}"
+    );
     assert!(
         stderr.contains("到账日期由接收单位确认到账时填写")
             && stderr.contains("received_on is set when the payee confirms receipt"),
@@ -198,9 +207,20 @@ async fn a_reporter_cannot_import_its_own_receipt(app: &TestApp) {
 
     // The web import, same file, same answer.
     let qx = app.cookie_login(QX).await;
-    let r = multipart_post(&qx, "/import", "transfer", "拨付-攻击.csv", ATTACK_CSV.into()).await;
+    let r = multipart_post(
+        &qx,
+        "/import",
+        "transfer",
+        "拨付-攻击.csv",
+        ATTACK_CSV.into(),
+    )
+    .await;
     assert_eq!(r.status, 422, "{}", r.text);
-    assert!(r.text.contains("到账日期由接收单位确认到账时填写"), "{}", r.text);
+    assert!(
+        r.text.contains("到账日期由接收单位确认到账时填写"),
+        "{}",
+        r.text
+    );
     assert!(r.text.contains("G 到账日期"), "{}", r.text);
     assert_eq!(transfer_count(&coord).await, 0, "nothing written");
     assert_eq!(
@@ -217,7 +237,11 @@ async fn a_reporter_cannot_import_its_own_receipt(app: &TestApp) {
     let r = qx.get("/api/v1/records/transfer").await;
     assert_eq!(r.body["items"][0]["status"], "submitted");
     assert!(r.body["items"][0]["fields"].get("received_on").is_none());
-    assert_eq!(figure(&coord, true).await, before.0, "unconfirmed: not counted");
+    assert_eq!(
+        figure(&coord, true).await,
+        before.0,
+        "unconfirmed: not counted"
+    );
 
     // The administrator's bulk path (no --as) may carry the date, and says so.
     let bulk = ATTACK_CSV.replace("QX-ATTACK-1", "QX-BULK-1");
@@ -277,14 +301,28 @@ async fn a_confirmation_is_bound_to_what_was_confirmed(app: &TestApp) {
     let mut other = transfer("QX-BOUND-2", "10000");
     other["submit"] = json!(true);
     let other = create(&qx, &other).await;
-    expect(&action(&coord, other, "reject", &json!({ "reason": "重填" })).await, 200);
+    expect(
+        &action(&coord, other, "reject", &json!({ "reason": "重填" })).await,
+        200,
+    );
     expect(&zx.get(&path(other)).await, 200);
-    let r = action(&zx, other, "confirm", &json!({ "received_on": "2019-05-03" })).await;
+    let r = action(
+        &zx,
+        other,
+        "confirm",
+        &json!({ "received_on": "2019-05-03" }),
+    )
+    .await;
     assert_eq!(r.status, 409, "{}", r.text);
 
     // Back to the town, which edits: a change of purpose keeps the receipt …
-    expect(&action(&coord, id, "reject", &json!({ "reason": "用途写清楚" })).await, 200);
-    let r = qx.patch(&path(id), &json!({ "purpose": "产业帮扶（茶叶）" })).await;
+    expect(
+        &action(&coord, id, "reject", &json!({ "reason": "用途写清楚" })).await,
+        200,
+    );
+    let r = qx
+        .patch(&path(id), &json!({ "purpose": "产业帮扶（茶叶）" }))
+        .await;
     expect(&r, 200);
     assert_eq!(r.body["fields"]["received_on"], "2019-05-03");
     // … a change of the amount clears it: the payee is asked again.
@@ -309,7 +347,11 @@ async fn a_confirmation_is_bound_to_what_was_confirmed(app: &TestApp) {
         confirm.is_some() && cleared.is_some() && confirm < cleared,
         "the trail shows the confirmation, then its clearing: {trail:?}"
     );
-    assert_eq!(trail[cleared.unwrap()].0, QX, "cleared by the change of 清溪镇");
+    assert_eq!(
+        trail[cleared.unwrap()].0,
+        QX,
+        "cleared by the change of 清溪镇"
+    );
 
     // Confirmed again, on the approved record, it counts at its confirmed amount.
     expect(
@@ -333,7 +375,10 @@ async fn receivers_do_not_read_towns_drafts(app: &TestApp) {
     assert!(!r.text.contains("QX-DRAFT-1"), "nor on the list page");
     expect(&action(&qx, id, "submit", &json!({})).await, 200);
     expect(&zx.get(&path(id)).await, 200);
-    assert!(list_ids(&zx).await.contains(&id), "submitted: the payee sees it");
+    assert!(
+        list_ids(&zx).await.contains(&id),
+        "submitted: the payee sees it"
+    );
 }
 
 /// Issue item 9: a coordinator created a transfer with a receipt date, submitted and
@@ -366,9 +411,17 @@ async fn nobody_reviews_their_own_records(app: &TestApp) {
 
     // Last changed counts as much as created: a coordinator's edit of a town's draft.
     let edited = create(&qx, &transfer("QX-EDIT-1", "10000")).await;
-    expect(&coord.patch(&path(edited), &json!({ "purpose": "改" })).await, 200);
+    expect(
+        &coord
+            .patch(&path(edited), &json!({ "purpose": "改" }))
+            .await,
+        200,
+    );
     expect(&action(&qx, edited, "submit", &json!({})).await, 200);
-    assert_eq!(action(&coord, edited, "approve", &json!({})).await.status, 403);
+    assert_eq!(
+        action(&coord, edited, "approve", &json!({})).await.status,
+        403
+    );
 
     // Bulk: each of its own refused with the reason, the others approved.
     let mut own = transfer("QX-SELF-2", "10000");
@@ -414,7 +467,12 @@ async fn nobody_reviews_their_own_records(app: &TestApp) {
     expect(&r, 200);
     let mut form: Vec<(String, String)> = ["kind", "sha", "token", "file_name"]
         .iter()
-        .map(|k| (k.to_string(), hidden(&r.text, k).unwrap_or_else(|| panic!("no {k}"))))
+        .map(|k| {
+            (
+                k.to_string(),
+                hidden(&r.text, k).unwrap_or_else(|| panic!("no {k}")),
+            )
+        })
         .collect();
     form.push(("csrf_token".into(), page.csrf.clone().unwrap()));
     let r = ApiClient::send(
@@ -425,9 +483,15 @@ async fn nobody_reviews_their_own_records(app: &TestApp) {
     assert!(r.status == 303 || r.status == 200, "{}", r.text);
     let r = coord.get("/api/v1/records/transfer?q=QX-IMP-1").await;
     assert_eq!(r.body["total"], 1, "{}", r.body);
-    assert_eq!(r.body["items"][0]["status"], "submitted", "waits for review");
+    assert_eq!(
+        r.body["items"][0]["status"], "submitted",
+        "waits for review"
+    );
     let imported = id_of(&r.body["items"][0]);
-    assert_eq!(action(&coord, imported, "approve", &json!({})).await.status, 403);
+    assert_eq!(
+        action(&coord, imported, "approve", &json!({})).await.status,
+        403
+    );
     expect(&action(&coord2, imported, "approve", &json!({})).await, 200);
 }
 
@@ -469,9 +533,17 @@ async fn evidence_only_while_it_can_matter(app: &TestApp) {
     assert_eq!(evidence_post(&hj_page, id, 4).await.status, 404);
     expect(&action(&coord2, id, "approve", &json!({})).await, 200);
     // Approved: nobody, the county included.
-    for (who, c) in [("payee", &zx_page), ("town", &qx_page), ("coordinator", &coord_page)] {
+    for (who, c) in [
+        ("payee", &zx_page),
+        ("town", &qx_page),
+        ("coordinator", &coord_page),
+    ] {
         let r = evidence_post(c, id, 5).await;
-        assert_eq!(r.status, 403, "{who} attaches to an approved record: {}", r.text);
+        assert_eq!(
+            r.status, 403,
+            "{who} attaches to an approved record: {}",
+            r.text
+        );
     }
     assert_eq!(qx.get(&path(id)).await.body["evidence_count"], 3);
 }
@@ -485,7 +557,12 @@ async fn an_existing_database_learns_who_last_changed_its_records(app: &TestApp)
     let coord2 = app.login(COORD2).await;
     let qx = app.login(QX).await;
     let edited = create(&qx, &transfer("QX-OLD-1", "10000")).await;
-    expect(&coord.patch(&path(edited), &json!({ "purpose": "改" })).await, 200);
+    expect(
+        &coord
+            .patch(&path(edited), &json!({ "purpose": "改" }))
+            .await,
+        200,
+    );
     expect(&action(&qx, edited, "submit", &json!({})).await, 200);
     let mut own = transfer("QX-OLD-2", "10000");
     own["submit"] = json!(true);
@@ -514,16 +591,30 @@ async fn an_existing_database_learns_who_last_changed_its_records(app: &TestApp)
     db.close().await.unwrap();
     let by: Vec<(i64, Option<String>)> = rows
         .iter()
-        .map(|r| (r.try_get("", "id").unwrap(), r.try_get("", "edited_by").unwrap()))
+        .map(|r| {
+            (
+                r.try_get("", "id").unwrap(),
+                r.try_get("", "edited_by").unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         by,
-        [(edited, Some(COORD.to_string())), (own, Some(COORD2.to_string()))],
+        [
+            (edited, Some(COORD.to_string())),
+            (own, Some(COORD2.to_string()))
+        ],
         "the last editor from the audit trail, else the creator"
     );
     // And four eyes holds on the upgraded records.
-    assert_eq!(action(&coord, edited, "approve", &json!({})).await.status, 403);
-    assert_eq!(action(&coord2, own, "approve", &json!({})).await.status, 403);
+    assert_eq!(
+        action(&coord, edited, "approve", &json!({})).await.status,
+        403
+    );
+    assert_eq!(
+        action(&coord2, own, "approve", &json!({})).await.status,
+        403
+    );
     expect(&action(&coord2, edited, "approve", &json!({})).await, 200);
     expect(&action(&coord, own, "approve", &json!({})).await, 200);
 }

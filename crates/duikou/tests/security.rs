@@ -405,7 +405,10 @@ impl World {
         let organizers = if own { json!([HJ, QX]) } else { json!([HJ]) };
         let body = json!({"kind": "招商推介会", "title": format!("推介会{n}"), "held_on": "2019-05-01",
                           "organizers": organizers, "participants": 20});
-        ("activity", self.create("activity", body, St::Submitted).await)
+        (
+            "activity",
+            self.create("activity", body, St::Submitted).await,
+        )
     }
 
     /// The body a role would create in its own (or another) unit.
@@ -1411,7 +1414,11 @@ impl World {
                 let (kind, id) = self.naming_record(role, own).await;
                 let path = format!("/records/{kind}/{id}/dispute");
                 if rule.label == "api-dispute" {
-                    call("POST", format!("/api/v1{path}"), Json(json!({"reason": "理由"})))
+                    call(
+                        "POST",
+                        format!("/api/v1{path}"),
+                        Json(json!({"reason": "理由"})),
+                    )
                 } else {
                     call("POST", path, Form(vec![("reason", "理由".into())]))
                 }

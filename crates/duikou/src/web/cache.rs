@@ -238,7 +238,12 @@ impl<K: Hash + Eq + Clone, V: Clone + Weigh> Memo<K, V> {
 
     #[cfg(test)]
     fn kept_bytes(&self) -> usize {
-        self.map.lock().expect("memo lock").values().map(|e| e.bytes).sum()
+        self.map
+            .lock()
+            .expect("memo lock")
+            .values()
+            .map(|e| e.bytes)
+            .sum()
     }
 
     #[cfg(test)]
@@ -357,10 +362,18 @@ mod tests {
                 .get_or_try_init(9, 1, q, || async { Ok::<_, ()>(big) })
                 .await;
             assert_eq!(v, Ok(big), "served whatever its size");
-            assert!(memo.kept_bytes() <= CACHE_BYTES, "query {q}: {}", memo.kept_bytes());
+            assert!(
+                memo.kept_bytes() <= CACHE_BYTES,
+                "query {q}: {}",
+                memo.kept_bytes()
+            );
             assert!(*USED_BYTES.lock().unwrap() <= CACHE_BYTES);
         }
-        assert!(memo.len() <= CACHE_BYTES / big, "{} entries kept", memo.len());
+        assert!(
+            memo.len() <= CACHE_BYTES / big,
+            "{} entries kept",
+            memo.len()
+        );
         // The newest values are the ones kept.
         let calls = std::sync::atomic::AtomicUsize::new(0);
         let v = memo

@@ -115,6 +115,7 @@ pub async fn state_from_config(cfg: Config) -> crate::error::AppResult<AppState>
         plan: Arc::new(plan),
         key: Arc::new(key),
         evidence: Arc::new(evidence),
+        uploads: Arc::new(crate::upload_store::PendingUploads::new(cfg.uploads_dir())),
     };
     let secure_cookies =
         std::env::var("DUIKOU_SECURE_COOKIES").is_ok_and(|v| v == "1" || v == "true");
@@ -123,6 +124,23 @@ pub async fn state_from_config(cfg: Config) -> crate::error::AppResult<AppState>
         config: Arc::new(cfg),
         secure_cookies,
     })
+}
+
+/// Remove import uploads left unconfirmed, at start and then every
+/// [`SWEEP_EVERY`](crate::upload_store::SWEEP_EVERY).
+async fn sweep_uploads(state: AppState) {
+    use crate::upload_store::{SWEEP_EVERY, UPLOAD_TTL};
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        let uploads = state.services.uploads.clone();
+        match tokio::task::spawn_blocking(move || uploads.sweep(UPLOAD_TTL)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(removed = n, "removed unconfirmed import uploads"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not sweep import uploads"),
+            Err(e) => tracing::warn!(error = %e, "upload sweep panicked"),
+        }
+    }
 }
 
 /// Serve until SIGTERM or Ctrl-C; in-flight requests finish first.
@@ -137,6 +155,7 @@ pub async fn serve(
     let bound = listener.local_addr()?;
     on_bound(bound);
     tokio::spawn(warm_assessment(state.clone()));
+    tokio::spawn(sweep_uploads(state.clone()));
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -342,8 +342,8 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
             html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
         }
         Ok(c) => {
-            // Keep the bytes until the user confirms (stored once by content hash).
-            let store = state.services.evidence.clone();
+            // Keep the bytes until the user confirms, and no longer.
+            let store = state.services.uploads.clone();
             let b = bytes.clone();
             match tokio::task::spawn_blocking(move || store.put(&b)).await {
                 Ok(Ok(_)) => {}
@@ -402,6 +402,15 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
     }
 }
 
+/// Removes a pending upload when the confirmation is done with it.
+struct ForgetUpload<'a>(&'a crate::upload_store::PendingUploads, &'a str);
+
+impl Drop for ForgetUpload<'_> {
+    fn drop(&mut self) {
+        self.0.remove(self.1);
+    }
+}
+
 pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Response {
     if let Err(r) = req.check_csrf(form.csrf()) {
         return r;
@@ -430,9 +439,9 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
             "The confirmation is not valid; upload the file again",
         ));
     }
-    let store = state.services.evidence.clone();
+    let uploads = state.services.uploads.clone();
     let sha2 = sha.clone();
-    let bytes = match tokio::task::spawn_blocking(move || store.get(&sha2)).await {
+    let bytes = match tokio::task::spawn_blocking(move || uploads.get(&sha2)).await {
         Ok(Ok(b)) => Arc::new(b),
         _ => {
             return req.bad_request(l.t(
@@ -441,6 +450,8 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
             ));
         }
     };
+    // Whatever comes of the confirmation, the upload has served its purpose.
+    let _forget = ForgetUpload(&state.services.uploads, &sha);
     // Check again: records may have changed since the preview.
     let checked = match check(&state, &actor, kind, &file_name, bytes).await {
         Ok(Ok(c)) => c,
@@ -449,7 +460,10 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
             p.errors.push(ErrorLink::new(
                 "report",
                 l.t(
-                    format!("文件在确认时发现错误（{}），整个文件未导入", errors.summary_zh()),
+                    format!(
+                        "文件在确认时发现错误（{}），整个文件未导入",
+                        errors.summary_zh()
+                    ),
                     format!(
                         "Problems were found when confirming ({}); nothing was imported",
                         errors.summary_en()
