@@ -4,6 +4,7 @@
 //! review status and default to approved records; leaders get figures, not person lists.
 //! Every scenario runs on SQLite and, with DUIKOU_TEST_POSTGRES_URL, on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use std::io::Write;
@@ -27,26 +28,8 @@ const USERS: &[(&str, &str, Option<&str>)] = &[
     (VIEWER, "viewer", None),
 ];
 
-async fn start(backend: Backend) -> Option<TestApp> {
+async fn start(backend: Backend) -> TestApp {
     TestApp::spawn_with_users(backend, USERS).await
-}
-
-/// One test per backend for a scenario `async fn(&TestApp)`.
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test]
-            async fn sqlite() {
-                let app = super::start(super::Backend::Sqlite).await.expect("SQLite");
-                super::$scenario(&app).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let Some(app) = super::start(super::Backend::Postgres).await else { return };
-                super::$scenario(&app).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(

@@ -3,6 +3,7 @@
 //! optimistic locking, personal data, the assessment, CSRF and the OpenAPI document.
 //! Every scenario runs on SQLite and, when DUIKOU_TEST_POSTGRES_URL is set, on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use common::{ApiClient, Backend, Resp, TestApp};
@@ -31,26 +32,8 @@ const USERS: &[(&str, &str, Option<&str>)] = &[
     (ADMIN, "admin", None),
 ];
 
-async fn start(backend: Backend) -> Option<TestApp> {
+async fn start(backend: Backend) -> TestApp {
     TestApp::spawn_with_users(backend, USERS).await
-}
-
-/// One test per backend for a scenario `async fn(&TestApp)`.
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test]
-            async fn sqlite() {
-                let app = super::start(super::Backend::Sqlite).await.expect("SQLite");
-                super::$scenario(&app).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let Some(app) = super::start(super::Backend::Postgres).await else { return };
-                super::$scenario(&app).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(

@@ -10,6 +10,7 @@
 //! - `sigterm_lets_the_request_in_flight_finish`: graceful shutdown exits 0 after the
 //!   request being received when the signal came has been answered.
 
+#[macro_use]
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
@@ -48,25 +49,11 @@ fn users() -> Vec<(&'static str, &'static str, Option<&'static str>)> {
     u
 }
 
-/// One test per backend for a scenario `async fn(TestApp)`.
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                let app = super::TestApp::spawn_with_users(super::Backend::Sqlite, &super::users()).await.expect("SQLite");
-                super::$scenario(app).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                let Some(app) = super::TestApp::spawn_with_users(super::Backend::Postgres, &super::users()).await else { return };
-                super::$scenario(app).await;
-            }
-        }
-    )*};
+async fn start(backend: Backend) -> TestApp {
+    TestApp::spawn_with_users(backend, &users()).await
 }
 
-on_both_backends!(
+on_both_backends!(by_value:
     kill_during_a_burst_of_writes,
     many_clients_at_once,
     sigterm_lets_the_request_in_flight_finish

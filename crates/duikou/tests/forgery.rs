@@ -3,6 +3,7 @@
 //! for every review, and evidence only where it may still change a judgement. Against
 //! the real binary, on SQLite and (with DUIKOU_TEST_POSTGRES_URL) PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use common::{ApiClient, Backend, Resp, TestApp};
@@ -23,25 +24,8 @@ const USERS: &[(&str, &str, Option<&str>)] = &[
     (ZX, "receiver", Some("镇雄县")),
 ];
 
-async fn start(backend: Backend) -> Option<TestApp> {
+async fn start(backend: Backend) -> TestApp {
     TestApp::spawn_with_users(backend, USERS).await
-}
-
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test]
-            async fn sqlite() {
-                let app = super::start(super::Backend::Sqlite).await.expect("SQLite");
-                super::$scenario(&app).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let Some(app) = super::start(super::Backend::Postgres).await else { return };
-                super::$scenario(&app).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(

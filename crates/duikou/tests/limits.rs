@@ -3,6 +3,7 @@
 //! files others on the machine could read, and uploads that were never confirmed.
 //! Against the real binary, on SQLite and (with DUIKOU_TEST_POSTGRES_URL) PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use common::{ApiClient, Backend, Resp, TestApp};
@@ -22,25 +23,8 @@ const USERS: &[(&str, &str, Option<&str>)] = &[
     (ZX, "receiver", Some("镇雄县")),
 ];
 
-async fn start(backend: Backend) -> Option<TestApp> {
+async fn start(backend: Backend) -> TestApp {
     TestApp::spawn_with_users(backend, USERS).await
-}
-
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test]
-            async fn sqlite() {
-                let mut app = super::start(super::Backend::Sqlite).await.expect("SQLite");
-                super::$scenario(&mut app).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let Some(mut app) = super::start(super::Backend::Postgres).await else { return };
-                super::$scenario(&mut app).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(
@@ -424,7 +408,7 @@ async fn uploads_are_kept_only_until_confirmed(app: &mut TestApp) {
 /// command line as on the web: exit 2, the part and the ratio named, nothing written.
 #[tokio::test]
 async fn a_zip_bomb_is_refused_before_it_is_unpacked() {
-    let app = start(Backend::Sqlite).await.expect("SQLite");
+    let app = start(Backend::Sqlite).await;
     let api = app.login(QX).await;
     let before = transfer_count(&api).await;
 
@@ -464,7 +448,7 @@ async fn a_zip_bomb_is_refused_before_it_is_unpacked() {
 /// own account only; a data directory left open by an earlier release is narrowed.
 #[tokio::test]
 async fn data_files_are_readable_by_their_owner_only() {
-    let app = start(Backend::Sqlite).await.expect("SQLite");
+    let app = start(Backend::Sqlite).await;
     let data = app.data_dir();
     let qx = app.login(QX).await;
     let id = create(&qx, &transfer("LIM-MODES")).await;

@@ -15,6 +15,7 @@
 //! - operations: security headers on pages, API and errors; /healthz; request ids in
 //!   the log and no ID number in it.
 
+#[macro_use]
 mod common;
 
 use std::collections::HashMap;
@@ -67,22 +68,8 @@ const ROLES: [(&str, &str); 6] = [
 
 const NEW_PASSWORD_SUFFIX: &str = "-Neu-Passwort-2019";
 
-/// One test per backend for a scenario `async fn(&World)`.
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                let w = super::World::start(super::Backend::Sqlite).await.expect("SQLite");
-                super::$scenario(&w).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                let Some(w) = super::World::start(super::Backend::Postgres).await else { return };
-                super::$scenario(&w).await;
-            }
-        }
-    )*};
+async fn start(backend: Backend) -> World {
+    World::start(backend).await
 }
 
 on_both_backends!(
@@ -211,8 +198,8 @@ struct World {
 }
 
 impl World {
-    async fn start(backend: Backend) -> Option<World> {
-        let app = TestApp::spawn_with_users(backend, USERS).await?;
+    async fn start(backend: Backend) -> World {
+        let app = TestApp::spawn_with_users(backend, USERS).await;
         let mut w = World {
             passwords: HashMap::new(),
             bearer: HashMap::new(),
@@ -260,7 +247,7 @@ impl World {
             let t = w.bearer_session(name).await;
             w.bearer.insert(name.to_string(), t);
         }
-        Some(w)
+        w
     }
 
     fn base(&self) -> &str {
@@ -3559,8 +3546,7 @@ async fn logs_carry_request_ids_and_no_id_numbers() {
         ],
         "info",
     )
-    .await
-    .unwrap();
+    .await;
     let qx = app.login(QX).await;
     let birth = time::macros::date!(1990 - 01 - 01);
     let id = duikou_domain::id_number::make_valid("530627", birth, 123);
@@ -3673,17 +3659,17 @@ async fn logs_carry_request_ids_and_no_id_numbers() {
 
 // ------------------------------------------------------------------ in a browser
 
-/// The payloads in a real browser (chromium through chromedriver, when installed): no
-/// dialog opens, no injected element exists, on the record pages and the import preview.
+/// The payloads in a real browser (chromium through chromedriver): no dialog opens, no
+/// injected element exists, on the record pages and the import preview.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "browser: needs chromium and chromedriver; run with --include-ignored (.ci/run installs them and does)"]
 async fn xss_payloads_do_not_run_in_a_browser() {
-    if !(std::path::Path::new("/usr/bin/chromedriver").exists()
-        && std::path::Path::new("/usr/bin/chromium").exists())
-    {
-        println!("skipped: chromium/chromedriver not installed");
-        return;
-    }
-    let w = World::start(Backend::Sqlite).await.unwrap();
+    assert!(
+        std::path::Path::new("/usr/bin/chromedriver").exists()
+            && std::path::Path::new("/usr/bin/chromium").exists(),
+        "this test needs /usr/bin/chromium and /usr/bin/chromedriver"
+    );
+    let w = World::start(Backend::Sqlite).await;
     let records = xss_records(&w).await;
     let (_driver, b) = WebDriver::start().await;
     // The session of the coordinator's browser, as a cookie in chromium.
@@ -3992,9 +3978,7 @@ fn importers_never_panic_and_name_the_row() {
 /// file corrected imports every row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_is_all_or_nothing() {
-    let app = TestApp::spawn_with_users(Backend::Sqlite, &[(QX, "reporter", Some(QX))])
-        .await
-        .unwrap();
+    let app = TestApp::spawn_with_users(Backend::Sqlite, &[(QX, "reporter", Some(QX))]).await;
     let count = || async {
         use sea_orm::ConnectionTrait;
         let db = app.db().await;
@@ -4095,9 +4079,7 @@ async fn an_import_is_all_or_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_and_backups_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
-    let app = TestApp::spawn_with_users(Backend::Sqlite, &[(QX, "reporter", Some(QX))])
-        .await
-        .unwrap();
+    let app = TestApp::spawn_with_users(Backend::Sqlite, &[(QX, "reporter", Some(QX))]).await;
     let qx = app.login(QX).await;
     let id =
         duikou_domain::id_number::make_valid("530627", time::macros::date!(1985 - 05 - 05), 77);

@@ -1,16 +1,23 @@
-//! Shared by the integration tests that talk to a running server: start the REAL
-//! `duikou` binary (`init`, `user add`, then `serve --addr 127.0.0.1:0`) in a temporary
-//! data directory, on SQLite or — when `DUIKOU_TEST_POSTGRES_URL` is set — on a fresh
-//! PostgreSQL database per test; plus a small JSON client.
+//! Shared by the integration tests that run the binary: start the REAL `duikou` binary
+//! (`init`, `user add`, then `serve --addr 127.0.0.1:0`) in a temporary data directory,
+//! on SQLite or on a fresh PostgreSQL database per test (dropped at the end); the
+//! command-line runner; the backend macro; plus a small JSON client.
+//!
+//! PostgreSQL halves are `#[ignore]`d, so that a plain `cargo test` reports them as
+//! ignored rather than passed; `.ci/run` runs them with `--include-ignored` and
+//! `DUIKOU_TEST_POSTGRES_URL`, and without that variable they fail, never skip.
 //!
 //! ```ignore
+//! #[macro_use]
 //! mod common;
 //! use common::{Backend, TestApp};
-//! let app = TestApp::spawn().await;                       // SQLite
-//! let Some(app) = TestApp::spawn_on(Backend::Postgres).await else { return }; // skipped without the env
-//! let pw = app.add_user("清溪镇", "reporter", Some("清溪镇"));
-//! let api = app.login("清溪镇").await;
-//! let r = api.get("/api/v1/records/transfer").await;
+//! async fn start(backend: Backend) -> TestApp { TestApp::spawn_with_users(backend, USERS).await }
+//! on_both_backends!(a_scenario);              // a_scenario::sqlite, a_scenario::postgres
+//! async fn a_scenario(app: &mut TestApp) {
+//!     let api = app.login("清溪镇").await;
+//!     let r = api.get("/api/v1/records/transfer").await;
+//! }
+//! let cli = TestApp::init_only(Backend::Sqlite);  // a data directory, no server
 //! ```
 #![allow(dead_code)]
 
@@ -26,6 +33,99 @@ use serde_json::Value;
 /// The PostgreSQL server tests may use: `postgres://USER@HOST:PORT/DB`; each test
 /// creates its own database next to DB and drops it at the end.
 pub const POSTGRES_ENV: &str = "DUIKOU_TEST_POSTGRES_URL";
+
+/// The PostgreSQL server of [`POSTGRES_ENV`]; a test that needs it and finds it unset
+/// fails: it was asked for (`--include-ignored`), so skipping would hide it.
+pub fn postgres_base_url() -> String {
+    std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| panic!("this test needs PostgreSQL: set {POSTGRES_ENV}"))
+}
+
+/// A fresh PostgreSQL database next to the one [`POSTGRES_ENV`] names: (server URL,
+/// database name, database URL). Safe to call inside or outside a runtime.
+pub fn scratch_postgres_database(prefix: &str) -> (String, String, String) {
+    let base = postgres_base_url();
+    let b = base.clone();
+    let prefix = prefix.to_string();
+    let url = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(duikou_storage::create_scratch_postgres_database(
+                &b, &prefix,
+            ))
+    })
+    .join()
+    .expect("create the scratch database")
+    .unwrap_or_else(|e| panic!("PostgreSQL reachable at {POSTGRES_ENV}: {e}"));
+    let name = url.rsplit('/').next().unwrap().to_string();
+    (base, name, url)
+}
+
+/// Drop a scratch database made by [`scratch_postgres_database`]. Safe to call inside
+/// or outside a runtime (and from `Drop`).
+pub fn drop_postgres_database(base: String, name: String) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        rt.block_on(async {
+            use sea_orm::ConnectionTrait;
+            let admin = sea_orm::Database::connect(&base).await.ok()?;
+            if admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .is_err()
+            {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .await;
+            }
+            let _ = admin.close().await;
+            Some(())
+        })
+    })
+    .join();
+}
+
+/// For each scenario `async fn NAME(app: &mut App)` (or `&App`), a module `NAME` with
+/// two tests: `sqlite` and `postgres` (ignored unless asked for), each starting its app with `super::start(backend).await`.
+/// `on_both_backends!(by_value: …)` hands the app over by value instead.
+#[macro_export]
+macro_rules! on_both_backends {
+    (by_value: $($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$scenario(super::start(super::Backend::Sqlite).await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            #[ignore = "PostgreSQL: run with --include-ignored and DUIKOU_TEST_POSTGRES_URL (.ci/run does)"]
+            async fn postgres() {
+                super::$scenario(super::start(super::Backend::Postgres).await).await;
+            }
+        }
+    )*};
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let mut app = super::start(super::Backend::Sqlite).await;
+                super::$scenario(&mut app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            #[ignore = "PostgreSQL: run with --include-ignored and DUIKOU_TEST_POSTGRES_URL (.ci/run does)"]
+            async fn postgres() {
+                let mut app = super::start(super::Backend::Postgres).await;
+                super::$scenario(&mut app).await;
+            }
+        }
+    )*};
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -58,14 +158,11 @@ pub struct TestApp {
 impl TestApp {
     /// On SQLite.
     pub async fn spawn() -> TestApp {
-        Self::spawn_on(Backend::Sqlite)
-            .await
-            .expect("SQLite always runs")
+        Self::spawn_on(Backend::Sqlite).await
     }
 
-    /// On the given backend; `None` (after printing why) for PostgreSQL when
-    /// `DUIKOU_TEST_POSTGRES_URL` is not set.
-    pub async fn spawn_on(backend: Backend) -> Option<TestApp> {
+    /// On the given backend.
+    pub async fn spawn_on(backend: Backend) -> TestApp {
         Self::spawn_with_users(backend, &[]).await
     }
 
@@ -73,7 +170,7 @@ impl TestApp {
     pub async fn spawn_with_users(
         backend: Backend,
         users: &[(&str, &str, Option<&str>)],
-    ) -> Option<TestApp> {
+    ) -> TestApp {
         Self::spawn_with_log(backend, users, "warn").await
     }
 
@@ -82,25 +179,32 @@ impl TestApp {
         backend: Backend,
         users: &[(&str, &str, Option<&str>)],
         log_filter: &str,
-    ) -> Option<TestApp> {
+    ) -> TestApp {
+        let mut app = Self::init_only(backend);
+        app.log_filter = log_filter.to_string();
+        app.add_users(users);
+        app.start_server();
+        app
+    }
+
+    /// A data directory and database after `duikou init`, without a server: for the
+    /// command line (`cli`, `cli_ok`); `restart_server` starts one later if wanted.
+    pub fn init_only(backend: Backend) -> TestApp {
+        let app = Self::uninitialised(backend);
+        app.cli_ok(&["init"]);
+        app
+    }
+
+    /// A data directory and an empty database, before `duikou init`.
+    pub fn uninitialised(backend: Backend) -> TestApp {
         let (db_url, scratch) = match backend {
             Backend::Sqlite => (None, None),
             Backend::Postgres => {
-                let Some(base) = std::env::var(POSTGRES_ENV)
-                    .ok()
-                    .filter(|s| !s.trim().is_empty())
-                else {
-                    eprintln!("skipped: {POSTGRES_ENV} not set");
-                    return None;
-                };
-                let url = duikou_storage::create_scratch_postgres_database(&base, "duikou_test")
-                    .await
-                    .expect("PostgreSQL reachable at DUIKOU_TEST_POSTGRES_URL");
-                let name = url.rsplit('/').next().unwrap().to_string();
+                let (base, name, url) = scratch_postgres_database("duikou_test");
                 (Some(url), Some((base, name)))
             }
         };
-        let mut app = TestApp {
+        TestApp {
             base_url: String::new(),
             backend,
             dir: tempfile::tempdir().expect("temporary directory"),
@@ -113,13 +217,14 @@ impl TestApp {
                 .timeout(Duration::from_secs(60))
                 .build()
                 .unwrap(),
-            log_filter: log_filter.to_string(),
+            log_filter: "warn".to_string(),
             server_env: Vec::new(),
-        };
-        app.cli_ok(&["init"]);
-        app.add_users(users);
-        app.start_server();
-        Some(app)
+        }
+    }
+
+    /// A directory of this test's own beside the data directory (for input files).
+    pub fn scratch_dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -464,29 +569,7 @@ impl Drop for TestApp {
             let _ = child.wait();
         }
         if let Some((base, name)) = self.scratch.take() {
-            // Drop runs inside the test's runtime: use a thread with its own.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()?;
-                rt.block_on(async {
-                    use sea_orm::ConnectionTrait;
-                    let admin = sea_orm::Database::connect(&base).await.ok()?;
-                    if admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await
-                        .is_err()
-                    {
-                        let _ = admin
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-                            .await;
-                    }
-                    let _ = admin.close().await;
-                    Some(())
-                })
-            })
-            .join();
+            drop_postgres_database(base, name);
         }
     }
 }
