@@ -1,6 +1,6 @@
 //! The indicator engine: given the plan, the records and an assessment year and
 //! as-of date, computes every indicator's figure, its gap to the target and its
-//! status (domain.md, "Counting rules" and "Status of an indicator").
+//! status (docs/domain.md, "Counting rules" and "Status of an indicator").
 //!
 //! Pure: no I/O, no database. Callers load the records and hand them over as
 //! [`EngineRecord`]s; the same code serves the CLI, the web pages and the API.

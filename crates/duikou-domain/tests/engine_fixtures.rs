@@ -1,6 +1,6 @@
 //! Hand-computed fixtures for every indicator of the bundled plan: each test builds a
 //! few records, runs the engine and checks the figures and statuses a coordinator
-//! would expect from domain.md ("Counting rules", "Status of an indicator").
+//! would expect from docs/domain.md ("Counting rules", "Status of an indicator").
 
 use duikou_domain::engine::{
     AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, IndicatorStatus, assess,

@@ -1,4 +1,4 @@
-//! The plan loader: the bundled plan holds what domain.md lists, and each kind of
+//! The plan loader: the bundled plan holds what docs/domain.md lists, and each kind of
 //! mistake in a plan file is reported with its line.
 
 use duikou_domain::plan::{BUNDLED_PLAN, Measure, Period, Plan, Scope, Target, TownRole, UnitKind};
@@ -129,7 +129,7 @@ fn bundled_plan_has_every_checklist_item() {
     assert!(p.item("6.2").unwrap().text.contains("2018年招收1600名"));
 }
 
-/// The indicator table of domain.md: id, item, kind, scope, target (2019), deadline.
+/// The indicator table of docs/domain.md: id, item, kind, scope, target (2019), deadline.
 const DOMAIN_TABLE: &[(
     &str,
     &str,

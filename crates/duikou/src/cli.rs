@@ -255,12 +255,13 @@ pub fn main() -> i32 {
 /// `DUIKOU_LOG_FORMAT=json` writes one JSON object per line. Colours only on a terminal.
 fn init_tracing() {
     use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("DUIKOU_LOG")
+    let log = crate::config::LogConfig::from_env();
+    let filter = tracing_subscriber::EnvFilter::try_new(&log.filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    let _ = if std::env::var("DUIKOU_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+    let _ = if log.json {
         builder
             .json()
             .with_current_span(true)

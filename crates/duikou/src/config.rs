@@ -1,4 +1,15 @@
-//! Where things live: flags, then environment, then defaults.
+//! The configuration, read in one place: flags, then environment, then defaults.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `DUIKOU_DATA_DIR` (`--data-dir`) | SQLite file, key, evidence, uploads | `./duikou-data` |
+//! | `DUIKOU_DATABASE_URL` (`--db`) | `sqlite://…` or `postgres://…` | `sqlite://DATA_DIR/duikou.db` |
+//! | `DUIKOU_SECRET_KEY_FILE` | the master key | `DATA_DIR/secret.key` |
+//! | `DUIKOU_DB_POOL` | database connections | 10 (PostgreSQL), fewer for SQLite |
+//! | `DUIKOU_ADDR` (`serve --addr`) | where the server listens | `127.0.0.1:8080` |
+//! | `DUIKOU_SECURE_COOKIES` | `1`/`true`: cookies marked `Secure` (behind HTTPS) | off |
+//! | `DUIKOU_LOG` | tracing filter | `warn` |
+//! | `DUIKOU_LOG_FORMAT` | `json`: one JSON object per log line | text |
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +25,33 @@ pub struct Config {
     pub database_url: String,
     pub key_file: PathBuf,
     pub max_connections: u32,
+    /// Session cookies marked `Secure`: only when served over HTTPS.
+    pub secure_cookies: bool,
+}
+
+/// How the program logs (read before anything else, so apart from [`Config`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogConfig {
+    /// A tracing filter (`DUIKOU_LOG`), `warn` by default.
+    pub filter: String,
+    /// One JSON object per line (`DUIKOU_LOG_FORMAT=json`) rather than text.
+    pub json: bool,
+}
+
+impl LogConfig {
+    pub fn from_env() -> LogConfig {
+        LogConfig {
+            filter: std::env::var("DUIKOU_LOG")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+                .unwrap_or_else(|| "warn".to_string()),
+            json: std::env::var("DUIKOU_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")),
+        }
+    }
+}
+
+fn flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
 }
 
 impl Config {
@@ -46,6 +84,7 @@ impl Config {
             database_url,
             key_file,
             max_connections,
+            secure_cookies: flag("DUIKOU_SECURE_COOKIES"),
         }
     }
 

@@ -6,7 +6,7 @@
 //! 是/否), so that the rows go through the same validation as every import.
 //! The same plan, scale and seed always give the same rows.
 //!
-//! The data is tuned so that every indicator status appears (domain.md, "Status
+//! The data is tuned so that every indicator status appears (docs/domain.md, "Status
 //! of an indicator"):
 //! - 3.1 fiscal aid: the first year's money arrives in Oct–Nov (the plan was
 //!   issued in September), so it is late; in the second year one county's city

@@ -1,4 +1,4 @@
-//! The JSON API under `/api/v1` (interfaces.md, "HTTP API"). Handlers stay thin: they
+//! The JSON API under `/api/v1` (docs/interfaces.md, "HTTP API"). Handlers stay thin: they
 //! read the request, call `crate::service::Services` (which owns every rule) and turn
 //! its answer or its `ServiceError` into JSON with the matching status code.
 //!

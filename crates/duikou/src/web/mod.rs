@@ -117,8 +117,7 @@ pub async fn state_from_config(cfg: Config) -> crate::error::AppResult<AppState>
         evidence: Arc::new(evidence),
         uploads: Arc::new(crate::upload_store::PendingUploads::new(cfg.uploads_dir())),
     };
-    let secure_cookies =
-        std::env::var("DUIKOU_SECURE_COOKIES").is_ok_and(|v| v == "1" || v == "true");
+    let secure_cookies = cfg.secure_cookies;
     Ok(AppState {
         services,
         config: Arc::new(cfg),
