@@ -6,6 +6,7 @@ pub mod engine;
 pub mod four_eyes;
 pub mod id_number;
 pub mod limits;
+pub mod message;
 pub mod plan;
 pub mod plan_scale;
 pub mod receipt;

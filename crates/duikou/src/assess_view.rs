@@ -14,8 +14,9 @@ use duikou_domain::record::{Status, parse_iso_date};
 use duikou_domain::schema::RecordKind;
 use duikou_storage::Store;
 
-use crate::cli::{AssessFormat, open_with_plan};
+use crate::cli::AssessFormat;
 use crate::config::Config;
+use crate::config::open_with_plan;
 use crate::error::{AppError, AppResult};
 
 pub use duikou_reports::common::to_engine;
@@ -358,7 +359,7 @@ pub async fn run(
                 AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE")
             })?;
             let bytes = duikou_reports::workbook::assessment_workbook(&plan, &a)
-                .map_err(|e| AppError::Failure(e.to_string()))?;
+                .map_err(|e| AppError::failure_text(e.to_string()))?;
             std::fs::write(out, bytes)?;
             println!("已写入 / written: {}", out.display());
             Ok(())
@@ -403,7 +404,7 @@ pub async fn run_checklist(
                 AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE")
             })?;
             let bytes = duikou_reports::workbook::checklist_workbook(&plan, &a)
-                .map_err(|e| AppError::Failure(e.to_string()))?;
+                .map_err(|e| AppError::failure_text(e.to_string()))?;
             std::fs::write(out, bytes)?;
             println!("已写入 / written: {}", out.display());
             Ok(())

@@ -15,7 +15,7 @@ pub const FORMAT: &str = "duikou-backup/1";
 pub async fn backup(cfg: &Config, out: &Path) -> AppResult<()> {
     let store = cfg.open().await?;
     let key = std::fs::read(&cfg.key_file).map_err(|e| {
-        AppError::Failure(format!(
+        AppError::failure_text(format!(
             "无法读取密钥 / cannot read the key {}: {e}",
             cfg.key_file.display()
         ))
@@ -57,7 +57,7 @@ pub async fn backup(cfg: &Config, out: &Path) -> AppResult<()> {
     let store_files = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
     for sha in &evidence {
         let bytes = store_files.get(sha).map_err(|e| {
-            AppError::Failure(format!("佐证文件缺失 / evidence file {sha} missing: {e}"))
+            AppError::failure_text(format!("佐证文件缺失 / evidence file {sha} missing: {e}"))
         })?;
         zip.start_file(format!("evidence/{sha}"), opts)
             .map_err(zip_err)?;
@@ -97,7 +97,7 @@ pub async fn backup(cfg: &Config, out: &Path) -> AppResult<()> {
 }
 
 fn zip_err(e: zip::result::ZipError) -> AppError {
-    AppError::Failure(format!("备份文件写入失败 / backup archive error: {e}"))
+    AppError::failure_text(format!("备份文件写入失败 / backup archive error: {e}"))
 }
 
 fn bad_backup(file: &Path, what: impl std::fmt::Display) -> AppError {
@@ -191,7 +191,7 @@ pub async fn restore(cfg: &Config, file: &Path) -> AppResult<()> {
     }
     let report = duikou_storage::audit::verify(&store.db)
         .await
-        .map_err(|e| AppError::Failure(e.to_string()))?;
+        .map_err(|e| AppError::failure_text(e.to_string()))?;
     println!(
         "已恢复 / restored from {}: {} 个佐证文件 evidence files; 审计链 audit chain: {}",
         file.display(),
@@ -203,7 +203,7 @@ pub async fn restore(cfg: &Config, file: &Path) -> AppResult<()> {
         }
     );
     if let Some(p) = report.problem {
-        return Err(AppError::Failure(p.to_string()));
+        return Err(AppError::failure_text(p.to_string()));
     }
     Ok(())
 }

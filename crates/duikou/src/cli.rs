@@ -12,7 +12,8 @@ use duikou_storage::Store;
 use duikou_storage::records::ImportFile;
 use sha2::{Digest, Sha256};
 
-use crate::config::Config;
+use crate::accounts::check_role_unit;
+use crate::config::{Config, open_with_plan};
 use crate::error::{AppError, AppResult};
 
 #[derive(Parser, Debug)]
@@ -401,7 +402,7 @@ pub fn read_plan_file(path: &Path) -> AppResult<(Plan, String)> {
         )
     })?;
     let plan = Plan::from_toml(&text, &path.display().to_string())
-        .map_err(|e| AppError::Input(e.to_string()))?;
+        .map_err(|e| AppError::input_text(e.to_string()))?;
     Ok((plan, text))
 }
 
@@ -468,21 +469,10 @@ async fn init(
 /// (`duikou_domain::plan_scale`), validated like any plan file.
 pub fn scaled_plan(source: &str, copies: u32) -> AppResult<(Plan, String)> {
     let text = duikou_domain::plan_scale::scale_plan_toml(source, copies)
-        .map_err(|e| AppError::Input(e.to_string()))?;
+        .map_err(|e| AppError::input_text(e.to_string()))?;
     let plan = Plan::from_toml(&text, &format!("--demo-scale {copies}"))
-        .map_err(|e| AppError::Input(e.to_string()))?;
+        .map_err(|e| AppError::input_text(e.to_string()))?;
     Ok((plan, text))
-}
-
-pub async fn open_with_plan(cfg: &Config) -> AppResult<(Store, Plan)> {
-    let store = cfg.open().await?;
-    let plan = store.plan().await?.ok_or_else(|| {
-        AppError::input(
-            "尚未载入计划，请运行 duikou init",
-            "no plan is loaded; run `duikou init`",
-        )
-    })?;
-    Ok((store, plan))
 }
 
 async fn plan_show(cfg: &Config, format: PlanFormat) -> AppResult<()> {
@@ -495,57 +485,6 @@ async fn plan_show(cfg: &Config, format: PlanFormat) -> AppResult<()> {
         ),
     }
     Ok(())
-}
-
-/// Check a role and unit against the plan, as `user add` and the admin page do.
-pub fn check_role_unit(
-    plan: &Plan,
-    role: &str,
-    unit: Option<&str>,
-) -> AppResult<(Role, Option<String>)> {
-    let role = Role::from_key(role).ok_or_else(|| {
-        let all = Role::ALL
-            .iter()
-            .map(|r| r.key())
-            .collect::<Vec<_>>()
-            .join(", ");
-        AppError::input(
-            format!("未知角色「{role}」，可选：{all}"),
-            format!("unknown role \"{role}\"; one of: {all}"),
-        )
-    })?;
-    let unit = match unit.map(str::trim).filter(|u| !u.is_empty()) {
-        Some(u) => Some(
-            plan.resolve_unit(u)
-                .ok_or_else(|| {
-                    AppError::input(
-                        format!("计划中没有单位「{u}」"),
-                        format!("no unit named \"{u}\" in the plan"),
-                    )
-                })?
-                .name
-                .clone(),
-        ),
-        None => None,
-    };
-    if role.needs_unit() && unit.is_none() {
-        return Err(AppError::input(
-            format!("角色 {} 需要 --unit", role.key()),
-            format!("role {} needs --unit", role.key()),
-        ));
-    }
-    if role == Role::Receiver {
-        let u = plan
-            .unit(unit.as_deref().unwrap_or_default())
-            .expect("resolved");
-        if u.kind != duikou_domain::plan::UnitKind::County {
-            return Err(AppError::input(
-                format!("受援县区角色的单位应为县区，「{}」不是", u.name),
-                format!("a receiver's unit must be a county; {} is not", u.name),
-            ));
-        }
-    }
-    Ok((role, unit))
 }
 
 async fn user_password(cfg: &Config, name: &str, must_change: bool) -> AppResult<()> {
@@ -622,9 +561,6 @@ pub fn parse_kind(kind: &str) -> AppResult<RecordKind> {
         )
     })
 }
-
-/// The most one request body (an upload) may be.
-pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
 
 /// The most an import file may be. `duikou import` streams the file (memory stays
 /// bounded whatever its size); the limit only refuses what cannot be a real import file.
@@ -725,7 +661,7 @@ async fn import(
             outcome.skipped_existing,
             outcome.batch
         ),
-        Err(ImportFailure::Table(e)) => return Err(AppError::Input(e.to_string())),
+        Err(ImportFailure::Table(e)) => return Err(AppError::input_text(e.to_string())),
         Err(ImportFailure::Rows(errors)) => return Err(report_errors(&file_name, &errors)),
         Err(ImportFailure::Record(duikou_storage::records::RecordError::AlreadyImported {
             batch,
@@ -766,7 +702,7 @@ fn report_errors(file: &str, errors: &crate::import_report::Problems) -> AppErro
     for e in errors.listed() {
         msg.push_str(&format!("  {e}\n"));
     }
-    AppError::Input(msg.trim_end().to_string())
+    AppError::input_text(msg.trim_end().to_string())
 }
 
 /// Refuse a file larger than `max` (or one that cannot be read).
@@ -980,7 +916,7 @@ pub async fn load_demo_counts(
     }
     producer
         .join()
-        .map_err(|_| AppError::Failure("演示数据生成失败 / the demo generator panicked".into()))?;
+        .map_err(|_| AppError::failure_text("演示数据生成失败 / the demo generator panicked"))?;
     Ok(counts)
 }
 
@@ -1034,7 +970,7 @@ fn produce_demo(
                         Ok(valid) => records.push(crate::importer::new_record(valid, plan, key)),
                         Err(errs) => {
                             let row = first_row + i;
-                            bad = Some(AppError::Failure(format!(
+                            bad = Some(AppError::failure_text(format!(
                                 "演示数据第 {} 行无效 / demo row {row} of {} invalid: {}",
                                 row + 1,
                                 kind.key(),
@@ -1216,7 +1152,7 @@ async fn audit_verify(cfg: &Config) -> AppResult<()> {
     let store = cfg.open().await?;
     let report = duikou_storage::audit::verify(&store.db)
         .await
-        .map_err(|e| AppError::Failure(e.to_string()))?;
+        .map_err(|e| AppError::failure_text(e.to_string()))?;
     match report.problem {
         None => {
             println!(
@@ -1225,7 +1161,7 @@ async fn audit_verify(cfg: &Config) -> AppResult<()> {
             );
             Ok(())
         }
-        Some(p) => Err(AppError::Failure(format!(
+        Some(p) => Err(AppError::failure_text(format!(
             "审计链已损坏 / audit chain broken: {p}"
         ))),
     }
@@ -1236,8 +1172,8 @@ async fn audit_verify(cfg: &Config) -> AppResult<()> {
 fn report_err(e: duikou_reports::ReportError) -> AppError {
     match e {
         duikou_reports::ReportError::Store(s) => s.into(),
-        e if e.is_input() => AppError::Input(e.to_string()),
-        e => AppError::Failure(e.to_string()),
+        e if e.is_input() => AppError::input_text(e.to_string()),
+        e => AppError::failure_text(e.to_string()),
     }
 }
 

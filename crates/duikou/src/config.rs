@@ -14,6 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use duikou_domain::crypto::SecretKey;
+use duikou_domain::plan::Plan;
 use duikou_storage::{Store, StoreConfig};
 
 use crate::error::{AppError, AppResult};
@@ -150,14 +151,14 @@ impl Config {
     /// The key protecting personal data; `init` creates it.
     pub fn load_key(&self) -> AppResult<SecretKey> {
         let text = std::fs::read_to_string(&self.key_file).map_err(|e| {
-            AppError::Input(format!(
+            AppError::input_text(format!(
                 "无法读取密钥文件 {}（{e}）；请先运行 duikou init 或设置 DUIKOU_SECRET_KEY_FILE / cannot read the key file {} ({e}); run `duikou init` or set DUIKOU_SECRET_KEY_FILE",
                 self.key_file.display(),
                 self.key_file.display()
             ))
         })?;
         SecretKey::from_file_contents(&text).map_err(|e| {
-            AppError::Input(format!(
+            AppError::input_text(format!(
                 "密钥文件无效 / invalid key file {}: {e}",
                 self.key_file.display()
             ))
@@ -182,4 +183,16 @@ impl Config {
 /// Write a file readable by its owner only.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     private_fs::write_new(path, bytes)
+}
+
+/// The store and the plan loaded in it: what every command but `init` starts from.
+pub async fn open_with_plan(cfg: &Config) -> AppResult<(Store, Plan)> {
+    let store = cfg.open().await?;
+    let plan = store.plan().await?.ok_or_else(|| {
+        AppError::input(
+            "尚未载入计划，请运行 duikou init",
+            "no plan is loaded; run `duikou init`",
+        )
+    })?;
+    Ok((store, plan))
 }

@@ -341,32 +341,7 @@ impl Services {
         include_submitted: bool,
     ) -> ServiceResult<Download> {
         self.check_may_export(actor)?;
-        let opts = crate::assess_view::options(&self.plan, year, as_of, include_submitted)
-            .map_err(|e| {
-                let text = e.to_string();
-                let (zh, en) = text
-                    .split_once(" / ")
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .unwrap_or_else(|| (text.clone(), text.clone()));
-                let (field, field_zh, value) = if text.contains("as-of") {
-                    ("as_of", "截至日期", as_of.unwrap_or_default().to_string())
-                } else {
-                    (
-                        "year",
-                        "年度",
-                        year.map(|y| y.to_string()).unwrap_or_default(),
-                    )
-                };
-                ServiceError::Invalid {
-                    fields: vec![FieldError {
-                        field: field.into(),
-                        field_zh: field_zh.into(),
-                        value,
-                        zh,
-                        en,
-                    }],
-                }
-            })?;
+        let opts = self.assessment_options(year, as_of, include_submitted)?;
         let file = tempfile::tempfile().map_err(io_error)?;
         let mut out = std::io::BufWriter::new(&file);
         let evidence = self.evidence.clone();

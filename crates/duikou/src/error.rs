@@ -1,14 +1,16 @@
 //! Errors as the user sees them, with the exit code they map to.
 
+use duikou_domain::message::Message;
 use duikou_storage::StoreError;
 
 /// 1: the program or its environment failed; 2: bad usage or bad input, nothing written.
+/// Each carries its message in both languages, as written.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
-    Input(String),
+    Input(Message),
     #[error("{0}")]
-    Failure(String),
+    Failure(Message),
 }
 
 impl AppError {
@@ -19,7 +21,20 @@ impl AppError {
         }
     }
     pub fn input(zh: impl std::fmt::Display, en: impl std::fmt::Display) -> Self {
-        AppError::Input(format!("{zh} / {en}"))
+        AppError::Input(Message::new(zh.to_string(), en.to_string()))
+    }
+    /// Bad input described by a text that speaks both languages already.
+    pub fn input_text(text: impl Into<String>) -> Self {
+        AppError::Input(Message::bilingual(text))
+    }
+    /// A failure described by a text that speaks both languages already.
+    pub fn failure_text(text: impl Into<String>) -> Self {
+        AppError::Failure(Message::bilingual(text))
+    }
+    pub fn message(&self) -> &Message {
+        match self {
+            AppError::Input(m) | AppError::Failure(m) => m,
+        }
     }
 }
 
@@ -28,8 +43,8 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Missing(_)
             | StoreError::NotInitialised(_)
-            | StoreError::UnsupportedUrl(_) => AppError::Input(e.to_string()),
-            StoreError::Db(_) => AppError::Failure(e.to_string()),
+            | StoreError::UnsupportedUrl(_) => AppError::input_text(e.to_string()),
+            StoreError::Db(_) => AppError::failure_text(e.to_string()),
         }
     }
 }
@@ -39,14 +54,14 @@ impl From<duikou_storage::records::RecordError> for AppError {
         use duikou_storage::records::RecordError as R;
         match e {
             R::Store(s) => s.into(),
-            other => AppError::Input(other.to_string()),
+            other => AppError::input_text(other.to_string()),
         }
     }
 }
 
 impl From<std::io::Error> for AppError {
     fn from(e: std::io::Error) -> Self {
-        AppError::Failure(format!("文件读写失败 / I/O error: {e}"))
+        AppError::failure_text(format!("文件读写失败 / I/O error: {e}"))
     }
 }
 

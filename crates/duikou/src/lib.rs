@@ -1,5 +1,6 @@
 //! The `duikou` program: command line, importer, outputs and the web application.
 
+pub mod accounts;
 pub mod assess_view;
 pub mod backup;
 pub mod cli;

@@ -1,6 +1,7 @@
 //! The rules every interface goes through (web pages, JSON API, command line):
 //! authorization by role and unit, validation, state checks, audit. Handlers stay thin.
 
+use duikou_domain::message::Message;
 use std::collections::BTreeMap;
 
 use duikou_domain::crypto::SecretKey;
@@ -648,11 +649,7 @@ impl Services {
                     year.map(|y| y.to_string()).unwrap_or_default(),
                 )
             };
-            let text = e.to_string();
-            let (zh, en) = text
-                .split_once(" / ")
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .unwrap_or_else(|| (text.clone(), text.clone()));
+            let Message { zh, en } = e.message().clone();
             ServiceError::Invalid {
                 fields: vec![FieldError {
                     field: field.into(),

@@ -7,6 +7,9 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
+/// The most one request body (an upload) may be.
+pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
+
 /// How long an unconfirmed upload waits for its confirmation.
 pub const UPLOAD_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// How often a running server sweeps unconfirmed uploads.

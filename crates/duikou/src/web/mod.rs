@@ -58,10 +58,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .layer(axum::extract::DefaultBodyLimit::max(
-            crate::cli::MAX_UPLOAD_BYTES,
+            crate::upload_store::MAX_UPLOAD_BYTES,
         ))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            crate::cli::MAX_UPLOAD_BYTES,
+            crate::upload_store::MAX_UPLOAD_BYTES,
         ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -107,7 +107,7 @@ async fn healthz(
 
 /// Build the state from a config: open the database, load plan and key.
 pub async fn state_from_config(cfg: Config) -> crate::error::AppResult<AppState> {
-    let (store, plan) = crate::cli::open_with_plan(&cfg).await?;
+    let (store, plan) = crate::config::open_with_plan(&cfg).await?;
     let key = cfg.load_key()?;
     let evidence = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
     let services = Services {
@@ -149,7 +149,9 @@ pub async fn serve(
     on_bound: impl FnOnce(SocketAddr),
 ) -> crate::error::AppResult<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        crate::error::AppError::Failure(format!("无法监听 {addr} / cannot listen on {addr}: {e}"))
+        crate::error::AppError::failure_text(format!(
+            "无法监听 {addr} / cannot listen on {addr}: {e}"
+        ))
     })?;
     let bound = listener.local_addr()?;
     on_bound(bound);

@@ -101,12 +101,8 @@ async fn users_page(state: &AppState, req: &Req) -> Result<UsersPage, Response> 
     })
 }
 
-fn split(l: Lang, msg: &str) -> String {
-    // AppError::Input messages are "中文 / English".
-    match msg.split_once(" / ") {
-        Some((zh, en)) => l.t(zh, en),
-        None => msg.to_string(),
-    }
+fn in_language(l: Lang, e: &crate::error::AppError) -> String {
+    e.message().in_english(l.is_en()).to_string()
 }
 
 pub async fn users(State(state): State<AppState>, req: Req) -> Response {
@@ -158,9 +154,9 @@ pub async fn create_user(State(state): State<AppState>, req: Req, form: Form) ->
             Err(e) => return req.internal(e),
         }
     }
-    let checked = crate::cli::check_role_unit(state.plan(), &role, unit.as_deref());
+    let checked = crate::accounts::check_role_unit(state.plan(), &role, unit.as_deref());
     if let Err(e) = &checked {
-        page.role_error = split(l, &e.to_string());
+        page.role_error = in_language(l, e);
     }
     if !page.name_error.is_empty() {
         page.errors
@@ -266,7 +262,7 @@ pub async fn user_action(
                 );
             }
             let unit = form.get("unit").map(str::trim).filter(|s| !s.is_empty());
-            match crate::cli::check_role_unit(
+            match crate::accounts::check_role_unit(
                 state.plan(),
                 form.get("role").unwrap_or_default(),
                 unit,
@@ -286,7 +282,7 @@ pub async fn user_action(
                     };
                     page.errors.push(ErrorLink::new(
                         &format!("user-{id}"),
-                        format!("{}：{}", user.username, split(l, &e.to_string())),
+                        format!("{}：{}", user.username, in_language(l, &e)),
                     ));
                     html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
                 }

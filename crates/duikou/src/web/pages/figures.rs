@@ -109,20 +109,20 @@ pub fn options(state: &AppState, q: &AssessQuery) -> Result<AssessOptions, Compu
     crate::assess_view::options(state.plan(), q.year(), q.as_of(), q.include_submitted()).map_err(
         |e| match e {
             crate::error::AppError::Input(m) => ComputeError::Input(m),
-            crate::error::AppError::Failure(m) => ComputeError::Failure(m),
+            crate::error::AppError::Failure(m) => ComputeError::Failure(m.to_string()),
         },
     )
 }
 
 pub enum ComputeError {
-    Input(String),
+    Input(duikou_domain::message::Message),
     Failure(String),
 }
 
 impl ComputeError {
     pub fn into_response(self, req: &super::Req) -> axum::response::Response {
         match self {
-            ComputeError::Input(m) => req.bad_request(m),
+            ComputeError::Input(m) => req.bad_request(m.in_english(req.l.is_en()).to_string()),
             ComputeError::Failure(m) => req.internal(m),
         }
     }

@@ -4,6 +4,7 @@
 //! carries the hash with a keyed token binding it to the user and the kind. And the
 //! empty template per kind.
 
+use duikou_domain::message::Message;
 use std::sync::Arc;
 
 use askama::Template;
@@ -19,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use super::forms::Opt;
 use super::records::{may_create, parse_kind};
-use super::{Ctx, ErrorLink, Form, Lang, Req, file_response, html, html_status};
+use super::{Ctx, ErrorLink, Form, Req, file_response, html, html_status};
 use crate::import_report::Problems;
 use crate::importer::{PrepareContext, conflicts_with_stored, prepare};
 use crate::tabular::Table;
@@ -123,7 +124,7 @@ fn page(req: &Req, selected: Option<RecordKind>) -> ImportPage {
         report: Vec::new(),
         report_file: String::new(),
         preview: None,
-        max_mb: crate::cli::MAX_UPLOAD_BYTES / 1024 / 1024,
+        max_mb: crate::upload_store::MAX_UPLOAD_BYTES / 1024 / 1024,
     }
 }
 
@@ -169,7 +170,7 @@ async fn check(
     kind: RecordKind,
     file_name: &str,
     bytes: Arc<Vec<u8>>,
-) -> Result<Result<Checked, Problems>, String> {
+) -> Result<Result<Checked, Problems>, Message> {
     let plan = state.services.plan.clone();
     let key = state.services.key.clone();
     let actor2 = actor.clone();
@@ -186,10 +187,10 @@ async fn check(
         Ok::<_, crate::tabular::TableError>((table, rows))
     })
     .await
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| Message::bilingual(e.to_string()))?;
     let (table, rows) = match prepared {
         Ok(x) => x,
-        Err(table_error) => return Err(format!("{}\u{1f}{}", table_error.zh(), table_error.en())),
+        Err(table_error) => return Err(Message::new(table_error.zh(), table_error.en())),
     };
     let rows = match rows {
         Ok(r) => r,
@@ -200,7 +201,7 @@ async fn check(
         .store()
         .stored_by_natural_key(&keys)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Message::bilingual(e.to_string()))?;
     let conflicts = conflicts_with_stored(&table, kind, &rows, &stored);
     if !conflicts.is_empty() {
         return Ok(Err(conflicts));
@@ -218,13 +219,6 @@ async fn check(
         rows,
         existing,
     }))
-}
-
-fn split_msg(l: Lang, s: &str) -> String {
-    match s.split_once('\u{1f}') {
-        Some((zh, en)) => l.t(zh, en),
-        None => s.to_string(),
-    }
 }
 
 pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Multipart) -> Response {
@@ -315,7 +309,11 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
         Err(msg) => {
             return html_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &with_error(page(&req, Some(kind)), "file", split_msg(l, &msg)),
+                &with_error(
+                    page(&req, Some(kind)),
+                    "file",
+                    msg.in_english(l.is_en()).to_string(),
+                ),
             );
         }
     };
@@ -490,7 +488,11 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
         Err(msg) => {
             return html_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &with_error(page(&req, Some(kind)), "file", split_msg(l, &msg)),
+                &with_error(
+                    page(&req, Some(kind)),
+                    "file",
+                    msg.in_english(l.is_en()).to_string(),
+                ),
             );
         }
     };
