@@ -156,10 +156,7 @@ impl Figure {
     /// `display_zh` with the indicator's unit appended where the figure does not carry
     /// its own (counts only: money is shown in 万元, percentages with %).
     pub fn display_zh_with_unit(self, unit: &str) -> String {
-        match self {
-            Figure::Count(_) => format!("{}{unit}", self.display_zh()),
-            _ => self.display_zh(),
-        }
+        crate::target_text::figure_text(self, unit, crate::target_text::Style::Compact)
     }
 }
 
@@ -321,7 +318,8 @@ impl<'a, 'r> Evaluator<'a, 'r> {
     }
 }
 
-fn figure_of(ind: &Indicator, v: i64) -> Figure {
+/// An indicator's raw value (a count, fen, hundredths of a percent) as its figure.
+pub fn figure_of(ind: &Indicator, v: i64) -> Figure {
     match ind.measure {
         Measure::Ratio { .. } => Figure::Percent(v),
         _ if ind.is_money() => Figure::Money(v),

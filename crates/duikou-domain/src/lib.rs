@@ -13,3 +13,4 @@ pub mod receipt;
 pub mod record;
 pub mod roles;
 pub mod schema;
+pub mod target_text;

@@ -2,12 +2,13 @@
 //! definitions, loaded from a TOML file (format: docs/plan-format.md) and
 //! validated so that everything downstream can trust the names it holds.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use time::Date;
 use toml::Spanned;
 
+use crate::message::Message;
 use crate::schema::{FieldType, RecordKind};
 
 /// The plan bundled with the program: Dongguan·Zhaotong 2018–2020.
@@ -545,12 +546,79 @@ impl Plan {
         out
     }
 
-    /// The indicators belonging to a checklist item or to an action.
-    pub fn indicators_of_item<'a>(
-        &'a self,
-        no: &'a str,
-    ) -> impl Iterator<Item = &'a Indicator> + 'a {
-        self.indicators.iter().filter(move |i| i.item == no)
+    /// The checklist item (工作清单 item) an indicator is shown under, from the
+    /// indicator's `item`: that item itself, or for an indicator attached to a whole
+    /// action, the action's first item in plan order, whatever its number ("3.2" when
+    /// the action has no "3.1"). `None` for an action without items.
+    ///
+    /// The one rule of every checklist: the workbook, the inspection package, the
+    /// bulletin and the web pages.
+    pub fn checklist_item_of(&self, indicator_item: &str) -> Option<&Item> {
+        self.item(indicator_item)
+            .or_else(|| self.items.iter().find(|i| i.action == indicator_item))
+    }
+
+    /// The action (一级工作) an indicator belongs to, from the indicator's `item`: the
+    /// action itself, or the action of the checklist item.
+    pub fn action_of(&self, indicator_item: &str) -> Option<&Action> {
+        self.action(indicator_item).or_else(|| {
+            self.item(indicator_item)
+                .and_then(|i| self.action(&i.action))
+        })
+    }
+
+    /// The plan-year check: `year` is one of the plan's years, or the reason it is
+    /// not. The one check of the import, the record forms, assessments, exports and
+    /// bulletins.
+    pub fn check_year(&self, year: i32) -> Result<(), OutsidePlanYears> {
+        if self.years().contains(&year) {
+            Ok(())
+        } else {
+            Err(OutsidePlanYears {
+                year,
+                first_year: self.meta.first_year,
+                last_year: self.meta.last_year,
+            })
+        }
+    }
+}
+
+/// A year outside the plan's years (`Plan::check_year`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutsidePlanYears {
+    pub year: i32,
+    pub first_year: i32,
+    pub last_year: i32,
+}
+
+impl OutsidePlanYears {
+    /// "年度 2017 不在计划年度 2018–2020 内" / "year 2017 is outside the plan years
+    /// 2018–2020".
+    pub fn message(&self) -> Message {
+        self.about(
+            &format!("年度 {}", self.year),
+            &format!("year {}", self.year),
+        )
+    }
+
+    /// The same about a named period: "{zh} 不在计划年度 2018–2020 内" / "{en} is
+    /// outside the plan years 2018–2020".
+    pub fn about(&self, zh: &str, en: &str) -> Message {
+        let (first, last) = (self.first_year, self.last_year);
+        Message::new(
+            format!("{zh} 不在计划年度 {first}–{last} 内"),
+            format!("{en} is outside the plan years {first}–{last}"),
+        )
+    }
+
+    /// For an error shown beside its field and value (计划年度 2017): "不在计划年度
+    /// 2018–2020 内" / "outside the plan years 2018–2020".
+    pub fn field_message(&self) -> Message {
+        let (first, last) = (self.first_year, self.last_year);
+        Message::new(
+            format!("不在计划年度 {first}–{last} 内"),
+            format!("outside the plan years {first}–{last}"),
+        )
     }
 }
 
@@ -1238,7 +1306,171 @@ fn parse_month_day(s: &str) -> Option<(u8, u8)> {
     Some((m, d))
 }
 
-/// Names every unit field mention in the plan, for tests and tools.
-pub fn all_unit_names(plan: &Plan) -> BTreeSet<&str> {
-    plan.units.iter().map(|u| u.name.as_str()).collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plan whose action 3 has items 3.2 and 3.5 (no 3.1), an action-level indicator
+    /// on 3, one on item 3.5, and an action 4 without items.
+    const NO_DOT_ONE: &str = r#"
+[plan]
+id = "x-y-2021-2023"
+title = "X·Y 协作"
+issuer = "X"
+document_no = "X〔2021〕1号"
+first_year = 2021
+last_year = 2023
+east = "X市"
+west = "Y市"
+
+[[unit]]
+name = "甲镇"
+kind = "town"
+side = "east"
+town_role = "lead"
+
+[[unit]]
+name = "乙县"
+kind = "county"
+side = "west"
+code = "520101"
+
+[[pairing]]
+county = "乙县"
+lead = "甲镇"
+
+[[action]]
+no = "3"
+title = "人才"
+
+[[action]]
+no = "4"
+title = "社会"
+
+[[item]]
+no = "3.2"
+title = "培训"
+text = "每年培训"
+time_limit = "2021-2023年"
+responsible = ["甲镇"]
+
+[[item]]
+no = "3.5"
+title = "交流"
+text = "每年交流"
+time_limit = "2021-2023年"
+responsible = ["甲镇"]
+
+[[indicator]]
+id = "3-volunteers"
+item = "3"
+name = "志愿服务"
+kind = "activity"
+where = { kind = "志愿服务" }
+measure = "count"
+scope = "plan"
+unit = "次"
+target = 2
+
+[[indicator]]
+id = "3.5-exchanges"
+item = "3.5"
+name = "交流"
+kind = "activity"
+measure = "count"
+scope = "plan"
+unit = "次"
+
+[[indicator]]
+id = "4-donations"
+item = "4"
+name = "社会捐赠"
+kind = "donation"
+measure = "sum:amount"
+scope = "plan"
+unit = "元"
+"#;
+
+    fn plan() -> Plan {
+        Plan::from_toml(NO_DOT_ONE, "no-dot-one.toml").expect("valid test plan")
+    }
+
+    #[test]
+    fn an_action_level_indicator_is_shown_under_the_actions_first_item() {
+        let p = plan();
+        // No 3.1: the first item of action 3 in plan order is 3.2.
+        assert_eq!(p.checklist_item_of("3").map(|i| i.no.as_str()), Some("3.2"));
+        // An item's own indicators stay under it.
+        assert_eq!(
+            p.checklist_item_of("3.5").map(|i| i.no.as_str()),
+            Some("3.5")
+        );
+        assert_eq!(
+            p.checklist_item_of("3.2").map(|i| i.no.as_str()),
+            Some("3.2")
+        );
+        // An action without items has no checklist line; an unknown number neither.
+        assert!(p.checklist_item_of("4").is_none());
+        assert!(p.checklist_item_of("9").is_none());
+        // Every indicator of the plan lands on a line of its own action.
+        for ind in &p.indicators {
+            let act = p
+                .action_of(&ind.item)
+                .expect("every indicator has an action");
+            if let Some(item) = p.checklist_item_of(&ind.item) {
+                assert_eq!(item.action, act.no, "{}", ind.id);
+            }
+        }
+    }
+
+    #[test]
+    fn the_action_of_an_indicator_is_its_own_or_its_items() {
+        let p = plan();
+        assert_eq!(p.action_of("3").map(|a| a.no.as_str()), Some("3"));
+        assert_eq!(p.action_of("3.5").map(|a| a.title.as_str()), Some("人才"));
+        assert_eq!(p.action_of("4").map(|a| a.title.as_str()), Some("社会"));
+        assert!(p.action_of("3.9").is_none());
+    }
+
+    #[test]
+    fn the_bundled_plans_action_level_indicator_is_under_its_first_item() {
+        let p = Plan::bundled();
+        let ind = p.indicator("7.1-volunteer-trips").unwrap();
+        assert_eq!(ind.item, "7");
+        let first = p.items.iter().find(|i| i.action == "7").unwrap();
+        assert_eq!(
+            p.checklist_item_of(&ind.item).map(|i| &i.no),
+            Some(&first.no)
+        );
+    }
+
+    #[test]
+    fn the_plan_year_check() {
+        let p = plan();
+        for y in 2021..=2023 {
+            assert_eq!(p.check_year(y), Ok(()));
+        }
+        let e = p.check_year(2020).unwrap_err();
+        assert_eq!(
+            e,
+            OutsidePlanYears {
+                year: 2020,
+                first_year: 2021,
+                last_year: 2023
+            }
+        );
+        assert_eq!(e.message().zh, "年度 2020 不在计划年度 2021–2023 内");
+        assert_eq!(
+            e.message().en,
+            "year 2020 is outside the plan years 2021–2023"
+        );
+        assert_eq!(e.field_message().zh, "不在计划年度 2021–2023 内");
+        assert_eq!(e.field_message().en, "outside the plan years 2021–2023");
+        let m = p
+            .check_year(2024)
+            .unwrap_err()
+            .about("2024年1月", "2024-01");
+        assert_eq!(m.zh, "2024年1月 不在计划年度 2021–2023 内");
+        assert_eq!(m.en, "2024-01 is outside the plan years 2021–2023");
+    }
 }

@@ -872,21 +872,9 @@ pub fn validate(
     };
     let plan_year = plan_year.or(derived_year);
     let year_fd = &crate::schema::COMMON_FIELDS[1];
-    if let Some(y) = plan_year {
-        if !ctx.plan.years().contains(&y) {
-            errors.push(err(
-                year_fd,
-                &y.to_string(),
-                format!(
-                    "不在计划年度 {}–{} 内",
-                    ctx.plan.meta.first_year, ctx.plan.meta.last_year
-                ),
-                format!(
-                    "outside the plan years {}–{}",
-                    ctx.plan.meta.first_year, ctx.plan.meta.last_year
-                ),
-            ));
-        }
+    if let Some(Err(outside)) = plan_year.map(|y| ctx.plan.check_year(y)) {
+        let m = outside.field_message();
+        errors.push(err(year_fd, &outside.year.to_string(), m.zh, m.en));
     }
 
     if let Some(Value::Text(item)) = fields.get("plan_item") {

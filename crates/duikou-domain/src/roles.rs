@@ -158,10 +158,6 @@ impl Actor {
         self.unit.as_deref() == Some(unit)
     }
 
-    pub fn can_read_all_records(&self) -> bool {
-        matches!(self.role, Role::Coordinator | Role::Auditor)
-    }
-
     /// Whether the role's record reading extends to this kind. Leaders need the
     /// figures, not the names and 建档立卡 status of registered poor people: person lists
     /// are for the roles that report, review or audit them (the figures still count them).

@@ -25,7 +25,6 @@ use crate::common::{
     PLAN_SCOPE, Styles, display_unit, engine_records, figure_value, status_format,
 };
 use crate::safe::{html as esc, write_text};
-use crate::workbook::item_of;
 use crate::{ReportError, ReportResult};
 
 /// A calendar month.
@@ -264,7 +263,7 @@ pub fn compute(plan: &Plan, a: &Assessment, month: Month) -> Bulletin {
                     .is_some_and(|i| i.scope == Scope::Plan)
             })
             .filter(|r| {
-                let responsible = match item_of(plan, &r.item) {
+                let responsible = match plan.checklist_item_of(&r.item) {
                     Some(item) => plan.expand_responsible(&item.responsible),
                     None => Vec::new(),
                 };
@@ -292,21 +291,9 @@ pub fn compute(plan: &Plan, a: &Assessment, month: Month) -> Bulletin {
 /// Assess the month from the store (approved records, as `duikou assess` counts them)
 /// and compute its bulletin.
 pub async fn from_store(store: &Store, plan: &Plan, month: Month) -> ReportResult<Bulletin> {
-    if !plan.years().contains(&month.year) {
-        return Err(ReportError::input(
-            format!(
-                "{} 不在计划年度 {}–{} 内",
-                month.label(),
-                plan.meta.first_year,
-                plan.meta.last_year
-            ),
-            format!(
-                "{} is outside the plan years {}–{}",
-                month.key(),
-                plan.meta.first_year,
-                plan.meta.last_year
-            ),
-        ));
+    if let Err(outside) = plan.check_year(month.year) {
+        let m = outside.about(&month.label(), &month.key());
+        return Err(ReportError::input(m.zh, m.en));
     }
     let records = engine_records(store, plan, false).await?;
     let opts = AssessOptions {

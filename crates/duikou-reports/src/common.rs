@@ -1,12 +1,11 @@
 //! What the workbooks share: styles, status colours, exact figures, and loading the
 //! records the engine needs.
 
-use duikou_domain::engine::{EngineRecord, Figure, IndicatorResult, IndicatorStatus};
+use duikou_domain::engine::{EngineRecord, Figure, IndicatorStatus};
 use duikou_domain::plan::Plan;
 use duikou_domain::record::Status;
 use duikou_domain::schema::RecordKind;
 use duikou_storage::Store;
-use duikou_storage::records::StoredRecord;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder};
 
 /// The scope name of a programme-wide figure.
@@ -186,38 +185,6 @@ pub fn display_unit(unit: &str) -> &str {
 /// `plan` reads 全市 for people.
 pub fn scope_label(scope: &str) -> &str {
     if scope == PLAN_SCOPE { "全市" } else { scope }
-}
-
-/// "≥18000万元", "1–2个", "—" (no target).
-pub fn target_text(r: &IndicatorResult) -> String {
-    let shown = |f: Figure| match f {
-        Figure::Money(v) => duikou_domain::cells::format_fen_wan(v),
-        other => figure_value(other).1,
-    };
-    let unit = display_unit(&r.unit);
-    match (r.target_min, r.target_max) {
-        (None, _) => "—".into(),
-        (Some(min), Some(max)) => format!("{}–{}{unit}", shown(min), shown(max)),
-        (Some(min), None) => format!("≥{}{unit}", shown(min)),
-    }
-}
-
-/// A figure with its unit for prose: "18000.00万元", "45人", "12.5%".
-pub fn figure_text(f: Figure, unit: &str) -> String {
-    f.display_zh_with_unit(unit)
-}
-
-pub fn to_engine(r: StoredRecord) -> EngineRecord {
-    EngineRecord {
-        id: r.id,
-        kind: r.kind,
-        status: r.status,
-        plan_year: r.plan_year,
-        reporting_unit: r.reporting_unit,
-        fields: duikou_domain::record::FieldMap::from_fields(r.kind, r.fields),
-        person_key: r.id_blind,
-        evidence_count: r.evidence_count.max(0) as u32,
-    }
 }
 
 /// The records the engine needs for this plan (approved, plus submitted if asked): the

@@ -21,6 +21,7 @@ use duikou_domain::engine::{
     AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, assess, explain,
 };
 use duikou_domain::plan::Plan;
+use duikou_domain::target_text::{self, Style};
 use duikou_storage::Store;
 use duikou_storage::entities::evidence;
 use duikou_storage::records::StoredRecord;
@@ -30,11 +31,11 @@ use zip::write::SimpleFileOptions;
 
 use crate::ReportResult;
 use crate::common::{
-    Styles, display_unit, engine_records, figure_value, scope_label, status_format, target_text,
+    Styles, display_unit, engine_records, figure_value, scope_label, status_format,
 };
 use crate::export::{Cell, ExportOptions, headers, row_cells};
 use crate::safe::{formula_string, path_component, write_text};
-use crate::workbook::{action_of, assessment_workbook, checklist_workbook, item_of};
+use crate::workbook::{assessment_workbook, checklist_workbook};
 
 pub const INDEX_FILE: &str = "00 索引.xlsx";
 pub const NO_EVIDENCE_FILE: &str = "无佐证清单.xlsx";
@@ -78,7 +79,7 @@ struct Placed {
 
 /// The folder a figure belongs to: its checklist item (`3.1 财政援助资金`), or its action.
 fn folder_of(plan: &Plan, item: &str) -> String {
-    let name = match (item_of(plan, item), action_of(plan, item)) {
+    let name = match (plan.checklist_item_of(item), plan.action_of(item)) {
         (Some(i), _) => format!("{} {}", i.no, i.title),
         (None, Some(a)) => format!("{} {}", a.no, a.title),
         (None, None) => item.to_string(),
@@ -173,11 +174,10 @@ where
     for item in &plan.items {
         let folder = path_component(&format!("{} {}", item.no, item.title), 60);
         add_dir(&mut zip, &mut dirs, &folder, &mut summary)?;
-        if !a
-            .results
-            .iter()
-            .any(|r| item_of(plan, &r.item).is_some_and(|i| i.no == item.no))
-        {
+        if !a.results.iter().any(|r| {
+            plan.checklist_item_of(&r.item)
+                .is_some_and(|i| i.no == item.no)
+        }) {
             let path = format!("{folder}/说明.txt");
             zip.start_file(path.as_str(), options)?;
             let text = format!(
@@ -402,7 +402,12 @@ fn records_workbook(
         ws.write_string_with_format(row, 0, scope_label(&r.scope), &st.text)?;
         write_figure(ws, row, 1, Some(r.actual), st)?;
         write_figure(ws, row, 2, r.on_time, st)?;
-        ws.write_string_with_format(row, 3, target_text(r), &st.center)?;
+        ws.write_string_with_format(
+            row,
+            3,
+            target_text::of_result(r, Style::Compact),
+            &st.center,
+        )?;
         ws.write_string_with_format(row, 4, display_unit(&r.unit), &st.center)?;
         ws.write_string_with_format(
             row,
@@ -605,7 +610,12 @@ fn index_workbook(
         ws.write_string_with_format(row, 3, &r.name, &st.text)?;
         ws.write_string_with_format(row, 4, scope_label(&r.scope), &st.text)?;
         write_figure(ws, row, 5, Some(r.actual), st)?;
-        ws.write_string_with_format(row, 6, target_text(r), &st.center)?;
+        ws.write_string_with_format(
+            row,
+            6,
+            target_text::of_result(r, Style::Compact),
+            &st.center,
+        )?;
         ws.write_string_with_format(row, 7, display_unit(&r.unit), &st.center)?;
         ws.write_string_with_format(
             row,

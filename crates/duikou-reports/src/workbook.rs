@@ -17,12 +17,13 @@ use std::collections::HashMap;
 
 use duikou_domain::engine::{Assessment, Figure, IndicatorResult, IndicatorStatus};
 use duikou_domain::plan::{Action, Item, Plan, Scope};
+use duikou_domain::target_text::{self, Style};
 use rust_xlsxwriter::{Color, FormatAlign, Formula, Workbook, Worksheet, XlsxError};
 
 use crate::ReportResult;
 use crate::common::{
     PLAN_SCOPE, Styles, col_letter, decimal_text, display_unit, figure_value, scope_label,
-    severity, status_format, target_text,
+    severity, status_format,
 };
 use crate::safe::{formula_string, sheet_name, write_text};
 
@@ -49,19 +50,6 @@ mod dcol {
     pub const DEADLINE: u16 = 11;
     pub const RECORDS: u16 = 12;
     pub const EVIDENCE: u16 = 13;
-}
-
-/// The checklist item a result belongs to: its own item, or for an indicator attached
-/// to a whole action, that action's first item.
-pub fn item_of<'p>(plan: &'p Plan, indicator_item: &str) -> Option<&'p Item> {
-    plan.item(indicator_item)
-        .or_else(|| plan.items.iter().find(|i| i.action == indicator_item))
-}
-
-/// The action a result belongs to.
-pub fn action_of<'p>(plan: &'p Plan, indicator_item: &str) -> Option<&'p Action> {
-    plan.action(indicator_item)
-        .or_else(|| item_of(plan, indicator_item).and_then(|i| plan.action(&i.action)))
 }
 
 /// A number cell for a figure (money in 万元), or a dash.
@@ -457,7 +445,12 @@ fn write_summary(
             )?;
         }
         ws.write_string_with_format(row, 7, display_unit(&ind.unit), &st.center)?;
-        ws.write_string_with_format(row, 8, target_text(first), &st.center)?;
+        ws.write_string_with_format(
+            row,
+            8,
+            target_text::of_result(first, Style::Compact),
+            &st.center,
+        )?;
         let share = if rs.is_empty() {
             0.0
         } else {
@@ -640,7 +633,7 @@ fn write_action(
         ws.set_column_width(i as u16, w)?;
     }
     let mut row = hr + 1;
-    let in_action = |r: &IndicatorResult| action_of(plan, &r.item).is_some_and(|x| x.no == act.no);
+    let in_action = |r: &IndicatorResult| plan.action_of(&r.item).is_some_and(|x| x.no == act.no);
     let mut any = false;
     for ind in plan.indicators.iter() {
         let rs: Vec<&IndicatorResult> = a
@@ -803,7 +796,7 @@ fn write_scope(
             .first()
             .and_then(|u| by_key.get(&(ind.id.as_str(), u.name.as_str())));
         let target = sample
-            .map(|r| format!("目标 {}", target_text(r)))
+            .map(|r| format!("目标 {}", target_text::of_result(r, Style::Compact)))
             .unwrap_or_default();
         ws.merge_range(h2, c, h2, c + 1, &target, &st.head)?;
         ws.write_string_with_format(
@@ -1016,7 +1009,10 @@ pub fn checklist<'a>(
                     let results: Vec<&IndicatorResult> = a
                         .results
                         .iter()
-                        .filter(|r| item_of(plan, &r.item).is_some_and(|i| i.no == item.no))
+                        .filter(|r| {
+                            plan.checklist_item_of(&r.item)
+                                .is_some_and(|i| i.no == item.no)
+                        })
                         .collect();
                     let status = results
                         .iter()
@@ -1059,7 +1055,7 @@ pub fn summary_lines(results: &[&IndicatorResult]) -> Vec<String> {
                 "{}：{}（目标 {}）{}",
                 r.name,
                 r.actual.display_zh_with_unit(&r.unit),
-                target_text(r),
+                target_text::of_result(r, Style::Compact),
                 r.status.label_zh()
             ));
         } else {
@@ -1074,7 +1070,7 @@ pub fn summary_lines(results: &[&IndicatorResult]) -> Vec<String> {
                 "{}（{} 个单位，每单位目标 {}）：{counts}",
                 r.name,
                 same.len(),
-                target_text(r)
+                target_text::of_result(r, Style::Compact)
             ));
         }
         i += same.len();

@@ -12,6 +12,7 @@ use duikou_domain::engine::{
 use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, parse_iso_date};
 use duikou_domain::schema::RecordKind;
+use duikou_domain::target_text::{self, Style};
 use duikou_storage::Store;
 
 use crate::cli::AssessFormat;
@@ -19,7 +20,7 @@ use crate::config::Config;
 use crate::config::open_with_plan;
 use crate::error::{AppError, AppResult};
 
-pub use duikou_reports::common::to_engine;
+pub use duikou_reports::workbook::checklist;
 
 /// One loaded record set: which database, the change number it reflects, and the
 /// selection (statuses, kinds) it holds.
@@ -245,17 +246,9 @@ pub fn options(
             .year()
             .clamp(plan.meta.first_year, plan.meta.last_year)
     });
-    if !plan.years().contains(&year) {
-        return Err(AppError::input(
-            format!(
-                "年度 {year} 不在计划年度 {}–{} 内",
-                plan.meta.first_year, plan.meta.last_year
-            ),
-            format!(
-                "year {year} is outside the plan years {}–{}",
-                plan.meta.first_year, plan.meta.last_year
-            ),
-        ));
+    if let Err(outside) = plan.check_year(year) {
+        let m = outside.message();
+        return Err(AppError::input(m.zh, m.en));
     }
     Ok(AssessOptions {
         year,
@@ -430,24 +423,6 @@ fn write_or_print(out: Option<&Path>, bytes: &[u8]) -> AppResult<()> {
     Ok(())
 }
 
-pub fn target_text(r: &IndicatorResult) -> String {
-    match (r.target_min, r.target_max) {
-        (None, _) => "—".into(),
-        (Some(min), Some(max)) => format!(
-            "{}–{}",
-            strip_unit(min.display_zh_with_unit(&r.unit), &r.unit),
-            max.display_zh_with_unit(&r.unit)
-        ),
-        (Some(min), None) => format!("≥{}", min.display_zh_with_unit(&r.unit)),
-    }
-}
-
-fn strip_unit(s: String, unit: &str) -> String {
-    s.trim_end_matches(unit)
-        .trim_end_matches("万元")
-        .to_string()
-}
-
 fn status_colour(s: IndicatorStatus) -> Color {
     match s {
         IndicatorStatus::Met => Color::Green,
@@ -503,7 +478,7 @@ pub fn render_table(plan: &Plan, a: &Assessment, colour: bool) -> String {
                     .map(|f| f.display_zh_with_unit(&r.unit))
                     .unwrap_or_default(),
             ),
-            Cell::new(target_text(r)),
+            Cell::new(target_text::of_result(r, Style::Compact)),
             status_cell,
             Cell::new(format!("{}/{}", r.with_evidence, r.records)),
         ]);
@@ -527,48 +502,6 @@ pub fn render_table(plan: &Plan, a: &Assessment, colour: bool) -> String {
     )
 }
 
-/// One row of the checklist progress report.
-pub struct ChecklistRow<'a> {
-    pub item: &'a duikou_domain::plan::Item,
-    pub results: Vec<&'a IndicatorResult>,
-    pub records: usize,
-    pub with_evidence: usize,
-}
-
-pub fn checklist<'a>(
-    plan: &'a Plan,
-    a: &'a Assessment,
-) -> Vec<(&'a duikou_domain::plan::Action, Vec<ChecklistRow<'a>>)> {
-    plan.actions
-        .iter()
-        .map(|act| {
-            let rows = plan
-                .items
-                .iter()
-                .filter(|i| i.action == act.no)
-                .map(|item| {
-                    let results: Vec<&IndicatorResult> = a
-                        .results
-                        .iter()
-                        .filter(|r| {
-                            r.item == item.no || (r.item == act.no && item.no.ends_with(".1"))
-                        })
-                        .collect();
-                    let records = results.iter().map(|r| r.records).sum();
-                    let with_evidence = results.iter().map(|r| r.with_evidence).sum();
-                    ChecklistRow {
-                        item,
-                        results,
-                        records,
-                        with_evidence,
-                    }
-                })
-                .collect();
-            (act, rows)
-        })
-        .collect()
-}
-
 /// A short line per result: "5.2-employed 8123人/≥8000人 已完成" (units summarised).
 pub fn result_line(r: &IndicatorResult) -> String {
     let scope = if r.scope == "plan" {
@@ -585,7 +518,7 @@ pub fn result_line(r: &IndicatorResult) -> String {
         "{}{scope}：{} / {} {}{above}",
         r.name,
         r.actual.display_zh_with_unit(&r.unit),
-        target_text(r),
+        target_text::of_result(r, Style::Compact),
         r.status.label_zh()
     )
 }
@@ -614,7 +547,7 @@ pub fn summarise(results: &[&IndicatorResult]) -> Vec<String> {
                 "{}（{} 个单位，目标 {}）：{counts}",
                 r.name,
                 same.len(),
-                target_text(r)
+                target_text::of_result(r, Style::Compact)
             ));
         }
         i += same.len();

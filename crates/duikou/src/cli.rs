@@ -730,20 +730,6 @@ pub fn check_size(path: &Path, max: u64) -> AppResult<()> {
     Ok(())
 }
 
-pub fn progress_bar(len: u64, label: &'static str) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() || len < 2000 {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {per_sec} {eta}")
-            .expect("template")
-            .progress_chars("=> "),
-    );
-    bar.set_message(label);
-    bar
-}
-
 /// Load demo records into the database; returns how many were written.
 pub async fn demo(cfg: &Config, scale: u32, seed: u64) -> AppResult<usize> {
     if scale == 0 {
@@ -1191,17 +1177,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> AppResult<()> {
 }
 
 fn check_year(plan: &Plan, year: Option<i32>) -> AppResult<()> {
-    match year {
-        Some(y) if !plan.years().contains(&y) => Err(AppError::input(
-            format!(
-                "年度 {y} 不在计划年度 {}–{} 内",
-                plan.meta.first_year, plan.meta.last_year
-            ),
-            format!(
-                "year {y} is outside the plan years {}–{}",
-                plan.meta.first_year, plan.meta.last_year
-            ),
-        )),
+    match year.map(|y| plan.check_year(y)) {
+        Some(Err(outside)) => {
+            let m = outside.message();
+            Err(AppError::input(m.zh, m.en))
+        }
         _ => Ok(()),
     }
 }

@@ -155,23 +155,19 @@ impl Services {
     }
 
     fn check_plan_year(&self, year: Option<i32>) -> ServiceResult<()> {
-        let plan = &self.plan;
-        match year {
-            Some(y) if !plan.years().contains(&y) => Err(ServiceError::Invalid {
-                fields: vec![FieldError {
-                    field: "year".into(),
-                    field_zh: "年度".into(),
-                    value: y.to_string(),
-                    zh: format!(
-                        "年度 {y} 不在计划年度 {}–{} 内",
-                        plan.meta.first_year, plan.meta.last_year
-                    ),
-                    en: format!(
-                        "year {y} is outside the plan years {}–{}",
-                        plan.meta.first_year, plan.meta.last_year
-                    ),
-                }],
-            }),
+        match year.map(|y| self.plan.check_year(y)) {
+            Some(Err(outside)) => {
+                let m = outside.message();
+                Err(ServiceError::Invalid {
+                    fields: vec![FieldError {
+                        field: "year".into(),
+                        field_zh: "年度".into(),
+                        value: outside.year.to_string(),
+                        zh: m.zh,
+                        en: m.en,
+                    }],
+                })
+            }
             _ => Ok(()),
         }
     }

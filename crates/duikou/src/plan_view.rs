@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use duikou_domain::cells::format_fen_wan;
 use duikou_domain::plan::{Measure, Period, Plan, Target, UnitKind};
+use duikou_domain::target_text::{self, Style};
 
 fn table(headers: &[&str]) -> Table {
     let mut t = Table::new();
@@ -14,33 +14,13 @@ fn table(headers: &[&str]) -> Table {
     t
 }
 
-pub fn target_text(ind: &duikou_domain::plan::Indicator, t: Target) -> String {
-    let fmt = |v: i64| {
-        if ind.is_money() {
-            format!("{}万元", format_fen_wan(v))
-        } else {
-            format!("{v}{}", ind.unit)
-        }
-    };
-    match t.max {
-        Some(max) => format!(
-            "{}–{}",
-            fmt(t.min)
-                .trim_end_matches(&ind.unit)
-                .trim_end_matches("万元"),
-            fmt(max)
-        ),
-        None => format!("≥{}", fmt(t.min)),
-    }
-}
-
 fn targets_text(plan: &Plan, ind: &duikou_domain::plan::Indicator) -> String {
     let per_year: Vec<(i32, Option<Target>)> =
         plan.years().map(|y| (y, ind.target_for(y))).collect();
     let first = per_year[0].1;
     if per_year.iter().all(|(_, t)| *t == first) {
         return first
-            .map(|t| format!("每年 {}", target_text(ind, t)))
+            .map(|t| format!("每年 {}", target_text::of_target(ind, t, Style::Compact)))
             .unwrap_or_else(|| "跟踪".into());
     }
     per_year
@@ -48,7 +28,7 @@ fn targets_text(plan: &Plan, ind: &duikou_domain::plan::Indicator) -> String {
         .map(|(y, t)| {
             format!(
                 "{y}: {}",
-                t.map(|t| target_text(ind, t))
+                t.map(|t| target_text::of_target(ind, t, Style::Compact))
                     .unwrap_or_else(|| "跟踪".into())
             )
         })

@@ -406,7 +406,7 @@ pub async fn plan(State(state): State<AppState>, req: Req) -> Response {
                     format!(
                         "{y}: {}",
                         ind.target_for(y)
-                            .map(|t| crate::plan_view::target_text(ind, t))
+                            .map(|t| { duikou_domain::target_text::of_target(ind, t, l.style()) })
                             .unwrap_or_else(|| l.t("跟踪", "tracked"))
                     )
                 })

@@ -6,10 +6,9 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use duikou_domain::engine::{IndicatorResult, IndicatorStatus};
 
-use super::figures::{
-    AssessQuery, Period, ResultRow, action_of, compute, explain_href, row, status_label,
-    target_text,
-};
+use duikou_domain::target_text;
+
+use super::figures::{AssessQuery, Period, ResultRow, compute, explain_href, row, status_label};
 use super::forms::{Opt, OptGroup, unit_groups};
 use super::{Ctx, Lang, Req, file_response, html};
 use crate::web::AppState;
@@ -111,7 +110,7 @@ fn lines(l: Lang, results: &[&IndicatorResult], period: &Period) -> Vec<Line> {
                     format!(" [{}]", r.scope)
                 },
                 l.figure(r.actual, &r.unit),
-                target_text(l, r)
+                target_text::of_result(r, l.style())
             );
             (
                 en,
@@ -142,7 +141,7 @@ fn lines(l: Lang, results: &[&IndicatorResult], period: &Period) -> Vec<Line> {
                 "{} ({} units, target {}): {counts}",
                 r.name,
                 same.len(),
-                target_text(l, r)
+                target_text::of_result(r, l.style())
             );
             (
                 en,
@@ -198,7 +197,7 @@ pub async fn checklist(
     let status = AssessQuery::filter(&q.status)
         .and_then(|s| IndicatorStatus::ALL.into_iter().find(|x| x.key() == s));
     let mut actions = Vec::new();
-    for (act, rows) in crate::assess_view::checklist(plan, &a) {
+    for (act, rows) in duikou_reports::workbook::checklist(plan, &a) {
         if action.is_some_and(|x| x != act.no) {
             continue;
         }
@@ -302,7 +301,7 @@ fn filtered<'a>(
         .filter(|r| unit.as_ref().is_none_or(|u| r.scope == *u))
         .filter(|r| status.is_none_or(|s| r.status.key() == s))
         .filter(|r| indicator.is_none_or(|i| r.indicator == i))
-        .filter(|r| action.is_none_or(|a| action_of(plan, &r.item) == a))
+        .filter(|r| action.is_none_or(|a| plan.action_of(&r.item).is_some_and(|x| x.no == a)))
         .collect()
 }
 

@@ -14,7 +14,7 @@ use duikou_domain::roles::RecordFacts;
 use duikou_domain::schema::{RecordKind, SOURCES};
 use serde_json::{Value as J, json};
 
-use super::figures::{AssessQuery, Period, ResultRow, action_of, compute, row};
+use super::figures::{AssessQuery, Period, ResultRow, compute, row};
 use super::{Ctx, Lang, Req, html};
 use crate::web::AppState;
 use crate::web::auth::urlencode;
@@ -181,7 +181,10 @@ fn render(
             let rs: Vec<&IndicatorResult> = a
                 .results
                 .iter()
-                .filter(|r| r.target_min.is_some() && action_of(plan, &r.item) == act.no)
+                .filter(|r| {
+                    r.target_min.is_some()
+                        && plan.action_of(&r.item).is_some_and(|x| x.no == act.no)
+                })
                 .collect();
             if rs.is_empty() {
                 return None;

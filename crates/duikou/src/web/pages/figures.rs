@@ -149,22 +149,6 @@ pub struct ResultRow {
     pub percent: i64,
 }
 
-pub fn target_text(l: Lang, r: &IndicatorResult) -> String {
-    match (r.target_min, r.target_max) {
-        (None, _) => "—".into(),
-        (Some(min), Some(max)) => format!("{}–{}", figure_number(min), l.figure(max, &r.unit)),
-        (Some(min), None) => format!("≥ {}", l.figure(min, &r.unit)),
-    }
-}
-
-fn figure_number(f: Figure) -> String {
-    match f {
-        Figure::Count(v) => super::i18n::group(v),
-        Figure::Money(v) => super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(v)),
-        Figure::Percent(_) => f.json_number(),
-    }
-}
-
 fn with_raw(f: Figure, v: i64) -> Figure {
     match f {
         Figure::Count(_) => Figure::Count(v),
@@ -210,7 +194,7 @@ pub fn row(l: Lang, r: &IndicatorResult, period: &Period) -> ResultRow {
         scope: l.scope(&r.scope),
         actual: l.figure(r.actual, &r.unit),
         on_time: r.on_time.map(|f| l.figure(f, &r.unit)).unwrap_or_default(),
-        target: target_text(l, r),
+        target: duikou_domain::target_text::of_result(r, l.style()),
         status_key: r.status.key(),
         status: status_label(l, r),
         evidence: if r.records == 0 {
@@ -223,11 +207,4 @@ pub fn row(l: Lang, r: &IndicatorResult, period: &Period) -> ResultRow {
         deadline: l.date_text(&r.deadline),
         percent,
     }
-}
-
-/// The action (一级工作) an indicator's checklist item belongs to.
-pub fn action_of<'a>(plan: &'a duikou_domain::plan::Plan, item: &'a str) -> &'a str {
-    plan.item(item)
-        .map(|i| i.action.as_str())
-        .unwrap_or_else(|| item.split('.').next().unwrap_or(item))
 }

@@ -8,6 +8,7 @@ use duikou_domain::engine::{Figure, IndicatorStatus};
 use duikou_domain::record::Status;
 use duikou_domain::roles::Role;
 use duikou_domain::schema::RecordKind;
+pub use duikou_domain::target_text::{Style, group, group_decimal};
 use time::Date;
 
 pub const LANG_COOKIE: &str = "lang";
@@ -154,22 +155,17 @@ impl Lang {
         }
     }
 
+    /// How figures and targets are written on a page in this language.
+    pub fn style(self) -> Style {
+        Style::Page(match self {
+            Lang::Zh => duikou_domain::target_text::Lang::Zh,
+            Lang::En => duikou_domain::target_text::Lang::En,
+        })
+    }
+
     /// A figure of an indicator with its unit: money in 万元 with two decimals.
     pub fn figure(self, f: Figure, unit: &str) -> String {
-        match f {
-            Figure::Count(v) => format!(
-                "{}{}{}",
-                group(v),
-                if self.is_en() { " " } else { "" },
-                unit_label(self, unit)
-            ),
-            Figure::Money(v) => format!(
-                "{} {}",
-                group_decimal(&format_fen_wan(v)),
-                self.s("万元", "10k yuan")
-            ),
-            Figure::Percent(_) => f.display_zh(),
-        }
+        duikou_domain::target_text::figure_text(f, unit, self.style())
     }
 
     /// Money held in fen, in yuan: 1,234,567.00 元.
@@ -206,52 +202,6 @@ impl Lang {
             (Lang::En, false) => "no",
         }
     }
-}
-
-fn unit_label(l: Lang, unit: &str) -> String {
-    if l == Lang::Zh {
-        return unit.to_string();
-    }
-    match unit {
-        "人" => "people",
-        "次" => "times",
-        "个" => "",
-        "人次" => "person-times",
-        "期" => "sessions",
-        "批次" => "batches",
-        "组" => "pairs",
-        other => other,
-    }
-    .to_string()
-}
-
-/// 1234567 → "1,234,567".
-pub fn group(v: i64) -> String {
-    let s = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0 { format!("-{out}") } else { out }
-}
-
-/// "1234567.50" → "1,234,567.50".
-pub fn group_decimal(s: &str) -> String {
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    let n: i64 = int.parse().unwrap_or(0);
-    let mut out = group(n);
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
-    if neg { format!("-{out}") } else { out }
 }
 
 /// English labels of the schema's fields.
