@@ -220,14 +220,7 @@ async fn redirects_stay_on_this_site(app: &TestApp) {
 }
 
 fn hidden(html: &str, name: &str) -> String {
-    let at = html
-        .find(&format!(r#"name="{name}" value=""#))
-        .expect("hidden field");
-    let rest = &html[at + name.len() + 15..];
-    rest[..rest.find('"').unwrap()]
-        .replace("&#x2f;", "/")
-        .replace("&#47;", "/")
-        .replace("&amp;", "&")
+    common::hidden_field(html, name).expect("hidden field")
 }
 
 async fn must_change_password_blocks_the_api(app: &TestApp) {

@@ -480,23 +480,7 @@ async fn nobody_reviews_their_own_records(app: &TestApp) {
 }
 
 /// The value of a hidden input in a page.
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\""))?;
-    let rest = &html[at..];
-    let v = rest.find("value=\"")? + 7;
-    let end = rest[v..].find('"')?;
-    Some(
-        rest[v..v + end]
-            .replace("&#x2b;", "+")
-            .replace("&#x2f;", "/")
-            .replace("&#x3d;", "=")
-            .replace("&amp;", "&")
-            .replace("&quot;", "\"")
-            .replace("&#x27;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">"),
-    )
-}
+use common::hidden_field as hidden;
 
 /// Issue, low: approved records still took evidence, from other units too.
 async fn evidence_only_while_it_can_matter(app: &TestApp) {

@@ -102,21 +102,7 @@ async fn upload(page: &ApiClient, name: &str, bytes: Vec<u8>) -> Resp {
     .await
 }
 
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\""))?;
-    let rest = &html[at..];
-    let v = rest.find("value=\"")? + 7;
-    let end = rest[v..].find('"')?;
-    Some(
-        rest[v..v + end]
-            .replace("&#x2b;", "+")
-            .replace("&#x2f;", "/")
-            .replace("&#x3d;", "=")
-            .replace("&amp;", "&")
-            .replace("&quot;", "\"")
-            .replace("&#x27;", "'"),
-    )
-}
+use common::hidden_field as hidden;
 
 async fn confirm(page: &ApiClient, preview: &Resp) -> Resp {
     let mut form: Vec<(String, String)> = ["kind", "sha", "token", "file_name"]

@@ -153,17 +153,7 @@ async fn multipart_post(
 }
 
 /// The value of a hidden input in a page.
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\""))?;
-    let rest = &html[at..];
-    let v = rest.find("value=\"")? + 7;
-    let end = rest[v..].find('"')?;
-    Some(
-        rest[v..v + end]
-            .replace("&#x2b;", "+")
-            .replace("&amp;", "&"),
-    )
-}
+use common::hidden_field as hidden;
 
 #[track_caller]
 fn expect(r: &Resp, status: u16) {

@@ -574,6 +574,25 @@ impl Drop for TestApp {
     }
 }
 
+/// The value of the form field `name` in a page (a hidden field's token, a file hash),
+/// with the escapes askama writes undone.
+pub fn hidden_field(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    let rest = &html[at..];
+    let v = rest.find("value=\"")? + 7;
+    let end = rest[v..].find('"')?;
+    Some(
+        rest[v..v + end]
+            .replace("&#x2b;", "+")
+            .replace("&#x2f;", "/")
+            .replace("&#47;", "/")
+            .replace("&#x3d;", "=")
+            .replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&amp;", "&"),
+    )
+}
+
 /// An HTTP response read whole: status, headers, text and (when JSON) the value.
 #[derive(Debug)]
 pub struct Resp {
