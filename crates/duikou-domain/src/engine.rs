@@ -16,7 +16,7 @@ use time::{Date, Month};
 use crate::cells::format_fen_wan;
 use crate::plan::{Condition, FilterValue, Indicator, Measure, Period, Plan, Scope, Target};
 use crate::record::{FieldMap, Status, Value, format_date};
-use crate::schema::RecordKind;
+use crate::schema::{BuiltinKind, RecordKind};
 
 // ------------------------------------------------------------------ inputs
 
@@ -548,7 +548,7 @@ fn status_counts(status: Status, include_submitted: bool) -> bool {
 fn counts_for_unit(rec: &EngineRecord, unit: &str) -> bool {
     rec.status == Status::Approved
         || rec.reporting_unit == unit
-        || (rec.kind == RecordKind::Transfer
+        || (rec.kind.is(BuiltinKind::Transfer)
             && rec.get("received_on").is_some()
             && rec
                 .get("payee")
@@ -1018,11 +1018,7 @@ fn names(v: &Value, text: &str) -> bool {
 
 /// The field that ends a record's activity, for kinds that have one.
 fn end_field(kind: RecordKind) -> Option<&'static str> {
-    match kind {
-        RecordKind::Pairing => Some("ended_on"),
-        RecordKind::Secondment => Some("end_on"),
-        _ => None,
-    }
+    kind.active_until_field()
 }
 
 // ------------------------------------------------------------------ dates

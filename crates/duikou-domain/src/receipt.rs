@@ -7,7 +7,7 @@ use time::Date;
 
 use crate::record::{FieldLookup, Status, Value, format_date};
 use crate::roles::{Actor, RecordFacts, Role};
-use crate::schema::RecordKind;
+use crate::schema::{BuiltinKind, RecordKind};
 
 /// The fields a confirmation vouches for: change one and the payee must confirm again.
 pub const BOUND_FIELDS: [&str; 5] = ["amount", "payer", "payee", "source", "budget_year"];
@@ -56,7 +56,7 @@ pub fn confirmable(
     fields: &dyn FieldLookup,
     received_on: Date,
 ) -> Result<(), Refusal> {
-    if kind != RecordKind::Transfer {
+    if !kind.is(BuiltinKind::Transfer) {
         return Err(Refusal::state(
             "只有资金拨付记录需要确认到账",
             "only transfers are confirmed",
@@ -111,7 +111,7 @@ pub fn may_enter(
     stored: Option<&Value>,
     given: Option<&Value>,
 ) -> Result<(), Refusal> {
-    if kind != RecordKind::Transfer || actor.is_none_or(|a| a.role == Role::Coordinator) {
+    if !kind.is(BuiltinKind::Transfer) || actor.is_none_or(|a| a.role == Role::Coordinator) {
         return Ok(());
     }
     if stored != given {
@@ -136,6 +136,8 @@ pub fn change_clears(before: &dyn FieldLookup, after: &dyn FieldLookup) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::plan::bundled_kind as test_kind;
     use std::collections::BTreeMap;
 
     fn d(y: i32, m: u8, day: u8) -> Date {
@@ -165,22 +167,22 @@ mod tests {
             (Status::Approved, true),
         ] {
             assert_eq!(
-                confirmable(RecordKind::Transfer, s, &f, on).is_ok(),
+                confirmable(test_kind(BuiltinKind::Transfer), s, &f, on).is_ok(),
                 ok,
                 "{s:?}"
             );
         }
-        assert!(confirmable(RecordKind::Transfer, Status::Submitted, &f, d(2020, 4, 30)).is_err());
+        assert!(confirmable(test_kind(BuiltinKind::Transfer), Status::Submitted, &f, d(2020, 4, 30)).is_err());
         assert!(
             confirmable(
-                RecordKind::Transfer,
+                test_kind(BuiltinKind::Transfer),
                 Status::Submitted,
                 &transfer(Some(on)),
                 on
             )
             .is_err()
         );
-        assert!(confirmable(RecordKind::Activity, Status::Submitted, &f, on).is_err());
+        assert!(confirmable(test_kind(BuiltinKind::Activity), Status::Submitted, &f, on).is_err());
     }
 
     #[test]
@@ -212,7 +214,7 @@ mod tests {
             role: Role::Coordinator,
             unit: None,
         };
-        let t = RecordKind::Transfer;
+        let t = test_kind(BuiltinKind::Transfer);
         assert!(
             may_enter(Some(&reporter), t, None, Some(&date))
                 .unwrap_err()

@@ -9,8 +9,8 @@ use time::Date;
 use crate::cells::{self, CellError};
 use crate::id_number::{IdNumber, mask_id_number};
 use crate::limits;
-use crate::plan::{Plan, Side, UnitKind};
-use crate::schema::{FieldDesc, FieldType, RecordKind, UnitRule, enum_option};
+use crate::plan::{Plan, UnitKind};
+use crate::schema::{BuiltinKind, FieldDesc, FieldType, RecordKind, UnitRule, enum_option};
 
 /// A typed field value. Money is integer fen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -658,28 +658,21 @@ fn unit_allowed(plan: &Plan, rule: UnitRule, name: &str) -> Result<String, (Stri
             format!("no unit named \"{name}\" in the plan"),
         ));
     };
-    let ok = match rule {
-        UnitRule::Any => true,
-        UnitRule::East => u.side == Side::East,
-        UnitRule::County => u.kind == UnitKind::County,
-        UnitRule::Receiver => u.side == Side::West,
-        UnitRule::CountyOrEastCity => {
-            u.kind == UnitKind::County || (u.kind == UnitKind::City && u.side == Side::East)
-        }
-    };
+    let ok = rule.admits(u);
     if ok {
         Ok(u.name.clone())
     } else {
         let (zh, en) = match rule {
-            UnitRule::East => ("应为东莞方单位", "must be a unit of the assisting side"),
+            UnitRule::East => ("应为帮扶方单位", "must be a unit of the assisting side"),
+            UnitRule::West => ("应为受帮扶方单位", "must be a unit of the assisted side"),
             UnitRule::County => ("应为受帮扶县区", "must be an assisted county"),
             UnitRule::Receiver => (
                 "不是可接收资金的单位（应为受帮扶县区）",
                 "cannot receive funds (must be an assisted county)",
             ),
             UnitRule::CountyOrEastCity => (
-                "应为受帮扶县区或东莞",
-                "must be an assisted county or Dongguan",
+                "应为受帮扶县区或帮扶方的市",
+                "must be an assisted county or the assisting city",
             ),
             UnitRule::Any => unreachable!(),
         };
@@ -829,10 +822,10 @@ pub fn validate(
         }
     }
 
-    check_rules(kind, &fields, &mut errors);
+    check_rules(kind, &fields, ctx.plan, &mut errors);
 
     // Derived: the county of a person from the ID's area code.
-    if kind == RecordKind::Person && !fields.contains_key("hukou_county") {
+    if kind.is(BuiltinKind::Person) && !fields.contains_key("hukou_county") {
         if let Some(county) = id_number.as_ref().and_then(|id| {
             ctx.plan
                 .units
@@ -860,8 +853,8 @@ pub fn validate(
         ));
     }
 
-    let derived_year = match kind {
-        RecordKind::Transfer => fields
+    let derived_year = match kind.builtin() {
+        Some(BuiltinKind::Transfer) => fields
             .get("budget_year")
             .and_then(Value::as_amount)
             .map(|y| y as i32),
@@ -905,6 +898,7 @@ pub fn validate(
 fn check_rules(
     kind: RecordKind,
     fields: &BTreeMap<&'static str, Value>,
+    plan: &Plan,
     errors: &mut Vec<FieldError>,
 ) {
     // Positive amounts.
@@ -956,11 +950,11 @@ fn check_rules(
         }
     }
     // Town funds come from a town.
-    if kind == RecordKind::Transfer {
+    if kind.is(BuiltinKind::Transfer) {
         if let (Some(Value::Enum(src)), Some(Value::Unit(payer))) =
             (fields.get("source"), fields.get("payer"))
         {
-            if src == "镇街财政" && !(payer.ends_with('镇') || payer.ends_with("街道")) {
+            if src == "镇街财政" && !plan.acts_as_town(payer) {
                 let fd = kind.field("payer").expect("schema field");
                 errors.push(err(
                     fd,
@@ -981,13 +975,13 @@ fn check_rules(
 /// town that *another* unit holds someone with this ID number. Two units listing one
 /// person is no double count: the engine counts distinct persons by the blind index.
 pub fn natural_key(rec: &ValidRecord, blind_index: Option<&str>) -> Option<String> {
-    match rec.kind {
-        RecordKind::Transfer => {
+    match rec.kind.builtin()? {
+        BuiltinKind::Transfer => {
             let payer = rec.get("payer")?.as_text()?;
             let voucher = rec.get("voucher_no")?.as_text()?;
             Some(format!("transfer|{payer}|{voucher}"))
         }
-        RecordKind::Person => {
+        BuiltinKind::Person => {
             let programme = rec.get("programme")?.as_text()?;
             let started = rec.get("started_on")?.as_date()?;
             Some(format!(
@@ -1004,6 +998,8 @@ pub fn natural_key(rec: &ValidRecord, blind_index: Option<&str>) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::plan::bundled_kind as test_kind;
     use proptest::prelude::*;
 
     /// A field map answers by key whatever order its fields came in; a key given twice
@@ -1028,7 +1024,7 @@ mod tests {
             ("name".to_string(), Value::Text("李".into())),
             ("no_such_field".to_string(), Value::Int(1)),
         ]);
-        let m = FieldMap::from_fields(RecordKind::Person, stored);
+        let m = FieldMap::from_fields(test_kind(BuiltinKind::Person), stored);
         assert_eq!(m.len(), 1);
         assert!(m.contains_key("name") && !m.contains_key("no_such_field"));
     }
@@ -1060,7 +1056,7 @@ mod tests {
             "",
         ];
         for text in cases {
-            same_as_tree(RecordKind::Transfer, text);
+            same_as_tree(test_kind(BuiltinKind::Transfer), text);
         }
         let activity = [
             r#"{"kind":"招商推介会","organizers":["黄江镇","清溪镇",3,null,["x"],{"a":1}],"held_on":"2019-05-01","participants":40}"#,
@@ -1068,13 +1064,13 @@ mod tests {
             r#"{"organizers":[],"participants":-1}"#,
         ];
         for text in activity {
-            same_as_tree(RecordKind::Activity, text);
+            same_as_tree(test_kind(BuiltinKind::Activity), text);
         }
         same_as_tree(
-            RecordKind::Person,
+            test_kind(BuiltinKind::Person),
             r#"{"programme":"劳务就业","registered_poor":true,"started_on":"2019-04-01","name":"张\"三\""}"#,
         );
-        same_as_tree(RecordKind::Person, r#"{"registered_poor":"是"}"#);
+        same_as_tree(test_kind(BuiltinKind::Person), r#"{"registered_poor":"是"}"#);
     }
 
     fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -1099,7 +1095,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_stored_object_decodes_as_through_a_json_tree(
-            kind in prop::sample::select(RecordKind::ALL.to_vec()),
+            kind in prop::sample::select(crate::plan::Plan::bundled().kinds().to_vec()),
             entries in prop::collection::vec((0usize..12, json_value()), 0..10),
         ) {
             // Keys drawn from the kind's own fields (plus a few strangers).

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::record::{FieldLookup, Status, Value};
-use crate::schema::RecordKind;
+use crate::schema::{BuiltinKind, RecordKind};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -88,37 +88,16 @@ impl RecordFacts<'_> {
                 .any(|f| self.field_is(f, unit))
     }
     fn concerns_county(&self, county: &str) -> bool {
-        county_field(self.kind)
+        self.kind.county_fields()
             .iter()
             .any(|f| self.field_is(f, county))
     }
 }
 
-/// The fields naming the Zhaotong county a record concerns: what a receiver may see.
-pub fn county_field(kind: RecordKind) -> &'static [&'static str] {
-    match kind {
-        RecordKind::Transfer => &["payee"],
-        RecordKind::Project | RecordKind::Facility | RecordKind::Donation => &["county"],
-        RecordKind::Pairing => &["west_county"],
-        RecordKind::Purchase => &["origin_county"],
-        RecordKind::Person => &["hukou_county"],
-        RecordKind::Secondment => &["to_unit", "from_unit"],
-        RecordKind::Activity => &["organizers"],
-    }
-}
-
 /// Every field naming a unit a record's figures may count for (payer and payee, the
-/// organisers, the sending and receiving unit, the counties…): the schema's unit fields.
-pub fn named_unit_fields(kind: RecordKind) -> &'static [&'static str] {
-    match kind {
-        RecordKind::Transfer => &["payer", "payee"],
-        RecordKind::Project | RecordKind::Facility | RecordKind::Donation => &["county"],
-        RecordKind::Activity => &["organizers"],
-        RecordKind::Secondment => &["from_unit", "to_unit"],
-        RecordKind::Person => &["hukou_county"],
-        RecordKind::Pairing => &["east_town", "west_county"],
-        RecordKind::Purchase => &["origin_county"],
-    }
+/// organisers, the sending and receiving unit, the counties…): the kind's unit fields.
+pub fn named_unit_fields(kind: RecordKind) -> Vec<&'static str> {
+    kind.unit_fields().map(|f| f.key).collect()
 }
 
 /// The units a record names besides its reporting unit, each once: who sees it
@@ -145,7 +124,7 @@ pub fn concerned_county(
     fields: &BTreeMap<String, Value>,
     is_county: impl Fn(&str) -> bool,
 ) -> Option<String> {
-    county_field(kind)
+    kind.county_fields()
         .iter()
         .filter_map(|f| fields.get(*f))
         .flat_map(|v| v.units().iter())
@@ -163,7 +142,7 @@ impl Actor {
     /// are for the roles that report, review or audit them (the figures still count them).
     /// (Administrators read no records of any kind: `can_read`, `Services::scoped_query`.)
     pub fn can_list_kind(&self, kind: RecordKind) -> bool {
-        self.role != Role::Viewer || kind != RecordKind::Person
+        self.role != Role::Viewer || !kind.is(BuiltinKind::Person)
     }
 
     pub fn can_read(&self, r: &RecordFacts<'_>) -> bool {
@@ -201,12 +180,35 @@ impl Actor {
         self.named_may_see(r)
     }
 
+    /// A receiving county reports its projects and the records of a plan's own kind whose
+    /// unit field is on its side; the assisting side reports everything else.
+    pub fn may_report_kind(&self, kind: RecordKind) -> bool {
+        match self.role {
+            Role::Coordinator | Role::Reporter => true,
+            Role::Receiver => {
+                kind.is(BuiltinKind::Project)
+                    || (kind.builtin().is_none()
+                        && kind.own_unit_field().and_then(|f| kind.field(f)).is_some_and(|f| {
+                            matches!(
+                                f.ty,
+                                crate::schema::FieldType::Unit(
+                                    crate::schema::UnitRule::West | crate::schema::UnitRule::County
+                                ) | crate::schema::FieldType::Units(
+                                    crate::schema::UnitRule::West | crate::schema::UnitRule::County
+                                )
+                            )
+                        }))
+            }
+            _ => false,
+        }
+    }
+
     /// May create records of this kind for this reporting unit.
     pub fn can_create(&self, kind: RecordKind, reporting_unit: &str) -> bool {
         match self.role {
             Role::Coordinator => true,
             Role::Reporter => self.own(reporting_unit),
-            Role::Receiver => kind == RecordKind::Project && self.own(reporting_unit),
+            Role::Receiver => self.may_report_kind(kind) && self.own(reporting_unit),
             _ => false,
         }
     }
@@ -216,7 +218,7 @@ impl Actor {
         match self.role {
             Role::Coordinator => true,
             Role::Reporter => self.own(r.reporting_unit),
-            Role::Receiver => r.kind == RecordKind::Project && self.own(r.reporting_unit),
+            Role::Receiver => r.kind.is(BuiltinKind::Project) && self.own(r.reporting_unit),
             _ => false,
         }
     }
@@ -231,14 +233,14 @@ impl Actor {
         let Some(unit) = self.unit.as_deref() else {
             return false;
         };
-        let keys: &[&str] = match kind {
-            RecordKind::Transfer => &["payer"],
-            RecordKind::Project => &["county"],
-            RecordKind::Activity => &["organizers"],
-            RecordKind::Secondment => &["from_unit", "to_unit"],
-            RecordKind::Pairing => &["east_town"],
-            _ => return true,
-        };
+        // The kind's own-unit field; a secondment is also the receiving unit's.
+        let mut keys: Vec<&str> = kind.own_unit_field().into_iter().collect();
+        if kind.is(BuiltinKind::Secondment) {
+            keys.push("to_unit");
+        }
+        if keys.is_empty() {
+            return true;
+        }
         keys.iter().any(|k| {
             fields
                 .get(k)
@@ -257,7 +259,7 @@ impl Actor {
     /// Confirm receipt of a transfer: only the payee county.
     pub fn can_confirm(&self, r: &RecordFacts<'_>) -> bool {
         self.role == Role::Receiver
-            && r.kind == RecordKind::Transfer
+            && r.kind.is(BuiltinKind::Transfer)
             && self.unit.as_deref().is_some_and(|u| r.field_is("payee", u))
     }
 

@@ -2,6 +2,8 @@
 //! few records, runs the engine and checks the figures and statuses a coordinator
 //! would expect from docs/domain.md ("Counting rules", "Status of an indicator").
 
+use duikou_domain::plan::bundled_kind;
+use duikou_domain::schema::BuiltinKind;
 use duikou_domain::engine::{
     AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, IndicatorStatus, assess,
     explain,
@@ -118,18 +120,18 @@ impl R {
     fn done(mut self, id: i64) -> EngineRecord {
         self.0.id = id;
         if self.0.plan_year == 0 {
-            self.0.plan_year = match self.0.kind {
-                RecordKind::Transfer => self
+            self.0.plan_year = match self.0.kind.builtin() {
+                Some(BuiltinKind::Transfer) => self
                     .0
                     .fields
                     .get("budget_year")
                     .expect("budget_year")
                     .as_amount()
                     .expect("budget_year") as i32,
-                kind => self
+                _ => self
                     .0
                     .fields
-                    .get(kind.event_date_field())
+                    .get(self.0.kind.event_date_field())
                     .expect("event date")
                     .as_date()
                     .expect("event date")
@@ -141,7 +143,7 @@ impl R {
 }
 
 fn activity(kind: &str, held_on: &str) -> R {
-    rec(RecordKind::Activity)
+    rec(bundled_kind(BuiltinKind::Activity))
         .en("kind", kind)
         .text("title", kind)
         .on("held_on", held_on)
@@ -149,7 +151,7 @@ fn activity(kind: &str, held_on: &str) -> R {
 }
 
 fn transfer(source: &str, payer: &str, payee: &str, amount_yuan: i64, budget_year: i64) -> R {
-    rec(RecordKind::Transfer)
+    rec(bundled_kind(BuiltinKind::Transfer))
         .en("source", source)
         .unit("payer", payer)
         .unit("payee", payee)
@@ -167,7 +169,7 @@ fn secondment(
     start: &str,
     end: Option<&str>,
 ) -> R {
-    let r = rec(RecordKind::Secondment)
+    let r = rec(bundled_kind(BuiltinKind::Secondment))
         .text("name", "某")
         .en("category", category)
         .en("direction", direction)
@@ -188,7 +190,7 @@ fn county_leader(county: &str, start: &str, end: Option<&str>) -> R {
 }
 
 fn person(programme: &str, key: &str, started_on: &str) -> R {
-    rec(RecordKind::Person)
+    rec(bundled_kind(BuiltinKind::Person))
         .en("programme", programme)
         .text("name", "某")
         .key(key)
@@ -203,7 +205,7 @@ fn persons(programme: &str, prefix: &str, n: usize, started_on: &str) -> Vec<R> 
 }
 
 fn pairing(kind: &str, east_town: &str, signed_on: &str) -> R {
-    rec(RecordKind::Pairing)
+    rec(bundled_kind(BuiltinKind::Pairing))
         .en("kind", kind)
         .text("east_party", east_town)
         .unit("east_town", east_town)
@@ -213,7 +215,7 @@ fn pairing(kind: &str, east_town: &str, signed_on: &str) -> R {
 }
 
 fn facility(kind: &str, county: &str, established_on: &str) -> R {
-    rec(RecordKind::Facility)
+    rec(bundled_kind(BuiltinKind::Facility))
         .en("kind", kind)
         .text("name", kind)
         .unit("county", county)
@@ -221,7 +223,7 @@ fn facility(kind: &str, county: &str, established_on: &str) -> R {
 }
 
 fn purchase(amount_fen: i64, bought_on: &str) -> R {
-    rec(RecordKind::Purchase)
+    rec(bundled_kind(BuiltinKind::Purchase))
         .text("buyer", "某企业")
         .unit("origin_county", "镇雄县")
         .text("product", "天麻")
@@ -230,7 +232,7 @@ fn purchase(amount_fen: i64, bought_on: &str) -> R {
 }
 
 fn donation(amount_fen: i64, donated_on: &str) -> R {
-    rec(RecordKind::Donation)
+    rec(bundled_kind(BuiltinKind::Donation))
         .text("donor", "某企业")
         .en("donor_type", "企业")
         .fen("amount", amount_fen)
@@ -239,7 +241,7 @@ fn donation(amount_fen: i64, donated_on: &str) -> R {
 }
 
 fn project(disbursed_yuan: Option<i64>, started_on: &str) -> R {
-    let r = rec(RecordKind::Project)
+    let r = rec(bundled_kind(BuiltinKind::Project))
         .text("name", "校舍")
         .unit("county", "镇雄县")
         .en("category", "校舍")

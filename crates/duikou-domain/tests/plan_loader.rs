@@ -2,7 +2,7 @@
 //! mistake in a plan file is reported with its line.
 
 use duikou_domain::plan::{BUNDLED_PLAN, Measure, Period, Plan, Scope, Target, TownRole, UnitKind};
-use duikou_domain::schema::RecordKind;
+use duikou_domain::schema::BuiltinKind;
 
 fn errors_of(text: &str) -> Vec<(Option<usize>, String)> {
     match Plan::from_toml(text, "test.toml") {
@@ -133,7 +133,7 @@ fn bundled_plan_has_every_checklist_item() {
 const DOMAIN_TABLE: &[(
     &str,
     &str,
-    RecordKind,
+    BuiltinKind,
     Scope,
     Option<(i64, Option<i64>)>,
     (u8, u8),
@@ -141,7 +141,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.1-demo-bases",
         "1.1",
-        RecordKind::Facility,
+        BuiltinKind::Facility,
         Scope::Plan,
         None,
         (12, 31),
@@ -149,7 +149,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.2-investment-promotions",
         "1.2",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((1, None)),
         (12, 31),
@@ -157,7 +157,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.3-tourism-promotions",
         "1.3",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((1, Some(2))),
         (12, 31),
@@ -165,7 +165,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.3-tourism-inspections",
         "1.3",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((1, None)),
         (12, 31),
@@ -173,7 +173,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.3-tourists",
         "1.3",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         None,
         (12, 31),
@@ -181,7 +181,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.4-agri-purchases",
         "1.4",
-        RecordKind::Purchase,
+        BuiltinKind::Purchase,
         Scope::Plan,
         None,
         (12, 31),
@@ -189,7 +189,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.4-agri-trainings",
         "1.4",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((1, Some(2))),
         (12, 31),
@@ -197,7 +197,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.1-cadres-received",
         "2.1",
-        RecordKind::Secondment,
+        BuiltinKind::Secondment,
         Scope::Plan,
         Some((10, None)),
         (12, 31),
@@ -205,7 +205,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.1-zt-cadre-classes",
         "2.1",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((1, None)),
         (12, 31),
@@ -213,7 +213,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.1-dg-cadre-classes",
         "2.1",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((1, None)),
         (12, 31),
@@ -221,7 +221,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.1-county-leaders",
         "2.1",
-        RecordKind::Secondment,
+        BuiltinKind::Secondment,
         Scope::EachCounty,
         Some((1, None)),
         (12, 31),
@@ -229,7 +229,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.2-teacher-activities",
         "2.2",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((4, None)),
         (12, 31),
@@ -237,7 +237,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.2-school-pairs",
         "2.2",
-        RecordKind::Pairing,
+        BuiltinKind::Pairing,
         Scope::Plan,
         Some((6, None)),
         (12, 31),
@@ -245,7 +245,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.3-hospital-pairs",
         "2.3",
-        RecordKind::Pairing,
+        BuiltinKind::Pairing,
         Scope::Plan,
         Some((6, None)),
         (12, 31),
@@ -253,7 +253,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.3-medical-batches",
         "2.3",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((3, None)),
         (12, 31),
@@ -261,7 +261,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.3-medical-trainees",
         "2.3",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((45, None)),
         (12, 31),
@@ -269,7 +269,7 @@ const DOMAIN_TABLE: &[(
     (
         "3.1-fiscal-aid",
         "3.1",
-        RecordKind::Transfer,
+        BuiltinKind::Transfer,
         Scope::Plan,
         Some((180_000_000_00, None)),
         (3, 31),
@@ -277,7 +277,7 @@ const DOMAIN_TABLE: &[(
     (
         "3.1-fiscal-aid-province",
         "3.1",
-        RecordKind::Transfer,
+        BuiltinKind::Transfer,
         Scope::Plan,
         Some((18_000_000_00, None)),
         (3, 31),
@@ -285,7 +285,7 @@ const DOMAIN_TABLE: &[(
     (
         "3.1-fiscal-aid-city",
         "3.1",
-        RecordKind::Transfer,
+        BuiltinKind::Transfer,
         Scope::Plan,
         Some((162_000_000_00, None)),
         (3, 31),
@@ -293,7 +293,7 @@ const DOMAIN_TABLE: &[(
     (
         "3.1-fiscal-aid-per-county",
         "3.1",
-        RecordKind::Transfer,
+        BuiltinKind::Transfer,
         Scope::EachCounty,
         Some((30_000_000_00, None)),
         (3, 31),
@@ -301,7 +301,7 @@ const DOMAIN_TABLE: &[(
     (
         "3.2-aid-used",
         "3.2",
-        RecordKind::Project,
+        BuiltinKind::Project,
         Scope::Plan,
         None,
         (12, 31),
@@ -309,7 +309,7 @@ const DOMAIN_TABLE: &[(
     (
         "4.1-relocation-sites",
         "4.1",
-        RecordKind::Facility,
+        BuiltinKind::Facility,
         Scope::EachCounty,
         Some((1, None)),
         (12, 31),
@@ -317,7 +317,7 @@ const DOMAIN_TABLE: &[(
     (
         "5.1-training-sessions",
         "5.1",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((6, None)),
         (12, 31),
@@ -325,7 +325,7 @@ const DOMAIN_TABLE: &[(
     (
         "5.1-trainees",
         "5.1",
-        RecordKind::Person,
+        BuiltinKind::Person,
         Scope::Plan,
         Some((1500, None)),
         (12, 31),
@@ -333,7 +333,7 @@ const DOMAIN_TABLE: &[(
     (
         "5.2-employed",
         "5.2",
-        RecordKind::Person,
+        BuiltinKind::Person,
         Scope::Plan,
         Some((8000, None)),
         (12, 31),
@@ -341,7 +341,7 @@ const DOMAIN_TABLE: &[(
     (
         "5.2-employed-poor",
         "5.2",
-        RecordKind::Person,
+        BuiltinKind::Person,
         Scope::Plan,
         None,
         (12, 31),
@@ -349,7 +349,7 @@ const DOMAIN_TABLE: &[(
     (
         "5.3-service-stations",
         "5.3",
-        RecordKind::Facility,
+        BuiltinKind::Facility,
         Scope::Plan,
         Some((1, None)),
         (12, 31),
@@ -357,7 +357,7 @@ const DOMAIN_TABLE: &[(
     (
         "6.2-students",
         "6.2",
-        RecordKind::Person,
+        BuiltinKind::Person,
         Scope::Plan,
         Some((1900, None)),
         (12, 31),
@@ -365,7 +365,7 @@ const DOMAIN_TABLE: &[(
     (
         "6.3-rich-leaders",
         "6.3",
-        RecordKind::Person,
+        BuiltinKind::Person,
         Scope::Plan,
         None,
         (12, 31),
@@ -373,7 +373,7 @@ const DOMAIN_TABLE: &[(
     (
         "7.1-donations",
         "7.1",
-        RecordKind::Donation,
+        BuiltinKind::Donation,
         Scope::Plan,
         None,
         (12, 31),
@@ -381,7 +381,7 @@ const DOMAIN_TABLE: &[(
     (
         "7.1-volunteer-trips",
         "7",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         None,
         (12, 31),
@@ -389,7 +389,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.1-town-leader-visits",
         "8.1",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::EachLeadTown,
         Some((1, None)),
         (12, 31),
@@ -397,7 +397,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.1-town-joint-meetings",
         "8.1",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::EachLeadTown,
         Some((1, None)),
         (12, 31),
@@ -405,7 +405,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.1-lead-town-funds",
         "8.1",
-        RecordKind::Transfer,
+        BuiltinKind::Transfer,
         Scope::EachLeadTown,
         Some((1_000_000_00, None)),
         (12, 31),
@@ -413,7 +413,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.1-assist-town-funds",
         "8.1",
-        RecordKind::Transfer,
+        BuiltinKind::Transfer,
         Scope::EachAssistingTown,
         Some((300_000_00, None)),
         (12, 31),
@@ -421,7 +421,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.2-lead-teachers",
         "8.2",
-        RecordKind::Secondment,
+        BuiltinKind::Secondment,
         Scope::EachLeadTown,
         Some((2, None)),
         (12, 31),
@@ -429,7 +429,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.2-lead-doctors",
         "8.2",
-        RecordKind::Secondment,
+        BuiltinKind::Secondment,
         Scope::EachLeadTown,
         Some((2, None)),
         (12, 31),
@@ -437,7 +437,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.2-assist-teachers",
         "8.2",
-        RecordKind::Secondment,
+        BuiltinKind::Secondment,
         Scope::EachAssistingTown,
         Some((1, None)),
         (12, 31),
@@ -445,7 +445,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.2-assist-doctors",
         "8.2",
-        RecordKind::Secondment,
+        BuiltinKind::Secondment,
         Scope::EachAssistingTown,
         Some((1, None)),
         (12, 31),
@@ -453,7 +453,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.3-lead-township-pairs",
         "8.3",
-        RecordKind::Pairing,
+        BuiltinKind::Pairing,
         Scope::EachLeadTown,
         Some((2, None)),
         (12, 31),
@@ -461,7 +461,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.3-lead-village-pairs",
         "8.3",
-        RecordKind::Pairing,
+        BuiltinKind::Pairing,
         Scope::EachLeadTown,
         Some((2, None)),
         (12, 31),
@@ -469,7 +469,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.3-assist-township-pairs",
         "8.3",
-        RecordKind::Pairing,
+        BuiltinKind::Pairing,
         Scope::EachAssistingTown,
         Some((1, None)),
         (12, 31),
@@ -477,7 +477,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.3-assist-village-pairs",
         "8.3",
-        RecordKind::Pairing,
+        BuiltinKind::Pairing,
         Scope::EachAssistingTown,
         Some((1, None)),
         (12, 31),
@@ -485,7 +485,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.4-lead-enterprise-villages",
         "8.4",
-        RecordKind::Pairing,
+        BuiltinKind::Pairing,
         Scope::EachLeadTown,
         Some((2, None)),
         (12, 31),
@@ -493,7 +493,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.4-assist-enterprise-villages",
         "8.4",
-        RecordKind::Pairing,
+        BuiltinKind::Pairing,
         Scope::EachAssistingTown,
         Some((1, None)),
         (12, 31),
@@ -501,7 +501,7 @@ const DOMAIN_TABLE: &[(
     (
         "9.1-city-leader-visits",
         "9.1",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((1, None)),
         (10, 31),
@@ -509,7 +509,7 @@ const DOMAIN_TABLE: &[(
     (
         "9.1-city-joint-meetings",
         "9.1",
-        RecordKind::Activity,
+        BuiltinKind::Activity,
         Scope::Plan,
         Some((1, None)),
         (10, 31),
@@ -523,7 +523,7 @@ fn bundled_plan_indicators_match_domain_md() {
     for ((id, item, kind, scope, target, deadline), ind) in DOMAIN_TABLE.iter().zip(&p.indicators) {
         assert_eq!(&ind.id, id);
         assert_eq!(&ind.item, item, "{id}");
-        assert_eq!(ind.kind, *kind, "{id}");
+        assert_eq!(ind.kind.builtin(), Some(*kind), "{id}");
         assert_eq!(ind.scope, *scope, "{id}");
         assert_eq!(
             ind.target_for(2019).map(|t| (t.min, t.max)),

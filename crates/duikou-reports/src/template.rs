@@ -11,7 +11,7 @@
 
 use duikou_domain::id_number::make_valid;
 use duikou_domain::plan::{Plan, Side, TownRole, UnitKind};
-use duikou_domain::schema::{FieldDesc, FieldType, RecordKind, UnitRule};
+use duikou_domain::schema::{BuiltinKind, FieldDesc, FieldType, RecordKind, UnitRule};
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationErrorStyle, DataValidationRule, ExcelDateTime, Format,
     FormatAlign, FormatBorder, Formula, Note, Workbook, Worksheet, XlsxError,
@@ -46,25 +46,20 @@ struct List {
 }
 
 fn unit_list(plan: &Plan, rule: UnitRule) -> List {
-    type Keep = Box<dyn Fn(&duikou_domain::plan::Unit) -> bool>;
-    let (title, keep): (&str, Keep) = match rule {
-        UnitRule::Any => ("全部单位", Box::new(|_| true)),
-        UnitRule::East => ("东莞方单位", Box::new(|u| u.side == Side::East)),
-        UnitRule::County => ("受帮扶县区", Box::new(|u| u.kind == UnitKind::County)),
-        UnitRule::Receiver => ("资金接收单位", Box::new(|u| u.side == Side::West)),
-        UnitRule::CountyOrEastCity => (
-            "县区或东莞",
-            Box::new(|u| {
-                u.kind == UnitKind::County || (u.kind == UnitKind::City && u.side == Side::East)
-            }),
-        ),
+    let title = match rule {
+        UnitRule::Any => "全部单位",
+        UnitRule::East => "帮扶方单位",
+        UnitRule::West => "受帮扶方单位",
+        UnitRule::County => "受帮扶县区",
+        UnitRule::Receiver => "资金接收单位",
+        UnitRule::CountyOrEastCity => "县区或帮扶方的市",
     };
     List {
         title: title.into(),
         values: plan
             .units
             .iter()
-            .filter(|u| keep(u))
+            .filter(|u| rule.admits(u))
             .map(|u| u.name.clone())
             .collect(),
     }
@@ -86,18 +81,22 @@ fn type_text(fd: &FieldDesc) -> String {
     }
 }
 
-fn rule_text(rule: UnitRule) -> &'static str {
+fn rule_text(plan: &Plan, rule: UnitRule) -> String {
+    let (east, west) = (&plan.meta.east, &plan.meta.west);
     match rule {
-        UnitRule::Any => "计划中的任一单位",
-        UnitRule::East => "东莞方单位（镇街、市直单位、省财政、工作组）",
-        UnitRule::County => "受帮扶县区",
-        UnitRule::Receiver => "受帮扶县区（或昭通市）",
-        UnitRule::CountyOrEastCity => "受帮扶县区；设在东莞的劳务工作站填「东莞市」",
+        UnitRule::Any => "计划中的任一单位".into(),
+        UnitRule::East => format!("{}方单位（镇街、市直单位、省财政、工作组）", plan.regions.east),
+        UnitRule::West => format!("{}方单位（{west}及其县区）", plan.regions.west),
+        UnitRule::County => "受帮扶县区".into(),
+        UnitRule::Receiver => format!("受帮扶县区（或{west}）"),
+        UnitRule::CountyOrEastCity => {
+            format!("受帮扶县区；设在{}的劳务工作站填「{east}」", plan.regions.east)
+        }
     }
 }
 
 /// The rules of a field, in words, for the explanation sheet and header notes.
-fn rules_text(kind: RecordKind, fd: &FieldDesc) -> String {
+fn rules_text(plan: &Plan, kind: RecordKind, fd: &FieldDesc) -> String {
     let mut parts: Vec<String> = Vec::new();
     match &fd.ty {
         FieldType::Money => {
@@ -106,10 +105,10 @@ fn rules_text(kind: RecordKind, fd: &FieldDesc) -> String {
         FieldType::Date => parts.push("如 2019-03-15，也可写 2019/3/15 或 2019年3月15日".into()),
         FieldType::Bool => parts.push("填「是」或「否」".into()),
         FieldType::Year => parts.push("如 2019".into()),
-        FieldType::Unit(rule) => parts.push(format!("从下拉列表选择：{}", rule_text(*rule))),
+        FieldType::Unit(rule) => parts.push(format!("从下拉列表选择：{}", rule_text(plan, *rule))),
         FieldType::Units(rule) => parts.push(format!(
             "{}；多个单位用「、」分隔，每个单位都计入",
-            rule_text(*rule)
+            rule_text(plan, *rule)
         )),
         FieldType::Enum(options) => parts.push(format!(
             "可选：{}",
@@ -125,20 +124,20 @@ fn rules_text(kind: RecordKind, fd: &FieldDesc) -> String {
         FieldType::Int => parts.push("整数，不小于 0".into()),
         FieldType::Text => {}
     }
-    let special = match (kind, fd.key) {
-        (RecordKind::Transfer, "received_on") => "接收单位确认到账后填写；未到账的资金不计入考核",
-        (RecordKind::Transfer, "voucher_no") => "同一拨付单位的凭证号不得重复",
-        (RecordKind::Transfer, "budget_year") => "资金所属年度，计入该年度考核",
-        (RecordKind::Transfer, "source") => "镇街财政资金的拨付单位须为镇街",
-        (RecordKind::Project, "disbursed") => "不得超过使用帮扶资金",
-        (RecordKind::Activity, "plan_item") => "工作清单序号，如 1.2",
-        (RecordKind::Activity, "participants") => "参加人数（旅游、培训等指标按此统计）",
-        (RecordKind::Secondment, "end_on") => "计划结束日期；支教支医须不少于一年",
-        (RecordKind::Secondment, "id_number") => "可不填",
-        (RecordKind::Person, "hukou_county") => "可不填：按身份证号前六位自动判断",
-        (RecordKind::Person, "id_number") => "必填；同一人同一类别同一年只计一次",
-        (RecordKind::Pairing, "east_town") => "结对计入的镇街（校校、院院结对可填市直单位）",
-        (RecordKind::Pairing, "ended_on") => "结对终止时填写",
+    let special = match (kind.builtin(), fd.key) {
+        (Some(BuiltinKind::Transfer), "received_on") => "接收单位确认到账后填写；未到账的资金不计入考核",
+        (Some(BuiltinKind::Transfer), "voucher_no") => "同一拨付单位的凭证号不得重复",
+        (Some(BuiltinKind::Transfer), "budget_year") => "资金所属年度，计入该年度考核",
+        (Some(BuiltinKind::Transfer), "source") => "镇街财政资金的拨付单位须为镇街",
+        (Some(BuiltinKind::Project), "disbursed") => "不得超过使用帮扶资金",
+        (Some(BuiltinKind::Activity), "plan_item") => "工作清单序号，如 1.2",
+        (Some(BuiltinKind::Activity), "participants") => "参加人数（旅游、培训等指标按此统计）",
+        (Some(BuiltinKind::Secondment), "end_on") => "计划结束日期；支教支医须不少于一年",
+        (Some(BuiltinKind::Secondment), "id_number") => "可不填",
+        (Some(BuiltinKind::Person), "hukou_county") => "可不填：按身份证号前六位自动判断",
+        (Some(BuiltinKind::Person), "id_number") => "必填；同一人同一类别同一年只计一次",
+        (Some(BuiltinKind::Pairing), "east_town") => "结对计入的镇街（校校、院院结对可填市直单位）",
+        (Some(BuiltinKind::Pairing), "ended_on") => "结对终止时填写",
         (_, "reporting_unit") => {
             "可不填：默认为本记录的单位字段（拨付单位、主办单位、派出单位等），否则为导入人所在单位"
         }
@@ -183,8 +182,18 @@ pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)>
     let id = make_valid(&area, birth, 12).as_str().to_string();
     let d = |m: u8, day: u8| format!("{year}-{m:02}-{day:02}");
     let v = |pairs: &[(&'static str, String)]| pairs.to_vec();
-    let mut row = match kind {
-        RecordKind::Transfer => v(&[
+    let (east, west) = (&plan.regions.east, &plan.regions.west);
+    let option = |field: &str, key: &str| {
+        kind.field(field)
+            .and_then(|f| match f.ty {
+                FieldType::Enum(options) => options.iter().find(|o| o.key == key),
+                _ => None,
+            })
+            .map(|o| o.label.to_string())
+            .unwrap_or_default()
+    };
+    let mut row = match kind.builtin() {
+        Some(BuiltinKind::Transfer) => v(&[
             ("source", "市级财政".into()),
             ("payer", dept("市财政局")),
             ("payee", county.clone()),
@@ -195,7 +204,7 @@ pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)>
             ("voucher_no", format!("CZ{year}-001")),
             ("purpose", "财政援助资金".into()),
         ]),
-        RecordKind::Project => v(&[
+        Some(BuiltinKind::Project) => v(&[
             ("name", "某村卫生室建设".into()),
             ("county", county.clone()),
             ("category", "卫生室".into()),
@@ -205,11 +214,11 @@ pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)>
             ("completed_on", d(9, 30)),
             ("beneficiaries_poor", "120".into()),
         ]),
-        RecordKind::Activity => v(&[
+        Some(BuiltinKind::Activity) => v(&[
             ("kind", "招商推介会".into()),
-            ("title", "昭通市（东莞）招商推介会".into()),
+            ("title", format!("{west}（{east}）招商推介会")),
             ("held_on", d(5, 18)),
-            ("place", "东莞".into()),
+            ("place", east.clone()),
             ("organizers", format!("{}、{}", dept("市经信局"), lead)),
             ("participants", "200".into()),
             (
@@ -223,12 +232,12 @@ pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)>
             ("projects_signed", "5".into()),
             ("amount", "300000000.00".into()),
         ]),
-        RecordKind::Secondment => v(&[
+        Some(BuiltinKind::Secondment) => v(&[
             ("name", "张三".into()),
             ("id_number", id.clone()),
             ("category", "教师".into()),
             ("rank", "科级".into()),
-            ("direction", "东莞→昭通".into()),
+            ("direction", option("direction", "east_to_west")),
             ("from_unit", lead.clone()),
             ("to_unit", county.clone()),
             ("post", "某中学副校长".into()),
@@ -236,17 +245,17 @@ pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)>
             ("start_on", d(9, 1)),
             ("end_on", format!("{}-08-31", year + 1)),
         ]),
-        RecordKind::Person => v(&[
+        Some(BuiltinKind::Person) => v(&[
             ("programme", "劳务就业".into()),
             ("name", "李四".into()),
             ("id_number", id.clone()),
             ("registered_poor", "是".into()),
             ("hukou_county", county.clone()),
             ("organisation", "某电子有限公司".into()),
-            ("work_place", "东莞".into()),
+            ("work_place", option("work_place", "dongguan")),
             ("started_on", d(3, 15)),
         ]),
-        RecordKind::Pairing => v(&[
+        Some(BuiltinKind::Pairing) => v(&[
             ("kind", "村村结对".into()),
             ("east_party", "某社区".into()),
             ("east_town", lead.clone()),
@@ -256,27 +265,34 @@ pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)>
             ("signed_on", d(4, 10)),
             ("ended_on", String::new()),
         ]),
-        RecordKind::Facility => v(&[
+        Some(BuiltinKind::Facility) => v(&[
             ("kind", "产业示范基地".into()),
             ("name", "某特色产业示范基地".into()),
             ("county", county.clone()),
             ("established_on", d(6, 1)),
         ]),
-        RecordKind::Purchase => v(&[
+        Some(BuiltinKind::Purchase) => v(&[
             ("buyer", "某食品有限公司".into()),
             ("origin_county", county.clone()),
             ("product", "苹果".into()),
             ("amount", "120000.00".into()),
             ("bought_on", d(10, 8)),
         ]),
-        RecordKind::Donation => v(&[
+        Some(BuiltinKind::Donation) => v(&[
             ("donor", "某企业".into()),
             ("donor_type", "企业".into()),
             ("amount", "500000.00".into()),
             ("county", county.clone()),
             ("donated_on", d(8, 20)),
         ]),
+        None => Vec::new(),
     };
+    // A field of the plan's own (an extra field, a kind of its own): a value of its type.
+    for fd in kind.fields() {
+        if !row.iter().any(|(k, _)| *k == fd.key) {
+            row.push((fd.key, example_of_type(plan, fd, &county, &lead, &id, &d(6, 15))));
+        }
+    }
     row.push(("reporting_unit", String::new()));
     row.push(("plan_year", String::new()));
     row.push(("notes", "示例".into()));
@@ -293,6 +309,37 @@ pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)>
             )
         })
         .collect()
+}
+
+/// An example value for a field the program knows only by its type.
+fn example_of_type(
+    plan: &Plan,
+    fd: &FieldDesc,
+    county: &str,
+    lead: &str,
+    id: &str,
+    date: &str,
+) -> String {
+    match fd.ty {
+        FieldType::Text => format!("某{}", fd.zh),
+        FieldType::Money => "100000.00".into(),
+        FieldType::Date => date.into(),
+        FieldType::Bool => "是".into(),
+        FieldType::Int => "10".into(),
+        FieldType::Year => date.get(..4).unwrap_or_default().into(),
+        FieldType::IdNumber => id.into(),
+        FieldType::Enum(options) => options.first().map(|o| o.label.to_string()).unwrap_or_default(),
+        FieldType::Unit(rule) | FieldType::Units(rule) => match rule {
+            UnitRule::East | UnitRule::Any => lead.into(),
+            UnitRule::County | UnitRule::Receiver | UnitRule::CountyOrEastCity => county.into(),
+            UnitRule::West => plan
+                .units
+                .iter()
+                .find(|u| u.side == Side::West)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+        },
+    }
 }
 
 /// Display width of text (CJK characters count double), for column widths.
@@ -402,7 +449,7 @@ pub fn template(plan: &Plan, kind: RecordKind) -> ReportResult<Vec<u8>> {
             fd.key,
             if fd.required { "必填" } else { "选填" },
             type_text(fd),
-            rules_text(kind, fd)
+            rules_text(plan, kind, fd)
         );
         ws.insert_note(
             0,
@@ -586,7 +633,7 @@ fn write_help(
         ws.write_string_with_format(row, 2, fd.key, &st.text)?;
         ws.write_string_with_format(row, 3, if fd.required { "是" } else { "否" }, &st.center)?;
         ws.write_string_with_format(row, 4, type_text(fd), &st.text)?;
-        let rules = rules_text(kind, fd);
+        let rules = rules_text(plan, kind, fd);
         ws.write_string_with_format(row, 5, &rules, &st.wrap)?;
         ws.set_row_height(
             row,

@@ -122,7 +122,13 @@ impl Store {
         load_entity!(&txn, import_batch, rows_of("import_batch")?);
         load_entity!(&txn, record, rows_of("record")?);
         // Derived from the records, so not in the dump: rebuilt here.
-        crate::record_units::rebuild(&txn).await?;
+        let kinds = match plan::Entity::find().one(&txn).await? {
+            Some(p) => duikou_domain::plan::Plan::from_toml(&p.source, "restored plan")
+                .map(|plan| crate::KindLookup::new(plan.kinds()))
+                .unwrap_or_default(),
+            None => crate::KindLookup::default(),
+        };
+        crate::record_units::rebuild(&txn, &kinds).await?;
         load_entity!(&txn, evidence, rows_of("evidence")?);
         load_entity!(&txn, audit_log, rows_of("audit_log")?);
         load_entity!(&txn, audit_head, rows_of("audit_head")?);

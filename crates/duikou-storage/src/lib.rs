@@ -12,7 +12,10 @@ pub mod records;
 mod sqlite_scan;
 pub mod users;
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
+
+use duikou_domain::schema::{RecordKind, unrendered_builtin};
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -75,6 +78,39 @@ pub struct Store {
     pub db: DatabaseConnection,
     /// Distinguishes stores in one process (for caches keyed by database).
     pub instance: u64,
+    /// The record kinds of the active plan, to read stored records with: set whenever
+    /// the plan is read from or loaded into this store (`Store::plan`, `load_plan`).
+    kinds: Arc<RwLock<KindLookup>>,
+}
+
+/// Record kinds by key, as a plan defines them.
+#[derive(Clone, Default)]
+pub struct KindLookup(Arc<[RecordKind]>);
+
+impl KindLookup {
+    pub fn new(kinds: &[RecordKind]) -> Self {
+        KindLookup(kinds.into())
+    }
+
+    /// The plan's kind of this key; before any plan is known, a built-in kind read by
+    /// its keys and types only (`unrendered_builtin`).
+    pub fn get(&self, key: &str) -> Option<RecordKind> {
+        self.0
+            .iter()
+            .copied()
+            .find(|k| k.key() == key)
+            .or_else(|| {
+                if self.0.is_empty() {
+                    unrendered_builtin(key)
+                } else {
+                    None
+                }
+            })
+    }
+
+    pub fn all(&self) -> &[RecordKind] {
+        &self.0
+    }
 }
 
 /// The path of an SQLite URL (`sqlite://path` or `sqlite:path`), if it is one.
@@ -120,7 +156,17 @@ impl Store {
         Ok(Store {
             db,
             instance: rand::random(),
+            kinds: Arc::default(),
         })
+    }
+
+    /// Read stored records with these kinds (the active plan's).
+    pub fn use_kinds(&self, kinds: &[RecordKind]) {
+        *self.kinds.write().unwrap_or_else(|p| p.into_inner()) = KindLookup::new(kinds);
+    }
+
+    pub fn kinds(&self) -> KindLookup {
+        self.kinds.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn backend(&self) -> DatabaseBackend {

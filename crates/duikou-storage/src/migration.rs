@@ -344,7 +344,8 @@ impl MigrationTrait for RecordUnitTable {
                 .to_owned(),
         )
         .await?;
-        crate::record_units::rebuild(m.get_connection()).await
+        // No plan is read in a migration: records of built-in kinds are indexed.
+        crate::record_units::rebuild(m.get_connection(), &crate::KindLookup::default()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

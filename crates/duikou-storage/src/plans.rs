@@ -83,6 +83,7 @@ impl Store {
         }
         audit::append(&txn, &[ev]).await?;
         txn.commit().await?;
+        self.use_kinds(plan.kinds());
         Ok(())
     }
 
@@ -101,6 +102,7 @@ impl Store {
         };
         let plan = Plan::from_toml(&source, &format!("plan {id} (database)"))
             .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+        self.use_kinds(plan.kinds());
         Ok(Some(plan))
     }
 }

@@ -4,6 +4,8 @@
 //! written in the same transaction as the record itself, so the two never disagree.
 
 use duikou_domain::record::{FieldLookup, fields_from_json_text};
+
+use crate::KindLookup;
 use duikou_domain::roles::named_units;
 use duikou_domain::schema::RecordKind;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
@@ -75,6 +77,7 @@ async fn insert<C: ConnectionTrait>(db: &C, rows: &[(i64, String)]) -> Result<()
 /// Returns the highest id seen (or `after_id`).
 pub(crate) async fn index_after<C: ConnectionTrait>(
     db: &C,
+    kinds: &KindLookup,
     batch: Option<i64>,
     mut after_id: i64,
 ) -> Result<i64, DbErr> {
@@ -102,7 +105,7 @@ pub(crate) async fn index_after<C: ConnectionTrait>(
         };
         let mut rows = Vec::new();
         for (id, kind, unit, data) in &page {
-            let Some(kind) = RecordKind::from_key(kind) else {
+            let Some(kind) = kinds.get(kind) else {
                 continue;
             };
             if let Some(fields) = fields_from_json_text(kind, data) {
@@ -115,10 +118,10 @@ pub(crate) async fn index_after<C: ConnectionTrait>(
 }
 
 /// Rebuild the whole table from the records (after a restore).
-pub async fn rebuild<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+pub async fn rebuild<C: ConnectionTrait>(db: &C, kinds: &KindLookup) -> Result<(), DbErr> {
     db.execute(&Query::delete().from_table(t(TABLE)).to_owned())
         .await?;
-    index_after(db, None, i64::MIN).await?;
+    index_after(db, kinds, None, i64::MIN).await?;
     Ok(())
 }
 

@@ -20,7 +20,7 @@ use crate::audit::{self, AuditEvent};
 use crate::entities::{audit_log, evidence, import_batch, record};
 use crate::record_units;
 use crate::sqlite_scan::{self, RawPage};
-use crate::{Store, StoreError, now_text};
+use crate::{KindLookup, Store, StoreError, now_text};
 
 /// A personal ID number as it may be stored: never the plain number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,8 +98,8 @@ impl StoredRecord {
     }
 }
 
-fn to_stored(m: record::Model) -> Option<StoredRecord> {
-    let kind = RecordKind::from_key(&m.kind)?;
+fn to_stored(kinds: &KindLookup, m: record::Model) -> Option<StoredRecord> {
+    let kind = kinds.get(&m.kind)?;
     let json: serde_json::Value = serde_json::from_str(&m.data).ok()?;
     let edited_by = m.edited_by.clone().unwrap_or_else(|| m.created_by.clone());
     Some(StoredRecord {
@@ -147,15 +147,22 @@ type EngineRow = (
     i32,
 );
 
+/// Every kind of the plan is wanted: then no kind filter, so the table is read in id
+/// order (a kind list makes SQLite read through the kind index and sort by id).
+fn wants_every_kind(lookup: &KindLookup, kinds: &[RecordKind]) -> bool {
+    !lookup.all().is_empty() && lookup.all().iter().all(|k| kinds.contains(k))
+}
+
 /// Records per page of `Store::engine_rows`.
 const ENGINE_PAGE: u64 = 8_192;
 
 /// One engine row into an engine record: `data` decoded straight into typed fields.
 /// None when its kind, status or data cannot be read (the record is left out).
 fn decode_engine_row(
+    kinds: &KindLookup,
     (id, kind, status, reporting_unit, plan_year, data, id_blind, evidence_count): EngineRow,
 ) -> Option<EngineRecord> {
-    let kind = RecordKind::from_key(&kind)?;
+    let kind = kinds.get(&kind)?;
     Some(EngineRecord {
         id,
         kind,
@@ -172,7 +179,7 @@ fn decode_engine_row(
 /// evidence count, blind index, reporting unit, data; tab-separated) into engine
 /// records, as `decode_engine_row` reads them. None when the text does not split into
 /// `n` lines of eight readable fields: the page is then read again row by row.
-fn decode_engine_lines(text: &str, n: usize) -> Option<Vec<EngineRecord>> {
+fn decode_engine_lines(kinds: &KindLookup, text: &str, n: usize) -> Option<Vec<EngineRecord>> {
     let mut out = Vec::with_capacity(n);
     let mut lines = 0usize;
     for line in text.split('\n') {
@@ -195,7 +202,7 @@ fn decode_engine_lines(text: &str, n: usize) -> Option<Vec<EngineRecord>> {
         else {
             return None;
         };
-        let kind = RecordKind::from_key(kind)?;
+        let kind = kinds.get(kind)?;
         let status = Status::from_key(status)?;
         let fields = fields_from_json_text(kind, data)?;
         out.push(EngineRecord {
@@ -214,11 +221,11 @@ fn decode_engine_lines(text: &str, n: usize) -> Option<Vec<EngineRecord>> {
 
 /// A page of `sqlite_scan` rows into engine records, as `decode_engine_row` reads them.
 /// None when a row does not read as expected (the page is then read row by row).
-fn decode_raw_page(page: &RawPage) -> Option<Vec<EngineRecord>> {
+fn decode_raw_page(kinds: &KindLookup, page: &RawPage) -> Option<Vec<EngineRecord>> {
     let mut out = Vec::with_capacity(page.rows.len());
     for (i, row) in page.rows.iter().enumerate() {
         let [kind, status, blind, unit, data] = page.texts(i)?;
-        let kind = RecordKind::from_key(kind)?;
+        let kind = kinds.get(kind)?;
         out.push(EngineRecord {
             id: row.id,
             kind,
@@ -318,7 +325,7 @@ mod engine_rows_tests {
                     .await
                     .unwrap();
                 rows.into_iter()
-                    .filter_map(decode_engine_row)
+                    .filter_map(|r| decode_engine_row(&lookup, r))
                     .collect::<Vec<_>>()
             }
         };
@@ -522,17 +529,18 @@ impl Store {
         Ok(record::Entity::find_by_id(id)
             .one(&self.db)
             .await?
-            .and_then(to_stored))
+            .and_then(|m| to_stored(&self.kinds(), m)))
     }
 
     async fn locked_record(
+        &self,
         txn: &DatabaseTransaction,
         id: i64,
     ) -> Result<StoredRecord, RecordError> {
         record::Entity::find_by_id(id)
             .one(txn)
             .await?
-            .and_then(to_stored)
+            .and_then(|m| to_stored(&self.kinds(), m))
             .ok_or(RecordError::NotFound)
     }
 
@@ -540,6 +548,7 @@ impl Store {
         &self,
         q: &RecordQuery,
     ) -> Result<(Vec<StoredRecord>, u64), StoreError> {
+        let lookup = self.kinds();
         let mut sel = record::Entity::find();
         if let Some(k) = q.kind {
             sel = sel.filter(record::Column::Kind.eq(k.key()));
@@ -604,7 +613,7 @@ impl Store {
         let rows = sel.limit(per_page).offset(page * per_page).all(&self.db);
         let (total, rows) = tokio::try_join!(count, rows)?;
         Ok((
-            rows.into_iter().filter_map(to_stored).collect(),
+            rows.into_iter().filter_map(|m| to_stored(&lookup, m)).collect(),
             u64::try_from(total.unwrap_or(0)).unwrap_or(0),
         ))
     }
@@ -631,6 +640,7 @@ impl Store {
         kinds: &[RecordKind],
         statuses: &[Status],
     ) -> Result<Vec<EngineRecord>, StoreError> {
+        let lookup = self.kinds();
         // Keys are the enums' own fixed words, never user input.
         let list = |keys: &mut dyn Iterator<Item = &str>| {
             keys.map(|k| format!("'{k}'"))
@@ -644,7 +654,7 @@ impl Store {
         );
         // As in `engine_page`: no kind filter when every kind is wanted (the table is then
         // read in id order, with no sort).
-        if !RecordKind::ALL.iter().all(|k| kinds.contains(k)) {
+        if !wants_every_kind(&lookup, kinds) {
             sql.push_str(&format!(
                 " AND kind IN ({})",
                 list(&mut kinds.iter().map(|k| k.key()))
@@ -659,7 +669,9 @@ impl Store {
             .await
             .map_err(|e| failed(e.to_string()))?;
         let runtime = tokio::runtime::Handle::current();
+        let scan_lookup = lookup.clone();
         let pages = tokio::task::spawn_blocking(move || {
+            let lookup = scan_lookup;
             let mut conn = conn;
             let workers = std::thread::available_parallelism().map_or(2, usize::from);
             // Bounded: the scan waits for the decoders rather than holding every page.
@@ -671,7 +683,7 @@ impl Store {
                         threads.spawn(|| {
                             let mut done = Vec::new();
                             while let Ok((index, page)) = rx.lock().expect("page queue").recv() {
-                                done.push((index, page.after, decode_raw_page(&page)));
+                                done.push((index, page.after, decode_raw_page(&lookup, &page)));
                             }
                             done
                         })
@@ -703,11 +715,11 @@ impl Store {
                 Some(records) => out.extend(records),
                 None => {
                     let rows: Vec<EngineRow> =
-                        Self::engine_page(kinds, statuses, &Condition::all(), after)
+                        Self::engine_page(wants_every_kind(&lookup, kinds), kinds, statuses, &Condition::all(), after)
                             .into_tuple()
                             .all(&self.db)
                             .await?;
-                    out.extend(rows.into_iter().filter_map(decode_engine_row));
+                    out.extend(rows.into_iter().filter_map(|r| decode_engine_row(&lookup, r)));
                 }
             }
         }
@@ -821,6 +833,7 @@ impl Store {
         statuses: &[Status],
         only: Condition,
     ) -> Result<Vec<EngineRecord>, StoreError> {
+        let lookup = self.kinds();
         use sea_orm::QueryTrait;
         /// One line per record: the fixed columns, tab-separated, then the JSON data
         /// (compact JSON has no raw tab or line break).
@@ -829,7 +842,7 @@ impl Store {
         let mut decoded = Vec::new();
         let mut after = 0i64;
         loop {
-            let page = Self::engine_page(kinds, statuses, &only, after).into_query();
+            let page = Self::engine_page(wants_every_kind(&lookup, kinds), kinds, statuses, &only, after).into_query();
             let agg = Query::select()
                 .expr_as(Expr::cust("COUNT(*)"), "n")
                 .expr_as(Expr::cust("MAX(id)"), "last")
@@ -851,7 +864,10 @@ impl Store {
             after = last;
             decoded.push((
                 page_after,
-                tokio::task::spawn_blocking(move || decode_engine_lines(&lines, n)),
+                tokio::task::spawn_blocking({
+                    let lookup = lookup.clone();
+                    move || decode_engine_lines(&lookup, &lines, n)
+                }),
             ));
             if n < ENGINE_PAGE as usize {
                 break;
@@ -866,11 +882,11 @@ impl Store {
                 Some(records) => records,
                 None => {
                     let rows: Vec<EngineRow> =
-                        Self::engine_page(kinds, statuses, &only, page_after)
+                        Self::engine_page(wants_every_kind(&lookup, kinds), kinds, statuses, &only, page_after)
                             .into_tuple()
                             .all(&self.db)
                             .await?;
-                    rows.into_iter().filter_map(decode_engine_row).collect()
+                    rows.into_iter().filter_map(|r| decode_engine_row(&lookup, r)).collect()
                 }
             });
         }
@@ -885,6 +901,7 @@ impl Store {
 
     /// One page of `engine_rows`: the records after id `after` (engine columns only).
     fn engine_page(
+        every_kind: bool,
         kinds: &[RecordKind],
         statuses: &[Status],
         only: &Condition,
@@ -892,7 +909,6 @@ impl Store {
     ) -> sea_orm::Select<record::Entity> {
         // Every kind wanted: no kind filter, so the table is read in id order (a kind
         // list makes SQLite read through the kind index and sort the rows by id).
-        let every_kind = RecordKind::ALL.iter().all(|k| kinds.contains(k));
         let mut query = record::Entity::find()
             .select_only()
             .columns([
@@ -922,6 +938,7 @@ impl Store {
         after_id: i64,
         limit: u64,
     ) -> Result<Vec<StoredRecord>, StoreError> {
+        let lookup = self.kinds();
         let mut sel = record::Entity::find().filter(record::Column::Id.gt(after_id));
         if let Some(k) = q.kind {
             sel = sel.filter(record::Column::Kind.eq(k.key()));
@@ -950,11 +967,12 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().filter_map(to_stored).collect())
+        Ok(rows.into_iter().filter_map(|m| to_stored(&lookup, m)).collect())
     }
 
     /// Records by id, for the records behind a figure.
     pub async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredRecord>, StoreError> {
+        let lookup = self.kinds();
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let rows = record::Entity::find()
@@ -962,7 +980,7 @@ impl Store {
                 .order_by_asc(record::Column::Id)
                 .all(&self.db)
                 .await?;
-            out.extend(rows.into_iter().filter_map(to_stored));
+            out.extend(rows.into_iter().filter_map(|m| to_stored(&lookup, m)));
         }
         Ok(out)
     }
@@ -1005,7 +1023,7 @@ impl Store {
         let m = active_model(n, status, actor, &now, None)
             .insert(&txn)
             .await?;
-        let stored = to_stored(m).ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
+        let stored = to_stored(&self.kinds(), m).ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
         record_units::write(
             &txn,
             stored.id,
@@ -1036,7 +1054,7 @@ impl Store {
     ) -> Result<StoredRecord, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        let before = Self::locked_record(&txn, id).await?;
+        let before = self.locked_record(&txn, id).await?;
         if !before.status.is_editable() {
             return Err(conflict(
                 format!("记录状态为「{}」，不能修改", before.status.label_zh()),
@@ -1093,7 +1111,7 @@ impl Store {
             am.id_masked = Set(before.id_masked.clone());
         }
         let m = am.update(&txn).await?;
-        let after = to_stored(m).ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
+        let after = to_stored(&self.kinds(), m).ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
         record_units::write(&txn, id, after.kind, &after.reporting_unit, &after.fields).await?;
         let mut events = vec![
             AuditEvent::new(actor, "record.update", after.kind.key(), id)
@@ -1129,14 +1147,15 @@ impl Store {
     ) -> Result<StoredRecord, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        let before = Self::locked_record(&txn, id).await?;
+        let before = self.locked_record(&txn, id).await?;
         let after =
-            Self::apply_transition(&txn, &before, t, reason, expected_version, actor).await?;
+            self.apply_transition(&txn, &before, t, reason, expected_version, actor).await?;
         txn.commit().await?;
         Ok(after)
     }
 
     async fn apply_transition(
+        &self,
         txn: &DatabaseTransaction,
         before: &StoredRecord,
         t: Transition,
@@ -1193,7 +1212,7 @@ impl Store {
                 "the record was changed by someone else; reload and try again",
             ));
         }
-        let after = Self::locked_record(txn, before.id).await?;
+        let after = self.locked_record(txn, before.id).await?;
         let mut ev = AuditEvent::new(actor, &format!("record.{}", t.key()), before.kind.key(), before.id)
             .before(&serde_json::json!({ "status": before.status.key(), "version": before.version }))
             .after(&serde_json::json!({ "status": next.key(), "version": after.version, "reason": reason }));
@@ -1216,9 +1235,9 @@ impl Store {
         audit::lock_head(&txn).await?;
         let mut out = Vec::new();
         for &id in ids {
-            match Self::locked_record(&txn, id).await {
+            match self.locked_record(&txn, id).await {
                 Ok(before) => {
-                    match Self::apply_transition(&txn, &before, t, reason, None, actor).await {
+                    match self.apply_transition(&txn, &before, t, reason, None, actor).await {
                         Ok(_) => out.push((id, Ok(()))),
                         Err(e) => out.push((id, Err(e.to_string()))),
                     }
@@ -1239,7 +1258,7 @@ impl Store {
     ) -> Result<StoredRecord, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        let before = Self::locked_record(&txn, id).await?;
+        let before = self.locked_record(&txn, id).await?;
         // Checked again under the lock: the record may have changed since the caller read it.
         duikou_domain::receipt::confirmable(
             before.kind,
@@ -1267,7 +1286,7 @@ impl Store {
                 .after(&serde_json::json!({ "received_on": format_date(received_on) }))],
         )
         .await?;
-        let after = Self::locked_record(&txn, id).await?;
+        let after = self.locked_record(&txn, id).await?;
         record_units::write(&txn, id, after.kind, &after.reporting_unit, &after.fields).await?;
         txn.commit().await?;
         Ok(after)
@@ -1276,7 +1295,7 @@ impl Store {
     pub async fn delete_record(&self, id: i64, actor: &str) -> Result<(), RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        let before = Self::locked_record(&txn, id).await?;
+        let before = self.locked_record(&txn, id).await?;
         if !before.status.is_editable() {
             return Err(conflict(
                 format!("记录状态为「{}」，不能删除", before.status.label_zh()),
@@ -1534,7 +1553,7 @@ impl ImportSession<'_> {
         }
         // The rows just written are this batch's above the last id indexed (the
         // transaction holds the audit head: nobody else inserts meanwhile).
-        self.units_after = record_units::index_after(txn, self.batch, self.units_after).await?;
+        self.units_after = record_units::index_after(txn, &self.store.kinds(), self.batch, self.units_after).await?;
         Ok(())
     }
 
@@ -1583,7 +1602,7 @@ impl Store {
     ) -> Result<i64, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        let rec = Self::locked_record(&txn, record_id).await?;
+        let rec = self.locked_record(&txn, record_id).await?;
         let m = evidence::ActiveModel {
             record_id: Set(record_id),
             sha256: Set(sha256.to_string()),

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use duikou_domain::plan::{BUNDLED_PLAN, Plan};
 use duikou_domain::record::Status;
 use duikou_domain::roles::{Actor, Role};
-use duikou_domain::schema::RecordKind;
+use duikou_domain::schema::{BuiltinKind, RecordKind};
 use duikou_storage::Store;
 use duikou_storage::records::ImportFile;
 use sha2::{Digest, Sha256};
@@ -548,9 +548,10 @@ async fn user_add(cfg: &Config, name: &str, role: &str, unit: Option<&str>) -> A
     Ok(())
 }
 
-pub fn parse_kind(kind: &str) -> AppResult<RecordKind> {
-    RecordKind::from_key(kind).ok_or_else(|| {
-        let all = RecordKind::ALL
+pub fn parse_kind(plan: &Plan, kind: &str) -> AppResult<RecordKind> {
+    plan.kind(kind).ok_or_else(|| {
+        let all = plan
+            .kinds()
             .iter()
             .map(|k| format!("{}（{}）", k.key(), k.label_zh()))
             .collect::<Vec<_>>()
@@ -573,8 +574,8 @@ async fn import(
     dry_run: bool,
     as_user: Option<&str>,
 ) -> AppResult<()> {
-    let kind = parse_kind(kind)?;
     let (store, plan) = open_with_plan(cfg).await?;
+    let kind = parse_kind(&plan, kind)?;
     let key = cfg.load_key()?;
     let actor: Option<Actor> = match as_user {
         Some(name) => {
@@ -826,7 +827,9 @@ pub async fn load_demo_counts(
     // Parts written by an earlier run (a prefix: parts are written in order) are not
     // validated again.
     let mut done = Vec::new();
-    for kind in RecordKind::ALL {
+    // The demo fills the built-in kinds (a plan's own kinds have no generator).
+    let demo_kinds: Vec<RecordKind> = BuiltinKind::ALL.map(|b| plan.kind_of(b)).to_vec();
+    for &kind in &demo_kinds {
         let mut parts = 0;
         loop {
             let name = demo_batch_name(kind, scale, seed, parts + 1);
@@ -844,7 +847,7 @@ pub async fn load_demo_counts(
         let key = key.clone();
         std::thread::spawn(move || produce_demo(&plan, &key, scale, seed, &done, &tx))
     };
-    let mut counts: Vec<(RecordKind, usize)> = RecordKind::ALL.iter().map(|&k| (k, 0)).collect();
+    let mut counts: Vec<(RecordKind, usize)> = demo_kinds.iter().map(|&k| (k, 0)).collect();
     let mut evidence_after: std::collections::HashMap<RecordKind, i64> = Default::default();
     let mut bar: Option<(RecordKind, indicatif::ProgressBar, u64)> = None;
     while let Some(chunk) = rx.recv().await {
@@ -937,7 +940,7 @@ fn produce_demo(
         default_unit: plan.meta.coordinator.as_deref(),
     };
     let mut stopped = false;
-    for (kind, &done) in RecordKind::ALL.into_iter().zip(done) {
+    for (kind, &done) in BuiltinKind::ALL.map(|b| plan.kind_of(b)).into_iter().zip(done) {
         let mut part = 0;
         let mut rows_before = 0;
         let mut buf = Vec::with_capacity(DEMO_CHUNK_ROWS);
@@ -1014,8 +1017,8 @@ async fn attach_demo_evidence(
     seed: u64,
 ) -> AppResult<i64> {
     if !matches!(
-        kind,
-        RecordKind::Transfer | RecordKind::Activity | RecordKind::Secondment
+        kind.builtin(),
+        Some(BuiltinKind::Transfer | BuiltinKind::Activity | BuiltinKind::Secondment)
     ) {
         return Ok(after);
     }
@@ -1187,8 +1190,8 @@ fn check_year(plan: &Plan, year: Option<i32>) -> AppResult<()> {
 }
 
 async fn template_cmd(cfg: &Config, kind: &str, out: Option<&Path>) -> AppResult<()> {
-    let kind = parse_kind(kind)?;
     let (_store, plan) = open_with_plan(cfg).await?;
+    let kind = parse_kind(&plan, kind)?;
     let bytes = duikou_reports::template::template(&plan, kind).map_err(report_err)?;
     let path = out
         .map(Path::to_path_buf)
@@ -1212,7 +1215,6 @@ async fn export_cmd(
     use duikou_reports::export::{
         ExportFormat, ExportOptions, Ids, StatusFilter, export_store, file_name,
     };
-    let kind = parse_kind(kind)?;
     let status = StatusFilter::from_key(status).ok_or_else(|| {
         AppError::input(
             format!("审核状态无效：{status}（可选：{}）", StatusFilter::CHOICES),
@@ -1223,6 +1225,7 @@ async fn export_cmd(
         )
     })?;
     let (store, plan) = open_with_plan(cfg).await?;
+    let kind = parse_kind(&plan, kind)?;
     check_year(&plan, year)?;
     let format = match format {
         ExportFileFormat::Csv => ExportFormat::Csv,

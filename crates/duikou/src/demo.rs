@@ -51,7 +51,7 @@ use duikou_domain::id_number::make_valid;
 use duikou_domain::plan::{CountyPairing, Plan};
 use duikou_domain::plan_scale::{copies_in, split_copy};
 use duikou_domain::record::FieldInput;
-use duikou_domain::schema::RecordKind;
+use duikou_domain::schema::{BuiltinKind, RecordKind};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -78,29 +78,30 @@ macro_rules! whole {
     };
 }
 
-/// The generators, in `RecordKind::ALL` order; the position is the kind's random stream.
-const GENERATORS: [(RecordKind, Generator); 9] = [
-    (RecordKind::Transfer, whole!(transfers)),
-    (RecordKind::Project, whole!(projects)),
-    (RecordKind::Activity, whole!(activities)),
-    (RecordKind::Secondment, whole!(secondments)),
-    (RecordKind::Person, persons),
-    (RecordKind::Pairing, whole!(pairings)),
-    (RecordKind::Facility, whole!(facilities)),
-    (RecordKind::Purchase, whole!(purchases)),
-    (RecordKind::Donation, whole!(donations)),
+/// The generators, in `BuiltinKind::ALL` order; the position is the kind's random stream.
+const GENERATORS: [(BuiltinKind, Generator); 9] = [
+    (BuiltinKind::Transfer, whole!(transfers)),
+    (BuiltinKind::Project, whole!(projects)),
+    (BuiltinKind::Activity, whole!(activities)),
+    (BuiltinKind::Secondment, whole!(secondments)),
+    (BuiltinKind::Person, persons),
+    (BuiltinKind::Pairing, whole!(pairings)),
+    (BuiltinKind::Facility, whole!(facilities)),
+    (BuiltinKind::Purchase, whole!(purchases)),
+    (BuiltinKind::Donation, whole!(donations)),
 ];
 
 /// Deterministic (ChaCha8Rng seeded from `seed`): raw field inputs, exactly as a user
 /// would type them (Chinese labels for enums, unit names, dates "2019-03-15", amounts in
 /// yuan like "30000000.00", booleans 是/否), so that they go through the same validation
-/// as every import. One entry per record kind, in `RecordKind::ALL` order.
+/// as every import. One entry per record kind, in `BuiltinKind::ALL` order.
 ///
 /// Holds every row at once: for tests and small scales. `generate_kind` streams.
 pub fn generate(plan: &Plan, scale: u32, seed: u64) -> Vec<DemoRows> {
-    RecordKind::ALL
+    BuiltinKind::ALL
         .into_iter()
-        .map(|kind| {
+        .map(|b| {
+            let kind = plan.kind_of(b);
             let mut rows = Vec::new();
             generate_kind(plan, scale, seed, kind, &mut |r| rows.push(r));
             DemoRows { kind, rows }
@@ -123,11 +124,14 @@ pub fn generate_kind(
     if cx.counties.is_empty() || cx.years.is_empty() {
         return;
     }
-    let (stream, (_, make)) = GENERATORS
+    // A kind of the plan's own has no generator: the demo fills the built-in kinds.
+    let Some((stream, (_, make))) = GENERATORS
         .iter()
         .enumerate()
-        .find(|(_, (k, _))| *k == kind)
-        .expect("a generator per kind");
+        .find(|(_, (k, _))| Some(*k) == kind.builtin())
+    else {
+        return;
+    };
     // One stream per kind: changing the volume of one kind leaves the others alone.
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream as u64 + 1);
@@ -2145,8 +2149,8 @@ pub fn evidence_for(
     if u16::from_le_bytes([digest[0], digest[1]]) % 100 >= EVIDENCE_PERCENT {
         return None;
     }
-    match kind {
-        RecordKind::Transfer => {
+    match kind.builtin()? {
+        BuiltinKind::Transfer => {
             let voucher = text("voucher_no");
             let lines = [
                 "DEMO - Fund transfer voucher (demonstration data)".to_string(),
@@ -2162,7 +2166,7 @@ pub fn evidence_for(
                 bytes: one_page_pdf(&lines),
             })
         }
-        RecordKind::Activity => Some(DemoEvidence {
+        BuiltinKind::Activity => Some(DemoEvidence {
             file_name: format!(
                 "活动照片-{}-{}.png",
                 text("held_on"),
@@ -2171,7 +2175,7 @@ pub fn evidence_for(
             content_type: "image/png",
             bytes: placeholder_png(48, 32, [digest[2], digest[3], digest[4]]),
         }),
-        RecordKind::Secondment => {
+        BuiltinKind::Secondment => {
             let body = format!(
                 "人员选派派出文件（演示数据）\n\n姓名：{}\n类别：{}\n方向：{}\n派出单位：{}\n接收单位：{}\n挂任职务：{}\n开始日期：{}\n结束日期：{}\n\n校验：{}\n",
                 text("name"),
@@ -2330,6 +2334,7 @@ mod tests {
     use duikou_domain::record::{Status, ValidRecord, ValidationContext, validate};
 
     use super::*;
+    use duikou_domain::plan::bundled_kind;
 
     const SEED: u64 = 20_180_925;
 
@@ -2404,10 +2409,10 @@ mod tests {
         let plan = Plan::bundled();
         let a = generate(&plan, 1, SEED);
         let b = generate(&plan, 1, SEED);
-        assert_eq!(a.len(), RecordKind::ALL.len());
+        assert_eq!(a.len(), BuiltinKind::ALL.len());
         assert_eq!(
             a.iter().map(|g| g.kind).collect::<Vec<_>>(),
-            RecordKind::ALL.to_vec()
+            duikou_domain::plan::Plan::bundled().kinds().to_vec()
         );
         assert!(flat(&a) == flat(&b), "same seed, different data");
     }
@@ -2453,7 +2458,7 @@ mod tests {
                     assert!(d <= last, "{:?} {key} {d} after 2020", r.kind);
                 }
             }
-            if r.kind != RecordKind::Transfer {
+            if !r.kind.is(BuiltinKind::Transfer) {
                 assert_eq!(
                     r.event_date().map(|d| d.year()),
                     Some(r.plan_year),
@@ -2477,18 +2482,18 @@ mod tests {
                 kind.key()
             );
         };
-        within(RecordKind::Transfer, 95, 115);
-        within(RecordKind::Project, 54, 66);
-        within(RecordKind::Activity, 100, 150);
-        within(RecordKind::Secondment, 180, 240);
-        within(RecordKind::Person, 34_000, 38_000);
-        within(RecordKind::Pairing, 90, 150);
-        within(RecordKind::Facility, 8, 20);
-        within(RecordKind::Purchase, 84, 99);
-        within(RecordKind::Donation, 84, 99);
+        within(bundled_kind(BuiltinKind::Transfer), 95, 115);
+        within(bundled_kind(BuiltinKind::Project), 54, 66);
+        within(bundled_kind(BuiltinKind::Activity), 100, 150);
+        within(bundled_kind(BuiltinKind::Secondment), 180, 240);
+        within(bundled_kind(BuiltinKind::Person), 34_000, 38_000);
+        within(bundled_kind(BuiltinKind::Pairing), 90, 150);
+        within(bundled_kind(BuiltinKind::Facility), 8, 20);
+        within(bundled_kind(BuiltinKind::Purchase), 84, 99);
+        within(bundled_kind(BuiltinKind::Donation), 84, 99);
 
         // Distinct persons per programme and year, and repeated rows.
-        let persons = rows_of(&groups, RecordKind::Person);
+        let persons = rows_of(&groups, bundled_kind(BuiltinKind::Person));
         let mut distinct: BTreeMap<(String, String), BTreeSet<&str>> = BTreeMap::new();
         let mut rows_per: BTreeMap<(String, String), usize> = BTreeMap::new();
         let mut names: HashMap<&str, &str> = HashMap::new();
@@ -2542,7 +2547,7 @@ mod tests {
 
         // Vouchers are unique per payer.
         let mut vouchers = BTreeSet::new();
-        for r in rows_of(&groups, RecordKind::Transfer) {
+        for r in rows_of(&groups, bundled_kind(BuiltinKind::Transfer)) {
             assert!(
                 vouchers.insert((text(r, "payer"), text(r, "voucher_no"))),
                 "voucher reused: {}",
@@ -2550,7 +2555,7 @@ mod tests {
             );
         }
         assert_eq!(
-            rows_of(&groups, RecordKind::Transfer)
+            rows_of(&groups, bundled_kind(BuiltinKind::Transfer))
                 .iter()
                 .filter(|r| !r.contains_key("received_on"))
                 .count(),
@@ -2563,9 +2568,9 @@ mod tests {
         let plan = Plan::bundled();
         let records = validated(&plan, &generate(&plan, 1, SEED));
         for kind in [
-            RecordKind::Transfer,
-            RecordKind::Activity,
-            RecordKind::Secondment,
+            bundled_kind(BuiltinKind::Transfer),
+            bundled_kind(BuiltinKind::Activity),
+            bundled_kind(BuiltinKind::Secondment),
         ] {
             let of_kind: Vec<BTreeMap<String, duikou_domain::record::Value>> = records
                 .iter()
@@ -2612,7 +2617,7 @@ mod tests {
         assert!(
             records
                 .iter()
-                .filter(|r| r.kind == RecordKind::Person)
+                .filter(|r| r.kind.is(BuiltinKind::Person))
                 .all(|r| {
                     let f = r
                         .fields
@@ -2649,21 +2654,21 @@ mod tests {
     #[test]
     fn scale_two_doubles_the_persons() {
         let plan = Plan::bundled();
-        let one = rows_of(&generate(&plan, 1, SEED), RecordKind::Person).len();
+        let one = rows_of(&generate(&plan, 1, SEED), bundled_kind(BuiltinKind::Person)).len();
         let two_groups = generate(&plan, 2, SEED);
-        let two = rows_of(&two_groups, RecordKind::Person).len();
+        let two = rows_of(&two_groups, bundled_kind(BuiltinKind::Person)).len();
         assert!(
             two * 10 >= one * 19 && two * 10 <= one * 21,
             "scale 1: {one}, scale 2: {two}"
         );
-        let ids: BTreeSet<(&str, &str)> = rows_of(&two_groups, RecordKind::Person)
+        let ids: BTreeSet<(&str, &str)> = rows_of(&two_groups, bundled_kind(BuiltinKind::Person))
             .iter()
             .map(|r| (text(r, "id_number"), text(r, "name")))
             .collect();
         let distinct_ids: BTreeSet<&str> = ids.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids.len(), distinct_ids.len(), "an ID number is one person");
-        let sec1 = rows_of(&generate(&plan, 1, SEED), RecordKind::Secondment).len();
-        assert!(rows_of(&two_groups, RecordKind::Secondment).len() > sec1 * 3 / 2);
+        let sec1 = rows_of(&generate(&plan, 1, SEED), bundled_kind(BuiltinKind::Secondment)).len();
+        assert!(rows_of(&two_groups, bundled_kind(BuiltinKind::Secondment)).len() > sec1 * 3 / 2);
     }
 
     #[test]
@@ -2697,7 +2702,7 @@ mod tests {
         // Every row is valid under the scaled plan.
         let records = validated(&plan, &two);
         // Each copy of a town pays its own copy of its county, and sends teachers there.
-        let transfers = rows_of(&two, RecordKind::Transfer);
+        let transfers = rows_of(&two, bundled_kind(BuiltinKind::Transfer));
         for (payer, payee) in [("清溪镇", "镇雄县"), ("2·清溪镇", "2·镇雄县")] {
             assert!(
                 transfers
@@ -2707,18 +2712,18 @@ mod tests {
             );
         }
         assert!(
-            rows_of(&two, RecordKind::Secondment)
+            rows_of(&two, bundled_kind(BuiltinKind::Secondment))
                 .iter()
                 .any(|r| text(r, "from_unit") == "2·企石镇" && text(r, "to_unit") == "2·镇雄县")
         );
         // People come from the copies' counties too, and an ID number is one person.
         let hukou: BTreeSet<String> = records
             .iter()
-            .filter(|r| r.kind == RecordKind::Person)
+            .filter(|r| r.kind.is(BuiltinKind::Person))
             .filter_map(|r| r.get("hukou_county").map(|v| v.display()))
             .collect();
         assert_eq!(hukou.len(), 12, "{hukou:?}");
-        let ids: BTreeSet<(&str, &str)> = rows_of(&two, RecordKind::Person)
+        let ids: BTreeSet<(&str, &str)> = rows_of(&two, bundled_kind(BuiltinKind::Person))
             .iter()
             .map(|r| (text(r, "id_number"), text(r, "name")))
             .collect();

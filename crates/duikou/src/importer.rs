@@ -15,7 +15,7 @@ use duikou_domain::plan::{Plan, UnitKind};
 use duikou_domain::record::Status;
 use duikou_domain::record::{FieldInput, ValidationContext, natural_key, validate};
 use duikou_domain::roles::{Actor, concerned_county};
-use duikou_domain::schema::{FieldDesc, RecordKind};
+use duikou_domain::schema::{BuiltinKind, FieldDesc, RecordKind};
 use duikou_storage::Store;
 use duikou_storage::records::{
     IMPORT_CHUNK_ROWS, ImportFile, ImportOutcome, NewRecord, RecordError,
@@ -237,7 +237,7 @@ impl<'a> RowChecker<'a> {
 
     /// The column a duplicate is reported in.
     fn key_column(&self) -> String {
-        self.col_of(if self.kind == RecordKind::Transfer {
+        self.col_of(if self.kind.is(BuiltinKind::Transfer) {
             "voucher_no"
         } else {
             "id_number"
@@ -426,14 +426,14 @@ pub fn prepare(
 }
 
 fn duplicate_zh(kind: RecordKind) -> &'static str {
-    if kind == RecordKind::Transfer {
+    if kind.is(BuiltinKind::Transfer) {
         "同一拨付单位的凭证号必须唯一"
     } else {
         "同一人员同一类别同一开始日期"
     }
 }
 fn duplicate_en(kind: RecordKind) -> &'static str {
-    if kind == RecordKind::Transfer {
+    if kind.is(BuiltinKind::Transfer) {
         "voucher numbers are unique per payer"
     } else {
         "same person, programme and start date"
@@ -465,7 +465,7 @@ fn stored_conflict(file: &str, row: usize, kind: RecordKind) -> RowError {
         file: file.to_string(),
         row,
         column: String::new(),
-        field: if kind == RecordKind::Transfer {
+        field: if kind.is(BuiltinKind::Transfer) {
             "voucher_no".into()
         } else {
             "id_number".into()
@@ -1073,7 +1073,7 @@ fn repeat_error(kind: RecordKind, r: &PreparedRow) -> RowError {
         file: r.file.to_string(),
         row: r.row,
         column: String::new(),
-        field: if kind == RecordKind::Transfer {
+        field: if kind.is(BuiltinKind::Transfer) {
             "voucher_no".into()
         } else {
             "id_number".into()

@@ -10,7 +10,7 @@ use duikou_domain::record::{
     FieldError, FieldInput, Status, Transition, ValidationContext, validate,
 };
 use duikou_domain::roles::{Actor, RecordFacts, Role};
-use duikou_domain::schema::RecordKind;
+use duikou_domain::schema::{BuiltinKind, RecordKind};
 use duikou_storage::Store;
 use duikou_storage::audit::AuditEvent;
 use duikou_storage::records::{RecordError, RecordQuery, StoredRecord};
@@ -194,7 +194,7 @@ impl Services {
         match q.kind {
             Some(kind) if !actor.can_list_kind(kind) => return Err(kind_not_listed(kind)),
             // A list across kinds would carry the kinds the role may not see.
-            None if RecordKind::ALL.iter().any(|k| !actor.can_list_kind(*k)) => {
+            None if self.plan.kinds().iter().any(|k| !actor.can_list_kind(*k)) => {
                 return Err(ServiceError::forbidden());
             }
             _ => {}
@@ -237,7 +237,7 @@ impl Services {
     ) -> ServiceResult<()> {
         if let Some(k) = &n.natural_key {
             if self.store.natural_key_exists(k, except).await? {
-                let (field, zh, en) = if n.valid.kind == RecordKind::Transfer {
+                let (field, zh, en) = if n.valid.kind.is(BuiltinKind::Transfer) {
                     (
                         "voucher_no",
                         "该拨付单位已有相同凭证号的记录",
@@ -386,7 +386,9 @@ impl Services {
         id: i64,
         received_on: &str,
     ) -> ServiceResult<StoredRecord> {
-        let before = self.read(actor, Some(RecordKind::Transfer), id).await?;
+        let before = self
+            .read(actor, Some(self.plan.kind_of(BuiltinKind::Transfer)), id)
+            .await?;
         if !actor.can_confirm(&facts(&before)) {
             return Err(ServiceError::forbidden());
         }
@@ -498,8 +500,8 @@ impl Services {
                 FieldInput::new(before.reporting_unit.clone()),
             );
         }
-        let derived_year = match kind {
-            RecordKind::Transfer => before
+        let derived_year = match kind.builtin() {
+            Some(BuiltinKind::Transfer) => before
                 .fields
                 .get("budget_year")
                 .and_then(|v| v.as_amount())

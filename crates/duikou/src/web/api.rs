@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use duikou_domain::record::{FieldError, Status, Transition};
-use duikou_domain::schema::RecordKind;
+use duikou_domain::schema::{BuiltinKind, RecordKind};
 use duikou_storage::records::RecordQuery;
 use duikou_storage::users::LoginOutcome;
 use serde::de::DeserializeOwned;
@@ -206,8 +206,8 @@ type ApiResult<T> = Result<T, ApiError>;
 
 // ------------------------------------------------------------------ request helpers
 
-fn kind_of(key: &str) -> ApiResult<RecordKind> {
-    RecordKind::from_key(key).ok_or_else(|| {
+fn kind_of(plan: &duikou_domain::plan::Plan, key: &str) -> ApiResult<RecordKind> {
+    plan.kind(key).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -526,7 +526,7 @@ async fn list_records(
     Path(kind): Path<String>,
     q: Result<Query<ListParams>, QueryRejection>,
 ) -> ApiResult<Response> {
-    let kind = kind_of(&kind)?;
+    let kind = kind_of(state.plan(), &kind)?;
     let p = query(q)?;
     let year = parse_number::<i32>("year", &p.year)?;
     let status = match non_empty(&p.status) {
@@ -653,7 +653,7 @@ async fn create_record(
     body: Bytes,
 ) -> ApiResult<Response> {
     check_csrf(&user, &headers)?;
-    let kind = kind_of(&kind)?;
+    let kind = kind_of(state.plan(), &kind)?;
     let mut obj: serde_json::Map<String, Value> = parse_body(&headers, &body, true)?;
     let submit = take_bool(&mut obj, "submit")?;
     let input = api_inputs(kind, &obj)?;
@@ -691,7 +691,7 @@ async fn get_record(
     Path((kind, id)): Path<(String, String)>,
     q: Result<Query<GetParams>, QueryRejection>,
 ) -> ApiResult<Response> {
-    let kind = kind_of(&kind)?;
+    let kind = kind_of(state.plan(), &kind)?;
     let id = id_of(&id)?;
     let p = query(q)?;
     let unmask = parse_flag("unmask", &p.unmask)?;
@@ -730,7 +730,7 @@ async fn patch_record(
     body: Bytes,
 ) -> ApiResult<Response> {
     check_csrf(&user, &headers)?;
-    let kind = kind_of(&kind)?;
+    let kind = kind_of(state.plan(), &kind)?;
     let id = id_of(&id)?;
     let mut obj: serde_json::Map<String, Value> = parse_body(&headers, &body, true)?;
     let version = take_version(&mut obj)?;
@@ -760,7 +760,7 @@ async fn delete_record(
     Path((kind, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     check_csrf(&user, &headers)?;
-    let kind = kind_of(&kind)?;
+    let kind = kind_of(state.plan(), &kind)?;
     let id = id_of(&id)?;
     state.services.delete(&user.actor(), kind, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -801,12 +801,12 @@ async fn record_action(
     body: Bytes,
 ) -> ApiResult<Response> {
     check_csrf(&user, &headers)?;
-    let kind = kind_of(&kind)?;
+    let kind = kind_of(state.plan(), &kind)?;
     let id = id_of(&id)?;
     let b: ActionBody = parse_body(&headers, &body, false)?;
     let actor = user.actor();
     let r = if action == "confirm" {
-        if kind != RecordKind::Transfer {
+        if !kind.is(BuiltinKind::Transfer) {
             return Err(ApiError::not_found());
         }
         state
@@ -858,7 +858,7 @@ async fn dispute_record(
     body: Bytes,
 ) -> ApiResult<Response> {
     check_csrf(&user, &headers)?;
-    let kind = kind_of(&kind)?;
+    let kind = kind_of(state.plan(), &kind)?;
     let id = id_of(&id)?;
     let b: DisputeBody = parse_body(&headers, &body, false)?;
     let r = state
@@ -894,7 +894,7 @@ async fn bulk_approve(
     body: Bytes,
 ) -> ApiResult<Response> {
     check_csrf(&user, &headers)?;
-    let kind = kind_of(&kind)?;
+    let kind = kind_of(state.plan(), &kind)?;
     let b: BulkBody = parse_body(&headers, &body, true)?;
     let out = state
         .services

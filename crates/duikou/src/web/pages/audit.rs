@@ -70,7 +70,7 @@ pub async fn page(State(state): State<AppState>, req: Req, Query(q): Query<PageQ
     let rows = entries
         .into_iter()
         .map(|e| {
-            let href = match parse_kind(&e.entity) {
+            let href = match parse_kind(state.plan(), &e.entity) {
                 Some(k) if e.action != "record.delete" => {
                     format!("/records/{}/{}", k.key(), e.entity_id)
                 }

@@ -11,7 +11,7 @@ use duikou_domain::engine::{Assessment, EngineRecord, IndicatorResult, Indicator
 use duikou_domain::plan::{Measure, Plan, Scope, TownRole};
 use duikou_domain::record::Value;
 use duikou_domain::roles::RecordFacts;
-use duikou_domain::schema::{RecordKind, SOURCES};
+use duikou_domain::schema::BuiltinKind;
 use serde_json::{Value as J, json};
 
 use super::figures::{AssessQuery, Period, ResultRow, compute, row};
@@ -226,7 +226,7 @@ fn render(
     let per_county: Vec<&IndicatorResult> = plan
         .indicators
         .iter()
-        .find(|i| i.kind == RecordKind::Transfer && i.scope == Scope::EachCounty)
+        .find(|i| i.kind.is(BuiltinKind::Transfer) && i.scope == Scope::EachCounty)
         .map(|ind| a.results.iter().filter(|r| r.indicator == ind.id).collect())
         .unwrap_or_default();
     let counties: Vec<CountyFunds> = per_county
@@ -327,10 +327,15 @@ fn funds_by_month(
     period: &Period,
 ) -> (Vec<String>, Vec<MonthRow>, String, Vec<ResultRow>) {
     let year = opts.year;
-    let sources: Vec<&str> = SOURCES.iter().map(|s| s.label).collect();
+    let sources: Vec<&str> = match plan.kind_of(BuiltinKind::Transfer).field("source").map(|f| f.ty) {
+        Some(duikou_domain::schema::FieldType::Enum(options)) => {
+            options.iter().map(|o| o.label).collect()
+        }
+        _ => Vec::new(),
+    };
     // fen per source per month (not yet cumulative)
     let mut by_month = vec![vec![0i64; 12]; sources.len()];
-    for r in records.iter().filter(|r| r.kind == RecordKind::Transfer) {
+    for r in records.iter().filter(|r| r.kind.is(BuiltinKind::Transfer)) {
         if r.get("budget_year").and_then(Value::as_amount) != Some(i64::from(year)) {
             continue;
         }
@@ -362,7 +367,7 @@ fn funds_by_month(
     }
     // The fiscal-aid indicator of the plan (transfers, whole plan, with an early deadline).
     let fiscal_ind = plan.indicators.iter().find(|i| {
-        i.kind == RecordKind::Transfer
+        i.kind.is(BuiltinKind::Transfer)
             && i.scope == Scope::Plan
             && i.has_deadline_before_year_end()
             && matches!(i.measure, Measure::Sum { .. })
@@ -434,7 +439,7 @@ fn funds_by_month(
             r.scope == "plan"
                 && plan
                     .indicator(&r.indicator)
-                    .is_some_and(|i| i.kind == RecordKind::Transfer && i.is_money())
+                    .is_some_and(|i| i.kind.is(BuiltinKind::Transfer) && i.is_money())
         })
         .map(|r| row(l, r, period))
         .collect();

@@ -67,7 +67,7 @@ pub async fn export(
 ) -> Response {
     let Some((kind, format)) = file
         .rsplit_once('.')
-        .and_then(|(k, ext)| Some((parse_kind(k)?, ExportFormat::from_key(ext)?)))
+        .and_then(|(k, ext)| Some((parse_kind(state.plan(), k)?, ExportFormat::from_key(ext)?)))
     else {
         return req.not_found();
     };

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use duikou_domain::plan::{Plan, Side, UnitKind};
+use duikou_domain::plan::{Plan, UnitKind};
 use duikou_domain::record::{FieldInput, Value};
 use duikou_domain::roles::Actor;
 use duikou_domain::schema::{FieldDesc, FieldType, RecordKind, UnitRule};
@@ -156,15 +156,7 @@ fn unit_fits(plan: &Plan, rule: UnitRule, name: &str) -> bool {
     let Some(u) = plan.unit(name) else {
         return false;
     };
-    match rule {
-        UnitRule::Any => true,
-        UnitRule::East => u.side == Side::East,
-        UnitRule::County => u.kind == UnitKind::County,
-        UnitRule::Receiver => u.side == Side::West,
-        UnitRule::CountyOrEastCity => {
-            u.kind == UnitKind::County || (u.kind == UnitKind::City && u.side == Side::East)
-        }
-    }
+    rule.admits(u)
 }
 
 fn unit_kind_label(l: Lang, k: UnitKind) -> String {
@@ -177,6 +169,7 @@ fn unit_kind_label(l: Lang, k: UnitKind) -> String {
             UnitKind::Provincial => "Province",
             UnitKind::Town => "Towns",
             UnitKind::County => "Counties",
+            UnitKind::District => "Districts",
         }
         .to_string(),
     }

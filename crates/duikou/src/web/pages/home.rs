@@ -9,7 +9,7 @@ use axum::response::Response;
 use duikou_domain::engine::{Assessment, IndicatorStatus};
 use duikou_domain::record::{Status, Value};
 use duikou_domain::roles::Role;
-use duikou_domain::schema::RecordKind;
+use duikou_domain::schema::BuiltinKind;
 use duikou_storage::records::RecordQuery;
 
 use super::figures::{AssessQuery, Period, ResultRow, compute, row};
@@ -303,7 +303,7 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
         .map(|r| row(l, r, &period))
         .collect();
     let q = RecordQuery {
-        kind: Some(RecordKind::Transfer),
+        kind: Some(state.plan().kind_of(BuiltinKind::Transfer)),
         per_page: 1000,
         newest_first: true,
         ..Default::default()
@@ -336,7 +336,7 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
         })
         .collect();
     let q = RecordQuery {
-        kind: Some(RecordKind::Project),
+        kind: Some(state.plan().kind_of(BuiltinKind::Project)),
         per_page: 200,
         newest_first: true,
         ..Default::default()

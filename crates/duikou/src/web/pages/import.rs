@@ -84,20 +84,21 @@ struct ImportDone {
     status_label: String,
 }
 
-fn importable(actor: &Actor) -> Vec<RecordKind> {
+fn importable(plan: &duikou_domain::plan::Plan, actor: &Actor) -> Vec<RecordKind> {
     if !actor.can_import() {
         return Vec::new();
     }
-    RecordKind::ALL
-        .into_iter()
+    plan.kinds()
+        .iter()
+        .copied()
         .filter(|k| may_create(actor, *k))
         .collect()
 }
 
-fn page(req: &Req, selected: Option<RecordKind>) -> ImportPage {
+fn page(state: &AppState, req: &Req, selected: Option<RecordKind>) -> ImportPage {
     let l = req.l;
     let actor = req.actor();
-    let kinds = importable(&actor);
+    let kinds = importable(state.plan(), &actor);
     let mut kind_opts = vec![Opt {
         value: String::new(),
         label: l.s("（请选择）", "(choose)").into(),
@@ -141,11 +142,11 @@ fn token(state: &AppState, actor: &Actor, kind: RecordKind, sha: &str) -> String
         .blind_index(&format!("import|{}|{}|{sha}", actor.username, kind.key()))
 }
 
-pub async fn form(req: Req) -> Response {
+pub async fn form(State(state): State<AppState>, req: Req) -> Response {
     if !req.actor().can_import() {
         return req.forbidden();
     }
-    html(&page(&req, None))
+    html(&page(&state, &req, None))
 }
 
 fn with_error(mut p: ImportPage, field: &str, msg: String) -> ImportPage {
@@ -258,12 +259,12 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
     if !actor.can_import() {
         return req.forbidden();
     }
-    let kind = parse_kind(kind_text.trim()).filter(|k| importable(&actor).contains(k));
+    let kind = parse_kind(state.plan(), kind_text.trim()).filter(|k| importable(state.plan(), &actor).contains(k));
     let Some(kind) = kind else {
         return html_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &with_error(
-                page(&req, None),
+                page(&state, &req, None),
                 "kind",
                 l.t("请选择记录类型", "Choose the kind of records"),
             ),
@@ -273,7 +274,7 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
         return html_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &with_error(
-                page(&req, Some(kind)),
+                page(&state, &req, Some(kind)),
                 "file",
                 l.t(
                     "请选择要导入的 .xlsx 或 .csv 文件",
@@ -286,7 +287,7 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
         return html_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &with_error(
-                page(&req, Some(kind)),
+                page(&state, &req, Some(kind)),
                 "file",
                 l.t("文件名无效", "The file name is not valid"),
             ),
@@ -297,7 +298,7 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
         Ok(Some((batch, at))) => {
             return html_status(
                 StatusCode::CONFLICT,
-                &with_error(page(&req, Some(kind)), "file", l.t(format!("此文件已导入（批次 {batch}，{}），不会重复导入", l.timestamp(&at)), format!("This file was already imported (batch {batch}, {}); it is not imported twice", l.timestamp(&at)))),
+                &with_error(page(&state, &req, Some(kind)), "file", l.t(format!("此文件已导入（批次 {batch}，{}），不会重复导入", l.timestamp(&at)), format!("This file was already imported (batch {batch}, {}); it is not imported twice", l.timestamp(&at)))),
             );
         }
         Ok(None) => {}
@@ -310,7 +311,7 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
             return html_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &with_error(
-                    page(&req, Some(kind)),
+                    page(&state, &req, Some(kind)),
                     "file",
                     msg.in_english(l.is_en()).to_string(),
                 ),
@@ -319,7 +320,7 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
     };
     match checked {
         Err(row_errors) => {
-            let mut p = page(&req, Some(kind));
+            let mut p = page(&state, &req, Some(kind));
             let (zh, en) = (row_errors.summary_zh(), row_errors.summary_en());
             p.errors.push(ErrorLink::new("report", l.t(format!("{file_name}：{zh}，整个文件未导入。请修改后重新上传。"), format!("{file_name}: {en}; nothing was imported. Correct them and upload the file again."))));
             p.report_file = file_name;
@@ -381,7 +382,7 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
                     )
                 })
                 .collect();
-            let mut p = page(&req, Some(kind));
+            let mut p = page(&state, &req, Some(kind));
             p.preview = Some(Preview {
                 kind_key: kind.key(),
                 kind_label: l.kind(kind).to_string(),
@@ -420,8 +421,8 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
     }
     let Some(kind) = form
         .get("kind")
-        .and_then(parse_kind)
-        .filter(|k| importable(&actor).contains(k))
+        .and_then(|k| parse_kind(state.plan(), k))
+        .filter(|k| importable(state.plan(), &actor).contains(k))
     else {
         return req.bad_request(l.t("记录类型无效", "Invalid kind"));
     };
@@ -454,7 +455,7 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
     let checked = match check(&state, &actor, kind, &file_name, bytes).await {
         Ok(Ok(c)) => c,
         Ok(Err(errors)) => {
-            let mut p = page(&req, Some(kind));
+            let mut p = page(&state, &req, Some(kind));
             p.errors.push(ErrorLink::new(
                 "report",
                 l.t(
@@ -489,7 +490,7 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
             return html_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &with_error(
-                    page(&req, Some(kind)),
+                    page(&state, &req, Some(kind)),
                     "file",
                     msg.in_english(l.is_en()).to_string(),
                 ),
@@ -525,7 +526,7 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
         Err(RecordError::AlreadyImported { batch, at }) => html_status(
             StatusCode::CONFLICT,
             &with_error(
-                page(&req, Some(kind)),
+                page(&state, &req, Some(kind)),
                 "file",
                 l.t(
                     format!("此文件已导入（批次 {batch}，{}）", l.timestamp(&at)),
@@ -545,7 +546,7 @@ pub async fn template(
     req: Req,
     Path(file): Path<String>,
 ) -> Response {
-    let Some(kind) = file.strip_suffix(".xlsx").and_then(parse_kind) else {
+    let Some(kind) = file.strip_suffix(".xlsx").and_then(|k| parse_kind(state.plan(), k)) else {
         return req.not_found();
     };
     match duikou_reports::template::template(state.plan(), kind) {

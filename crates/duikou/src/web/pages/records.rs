@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use duikou_domain::record::{FieldInput, Status, Transition};
 use duikou_domain::roles::{Actor, Role};
-use duikou_domain::schema::{FieldType, RecordKind};
+use duikou_domain::schema::{BuiltinKind, FieldType, RecordKind};
 use duikou_storage::records::{RecordQuery, StoredRecord};
 use serde::Deserialize;
 
@@ -29,15 +29,16 @@ use crate::web::auth::urlencode;
 
 pub const PER_PAGE: u64 = 50;
 
-pub fn parse_kind(s: &str) -> Option<RecordKind> {
-    RecordKind::ALL.into_iter().find(|k| k.key() == s)
+/// A kind of the plan by its key (as in `/records/{kind}`).
+pub fn parse_kind(plan: &duikou_domain::plan::Plan, s: &str) -> Option<RecordKind> {
+    plan.kinds().iter().copied().find(|k| k.key() == s)
 }
 
 /// May this user start a new record of this kind (the unit is checked on saving)?
 pub fn may_create(actor: &Actor, kind: RecordKind) -> bool {
     match actor.role {
         Role::Coordinator | Role::Reporter => true,
-        Role::Receiver => kind == RecordKind::Project,
+        Role::Receiver => actor.may_report_kind(kind),
         _ => false,
     }
 }
@@ -82,8 +83,11 @@ pub async fn index(
     let l = req.l;
     let status = nonempty(&q.status).and_then(Status::from_key);
     let mut kinds = Vec::new();
-    for kind in RecordKind::ALL
-        .into_iter()
+    for kind in state
+        .plan()
+        .kinds()
+        .iter()
+        .copied()
         .filter(|k| actor.can_list_kind(*k))
     {
         let rq = RecordQuery {
@@ -161,7 +165,7 @@ pub async fn list(
     Path(kind): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let Some(kind) = parse_kind(&kind) else {
+    let Some(kind) = parse_kind(state.plan(), &kind) else {
         return req.not_found();
     };
     let actor = req.actor();
@@ -314,7 +318,7 @@ pub async fn list(
 /// Fields a user does not fill in: a transfer's date of receipt is set when the payee
 /// confirms it (only the coordinators enter it directly, e.g. for past years).
 fn hidden_fields(actor: &Actor, kind: RecordKind) -> &'static [&'static str] {
-    if kind == RecordKind::Transfer && actor.role != Role::Coordinator {
+    if kind.is(BuiltinKind::Transfer) && actor.role != Role::Coordinator {
         &["received_on"]
     } else {
         &[]
@@ -388,7 +392,7 @@ pub async fn new_form(
     req: Req,
     Path(kind): Path<String>,
 ) -> Response {
-    let Some(kind) = parse_kind(&kind) else {
+    let Some(kind) = parse_kind(state.plan(), &kind) else {
         return req.not_found();
     };
     let actor = req.actor();
@@ -428,7 +432,7 @@ pub async fn create(
     Path(kind): Path<String>,
     form: Form,
 ) -> Response {
-    let Some(kind) = parse_kind(&kind) else {
+    let Some(kind) = parse_kind(state.plan(), &kind) else {
         return req.not_found();
     };
     if let Err(r) = req.check_csrf(form.csrf()) {
@@ -526,7 +530,7 @@ pub async fn edit_form(
     req: Req,
     Path((kind, id)): Path<(String, String)>,
 ) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else {
+    let (Some(kind), Ok(id)) = (parse_kind(state.plan(), &kind), id.parse::<i64>()) else {
         return req.not_found();
     };
     let r = match editable(&state, &req, kind, id).await {
@@ -566,7 +570,7 @@ pub async fn update(
     Path((kind, id)): Path<(String, String)>,
     form: Form,
 ) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else {
+    let (Some(kind), Ok(id)) = (parse_kind(state.plan(), &kind), id.parse::<i64>()) else {
         return req.not_found();
     };
     if let Err(r) = req.check_csrf(form.csrf()) {
@@ -944,7 +948,7 @@ pub async fn detail(
     req: Req,
     Path((kind, id)): Path<(String, String)>,
 ) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else {
+    let (Some(kind), Ok(id)) = (parse_kind(state.plan(), &kind), id.parse::<i64>()) else {
         return req.not_found();
     };
     let r = match state.services.read(&req.actor(), Some(kind), id).await {
@@ -964,7 +968,7 @@ pub async fn action(
     Path((kind, id, action)): Path<(String, String, String)>,
     form: Form,
 ) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else {
+    let (Some(kind), Ok(id)) = (parse_kind(state.plan(), &kind), id.parse::<i64>()) else {
         return req.not_found();
     };
     if let Err(r) = req.check_csrf(form.csrf()) {
@@ -1112,7 +1116,7 @@ pub async fn upload_evidence(
     Path((kind, id)): Path<(String, String)>,
     mut multipart: Multipart,
 ) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(&kind), id.parse::<i64>()) else {
+    let (Some(kind), Ok(id)) = (parse_kind(state.plan(), &kind), id.parse::<i64>()) else {
         return req.not_found();
     };
     let l = req.l;
@@ -1243,7 +1247,7 @@ async fn evidence_file(
     id: &str,
     eid: &str,
 ) -> Result<(duikou_storage::entities::evidence::Model, Vec<u8>), Response> {
-    let (Some(kind), Ok(id), Ok(eid)) = (parse_kind(kind), id.parse::<i64>(), eid.parse::<i64>())
+    let (Some(kind), Ok(id), Ok(eid)) = (parse_kind(state.plan(), kind), id.parse::<i64>(), eid.parse::<i64>())
     else {
         return Err(req.not_found());
     };

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use duikou_domain::record::{FieldLookup, Value};
-use duikou_domain::schema::{FieldType, RecordKind};
+use duikou_domain::schema::{BuiltinKind, FieldType, RecordKind};
 
 use super::Lang;
 
@@ -33,8 +33,20 @@ pub fn summary(
             .collect::<Vec<_>>()
             .join(" · ")
     };
-    match kind {
-        RecordKind::Transfer => join(vec![
+    let Some(builtin) = kind.builtin() else {
+        // A plan's own kind: its first few filled-in fields.
+        return join(
+            kind.fields()
+                .iter()
+                .filter(|f| f.ty != duikou_domain::schema::FieldType::IdNumber)
+                .map(|f| text(fields, f.key))
+                .filter(|t| !t.is_empty())
+                .take(4)
+                .collect(),
+        );
+    };
+    match builtin {
+        BuiltinKind::Transfer => join(vec![
             format!("{} → {}", text(fields, "payer"), text(fields, "payee")),
             text(fields, "source"),
             money(l, fields, "amount"),
@@ -45,30 +57,30 @@ pub fn summary(
                 .map(|d| format!("{} {}", l.s("到账", "received"), l.date(d)))
                 .unwrap_or_default(),
         ]),
-        RecordKind::Project => join(vec![
+        BuiltinKind::Project => join(vec![
             text(fields, "name"),
             text(fields, "county"),
             text(fields, "category"),
             money(l, fields, "aid_amount"),
         ]),
-        RecordKind::Activity => join(vec![
+        BuiltinKind::Activity => join(vec![
             text(fields, "title"),
             text(fields, "kind"),
             text(fields, "organizers"),
         ]),
-        RecordKind::Secondment => join(vec![
+        BuiltinKind::Secondment => join(vec![
             text(fields, "name"),
             text(fields, "category"),
             text(fields, "direction"),
             text(fields, "to_unit"),
         ]),
-        RecordKind::Person => join(vec![
+        BuiltinKind::Person => join(vec![
             text(fields, "name"),
             id_masked.unwrap_or_default().to_string(),
             text(fields, "programme"),
             text(fields, "hukou_county"),
         ]),
-        RecordKind::Pairing => join(vec![
+        BuiltinKind::Pairing => join(vec![
             format!(
                 "{} ↔ {}",
                 text(fields, "east_party"),
@@ -76,17 +88,17 @@ pub fn summary(
             ),
             text(fields, "kind"),
         ]),
-        RecordKind::Facility => join(vec![
+        BuiltinKind::Facility => join(vec![
             text(fields, "name"),
             text(fields, "kind"),
             text(fields, "county"),
         ]),
-        RecordKind::Purchase => join(vec![
+        BuiltinKind::Purchase => join(vec![
             text(fields, "product"),
             text(fields, "buyer"),
             money(l, fields, "amount"),
         ]),
-        RecordKind::Donation => join(vec![
+        BuiltinKind::Donation => join(vec![
             text(fields, "donor"),
             text(fields, "county"),
             money(l, fields, "amount"),
@@ -96,7 +108,7 @@ pub fn summary(
 
 /// The record's main date in the page's language (a transfer: when it was sent).
 pub fn date(l: Lang, kind: RecordKind, fields: &(impl FieldLookup + ?Sized)) -> String {
-    let key = if kind == RecordKind::Transfer {
+    let key = if kind.is(BuiltinKind::Transfer) {
         "sent_on"
     } else {
         kind.event_date_field()

@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use toml::Spanned;
 
+mod kinds;
+
 use crate::message::Message;
-use crate::schema::{FieldType, RecordKind};
+use crate::schema::{BuiltinKind, FieldType, RecordKind, Regions};
 
 /// The plan bundled with the program: Dongguan·Zhaotong 2018–2020.
-pub const BUNDLED_PLAN: &str = include_str!("../../../plans/dongguan-zhaotong-2018-2020.toml");
+pub const BUNDLED_PLAN: &str = include_str!("../../../../plans/dongguan-zhaotong-2018-2020.toml");
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -23,6 +25,12 @@ pub struct Plan {
     pub actions: Vec<Action>,
     pub items: Vec<Item>,
     pub indicators: Vec<Indicator>,
+    /// Every record kind of the plan: the built-in ones as it renders and extends them,
+    /// then its own (`[[record_kind]]`).
+    #[serde(skip)]
+    pub kinds: Vec<RecordKind>,
+    #[serde(skip)]
+    pub regions: Regions,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,6 +51,15 @@ pub struct PlanMeta {
     /// line when nothing else names one.
     #[serde(default)]
     pub coordinator: Option<String>,
+    /// One-character names of the two sides in set phrases (来莞, 赴昭); the short names
+    /// (东莞, 昭通) when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub east_abbr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub west_abbr: Option<String>,
+    /// The assisting side's province (广东), as in 广东省内其他.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub east_province: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -54,6 +71,8 @@ pub enum UnitKind {
     Provincial,
     Town,
     County,
+    /// A district of the assisting city (区), which may lead or assist a pairing.
+    District,
 }
 
 impl UnitKind {
@@ -65,6 +84,7 @@ impl UnitKind {
             UnitKind::Provincial => "省级",
             UnitKind::Town => "镇街",
             UnitKind::County => "县区",
+            UnitKind::District => "区",
         }
     }
 }
@@ -100,6 +120,9 @@ pub struct Unit {
     pub code: Option<String>,
     pub full_name: Option<String>,
     pub town_role: Option<TownRole>,
+    /// Other names accepted on input (东莞 for 东莞市), stored as `name`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -305,6 +328,77 @@ struct RawPlan {
     item: Vec<Spanned<RawItem>>,
     #[serde(default)]
     indicator: Vec<Spanned<RawIndicator>>,
+    #[serde(default)]
+    vocabulary: Vec<Spanned<RawVocabulary>>,
+    #[serde(default)]
+    field: Vec<Spanned<RawExtraField>>,
+    #[serde(default)]
+    record_kind: Vec<Spanned<RawRecordKind>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVocabulary {
+    /// KIND.FIELD
+    field: Spanned<String>,
+    add: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    key: Spanned<String>,
+    name: String,
+    #[serde(rename = "type")]
+    ty: Spanned<String>,
+    #[serde(default)]
+    options: Vec<String>,
+    #[serde(default)]
+    side: Option<Side>,
+    #[serde(default)]
+    required: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExtraField {
+    record: Spanned<String>,
+    key: Spanned<String>,
+    name: String,
+    #[serde(rename = "type")]
+    ty: Spanned<String>,
+    #[serde(default)]
+    options: Vec<String>,
+    #[serde(default)]
+    side: Option<Side>,
+    #[serde(default)]
+    required: bool,
+}
+
+impl RawExtraField {
+    fn field(&self) -> RawField {
+        RawField {
+            key: self.key.clone(),
+            name: self.name.clone(),
+            ty: self.ty.clone(),
+            options: self.options.clone(),
+            side: self.side,
+            required: self.required,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecordKind {
+    key: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    name_en: Option<String>,
+    date: Spanned<String>,
+    #[serde(default)]
+    unit: Option<Spanned<String>>,
+    fields: Vec<RawField>,
 }
 
 #[derive(Deserialize)]
@@ -319,6 +413,8 @@ struct RawUnit {
     full_name: Option<String>,
     #[serde(default)]
     town_role: Option<TownRole>,
+    #[serde(default)]
+    aliases: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -432,6 +528,13 @@ impl Collector<'_> {
     }
 }
 
+/// A built-in kind as the bundled plan renders it: for tests and tools that work on the
+/// bundled plan (anything else takes its kinds from the plan it holds).
+pub fn bundled_kind(b: BuiltinKind) -> RecordKind {
+    static BUNDLED: std::sync::LazyLock<Plan> = std::sync::LazyLock::new(Plan::bundled);
+    BUNDLED.kind_of(b)
+}
+
 impl Plan {
     /// The bundled Dongguan·Zhaotong plan.
     pub fn bundled() -> Plan {
@@ -476,20 +579,57 @@ impl Plan {
         self.units.iter().find(|u| u.name == name)
     }
 
-    /// Find a unit by its name, full name or official code.
+    /// Find a unit by its name, an alias, its full name or its official code.
     pub fn resolve_unit(&self, name_or_code: &str) -> Option<&Unit> {
         let key = name_or_code.trim();
-        self.units.iter().find(|u| {
-            u.name == key || u.code.as_deref() == Some(key) || u.full_name.as_deref() == Some(key)
+        self.unit(key).or_else(|| {
+            self.units.iter().find(|u| {
+                u.aliases.iter().any(|a| a == key)
+                    || u.code.as_deref() == Some(key)
+                    || u.full_name.as_deref() == Some(key)
+            })
         })
+    }
+
+    /// A town, or a district or department that is a pairing's lead or assisting member:
+    /// what every record rule that speaks of towns (镇街财政, each lead town) means.
+    pub fn acts_as_town(&self, name: &str) -> bool {
+        self.unit(name)
+            .is_some_and(|u| u.kind == UnitKind::Town || u.town_role.is_some())
+    }
+
+    /// Every record kind of the plan, built-in ones first.
+    pub fn kinds(&self) -> &[RecordKind] {
+        &self.kinds
+    }
+
+    /// A record kind of the plan by its key or its Chinese name.
+    pub fn kind(&self, key_or_name: &str) -> Option<RecordKind> {
+        let s = key_or_name.trim();
+        self.kinds
+            .iter()
+            .copied()
+            .find(|k| k.key() == s || k.label_zh() == s)
+    }
+
+    /// The plan's rendering of a built-in kind.
+    pub fn kind_of(&self, b: BuiltinKind) -> RecordKind {
+        self.kinds
+            .iter()
+            .copied()
+            .find(|k| k.is(b))
+            .expect("every plan renders every built-in kind")
     }
 
     pub fn units_of_kind(&self, kind: UnitKind) -> impl Iterator<Item = &Unit> {
         self.units.iter().filter(move |u| u.kind == kind)
     }
 
+    /// The assisted counties that are paired: what a scope over counties means. (A
+    /// county listed without a pairing is a place persons come from, not a unit assessed.)
     pub fn counties(&self) -> impl Iterator<Item = &Unit> {
         self.units_of_kind(UnitKind::County)
+            .filter(|u| self.pairing_of_county(&u.name).is_some())
     }
 
     pub fn towns_with_role(&self, role: TownRole) -> impl Iterator<Item = &Unit> {
@@ -651,18 +791,11 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
             continue;
         }
         seen.insert(name.clone(), c.lines.at(&u.name).unwrap_or(0));
-        if u.kind == UnitKind::Town && u.town_role.is_none() {
+        if u.town_role.is_some() && !can_pair(u.kind, u.side) {
             c.at(
                 &u.name,
-                format!("镇街 {name} 缺少 town_role（lead 或 assisting）"),
-                format!("town {name} has no town_role (lead or assisting)"),
-            );
-        }
-        if u.kind != UnitKind::Town && u.town_role.is_some() {
-            c.at(
-                &u.name,
-                format!("{name} 不是镇街，不能有 town_role"),
-                format!("{name} is not a town and cannot have a town_role"),
+                format!("{name} 不是帮扶方的镇街、区或市直部门，不能有 town_role"),
+                format!("{name} is not a town, district or department of the assisting side and cannot have a town_role"),
             );
         }
         if u.kind == UnitKind::County && u.side != Side::West {
@@ -688,9 +821,29 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
             code: u.code.clone(),
             full_name: u.full_name.clone(),
             town_role: u.town_role,
+            aliases: u.aliases.iter().map(|a| a.trim().to_string()).collect(),
         });
     }
+    for (i, u) in units.iter().enumerate() {
+        for a in &u.aliases {
+            let clash = units
+                .iter()
+                .enumerate()
+                .any(|(j, o)| &o.name == a || (i != j && o.aliases.contains(a)));
+            if a.is_empty() || clash {
+                c.push(
+                    None,
+                    format!("{} 的别名「{a}」为空或与其他单位重名", u.name),
+                    format!("alias \"{a}\" of {} is empty or names another unit", u.name),
+                );
+            }
+        }
+    }
     let unit_kind = |name: &str| units.iter().find(|u| u.name == name).map(|u| u.kind);
+
+    // Record kinds.
+    let regions = kinds::regions(&meta);
+    let kinds = kinds::build_kinds(&regions, &raw.vocabulary, &raw.field, &raw.record_kind, c);
 
     // Groups.
     let mut groups = Vec::new();
@@ -762,12 +915,12 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
                     format!("未知镇街：{name}"),
                     format!("unknown town: {name}"),
                 ),
-                Some(u) if u.kind != UnitKind::Town => c.at(
+                Some(u) if !can_pair(u.kind, u.side) => c.at(
                     t,
-                    format!("{name} 不是镇街",),
-                    format!("{name} is not a town"),
+                    format!("{name} 不是帮扶方的镇街、区或市直部门",),
+                    format!("{name} is not a town, district or department of the assisting side"),
                 ),
-                Some(u) if u.town_role != Some(role) => c.at(
+                Some(u) if u.town_role.is_some_and(|r| r != role) => c.at(
                     t,
                     format!(
                         "{name} 的角色是{}，此处应为{}",
@@ -802,6 +955,16 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
             assisting,
         });
     }
+    // A member's role comes from its pairing where the unit does not state it.
+    for p in &pairings {
+        for (member, role) in std::iter::once((&p.lead, TownRole::Lead))
+            .chain(p.assisting.iter().map(|a| (a, TownRole::Assisting)))
+        {
+            if let Some(u) = units.iter_mut().find(|u| &u.name == member) {
+                u.town_role.get_or_insert(role);
+            }
+        }
+    }
     for u in &units {
         if u.kind == UnitKind::Town && !paired_towns.contains_key(&u.name) {
             c.push(
@@ -812,6 +975,7 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         }
     }
 
+    let unit_kind = |name: &str| units.iter().find(|u| u.name == name).map(|u| u.kind);
     if let Some(coord) = &meta.coordinator {
         if unit_kind(coord).is_none() {
             c.push(
@@ -883,6 +1047,7 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         if let Some(ind) = build_indicator(
             si.get_ref(),
             &meta,
+            &kinds,
             &units,
             &items,
             &actions,
@@ -921,7 +1086,15 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         actions,
         items,
         indicators,
+        kinds,
+        regions,
     }
+}
+
+/// The units that may lead or assist a pairing: the assisting side's towns, districts
+/// and departments.
+fn can_pair(kind: UnitKind, side: Side) -> bool {
+    side == Side::East && matches!(kind, UnitKind::Town | UnitKind::District | UnitKind::Department)
 }
 
 fn check_names(
@@ -948,6 +1121,7 @@ fn check_names(
 fn build_indicator(
     r: &RawIndicator,
     meta: &PlanMeta,
+    kinds: &[RecordKind],
     units: &[Unit],
     items: &[Item],
     actions: &[Action],
@@ -974,7 +1148,12 @@ fn build_indicator(
             format!("indicator {id} refers to a missing checklist item: {item}"),
         );
     }
-    let kind = match RecordKind::from_key(r.kind.get_ref()) {
+    let wanted = r.kind.get_ref().trim();
+    let kind = match kinds
+        .iter()
+        .copied()
+        .find(|k| k.key() == wanted || k.label_zh() == wanted)
+    {
         Some(k) => Some(k),
         None => {
             c.at(
@@ -1060,7 +1239,7 @@ fn build_indicator(
     }
 
     if let (Some(kind), Some(_)) = (kind, r.min_months) {
-        if kind != RecordKind::Secondment {
+        if !kind.is(BuiltinKind::Secondment) {
             c.at(
                 &r.id,
                 format!("指标 {id}：min_months 只适用于人员选派"),
@@ -1073,7 +1252,7 @@ fn build_indicator(
     let measure = match measure_text {
         "count" => Some(Measure::Count),
         "distinct_persons" => {
-            if kind.is_some_and(|k| k != RecordKind::Person) {
+            if kind.is_some_and(|k| !k.is(BuiltinKind::Person)) {
                 c.at(
                     &r.measure,
                     format!("指标 {id}：distinct_persons 只适用于人员名单"),
