@@ -5,6 +5,8 @@
 
 mod common;
 
+use duikou_domain::plan::bundled_kind;
+use duikou_domain::schema::BuiltinKind;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
@@ -41,12 +43,12 @@ fn csv_opts<'a>() -> ExportOptions<'a> {
 #[tokio::test]
 async fn csv_is_utf8_with_bom_in_the_import_layout_with_ids_masked() {
     let f = fixture().await;
-    let (bytes, rows) = export(&f, RecordKind::Person, Some(2019), csv_opts()).await;
+    let (bytes, rows) = export(&f, bundled_kind(BuiltinKind::Person), Some(2019), csv_opts()).await;
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
     let (h, data) = csv_rows(&bytes);
     assert_eq!(
         h,
-        columns(RecordKind::Person)
+        columns(bundled_kind(BuiltinKind::Person))
             .iter()
             .map(|f| f.zh.to_string())
             .chain([STATUS_HEADER.to_string()])
@@ -60,7 +62,7 @@ async fn csv_is_utf8_with_bom_in_the_import_layout_with_ids_masked() {
         assert_eq!(r[id_col].len(), 18);
     }
     // Money as plain yuan with two decimals, dates ISO.
-    let (h, data) = csv_rows(&export(&f, RecordKind::Transfer, None, csv_opts()).await.0);
+    let (h, data) = csv_rows(&export(&f, bundled_kind(BuiltinKind::Transfer), None, csv_opts()).await.0);
     let amount = h.iter().position(|x| x == "金额（元）").unwrap();
     assert!(data.iter().any(|r| r[amount] == "1000000.50"), "{data:?}");
     let received = h.iter().position(|x| x == "到账日期").unwrap();
@@ -70,7 +72,7 @@ async fn csv_is_utf8_with_bom_in_the_import_layout_with_ids_masked() {
 #[tokio::test]
 async fn formula_like_text_is_neutralised() {
     let f = fixture().await;
-    let (bytes, _) = export(&f, RecordKind::Activity, None, csv_opts()).await;
+    let (bytes, _) = export(&f, bundled_kind(BuiltinKind::Activity), None, csv_opts()).await;
     let (h, data) = csv_rows(&bytes);
     let notes = h.iter().position(|x| x == "备注").unwrap();
     let cell = data
@@ -84,12 +86,12 @@ async fn formula_like_text_is_neutralised() {
     );
 
     // .xlsx: a string cell (never a formula) with the quote-prefix style.
-    let (bytes, _) = export(&f, RecordKind::Activity, None, ExportOptions::default()).await;
+    let (bytes, _) = export(&f, bundled_kind(BuiltinKind::Activity), None, ExportOptions::default()).await;
     let xml = xlsx_part(&bytes, "xl/worksheets/sheet1.xml");
     assert!(!xml.contains("<f>"), "no formula in an export");
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
-    let range = wb.worksheet_range(RecordKind::Activity.label_zh()).unwrap();
-    let col = headers(RecordKind::Activity, false)
+    let range = wb.worksheet_range(bundled_kind(BuiltinKind::Activity).label_zh()).unwrap();
+    let col = headers(bundled_kind(BuiltinKind::Activity), false)
         .iter()
         .position(|x| x == "备注")
         .unwrap();
@@ -117,7 +119,7 @@ async fn xlsx_has_numbers_dates_frozen_header_filters_and_widths() {
     let f = fixture().await;
     let (bytes, rows) = export(
         &f,
-        RecordKind::Transfer,
+        bundled_kind(BuiltinKind::Transfer),
         Some(2019),
         ExportOptions::default(),
     )
@@ -126,7 +128,7 @@ async fn xlsx_has_numbers_dates_frozen_header_filters_and_widths() {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
     assert_eq!(wb.sheet_names(), vec!["资金拨付".to_string()]);
     let range = wb.worksheet_range("资金拨付").unwrap();
-    let h = headers(RecordKind::Transfer, false);
+    let h = headers(bundled_kind(BuiltinKind::Transfer), false);
     let amount = h.iter().position(|x| x == "金额（元）").unwrap();
     let sent = h.iter().position(|x| x == "拨付日期").unwrap();
     let year = h.iter().position(|x| x == "资金年度").unwrap();
@@ -150,7 +152,7 @@ async fn xlsx_has_numbers_dates_frozen_header_filters_and_widths() {
     // In 万元 on request: header and value change together.
     let (bytes, _) = export(
         &f,
-        RecordKind::Transfer,
+        bundled_kind(BuiltinKind::Transfer),
         Some(2019),
         ExportOptions {
             money_in_wan: true,
@@ -173,7 +175,7 @@ async fn ids_unmasked_only_on_request_and_only_where_allowed() {
     let key = f.key.clone();
     let (bytes, _) = export(
         &f,
-        RecordKind::Secondment,
+        bundled_kind(BuiltinKind::Secondment),
         None,
         ExportOptions {
             format: ExportFormat::Csv,
@@ -204,7 +206,7 @@ async fn ids_unmasked_only_on_request_and_only_where_allowed() {
     };
     let (bytes, rows) = export(
         &f,
-        RecordKind::Secondment,
+        bundled_kind(BuiltinKind::Secondment),
         None,
         ExportOptions {
             format: ExportFormat::Csv,
@@ -229,7 +231,7 @@ async fn ids_unmasked_only_on_request_and_only_where_allowed() {
     };
     let (bytes, rows) = export(
         &f,
-        RecordKind::Secondment,
+        bundled_kind(BuiltinKind::Secondment),
         None,
         ExportOptions {
             format: ExportFormat::Csv,
@@ -253,10 +255,10 @@ async fn ids_unmasked_only_on_request_and_only_where_allowed() {
         role: Role::Viewer,
         unit: None,
     };
-    let (_, all) = export(&f, RecordKind::Activity, None, csv_opts()).await;
+    let (_, all) = export(&f, bundled_kind(BuiltinKind::Activity), None, csv_opts()).await;
     let (_, approved) = export(
         &f,
-        RecordKind::Activity,
+        bundled_kind(BuiltinKind::Activity),
         None,
         ExportOptions {
             actor: Some(&viewer),
@@ -276,7 +278,7 @@ async fn ids_unmasked_only_on_request_and_only_where_allowed() {
     };
     let e = export_store(
         &f.store,
-        RecordKind::Activity,
+        bundled_kind(BuiltinKind::Activity),
         None,
         ExportOptions {
             actor: Some(&admin),
@@ -295,7 +297,7 @@ async fn ids_unmasked_only_on_request_and_only_where_allowed() {
     };
     let (_, n) = export(
         &f,
-        RecordKind::Transfer,
+        bundled_kind(BuiltinKind::Transfer),
         None,
         ExportOptions {
             actor: Some(&zx),
@@ -326,7 +328,7 @@ async fn an_export_imports_back_into_an_empty_database_with_the_same_assessment(
     assert!(before.results.iter().filter(|r| r.actual.raw() > 0).count() > 20);
     let (empty, _dir) = empty_store().await;
     let key = f.key.clone();
-    for (i, kind) in RecordKind::ALL.into_iter().enumerate() {
+    for (i, kind) in duikou_domain::plan::Plan::bundled().kinds().to_vec().into_iter().enumerate() {
         // Alternate formats; full ID numbers so people can be imported again.
         let format = if i % 2 == 0 {
             ExportFormat::Xlsx
@@ -353,7 +355,7 @@ async fn an_export_imports_back_into_an_empty_database_with_the_same_assessment(
             ExportFormat::Csv => csv_rows(&bytes),
         };
         assert_eq!(rows.len(), q_rows);
-        if kind == RecordKind::Activity {
+        if kind == bundled_kind(BuiltinKind::Activity) {
             // Drop the draft and submitted rows, which an import would approve.
             let title = h.iter().position(|x| x == "活动名称").unwrap();
             rows.retain(|r| !r[title].contains("草稿") && !r[title].contains("待审核"));

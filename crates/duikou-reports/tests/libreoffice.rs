@@ -9,11 +9,12 @@
 
 mod common;
 
+use duikou_domain::plan::bundled_kind;
+use duikou_domain::schema::BuiltinKind;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use duikou_domain::schema::RecordKind;
 use duikou_reports::bulletin::{self, Month};
 use duikou_reports::export::{ExportFormat, ExportOptions, export_store};
 use duikou_reports::{package, template, workbook};
@@ -70,12 +71,12 @@ async fn every_output_converts_to_pdf_in_libreoffice() {
     };
     write(
         "template-transfer.xlsx",
-        template::template(&f.plan, RecordKind::Transfer).unwrap(),
+        template::template(&f.plan, bundled_kind(BuiltinKind::Transfer)).unwrap(),
     );
     let mut out = std::io::Cursor::new(Vec::new());
     export_store(
         &f.store,
-        RecordKind::Transfer,
+        bundled_kind(BuiltinKind::Transfer),
         Some(2019),
         ExportOptions::default(),
         &mut out,
@@ -86,7 +87,7 @@ async fn every_output_converts_to_pdf_in_libreoffice() {
     let mut out = std::io::Cursor::new(Vec::new());
     export_store(
         &f.store,
-        RecordKind::Person,
+        bundled_kind(BuiltinKind::Person),
         None,
         ExportOptions {
             format: ExportFormat::Csv,

@@ -1,11 +1,12 @@
 //! A million rows stream through an export without being held in memory: the page
 //! fetcher is asked for 5,000 records at a time, and memory stays flat.
 
+use duikou_domain::plan::bundled_kind;
+use duikou_domain::schema::BuiltinKind;
 use std::collections::BTreeMap;
 use std::io::Write;
 
 use duikou_domain::record::{Status, Value};
-use duikou_domain::schema::RecordKind;
 use duikou_reports::export::{
     CsvSink, ExportFormat, ExportOptions, PAGE_SIZE, XlsxSink, stream_pages,
 };
@@ -23,7 +24,7 @@ fn record(id: i64) -> StoredRecord {
     );
     StoredRecord {
         id,
-        kind: RecordKind::Person,
+        kind: bundled_kind(BuiltinKind::Person),
         status: Status::Approved,
         reporting_unit: "市经协办".into(),
         county: Some("镇雄县".into()),
@@ -88,7 +89,7 @@ async fn a_million_rows_stream_to_csv_and_xlsx_in_pages() {
     let calls = std::cell::Cell::new(0);
     let mut sink = CsvSink::new(
         Counter::default(),
-        RecordKind::Person,
+        bundled_kind(BuiltinKind::Person),
         ExportOptions {
             format: ExportFormat::Csv,
             ..Default::default()
@@ -108,7 +109,7 @@ async fn a_million_rows_stream_to_csv_and_xlsx_in_pages() {
     assert!(bytes > 50_000_000, "{bytes}");
 
     let calls = std::cell::Cell::new(0);
-    let mut sink = XlsxSink::new(RecordKind::Person, ExportOptions::default()).unwrap();
+    let mut sink = XlsxSink::new(bundled_kind(BuiltinKind::Person), ExportOptions::default()).unwrap();
     let n = stream_pages(&mut sink, None, |after| page(after, &calls))
         .await
         .unwrap();

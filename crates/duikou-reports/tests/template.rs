@@ -4,12 +4,14 @@
 
 mod common;
 
+use duikou_domain::plan::bundled_kind;
+use duikou_domain::schema::BuiltinKind;
 use std::io::{Cursor, Read, Write};
 
 use calamine::{Reader, Xlsx};
 use common::*;
 use duikou_domain::plan::Plan;
-use duikou_domain::schema::{FieldType, RecordKind};
+use duikou_domain::schema::FieldType;
 use duikou_reports::template::{
     EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET, columns, example_row, template,
 };
@@ -17,7 +19,7 @@ use duikou_reports::template::{
 #[test]
 fn every_kind_has_a_template_with_headers_help_example_and_lists() {
     let plan = Plan::bundled();
-    for kind in RecordKind::ALL {
+    for kind in duikou_domain::plan::Plan::bundled().kinds().to_vec() {
         let bytes = template(&plan, kind).unwrap();
         let wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
         assert_eq!(
@@ -115,7 +117,7 @@ fn every_kind_has_a_template_with_headers_help_example_and_lists() {
 #[test]
 fn unit_lists_follow_the_field_rules() {
     let plan = Plan::bundled();
-    let bytes = template(&plan, RecordKind::Transfer).unwrap();
+    let bytes = template(&plan, bundled_kind(BuiltinKind::Transfer)).unwrap();
     let (titles, rows) = sheet_rows(&bytes, LISTS_SHEET);
     let col = |t: &str| {
         let i = titles
@@ -208,7 +210,7 @@ fn fill_in(template: &[u8], rows: &[Vec<(String, FieldType)>]) -> Vec<u8> {
 #[test]
 fn a_filled_in_template_reads_back_into_valid_records() {
     let plan = Plan::bundled();
-    for kind in RecordKind::ALL {
+    for kind in duikou_domain::plan::Plan::bundled().kinds().to_vec() {
         let cols = columns(kind);
         let example = example_row(&plan, kind);
         // Two rows: the example, and a variant with the optional columns left empty.

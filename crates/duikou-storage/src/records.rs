@@ -325,12 +325,12 @@ mod engine_rows_tests {
                     .await
                     .unwrap();
                 rows.into_iter()
-                    .filter_map(|r| decode_engine_row(&lookup, r))
+                    .filter_map(|r| decode_engine_row(&store.kinds(), r))
                     .collect::<Vec<_>>()
             }
         };
         let all = store
-            .records_for_engine(&RecordKind::ALL, &[Status::Approved])
+            .records_for_engine(duikou_domain::plan::Plan::bundled().kinds(), &[Status::Approved])
             .await
             .unwrap();
         assert_eq!(all, by_rows(&["approved"]).await);
@@ -349,7 +349,7 @@ mod engine_rows_tests {
         assert_eq!(all[1].evidence_count, 2);
         let with_submitted = store
             .records_for_engine(
-                &[RecordKind::Person],
+                &[duikou_domain::plan::bundled_kind(duikou_domain::schema::BuiltinKind::Person)],
                 &[Status::Approved, Status::Submitted],
             )
             .await
@@ -360,7 +360,7 @@ mod engine_rows_tests {
         );
         let changed = store
             .records_for_engine_changed(
-                &RecordKind::ALL,
+                duikou_domain::plan::Plan::bundled().kinds(),
                 &[Status::Approved],
                 &RecordChanges {
                     ids: vec![3, 4, 99],
@@ -399,11 +399,11 @@ mod engine_rows_tests {
                 .unwrap();
         }
         let direct = store
-            .records_for_engine(&RecordKind::ALL, &[Status::Approved])
+            .records_for_engine(duikou_domain::plan::Plan::bundled().kinds(), &[Status::Approved])
             .await
             .unwrap();
         let paged = store
-            .engine_rows(&RecordKind::ALL, &[Status::Approved], Condition::all())
+            .engine_rows(duikou_domain::plan::Plan::bundled().kinds(), &[Status::Approved], Condition::all())
             .await
             .unwrap();
         assert_eq!(direct, paged);
@@ -414,7 +414,7 @@ mod engine_rows_tests {
             Some(time::macros::date!(2019 - 03 - 02))
         );
         let persons_only = store
-            .records_for_engine(&[RecordKind::Person], &[Status::Draft])
+            .records_for_engine(&[duikou_domain::plan::bundled_kind(duikou_domain::schema::BuiltinKind::Person)], &[Status::Draft])
             .await
             .unwrap();
         assert_eq!(persons_only.len(), (1..=n).filter(|id| id % 7 == 0).count());

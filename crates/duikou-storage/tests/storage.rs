@@ -2,6 +2,8 @@
 //! dropped at the end). The PostgreSQL halves are ignored by a plain `cargo test`;
 //! `.ci/run` runs them with `--include-ignored` and DUIKOU_TEST_POSTGRES_URL.
 
+use duikou_domain::plan::bundled_kind;
+use duikou_domain::schema::BuiltinKind;
 use std::collections::BTreeMap;
 
 use duikou_domain::crypto::SecretKey;
@@ -156,7 +158,7 @@ fn new_record(kind: RecordKind, pairs: &[(&str, &str)]) -> NewRecord {
 
 fn transfer(voucher: &str) -> NewRecord {
     new_record(
-        RecordKind::Transfer,
+        bundled_kind(BuiltinKind::Transfer),
         &[
             ("source", "镇街财政"),
             ("payer", "清溪镇"),
@@ -175,7 +177,7 @@ fn one_of_each() -> Vec<NewRecord> {
     vec![
         transfer("QX-1"),
         new_record(
-            RecordKind::Project,
+            bundled_kind(BuiltinKind::Project),
             &[
                 ("name", "校舍"),
                 ("county", "镇雄县"),
@@ -186,7 +188,7 @@ fn one_of_each() -> Vec<NewRecord> {
             ],
         ),
         new_record(
-            RecordKind::Activity,
+            bundled_kind(BuiltinKind::Activity),
             &[
                 ("kind", "招商推介会"),
                 ("title", "招商会"),
@@ -197,7 +199,7 @@ fn one_of_each() -> Vec<NewRecord> {
             ],
         ),
         new_record(
-            RecordKind::Secondment,
+            bundled_kind(BuiltinKind::Secondment),
             &[
                 ("name", "张老师"),
                 ("category", "教师"),
@@ -209,7 +211,7 @@ fn one_of_each() -> Vec<NewRecord> {
             ],
         ),
         new_record(
-            RecordKind::Person,
+            bundled_kind(BuiltinKind::Person),
             &[
                 ("programme", "劳务就业"),
                 ("name", "李四"),
@@ -219,7 +221,7 @@ fn one_of_each() -> Vec<NewRecord> {
             ],
         ),
         new_record(
-            RecordKind::Pairing,
+            bundled_kind(BuiltinKind::Pairing),
             &[
                 ("kind", "村村结对"),
                 ("east_party", "清溪村"),
@@ -231,7 +233,7 @@ fn one_of_each() -> Vec<NewRecord> {
             ],
         ),
         new_record(
-            RecordKind::Facility,
+            bundled_kind(BuiltinKind::Facility),
             &[
                 ("kind", "劳务工作站"),
                 ("name", "驻莞工作站"),
@@ -240,7 +242,7 @@ fn one_of_each() -> Vec<NewRecord> {
             ],
         ),
         new_record(
-            RecordKind::Purchase,
+            bundled_kind(BuiltinKind::Purchase),
             &[
                 ("buyer", "某公司"),
                 ("origin_county", "昭阳区"),
@@ -250,7 +252,7 @@ fn one_of_each() -> Vec<NewRecord> {
             ],
         ),
         new_record(
-            RecordKind::Donation,
+            bundled_kind(BuiltinKind::Donation),
             &[
                 ("donor", "某企业"),
                 ("donor_type", "企业"),
@@ -283,7 +285,7 @@ on_each_backend!(every_kind_round_trips, |store: Store| async move {
     }
     let t = store
         .list_records(&RecordQuery {
-            kind: Some(RecordKind::Transfer),
+            kind: Some(bundled_kind(BuiltinKind::Transfer)),
             per_page: 10,
             ..Default::default()
         })
@@ -293,7 +295,7 @@ on_each_backend!(every_kind_round_trips, |store: Store| async move {
     assert_eq!(t.0[0].fields["amount"], Value::Money(100_000_050));
     let p = store
         .list_records(&RecordQuery {
-            kind: Some(RecordKind::Project),
+            kind: Some(bundled_kind(BuiltinKind::Project)),
             per_page: 10,
             ..Default::default()
         })
@@ -306,7 +308,7 @@ on_each_backend!(every_kind_round_trips, |store: Store| async move {
     );
     let person = store
         .list_records(&RecordQuery {
-            kind: Some(RecordKind::Person),
+            kind: Some(bundled_kind(BuiltinKind::Person)),
             per_page: 10,
             ..Default::default()
         })
@@ -431,7 +433,7 @@ on_each_backend!(
     |store: Store| async move {
         let rows = vec![transfer("A-1"), transfer("A-2")];
         let file = ImportFile {
-            kind: RecordKind::Transfer,
+            kind: bundled_kind(BuiltinKind::Transfer),
             file_name: "a.csv",
             sha256: "aa",
         };
@@ -452,7 +454,7 @@ on_each_backend!(
         let o = store
             .import_records(
                 &ImportFile {
-                    kind: RecordKind::Transfer,
+                    kind: bundled_kind(BuiltinKind::Transfer),
                     file_name: "b.csv",
                     sha256: "bb",
                 },

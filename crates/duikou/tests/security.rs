@@ -18,6 +18,8 @@
 #[macro_use]
 mod common;
 
+use duikou_domain::plan::bundled_kind;
+use duikou_domain::schema::BuiltinKind;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -2781,9 +2783,9 @@ fn hostile_json() -> BoxedStrategy<Value> {
 
 /// A valid body of each kind, as 清溪镇 (or, for projects, 镇雄县) would send it.
 fn valid_body(kind: duikou_domain::schema::RecordKind, n: u32) -> serde_json::Map<String, Value> {
-    use duikou_domain::schema::RecordKind as K;
+    use duikou_domain::schema::BuiltinKind as K;
     let birth = time::macros::date!(1970 - 01 - 01) + time::Duration::days(n as i64 % 15000);
-    let v = match kind {
+    let v = match kind.builtin().expect("a built-in kind") {
         K::Transfer => {
             json!({"source": "镇街财政", "payer": QX, "payee": ZX, "amount": "1000", "budget_year": 2019, "sent_on": "2019-03-15", "voucher_no": format!("P-{n}"), "purpose": "产业"})
         }
@@ -2888,7 +2890,6 @@ fn assert_handled(what: &str, r: &Resp, allowed: &[u16], input: &dyn std::fmt::D
 }
 
 async fn hostile_bodies_never_fail_the_server(w: &World) {
-    use duikou_domain::schema::RecordKind;
     let cases: u32 = std::env::var("DUIKOU_PROPTEST_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -2906,7 +2907,7 @@ async fn hostile_bodies_never_fail_the_server(w: &World) {
 
     // Record bodies through the API, as three roles.
     for i in 0..cases {
-        let kind = RecordKind::ALL[i as usize % RecordKind::ALL.len()];
+        let kind = bundled_kind(BuiltinKind::ALL[i as usize % BuiltinKind::ALL.len()]);
         let body = sample(&mut runner, &hostile_record(kind));
         let (_, c) = clients[i as usize % clients.len()];
         let r = c
@@ -2952,7 +2953,7 @@ async fn hostile_bodies_never_fail_the_server(w: &World) {
     // Changes and review actions with hostile bodies, on a draft.
     let draft = w.transfer(true, St::Draft).await;
     for i in 0..cases / 2 {
-        let body = sample(&mut runner, &hostile_record(RecordKind::Transfer));
+        let body = sample(&mut runner, &hostile_record(bundled_kind(BuiltinKind::Transfer)));
         let who = if i % 2 == 0 { w.api(QX) } else { w.coord() };
         let r = who
             .patch(
@@ -3058,7 +3059,7 @@ async fn hostile_bodies_never_fail_the_server(w: &World) {
     }
     // Page forms: the new-record form of every kind, as a town and as the coordinator.
     for i in 0..cases {
-        let kind = RecordKind::ALL[i as usize % RecordKind::ALL.len()];
+        let kind = bundled_kind(BuiltinKind::ALL[i as usize % BuiltinKind::ALL.len()]);
         let body = sample(&mut runner, &hostile_record(kind));
         let pairs: Vec<(&str, String)> = body
             .iter()
@@ -3866,7 +3867,6 @@ fn importers_never_panic_and_name_the_row() {
     use duikou::importer::{PrepareContext, prepare};
     use duikou::tabular::read_table_bytes;
     use duikou_domain::roles::{Actor, Role};
-    use duikou_domain::schema::RecordKind;
     let plan = duikou_domain::plan::Plan::bundled();
     let key = duikou_domain::crypto::SecretKey::from_bytes(&[3u8; 32]).unwrap();
     let town = Actor {
@@ -3892,7 +3892,7 @@ fn importers_never_panic_and_name_the_row() {
     });
     runner
         .run(&strategy, |(k, picks, english, rows, xlsx)| {
-            let kind = RecordKind::ALL[k];
+            let kind = bundled_kind(BuiltinKind::ALL[k]);
             let names: Vec<String> = kind
                 .all_fields()
                 .flat_map(|f| [f.key.to_string(), f.zh.to_string()])

@@ -4,6 +4,8 @@
 //! into the text rows the importer would see.
 #![allow(dead_code)]
 
+use duikou_domain::plan::bundled_kind;
+use duikou_domain::schema::BuiltinKind;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 
@@ -105,7 +107,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
         let prov = format!("SC2019-{i}");
         v.push(rec(
             plan,
-            RecordKind::Transfer,
+            bundled_kind(BuiltinKind::Transfer),
             &[
                 ("source", "市级财政"),
                 ("payer", "市财政局"),
@@ -120,7 +122,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
         ));
         v.push(rec(
             plan,
-            RecordKind::Transfer,
+            bundled_kind(BuiltinKind::Transfer),
             &[
                 ("source", "省级财政"),
                 ("payer", "省财政"),
@@ -136,7 +138,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     // A town's own funds, and one sent but not yet received (counts nowhere).
     v.push(rec(
         plan,
-        RecordKind::Transfer,
+        bundled_kind(BuiltinKind::Transfer),
         &[
             ("source", "镇街财政"),
             ("payer", "清溪镇"),
@@ -150,7 +152,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     ));
     v.push(rec(
         plan,
-        RecordKind::Transfer,
+        bundled_kind(BuiltinKind::Transfer),
         &[
             ("source", "镇街财政"),
             ("payer", "企石镇"),
@@ -163,7 +165,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     ));
     v.push(rec(
         plan,
-        RecordKind::Project,
+        bundled_kind(BuiltinKind::Project),
         &[
             ("name", "镇雄县某村卫生室"),
             ("county", "镇雄县"),
@@ -176,7 +178,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     // Activities; a note that looks like a formula must stay text everywhere.
     v.push(rec(
         plan,
-        RecordKind::Activity,
+        bundled_kind(BuiltinKind::Activity),
         &[
             ("kind", "招商推介会"),
             ("title", "昭通市（东莞）招商推介会"),
@@ -191,7 +193,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     ));
     v.push(rec(
         plan,
-        RecordKind::Activity,
+        bundled_kind(BuiltinKind::Activity),
         &[
             ("kind", "镇街领导调研对接"),
             ("title", "清溪、黄江镇领导赴昭调研"),
@@ -202,7 +204,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     ));
     v.push(rec(
         plan,
-        RecordKind::Activity,
+        bundled_kind(BuiltinKind::Activity),
         &[
             ("kind", "旅游推介"),
             ("title", "昭通旅游推介"),
@@ -217,7 +219,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     {
         v.push(rec(
             plan,
-            RecordKind::Activity,
+            bundled_kind(BuiltinKind::Activity),
             &[
                 ("kind", "医疗骨干来莞培训"),
                 ("title", &format!("医疗骨干第{}批", i + 1)),
@@ -231,7 +233,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     for (i, name) in ["张老师", "王老师"].iter().enumerate() {
         v.push(rec(
             plan,
-            RecordKind::Secondment,
+            bundled_kind(BuiltinKind::Secondment),
             &[
                 ("name", name),
                 ("id_number", &id("441900", 10 + i as u16)),
@@ -246,7 +248,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     }
     v.push(rec(
         plan,
-        RecordKind::Secondment,
+        bundled_kind(BuiltinKind::Secondment),
         &[
             ("name", "李处长"),
             ("category", "党政干部"),
@@ -265,7 +267,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
         let code = if n % 2 == 0 { "530627" } else { "530602" };
         v.push(rec(
             plan,
-            RecordKind::Person,
+            bundled_kind(BuiltinKind::Person),
             &[
                 ("programme", "劳务就业"),
                 ("name", &format!("务工人员{n}")),
@@ -279,7 +281,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     }
     v.push(rec(
         plan,
-        RecordKind::Person,
+        bundled_kind(BuiltinKind::Person),
         &[
             ("programme", "劳务就业"),
             ("name", "务工人员0"),
@@ -296,7 +298,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     ] {
         v.push(rec(
             plan,
-            RecordKind::Pairing,
+            bundled_kind(BuiltinKind::Pairing),
             &[
                 ("kind", k),
                 ("east_party", e),
@@ -310,7 +312,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     }
     v.push(rec(
         plan,
-        RecordKind::Pairing,
+        bundled_kind(BuiltinKind::Pairing),
         &[
             ("kind", "企村结对"),
             ("east_party", "某企业"),
@@ -324,7 +326,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     ));
     v.push(rec(
         plan,
-        RecordKind::Facility,
+        bundled_kind(BuiltinKind::Facility),
         &[
             ("kind", "劳务工作站"),
             ("name", "驻莞劳务工作站"),
@@ -334,7 +336,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     ));
     v.push(rec(
         plan,
-        RecordKind::Facility,
+        bundled_kind(BuiltinKind::Facility),
         &[
             ("kind", "易地搬迁安置点"),
             ("name", "镇雄县安置点"),
@@ -344,7 +346,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     ));
     v.push(rec(
         plan,
-        RecordKind::Purchase,
+        bundled_kind(BuiltinKind::Purchase),
         &[
             ("buyer", "某食品公司"),
             ("origin_county", "昭阳区"),
@@ -355,7 +357,7 @@ pub fn approved_records(plan: &Plan) -> Vec<NewRecord> {
     ));
     v.push(rec(
         plan,
-        RecordKind::Donation,
+        bundled_kind(BuiltinKind::Donation),
         &[
             ("donor", "某企业"),
             ("donor_type", "企业"),
@@ -397,7 +399,7 @@ pub async fn fixture() -> Fixture {
     }
     let submitted = rec(
         &plan,
-        RecordKind::Activity,
+        bundled_kind(BuiltinKind::Activity),
         &[
             ("kind", "招商推介会"),
             ("title", "待审核的推介会"),
@@ -411,7 +413,7 @@ pub async fn fixture() -> Fixture {
         .unwrap();
     let draft = rec(
         &plan,
-        RecordKind::Activity,
+        bundled_kind(BuiltinKind::Activity),
         &[
             ("kind", "招商推介会"),
             ("title", "草稿推介会"),
@@ -428,7 +430,7 @@ pub async fn fixture() -> Fixture {
     let transfers = store
         .records_after(
             &duikou_storage::records::RecordQuery {
-                kind: Some(RecordKind::Transfer),
+                kind: Some(bundled_kind(BuiltinKind::Transfer)),
                 ..Default::default()
             },
             0,
@@ -461,7 +463,7 @@ pub async fn fixture() -> Fixture {
     let pairings = store
         .records_after(
             &duikou_storage::records::RecordQuery {
-                kind: Some(RecordKind::Pairing),
+                kind: Some(bundled_kind(BuiltinKind::Pairing)),
                 ..Default::default()
             },
             0,
