@@ -222,6 +222,19 @@ pub struct Assessment {
 pub fn assess(plan: &Plan, records: &[EngineRecord], opts: &AssessOptions) -> Assessment {
     let pool = Pool::new(plan, records, opts);
     let ev = Evaluator::new(plan, &pool, opts);
+    // A growth target is set by the previous year's figure, as it stood at that year's end.
+    let previous_opts = AssessOptions {
+        year: opts.year - 1,
+        as_of: dec_31(opts.year - 1).min(opts.as_of),
+        ..opts.clone()
+    };
+    let needs_previous = opts.year > plan.meta.first_year
+        && plan.indicators.iter().any(|i| i.growth_percent.is_some());
+    let previous_pool = needs_previous.then(|| Pool::new(plan, records, &previous_opts));
+    let previous = previous_pool
+        .as_ref()
+        .map(|p| Evaluator::new(plan, p, &previous_opts));
+    let ev = ev.with_previous(previous.as_ref());
     let results = plan
         .indicators
         .iter()
@@ -289,7 +302,11 @@ impl<'a, 'r> Evaluator<'a, 'r> {
         let ind = &self.plan.indicators[index];
         let opts = self.opts;
         let tally = self.tally(index, unit);
-        let target = ind.target_for(opts.year);
+        let target = match (ind.growth_percent, self.previous) {
+            (Some(p), Some(prev)) => Some(growth_target(prev.tally(index, unit).actual, p)),
+            (Some(_), None) => None,
+            (None, _) => ind.target_of(opts.year, unit),
+        };
         let calendar = Calendar::new(ind, opts);
         let status = judge(target, tally.actual, tally.on_time, &calendar);
         let figure = |v: i64| figure_of(ind, v);
@@ -299,7 +316,7 @@ impl<'a, 'r> Evaluator<'a, 'r> {
             scope: scope_name(unit).to_string(),
             actual: figure(tally.actual),
             on_time: ind
-                .has_deadline_before_year_end()
+                .has_deadline_before_year_end(opts.year)
                 .then(|| figure(tally.on_time)),
             target_min: target.map(|t| figure(t.min)),
             target_max: target.and_then(|t| t.max).map(figure),
@@ -315,6 +332,16 @@ impl<'a, 'r> Evaluator<'a, 'r> {
             deadline: format_date(calendar.deadline),
             name: ind.name.clone(),
         }
+    }
+}
+
+/// At least `percent` % above the previous year's figure, rounded up to a whole unit.
+fn growth_target(previous: i64, percent: u32) -> Target {
+    let scaled = i128::from(previous) * (100 + i128::from(percent));
+    let min = (scaled + 99).div_euclid(100);
+    Target {
+        min: i64::try_from(min).unwrap_or(i64::MAX),
+        max: None,
     }
 }
 
@@ -580,6 +607,8 @@ struct Evaluator<'a, 'r> {
     figures: RefCell<HashMap<FigureKey<'a>, (i64, i64)>>,
     /// Per kind and column, built when a condition first needs it: `ValueIndex`.
     value_index: RefCell<HashMap<(RecordKind, usize), Rc<ValueIndex<'r>>>>,
+    /// The previous year's evaluator, when an indicator has a growth target.
+    previous: Option<&'a Evaluator<'a, 'r>>,
 }
 
 /// An indicator (by its position in the plan) and a unit (None: the plan), whose
@@ -608,7 +637,14 @@ impl<'a, 'r> Evaluator<'a, 'r> {
             prepared: plan.indicators.iter().map(|_| OnceCell::new()).collect(),
             figures: RefCell::new(HashMap::new()),
             value_index: RefCell::new(HashMap::new()),
+            previous: None,
         }
+    }
+
+    /// The evaluator of the previous year, for growth targets.
+    fn with_previous(mut self, previous: Option<&'a Evaluator<'a, 'r>>) -> Self {
+        self.previous = previous;
+        self
     }
 
     fn value_index(
@@ -1002,6 +1038,7 @@ impl Rules<'_> {
                 start <= reference && f.end.is_none_or(|end| end > reference)
             }
             Period::InPost => start <= dec_31(year) && f.end.is_none_or(|end| end >= jan_1(year)),
+            Period::PlanToDate => f.rec.plan_year <= year,
         }
     }
 
@@ -1040,10 +1077,11 @@ fn dec_31(year: i32) -> Date {
 }
 
 /// The indicator's deadline in a year. A 02-29 deadline falls on 02-28 in common
-/// years (`Indicator::deadline_in` would panic there).
+/// years. A deadline may be given per year (`Indicator::deadline_of`).
 pub fn deadline_in(ind: &Indicator, year: i32) -> Date {
-    let month = Month::try_from(ind.deadline.0).unwrap_or(Month::December);
-    let day = ind.deadline.1.clamp(1, month.length(year));
+    let (m, d) = ind.deadline_of(year);
+    let month = Month::try_from(m).unwrap_or(Month::December);
+    let day = d.clamp(1, month.length(year));
     Date::from_calendar_date(year, month, day).unwrap_or_else(|_| dec_31(year))
 }
 

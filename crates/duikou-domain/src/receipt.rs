@@ -172,7 +172,15 @@ mod tests {
                 "{s:?}"
             );
         }
-        assert!(confirmable(test_kind(BuiltinKind::Transfer), Status::Submitted, &f, d(2020, 4, 30)).is_err());
+        assert!(
+            confirmable(
+                test_kind(BuiltinKind::Transfer),
+                Status::Submitted,
+                &f,
+                d(2020, 4, 30)
+            )
+            .is_err()
+        );
         assert!(
             confirmable(
                 test_kind(BuiltinKind::Transfer),

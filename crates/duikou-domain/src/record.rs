@@ -1070,7 +1070,10 @@ mod tests {
             test_kind(BuiltinKind::Person),
             r#"{"programme":"劳务就业","registered_poor":true,"started_on":"2019-04-01","name":"张\"三\""}"#,
         );
-        same_as_tree(test_kind(BuiltinKind::Person), r#"{"registered_poor":"是"}"#);
+        same_as_tree(
+            test_kind(BuiltinKind::Person),
+            r#"{"registered_poor":"是"}"#,
+        );
     }
 
     fn json_value() -> impl Strategy<Value = serde_json::Value> {

@@ -88,7 +88,8 @@ impl RecordFacts<'_> {
                 .any(|f| self.field_is(f, unit))
     }
     fn concerns_county(&self, county: &str) -> bool {
-        self.kind.county_fields()
+        self.kind
+            .county_fields()
             .iter()
             .any(|f| self.field_is(f, county))
     }
@@ -188,16 +189,21 @@ impl Actor {
             Role::Receiver => {
                 kind.is(BuiltinKind::Project)
                     || (kind.builtin().is_none()
-                        && kind.own_unit_field().and_then(|f| kind.field(f)).is_some_and(|f| {
-                            matches!(
-                                f.ty,
-                                crate::schema::FieldType::Unit(
-                                    crate::schema::UnitRule::West | crate::schema::UnitRule::County
-                                ) | crate::schema::FieldType::Units(
-                                    crate::schema::UnitRule::West | crate::schema::UnitRule::County
+                        && kind
+                            .own_unit_field()
+                            .and_then(|f| kind.field(f))
+                            .is_some_and(|f| {
+                                matches!(
+                                    f.ty,
+                                    crate::schema::FieldType::Unit(
+                                        crate::schema::UnitRule::West
+                                            | crate::schema::UnitRule::County
+                                    ) | crate::schema::FieldType::Units(
+                                        crate::schema::UnitRule::West
+                                            | crate::schema::UnitRule::County
+                                    )
                                 )
-                            )
-                        }))
+                            }))
             }
             _ => false,
         }

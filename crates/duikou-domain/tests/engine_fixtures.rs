@@ -2,14 +2,14 @@
 //! few records, runs the engine and checks the figures and statuses a coordinator
 //! would expect from docs/domain.md ("Counting rules", "Status of an indicator").
 
-use duikou_domain::plan::bundled_kind;
-use duikou_domain::schema::BuiltinKind;
 use duikou_domain::engine::{
     AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, IndicatorStatus, assess,
     explain,
 };
 use duikou_domain::plan::Plan;
+use duikou_domain::plan::bundled_kind;
 use duikou_domain::record::{Status, Value, parse_iso_date};
+use duikou_domain::schema::BuiltinKind;
 use duikou_domain::schema::RecordKind;
 use time::Date;
 

@@ -47,15 +47,15 @@ struct List {
 
 fn unit_list(plan: &Plan, rule: UnitRule) -> List {
     let title = match rule {
-        UnitRule::Any => "全部单位",
-        UnitRule::East => "帮扶方单位",
-        UnitRule::West => "受帮扶方单位",
-        UnitRule::County => "受帮扶县区",
-        UnitRule::Receiver => "资金接收单位",
-        UnitRule::CountyOrEastCity => "县区或帮扶方的市",
+        UnitRule::Any => "全部单位".into(),
+        UnitRule::East => format!("{}方单位", plan.regions.east),
+        UnitRule::West => format!("{}方单位", plan.regions.west),
+        UnitRule::County => "受帮扶县区".into(),
+        UnitRule::Receiver => "资金接收单位".into(),
+        UnitRule::CountyOrEastCity => format!("县区或{}", plan.regions.east),
     };
     List {
-        title: title.into(),
+        title,
         values: plan
             .units
             .iter()
@@ -85,12 +85,18 @@ fn rule_text(plan: &Plan, rule: UnitRule) -> String {
     let (east, west) = (&plan.meta.east, &plan.meta.west);
     match rule {
         UnitRule::Any => "计划中的任一单位".into(),
-        UnitRule::East => format!("{}方单位（镇街、市直单位、省财政、工作组）", plan.regions.east),
+        UnitRule::East => format!(
+            "{}方单位（镇街、市直单位、省财政、工作组）",
+            plan.regions.east
+        ),
         UnitRule::West => format!("{}方单位（{west}及其县区）", plan.regions.west),
         UnitRule::County => "受帮扶县区".into(),
         UnitRule::Receiver => format!("受帮扶县区（或{west}）"),
         UnitRule::CountyOrEastCity => {
-            format!("受帮扶县区；设在{}的劳务工作站填「{east}」", plan.regions.east)
+            format!(
+                "受帮扶县区；设在{}的劳务工作站填「{east}」",
+                plan.regions.east
+            )
         }
     }
 }
@@ -125,7 +131,9 @@ fn rules_text(plan: &Plan, kind: RecordKind, fd: &FieldDesc) -> String {
         FieldType::Text => {}
     }
     let special = match (kind.builtin(), fd.key) {
-        (Some(BuiltinKind::Transfer), "received_on") => "接收单位确认到账后填写；未到账的资金不计入考核",
+        (Some(BuiltinKind::Transfer), "received_on") => {
+            "接收单位确认到账后填写；未到账的资金不计入考核"
+        }
         (Some(BuiltinKind::Transfer), "voucher_no") => "同一拨付单位的凭证号不得重复",
         (Some(BuiltinKind::Transfer), "budget_year") => "资金所属年度，计入该年度考核",
         (Some(BuiltinKind::Transfer), "source") => "镇街财政资金的拨付单位须为镇街",
@@ -290,7 +298,10 @@ pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)>
     // A field of the plan's own (an extra field, a kind of its own): a value of its type.
     for fd in kind.fields() {
         if !row.iter().any(|(k, _)| *k == fd.key) {
-            row.push((fd.key, example_of_type(plan, fd, &county, &lead, &id, &d(6, 15))));
+            row.push((
+                fd.key,
+                example_of_type(plan, fd, &county, &lead, &id, &d(6, 15)),
+            ));
         }
     }
     row.push(("reporting_unit", String::new()));
@@ -328,7 +339,10 @@ fn example_of_type(
         FieldType::Int => "10".into(),
         FieldType::Year => date.get(..4).unwrap_or_default().into(),
         FieldType::IdNumber => id.into(),
-        FieldType::Enum(options) => options.first().map(|o| o.label.to_string()).unwrap_or_default(),
+        FieldType::Enum(options) => options
+            .first()
+            .map(|o| o.label.to_string())
+            .unwrap_or_default(),
         FieldType::Unit(rule) | FieldType::Units(rule) => match rule {
             UnitRule::East | UnitRule::Any => lead.into(),
             UnitRule::County | UnitRule::Receiver | UnitRule::CountyOrEastCity => county.into(),

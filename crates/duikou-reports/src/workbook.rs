@@ -132,13 +132,18 @@ pub fn assessment_workbook(plan: &Plan, a: &Assessment) -> ReportResult<Vec<u8>>
     }
 
     // One sheet per unit scope.
+    let group_scopes =
+        (0..plan.groups.len()).filter_map(|g| u16::try_from(g).ok().map(Scope::EachOf));
     for scope in [
         Scope::EachCounty,
         Scope::EachLeadTown,
         Scope::EachAssistingTown,
-    ] {
+    ]
+    .into_iter()
+    .chain(group_scopes)
+    {
         if plan.indicators.iter().any(|i| i.scope == scope) {
-            let name = unique_name(&mut used_names, scope.label_zh());
+            let name = unique_name(&mut used_names, &scope.label_zh(plan));
             let ws = wb.add_worksheet().set_name(&name)?;
             write_scope(ws, plan, scope, a, &st)?;
         }
@@ -387,7 +392,7 @@ fn write_summary(
         ws.write_string_with_format(row, 0, &ind.item, &st.center)?;
         ws.write_string_with_format(row, 1, &ind.id, &st.text)?;
         ws.write_string_with_format(row, 2, &ind.name, &st.wrap)?;
-        ws.write_string_with_format(row, 3, ind.scope.label_zh(), &st.center)?;
+        ws.write_string_with_format(row, 3, ind.scope.label_zh(plan), &st.center)?;
         ws.write_formula_with_format(
             row,
             4,
@@ -765,7 +770,7 @@ fn write_scope(
         0,
         format!(
             "{}指标完成情况（{} 年，截至 {}）",
-            scope.label_zh(),
+            scope.label_zh(plan),
             a.year,
             a.as_of
         ),

@@ -43,7 +43,13 @@ fn csv_opts<'a>() -> ExportOptions<'a> {
 #[tokio::test]
 async fn csv_is_utf8_with_bom_in_the_import_layout_with_ids_masked() {
     let f = fixture().await;
-    let (bytes, rows) = export(&f, bundled_kind(BuiltinKind::Person), Some(2019), csv_opts()).await;
+    let (bytes, rows) = export(
+        &f,
+        bundled_kind(BuiltinKind::Person),
+        Some(2019),
+        csv_opts(),
+    )
+    .await;
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
     let (h, data) = csv_rows(&bytes);
     assert_eq!(
@@ -62,7 +68,11 @@ async fn csv_is_utf8_with_bom_in_the_import_layout_with_ids_masked() {
         assert_eq!(r[id_col].len(), 18);
     }
     // Money as plain yuan with two decimals, dates ISO.
-    let (h, data) = csv_rows(&export(&f, bundled_kind(BuiltinKind::Transfer), None, csv_opts()).await.0);
+    let (h, data) = csv_rows(
+        &export(&f, bundled_kind(BuiltinKind::Transfer), None, csv_opts())
+            .await
+            .0,
+    );
     let amount = h.iter().position(|x| x == "金额（元）").unwrap();
     assert!(data.iter().any(|r| r[amount] == "1000000.50"), "{data:?}");
     let received = h.iter().position(|x| x == "到账日期").unwrap();
@@ -86,11 +96,19 @@ async fn formula_like_text_is_neutralised() {
     );
 
     // .xlsx: a string cell (never a formula) with the quote-prefix style.
-    let (bytes, _) = export(&f, bundled_kind(BuiltinKind::Activity), None, ExportOptions::default()).await;
+    let (bytes, _) = export(
+        &f,
+        bundled_kind(BuiltinKind::Activity),
+        None,
+        ExportOptions::default(),
+    )
+    .await;
     let xml = xlsx_part(&bytes, "xl/worksheets/sheet1.xml");
     assert!(!xml.contains("<f>"), "no formula in an export");
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
-    let range = wb.worksheet_range(bundled_kind(BuiltinKind::Activity).label_zh()).unwrap();
+    let range = wb
+        .worksheet_range(bundled_kind(BuiltinKind::Activity).label_zh())
+        .unwrap();
     let col = headers(bundled_kind(BuiltinKind::Activity), false)
         .iter()
         .position(|x| x == "备注")
@@ -328,7 +346,12 @@ async fn an_export_imports_back_into_an_empty_database_with_the_same_assessment(
     assert!(before.results.iter().filter(|r| r.actual.raw() > 0).count() > 20);
     let (empty, _dir) = empty_store().await;
     let key = f.key.clone();
-    for (i, kind) in duikou_domain::plan::Plan::bundled().kinds().to_vec().into_iter().enumerate() {
+    for (i, kind) in duikou_domain::plan::Plan::bundled()
+        .kinds()
+        .to_vec()
+        .into_iter()
+        .enumerate()
+    {
         // Alternate formats; full ID numbers so people can be imported again.
         let format = if i % 2 == 0 {
             ExportFormat::Xlsx

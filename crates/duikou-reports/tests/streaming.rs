@@ -109,7 +109,8 @@ async fn a_million_rows_stream_to_csv_and_xlsx_in_pages() {
     assert!(bytes > 50_000_000, "{bytes}");
 
     let calls = std::cell::Cell::new(0);
-    let mut sink = XlsxSink::new(bundled_kind(BuiltinKind::Person), ExportOptions::default()).unwrap();
+    let mut sink =
+        XlsxSink::new(bundled_kind(BuiltinKind::Person), ExportOptions::default()).unwrap();
     let n = stream_pages(&mut sink, None, |after| page(after, &calls))
         .await
         .unwrap();

@@ -95,17 +95,13 @@ impl KindLookup {
     /// The plan's kind of this key; before any plan is known, a built-in kind read by
     /// its keys and types only (`unrendered_builtin`).
     pub fn get(&self, key: &str) -> Option<RecordKind> {
-        self.0
-            .iter()
-            .copied()
-            .find(|k| k.key() == key)
-            .or_else(|| {
-                if self.0.is_empty() {
-                    unrendered_builtin(key)
-                } else {
-                    None
-                }
-            })
+        self.0.iter().copied().find(|k| k.key() == key).or_else(|| {
+            if self.0.is_empty() {
+                unrendered_builtin(key)
+            } else {
+                None
+            }
+        })
     }
 
     pub fn all(&self) -> &[RecordKind] {

@@ -330,7 +330,10 @@ mod engine_rows_tests {
             }
         };
         let all = store
-            .records_for_engine(duikou_domain::plan::Plan::bundled().kinds(), &[Status::Approved])
+            .records_for_engine(
+                duikou_domain::plan::Plan::bundled().kinds(),
+                &[Status::Approved],
+            )
             .await
             .unwrap();
         assert_eq!(all, by_rows(&["approved"]).await);
@@ -349,7 +352,9 @@ mod engine_rows_tests {
         assert_eq!(all[1].evidence_count, 2);
         let with_submitted = store
             .records_for_engine(
-                &[duikou_domain::plan::bundled_kind(duikou_domain::schema::BuiltinKind::Person)],
+                &[duikou_domain::plan::bundled_kind(
+                    duikou_domain::schema::BuiltinKind::Person,
+                )],
                 &[Status::Approved, Status::Submitted],
             )
             .await
@@ -399,11 +404,18 @@ mod engine_rows_tests {
                 .unwrap();
         }
         let direct = store
-            .records_for_engine(duikou_domain::plan::Plan::bundled().kinds(), &[Status::Approved])
+            .records_for_engine(
+                duikou_domain::plan::Plan::bundled().kinds(),
+                &[Status::Approved],
+            )
             .await
             .unwrap();
         let paged = store
-            .engine_rows(duikou_domain::plan::Plan::bundled().kinds(), &[Status::Approved], Condition::all())
+            .engine_rows(
+                duikou_domain::plan::Plan::bundled().kinds(),
+                &[Status::Approved],
+                Condition::all(),
+            )
             .await
             .unwrap();
         assert_eq!(direct, paged);
@@ -414,7 +426,12 @@ mod engine_rows_tests {
             Some(time::macros::date!(2019 - 03 - 02))
         );
         let persons_only = store
-            .records_for_engine(&[duikou_domain::plan::bundled_kind(duikou_domain::schema::BuiltinKind::Person)], &[Status::Draft])
+            .records_for_engine(
+                &[duikou_domain::plan::bundled_kind(
+                    duikou_domain::schema::BuiltinKind::Person,
+                )],
+                &[Status::Draft],
+            )
             .await
             .unwrap();
         assert_eq!(persons_only.len(), (1..=n).filter(|id| id % 7 == 0).count());
@@ -613,7 +630,9 @@ impl Store {
         let rows = sel.limit(per_page).offset(page * per_page).all(&self.db);
         let (total, rows) = tokio::try_join!(count, rows)?;
         Ok((
-            rows.into_iter().filter_map(|m| to_stored(&lookup, m)).collect(),
+            rows.into_iter()
+                .filter_map(|m| to_stored(&lookup, m))
+                .collect(),
             u64::try_from(total.unwrap_or(0)).unwrap_or(0),
         ))
     }
@@ -714,12 +733,20 @@ impl Store {
             match decoded {
                 Some(records) => out.extend(records),
                 None => {
-                    let rows: Vec<EngineRow> =
-                        Self::engine_page(wants_every_kind(&lookup, kinds), kinds, statuses, &Condition::all(), after)
-                            .into_tuple()
-                            .all(&self.db)
-                            .await?;
-                    out.extend(rows.into_iter().filter_map(|r| decode_engine_row(&lookup, r)));
+                    let rows: Vec<EngineRow> = Self::engine_page(
+                        wants_every_kind(&lookup, kinds),
+                        kinds,
+                        statuses,
+                        &Condition::all(),
+                        after,
+                    )
+                    .into_tuple()
+                    .all(&self.db)
+                    .await?;
+                    out.extend(
+                        rows.into_iter()
+                            .filter_map(|r| decode_engine_row(&lookup, r)),
+                    );
                 }
             }
         }
@@ -842,7 +869,14 @@ impl Store {
         let mut decoded = Vec::new();
         let mut after = 0i64;
         loop {
-            let page = Self::engine_page(wants_every_kind(&lookup, kinds), kinds, statuses, &only, after).into_query();
+            let page = Self::engine_page(
+                wants_every_kind(&lookup, kinds),
+                kinds,
+                statuses,
+                &only,
+                after,
+            )
+            .into_query();
             let agg = Query::select()
                 .expr_as(Expr::cust("COUNT(*)"), "n")
                 .expr_as(Expr::cust("MAX(id)"), "last")
@@ -881,12 +915,19 @@ impl Store {
             pages.push(match page {
                 Some(records) => records,
                 None => {
-                    let rows: Vec<EngineRow> =
-                        Self::engine_page(wants_every_kind(&lookup, kinds), kinds, statuses, &only, page_after)
-                            .into_tuple()
-                            .all(&self.db)
-                            .await?;
-                    rows.into_iter().filter_map(|r| decode_engine_row(&lookup, r)).collect()
+                    let rows: Vec<EngineRow> = Self::engine_page(
+                        wants_every_kind(&lookup, kinds),
+                        kinds,
+                        statuses,
+                        &only,
+                        page_after,
+                    )
+                    .into_tuple()
+                    .all(&self.db)
+                    .await?;
+                    rows.into_iter()
+                        .filter_map(|r| decode_engine_row(&lookup, r))
+                        .collect()
                 }
             });
         }
@@ -967,7 +1008,10 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().filter_map(|m| to_stored(&lookup, m)).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|m| to_stored(&lookup, m))
+            .collect())
     }
 
     /// Records by id, for the records behind a figure.
@@ -1023,7 +1067,8 @@ impl Store {
         let m = active_model(n, status, actor, &now, None)
             .insert(&txn)
             .await?;
-        let stored = to_stored(&self.kinds(), m).ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
+        let stored = to_stored(&self.kinds(), m)
+            .ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
         record_units::write(
             &txn,
             stored.id,
@@ -1111,7 +1156,8 @@ impl Store {
             am.id_masked = Set(before.id_masked.clone());
         }
         let m = am.update(&txn).await?;
-        let after = to_stored(&self.kinds(), m).ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
+        let after = to_stored(&self.kinds(), m)
+            .ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
         record_units::write(&txn, id, after.kind, &after.reporting_unit, &after.fields).await?;
         let mut events = vec![
             AuditEvent::new(actor, "record.update", after.kind.key(), id)
@@ -1148,8 +1194,9 @@ impl Store {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let before = self.locked_record(&txn, id).await?;
-        let after =
-            self.apply_transition(&txn, &before, t, reason, expected_version, actor).await?;
+        let after = self
+            .apply_transition(&txn, &before, t, reason, expected_version, actor)
+            .await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -1237,7 +1284,10 @@ impl Store {
         for &id in ids {
             match self.locked_record(&txn, id).await {
                 Ok(before) => {
-                    match self.apply_transition(&txn, &before, t, reason, None, actor).await {
+                    match self
+                        .apply_transition(&txn, &before, t, reason, None, actor)
+                        .await
+                    {
                         Ok(_) => out.push((id, Ok(()))),
                         Err(e) => out.push((id, Err(e.to_string()))),
                     }
@@ -1553,7 +1603,9 @@ impl ImportSession<'_> {
         }
         // The rows just written are this batch's above the last id indexed (the
         // transaction holds the audit head: nobody else inserts meanwhile).
-        self.units_after = record_units::index_after(txn, &self.store.kinds(), self.batch, self.units_after).await?;
+        self.units_after =
+            record_units::index_after(txn, &self.store.kinds(), self.batch, self.units_after)
+                .await?;
         Ok(())
     }
 

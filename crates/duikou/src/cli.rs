@@ -940,7 +940,11 @@ fn produce_demo(
         default_unit: plan.meta.coordinator.as_deref(),
     };
     let mut stopped = false;
-    for (kind, &done) in BuiltinKind::ALL.map(|b| plan.kind_of(b)).into_iter().zip(done) {
+    for (kind, &done) in BuiltinKind::ALL
+        .map(|b| plan.kind_of(b))
+        .into_iter()
+        .zip(done)
+    {
         let mut part = 0;
         let mut rows_before = 0;
         let mut buf = Vec::with_capacity(DEMO_CHUNK_ROWS);

@@ -2667,7 +2667,11 @@ mod tests {
             .collect();
         let distinct_ids: BTreeSet<&str> = ids.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids.len(), distinct_ids.len(), "an ID number is one person");
-        let sec1 = rows_of(&generate(&plan, 1, SEED), bundled_kind(BuiltinKind::Secondment)).len();
+        let sec1 = rows_of(
+            &generate(&plan, 1, SEED),
+            bundled_kind(BuiltinKind::Secondment),
+        )
+        .len();
         assert!(rows_of(&two_groups, bundled_kind(BuiltinKind::Secondment)).len() > sec1 * 3 / 2);
     }
 

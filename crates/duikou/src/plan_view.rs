@@ -15,6 +15,18 @@ fn table(headers: &[&str]) -> Table {
 }
 
 fn targets_text(plan: &Plan, ind: &duikou_domain::plan::Indicator) -> String {
+    if let Some(p) = ind.growth_percent {
+        return format!("较上年增长 ≥{p}%");
+    }
+    let own = if ind.unit_targets.is_empty() {
+        String::new()
+    } else {
+        format!("（{} 个单位另有目标）", ind.unit_targets.len())
+    };
+    format!("{}{own}", plan_targets_text(plan, ind))
+}
+
+fn plan_targets_text(plan: &Plan, ind: &duikou_domain::plan::Indicator) -> String {
     let per_year: Vec<(i32, Option<Target>)> =
         plan.years().map(|y| (y, ind.target_for(y))).collect();
     let first = per_year[0].1;
@@ -53,6 +65,7 @@ fn period_text(p: Period) -> &'static str {
         Period::InYear => "当年",
         Period::Cumulative => "累计（年末有效）",
         Period::InPost => "年内在岗",
+        Period::PlanToDate => "计划以来累计",
     }
 }
 
@@ -157,9 +170,9 @@ pub fn render(plan: &Plan) -> String {
             ind.kind.label_zh().to_string(),
             measure_text(&ind.measure),
             period_text(ind.period).to_string(),
-            ind.scope.label_zh().to_string(),
+            ind.scope.label_zh(plan),
             targets_text(plan, ind),
-            format!("{:02}-{:02}", ind.deadline.0, ind.deadline.1),
+            ind.deadline_text(),
         ]);
     }
     let _ = writeln!(out, "{t}");

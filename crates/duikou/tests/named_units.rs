@@ -472,4 +472,3 @@ async fn a_restored_backup_indexes_named_units_again(app: &TestApp) {
     let url = format!("sqlite://{}?mode=ro", target.join("duikou.db").display());
     assert_eq!(named_rows(&url).await, source);
 }
-

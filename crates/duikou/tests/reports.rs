@@ -331,7 +331,9 @@ fn the_package_matches_assess_and_every_link_resolves() {
         .await
         .unwrap();
         let q = duikou_storage::records::RecordQuery {
-            kind: Some(duikou_domain::plan::bundled_kind(duikou_domain::schema::BuiltinKind::Transfer)),
+            kind: Some(duikou_domain::plan::bundled_kind(
+                duikou_domain::schema::BuiltinKind::Transfer,
+            )),
             year: Some(2019),
             ..Default::default()
         };

@@ -2953,7 +2953,10 @@ async fn hostile_bodies_never_fail_the_server(w: &World) {
     // Changes and review actions with hostile bodies, on a draft.
     let draft = w.transfer(true, St::Draft).await;
     for i in 0..cases / 2 {
-        let body = sample(&mut runner, &hostile_record(bundled_kind(BuiltinKind::Transfer)));
+        let body = sample(
+            &mut runner,
+            &hostile_record(bundled_kind(BuiltinKind::Transfer)),
+        );
         let who = if i % 2 == 0 { w.api(QX) } else { w.coord() };
         let r = who
             .patch(

@@ -54,7 +54,9 @@ pub(super) fn build_kinds(
             );
             continue;
         };
-        let Some(kind) = defaults.iter().find(|k| k.key() == kind_key || k.label_zh() == kind_key)
+        let Some(kind) = defaults
+            .iter()
+            .find(|k| k.key() == kind_key || k.label_zh() == kind_key)
         else {
             c.at(
                 &v.field,
@@ -68,7 +70,10 @@ pub(super) fn build_kinds(
             Some(_) => {
                 c.at(
                     &v.field,
-                    format!("{} 的字段 {field_key} 不是选项字段，不能增加选项", kind.label_zh()),
+                    format!(
+                        "{} 的字段 {field_key} 不是选项字段，不能增加选项",
+                        kind.label_zh()
+                    ),
                     format!("field {field_key} of {} is not an enum field", kind.key()),
                 );
                 continue;
@@ -99,7 +104,9 @@ pub(super) fn build_kinds(
     for sf in extra_fields {
         let f = sf.get_ref();
         let kind_key = f.record.get_ref().trim();
-        let Some(kind) = defaults.iter().find(|k| k.key() == kind_key || k.label_zh() == kind_key)
+        let Some(kind) = defaults
+            .iter()
+            .find(|k| k.key() == kind_key || k.label_zh() == kind_key)
         else {
             c.at(
                 &f.record,
@@ -145,10 +152,9 @@ pub(super) fn build_kinds(
             );
             continue;
         }
-        if kinds
-            .iter()
-            .any(|x| x.key() == key || x.label_zh() == name || x.key() == name || x.label_zh() == key)
-        {
+        if kinds.iter().any(|x| {
+            x.key() == key || x.label_zh() == name || x.key() == name || x.label_zh() == key
+        }) {
             c.at(
                 &k.key,
                 format!("记录类型 {key}（{name}）与已有类型重名"),
@@ -171,7 +177,11 @@ pub(super) fn build_kinds(
             }
         }
         if fields.is_empty() && ok {
-            c.at(&k.key, format!("记录类型 {key} 没有字段"), format!("record kind {key} has no fields"));
+            c.at(
+                &k.key,
+                format!("记录类型 {key} 没有字段"),
+                format!("record kind {key} has no fields"),
+            );
             continue;
         }
         let date = k.date.get_ref().trim();
@@ -196,10 +206,9 @@ pub(super) fn build_kinds(
         }
         if let Some(unit) = &k.unit {
             let u = unit.get_ref().trim();
-            if !fields
-                .iter()
-                .any(|f| f.key == u && matches!(f.ty, FieldTypeSpec::Unit(_) | FieldTypeSpec::Units(_)))
-            {
+            if !fields.iter().any(|f| {
+                f.key == u && matches!(f.ty, FieldTypeSpec::Unit(_) | FieldTypeSpec::Units(_))
+            }) {
                 c.at(
                     unit,
                     format!("记录类型 {key} 的 unit 应为它的单位字段：{u}"),
@@ -257,7 +266,11 @@ fn field_spec(
         return None;
     }
     if name.is_empty() {
-        c.at(&f.key, format!("字段 {key} 没有 name（中文列名）"), format!("field {key} has no name (its Chinese column name)"));
+        c.at(
+            &f.key,
+            format!("字段 {key} 没有 name（中文列名）"),
+            format!("field {key} has no name (its Chinese column name)"),
+        );
         return None;
     }
     let rule = match f.side {
@@ -303,11 +316,19 @@ fn field_spec(
         }
     };
     if !f.options.is_empty() && !matches!(ty, FieldTypeSpec::Enum(_)) {
-        c.at(&f.ty, format!("只有 enum 字段可以有 options：{key}"), format!("only an enum field takes options: {key}"));
+        c.at(
+            &f.ty,
+            format!("只有 enum 字段可以有 options：{key}"),
+            format!("only an enum field takes options: {key}"),
+        );
         return None;
     }
     if f.side.is_some() && !matches!(ty, FieldTypeSpec::Unit(_) | FieldTypeSpec::Units(_)) {
-        c.at(&f.ty, format!("只有单位字段可以有 side：{key}"), format!("only a unit field takes a side: {key}"));
+        c.at(
+            &f.ty,
+            format!("只有单位字段可以有 side：{key}"),
+            format!("only a unit field takes a side: {key}"),
+        );
         return None;
     }
     Some(FieldSpec {

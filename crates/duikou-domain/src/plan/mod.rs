@@ -9,6 +9,7 @@ use time::Date;
 use toml::Spanned;
 
 mod kinds;
+mod targets;
 
 use crate::message::Message;
 use crate::schema::{BuiltinKind, FieldType, RecordKind, Regions};
@@ -166,16 +167,56 @@ pub enum Scope {
     EachCounty,
     EachLeadTown,
     EachAssistingTown,
+    /// Each member of the plan's group at this index (`scope = { each = "市直部门" }`).
+    EachOf(u16),
 }
 
 impl Scope {
-    pub fn label_zh(self) -> &'static str {
+    /// The scope in words: 全市, 每个县区, 每个市直部门.
+    pub fn label_zh(self, plan: &Plan) -> String {
         match self {
-            Scope::Plan => "全市",
-            Scope::EachCounty => "每个县区",
-            Scope::EachLeadTown => "每个结对镇街",
-            Scope::EachAssistingTown => "每个协助镇街",
+            Scope::Plan => "全市".into(),
+            Scope::EachCounty => "每个县区".into(),
+            Scope::EachLeadTown => "每个结对镇街".into(),
+            Scope::EachAssistingTown => "每个协助镇街".into(),
+            Scope::EachOf(g) => format!(
+                "每个{}",
+                plan.groups
+                    .get(usize::from(g))
+                    .map_or("", |g| g.name.as_str())
+            ),
         }
+    }
+}
+
+/// The names of the units a scope gives one figure each for, in plan order (none for
+/// `plan`): the one rule of `Plan::scope_units` and the plan loader's checks.
+fn scope_unit_names<'a>(
+    scope: Scope,
+    units: &'a [Unit],
+    groups: &'a [Group],
+    pairings: &[CountyPairing],
+) -> Vec<&'a str> {
+    let with_role = |role: TownRole| {
+        units
+            .iter()
+            .filter(move |u| u.town_role == Some(role))
+            .map(|u| u.name.as_str())
+            .collect()
+    };
+    match scope {
+        Scope::Plan => Vec::new(),
+        Scope::EachCounty => units
+            .iter()
+            .filter(|u| u.kind == UnitKind::County && pairings.iter().any(|p| p.county == u.name))
+            .map(|u| u.name.as_str())
+            .collect(),
+        Scope::EachLeadTown => with_role(TownRole::Lead),
+        Scope::EachAssistingTown => with_role(TownRole::Assisting),
+        Scope::EachOf(g) => groups
+            .get(usize::from(g))
+            .map(|g| g.members.iter().map(String::as_str).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -188,6 +229,8 @@ pub enum Period {
     Cumulative,
     /// In post at any time during the year.
     InPost,
+    /// From the plan's first year to the end of the assessed year (by plan year).
+    PlanToDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -251,26 +294,56 @@ pub struct Indicator {
     pub unit: String,
     /// Per plan year; a year without an entry is tracked only.
     pub targets: BTreeMap<i32, Target>,
+    /// Per unit of the scope and plan year, overriding `targets` for that unit.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unit_targets: BTreeMap<String, BTreeMap<i32, Target>>,
+    /// The figure must exceed the previous year's by this percentage (no fixed target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub growth_percent: Option<u32>,
     /// (month, day) within the plan year.
     pub deadline: (u8, u8),
+    /// A deadline of its own for some years (the plan issued in September: 2018 ends
+    /// on 12-31), overriding `deadline`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub deadline_by_year: BTreeMap<i32, (u8, u8)>,
 }
 
 impl Indicator {
     pub fn is_money(&self) -> bool {
         self.unit == "元"
     }
+    /// The plan-wide target of a year (`target`).
     pub fn target_for(&self, year: i32) -> Option<Target> {
         self.targets.get(&year).copied()
     }
-    pub fn deadline_in(&self, year: i32) -> Date {
-        let month = time::Month::try_from(self.deadline.0).expect("validated month");
-        // 02-29 in a year without it falls on 02-28.
-        Date::from_calendar_date(year, month, self.deadline.1)
-            .or_else(|_| Date::from_calendar_date(year, month, self.deadline.1 - 1))
-            .expect("validated deadline")
+    /// The target of one figure: the unit's own (`unit_targets`) where given.
+    pub fn target_of(&self, year: i32, unit: Option<&str>) -> Option<Target> {
+        match unit.and_then(|u| self.unit_targets.get(u)) {
+            Some(own) => own.get(&year).copied(),
+            None => self.target_for(year),
+        }
     }
-    pub fn has_deadline_before_year_end(&self) -> bool {
-        self.deadline != (12, 31)
+    /// The (month, day) of the deadline in a year.
+    pub fn deadline_of(&self, year: i32) -> (u8, u8) {
+        self.deadline_by_year
+            .get(&year)
+            .copied()
+            .unwrap_or(self.deadline)
+    }
+    /// "03-31", or per year "2018年12-31、2019年03-31…" for a deadline given by year.
+    pub fn deadline_text(&self) -> String {
+        if self.deadline_by_year.is_empty() {
+            return format!("{:02}-{:02}", self.deadline.0, self.deadline.1);
+        }
+        self.deadline_by_year
+            .iter()
+            .map(|(y, (m, d))| format!("{y}年{m:02}-{d:02}"))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+
+    pub fn has_deadline_before_year_end(&self, year: i32) -> bool {
+        self.deadline_of(year) != (12, 31)
     }
 }
 
@@ -480,14 +553,16 @@ struct RawIndicator {
     denominator: Option<Spanned<String>>,
     #[serde(default)]
     period: Option<Period>,
-    scope: Scope,
+    scope: Spanned<toml::Value>,
     #[serde(default)]
     by: Option<Spanned<String>>,
     unit: String,
     #[serde(default)]
     target: Option<Spanned<toml::Value>>,
     #[serde(default)]
-    deadline: Option<Spanned<String>>,
+    unit_targets: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    deadline: Option<Spanned<toml::Value>>,
 }
 
 // ------------------------------------------------------------------ loading
@@ -638,12 +713,10 @@ impl Plan {
 
     /// The units a scope gives one figure each for (empty for `plan`).
     pub fn scope_units(&self, scope: Scope) -> Vec<&Unit> {
-        match scope {
-            Scope::Plan => Vec::new(),
-            Scope::EachCounty => self.counties().collect(),
-            Scope::EachLeadTown => self.towns_with_role(TownRole::Lead).collect(),
-            Scope::EachAssistingTown => self.towns_with_role(TownRole::Assisting).collect(),
-        }
+        scope_unit_names(scope, &self.units, &self.groups, &self.pairings)
+            .into_iter()
+            .filter_map(|n| self.unit(n))
+            .collect()
     }
 
     /// The county a town (lead or assisting) works for.
@@ -1049,6 +1122,8 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
             &meta,
             &kinds,
             &units,
+            &groups,
+            &pairings,
             &items,
             &actions,
             &indicators,
@@ -1094,7 +1169,11 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
 /// The units that may lead or assist a pairing: the assisting side's towns, districts
 /// and departments.
 fn can_pair(kind: UnitKind, side: Side) -> bool {
-    side == Side::East && matches!(kind, UnitKind::Town | UnitKind::District | UnitKind::Department)
+    side == Side::East
+        && matches!(
+            kind,
+            UnitKind::Town | UnitKind::District | UnitKind::Department
+        )
 }
 
 fn check_names(
@@ -1123,6 +1202,8 @@ fn build_indicator(
     meta: &PlanMeta,
     kinds: &[RecordKind],
     units: &[Unit],
+    groups: &[Group],
+    pairings: &[CountyPairing],
     items: &[Item],
     actions: &[Action],
     earlier: &[Indicator],
@@ -1321,7 +1402,8 @@ fn build_indicator(
     };
 
     let by = r.by.as_ref().map(|b| b.get_ref().trim().to_string());
-    match (r.scope, &by, kind) {
+    let scope = targets::scope(&r.scope, groups, &id, c);
+    match (scope.unwrap_or(Scope::Plan), &by, kind) {
         (Scope::Plan, Some(_), _) => c.at(
             &r.id,
             format!("指标 {id}：全市范围不需要 by"),
@@ -1353,7 +1435,12 @@ fn build_indicator(
     let needs_town = conditions
         .iter()
         .any(|cd| cd.any_of.contains(&FilterValue::PairedCounty));
-    if needs_town && !matches!(r.scope, Scope::EachLeadTown | Scope::EachAssistingTown) {
+    if needs_town
+        && !matches!(
+            scope,
+            Some(Scope::EachLeadTown | Scope::EachAssistingTown | Scope::EachOf(_))
+        )
+    {
         c.at(
             &r.id,
             format!("指标 {id}：$paired_county 只适用于镇街范围"),
@@ -1362,97 +1449,52 @@ fn build_indicator(
     }
 
     let is_money = r.unit == "元";
-    let to_amount = |v: i64| {
-        if is_money {
-            v.checked_mul(100)
-        } else {
-            Some(v)
-        }
-    };
     let mut targets = BTreeMap::new();
+    let mut growth_percent = None;
     if let Some(t) = &r.target {
-        let line = c.lines.at(t);
-        let parse_one = |v: &toml::Value| -> Option<Target> {
-            match v {
-                toml::Value::Integer(n) if *n >= 0 => Some(Target {
-                    min: to_amount(*n)?,
-                    max: None,
-                }),
-                toml::Value::Table(t) if t.contains_key("min") => {
-                    let min = t.get("min")?.as_integer()?;
-                    let max = match t.get("max") {
-                        Some(m) => Some(m.as_integer()?),
-                        None => None,
-                    };
-                    if t.keys().any(|k| k != "min" && k != "max")
-                        || max.is_some_and(|m| m < min)
-                        || min < 0
-                    {
-                        return None;
-                    }
-                    Some(Target {
-                        min: to_amount(min)?,
-                        max: match max {
-                            Some(m) => Some(to_amount(m)?),
-                            None => None,
-                        },
-                    })
-                }
-                _ => None,
-            }
-        };
-        let value = t.get_ref();
-        let per_year = matches!(value, toml::Value::Table(tab) if !tab.contains_key("min"));
-        if per_year {
-            for (year, v) in value.as_table().expect("checked") {
-                match (year.parse::<i32>(), parse_one(v)) {
-                    (Ok(y), Some(target)) if (meta.first_year..=meta.last_year).contains(&y) => {
-                        targets.insert(y, target);
-                    }
-                    (Ok(y), Some(_)) => c.push(
-                        line,
-                        format!("指标 {id}：目标年度 {y} 不在计划年度内"),
-                        format!("indicator {id}: target year {y} is outside the plan years"),
-                    ),
-                    _ => c.push(
-                        line,
-                        format!("指标 {id}：{year} 年的目标无效"),
-                        format!("indicator {id}: invalid target for {year}"),
-                    ),
-                }
-            }
-        } else {
-            match parse_one(value) {
-                Some(target) => {
-                    for y in meta.first_year..=meta.last_year {
-                        targets.insert(y, target);
-                    }
-                }
-                None => c.push(line, format!("指标 {id}：目标无效（应为非负整数、{{ min, max }} 或按年度）"), format!("indicator {id}: invalid target (a non-negative integer, {{ min, max }} or per year)")),
-            }
+        match targets::growth_percent(t.get_ref()) {
+            Some(Ok(p)) => growth_percent = Some(p),
+            Some(Err(())) => c.at(
+                t,
+                format!("指标 {id}：growth_percent 应为 1–1000 的整数"),
+                format!("indicator {id}: growth_percent must be a whole number 1–1000"),
+            ),
+            None => targets = targets::parse(t, meta, is_money, &id, c),
         }
     }
-    if matches!(measure, Some(Measure::Ratio { .. })) && !targets.is_empty() {
+    let scope_units: Vec<&str> = match scope {
+        Some(sc) => scope_unit_names(sc, units, groups, pairings),
+        None => Vec::new(),
+    };
+    let mut unit_targets = BTreeMap::new();
+    if let Some(ut) = &r.unit_targets {
+        for (unit, value) in ut.get_ref() {
+            if !scope_units.contains(&unit.as_str()) {
+                c.at(
+                    ut,
+                    format!("指标 {id}：unit_targets 中的 {unit} 不在指标范围的单位中"),
+                    format!("indicator {id}: {unit} in unit_targets is not a unit of the indicator's scope"),
+                );
+                continue;
+            }
+            let spanned = Spanned::new(ut.span(), value.clone());
+            unit_targets.insert(
+                unit.clone(),
+                targets::parse(&spanned, meta, is_money, &id, c),
+            );
+        }
+    }
+    if growth_percent.is_some() && matches!(measure, Some(Measure::Ratio { .. })) {
         c.at(
             &r.id,
-            format!("指标 {id}：比率指标暂不支持目标"),
-            format!("indicator {id}: ratio indicators take no target"),
+            format!("指标 {id}：比率指标不能用 growth_percent"),
+            format!("indicator {id}: a ratio indicator takes no growth_percent"),
         );
     }
 
-    let deadline = match &r.deadline {
-        None => (12, 31),
-        Some(d) => match parse_month_day(d.get_ref()) {
-            Some(md) => md,
-            None => {
-                c.at(
-                    d,
-                    format!("指标 {id}：截止日期应为 MM-DD，如 03-31"),
-                    format!("indicator {id}: deadline must be MM-DD, e.g. 03-31"),
-                );
-                (12, 31)
-            }
-        },
+    let (deadline, deadline_by_year) = match &r.deadline {
+        None => ((12, 31), BTreeMap::new()),
+        Some(d) => targets::deadline(d, meta, &id, c),
     };
 
     if c.errors.len() > before {
@@ -1468,11 +1510,14 @@ fn build_indicator(
         min_months: r.min_months,
         measure: measure?,
         period: r.period.unwrap_or(Period::InYear),
-        scope: r.scope,
+        scope: scope?,
         by,
         unit: r.unit.clone(),
         targets,
+        unit_targets,
+        growth_percent,
         deadline,
+        deadline_by_year,
     })
 }
 

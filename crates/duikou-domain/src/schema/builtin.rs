@@ -10,9 +10,7 @@ use super::{EnumOption, FieldDesc, FieldType, UnitRule};
 /// The record kinds every plan has. A plan may extend them (`[[vocabulary]]`,
 /// `[[field]]`) and add kinds of its own (`[[record_kind]]`); a `RecordKind` is one
 /// plan's rendering of a kind.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BuiltinKind {
     Transfer,
@@ -249,7 +247,6 @@ pub const COMMON_FIELDS: &[FieldDesc] = &[
     f("plan_year", "计划年度", T::Year, false),
     f("notes", "备注", T::Text, false),
 ];
-
 
 impl BuiltinKind {
     pub const ALL: [BuiltinKind; 9] = [

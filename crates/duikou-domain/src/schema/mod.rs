@@ -86,7 +86,6 @@ pub struct FieldDesc {
     pub required: bool,
 }
 
-
 /// How a plan names its two sides in labels: 东莞→昭通, 东莞方, 昭通本地, 来莞培训.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Regions {
@@ -430,7 +429,11 @@ pub fn render_builtin(b: BuiltinKind, regions: &Regions, ext: &Extension) -> Rec
 /// database, whose records are all of built-in kinds).
 pub fn unrendered_builtin(key: &str) -> Option<RecordKind> {
     let b = BuiltinKind::ALL.into_iter().find(|b| b.key() == key)?;
-    Some(render_builtin(b, &Regions::default(), &Extension::default()))
+    Some(render_builtin(
+        b,
+        &Regions::default(),
+        &Extension::default(),
+    ))
 }
 
 /// A plan's own kind. The caller has checked the spec (keys, the date and unit fields).
@@ -455,11 +458,17 @@ pub fn render_custom(spec: &KindSpec) -> RecordKind {
                 | FieldType::Units(UnitRule::West | UnitRule::County | UnitRule::Receiver)
         )
     };
-    let mut county_fields: Vec<&'static str> = fields.iter().filter(west_unit).map(|f| f.key).collect();
+    let mut county_fields: Vec<&'static str> =
+        fields.iter().filter(west_unit).map(|f| f.key).collect();
     if county_fields.is_empty() {
         county_fields = fields
             .iter()
-            .filter(|f| matches!(f.ty, FieldType::Unit(UnitRule::Any) | FieldType::Units(UnitRule::Any)))
+            .filter(|f| {
+                matches!(
+                    f.ty,
+                    FieldType::Unit(UnitRule::Any) | FieldType::Units(UnitRule::Any)
+                )
+            })
             .map(|f| f.key)
             .collect();
     }

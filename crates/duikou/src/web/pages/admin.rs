@@ -417,9 +417,9 @@ pub async fn plan(State(state): State<AppState>, req: Req) -> Response {
                 item: ind.item.clone(),
                 name: ind.name.clone(),
                 kind: l.kind(ind.kind).to_string(),
-                scope: ind.scope.label_zh().to_string(),
+                scope: ind.scope.label_zh(plan),
                 targets,
-                deadline: format!("{:02}-{:02}", ind.deadline.0, ind.deadline.1),
+                deadline: ind.deadline_text(),
             }
         })
         .collect();

@@ -327,7 +327,11 @@ fn funds_by_month(
     period: &Period,
 ) -> (Vec<String>, Vec<MonthRow>, String, Vec<ResultRow>) {
     let year = opts.year;
-    let sources: Vec<&str> = match plan.kind_of(BuiltinKind::Transfer).field("source").map(|f| f.ty) {
+    let sources: Vec<&str> = match plan
+        .kind_of(BuiltinKind::Transfer)
+        .field("source")
+        .map(|f| f.ty)
+    {
         Some(duikou_domain::schema::FieldType::Enum(options)) => {
             options.iter().map(|o| o.label).collect()
         }
@@ -369,10 +373,12 @@ fn funds_by_month(
     let fiscal_ind = plan.indicators.iter().find(|i| {
         i.kind.is(BuiltinKind::Transfer)
             && i.scope == Scope::Plan
-            && i.has_deadline_before_year_end()
+            && i.has_deadline_before_year_end(year)
             && matches!(i.measure, Measure::Sum { .. })
     });
-    let deadline_month = fiscal_ind.map(|i| i.deadline.0 as usize).unwrap_or(0);
+    let deadline_month = fiscal_ind
+        .map(|i| i.deadline_of(year).0 as usize)
+        .unwrap_or(0);
     let fiscal_target = fiscal_ind.and_then(|i| i.target_for(year)).map(|t| t.min);
     // Provincial + city = fiscal aid.
     let fiscal_total: Vec<i64> = (0..12)
@@ -414,7 +420,7 @@ fn funds_by_month(
     });
     let mut marks = Vec::new();
     if deadline_month > 0 {
-        marks.push(json!({"xAxis": month_label(deadline_month - 1), "label": {"formatter": format!("{} {:02}-{:02}", l.s("截止", "deadline"), fiscal_ind.map(|i| i.deadline.0).unwrap_or(0), fiscal_ind.map(|i| i.deadline.1).unwrap_or(0))}}));
+        marks.push(json!({"xAxis": month_label(deadline_month - 1), "label": {"formatter": format!("{} {:02}-{:02}", l.s("截止", "deadline"), fiscal_ind.map(|i| i.deadline_of(year).0).unwrap_or(0), fiscal_ind.map(|i| i.deadline_of(year).1).unwrap_or(0))}}));
     }
     if let Some(t) = fiscal_target {
         marks.push(json!({"yAxis": wan(t), "label": {"position": "insideEndTop", "formatter": format!("{} {}", l.s("目标", "target"), super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(t)))}}));

@@ -259,7 +259,8 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
     if !actor.can_import() {
         return req.forbidden();
     }
-    let kind = parse_kind(state.plan(), kind_text.trim()).filter(|k| importable(state.plan(), &actor).contains(k));
+    let kind = parse_kind(state.plan(), kind_text.trim())
+        .filter(|k| importable(state.plan(), &actor).contains(k));
     let Some(kind) = kind else {
         return html_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -546,7 +547,10 @@ pub async fn template(
     req: Req,
     Path(file): Path<String>,
 ) -> Response {
-    let Some(kind) = file.strip_suffix(".xlsx").and_then(|k| parse_kind(state.plan(), k)) else {
+    let Some(kind) = file
+        .strip_suffix(".xlsx")
+        .and_then(|k| parse_kind(state.plan(), k))
+    else {
         return req.not_found();
     };
     match duikou_reports::template::template(state.plan(), kind) {

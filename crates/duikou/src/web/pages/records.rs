@@ -1247,8 +1247,11 @@ async fn evidence_file(
     id: &str,
     eid: &str,
 ) -> Result<(duikou_storage::entities::evidence::Model, Vec<u8>), Response> {
-    let (Some(kind), Ok(id), Ok(eid)) = (parse_kind(state.plan(), kind), id.parse::<i64>(), eid.parse::<i64>())
-    else {
+    let (Some(kind), Ok(id), Ok(eid)) = (
+        parse_kind(state.plan(), kind),
+        id.parse::<i64>(),
+        eid.parse::<i64>(),
+    ) else {
         return Err(req.not_found());
     };
     state
