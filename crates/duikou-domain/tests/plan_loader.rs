@@ -776,3 +776,119 @@ target = 5000000
     );
     assert_eq!(p.scope_units(Scope::EachLeadTown).len(), 1);
 }
+
+const EXAMPLE: &str = include_str!("../../../plans/examples/dongguan-bijie-2021-2023.toml");
+
+/// The example plan of another pair loads, with the plan's own kind, options, fields,
+/// region labels and scopes.
+#[test]
+fn the_example_plan_of_another_pair_loads() {
+    use duikou_domain::schema::FieldType;
+    let p = Plan::from_toml(EXAMPLE, "example.toml").unwrap_or_else(|e| panic!("{e}"));
+    let agreement = p.kind("协议与计划").expect("the plan's own kind");
+    assert_eq!(agreement.key(), "agreement");
+    assert_eq!(agreement.own_unit_field(), Some("east_unit"));
+    let facility = p.kind_of(BuiltinKind::Facility);
+    let Some(FieldType::Enum(kinds)) = facility.field("kind").map(|f| f.ty) else {
+        panic!("facility.kind is an enum")
+    };
+    assert!(kinds.iter().any(|o| o.label == "帮扶车间"));
+    assert!(
+        facility
+            .field("jobs")
+            .is_some_and(|f| f.ty == FieldType::Int)
+    );
+    let Some(FieldType::Enum(directions)) = p
+        .kind_of(BuiltinKind::Secondment)
+        .field("direction")
+        .map(|f| f.ty)
+    else {
+        panic!("direction is an enum")
+    };
+    assert_eq!(directions[0].label, "东莞→毕节");
+    assert_eq!(p.resolve_unit("东莞市教育局").unwrap().name, "市教育局");
+    // The district leads its pairing; the unpaired county is in no county scope.
+    assert!(p.acts_as_town("松山湖"));
+    let counties: Vec<&str> = p.counties().map(|u| u.name.as_str()).collect();
+    assert_eq!(counties, ["威宁县", "赫章县"]);
+    let plans = p.indicator("2.2-annual-plans").unwrap();
+    let members: Vec<&str> = p
+        .scope_units(plans.scope)
+        .iter()
+        .map(|u| u.name.as_str())
+        .collect();
+    assert_eq!(members, ["厚街镇", "松山湖", "市教育局"]);
+    let funds = p.indicator("1.1-funds").unwrap();
+    assert_eq!(
+        funds.target_of(2022, Some("威宁县")).unwrap().min,
+        50_000_000 * 100
+    );
+    assert_eq!(
+        funds.target_of(2022, Some("赫章县")).unwrap().min,
+        30_000_000 * 100
+    );
+    assert_eq!(funds.deadline_of(2021), (12, 31));
+    assert_eq!(funds.deadline_of(2022), (3, 31));
+}
+
+/// Every misuse of the keys a plan may have is refused with the line it is on.
+#[test]
+fn misused_plan_keys_are_refused_with_their_line() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "where = { kind = \"帮扶车间\" }",
+            "where = { kind = \"不存在的类型\" }",
+            "不可能取值",
+        ),
+        ("key = \"jobs\"", "key = \"name\"", "已有字段"),
+        (
+            "measure = \"sum:jobs\"",
+            "measure = \"sum:name\"",
+            "不能求和",
+        ),
+        (
+            "scope = { each = \"结对单位\" }",
+            "scope = { each = \"无此分组\" }",
+            "分组不存在",
+        ),
+        (
+            "unit_targets = { \"威宁县\" = 50000000 }",
+            "unit_targets = { \"纳雍县\" = 50000000 }",
+            "不在指标范围",
+        ),
+        (
+            "field = \"facility.kind\"",
+            "field = \"facility.name\"",
+            "不是选项字段",
+        ),
+        ("type = \"int\"", "type = \"integer\"", "类型未知"),
+        (
+            "date = \"signed_on\"",
+            "date = \"title\"",
+            "date 应为必填的日期字段",
+        ),
+        (
+            "target = { growth_percent = 10 }",
+            "target = { growth_percent = 0 }",
+            "growth_percent",
+        ),
+    ];
+    for (from, to, expect) in cases {
+        assert!(EXAMPLE.contains(from), "{from}");
+        let text = EXAMPLE.replacen(from, to, 1);
+        let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+        let err = Plan::from_toml(&text, "bad.toml").expect_err(to);
+        let hit = err
+            .errors
+            .iter()
+            .find(|e| e.zh.contains(expect))
+            .unwrap_or_else(|| panic!("{to}: {err}"));
+        assert!(!hit.en.is_empty());
+        let at = hit.line.expect("a line");
+        // The error points at the table or the key it is about.
+        assert!(
+            at <= line && line - at < 16,
+            "{to}: line {at}, expected near {line}"
+        );
+    }
+}
