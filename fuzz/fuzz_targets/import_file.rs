@@ -14,7 +14,7 @@ static KEY: LazyLock<duikou_domain::crypto::SecretKey> =
 fuzz_target!(|data: &[u8]| {
     for name in ["f.csv", "f.xlsx"] {
         if let Ok(table) = duikou::tabular::read_table_bytes(name, data, &[]) {
-            for kind in duikou_domain::schema::duikou_domain::plan::Plan::bundled().kinds().to_vec() {
+            for kind in PLAN.kinds().to_vec() {
                 let ctx = duikou::importer::PrepareContext {
                     plan: &PLAN,
                     key: &KEY,
