@@ -13,14 +13,14 @@ static KEY: LazyLock<duikou_domain::crypto::SecretKey> =
 
 fuzz_target!(|data: &[u8]| {
     for name in ["f.csv", "f.xlsx"] {
-        if let Ok(table) = duikou::tabular::read_table_bytes(name, data, &[]) {
+        if let Ok(table) = duikou_app::tabular::read_table_bytes(name, data, &[]) {
             for kind in PLAN.kinds().to_vec() {
-                let ctx = duikou::importer::PrepareContext {
+                let ctx = duikou_app::importer::PrepareContext {
                     plan: &PLAN,
                     key: &KEY,
                     actor: None,
                 };
-                if let Err(errors) = duikou::importer::prepare(&table, kind, &ctx) {
+                if let Err(errors) = duikou_app::importer::prepare(&table, kind, &ctx) {
                     assert!(errors.total() > 0 && errors.listed().iter().all(|e| e.row >= 1));
                 }
             }

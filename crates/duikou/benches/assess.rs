@@ -21,7 +21,7 @@
 
 use std::time::{Duration, Instant};
 
-use duikou::assess_view::{compute, engine_records};
+use duikou_app::assessment::{compute, engine_records};
 use duikou_domain::engine::{AssessOptions, assess};
 use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, Transition};

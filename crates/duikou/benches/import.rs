@@ -41,7 +41,7 @@ type RawRow = (
 
 fn run_cli(args: &[&str], rt: &tokio::runtime::Runtime) {
     let cli = duikou::cli::Cli::parse_from(std::iter::once("duikou").chain(args.iter().copied()));
-    rt.block_on(duikou::cli::run(cli))
+    rt.block_on(duikou::cli::run(cli, duikou::web::start))
         .unwrap_or_else(|e| panic!("duikou {args:?}: {e}"));
 }
 

@@ -1,22 +1,8 @@
-//! The `duikou` program: command line, importer, outputs and the web application.
+//! The `duikou` program: its two adapters over the application layer (`duikou-app`),
+//! the command line and the web. Neither imports the other: the binary hands the
+//! command line the web server to start for `duikou serve`.
 
-pub mod accounts;
-pub mod assess_view;
-pub mod backup;
 pub mod cli;
-pub mod config;
-pub mod demo;
-pub mod downloads;
-pub mod error;
-pub mod evidence_store;
-pub mod import_report;
-pub mod importer;
-pub mod plan_view;
-pub mod private_fs;
-pub mod protect;
-pub mod service;
-pub mod tabular;
-pub mod upload_store;
 pub mod web;
 
 // glibc malloc spent a third of an import in `_int_malloc`/`unlink_chunk`/

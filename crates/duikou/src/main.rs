@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(duikou::cli::main());
+    std::process::exit(duikou::cli::main(duikou::web::start));
 }

@@ -224,7 +224,7 @@ async fn start(backend: Backend) -> TestApp {
             (QX, "reporter", Some(QX)),
             (ZX, "receiver", Some(ZX)),
         ],
-        "warn,duikou::assess_view=debug",
+        "warn,duikou_app::assessment=debug",
     )
     .await
 }

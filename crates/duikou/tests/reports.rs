@@ -323,7 +323,7 @@ fn the_package_matches_assess_and_every_link_resolves() {
     let e = Env::with_demo();
     // Evidence on the first 2019 transfer, stored as the web upload stores it.
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let cfg = duikou::config::Config::resolve(Some(e.data()), None);
+    let cfg = duikou_app::config::Config::resolve(Some(e.data()), None);
     let transfer_id = rt.block_on(async {
         let store = duikou_storage::Store::open(&duikou_storage::StoreConfig::new(
             cfg.database_url.clone(),
@@ -346,7 +346,7 @@ fn the_package_matches_assess_and_every_link_resolves() {
             .find(|r| r.evidence_count == 0)
             .expect("a 2019 transfer without demo evidence");
         let content = b"%PDF-1.4 voucher".to_vec();
-        let sha = duikou::evidence_store::EvidenceStore::new(cfg.evidence_dir())
+        let sha = duikou_app::evidence_store::EvidenceStore::new(cfg.evidence_dir())
             .put(&content)
             .unwrap();
         store

@@ -3867,8 +3867,8 @@ fn secrets_are_compared_in_constant_time() {
 /// complaint names a row of the file and a column.
 #[test]
 fn importers_never_panic_and_name_the_row() {
-    use duikou::importer::{PrepareContext, prepare};
-    use duikou::tabular::read_table_bytes;
+    use duikou_app::importer::{PrepareContext, prepare};
+    use duikou_app::tabular::read_table_bytes;
     use duikou_domain::roles::{Actor, Role};
     let plan = duikou_domain::plan::Plan::bundled();
     let key = duikou_domain::crypto::SecretKey::from_bytes(&[3u8; 32]).unwrap();

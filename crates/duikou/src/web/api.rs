@@ -1,5 +1,5 @@
 //! The JSON API under `/api/v1` (docs/interfaces.md, "HTTP API"). Handlers stay thin: they
-//! read the request, call `crate::service::Services` (which owns every rule) and turn
+//! read the request, call `duikou_app::service::Services` (which owns every rule) and turn
 //! its answer or its `ServiceError` into JSON with the matching status code.
 //!
 //! Authentication: `Authorization: Bearer TOKEN` (from `POST /api/v1/login`) or the
@@ -29,7 +29,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::AppState;
 use super::auth::{self, ApiSelf, ApiUser, Authenticated};
-use crate::service::{ServiceError, api_inputs};
+use duikou_app::service::{ServiceError, api_inputs};
 
 /// The header carrying the CSRF token of a cookie session.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -967,7 +967,7 @@ async fn assessment(
                 })?;
             let json = match scope.as_deref() {
                 None => serde_json::to_vec(&*a),
-                Some(unit) => serde_json::to_vec(&crate::service::scoped_assessment(&a, unit)),
+                Some(unit) => serde_json::to_vec(&duikou_app::service::scoped_assessment(&a, unit)),
             };
             Ok::<_, ApiError>(Bytes::from(json.expect("JSON serialises")))
         })

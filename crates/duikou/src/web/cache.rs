@@ -29,7 +29,7 @@ use tokio::sync::OnceCell;
 
 use super::AppState;
 use super::auth::Authenticated;
-use crate::service::ServiceResult;
+use duikou_app::service::ServiceResult;
 
 /// The most bytes all memos together keep (lists and response bodies).
 pub const CACHE_BYTES: usize = 64 * 1024 * 1024;
@@ -262,14 +262,14 @@ pub async fn assessment(
     state: &AppState,
     seq: i64,
     opts: &AssessOptions,
-) -> crate::error::AppResult<Assessed> {
+) -> duikou_app::error::AppResult<Assessed> {
     let store = state.store();
     ASSESSMENTS
         .get_or_try_init(
             store.instance,
             seq,
             (opts.include_submitted, opts.year, opts.as_of),
-            || crate::assess_view::assessment_cached(store, state.plan(), opts),
+            || duikou_app::assessment::assessment_cached(store, state.plan(), opts),
         )
         .await
 }

@@ -1,5 +1,5 @@
 //! `duikou serve`: the web application and the JSON API over one set of rules
-//! (crate::service). Pages live in `pages`, the API in `api`; both use the
+//! (duikou_app::service). Pages live in `pages`, the API in `api`; both use the
 //! extractors of `auth`.
 
 pub mod api;
@@ -15,8 +15,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 
-use crate::config::Config;
-use crate::service::Services;
+use duikou_app::config::Config;
+use duikou_app::service::Services;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -58,10 +58,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .layer(axum::extract::DefaultBodyLimit::max(
-            crate::upload_store::MAX_UPLOAD_BYTES,
+            duikou_app::upload_store::MAX_UPLOAD_BYTES,
         ))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            crate::upload_store::MAX_UPLOAD_BYTES,
+            duikou_app::upload_store::MAX_UPLOAD_BYTES,
         ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -106,16 +106,18 @@ async fn healthz(
 }
 
 /// Build the state from a config: open the database, load plan and key.
-pub async fn state_from_config(cfg: Config) -> crate::error::AppResult<AppState> {
-    let (store, plan) = crate::config::open_with_plan(&cfg).await?;
+pub async fn state_from_config(cfg: Config) -> duikou_app::error::AppResult<AppState> {
+    let (store, plan) = duikou_app::config::open_with_plan(&cfg).await?;
     let key = cfg.load_key()?;
-    let evidence = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
+    let evidence = duikou_app::evidence_store::EvidenceStore::new(cfg.evidence_dir());
     let services = Services {
         store,
         plan: Arc::new(plan),
         key: Arc::new(key),
         evidence: Arc::new(evidence),
-        uploads: Arc::new(crate::upload_store::PendingUploads::new(cfg.uploads_dir())),
+        uploads: Arc::new(duikou_app::upload_store::PendingUploads::new(
+            cfg.uploads_dir(),
+        )),
     };
     let secure_cookies = cfg.secure_cookies;
     Ok(AppState {
@@ -126,9 +128,9 @@ pub async fn state_from_config(cfg: Config) -> crate::error::AppResult<AppState>
 }
 
 /// Remove import uploads left unconfirmed, at start and then every
-/// [`SWEEP_EVERY`](crate::upload_store::SWEEP_EVERY).
+/// [`SWEEP_EVERY`](duikou_app::upload_store::SWEEP_EVERY).
 async fn sweep_uploads(state: AppState) {
-    use crate::upload_store::{SWEEP_EVERY, UPLOAD_TTL};
+    use duikou_app::upload_store::{SWEEP_EVERY, UPLOAD_TTL};
     let mut every = tokio::time::interval(SWEEP_EVERY);
     loop {
         every.tick().await;
@@ -143,13 +145,25 @@ async fn sweep_uploads(state: AppState) {
 }
 
 /// Serve until SIGTERM or Ctrl-C; in-flight requests finish first.
+/// Starts the application for `duikou serve` (the command line's `Server`).
+pub fn start(
+    cfg: Config,
+    addr: SocketAddr,
+    on_bound: Box<dyn FnOnce(SocketAddr)>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = duikou_app::error::AppResult<()>>>> {
+    Box::pin(async move {
+        let state = state_from_config(cfg).await?;
+        serve(state, addr, on_bound).await
+    })
+}
+
 pub async fn serve(
     state: AppState,
     addr: SocketAddr,
     on_bound: impl FnOnce(SocketAddr),
-) -> crate::error::AppResult<()> {
+) -> duikou_app::error::AppResult<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        crate::error::AppError::failure_text(format!(
+        duikou_app::error::AppError::failure_text(format!(
             "无法监听 {addr} / cannot listen on {addr}: {e}"
         ))
     })?;
@@ -170,8 +184,8 @@ pub async fn serve(
 async fn warm_assessment(state: AppState) {
     let started = std::time::Instant::now();
     let plan = state.plan();
-    let result = match crate::assess_view::options(plan, None, None, false) {
-        Ok(opts) => crate::assess_view::assessment_cached(state.store(), plan, &opts)
+    let result = match duikou_app::assessment::options(plan, None, None, false) {
+        Ok(opts) => duikou_app::assessment::assessment_cached(state.store(), plan, &opts)
             .await
             .map(|_| ()),
         Err(e) => Err(e),

@@ -101,7 +101,7 @@ async fn users_page(state: &AppState, req: &Req) -> Result<UsersPage, Response> 
     })
 }
 
-fn in_language(l: Lang, e: &crate::error::AppError) -> String {
+fn in_language(l: Lang, e: &duikou_app::error::AppError) -> String {
     e.message().in_english(l.is_en()).to_string()
 }
 
@@ -154,7 +154,7 @@ pub async fn create_user(State(state): State<AppState>, req: Req, form: Form) ->
             Err(e) => return req.internal(e),
         }
     }
-    let checked = crate::accounts::check_role_unit(state.plan(), &role, unit.as_deref());
+    let checked = duikou_app::accounts::check_role_unit(state.plan(), &role, unit.as_deref());
     if let Err(e) = &checked {
         page.role_error = in_language(l, e);
     }
@@ -262,7 +262,7 @@ pub async fn user_action(
                 );
             }
             let unit = form.get("unit").map(str::trim).filter(|s| !s.is_empty());
-            match crate::accounts::check_role_unit(
+            match duikou_app::accounts::check_role_unit(
                 state.plan(),
                 form.get("role").unwrap_or_default(),
                 unit,

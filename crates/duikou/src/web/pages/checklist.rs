@@ -89,7 +89,7 @@ fn unit_options(
 
 /// Lines of live figures for an item: one per indicator, a per-unit indicator summarised.
 fn lines(l: Lang, results: &[&IndicatorResult], period: &Period) -> Vec<Line> {
-    let zh = crate::assess_view::summarise(results);
+    let zh = duikou_app::assessment::summarise(results);
     let mut out = Vec::new();
     let mut i = 0;
     while i < results.len() {

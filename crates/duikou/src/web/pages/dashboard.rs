@@ -137,8 +137,8 @@ pub async fn page(
             || async {
                 let (records, a) = crate::web::cache::assessment(&state, seq, &opts).await?;
                 let body = render(&state, l, &opts, &records, &a)
-                    .map_err(|e| crate::error::AppError::failure_text(e.to_string()))?;
-                Ok::<_, crate::error::AppError>(std::sync::Arc::<str>::from(body))
+                    .map_err(|e| duikou_app::error::AppError::failure_text(e.to_string()))?;
+                Ok::<_, duikou_app::error::AppError>(std::sync::Arc::<str>::from(body))
             },
         )
         .await;

@@ -1,6 +1,6 @@
 //! Downloads for coordinators and auditors: every record of a kind (CSV or Excel), the
 //! monthly bulletin (a printable page, its workbook and its standalone HTML) and the
-//! inspection package. The rules and the files are in [`crate::downloads`]; these
+//! inspection package. The rules and the files are in [`duikou_app::downloads`]; these
 //! handlers only read the request and send the answer.
 
 use askama::Template;
@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use super::records::parse_kind;
 use super::{Ctx, Lang, Req, download_response, html};
-use crate::downloads::BulletinFile;
 use crate::web::AppState;
 use crate::web::auth::urlencode;
+use duikou_app::downloads::BulletinFile;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DownloadQuery {

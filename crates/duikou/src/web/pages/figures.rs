@@ -106,12 +106,11 @@ pub async fn compute(
 
 /// The year, as-of date and statuses a page asks for.
 pub fn options(state: &AppState, q: &AssessQuery) -> Result<AssessOptions, ComputeError> {
-    crate::assess_view::options(state.plan(), q.year(), q.as_of(), q.include_submitted()).map_err(
-        |e| match e {
-            crate::error::AppError::Input(m) => ComputeError::Input(m),
-            crate::error::AppError::Failure(m) => ComputeError::Failure(m.to_string()),
-        },
-    )
+    duikou_app::assessment::options(state.plan(), q.year(), q.as_of(), q.include_submitted())
+        .map_err(|e| match e {
+            duikou_app::error::AppError::Input(m) => ComputeError::Input(m),
+            duikou_app::error::AppError::Failure(m) => ComputeError::Failure(m.to_string()),
+        })
 }
 
 pub enum ComputeError {

@@ -25,7 +25,7 @@ pub struct StatusCount {
 }
 
 pub fn status_counts(l: Lang, a: &Assessment, period: &Period) -> Vec<StatusCount> {
-    crate::assess_view::status_counts(a)
+    duikou_app::assessment::status_counts(a)
         .into_iter()
         .map(|(s, n)| StatusCount {
             key: s.key(),
@@ -316,7 +316,7 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
         .iter()
         .filter(|r| matches!(r.status, Status::Submitted | Status::Approved))
         .filter(|r| !r.fields.contains_key("received_on"))
-        .filter(|r| actor.can_confirm(&crate::service::facts(r)))
+        .filter(|r| actor.can_confirm(&duikou_app::service::facts(r)))
         .map(|r| TransferRow {
             id: r.id,
             href: format!("/records/transfer/{}", r.id),
@@ -357,7 +357,7 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
             .collect(),
         Err(e) => return req.service_error(e),
     };
-    let today = duikou_domain::record::format_date(crate::assess_view::today());
+    let today = duikou_domain::record::format_date(duikou_app::assessment::today());
     html(&ReceiverHome {
         ctx: req.ctx(l.t("首页", "Home")),
         period,

@@ -21,11 +21,11 @@ use sha2::{Digest, Sha256};
 use super::forms::Opt;
 use super::records::{may_create, parse_kind};
 use super::{Ctx, ErrorLink, Form, Req, file_response, html, html_status};
-use crate::import_report::Problems;
-use crate::importer::{PrepareContext, conflicts_with_stored, prepare};
-use crate::tabular::Table;
 use crate::web::AppState;
 use crate::web::auth::constant_time_eq;
+use duikou_app::import_report::Problems;
+use duikou_app::importer::{PrepareContext, conflicts_with_stored, prepare};
+use duikou_app::tabular::Table;
 
 const PREVIEW_ROWS: usize = 10;
 
@@ -125,7 +125,7 @@ fn page(state: &AppState, req: &Req, selected: Option<RecordKind>) -> ImportPage
         report: Vec::new(),
         report_file: String::new(),
         preview: None,
-        max_mb: crate::upload_store::MAX_UPLOAD_BYTES / 1024 / 1024,
+        max_mb: duikou_app::upload_store::MAX_UPLOAD_BYTES / 1024 / 1024,
     }
 }
 
@@ -178,14 +178,14 @@ async fn check(
     let name = file_name.to_string();
     let prepared = tokio::task::spawn_blocking(move || {
         let table =
-            crate::tabular::read_table_bytes(&name, &bytes, &[kind.key(), kind.label_zh()])?;
+            duikou_app::tabular::read_table_bytes(&name, &bytes, &[kind.key(), kind.label_zh()])?;
         let ctx = PrepareContext {
             plan: &plan,
             key: &key,
             actor: Some(&actor2),
         };
         let rows = prepare(&table, kind, &ctx);
-        Ok::<_, crate::tabular::TableError>((table, rows))
+        Ok::<_, duikou_app::tabular::TableError>((table, rows))
     })
     .await
     .map_err(|e| Message::bilingual(e.to_string()))?;
@@ -284,7 +284,7 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
             ),
         );
     };
-    let Some(file_name) = crate::evidence_store::clean_file_name(&raw_name) else {
+    let Some(file_name) = duikou_app::evidence_store::clean_file_name(&raw_name) else {
         return html_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &with_error(
@@ -403,7 +403,7 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
 }
 
 /// Removes a pending upload when the confirmation is done with it.
-struct ForgetUpload<'a>(&'a crate::upload_store::PendingUploads, &'a str);
+struct ForgetUpload<'a>(&'a duikou_app::upload_store::PendingUploads, &'a str);
 
 impl Drop for ForgetUpload<'_> {
     fn drop(&mut self) {
@@ -430,7 +430,7 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
     let sha = form.text("sha");
     let file_name = form
         .get("file_name")
-        .and_then(crate::evidence_store::clean_file_name)
+        .and_then(duikou_app::evidence_store::clean_file_name)
         .unwrap_or_else(|| "upload".into());
     let expected = token(&state, &actor, kind, &sha);
     if !constant_time_eq(expected.as_bytes(), form.text("token").as_bytes()) {

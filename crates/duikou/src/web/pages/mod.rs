@@ -4,7 +4,7 @@
 //!
 //! Every handler takes [`Req`] (a signed-in user, redirecting to /login otherwise),
 //! checks the CSRF token of every POST, and changes records only through
-//! [`crate::service::Services`], so the pages obey the same rules as the API.
+//! [`duikou_app::service::Services`], so the pages obey the same rules as the API.
 
 // Handlers answer a refusal with a whole page: `Result<_, Response>` is the idiom.
 #![allow(clippy::result_large_err)]
@@ -36,7 +36,7 @@ use duikou_domain::roles::{Actor, Role};
 
 use super::AppState;
 use super::auth::{Authenticated, PageUser};
-use crate::service::ServiceError;
+use duikou_app::service::ServiceError;
 pub use i18n::Lang;
 
 pub fn routes() -> Router<AppState> {
@@ -648,9 +648,9 @@ pub fn file_response(name: &str, content_type: &str, bytes: Vec<u8>, inline: boo
         .into_response()
 }
 
-/// A download made by [`crate::downloads`]: an attachment, streamed when it is a stream.
-pub fn download_response(d: crate::downloads::Download) -> Response {
-    use crate::downloads::Content;
+/// A download made by [`duikou_app::downloads`]: an attachment, streamed when it is a stream.
+pub fn download_response(d: duikou_app::downloads::Download) -> Response {
+    use duikou_app::downloads::Content;
     let body = match d.content {
         Content::Bytes(b) => axum::body::Body::from(b),
         Content::Stream(s) => axum::body::Body::from_stream(s),

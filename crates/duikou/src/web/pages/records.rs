@@ -22,10 +22,10 @@ use super::recview::{FieldView, date, field_views, summary};
 use super::{
     Ctx, ErrorLink, Form, Lang, Req, file_response, html, html_status, safe_local, see_other,
 };
-use crate::evidence_store::{MAX_EVIDENCE_BYTES, clean_file_name, content_type_for};
-use crate::service::{ServiceError, facts};
 use crate::web::AppState;
 use crate::web::auth::urlencode;
+use duikou_app::evidence_store::{MAX_EVIDENCE_BYTES, clean_file_name, content_type_for};
+use duikou_app::service::{ServiceError, facts};
 
 pub const PER_PAGE: u64 = 50;
 
@@ -905,7 +905,7 @@ async fn detail_page(
         reason_error: extras.reason_error,
         received_error: extras.received_error,
         upload_error: extras.upload_error,
-        today: duikou_domain::record::format_date(crate::assess_view::today()),
+        today: duikou_domain::record::format_date(duikou_app::assessment::today()),
         max_mb: MAX_EVIDENCE_BYTES / 1024 / 1024,
     })
 }

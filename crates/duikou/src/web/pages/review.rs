@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::recview::{date, summary};
 use super::{Ctx, ErrorLink, Form, Req, html_status, see_other};
-use crate::service::ServiceError;
 use crate::web::AppState;
+use duikou_app::service::ServiceError;
 
 const PER_PAGE: u64 = 50;
 

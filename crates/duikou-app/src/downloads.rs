@@ -10,7 +10,7 @@
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use duikou_domain::record::FieldError;
 use duikou_domain::roles::Actor;
 use duikou_domain::schema::RecordKind;
@@ -275,7 +275,7 @@ impl Services {
 
     /// The month a bulletin is for when none is asked for: this month, within the plan.
     pub fn default_bulletin_month(&self) -> Month {
-        let today = crate::assess_view::today();
+        let today = crate::assessment::today();
         let (first, last) = (self.plan.meta.first_year, self.plan.meta.last_year);
         if today.year() > last {
             Month {

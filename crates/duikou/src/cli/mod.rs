@@ -1,5 +1,8 @@
 //! The `duikou` command line.
 
+pub mod assess;
+mod plan_view;
+
 use std::io::{BufRead, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
@@ -12,9 +15,9 @@ use duikou_storage::Store;
 use duikou_storage::records::ImportFile;
 use sha2::{Digest, Sha256};
 
-use crate::accounts::check_role_unit;
-use crate::config::{Config, open_with_plan};
-use crate::error::{AppError, AppResult};
+use duikou_app::accounts::check_role_unit;
+use duikou_app::config::{Config, open_with_plan};
+use duikou_app::error::{AppError, AppResult};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -229,7 +232,15 @@ pub enum AssessFormat {
     Xlsx,
 }
 
-pub fn main() -> i32 {
+/// What `duikou serve` starts: the web application, handed in by the binary so that the
+/// command line does not depend on the web adapter.
+pub type Server = fn(
+    Config,
+    std::net::SocketAddr,
+    Box<dyn FnOnce(std::net::SocketAddr)>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<()>>>>;
+
+pub fn main(server: Server) -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -243,7 +254,7 @@ pub fn main() -> i32 {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match rt.block_on(run(cli)) {
+    match rt.block_on(run(cli, server)) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("错误 / error: {e}");
@@ -256,7 +267,7 @@ pub fn main() -> i32 {
 /// `DUIKOU_LOG_FORMAT=json` writes one JSON object per line. Colours only on a terminal.
 fn init_tracing() {
     use std::io::IsTerminal;
-    let log = crate::config::LogConfig::from_env();
+    let log = duikou_app::config::LogConfig::from_env();
     let filter = tracing_subscriber::EnvFilter::try_new(&log.filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt()
@@ -275,7 +286,7 @@ fn init_tracing() {
     };
 }
 
-pub async fn run(cli: Cli) -> AppResult<()> {
+pub async fn run(cli: Cli, server: Server) -> AppResult<()> {
     let cfg = Config::resolve(cli.data_dir, cli.db);
     match cli.command {
         Command::Init { plan, demo_scale } => init(&cfg, plan.as_deref(), demo_scale, true).await,
@@ -302,7 +313,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             out,
             unit,
         } => {
-            crate::assess_view::run(
+            crate::cli::assess::run(
                 &cfg,
                 year,
                 as_of.as_deref(),
@@ -313,7 +324,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             )
             .await
         }
-        Command::Serve { addr, demo } => serve(cfg, &addr, demo).await,
+        Command::Serve { addr, demo } => serve(cfg, &addr, demo, server).await,
         Command::Checklist {
             year,
             as_of,
@@ -321,7 +332,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             format,
             out,
         } => {
-            crate::assess_view::run_checklist(
+            crate::cli::assess::run_checklist(
                 &cfg,
                 year,
                 as_of.as_deref(),
@@ -335,8 +346,8 @@ pub async fn run(cli: Cli) -> AppResult<()> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => audit_verify(&cfg).await,
-        Command::Backup { file } => crate::backup::backup(&cfg, &file).await,
-        Command::Restore { file } => crate::backup::restore(&cfg, &file).await,
+        Command::Backup { file } => duikou_app::backup::backup(&cfg, &file).await,
+        Command::Restore { file } => duikou_app::backup::restore(&cfg, &file).await,
         Command::Template { kind, out } => template_cmd(&cfg, &kind, out.as_deref()).await,
         Command::Export {
             kind,
@@ -421,7 +432,7 @@ async fn init(
         Some(n) if n != 1 => scaled_plan(&source, n)?,
         _ => (plan, source),
     };
-    crate::private_fs::create_dir_all(&cfg.data_dir)?;
+    duikou_app::private_fs::create_dir_all(&cfg.data_dir)?;
     let created_key = cfg.ensure_key()?;
     let store = cfg.open_creating().await?;
     store.migrate().await?;
@@ -478,7 +489,7 @@ pub fn scaled_plan(source: &str, copies: u32) -> AppResult<(Plan, String)> {
 async fn plan_show(cfg: &Config, format: PlanFormat) -> AppResult<()> {
     let (_store, plan) = open_with_plan(cfg).await?;
     match format {
-        PlanFormat::Table => print!("{}", crate::plan_view::render(&plan)),
+        PlanFormat::Table => print!("{}", plan_view::render(&plan)),
         PlanFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&plan).expect("plan serialises")
@@ -602,7 +613,7 @@ async fn import(
     }
     check_size(file, MAX_IMPORT_BYTES)?;
     let file_name = file.display().to_string();
-    let scan = crate::tabular::scan_file(file).map_err(|e| {
+    let scan = duikou_app::tabular::scan_file(file).map_err(|e| {
         AppError::input(
             format!("无法读取文件 {}：{e}", file.display()),
             format!("cannot read file {}: {e}", file.display()),
@@ -633,7 +644,7 @@ async fn import(
     } else {
         "导入 / importing"
     });
-    let job = crate::importer::ImportJob {
+    let job = duikou_app::importer::ImportJob {
         kind,
         path: file.to_path_buf(),
         file_name: file_name.clone(),
@@ -642,13 +653,17 @@ async fn import(
         actor_name: who,
         dry_run,
     };
-    let result =
-        crate::importer::import_file(&store, std::sync::Arc::new(plan), key, actor, job, |n| {
-            bar.set_position(n as u64)
-        })
-        .await;
+    let result = duikou_app::importer::import_file(
+        &store,
+        std::sync::Arc::new(plan),
+        key,
+        actor,
+        job,
+        |n| bar.set_position(n as u64),
+    )
+    .await;
     bar.finish_and_clear();
-    use crate::importer::{ImportFailure, Imported};
+    use duikou_app::importer::{ImportFailure, Imported};
     match result {
         Ok(Imported::Checked { rows, existing }) => println!(
             "校验通过（未写入） / valid (dry run, nothing written): {rows} 行 rows，{} 条新记录 new records，{existing} 条已存在 already stored",
@@ -694,7 +709,7 @@ fn row_counter(label: &'static str) -> indicatif::ProgressBar {
     bar
 }
 
-fn report_errors(file: &str, errors: &crate::import_report::Problems) -> AppError {
+fn report_errors(file: &str, errors: &duikou_app::import_report::Problems) -> AppError {
     let mut msg = format!(
         "{file}：{}，整个文件未导入 / {}; nothing was imported\n",
         errors.summary_zh(),
@@ -754,7 +769,7 @@ pub async fn demo(cfg: &Config, scale: u32, seed: u64) -> AppResult<usize> {
         );
     }
     let key = cfg.load_key()?;
-    let evidence = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
+    let evidence = duikou_app::evidence_store::EvidenceStore::new(cfg.evidence_dir());
     let counts = load_demo_counts(&store, &plan, &key, scale, seed, Some(&evidence)).await?;
     let n: usize = counts.iter().map(|c| c.1).sum();
     println!("已载入演示数据 / loaded demo data: {n} 条记录 records（scale {scale}, seed {seed}）");
@@ -784,7 +799,7 @@ pub async fn load_demo_with_evidence(
     key: &duikou_domain::crypto::SecretKey,
     scale: u32,
     seed: u64,
-    evidence: Option<&crate::evidence_store::EvidenceStore>,
+    evidence: Option<&duikou_app::evidence_store::EvidenceStore>,
 ) -> AppResult<usize> {
     let counts = load_demo_counts(store, plan, key, scale, seed, evidence).await?;
     Ok(counts.iter().map(|c| c.1).sum())
@@ -821,7 +836,7 @@ pub async fn load_demo_counts(
     key: &duikou_domain::crypto::SecretKey,
     scale: u32,
     seed: u64,
-    evidence: Option<&crate::evidence_store::EvidenceStore>,
+    evidence: Option<&duikou_app::evidence_store::EvidenceStore>,
 ) -> AppResult<Vec<(RecordKind, usize)>> {
     let scale = scale.max(1);
     // Parts written by an earlier run (a prefix: parts are written in order) are not
@@ -948,7 +963,7 @@ fn produce_demo(
         let mut part = 0;
         let mut rows_before = 0;
         let mut buf = Vec::with_capacity(DEMO_CHUNK_ROWS);
-        let mut flush = |buf: &mut Vec<crate::demo::Row>, stopped: &mut bool| {
+        let mut flush = |buf: &mut Vec<duikou_app::demo::Row>, stopped: &mut bool| {
             part += 1;
             let first_row = rows_before;
             rows_before += buf.len();
@@ -960,7 +975,9 @@ fn produce_demo(
                 let mut bad = None;
                 for (i, input) in buf.drain(..).enumerate() {
                     match duikou_domain::record::validate(kind, &input, &ctx) {
-                        Ok(valid) => records.push(crate::importer::new_record(valid, plan, key)),
+                        Ok(valid) => {
+                            records.push(duikou_app::importer::new_record(valid, plan, key))
+                        }
                         Err(errs) => {
                             let row = first_row + i;
                             bad = Some(AppError::failure_text(format!(
@@ -990,7 +1007,7 @@ fn produce_demo(
                 *stopped = true;
             }
         };
-        crate::demo::generate_kind(plan, scale, seed, kind, &mut |row| {
+        duikou_app::demo::generate_kind(plan, scale, seed, kind, &mut |row| {
             if stopped {
                 return;
             }
@@ -1014,7 +1031,7 @@ fn produce_demo(
 /// returns the last id read.
 async fn attach_demo_evidence(
     store: &Store,
-    evidence: &crate::evidence_store::EvidenceStore,
+    evidence: &duikou_app::evidence_store::EvidenceStore,
     kind: RecordKind,
     batch: i64,
     mut after: i64,
@@ -1040,7 +1057,7 @@ async fn attach_demo_evidence(
             .iter()
             .filter(|r| r.import_batch_id == Some(batch) && r.evidence_count == 0)
         {
-            if let Some(e) = crate::demo::evidence_for(seed, kind, &r.fields) {
+            if let Some(e) = duikou_app::demo::evidence_for(seed, kind, &r.fields) {
                 let sha = evidence.put(&e.bytes)?;
                 store
                     .add_evidence(
@@ -1066,7 +1083,7 @@ async fn attach_demo_evidence(
     Ok(after)
 }
 
-async fn serve(cfg: Config, addr: &str, demo: bool) -> AppResult<()> {
+async fn serve(cfg: Config, addr: &str, demo: bool, server: Server) -> AppResult<()> {
     let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
         AppError::input(
             format!("地址无效：{addr}"),
@@ -1077,18 +1094,21 @@ async fn serve(cfg: Config, addr: &str, demo: bool) -> AppResult<()> {
     if demo {
         logins = prepare_demo(&cfg).await?;
     }
-    let state = crate::web::state_from_config(cfg).await?;
-    crate::web::serve(state, addr, move |bound| {
-        println!("duikou 已启动 / listening on http://{bound}/");
-        if !logins.is_empty() {
-            println!("演示账号 / demo logins (用户名 username / 密码 password):");
-            for (name, role, unit, password) in &logins {
-                println!("  {name:<8} {password}  {role} {unit}");
+    server(
+        cfg,
+        addr,
+        Box::new(move |bound| {
+            println!("duikou 已启动 / listening on http://{bound}/");
+            if !logins.is_empty() {
+                println!("演示账号 / demo logins (用户名 username / 密码 password):");
+                for (name, role, unit, password) in &logins {
+                    println!("  {name:<8} {password}  {role} {unit}");
+                }
             }
-        }
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-    })
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+        }),
+    )
     .await
 }
 
@@ -1106,7 +1126,7 @@ async fn prepare_demo(cfg: &Config) -> AppResult<Vec<(String, String, String, St
     if store.count_records().await? == 0 {
         let key = cfg.load_key()?;
         eprintln!("正在载入演示数据 / loading demo data…");
-        let evidence = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
+        let evidence = duikou_app::evidence_store::EvidenceStore::new(cfg.evidence_dir());
         load_demo_with_evidence(&store, &plan, &key, 1, 2018, Some(&evidence)).await?;
     }
     let demo_users = [
@@ -1328,8 +1348,8 @@ async fn package_cmd(
     out: Option<&Path>,
 ) -> AppResult<()> {
     let (store, plan) = open_with_plan(cfg).await?;
-    let opts = crate::assess_view::options(&plan, year, as_of, include_submitted)?;
-    let evidence = crate::evidence_store::EvidenceStore::new(cfg.evidence_dir());
+    let opts = duikou_app::assessment::options(&plan, year, as_of, include_submitted)?;
+    let evidence = duikou_app::evidence_store::EvidenceStore::new(cfg.evidence_dir());
     let path = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from(duikou_reports::package::file_name(opts.year)));

@@ -601,7 +601,7 @@ impl Services {
     ) -> ServiceResult<duikou_domain::engine::Assessment> {
         let scope = self.assessment_scope(actor)?;
         let opts = self.assessment_options(year, as_of, include_submitted)?;
-        let mut a = crate::assess_view::compute(&self.store, &self.plan, &opts)
+        let mut a = crate::assessment::compute(&self.store, &self.plan, &opts)
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "assessment failed");
@@ -637,7 +637,7 @@ impl Services {
         as_of: Option<&str>,
         include_submitted: bool,
     ) -> ServiceResult<duikou_domain::engine::AssessOptions> {
-        crate::assess_view::options(&self.plan, year, as_of, include_submitted).map_err(|e| {
+        crate::assessment::options(&self.plan, year, as_of, include_submitted).map_err(|e| {
             let bad_date = as_of.is_some_and(|s| {
                 duikou_domain::cells::parse_date(s).is_err()
                     && duikou_domain::record::parse_iso_date(s).is_none()

@@ -1,0 +1,19 @@
+//! The application layer: the use cases (records and review, import, assessment,
+//! downloads, plans, accounts, backups) that the command line and the web call alike.
+//! It knows the domain and the storage, never an interface: no HTTP, no terminal.
+
+pub mod accounts;
+pub mod assessment;
+pub mod backup;
+pub mod config;
+pub mod demo;
+pub mod downloads;
+pub mod error;
+pub mod evidence_store;
+pub mod import_report;
+pub mod importer;
+pub mod private_fs;
+pub mod protect;
+pub mod service;
+pub mod tabular;
+pub mod upload_store;
