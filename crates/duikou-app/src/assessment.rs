@@ -25,16 +25,6 @@ struct Loaded {
     records: std::sync::Arc<Vec<EngineRecord>>,
 }
 
-/// The record sets loaded last: pages and API calls between two writes share one, and
-/// after a write the newest one is brought up to date with only what changed.
-static RECORD_CACHE: std::sync::LazyLock<std::sync::Mutex<Vec<Loaded>>> =
-    std::sync::LazyLock::new(|| std::sync::Mutex::new(Vec::new()));
-
-/// One load at a time: the requests arriving after a write wait for the one bringing the
-/// records up to date instead of each reading the database.
-static LOADING: std::sync::LazyLock<tokio::sync::Mutex<()>> =
-    std::sync::LazyLock::new(|| tokio::sync::Mutex::new(()));
-
 /// The record kinds the plan's indicators read.
 fn plan_kinds(plan: &Plan) -> Vec<RecordKind> {
     let mut kinds: Vec<RecordKind> = plan.indicators.iter().map(|i| i.kind).collect();
@@ -49,139 +39,6 @@ fn statuses(include_submitted: bool) -> &'static [Status] {
     } else {
         &[Status::Approved]
     }
-}
-
-fn cached(
-    instance: u64,
-    seq: i64,
-    include_submitted: bool,
-    kinds: &[RecordKind],
-) -> Option<std::sync::Arc<Vec<EngineRecord>>> {
-    RECORD_CACHE
-        .lock()
-        .expect("cache lock")
-        .iter()
-        .find(|l| {
-            l.instance == instance
-                && l.seq == seq
-                && l.include_submitted == include_submitted
-                && l.kinds == kinds
-        })
-        .map(|l| l.records.clone())
-}
-
-/// The records the engine needs for this plan (approved, plus submitted if asked), as of
-/// the database's current change number. Loaded once; after writes, the last set loaded
-/// takes in the records the audit trail says changed (a full load only when it cannot
-/// tell, e.g. after a plan change).
-pub async fn engine_records(
-    store: &Store,
-    plan: &Plan,
-    include_submitted: bool,
-) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
-    let seq = store.change_seq().await?;
-    engine_records_at(store, plan, include_submitted, seq).await
-}
-
-/// `engine_records` with the change number just read: the records as of `seq` (or,
-/// for records written since, newer: the next update reads them again).
-async fn engine_records_at(
-    store: &Store,
-    plan: &Plan,
-    include_submitted: bool,
-    seq: i64,
-) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
-    let kinds = plan_kinds(plan);
-    if let Some(hit) = cached(store.instance, seq, include_submitted, &kinds) {
-        return Ok(hit);
-    }
-    let _loading = LOADING.lock().await;
-    if let Some(hit) = cached(store.instance, seq, include_submitted, &kinds) {
-        return Ok(hit);
-    }
-    // The newest earlier set of the same selection, taken out of the cache so that it
-    // can be updated in place when nobody else holds it.
-    let base = {
-        let mut cache = RECORD_CACHE.lock().expect("cache lock");
-        let newest = cache
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| {
-                l.instance == store.instance
-                    && l.seq < seq
-                    && l.include_submitted == include_submitted
-                    && l.kinds == kinds
-            })
-            .max_by_key(|(_, l)| l.seq)
-            .map(|(i, _)| i);
-        newest.map(|i| cache.remove(i))
-    };
-    let statuses = statuses(include_submitted);
-    let changes = match &base {
-        Some(base) => store.record_changes_between(base.seq, seq).await?,
-        None => None,
-    };
-    let mut unused = None;
-    let updated = match (base, changes) {
-        (Some(base), Some(changes)) => {
-            let fresh = store
-                .records_for_engine_changed(&kinds, statuses, &changes)
-                .await?;
-            tracing::debug!(
-                from = base.seq,
-                to = seq,
-                records = changes.ids.len(),
-                import_batches = changes.import_batches.len(),
-                "engine records updated with the changes only"
-            );
-            let records = std::sync::Arc::try_unwrap(base.records)
-                .unwrap_or_else(|shared| shared.as_ref().clone());
-            Some(apply_changes(records, &changes, fresh))
-        }
-        (Some(base), None) => {
-            unused = Some(base);
-            None
-        }
-        (None, _) => None,
-    };
-    let records = match updated {
-        Some(records) => records,
-        None => {
-            tracing::debug!(seq, "engine records loaded in full");
-            store.records_for_engine(&kinds, statuses).await?
-        }
-    };
-    let records = std::sync::Arc::new(records);
-    let superseded = {
-        let mut cache = RECORD_CACHE.lock().expect("cache lock");
-        // Older sets of the same selection are superseded (other selections stay: they
-        // are where their next update starts from).
-        let (old, mut keep): (Vec<Loaded>, Vec<Loaded>) =
-            std::mem::take(&mut *cache).into_iter().partition(|l| {
-                l.instance == store.instance
-                    && l.include_submitted == include_submitted
-                    && l.kinds == kinds
-                    && l.seq != seq
-            });
-        keep.push(Loaded {
-            instance: store.instance,
-            seq,
-            include_submitted,
-            kinds,
-            records: records.clone(),
-        });
-        let over = keep.len().saturating_sub(4);
-        let mut old = old;
-        old.extend(keep.drain(..over));
-        old.extend(unused);
-        *cache = keep;
-        old
-    };
-    // Freeing a large record set takes a while: not on the request's time.
-    if !superseded.is_empty() {
-        tokio::task::spawn_blocking(move || drop(superseded));
-    }
-    Ok(records)
 }
 
 /// A record set (in id order) with the touched records replaced by their current state:
@@ -250,59 +107,226 @@ pub fn options(
     })
 }
 
-pub async fn compute(store: &Store, plan: &Plan, opts: &AssessOptions) -> AppResult<Assessment> {
-    Ok(assessment_cached(store, plan, opts)
-        .await?
-        .1
-        .as_ref()
-        .clone())
-}
-
 type AssessmentKey = (u64, i64, bool, i32, time::Date);
 
-/// The last assessments per (database, change number, options): between two writes
-/// the dashboard and the API serve the figures computed once (the engine took ~11 ms of
-/// CPU per request at scale 1, capping both at ~150 requests/s on two cores).
-static ASSESSMENT_CACHE: std::sync::LazyLock<
-    std::sync::Mutex<Vec<(AssessmentKey, std::sync::Arc<Assessment>)>>,
-> = std::sync::LazyLock::new(|| std::sync::Mutex::new(Vec::new()));
+/// The figures and the records behind them, cached. Owned by whoever serves: the web's
+/// application state holds one for the life of the process, a command-line run its own.
+///
+/// One invalidation rule: every entry is keyed by the database's change number (the
+/// audit chain's length, `Store::change_seq`), read before the data; a write anywhere,
+/// by any process, makes every older entry stale. Record sets are then brought up to
+/// date with only the records the audit trail says changed.
+#[derive(Default)]
+pub struct Figures {
+    /// The record sets loaded last: pages and API calls between two writes share one.
+    records: std::sync::Mutex<Vec<Loaded>>,
+    /// One load at a time: the requests arriving after a write wait for the one
+    /// bringing the records up to date instead of each reading the database.
+    loading: tokio::sync::Mutex<()>,
+    /// The last assessments per (database, change number, options): between two writes
+    /// the dashboard and the API serve the figures computed once (the engine took ~11 ms
+    /// of CPU per request at scale 1, capping both at ~150 requests/s on two cores).
+    assessments: std::sync::Mutex<Vec<(AssessmentKey, std::sync::Arc<Assessment>)>>,
+}
 
-/// The records and the assessment for these options, each computed once per change.
-pub async fn assessment_cached(
-    store: &Store,
-    plan: &Plan,
-    opts: &AssessOptions,
-) -> AppResult<(
-    std::sync::Arc<Vec<EngineRecord>>,
-    std::sync::Arc<Assessment>,
-)> {
-    // Read before the records: a write in between makes the key older than the data,
-    // never newer, and no later reader asks for an older change number.
-    let seq = store.change_seq().await?;
-    let key = (
-        store.instance,
-        seq,
-        opts.include_submitted,
-        opts.year,
-        opts.as_of,
-    );
-    let records = engine_records_at(store, plan, opts.include_submitted, seq).await?;
-    if let Some((_, hit)) = ASSESSMENT_CACHE
-        .lock()
-        .expect("cache lock")
-        .iter()
-        .find(|(k, _)| *k == key)
-    {
-        return Ok((records, hit.clone()));
+impl Figures {
+    fn cached(
+        &self,
+        instance: u64,
+        seq: i64,
+        include_submitted: bool,
+        kinds: &[RecordKind],
+    ) -> Option<std::sync::Arc<Vec<EngineRecord>>> {
+        self.records
+            .lock()
+            .expect("cache lock")
+            .iter()
+            .find(|l| {
+                l.instance == instance
+                    && l.seq == seq
+                    && l.include_submitted == include_submitted
+                    && l.kinds == kinds
+            })
+            .map(|l| l.records.clone())
     }
-    let a = std::sync::Arc::new(assess(plan, &records, opts));
-    let mut cache = ASSESSMENT_CACHE.lock().expect("cache lock");
-    cache.retain(|((inst, s, ..), _)| !(*inst == store.instance && *s != seq));
-    cache.push((key, a.clone()));
-    if cache.len() > 8 {
-        cache.remove(0);
+
+    /// The records the engine needs for this plan (approved, plus submitted if asked), as of
+    /// the database's current change number. Loaded once; after writes, the last set loaded
+    /// takes in the records the audit trail says changed (a full load only when it cannot
+    /// tell, e.g. after a plan change).
+    pub async fn engine_records(
+        &self,
+        store: &Store,
+        plan: &Plan,
+        include_submitted: bool,
+    ) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
+        let seq = store.change_seq().await?;
+        self.engine_records_at(store, plan, include_submitted, seq)
+            .await
     }
-    Ok((records, a))
+
+    /// `engine_records` with the change number just read: the records as of `seq` (or,
+    /// for records written since, newer: the next update reads them again).
+    async fn engine_records_at(
+        &self,
+        store: &Store,
+        plan: &Plan,
+        include_submitted: bool,
+        seq: i64,
+    ) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
+        let kinds = plan_kinds(plan);
+        if let Some(hit) = self.cached(store.instance, seq, include_submitted, &kinds) {
+            return Ok(hit);
+        }
+        let _loading = self.loading.lock().await;
+        if let Some(hit) = self.cached(store.instance, seq, include_submitted, &kinds) {
+            return Ok(hit);
+        }
+        // The newest earlier set of the same selection, taken out of the cache so that it
+        // can be updated in place when nobody else holds it.
+        let base = {
+            let mut cache = self.records.lock().expect("cache lock");
+            let newest = cache
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| {
+                    l.instance == store.instance
+                        && l.seq < seq
+                        && l.include_submitted == include_submitted
+                        && l.kinds == kinds
+                })
+                .max_by_key(|(_, l)| l.seq)
+                .map(|(i, _)| i);
+            newest.map(|i| cache.remove(i))
+        };
+        let statuses = statuses(include_submitted);
+        let changes = match &base {
+            Some(base) => store.record_changes_between(base.seq, seq).await?,
+            None => None,
+        };
+        let mut unused = None;
+        let updated = match (base, changes) {
+            (Some(base), Some(changes)) => {
+                let fresh = store
+                    .records_for_engine_changed(&kinds, statuses, &changes)
+                    .await?;
+                tracing::debug!(
+                    from = base.seq,
+                    to = seq,
+                    records = changes.ids.len(),
+                    import_batches = changes.import_batches.len(),
+                    "engine records updated with the changes only"
+                );
+                let records = std::sync::Arc::try_unwrap(base.records)
+                    .unwrap_or_else(|shared| shared.as_ref().clone());
+                Some(apply_changes(records, &changes, fresh))
+            }
+            (Some(base), None) => {
+                unused = Some(base);
+                None
+            }
+            (None, _) => None,
+        };
+        let records = match updated {
+            Some(records) => records,
+            None => {
+                tracing::debug!(seq, "engine records loaded in full");
+                store.records_for_engine(&kinds, statuses).await?
+            }
+        };
+        let records = std::sync::Arc::new(records);
+        let superseded = {
+            let mut cache = self.records.lock().expect("cache lock");
+            // Older sets of the same selection are superseded (other selections stay: they
+            // are where their next update starts from).
+            let (old, mut keep): (Vec<Loaded>, Vec<Loaded>) =
+                std::mem::take(&mut *cache).into_iter().partition(|l| {
+                    l.instance == store.instance
+                        && l.include_submitted == include_submitted
+                        && l.kinds == kinds
+                        && l.seq != seq
+                });
+            keep.push(Loaded {
+                instance: store.instance,
+                seq,
+                include_submitted,
+                kinds,
+                records: records.clone(),
+            });
+            let over = keep.len().saturating_sub(4);
+            let mut old = old;
+            old.extend(keep.drain(..over));
+            old.extend(unused);
+            *cache = keep;
+            old
+        };
+        // Freeing a large record set takes a while: not on the request's time.
+        if !superseded.is_empty() {
+            tokio::task::spawn_blocking(move || drop(superseded));
+        }
+        Ok(records)
+    }
+
+    pub async fn compute(
+        &self,
+        store: &Store,
+        plan: &Plan,
+        opts: &AssessOptions,
+    ) -> AppResult<Assessment> {
+        Ok(self
+            .assessment_cached(store, plan, opts)
+            .await?
+            .1
+            .as_ref()
+            .clone())
+    }
+
+    /// The records and the assessment for these options, each computed once per change.
+    pub async fn assessment_cached(
+        &self,
+        store: &Store,
+        plan: &Plan,
+        opts: &AssessOptions,
+    ) -> AppResult<(
+        std::sync::Arc<Vec<EngineRecord>>,
+        std::sync::Arc<Assessment>,
+    )> {
+        // Read before the records: a write in between makes the key older than the data,
+        // never newer, and no later reader asks for an older change number.
+        let seq = store.change_seq().await?;
+        let key = (
+            store.instance,
+            seq,
+            opts.include_submitted,
+            opts.year,
+            opts.as_of,
+        );
+        let records = self
+            .engine_records_at(store, plan, opts.include_submitted, seq)
+            .await?;
+        if let Some((_, hit)) = self
+            .assessments
+            .lock()
+            .expect("cache lock")
+            .iter()
+            .find(|(k, _)| *k == key)
+        {
+            return Ok((records, hit.clone()));
+        }
+        let a = std::sync::Arc::new(assess(plan, &records, opts));
+        let mut cache = self.assessments.lock().expect("cache lock");
+        cache.retain(|((inst, s, ..), _)| !(*inst == store.instance && *s != seq));
+        cache.push((key, a.clone()));
+        if cache.len() > 8 {
+            cache.remove(0);
+        }
+        Ok((records, a))
+    }
+}
+
+/// One assessment, without a cache kept beyond the call (a command-line run).
+pub async fn compute(store: &Store, plan: &Plan, opts: &AssessOptions) -> AppResult<Assessment> {
+    Figures::default().compute(store, plan, opts).await
 }
 
 pub fn status_counts(a: &Assessment) -> Vec<(IndicatorStatus, usize)> {

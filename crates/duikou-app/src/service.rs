@@ -153,6 +153,8 @@ pub struct Services {
     pub key: std::sync::Arc<SecretKey>,
     pub evidence: std::sync::Arc<crate::evidence_store::EvidenceStore>,
     pub uploads: std::sync::Arc<crate::upload_store::PendingUploads>,
+    /// The figures, cached per change of the database (`assessment::Figures`).
+    pub figures: std::sync::Arc<crate::assessment::Figures>,
 }
 
 impl Services {
@@ -591,7 +593,7 @@ impl Services {
     }
 
     /// The assessment as `duikou assess --format json` gives it, for a role that may see
-    /// it; a reporter or receiver sees the plan-wide figures and its own unit's.
+    /// it: every unit's figures (docs/security.md, "Who sees which figures").
     pub async fn assessment(
         &self,
         actor: &Actor,
@@ -599,9 +601,11 @@ impl Services {
         as_of: Option<&str>,
         include_submitted: bool,
     ) -> ServiceResult<duikou_domain::engine::Assessment> {
-        let scope = self.assessment_scope(actor)?;
+        self.may_see_figures(actor)?;
         let opts = self.assessment_options(year, as_of, include_submitted)?;
-        let mut a = crate::assessment::compute(&self.store, &self.plan, &opts)
+        let a = self
+            .figures
+            .compute(&self.store, &self.plan, &opts)
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "assessment failed");
@@ -609,25 +613,19 @@ impl Services {
                     message: "内部错误 / internal error".into(),
                 }
             })?;
-        if let Some(unit) = scope {
-            a.results.retain(|r| r.scope == "plan" || r.scope == unit);
-        }
         Ok(a)
     }
 
-    /// Whether the actor may see assessments, and of which scope: `None` for every
-    /// result, `Some(unit)` for a reporter or receiver (the plan-wide results and its
-    /// own unit's).
-    pub fn assessment_scope(&self, actor: &Actor) -> ServiceResult<Option<String>> {
-        if !actor.can_assess() {
-            return Err(ServiceError::forbidden());
+    /// Whether the actor may see the figures. Figures are aggregates and circulate, as a
+    /// 月度通报 does, to every role that sees the assessment, every unit's alike; the
+    /// records behind a figure stay limited to what the role and unit may read
+    /// (`Actor::may_read`). One rule for every interface: pages, API, workbooks.
+    pub fn may_see_figures(&self, actor: &Actor) -> ServiceResult<()> {
+        if actor.can_assess() {
+            Ok(())
+        } else {
+            Err(ServiceError::forbidden())
         }
-        if matches!(actor.role, Role::Reporter | Role::Receiver) {
-            return Ok(Some(
-                actor.unit.clone().ok_or_else(ServiceError::forbidden)?,
-            ));
-        }
-        Ok(None)
     }
 
     /// The assessment options of a request; a bad year or date is named as invalid.
@@ -663,17 +661,6 @@ impl Services {
             }
         })
     }
-}
-
-/// What a reporter or receiver of `unit` sees of an assessment: the plan-wide results
-/// and its own unit's.
-pub fn scoped_assessment(
-    a: &duikou_domain::engine::Assessment,
-    unit: &str,
-) -> duikou_domain::engine::Assessment {
-    let mut a = a.clone();
-    a.results.retain(|r| r.scope == "plan" || r.scope == unit);
-    a
 }
 
 /// A transfer's receipt date is set by its payee's confirmation (`confirm`); only a

@@ -21,7 +21,26 @@
 
 use std::time::{Duration, Instant};
 
-use duikou_app::assessment::{compute, engine_records};
+use duikou_app::assessment::Figures;
+
+/// One long-lived cache, as a server's application state holds it.
+static FIGURES: std::sync::LazyLock<Figures> = std::sync::LazyLock::new(Figures::default);
+
+async fn compute(
+    store: &Store,
+    plan: &Plan,
+    opts: &AssessOptions,
+) -> duikou_app::error::AppResult<duikou_domain::engine::Assessment> {
+    FIGURES.compute(store, plan, opts).await
+}
+
+async fn engine_records(
+    store: &Store,
+    plan: &Plan,
+    include_submitted: bool,
+) -> duikou_app::error::AppResult<std::sync::Arc<Vec<duikou_domain::engine::EngineRecord>>> {
+    FIGURES.engine_records(store, plan, include_submitted).await
+}
 use duikou_domain::engine::{AssessOptions, assess};
 use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, Transition};

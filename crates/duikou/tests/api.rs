@@ -1216,22 +1216,19 @@ async fn assessment_follows_confirmed_approved_transfers(app: &TestApp) {
     assert_eq!(with["include_submitted"], true);
     assert_eq!(figure(&with, "8.1-lead-town-funds", "清溪镇"), 1_000_000.0);
 
-    // Reporters and receivers see the plan-wide figures and their own unit's.
-    for (api, unit) in [(&qx, "清溪镇"), (&zx, "镇雄县")] {
+    // Figures circulate like a 月度通报: reporters and receivers see every unit's, the
+    // same document as the coordinator's.
+    let everyone = coord.get(query).await.body;
+    for (api, other) in [(&qx, "镇雄县"), (&zx, "清溪镇")] {
         let a = api.get(query).await;
         expect(&a, 200);
         let results = a.body["results"].as_array().unwrap();
-        assert!(
-            results
-                .iter()
-                .all(|r| r["scope"] == "plan" || r["scope"] == unit),
-            "{unit}"
-        );
-        assert!(
-            results.iter().any(|r| r["scope"] == unit),
-            "{unit} has its own results"
-        );
         assert!(results.iter().any(|r| r["scope"] == "plan"));
+        assert!(
+            results.iter().any(|r| r["scope"] == other),
+            "{other}'s figures are circulated too"
+        );
+        assert_eq!(a.body, everyone);
     }
     assert_eq!(
         figure(
@@ -1486,27 +1483,22 @@ async fn cached_answers_follow_scope_and_writes(app: &TestApp) {
     assert_eq!(total(&coord.get(list).await), 3);
     assert_eq!(ids(&qx.get(list).await), [qx_id], "not 清溪镇's record");
 
-    // Assessments: each reporter gets the plan-wide results and its own unit's only,
-    // however often it asks and whoever asked before.
+    // Assessments: every reporter gets every unit's figures, the coordinator's document,
+    // however often it asks and whoever asked before; its record list stays its own.
     let query = "/api/v1/assessment?year=2019&as_of=2020-12-31";
     let all = coord.get(query).await;
     expect(&all, 200);
     for _ in 0..2 {
-        for (api, unit, other) in [(&qx, QX, HJ), (&hj, HJ, QX)] {
+        for (api, other) in [(&qx, HJ), (&hj, QX)] {
             let a = api.get(query).await;
             expect(&a, 200);
             let results = a.body["results"].as_array().unwrap();
-            assert!(
-                results
-                    .iter()
-                    .all(|r| r["scope"] == "plan" || r["scope"] == unit),
-                "{unit}"
-            );
-            assert!(results.iter().any(|r| r["scope"] == unit));
-            assert!(!results.iter().any(|r| r["scope"] == other));
+            assert!(results.iter().any(|r| r["scope"] == other));
+            assert_eq!(a.body, all.body);
         }
         assert_eq!(coord.get(query).await.body, all.body);
     }
+    assert_eq!(ids(&qx.get(list).await), [qx_id], "records stay scoped");
     // An approved, confirmed transfer counts in the next answer.
     let zx = app.login(ZX).await;
     let mut t = transfer("CZ-CACHE-2", "市级财政", "市财政局", "镇雄县", "1000");

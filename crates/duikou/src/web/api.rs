@@ -599,7 +599,9 @@ async fn list_records(
         ))
     };
     let body = if per_page <= DEFAULT_PER_PAGE * 2 {
-        LIST_BODIES
+        state
+            .caches
+            .list_bodies
             .get_or_try_init(
                 state.store().instance,
                 user.change_seq,
@@ -612,14 +614,6 @@ async fn list_records(
     };
     Ok(json_body(body))
 }
-
-/// Record-list bodies per (change number, scoped query).
-static LIST_BODIES: std::sync::LazyLock<super::cache::Memo<String, Bytes>> =
-    std::sync::LazyLock::new(|| super::cache::Memo::new(64));
-
-/// Assessment bodies per (change number, options, scope of the user).
-static ASSESSMENT_BODIES: super::cache::Static<(super::cache::AssessKey, Option<String>), Bytes> =
-    std::sync::LazyLock::new(|| super::cache::Memo::new(32));
 
 fn json_body(body: Bytes) -> Response {
     (
@@ -930,7 +924,7 @@ pub struct AssessParams {
 /// Every indicator: the same document as `duikou assess --format json`.
 #[utoipa::path(get, path = "/api/v1/assessment", tag = "assessment", params(AssessParams),
     responses(
-        (status = 200, description = "The assessment; a reporter or receiver gets the plan-wide results and its own unit's", body = Value,
+        (status = 200, description = "The assessment: every unit's figures, for every role that may see figures", body = Value,
             example = json!({"plan": "dongguan-zhaotong-2018-2020", "year": 2019, "as_of": "2019-12-31", "include_submitted": false, "results": [
                 {"indicator": "5.2-employed", "item": "5.2", "scope": "plan", "actual": 8123, "target_min": 8000, "target_max": null, "unit": "人",
                  "status": "met", "above_range": false, "records": 8123, "with_evidence": 0, "deadline": "2019-12-31", "name": "劳务就业人数"}]})),
@@ -947,15 +941,14 @@ async fn assessment(
     let year = parse_number::<i32>("year", &p.year)?;
     let include_submitted = parse_flag("include_submitted", &p.include_submitted)?;
     let services = &state.services;
-    // Checked on every request; the body is shared only within the same scope.
-    let scope = services.assessment_scope(&user.actor())?;
+    // Checked on every request; the body is the same for everyone who may see it.
+    services.may_see_figures(&user.actor())?;
     let opts = services.assessment_options(year, non_empty(&p.as_of), include_submitted)?;
     let seq = user.change_seq;
-    let key = (
-        (opts.include_submitted, opts.year, opts.as_of),
-        scope.clone(),
-    );
-    let body = ASSESSMENT_BODIES
+    let key = (opts.include_submitted, opts.year, opts.as_of);
+    let body = state
+        .caches
+        .assessment_bodies
         .get_or_try_init(state.store().instance, seq, key, || async {
             let (_, a) = super::cache::assessment(&state, seq, &opts)
                 .await
@@ -965,11 +958,8 @@ async fn assessment(
                         message: "内部错误 / internal error".into(),
                     })
                 })?;
-            let json = match scope.as_deref() {
-                None => serde_json::to_vec(&*a),
-                Some(unit) => serde_json::to_vec(&duikou_app::service::scoped_assessment(&a, unit)),
-            };
-            Ok::<_, ApiError>(Bytes::from(json.expect("JSON serialises")))
+            let json = serde_json::to_vec(&*a).expect("JSON serialises");
+            Ok::<_, ApiError>(Bytes::from(json))
         })
         .await?;
     Ok(json_body(body))

@@ -37,8 +37,8 @@ pub const CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// and dropped.
 pub const MAX_ENTRY_BYTES: usize = CACHE_BYTES / 16;
 
-/// Bytes kept by every memo, against [`CACHE_BYTES`].
-static USED_BYTES: Mutex<usize> = Mutex::new(0);
+/// Bytes kept by the memos of one application state, against [`CACHE_BYTES`].
+pub type Budget = Arc<Mutex<usize>>;
 
 /// About how many bytes a cached value holds.
 pub trait Weigh {
@@ -112,6 +112,8 @@ fn record_weight(r: &StoredRecord) -> usize {
 pub struct Memo<K, V> {
     map: Mutex<HashMap<(u64, i64, K), Entry<V>>>,
     cap: usize,
+    /// Shared with the other memos of the same [`Caches`].
+    budget: Budget,
     /// Orders entries by age, for eviction.
     clock: AtomicU64,
 }
@@ -120,32 +122,30 @@ type Slot<V> = Arc<OnceCell<V>>;
 
 struct Entry<V> {
     cell: Slot<V>,
-    /// Counted in `USED_BYTES` once the value is known.
+    /// Counted in the budget once the value is known.
     bytes: usize,
     born: u64,
-}
-
-/// Gives back the bytes of entries leaving a memo.
-fn release(bytes: usize) {
-    if bytes > 0 {
-        let mut used = USED_BYTES.lock().expect("cache budget lock");
-        *used = used.saturating_sub(bytes);
-    }
 }
 
 /// What an assessment depends on besides the change number: include_submitted, year,
 /// as-of date.
 pub type AssessKey = (bool, i32, time::Date);
 
-/// A static memo.
-pub type Static<K, V> = std::sync::LazyLock<Memo<K, V>>;
-
 impl<K: Hash + Eq + Clone, V: Clone + Weigh> Memo<K, V> {
-    pub fn new(cap: usize) -> Self {
+    pub fn new(cap: usize, budget: &Budget) -> Self {
         Memo {
             map: Mutex::new(HashMap::new()),
             cap,
+            budget: budget.clone(),
             clock: AtomicU64::new(0),
+        }
+    }
+
+    /// Gives back the bytes of entries leaving the memo.
+    fn release(&self, bytes: usize) {
+        if bytes > 0 {
+            let mut used = self.budget.lock().expect("cache budget lock");
+            *used = used.saturating_sub(bytes);
         }
     }
 
@@ -180,7 +180,7 @@ impl<K: Hash + Eq + Clone, V: Clone + Weigh> Memo<K, V> {
                         freed += map.values().map(|e| e.bytes).sum::<usize>();
                         map.clear();
                     }
-                    release(freed);
+                    self.release(freed);
                     let c = Arc::new(OnceCell::new());
                     let born = self.clock.fetch_add(1, Ordering::Relaxed);
                     map.insert(
@@ -216,7 +216,7 @@ impl<K: Hash + Eq + Clone, V: Clone + Weigh> Memo<K, V> {
             map.remove(k);
             return;
         }
-        let mut used = USED_BYTES.lock().expect("cache budget lock");
+        let mut used = self.budget.lock().expect("cache budget lock");
         while *used + bytes > CACHE_BYTES {
             let oldest = map
                 .iter()
@@ -254,7 +254,31 @@ impl<K: Hash + Eq + Clone, V: Clone + Weigh> Memo<K, V> {
 
 type Assessed = (Arc<Vec<EngineRecord>>, Arc<Assessment>);
 
-static ASSESSMENTS: Static<AssessKey, Assessed> = std::sync::LazyLock::new(|| Memo::new(16));
+/// Every memo of one application state, sharing one byte budget. Owned by the state
+/// (`AppState::caches`), never global: two states (two databases in one process, the
+/// tests' in-process apps) never see each other's entries.
+pub struct Caches {
+    pub assessments: Memo<AssessKey, Assessed>,
+    pub lists: Memo<String, Listed>,
+    /// The JSON API's bodies: record lists and assessments.
+    pub list_bodies: Memo<String, axum::body::Bytes>,
+    pub assessment_bodies: Memo<AssessKey, axum::body::Bytes>,
+    /// The dashboard's content, per options and language.
+    pub dashboards: Memo<(AssessKey, bool), Arc<str>>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        let budget = Budget::default();
+        Caches {
+            assessments: Memo::new(16, &budget),
+            lists: Memo::new(64, &budget),
+            list_bodies: Memo::new(64, &budget),
+            assessment_bodies: Memo::new(32, &budget),
+            dashboards: Memo::new(32, &budget),
+        }
+    }
+}
 
 /// The records and the assessment for these options at this change number, shared:
 /// one computation however many requests ask at once.
@@ -264,21 +288,25 @@ pub async fn assessment(
     opts: &AssessOptions,
 ) -> duikou_app::error::AppResult<Assessed> {
     let store = state.store();
-    ASSESSMENTS
+    state
+        .caches
+        .assessments
         .get_or_try_init(
             store.instance,
             seq,
             (opts.include_submitted, opts.year, opts.as_of),
-            || duikou_app::assessment::assessment_cached(store, state.plan(), opts),
+            || {
+                state
+                    .services
+                    .figures
+                    .assessment_cached(store, state.plan(), opts)
+            },
         )
         .await
 }
 
 /// One page of a record list and the number of records matching.
 pub type Listed = Arc<(Vec<StoredRecord>, u64)>;
-
-static LISTS: std::sync::LazyLock<Memo<String, Listed>> =
-    std::sync::LazyLock::new(|| Memo::new(64));
 
 /// Lists of at most this many records per page are kept.
 const CACHED_PER_PAGE: u64 = 200;
@@ -292,7 +320,9 @@ pub async fn list(state: &AppState, auth: &Authenticated, q: RecordQuery) -> Ser
     if q.per_page > CACHED_PER_PAGE {
         return load().await;
     }
-    LISTS
+    state
+        .caches
+        .lists
         .get_or_try_init(
             state.store().instance,
             auth.change_seq,
@@ -304,13 +334,13 @@ pub async fn list(state: &AppState, auth: &Authenticated, q: RecordQuery) -> Ser
 
 #[cfg(test)]
 mod tests {
-    use super::{CACHE_BYTES, MAX_ENTRY_BYTES, Memo, USED_BYTES};
+    use super::{Budget, CACHE_BYTES, MAX_ENTRY_BYTES, Memo};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[tokio::test]
     async fn one_computation_per_key_and_change_number() {
-        let memo: Arc<Memo<&'static str, usize>> = Arc::new(Memo::new(8));
+        let memo: Arc<Memo<&'static str, usize>> = Arc::new(Memo::new(8, &Budget::default()));
         let calls = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();
         for _ in 0..20 {
@@ -355,7 +385,8 @@ mod tests {
     /// within the byte budget; a value above the per-entry cap is served, not kept.
     #[tokio::test]
     async fn the_cache_keeps_to_its_byte_budget() {
-        let memo: Memo<u32, usize> = Memo::new(1_000);
+        let budget = Budget::default();
+        let memo: Memo<u32, usize> = Memo::new(1_000, &budget);
         let big = MAX_ENTRY_BYTES; // the largest value kept
         for q in 0..100u32 {
             let v = memo
@@ -367,7 +398,7 @@ mod tests {
                 "query {q}: {}",
                 memo.kept_bytes()
             );
-            assert!(*USED_BYTES.lock().unwrap() <= CACHE_BYTES);
+            assert!(*budget.lock().unwrap() <= CACHE_BYTES);
         }
         assert!(
             memo.len() <= CACHE_BYTES / big,

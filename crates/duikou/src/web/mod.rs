@@ -21,6 +21,8 @@ use duikou_app::service::Services;
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
+    /// What pages and the API compute once per change (`cache.rs`).
+    pub caches: Arc<cache::Caches>,
     pub config: Arc<Config>,
     /// Mark cookies Secure (behind HTTPS). Env: DUIKOU_SECURE_COOKIES=1.
     pub secure_cookies: bool,
@@ -118,10 +120,12 @@ pub async fn state_from_config(cfg: Config) -> duikou_app::error::AppResult<AppS
         uploads: Arc::new(duikou_app::upload_store::PendingUploads::new(
             cfg.uploads_dir(),
         )),
+        figures: Arc::default(),
     };
     let secure_cookies = cfg.secure_cookies;
     Ok(AppState {
         services,
+        caches: Arc::default(),
         config: Arc::new(cfg),
         secure_cookies,
     })
@@ -185,7 +189,10 @@ async fn warm_assessment(state: AppState) {
     let started = std::time::Instant::now();
     let plan = state.plan();
     let result = match duikou_app::assessment::options(plan, None, None, false) {
-        Ok(opts) => duikou_app::assessment::assessment_cached(state.store(), plan, &opts)
+        Ok(opts) => state
+            .services
+            .figures
+            .assessment_cached(state.store(), plan, &opts)
             .await
             .map(|_| ()),
         Err(e) => Err(e),

@@ -97,12 +97,6 @@ struct DashboardBody {
     chart_towns: String,
 }
 
-/// Rendered dashboards per (change number, period, language, scope of the user).
-static BODIES: crate::web::cache::Static<
-    (crate::web::cache::AssessKey, bool, Option<String>),
-    std::sync::Arc<str>,
-> = std::sync::LazyLock::new(|| crate::web::cache::Memo::new(32));
-
 pub async fn page(
     State(state): State<AppState>,
     req: Req,
@@ -112,28 +106,22 @@ pub async fn page(
     if !actor.can_assess() {
         return req.forbidden();
     }
-    // The content shows plan-wide figures only, but is keyed by the scope an
-    // assessment would have for this user all the same: nobody is ever served a page
-    // rendered for another unit.
-    let scope = match state.services.assessment_scope(&actor) {
-        Ok(s) => s,
-        Err(e) => return req.service_error(e),
-    };
+    if let Err(e) = state.services.may_see_figures(&actor) {
+        return req.service_error(e);
+    }
     let opts = match super::figures::options(&state, &q) {
         Ok(o) => o,
         Err(e) => return e.into_response(&req),
     };
     let l = req.l;
     let seq = req.auth.change_seq;
-    let body = BODIES
+    let body = state
+        .caches
+        .dashboards
         .get_or_try_init(
             state.store().instance,
             seq,
-            (
-                (opts.include_submitted, opts.year, opts.as_of),
-                l.is_en(),
-                scope,
-            ),
+            ((opts.include_submitted, opts.year, opts.as_of), l.is_en()),
             || async {
                 let (records, a) = crate::web::cache::assessment(&state, seq, &opts).await?;
                 let body = render(&state, l, &opts, &records, &a)
