@@ -7,6 +7,7 @@ pub mod four_eyes;
 pub mod id_number;
 pub mod limits;
 pub mod message;
+pub mod money;
 pub mod plan;
 pub mod plan_scale;
 pub mod receipt;

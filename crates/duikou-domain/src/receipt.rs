@@ -137,6 +137,7 @@ pub fn change_clears(before: &dyn FieldLookup, after: &dyn FieldLookup) -> bool 
 mod tests {
     use super::*;
 
+    use crate::money::Fen;
     use crate::plan::bundled_kind as test_kind;
     use std::collections::BTreeMap;
 
@@ -148,7 +149,7 @@ mod tests {
         let mut f = BTreeMap::new();
         f.insert("payer".into(), Value::Units(vec!["清溪镇".into()]));
         f.insert("payee".into(), Value::Units(vec!["镇雄县".into()]));
-        f.insert("amount".into(), Value::Money(1_000_000));
+        f.insert("amount".into(), Value::Money(Fen::new(1_000_000)));
         f.insert("sent_on".into(), Value::Date(d(2020, 5, 1)));
         if let Some(r) = received {
             f.insert("received_on".into(), Value::Date(r));
@@ -199,7 +200,7 @@ mod tests {
         let mut after = before.clone();
         after.insert("purpose".into(), Value::Text("x".into()));
         assert!(!change_clears(&before, &after), "purpose is not confirmed");
-        after.insert("amount".into(), Value::Money(900_000_000));
+        after.insert("amount".into(), Value::Money(Fen::new(900_000_000)));
         assert!(change_clears(&before, &after));
         after.insert("received_on".into(), Value::Date(d(2020, 5, 9)));
         assert!(

@@ -9,6 +9,7 @@ use time::Date;
 use crate::cells::{self, CellError};
 use crate::id_number::{IdNumber, mask_id_number};
 use crate::limits;
+pub use crate::money::Fen;
 use crate::plan::{Plan, UnitKind};
 use crate::schema::{BuiltinKind, FieldDesc, FieldType, RecordKind, UnitRule, enum_option};
 
@@ -16,7 +17,7 @@ use crate::schema::{BuiltinKind, FieldDesc, FieldType, RecordKind, UnitRule, enu
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     Text(String),
-    Money(i64),
+    Money(Fen),
     Date(Date),
     Bool(bool),
     Int(i64),
@@ -35,7 +36,8 @@ impl Value {
     }
     pub fn as_amount(&self) -> Option<i64> {
         match self {
-            Value::Money(v) | Value::Int(v) => Some(*v),
+            Value::Money(v) => Some(v.fen()),
+            Value::Int(v) => Some(*v),
             _ => None,
         }
     }
@@ -65,7 +67,7 @@ impl Value {
     pub fn display(&self) -> String {
         match self {
             Value::Text(s) | Value::Unit(s) | Value::Enum(s) => s.clone(),
-            Value::Money(f) => cells::format_fen_yuan(*f),
+            Value::Money(f) => f.yuan_text(),
             Value::Date(d) => format_date(*d),
             Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
             Value::Int(i) => i.to_string(),
@@ -78,7 +80,8 @@ impl Value {
             Value::Text(s) | Value::Unit(s) | Value::Enum(s) => {
                 serde_json::Value::String(s.clone())
             }
-            Value::Money(f) | Value::Int(f) => serde_json::Value::from(*f),
+            Value::Money(f) => serde_json::Value::from(f.fen()),
+            Value::Int(i) => serde_json::Value::from(*i),
             Value::Date(d) => serde_json::Value::String(format_date(*d)),
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Units(us) => serde_json::Value::from(us.clone()),
@@ -89,7 +92,7 @@ impl Value {
     pub fn from_json(ty: &FieldType, v: &serde_json::Value) -> Option<Value> {
         Some(match ty {
             FieldType::Text | FieldType::IdNumber => Value::Text(v.as_str()?.to_string()),
-            FieldType::Money => Value::Money(v.as_i64()?),
+            FieldType::Money => Value::Money(Fen::new(v.as_i64()?)),
             FieldType::Int | FieldType::Year => Value::Int(v.as_i64()?),
             FieldType::Date => Value::Date(parse_iso_date(v.as_str()?)?),
             FieldType::Bool => Value::Bool(v.as_bool()?),
@@ -283,7 +286,8 @@ impl ValidRecord {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 match self.0 {
                     Value::Text(t) | Value::Unit(t) | Value::Enum(t) => s.serialize_str(t),
-                    Value::Money(f) | Value::Int(f) => s.serialize_i64(*f),
+                    Value::Money(f) => s.serialize_i64(f.fen()),
+                    Value::Int(i) => s.serialize_i64(*i),
                     Value::Date(d) => s.serialize_str(&format_date(*d)),
                     Value::Bool(b) => s.serialize_bool(*b),
                     Value::Units(us) => us.serialize(s),
@@ -534,7 +538,7 @@ impl<'de> serde::de::Visitor<'de> for TypedSeed<'_> {
     }
     fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
         Ok(match self.0 {
-            FieldType::Money => Some(Value::Money(v)),
+            FieldType::Money => Some(Value::Money(Fen::new(v))),
             FieldType::Int | FieldType::Year => Some(Value::Int(v)),
             _ => None,
         })
@@ -710,7 +714,7 @@ fn parse_field(
             if let Some((zh, en)) = limits::check_amount(fen) {
                 return Err(err(fd, text, zh, en));
             }
-            Value::Money(fen)
+            Value::Money(Fen::new(fen))
         }
         FieldType::Date => {
             let d = cells::parse_date(text).map_err(|e| cell_err(fd, text, e))?;
@@ -904,11 +908,11 @@ fn check_rules(
     // Positive amounts.
     for key in ["amount", "aid_amount"] {
         if let (Some(fd), Some(Value::Money(v))) = (kind.field(key), fields.get(key)) {
-            let optional_zero_ok = !fd.required && *v == 0;
-            if *v <= 0 && !optional_zero_ok {
+            let optional_zero_ok = !fd.required && *v == Fen::ZERO;
+            if !v.is_positive() && !optional_zero_ok {
                 errors.push(err(
                     fd,
-                    &cells::format_fen_yuan(*v),
+                    &v.yuan_text(),
                     "金额必须大于零",
                     "the amount must be greater than zero",
                 ));
@@ -916,10 +920,10 @@ fn check_rules(
         }
     }
     if let (Some(fd), Some(Value::Money(v))) = (kind.field("disbursed"), fields.get("disbursed")) {
-        if *v < 0 {
+        if v.is_negative() {
             errors.push(err(
                 fd,
-                &cells::format_fen_yuan(*v),
+                &v.yuan_text(),
                 "不能为负数",
                 "must not be negative",
             ));
@@ -927,7 +931,7 @@ fn check_rules(
             if v > aid {
                 errors.push(err(
                     fd,
-                    &cells::format_fen_yuan(*v),
+                    &v.yuan_text(),
                     "已支付不能超过使用帮扶资金",
                     "disbursed cannot exceed the aid amount",
                 ));

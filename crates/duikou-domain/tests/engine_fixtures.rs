@@ -76,7 +76,7 @@ impl R {
         self.set(key, Value::Int(n))
     }
     fn fen(self, key: &str, n: i64) -> R {
-        self.set(key, Value::Money(n))
+        self.set(key, Value::Money(duikou_domain::money::Fen::new(n)))
     }
     fn yuan(self, key: &str, n: i64) -> R {
         self.fen(key, n * 100)

@@ -267,7 +267,7 @@ pub fn row_cells(rec: &StoredRecord, opts: &ExportOptions<'_>) -> Vec<Cell> {
             }
             key => match rec.fields.get(key) {
                 None => Cell::Empty,
-                Some(Value::Money(f)) => Cell::Money(*f),
+                Some(Value::Money(f)) => Cell::Money(f.fen()),
                 Some(Value::Int(i)) => Cell::Int(*i),
                 Some(Value::Date(d)) => Cell::Date(*d),
                 Some(v) => Cell::Text(v.display()),

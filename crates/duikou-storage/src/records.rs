@@ -77,10 +77,7 @@ impl StoredRecord {
         if let Some(obj) = fields.as_object_mut() {
             for (k, v) in &self.fields {
                 if let Value::Money(fen) = v {
-                    obj.insert(
-                        k.clone(),
-                        serde_json::Value::String(duikou_domain::cells::format_fen_yuan(*fen)),
-                    );
+                    obj.insert(k.clone(), serde_json::Value::String(fen.yuan_text()));
                 }
             }
         }

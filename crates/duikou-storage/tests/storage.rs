@@ -292,7 +292,10 @@ on_each_backend!(every_kind_round_trips, |store: Store| async move {
         .await
         .unwrap();
     assert_eq!(t.1, 1);
-    assert_eq!(t.0[0].fields["amount"], Value::Money(100_000_050));
+    assert_eq!(
+        t.0[0].fields["amount"],
+        Value::Money(duikou_domain::money::Fen::new(100_000_050))
+    );
     let p = store
         .list_records(&RecordQuery {
             kind: Some(bundled_kind(BuiltinKind::Project)),
@@ -303,7 +306,7 @@ on_each_backend!(every_kind_round_trips, |store: Store| async move {
         .unwrap();
     assert_eq!(
         p.0[0].fields["aid_amount"],
-        Value::Money(200_000_000),
+        Value::Money(duikou_domain::money::Fen::new(200_000_000)),
         "万元 column is exact"
     );
     let person = store

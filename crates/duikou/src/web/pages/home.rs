@@ -287,7 +287,7 @@ fn text(fields: &std::collections::BTreeMap<String, Value>, key: &str) -> String
 
 fn money(l: Lang, fields: &std::collections::BTreeMap<String, Value>, key: &str) -> String {
     match fields.get(key) {
-        Some(Value::Money(f)) => l.wan(*f),
+        Some(Value::Money(f)) => l.wan(f.fen()),
         _ => "—".into(),
     }
 }

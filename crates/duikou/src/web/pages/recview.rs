@@ -14,7 +14,7 @@ fn text(fields: &(impl FieldLookup + ?Sized), key: &str) -> String {
 
 fn money(l: Lang, fields: &(impl FieldLookup + ?Sized), key: &str) -> String {
     match fields.field(key) {
-        Some(Value::Money(f)) => l.wan(*f),
+        Some(Value::Money(f)) => l.wan(f.fen()),
         _ => String::new(),
     }
 }
@@ -144,7 +144,7 @@ pub fn field_views(
         } else {
             match fields.get(fd.key) {
                 None => continue,
-                Some(Value::Money(f)) => format!("{}（{}）", l.yuan(*f), l.wan(*f)),
+                Some(Value::Money(f)) => format!("{}（{}）", l.yuan(f.fen()), l.wan(f.fen())),
                 Some(Value::Date(d)) => l.date(*d),
                 Some(Value::Bool(b)) => l.bool(*b).to_string(),
                 Some(Value::Int(i)) if fd.ty == FieldType::Year => i.to_string(),
