@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use duikou_domain::plan::{Measure, Period, Plan, Target, UnitKind};
+use duikou_domain::plan::{Indicator, Measure, Period, Plan, Target, UnitKind};
 use duikou_domain::target_text::{self, Style};
 
 fn table(headers: &[&str]) -> Table {
@@ -48,15 +48,20 @@ fn plan_targets_text(plan: &Plan, ind: &duikou_domain::plan::Indicator) -> Strin
         .join("；")
 }
 
-fn measure_text(m: &Measure) -> String {
-    match m {
+fn measure_text(ind: &Indicator) -> String {
+    let label = |key: &str| {
+        ind.kind
+            .field(key)
+            .map_or(key.to_string(), |f| f.zh.to_string())
+    };
+    match &ind.measure {
         Measure::Count => "计数".into(),
         Measure::DistinctPersons => "去重人数".into(),
-        Measure::Sum { field } => format!("合计 {field}"),
+        Measure::Sum { field } => format!("合计 {}", label(field)),
         Measure::Ratio {
             numerator,
             denominator,
-        } => format!("{numerator} ÷ {denominator}"),
+        } => format!("{} ÷ {denominator}", label(numerator)),
     }
 }
 
@@ -121,8 +126,9 @@ pub fn render(plan: &Plan) -> String {
     );
     let mut t = table(&[
         "县区",
-        "结对镇街（≥100万元/年）",
-        "协助镇街（各≥30万元/年）",
+        // The amounts a pairing owes are indicators of the plan, listed below.
+        "结对单位（牵头）",
+        "协助单位",
     ]);
     for p in &plan.pairings {
         t.add_row(vec![
@@ -168,7 +174,7 @@ pub fn render(plan: &Plan) -> String {
                 .unwrap_or_else(|| ind.item.clone()),
             wrap(&ind.name, 16),
             ind.kind.label_zh().to_string(),
-            measure_text(&ind.measure),
+            measure_text(ind),
             period_text(ind.period).to_string(),
             ind.scope.label_zh(plan),
             targets_text(plan, ind),
