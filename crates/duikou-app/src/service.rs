@@ -616,6 +616,18 @@ impl Services {
         Ok(a)
     }
 
+    /// The latest progress (工作进展) per checklist item and unit as of a day, from the
+    /// approved records of the kinds the plan marks `narrates`. Circulated with the
+    /// checklist like the figures, to every role that sees them (docs/security.md).
+    pub async fn narratives(
+        &self,
+        actor: &Actor,
+        as_of: time::Date,
+    ) -> ServiceResult<duikou_reports::narratives::Narratives> {
+        self.may_see_figures(actor)?;
+        Ok(duikou_reports::narratives::load(&self.store, &self.plan, as_of).await?)
+    }
+
     /// Whether the actor may see the figures. Figures are aggregates and circulate, as a
     /// 月度通报 does, to every role that sees the assessment, every unit's alike; the
     /// records behind a figure stay limited to what the role and unit may read

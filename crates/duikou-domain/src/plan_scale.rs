@@ -1,7 +1,7 @@
 //! A plan scaled N-fold: the national-scale workload of issue 8 (`duikou init
 //! --demo-scale N`, then `duikou demo --scale N`).
 //!
-//! One pair of cities becomes N: every assisting town and every assisted county gets
+//! One pair of cities becomes N: every assisting town and every paired county gets
 //! N − 1 copies ("清溪镇" → "2·清溪镇" … "N·清溪镇": the name still ends as a town's or a
 //! county's does, which validation reads (a 镇街财政 payer is a 镇 or 街道); a county
 //! copy gets its own
@@ -116,6 +116,13 @@ pub fn scale_plan_toml(source: &str, copies: u32) -> Result<String, ScaleError> 
         Some(Value::Array(a)) => a.clone(),
         _ => Vec::new(),
     };
+    let paired_counties: BTreeSet<&str> = match doc.get("pairing") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|p| p.get("county").and_then(Value::as_str).map(str::trim))
+            .collect(),
+        _ => BTreeSet::new(),
+    };
     let mut copied: BTreeSet<String> = BTreeSet::new();
     let mut codes = Codes {
         used: BTreeSet::new(),
@@ -126,11 +133,16 @@ pub fn scale_plan_toml(source: &str, copies: u32) -> Result<String, ScaleError> 
         if let Some(code) = t.get("code").and_then(Value::as_str) {
             codes.used.insert(code.to_string());
         }
-        if matches!(
-            t.get("kind").and_then(Value::as_str),
-            Some("town" | "county")
-        ) && let Some(name) = t.get("name").and_then(Value::as_str)
-        {
+        let Some(name) = t.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let copies_it = match t.get("kind").and_then(Value::as_str) {
+            Some("town") => true,
+            // An unpaired county (a worker's 户籍 only) belongs to no pair to copy.
+            Some("county") => paired_counties.contains(name.trim()),
+            _ => false,
+        };
+        if copies_it {
             copied.insert(name.trim().to_string());
         }
     }

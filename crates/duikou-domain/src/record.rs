@@ -874,9 +874,13 @@ pub fn validate(
         errors.push(err(year_fd, &outside.year.to_string(), m.zh, m.en));
     }
 
-    if let Some(Value::Text(item)) = fields.get("plan_item") {
+    // An activity's 对应工作清单, and the field a narrating kind names its item in.
+    let item_field = kind.narrates().unwrap_or("plan_item");
+    if let Some(Value::Text(item)) = fields.get(item_field) {
         if ctx.plan.item(item).is_none() && ctx.plan.action(item).is_none() {
-            let fd = kind.field("plan_item").expect("activity has plan_item");
+            let fd = kind
+                .field(item_field)
+                .expect("the item field is the kind's");
             errors.push(err(
                 fd,
                 item,

@@ -195,12 +195,16 @@ impl Actor {
                             .is_some_and(|f| {
                                 matches!(
                                     f.ty,
+                                    // A field any unit may hold (a progress
+                                    // report's 责任单位) is the county's own too.
                                     crate::schema::FieldType::Unit(
                                         crate::schema::UnitRule::West
                                             | crate::schema::UnitRule::County
+                                            | crate::schema::UnitRule::Any
                                     ) | crate::schema::FieldType::Units(
                                         crate::schema::UnitRule::West
                                             | crate::schema::UnitRule::County
+                                            | crate::schema::UnitRule::Any
                                     )
                                 )
                             }))

@@ -304,7 +304,7 @@ fn check_on_time(a: &Assessment, indicator: &str, scope: &str, on_time: Figure) 
 // ------------------------------------------------------------------ coverage
 
 /// Every indicator of the bundled plan has a fixture below; a new indicator must get one.
-const FIXTURED: [&str; 47] = [
+const FIXTURED: [&str; 55] = [
     "1.1-demo-bases",
     "1.2-investment-promotions",
     "1.3-tourism-promotions",
@@ -352,6 +352,14 @@ const FIXTURED: [&str; 47] = [
     "8.4-assist-enterprise-villages",
     "9.1-city-leader-visits",
     "9.1-city-joint-meetings",
+    "8.1-annual-plans",
+    "1.1-investment-projects",
+    "2.2-teachers-sent",
+    "2.3-doctors-sent",
+    "2.3-free-clinics",
+    "5.2-job-fairs",
+    "6.1-publicity",
+    "8.1-talent-secondments",
 ];
 
 #[test]
@@ -365,8 +373,8 @@ fn every_indicator_of_the_bundled_plan_has_a_fixture() {
 fn one_result_per_indicator_and_scope_unit_in_plan_order() {
     let plan = Plan::bundled();
     let a = run(2019, "2019-12-31", vec![]);
-    // 30 plan-wide indicators, 3 per county (×6), 8 per lead town (×6), 6 per assisting town (×16).
-    assert_eq!(a.results.len(), 30 + 3 * 6 + 8 * 6 + 6 * 16);
+    // 37 plan-wide indicators, 3 per county (×6), 9 per lead town (×6), 6 per assisting town (×16).
+    assert_eq!(a.results.len(), 37 + 3 * 6 + 9 * 6 + 6 * 16);
     let expected: Vec<(String, String)> = plan
         .indicators
         .iter()
@@ -911,7 +919,8 @@ fn fiscal_aid_per_county_goes_to_the_payee() {
     check(&a, "3.1-fiscal-aid-per-county", "威信县", yuan(0), NotMet);
     check(&a, "3.1-fiscal-aid-per-county", "鲁甸县", yuan(0), NotMet);
 
-    // The 2018 money for 昭阳区, assessed late in 2019: reached only after the deadline.
+    // The 2018 money for 昭阳区, received 2019-01-10 and assessed late in 2019: reached
+    // only after 2018's deadline (its year end: the plan was issued in September).
     let a = run(2018, "2019-12-31", fiscal_aid_mix());
     check(
         &a,
@@ -922,7 +931,7 @@ fn fiscal_aid_per_county_goes_to_the_payee() {
     );
     assert_eq!(
         at(&a, "3.1-fiscal-aid-per-county", "昭阳区").deadline,
-        "2018-03-31"
+        "2018-12-31"
     );
 
     let a = run(2020, "2020-12-31", fiscal_aid_mix());
@@ -1278,12 +1287,143 @@ fn assisting_town_funds() {
     );
 }
 
+/// The county a town works for: 8.2 counts only teachers and doctors sent there.
+fn paired(town: &str) -> &'static str {
+    let plan = Plan::bundled();
+    let county = plan.paired_county(town).unwrap_or("镇雄县");
+    Box::leak(county.to_string().into_boxed_str())
+}
+
 fn teacher(from: &str, start: &str, end: Option<&str>) -> R {
-    secondment("教师", "东莞→昭通", from, "镇雄县", start, end)
+    secondment("教师", "东莞→昭通", from, paired(from), start, end)
 }
 
 fn doctor(from: &str, start: &str, end: Option<&str>) -> R {
-    secondment("医生", "东莞→昭通", from, "镇雄县", start, end)
+    secondment("医生", "东莞→昭通", from, paired(from), start, end)
+}
+
+/// A record of one of the bundled plan's own kinds (agreement, progress).
+fn own(kind: &str) -> R {
+    let plan = Plan::bundled();
+    rec(plan.kind(kind).unwrap_or_else(|| panic!("no kind {kind}")))
+}
+
+fn agreement(kind: &str, east: &str, west: &str, signed_on: &str) -> R {
+    own("agreement")
+        .en("type", kind)
+        .text("title", kind)
+        .unit("east_unit", east)
+        .unit("west_unit", west)
+        .on("signed_on", signed_on)
+}
+
+#[test]
+fn teachers_and_doctors_count_for_a_town_only_when_sent_to_its_paired_county() {
+    let recs = vec![
+        // 清溪镇 is paired with 镇雄县: a teacher it sends to 彝良县 is not its 8.2.
+        secondment(
+            "教师",
+            "东莞→昭通",
+            "清溪镇",
+            "彝良县",
+            "2019-03-01",
+            Some("2020-03-01"),
+        ),
+        secondment(
+            "教师",
+            "东莞→昭通",
+            "清溪镇",
+            "镇雄县",
+            "2019-03-01",
+            Some("2020-03-01"),
+        ),
+        secondment(
+            "医生",
+            "东莞→昭通",
+            "企石镇",
+            "巧家县",
+            "2019-03-01",
+            Some("2020-03-01"),
+        ),
+    ];
+    let a = run(2019, "2019-12-31", recs);
+    check(&a, "8.2-lead-teachers", "清溪镇", Count(1), NotMet);
+    check(&a, "8.2-assist-doctors", "企石镇", Count(0), NotMet);
+    // Programme-wide, every teacher and doctor sent counts (2.2, 2.3).
+    check(&a, "2.2-teachers-sent", "plan", Count(2), Tracked);
+    check(&a, "2.3-doctors-sent", "plan", Count(1), Tracked);
+}
+
+#[test]
+fn county_leaders_of_zheng_and_fu_chu_rank_are_chu_rank() {
+    let recs = vec![
+        county_leader("镇雄县", "2019-01-01", None).text("rank", "正处级"),
+        county_leader("彝良县", "2019-01-01", None).text("rank", "副处级"),
+        county_leader("巧家县", "2019-01-01", None).text("rank", "正科级"),
+    ];
+    let a = run(2019, "2019-12-31", recs);
+    check(&a, "2.1-county-leaders", "镇雄县", Count(1), Met);
+    check(&a, "2.1-county-leaders", "彝良县", Count(1), Met);
+    check(&a, "2.1-county-leaders", "巧家县", Count(0), NotMet);
+}
+
+#[test]
+fn annual_plans_count_a_lead_towns_plan_with_its_paired_county_in_the_year() {
+    let recs = vec![
+        agreement("年度帮扶计划", "清溪镇", "镇雄县", "2019-02-15"),
+        // With another county, or another type, or another year: not 清溪镇's plan.
+        agreement("年度帮扶计划", "清溪镇", "彝良县", "2019-02-15"),
+        agreement("镇县帮扶协议", "黄江镇", "彝良县", "2019-02-15"),
+        agreement("年度帮扶计划", "黄江镇", "彝良县", "2018-12-20"),
+    ];
+    let a = run(2019, "2019-12-31", recs);
+    check(&a, "8.1-annual-plans", "清溪镇", Count(1), Met);
+    check(&a, "8.1-annual-plans", "黄江镇", Count(0), NotMet);
+}
+
+#[test]
+fn what_the_seed_asks_without_a_number_is_tracked() {
+    let recs = vec![
+        activity("招商推介会", "2019-05-01").int("projects_signed", 12),
+        activity("招商推介会", "2019-09-01").int("projects_signed", 3),
+        activity("义诊", "2019-06-01"),
+        activity("义诊", "2019-07-01"),
+        activity("劳务招聘会", "2019-03-01"),
+        activity("宣传报道", "2019-04-01"),
+        activity("宣传报道", "2018-04-01"),
+        secondment(
+            "专业技术人才",
+            "东莞→昭通",
+            "市科技局",
+            "镇雄县",
+            "2019-03-01",
+            None,
+        ),
+        secondment(
+            "专业技术人才",
+            "昭通→东莞",
+            "镇雄县",
+            "市科技局",
+            "2019-03-01",
+            None,
+        ),
+    ];
+    let a = run(2019, "2019-12-31", recs);
+    check(&a, "1.1-investment-projects", "plan", Count(15), Tracked);
+    check(&a, "2.3-free-clinics", "plan", Count(2), Tracked);
+    check(&a, "5.2-job-fairs", "plan", Count(1), Tracked);
+    check(&a, "6.1-publicity", "plan", Count(1), Tracked);
+    check(&a, "8.1-talent-secondments", "plan", Count(1), Tracked);
+}
+
+#[test]
+fn the_first_years_fiscal_aid_is_due_by_its_year_end() {
+    // The plan was issued on 2018-09-25: 2018's money cannot arrive by 03-31.
+    let recs =
+        vec![transfer("市级财政", "市财政局", "镇雄县", 180_000_000, 2018).received("2018-11-30")];
+    let a = run(2018, "2018-12-31", recs);
+    check(&a, "3.1-fiscal-aid", "plan", yuan(180_000_000), Met);
+    assert_eq!(at(&a, "3.1-fiscal-aid", "plan").deadline, "2018-12-31");
 }
 
 #[test]

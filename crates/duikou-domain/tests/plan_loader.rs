@@ -133,7 +133,7 @@ fn bundled_plan_has_every_checklist_item() {
 const DOMAIN_TABLE: &[(
     &str,
     &str,
-    BuiltinKind,
+    &str,
     Scope,
     Option<(i64, Option<i64>)>,
     (u8, u8),
@@ -141,7 +141,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.1-demo-bases",
         "1.1",
-        BuiltinKind::Facility,
+        "facility",
         Scope::Plan,
         None,
         (12, 31),
@@ -149,7 +149,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.2-investment-promotions",
         "1.2",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((1, None)),
         (12, 31),
@@ -157,7 +157,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.3-tourism-promotions",
         "1.3",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((1, Some(2))),
         (12, 31),
@@ -165,7 +165,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.3-tourism-inspections",
         "1.3",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((1, None)),
         (12, 31),
@@ -173,7 +173,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.3-tourists",
         "1.3",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         None,
         (12, 31),
@@ -181,7 +181,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.4-agri-purchases",
         "1.4",
-        BuiltinKind::Purchase,
+        "purchase",
         Scope::Plan,
         None,
         (12, 31),
@@ -189,7 +189,7 @@ const DOMAIN_TABLE: &[(
     (
         "1.4-agri-trainings",
         "1.4",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((1, Some(2))),
         (12, 31),
@@ -197,7 +197,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.1-cadres-received",
         "2.1",
-        BuiltinKind::Secondment,
+        "secondment",
         Scope::Plan,
         Some((10, None)),
         (12, 31),
@@ -205,7 +205,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.1-zt-cadre-classes",
         "2.1",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((1, None)),
         (12, 31),
@@ -213,7 +213,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.1-dg-cadre-classes",
         "2.1",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((1, None)),
         (12, 31),
@@ -221,7 +221,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.1-county-leaders",
         "2.1",
-        BuiltinKind::Secondment,
+        "secondment",
         Scope::EachCounty,
         Some((1, None)),
         (12, 31),
@@ -229,7 +229,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.2-teacher-activities",
         "2.2",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((4, None)),
         (12, 31),
@@ -237,7 +237,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.2-school-pairs",
         "2.2",
-        BuiltinKind::Pairing,
+        "pairing",
         Scope::Plan,
         Some((6, None)),
         (12, 31),
@@ -245,7 +245,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.3-hospital-pairs",
         "2.3",
-        BuiltinKind::Pairing,
+        "pairing",
         Scope::Plan,
         Some((6, None)),
         (12, 31),
@@ -253,7 +253,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.3-medical-batches",
         "2.3",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((3, None)),
         (12, 31),
@@ -261,7 +261,7 @@ const DOMAIN_TABLE: &[(
     (
         "2.3-medical-trainees",
         "2.3",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((45, None)),
         (12, 31),
@@ -269,7 +269,7 @@ const DOMAIN_TABLE: &[(
     (
         "3.1-fiscal-aid",
         "3.1",
-        BuiltinKind::Transfer,
+        "transfer",
         Scope::Plan,
         Some((180_000_000_00, None)),
         (3, 31),
@@ -277,7 +277,7 @@ const DOMAIN_TABLE: &[(
     (
         "3.1-fiscal-aid-province",
         "3.1",
-        BuiltinKind::Transfer,
+        "transfer",
         Scope::Plan,
         Some((18_000_000_00, None)),
         (3, 31),
@@ -285,7 +285,7 @@ const DOMAIN_TABLE: &[(
     (
         "3.1-fiscal-aid-city",
         "3.1",
-        BuiltinKind::Transfer,
+        "transfer",
         Scope::Plan,
         Some((162_000_000_00, None)),
         (3, 31),
@@ -293,7 +293,7 @@ const DOMAIN_TABLE: &[(
     (
         "3.1-fiscal-aid-per-county",
         "3.1",
-        BuiltinKind::Transfer,
+        "transfer",
         Scope::EachCounty,
         Some((30_000_000_00, None)),
         (3, 31),
@@ -301,7 +301,7 @@ const DOMAIN_TABLE: &[(
     (
         "3.2-aid-used",
         "3.2",
-        BuiltinKind::Project,
+        "project",
         Scope::Plan,
         None,
         (12, 31),
@@ -309,7 +309,7 @@ const DOMAIN_TABLE: &[(
     (
         "4.1-relocation-sites",
         "4.1",
-        BuiltinKind::Facility,
+        "facility",
         Scope::EachCounty,
         Some((1, None)),
         (12, 31),
@@ -317,7 +317,7 @@ const DOMAIN_TABLE: &[(
     (
         "5.1-training-sessions",
         "5.1",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((6, None)),
         (12, 31),
@@ -325,7 +325,7 @@ const DOMAIN_TABLE: &[(
     (
         "5.1-trainees",
         "5.1",
-        BuiltinKind::Person,
+        "person",
         Scope::Plan,
         Some((1500, None)),
         (12, 31),
@@ -333,7 +333,7 @@ const DOMAIN_TABLE: &[(
     (
         "5.2-employed",
         "5.2",
-        BuiltinKind::Person,
+        "person",
         Scope::Plan,
         Some((8000, None)),
         (12, 31),
@@ -341,7 +341,7 @@ const DOMAIN_TABLE: &[(
     (
         "5.2-employed-poor",
         "5.2",
-        BuiltinKind::Person,
+        "person",
         Scope::Plan,
         None,
         (12, 31),
@@ -349,7 +349,7 @@ const DOMAIN_TABLE: &[(
     (
         "5.3-service-stations",
         "5.3",
-        BuiltinKind::Facility,
+        "facility",
         Scope::Plan,
         Some((1, None)),
         (12, 31),
@@ -357,7 +357,7 @@ const DOMAIN_TABLE: &[(
     (
         "6.2-students",
         "6.2",
-        BuiltinKind::Person,
+        "person",
         Scope::Plan,
         Some((1900, None)),
         (12, 31),
@@ -365,7 +365,7 @@ const DOMAIN_TABLE: &[(
     (
         "6.3-rich-leaders",
         "6.3",
-        BuiltinKind::Person,
+        "person",
         Scope::Plan,
         None,
         (12, 31),
@@ -373,7 +373,7 @@ const DOMAIN_TABLE: &[(
     (
         "7.1-donations",
         "7.1",
-        BuiltinKind::Donation,
+        "donation",
         Scope::Plan,
         None,
         (12, 31),
@@ -381,7 +381,7 @@ const DOMAIN_TABLE: &[(
     (
         "7.1-volunteer-trips",
         "7",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         None,
         (12, 31),
@@ -389,7 +389,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.1-town-leader-visits",
         "8.1",
-        BuiltinKind::Activity,
+        "activity",
         Scope::EachLeadTown,
         Some((1, None)),
         (12, 31),
@@ -397,7 +397,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.1-town-joint-meetings",
         "8.1",
-        BuiltinKind::Activity,
+        "activity",
         Scope::EachLeadTown,
         Some((1, None)),
         (12, 31),
@@ -405,7 +405,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.1-lead-town-funds",
         "8.1",
-        BuiltinKind::Transfer,
+        "transfer",
         Scope::EachLeadTown,
         Some((1_000_000_00, None)),
         (12, 31),
@@ -413,7 +413,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.1-assist-town-funds",
         "8.1",
-        BuiltinKind::Transfer,
+        "transfer",
         Scope::EachAssistingTown,
         Some((300_000_00, None)),
         (12, 31),
@@ -421,7 +421,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.2-lead-teachers",
         "8.2",
-        BuiltinKind::Secondment,
+        "secondment",
         Scope::EachLeadTown,
         Some((2, None)),
         (12, 31),
@@ -429,7 +429,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.2-lead-doctors",
         "8.2",
-        BuiltinKind::Secondment,
+        "secondment",
         Scope::EachLeadTown,
         Some((2, None)),
         (12, 31),
@@ -437,7 +437,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.2-assist-teachers",
         "8.2",
-        BuiltinKind::Secondment,
+        "secondment",
         Scope::EachAssistingTown,
         Some((1, None)),
         (12, 31),
@@ -445,7 +445,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.2-assist-doctors",
         "8.2",
-        BuiltinKind::Secondment,
+        "secondment",
         Scope::EachAssistingTown,
         Some((1, None)),
         (12, 31),
@@ -453,7 +453,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.3-lead-township-pairs",
         "8.3",
-        BuiltinKind::Pairing,
+        "pairing",
         Scope::EachLeadTown,
         Some((2, None)),
         (12, 31),
@@ -461,7 +461,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.3-lead-village-pairs",
         "8.3",
-        BuiltinKind::Pairing,
+        "pairing",
         Scope::EachLeadTown,
         Some((2, None)),
         (12, 31),
@@ -469,7 +469,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.3-assist-township-pairs",
         "8.3",
-        BuiltinKind::Pairing,
+        "pairing",
         Scope::EachAssistingTown,
         Some((1, None)),
         (12, 31),
@@ -477,7 +477,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.3-assist-village-pairs",
         "8.3",
-        BuiltinKind::Pairing,
+        "pairing",
         Scope::EachAssistingTown,
         Some((1, None)),
         (12, 31),
@@ -485,7 +485,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.4-lead-enterprise-villages",
         "8.4",
-        BuiltinKind::Pairing,
+        "pairing",
         Scope::EachLeadTown,
         Some((2, None)),
         (12, 31),
@@ -493,7 +493,7 @@ const DOMAIN_TABLE: &[(
     (
         "8.4-assist-enterprise-villages",
         "8.4",
-        BuiltinKind::Pairing,
+        "pairing",
         Scope::EachAssistingTown,
         Some((1, None)),
         (12, 31),
@@ -501,7 +501,7 @@ const DOMAIN_TABLE: &[(
     (
         "9.1-city-leader-visits",
         "9.1",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((1, None)),
         (10, 31),
@@ -509,10 +509,74 @@ const DOMAIN_TABLE: &[(
     (
         "9.1-city-joint-meetings",
         "9.1",
-        BuiltinKind::Activity,
+        "activity",
         Scope::Plan,
         Some((1, None)),
         (10, 31),
+    ),
+    (
+        "8.1-annual-plans",
+        "8.1",
+        "agreement",
+        Scope::EachLeadTown,
+        Some((1, None)),
+        (12, 31),
+    ),
+    (
+        "1.1-investment-projects",
+        "1.2",
+        "activity",
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "2.2-teachers-sent",
+        "2.2",
+        "secondment",
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "2.3-doctors-sent",
+        "2.3",
+        "secondment",
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "2.3-free-clinics",
+        "2.3",
+        "activity",
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "5.2-job-fairs",
+        "5.2",
+        "activity",
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "6.1-publicity",
+        "6.1",
+        "activity",
+        Scope::Plan,
+        None,
+        (12, 31),
+    ),
+    (
+        "8.1-talent-secondments",
+        "8.1",
+        "secondment",
+        Scope::Plan,
+        None,
+        (12, 31),
     ),
 ];
 
@@ -523,14 +587,14 @@ fn bundled_plan_indicators_match_domain_md() {
     for ((id, item, kind, scope, target, deadline), ind) in DOMAIN_TABLE.iter().zip(&p.indicators) {
         assert_eq!(&ind.id, id);
         assert_eq!(&ind.item, item, "{id}");
-        assert_eq!(ind.kind.builtin(), Some(*kind), "{id}");
+        assert_eq!(ind.kind.key(), *kind, "{id}");
         assert_eq!(ind.scope, *scope, "{id}");
         assert_eq!(
             ind.target_for(2019).map(|t| (t.min, t.max)),
             *target,
             "{id}"
         );
-        assert_eq!(ind.deadline, *deadline, "{id}");
+        assert_eq!(ind.deadline_of(2019), *deadline, "{id}");
     }
 }
 
@@ -598,7 +662,7 @@ fn special_targets_and_rules() {
 fn serialises_to_json() {
     let p = Plan::bundled();
     let json = serde_json::to_value(&p).unwrap();
-    assert_eq!(json["indicators"].as_array().unwrap().len(), 47);
+    assert_eq!(json["indicators"].as_array().unwrap().len(), 55);
     assert_eq!(json["meta"]["document_no"], "东扶贫〔2018〕5号");
 }
 

@@ -24,6 +24,7 @@ use time::{Date, Month as TimeMonth};
 use crate::common::{
     PLAN_SCOPE, Styles, display_unit, engine_records, figure_value, status_format,
 };
+use crate::narratives::{Narrative, Narratives};
 use crate::safe::{html as esc, write_text};
 use crate::{ReportError, ReportResult};
 
@@ -154,6 +155,32 @@ pub struct Bulletin {
     pub departments: Vec<UnitScore>,
     /// Departments with no programme-wide target of their own this year.
     pub without_targets: Vec<String>,
+    /// What units have said they did on checklist items (工作进展), latest per unit as
+    /// of the month's end, in checklist order.
+    pub progress: Vec<ItemProgress>,
+}
+
+/// The latest progress of each unit on one checklist item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemProgress {
+    pub item: String,
+    pub title: String,
+    pub narratives: Vec<Narrative>,
+}
+
+/// The checklist's items that have progress, in plan order.
+pub fn item_progress(plan: &Plan, narratives: &Narratives) -> Vec<ItemProgress> {
+    plan.items
+        .iter()
+        .filter_map(|item| {
+            let ns = narratives.get(&item.no)?;
+            Some(ItemProgress {
+                item: item.no.clone(),
+                title: item.title.clone(),
+                narratives: ns.clone(),
+            })
+        })
+        .collect()
 }
 
 /// A figure of the same kind as `like`.
@@ -285,6 +312,7 @@ pub fn compute(plan: &Plan, a: &Assessment, month: Month) -> Bulletin {
         towns: rank(towns),
         departments: rank(departments),
         without_targets,
+        progress: Vec::new(),
     }
 }
 
@@ -301,7 +329,10 @@ pub async fn from_store(store: &Store, plan: &Plan, month: Month) -> ReportResul
         as_of: month.last_day(),
         include_submitted: false,
     };
-    Ok(compute(plan, &assess(plan, &records, &opts), month))
+    let mut b = compute(plan, &assess(plan, &records, &opts), month);
+    let narratives = crate::narratives::load(store, plan, opts.as_of).await?;
+    b.progress = item_progress(plan, &narratives);
+    Ok(b)
 }
 
 /// `月度通报-2019-06.xlsx` / `.html`.
@@ -367,7 +398,37 @@ pub fn xlsx(b: &Bulletin) -> ReportResult<Vec<u8>> {
     write_ranking(ws, b, &st)?;
     let ws = wb.add_worksheet().set_name("尚欠明细")?;
     write_owed(ws, b, &st)?;
+    if !b.progress.is_empty() {
+        let ws = wb.add_worksheet().set_name("工作进展")?;
+        write_progress(ws, b, &st)?;
+    }
     Ok(wb.save_to_buffer()?)
+}
+
+fn write_progress(ws: &mut Worksheet, b: &Bulletin, st: &Styles) -> Result<(), XlsxError> {
+    ws.write_string_with_format(0, 0, format!("{} 工作进展", title(b)), &st.title)?;
+    let headers = ["事项", "单位", "截至日期", "进展"];
+    for (i, (h, w)) in headers.iter().zip([22.0, 16.0, 12.0, 80.0]).enumerate() {
+        ws.write_string_with_format(2, i as u16, *h, &st.head)?;
+        ws.set_column_width(i as u16, w)?;
+    }
+    let mut row = 3u32;
+    for p in &b.progress {
+        for n in &p.narratives {
+            let body: Vec<String> = n.lines.iter().map(|(l, t)| format!("{l}：{t}")).collect();
+            write_text(ws, row, 0, &format!("{} {}", p.item, p.title), &st.wrap)?;
+            write_text(ws, row, 1, &n.unit, &st.wrap)?;
+            ws.write_string_with_format(
+                row,
+                2,
+                duikou_domain::record::format_date(n.date),
+                &st.wrap,
+            )?;
+            write_text(ws, row, 3, &body.join("\n"), &st.wrap)?;
+            row += 1;
+        }
+    }
+    Ok(())
 }
 
 fn write_ranking(ws: &mut Worksheet, b: &Bulletin, st: &Styles) -> Result<(), XlsxError> {
@@ -604,6 +665,21 @@ pub fn html(b: &Bulletin) -> String {
             "<p class=\"note\">本年度没有单独量化目标、未参与排名的单位：{}。</p>\n",
             esc(&b.without_targets.join("、"))
         ));
+    }
+    if !b.progress.is_empty() {
+        s.push_str("<section>\n<h2>三、工作进展</h2>\n");
+        for p in &b.progress {
+            s.push_str(&format!(
+                "<h3>{} {}</h3>\n<ul>\n",
+                esc(&p.item),
+                esc(&p.title)
+            ));
+            for n in &p.narratives {
+                s.push_str(&format!("<li>{}</li>\n", esc(&n.text())));
+            }
+            s.push_str("</ul>\n");
+        }
+        s.push_str("</section>\n");
     }
     s.push_str("<p class=\"note\">说明：完成率为各项年度目标完成比例（超额按 100% 计）的平均数；镇街按其本级目标计，市直单位按其负责的工作清单事项的全市目标计。尚欠事项中红色为进度滞后或未完成，蓝色为进度正常。</p>\n");
     s.push_str("</main>\n</body>\n</html>\n");

@@ -8,6 +8,7 @@
 pub mod bulletin;
 pub mod common;
 pub mod export;
+pub mod narratives;
 pub mod package;
 pub mod safe;
 pub mod template;

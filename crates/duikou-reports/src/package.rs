@@ -42,6 +42,8 @@ pub const NO_EVIDENCE_FILE: &str = "无佐证清单.xlsx";
 pub const ASSESSMENT_FILE: &str = "考核结果.xlsx";
 pub const ASSESSMENT_JSON: &str = "考核结果.json";
 pub const CHECKLIST_FILE: &str = "工作清单进展表.xlsx";
+/// In an item's folder: the latest progress (工作进展) of each unit on it.
+pub const PROGRESS_FILE: &str = "工作进展.txt";
 pub const EVIDENCE_DIR: &str = "佐证材料";
 
 /// What went into a package.
@@ -170,10 +172,27 @@ where
         figure_ids.insert((r.indicator.as_str(), r.scope.as_str()), ids);
     }
 
-    // Every checklist item gets a folder.
+    let narratives = crate::narratives::load(store, plan, opts.as_of).await?;
+
+    // Every checklist item gets a folder, with what was done on it (工作进展) where a
+    // unit has said so.
     for item in &plan.items {
         let folder = path_component(&format!("{} {}", item.no, item.title), 60);
         add_dir(&mut zip, &mut dirs, &folder, &mut summary)?;
+        if let Some(ns) = narratives.get(&item.no) {
+            let path = format!("{folder}/{PROGRESS_FILE}");
+            zip.start_file(path.as_str(), options)?;
+            let lines: Vec<String> = ns.iter().map(|n| n.text()).collect();
+            let text = format!(
+                "\u{feff}{} {} 工作进展（截至 {}，各单位最新一次已审核的进展）\r\n\r\n{}\r\n",
+                item.no,
+                item.title,
+                duikou_domain::record::format_date(opts.as_of),
+                lines.join("\r\n")
+            );
+            zip.write_all(text.as_bytes())?;
+            summary.entries.push(path);
+        }
         if !a.results.iter().any(|r| {
             plan.checklist_item_of(&r.item)
                 .is_some_and(|i| i.no == item.no)
@@ -296,7 +315,7 @@ where
     summary.entries.push(NO_EVIDENCE_FILE.into());
 
     zip.start_file(ASSESSMENT_FILE, options)?;
-    zip.write_all(&assessment_workbook(plan, &a)?)?;
+    zip.write_all(&assessment_workbook(plan, &a, &narratives)?)?;
     summary.entries.push(ASSESSMENT_FILE.into());
     zip.start_file(ASSESSMENT_JSON, options)?;
     zip.write_all(
@@ -306,7 +325,7 @@ where
     )?;
     summary.entries.push(ASSESSMENT_JSON.into());
     zip.start_file(CHECKLIST_FILE, options)?;
-    zip.write_all(&checklist_workbook(plan, &a)?)?;
+    zip.write_all(&checklist_workbook(plan, &a, &narratives)?)?;
     summary.entries.push(CHECKLIST_FILE.into());
 
     zip.finish()?;

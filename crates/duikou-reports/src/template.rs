@@ -322,6 +322,13 @@ pub fn example_row(plan: &Plan, kind: RecordKind) -> Vec<(&'static str, String)>
         .collect()
 }
 
+/// Whether `fd` is the field some kind of the plan names its checklist item in.
+fn kind_narrates(plan: &Plan, fd: &FieldDesc) -> bool {
+    plan.kinds()
+        .iter()
+        .any(|k| k.narrates() == Some(fd.key) && k.field(fd.key).is_some_and(|f| f == fd))
+}
+
 /// An example value for a field the program knows only by its type.
 fn example_of_type(
     plan: &Plan,
@@ -332,6 +339,11 @@ fn example_of_type(
     date: &str,
 ) -> String {
     match fd.ty {
+        // A checklist item's number is checked against the plan.
+        FieldType::Text if fd.key == "plan_item" || kind_narrates(plan, fd) => plan
+            .items
+            .first()
+            .map_or_else(|| format!("某{}", fd.zh), |i| i.no.clone()),
         FieldType::Text => format!("某{}", fd.zh),
         FieldType::Money => "100000.00".into(),
         FieldType::Date => date.into(),

@@ -25,6 +25,7 @@ use crate::common::{
     PLAN_SCOPE, Styles, col_letter, decimal_text, display_unit, figure_value, scope_label,
     severity, status_format,
 };
+use crate::narratives::{Narrative, Narratives};
 use crate::safe::{formula_string, sheet_name, write_text};
 
 pub const SUMMARY_SHEET: &str = "总表";
@@ -104,7 +105,11 @@ fn f64_text(v: f64) -> String {
 }
 
 /// The assessment of a year as a workbook.
-pub fn assessment_workbook(plan: &Plan, a: &Assessment) -> ReportResult<Vec<u8>> {
+pub fn assessment_workbook(
+    plan: &Plan,
+    a: &Assessment,
+    narratives: &Narratives,
+) -> ReportResult<Vec<u8>> {
     let mut wb = Workbook::new();
     let st = Styles::new();
     let n = a.results.len() as u32;
@@ -151,17 +156,21 @@ pub fn assessment_workbook(plan: &Plan, a: &Assessment) -> ReportResult<Vec<u8>>
 
     // The checklist.
     let ws = wb.add_worksheet().set_name(CHECKLIST_SHEET)?;
-    write_checklist(ws, plan, a, &st)?;
+    write_checklist(ws, plan, a, narratives, &st)?;
 
     Ok(wb.save_to_buffer()?)
 }
 
 /// The work-checklist progress table alone.
-pub fn checklist_workbook(plan: &Plan, a: &Assessment) -> ReportResult<Vec<u8>> {
+pub fn checklist_workbook(
+    plan: &Plan,
+    a: &Assessment,
+    narratives: &Narratives,
+) -> ReportResult<Vec<u8>> {
     let mut wb = Workbook::new();
     let st = Styles::new();
     let ws = wb.add_worksheet().set_name(CHECKLIST_SHEET)?;
-    write_checklist(ws, plan, a, &st)?;
+    write_checklist(ws, plan, a, narratives, &st)?;
     Ok(wb.save_to_buffer()?)
 }
 
@@ -1083,21 +1092,27 @@ pub fn summary_lines(results: &[&IndicatorResult]) -> Vec<String> {
     out
 }
 
+/// A plan's title without its trailing period: "…实施方案（2018-2020年）" → "…实施方案".
+fn title_without_period(title: &str) -> &str {
+    match title.rfind('（') {
+        Some(at) if title.ends_with("年）") => &title[..at],
+        _ => title,
+    }
+}
+
 fn write_checklist(
     ws: &mut Worksheet,
     plan: &Plan,
     a: &Assessment,
+    narratives: &Narratives,
     st: &Styles,
 ) -> Result<(), XlsxError> {
-    let title = format!(
-        "{}工作清单完成情况",
-        plan.meta.title.replace("（2018-2020年）", "")
-    );
+    let title = format!("{}工作清单完成情况", title_without_period(&plan.meta.title));
     ws.merge_range(
         0,
         0,
         0,
-        7,
+        8,
         &title,
         &st.title.clone().set_align(FormatAlign::Center),
     )?;
@@ -1105,7 +1120,7 @@ fn write_checklist(
         1,
         0,
         1,
-        7,
+        8,
         &format!(
             "{} 年度，截至 {}{}",
             a.year,
@@ -1127,8 +1142,9 @@ fn write_checklist(
         "完成情况",
         "状态",
         "有佐证/记录数",
+        "工作进展",
     ];
-    let widths = [6.0, 14.0, 46.0, 11.0, 20.0, 46.0, 10.0, 12.0];
+    let widths = [6.0, 14.0, 46.0, 11.0, 20.0, 46.0, 10.0, 12.0, 46.0];
     let hr = 2u32;
     for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
         ws.write_string_with_format(hr, i as u16, *h, &st.head)?;
@@ -1143,7 +1159,7 @@ fn write_checklist(
             &act.no,
             &action_fmt.clone().set_align(FormatAlign::Center),
         )?;
-        ws.merge_range(row, 1, row, 7, &act.title, &action_fmt)?;
+        ws.merge_range(row, 1, row, 8, &act.title, &action_fmt)?;
         row += 1;
         for l in lines {
             ws.write_string_with_format(
@@ -1192,16 +1208,29 @@ fn write_checklist(
                 coverage,
                 &st.center.clone().set_align(FormatAlign::Top),
             )?;
+            let progress: Vec<String> = narratives
+                .get(&l.item.no)
+                .map(|ns| ns.iter().map(Narrative::text).collect())
+                .unwrap_or_default();
+            ws.write_string_with_format(
+                row,
+                8,
+                if progress.is_empty() {
+                    "—".to_string()
+                } else {
+                    progress.join("\n")
+                },
+                &st.wrap,
+            )?;
             // Rows tall enough for the longest cell: about 27 Chinese characters fit a
             // line of the wide columns, 12 of 责任单位.
             let wrapped = |s: &str, per_line: usize| s.chars().count().div_ceil(per_line).max(1);
             let text_lines =
                 wrapped(&l.item.text, 27).max(wrapped(&l.item.responsible.join("、"), 12));
             let figure_lines: usize = lines.iter().map(|s| wrapped(s, 27)).sum();
-            ws.set_row_height(
-                row,
-                (14.0 * text_lines.max(figure_lines) as f64 + 6.0).min(400.0),
-            )?;
+            let progress_lines: usize = progress.iter().map(|s| wrapped(s, 27)).sum();
+            let tallest = text_lines.max(figure_lines).max(progress_lines);
+            ws.set_row_height(row, (14.0 * tallest as f64 + 6.0).min(400.0))?;
             row += 1;
         }
     }

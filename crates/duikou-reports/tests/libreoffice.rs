@@ -100,11 +100,11 @@ async fn every_output_converts_to_pdf_in_libreoffice() {
     write("export-person.csv", out.into_inner());
     write(
         "assessment.xlsx",
-        workbook::assessment_workbook(&f.plan, &a).unwrap(),
+        workbook::assessment_workbook(&f.plan, &a, &Default::default()).unwrap(),
     );
     write(
         "checklist.xlsx",
-        workbook::checklist_workbook(&f.plan, &a).unwrap(),
+        workbook::checklist_workbook(&f.plan, &a, &Default::default()).unwrap(),
     );
     let b = bulletin::from_store(&f.store, &f.plan, Month::parse("2019-06").unwrap())
         .await

@@ -90,7 +90,7 @@ async fn the_package_holds_every_item_its_records_evidence_and_a_resolving_index
         );
     }
     assert!(names.contains("3.1 财政援助资金/3.1-fiscal-aid.xlsx"));
-    assert!(names.contains("6.1 激励引导/说明.txt"));
+    assert!(names.contains("9.2 考核迎检/说明.txt"));
     // Evidence named by record; the unreadable file reported, not invented.
     let transfer_id = f
         .store

@@ -24,7 +24,7 @@ fn find_row<'a>(range: &'a calamine::Range<Data>, first: &str) -> Option<(usize,
 async fn the_assessment_workbook_has_every_sheet_and_correct_formulas() {
     let f = fixture().await;
     let a = assessment(&f.store, &f.plan, 2019).await;
-    let bytes = assessment_workbook(&f.plan, &a).unwrap();
+    let bytes = assessment_workbook(&f.plan, &a, &Default::default()).unwrap();
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
     let names = wb.sheet_names();
     assert_eq!(names[0], SUMMARY_SHEET);
@@ -96,7 +96,7 @@ async fn the_assessment_workbook_has_every_sheet_and_correct_formulas() {
 async fn the_checklist_follows_the_appendix_layout() {
     let f = fixture().await;
     let a = assessment(&f.store, &f.plan, 2019).await;
-    let bytes = checklist_workbook(&f.plan, &a).unwrap();
+    let bytes = checklist_workbook(&f.plan, &a, &Default::default()).unwrap();
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
     let range = wb.worksheet_range(CHECKLIST_SHEET).unwrap();
     let rows: Vec<Vec<String>> = range
@@ -123,7 +123,7 @@ async fn the_checklist_follows_the_appendix_layout() {
             at += 1;
         }
     }
-    // Figures summarised: 3.1 is met, 6.1 has none.
+    // Figures summarised: 3.1 is met, 9.2 has none.
     let r31 = rows.iter().find(|r| r[0] == "3.1").unwrap();
     assert!(
         r31[5].contains("180000000") || r31[5].contains("18000.00万元"),
@@ -131,8 +131,8 @@ async fn the_checklist_follows_the_appendix_layout() {
         r31[5]
     );
     assert_eq!(r31[6], "已完成");
-    let r61 = rows.iter().find(|r| r[0] == "6.1").unwrap();
-    assert_eq!(r61[5], "（无量化指标）");
+    let r92 = rows.iter().find(|r| r[0] == "9.2").unwrap();
+    assert_eq!(r92[5], "（无量化指标）");
     let xml = xlsx_part(&bytes, "xl/worksheets/sheet1.xml");
     assert!(xml.contains("<mergeCell"), "action rows merged across");
 }

@@ -601,7 +601,7 @@ on_each_backend!(users_sessions_and_lockout, |store: Store| async move {
 
 on_each_backend!(plan_is_stored_and_read_back, |store: Store| async move {
     let plan = store.plan().await.unwrap().unwrap();
-    assert_eq!(plan.indicators.len(), 47);
+    assert_eq!(plan.indicators.len(), 55);
     let units = store
         .db
         .query_one_raw(sea_orm::Statement::from_string(

@@ -1278,7 +1278,7 @@ async fn assessment_follows_confirmed_approved_transfers(app: &TestApp) {
     // The plan.
     let plan = qx.get("/api/v1/plan").await;
     expect(&plan, 200);
-    assert_eq!(plan.body["indicators"].as_array().unwrap().len(), 47);
+    assert_eq!(plan.body["indicators"].as_array().unwrap().len(), 55);
     assert!(
         plan.body["units"]
             .as_array()

@@ -174,7 +174,7 @@ fn plan_show(backends: &[Backend]) {
     );
     assert!(table.contains("6.2-students") && table.contains("2018: ≥1600人"));
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    assert_eq!(v["indicators"].as_array().unwrap().len(), 47);
+    assert_eq!(v["indicators"].as_array().unwrap().len(), 55);
     assert_eq!(v["pairings"].as_array().unwrap().len(), 6);
     for other in &outputs[1..] {
         assert_eq!(other, &outputs[0], "same output on PostgreSQL");
@@ -664,7 +664,7 @@ fn demo_at_scale_fills_a_scaled_plan_once_and_alike() {
     let e = Env::sqlite();
     let out = e.ok(&["init", "--demo-scale", "3"]);
     assert!(out.contains("dongguan-zhaotong-2018-2020-x3"), "{out}");
-    assert!(out.contains("102 个单位，18 组结对"), "{out}");
+    assert!(out.contains("107 个单位，18 组结对"), "{out}");
     let plan = e.json(&["plan", "show", "--format", "json"]);
     let counties: Vec<&serde_json::Value> = plan["units"]
         .as_array()
@@ -672,12 +672,13 @@ fn demo_at_scale_fills_a_scaled_plan_once_and_alike() {
         .iter()
         .filter(|u| u["kind"] == "county")
         .collect();
-    assert_eq!(counties.len(), 18);
+    // 6 paired counties × 3, and Zhaotong's 5 unpaired ones once (no pair to copy).
+    assert_eq!(counties.len(), 18 + 5);
     let codes: std::collections::BTreeSet<&str> = counties
         .iter()
         .map(|c| c["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes.len(), 18, "every county copy has its own area code");
+    assert_eq!(codes.len(), 23, "every county copy has its own area code");
     // init again keeps the scaled plan; a bad scale is refused.
     assert!(e.ok(&["init"]).contains("-x3"));
     assert!(e.bad(&["init", "--demo-scale", "0"]).contains("at least 1"));
@@ -787,7 +788,7 @@ fn demo_then_assess_shows_a_full_assessment() {
         "json",
     ]);
     let results = card["results"].as_array().unwrap();
-    assert_eq!(results.len(), 8, "the 8 lead-town indicators");
+    assert_eq!(results.len(), 9, "the 9 lead-town indicators");
     assert!(results.iter().all(|r| r["scope"] == "清溪镇"));
     // Same seed, same data: a second database gives the same assessment.
     let e2 = Env::sqlite();
@@ -899,4 +900,165 @@ fn several_chunks_on(backend: Backend) {
         assert_eq!(employed(&e), rows as i64 + 1);
         assert!(e.ok(&["audit", "verify"]).contains("intact"));
     }
+}
+
+/// The bundled plan read against the seed: its own kinds (协议与计划, 工作进展) are imported
+/// like any other; an annual plan with the paired county counts for 8.1; the latest
+/// progress of each unit on an item shows in the checklist (table, JSON, workbook) and
+/// the bulletin; a worker whose 户籍 is an unpaired Zhaotong county is 昭通劳动力 (5.2).
+#[test]
+fn the_bundled_plans_own_kinds_count_and_narrate() {
+    let e = Env::sqlite();
+    e.ok(&["init"]);
+    e.import(
+        "agreement",
+        "agreements.csv",
+        "类型,名称,东部单位,西部单位,签订日期\n\
+         年度帮扶计划,清溪镇2019年度帮扶计划,清溪镇,镇雄县,2019-02-15\n\
+         年度帮扶计划,黄江镇与镇雄县计划,黄江镇,镇雄县,2019-02-15\n",
+    );
+    e.import(
+        "progress",
+        "progress.csv",
+        "工作清单事项,责任单位,截至日期,进展情况,下步打算\n\
+         6.1,市委宣传部,2019-06-30,发布协作报道12篇,继续宣传\n\
+         6.1,市委宣传部,2019-09-30,发布协作报道30篇,\n\
+         9.2,市经协办,2019-10-31,完成迎检材料整理,\n",
+    );
+    let bad = e.import_bad(
+        "progress",
+        "bad.csv",
+        "工作清单事项,责任单位,截至日期,进展情况\n99.9,市经协办,2019-10-31,无此事项\n".as_bytes(),
+    );
+    assert!(bad.contains("工作清单中没有这个序号"), "{bad}");
+    let yongshan =
+        duikou_domain::id_number::make_valid("530625", time::macros::date!(1995 - 05 - 05), 7);
+    e.import(
+        "person",
+        "p.csv",
+        &format!(
+            "programme,name,id_number,registered_poor,organisation,work_place,started_on\n\
+             劳务就业,永善工人,{},是,某电子厂,东莞,2019-04-15\n",
+            yongshan.as_str()
+        ),
+    );
+
+    let card = e.json(&[
+        "assess",
+        "--year",
+        "2019",
+        "--unit",
+        "清溪镇",
+        "--format",
+        "json",
+    ]);
+    let plans = card["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "8.1-annual-plans")
+        .expect("8.1-annual-plans for 清溪镇");
+    assert_eq!(
+        (plans["actual"].as_i64(), plans["status"].as_str()),
+        (Some(1), Some("met"))
+    );
+    let all = e.json(&["assess", "--year", "2019", "--format", "json"]);
+    let figure = |id: &str, scope: &str| {
+        all["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator"] == id && r["scope"] == scope)
+            .unwrap_or_else(|| panic!("{id} {scope}"))["actual"]
+            .as_i64()
+    };
+    assert_eq!(
+        figure("8.1-annual-plans", "黄江镇"),
+        Some(0),
+        "not its paired county"
+    );
+    assert_eq!(
+        figure("5.2-employed", "plan"),
+        Some(1),
+        "a 永善县 worker counts"
+    );
+
+    let json = e.json(&["checklist", "--year", "2019", "--format", "json"]);
+    let item = |no: &str| {
+        json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["item"] == no)
+            .unwrap()
+            .clone()
+    };
+    let progress = item("6.1")["progress"].as_array().unwrap().clone();
+    assert_eq!(progress.len(), 1, "the latest per unit: {progress:?}");
+    assert_eq!(progress[0]["unit"], "市委宣传部");
+    assert_eq!(progress[0]["as_of"], "2019-09-30");
+    assert!(progress[0]["text"].as_str().unwrap().contains("30篇"));
+    assert_eq!(item("9.2")["progress"].as_array().unwrap().len(), 1);
+    assert!(item("3.1")["progress"].as_array().unwrap().is_empty());
+    // As of an earlier day, the account of that day.
+    let june = e.json(&[
+        "checklist",
+        "--year",
+        "2019",
+        "--as-of",
+        "2019-07-01",
+        "--format",
+        "json",
+    ]);
+    let june_61 = june["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["item"] == "6.1")
+        .unwrap()["progress"]
+        .clone();
+    assert!(
+        june_61[0]["text"].as_str().unwrap().contains("12篇"),
+        "{june_61}"
+    );
+
+    let table = e.ok(&["checklist", "--year", "2019"]);
+    assert!(table.contains("进展 市经协办（2019-10-31）"), "{table}");
+    let out = e.data().join("checklist.xlsx");
+    e.ok(&[
+        "checklist",
+        "--year",
+        "2019",
+        "--format",
+        "xlsx",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&out).unwrap();
+    let strings = String::from_utf8_lossy(&zip_part(&bytes, "xl/sharedStrings.xml")).to_string();
+    assert!(strings.contains("工作进展") && strings.contains("发布协作报道30篇"));
+    let bulletin = e.data().join("bulletin.html");
+    e.ok(&[
+        "bulletin",
+        "--month",
+        "2019-10",
+        "--format",
+        "html",
+        "--out",
+        bulletin.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&bulletin).unwrap();
+    assert!(
+        html.contains("三、工作进展") && html.contains("完成迎检材料整理"),
+        "{html}"
+    );
+}
+
+fn zip_part(bytes: &[u8], name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut part = zip.by_name(name).unwrap();
+    let mut out = Vec::new();
+    part.read_to_end(&mut out).unwrap();
+    out
 }

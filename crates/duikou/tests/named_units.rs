@@ -232,7 +232,7 @@ async fn secondment_from_another_town_waits_for_approval(app: &TestApp) {
     let sj = app.login(SJ).await;
     let before = figure(&coord, TEACHERS, HJ, true).await;
     let body = json!({ "name": "张老师", "category": "教师", "direction": "东莞→昭通",
-        "from_unit": HJ, "to_unit": QX, "reporting_unit": QX, "start_on": "2019-01-01", "end_on": "2020-06-30" });
+        "from_unit": HJ, "to_unit": "彝良县", "reporting_unit": QX, "start_on": "2019-01-01", "end_on": "2020-06-30" });
     let id = create_submitted(&qx, "secondment", body).await;
     assert_eq!(
         figure(&coord, TEACHERS, HJ, true).await,

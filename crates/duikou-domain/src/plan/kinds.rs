@@ -217,6 +217,20 @@ pub(super) fn build_kinds(
                 ok = false;
             }
         }
+        if let Some(narrates) = &k.narrates {
+            let n = narrates.get_ref().trim();
+            if !fields
+                .iter()
+                .any(|f| f.key == n && matches!(f.ty, FieldTypeSpec::Text))
+            {
+                c.at(
+                    narrates,
+                    format!("记录类型 {key} 的 narrates 应为它的文本字段（填工作清单事项编号）：{n}"),
+                    format!("the narrates of record kind {key} must be one of its text fields (holding a checklist item number): {n}"),
+                );
+                ok = false;
+            }
+        }
         if !ok {
             continue;
         }
@@ -227,6 +241,7 @@ pub(super) fn build_kinds(
             fields,
             date: date.to_string(),
             unit: k.unit.as_ref().map(|u| u.get_ref().trim().to_string()),
+            narrates: k.narrates.as_ref().map(|n| n.get_ref().trim().to_string()),
         }));
     }
     kinds

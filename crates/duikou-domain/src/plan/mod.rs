@@ -471,6 +471,8 @@ struct RawRecordKind {
     date: Spanned<String>,
     #[serde(default)]
     unit: Option<Spanned<String>>,
+    #[serde(default)]
+    narrates: Option<Spanned<String>>,
     fields: Vec<RawField>,
 }
 

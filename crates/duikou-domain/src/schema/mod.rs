@@ -160,6 +160,9 @@ pub struct KindDesc {
     pub own_unit: Option<&'static str>,
     pub date_order: &'static [(&'static str, &'static str)],
     pub county_fields: &'static [&'static str],
+    /// The text field naming the checklist item a record of this kind narrates (the
+    /// plan's `narrates`): its latest record per item and unit is shown with the item.
+    pub narrates: Option<&'static str>,
 }
 
 /// A record kind as one plan defines it: a pointer to its interned descriptor, so
@@ -209,6 +212,10 @@ impl Serialize for RecordKind {
 }
 
 impl RecordKind {
+    /// The field naming the checklist item this kind narrates, if it does.
+    pub fn narrates(self) -> Option<&'static str> {
+        self.0.narrates
+    }
     pub fn desc(self) -> &'static KindDesc {
         self.0
     }
@@ -379,6 +386,7 @@ pub struct KindSpec {
     pub fields: Vec<FieldSpec>,
     pub date: String,
     pub unit: Option<String>,
+    pub narrates: Option<String>,
 }
 
 /// A built-in kind as a plan with these regions and this extension has it.
@@ -421,6 +429,7 @@ pub fn render_builtin(b: BuiltinKind, regions: &Regions, ext: &Extension) -> Rec
         own_unit: b.own_unit_field(),
         date_order: b.date_order(),
         county_fields: b.county_fields(),
+        narrates: None,
     }))
 }
 
@@ -482,6 +491,7 @@ pub fn render_custom(spec: &KindSpec) -> RecordKind {
         own_unit: spec.unit.as_deref().map(intern::str),
         date_order: intern::pairs(date_order),
         county_fields: intern::strs(county_fields),
+        narrates: spec.narrates.as_deref().map(intern::str),
     }))
 }
 

@@ -54,7 +54,8 @@ pub async fn run(
             let out = out.ok_or_else(|| {
                 AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE")
             })?;
-            let bytes = duikou_reports::workbook::assessment_workbook(&plan, &a)
+            let narratives = duikou_reports::narratives::load(&store, &plan, opts.as_of).await?;
+            let bytes = duikou_reports::workbook::assessment_workbook(&plan, &a, &narratives)
                 .map_err(|e| AppError::failure_text(e.to_string()))?;
             std::fs::write(out, bytes)?;
             println!("已写入 / written: {}", out.display());
@@ -74,17 +75,32 @@ pub async fn run_checklist(
     let (store, plan) = open_with_plan(cfg).await?;
     let opts = options(&plan, year, as_of, include_submitted)?;
     let a = compute(&store, &plan, &opts).await?;
+    let narratives = duikou_reports::narratives::load(&store, &plan, opts.as_of).await?;
     match format {
-        AssessFormat::Table => write_or_print(out, render_checklist(&plan, &a).as_bytes()),
+        AssessFormat::Table => {
+            write_or_print(out, render_checklist(&plan, &a, &narratives).as_bytes())
+        }
         AssessFormat::Json => {
             let items: Vec<serde_json::Value> = checklist(&plan, &a)
                 .into_iter()
                 .flat_map(|(act, rows)| {
-                    rows.into_iter().map(move |c| {
+                    rows.into_iter().map(|c| {
+                        let progress: Vec<serde_json::Value> = narratives
+                            .get(&c.item.no)
+                            .into_iter()
+                            .flatten()
+                            .map(|n| serde_json::json!({
+                                "unit": n.unit,
+                                "as_of": duikou_domain::record::format_date(n.date),
+                                "text": n.lines.iter().map(|(l, t)| format!("{l}：{t}")).collect::<Vec<_>>().join("；"),
+                                "record": n.record_id,
+                            }))
+                            .collect();
                         serde_json::json!({
                             "action": act.no, "action_title": act.title, "item": c.item.no, "title": c.item.title,
                             "text": c.item.text, "time_limit": c.item.time_limit, "responsible": c.item.responsible,
                             "results": c.results, "records": c.records, "with_evidence": c.with_evidence,
+                            "progress": progress,
                         })
                     })
                 })
@@ -99,7 +115,7 @@ pub async fn run_checklist(
             let out = out.ok_or_else(|| {
                 AppError::input("xlsx 格式需要 --out 文件", "--format xlsx needs --out FILE")
             })?;
-            let bytes = duikou_reports::workbook::checklist_workbook(&plan, &a)
+            let bytes = duikou_reports::workbook::checklist_workbook(&plan, &a, &narratives)
                 .map_err(|e| AppError::failure_text(e.to_string()))?;
             std::fs::write(out, bytes)?;
             println!("已写入 / written: {}", out.display());
@@ -198,7 +214,11 @@ pub fn render_table(plan: &Plan, a: &Assessment, colour: bool) -> String {
 }
 
 /// The checklist progress report for a terminal.
-pub fn render_checklist(plan: &Plan, a: &Assessment) -> String {
+pub fn render_checklist(
+    plan: &Plan,
+    a: &Assessment,
+    narratives: &duikou_reports::narratives::Narratives,
+) -> String {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled);
@@ -228,7 +248,17 @@ pub fn render_checklist(plan: &Plan, a: &Assessment) -> String {
                 wrap(&c.item.text, 24),
                 c.item.time_limit.clone(),
                 wrap(&c.item.responsible.join("、"), 12),
-                summarise(&c.results).join("\n"),
+                summarise(&c.results)
+                    .into_iter()
+                    .chain(
+                        narratives
+                            .get(&c.item.no)
+                            .into_iter()
+                            .flatten()
+                            .map(|n| wrap(&format!("进展 {}", n.text()), 30)),
+                    )
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 if c.records == 0 {
                     "—".into()
                 } else {

@@ -29,6 +29,8 @@ pub struct ItemView {
     pub responsible: String,
     pub lines: Vec<Line>,
     pub coverage: String,
+    /// The latest progress of each unit (工作进展).
+    pub progress: Vec<String>,
 }
 
 pub struct ActionView {
@@ -187,6 +189,10 @@ pub async fn checklist(
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };
+    let narratives = match state.services.narratives(&req.actor(), opts.as_of).await {
+        Ok(n) => n,
+        Err(e) => return req.service_error(e),
+    };
     let l = req.l;
     let plan = state.plan();
     let period = Period::of(&state, &opts, req.l);
@@ -214,9 +220,17 @@ pub async fn checklist(
                 })
                 .filter(|r| status.is_none_or(|s| r.status == s))
                 .collect();
+            let progress: Vec<String> = narratives
+                .get(&c.item.no)
+                .into_iter()
+                .flatten()
+                .filter(|n| unit.as_ref().is_none_or(|u| n.unit == *u))
+                .map(|n| n.text())
+                .collect();
             if let Some(u) = &unit {
-                let concerned =
-                    responsible.contains(&u.as_str()) || c.results.iter().any(|r| r.scope == *u);
+                let concerned = responsible.contains(&u.as_str())
+                    || c.results.iter().any(|r| r.scope == *u)
+                    || !progress.is_empty();
                 if !concerned {
                     continue;
                 }
@@ -238,6 +252,7 @@ pub async fn checklist(
                 } else {
                     format!("{with_evidence}/{records}")
                 },
+                progress,
             });
         }
         if !items.is_empty() {
@@ -366,7 +381,7 @@ pub async fn assess_xlsx(
     if !req.actor().can_assess() {
         return req.forbidden();
     }
-    let (_opts, _records, mut a) = match compute(&state, &req, &q).await {
+    let (opts, _records, mut a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };
@@ -376,7 +391,11 @@ pub async fn assess_xlsx(
             .results
             .retain(|r| r.scope == u.name);
     }
-    match duikou_reports::workbook::assessment_workbook(plan, &a) {
+    let narratives = match state.services.narratives(&req.actor(), opts.as_of).await {
+        Ok(n) => n,
+        Err(e) => return req.service_error(e),
+    };
+    match duikou_reports::workbook::assessment_workbook(plan, &a, &narratives) {
         Ok(bytes) => file_response(
             &format!("考核结果-{}-{}.xlsx", a.year, a.as_of),
             duikou_reports::XLSX_CONTENT_TYPE,
@@ -397,11 +416,15 @@ pub async fn checklist_xlsx(
     if !req.actor().can_assess() {
         return req.forbidden();
     }
-    let (_opts, _records, a) = match compute(&state, &req, &q).await {
+    let (opts, _records, a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };
-    match duikou_reports::workbook::checklist_workbook(state.plan(), &a) {
+    let narratives = match state.services.narratives(&req.actor(), opts.as_of).await {
+        Ok(n) => n,
+        Err(e) => return req.service_error(e),
+    };
+    match duikou_reports::workbook::checklist_workbook(state.plan(), &a, &narratives) {
         Ok(bytes) => file_response(
             &format!("工作清单进展表-{}-{}.xlsx", a.year, a.as_of),
             duikou_reports::XLSX_CONTENT_TYPE,
