@@ -1374,6 +1374,24 @@ async fn openapi_lists_every_route(app: &TestApp) {
     let doc = &r.body;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
+    // The kinds are the plan's: the nine built-in ones and its own.
+    let kinds = paths["/api/v1/records/{kind}"]["post"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "kind")
+        .unwrap()["schema"]["enum"]
+        .clone();
+    let kinds: Vec<&str> = kinds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 11, "{kinds:?}");
+    assert!(
+        kinds.contains(&"transfer") && kinds.contains(&"agreement") && kinds.contains(&"progress")
+    );
     let expected: &[(&str, &[&str])] = &[
         ("/api/v1/login", &["post"]),
         ("/api/v1/logout", &["post"]),

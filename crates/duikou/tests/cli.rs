@@ -910,6 +910,30 @@ fn several_chunks_on(backend: Backend) {
 fn the_bundled_plans_own_kinds_count_and_narrate() {
     let e = Env::sqlite();
     e.ok(&["init"]);
+    // The plan describes its kinds to scripts: keys, names, fields and their types.
+    let plan = e.json(&["plan", "show", "--format", "json"]);
+    let kinds = plan["record_kinds"].as_array().unwrap();
+    assert_eq!(kinds.len(), 11, "nine built-in kinds and the plan's two");
+    let progress = kinds.iter().find(|k| k["key"] == "progress").unwrap();
+    assert_eq!(
+        (
+            &progress["name"],
+            &progress["builtin"],
+            &progress["narrates"]
+        ),
+        (
+            &serde_json::json!("工作进展"),
+            &serde_json::json!(false),
+            &serde_json::json!("plan_item")
+        )
+    );
+    assert!(
+        progress["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["key"] == "summary" && f["zh"] == "进展情况" && f["ty"]["type"] == "text")
+    );
     e.import(
         "agreement",
         "agreements.csv",

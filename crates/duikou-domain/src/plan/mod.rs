@@ -27,11 +27,31 @@ pub struct Plan {
     pub items: Vec<Item>,
     pub indicators: Vec<Indicator>,
     /// Every record kind of the plan: the built-in ones as it renders and extends them,
-    /// then its own (`[[record_kind]]`).
-    #[serde(skip)]
+    /// then its own (`[[record_kind]]`). In JSON: `record_kinds`, with their fields.
+    #[serde(rename = "record_kinds", serialize_with = "kinds_json")]
     pub kinds: Vec<RecordKind>,
     #[serde(skip)]
     pub regions: Regions,
+}
+
+/// The kinds as `plan show --format json` and `/api/v1/plan` describe them: what a
+/// script needs to write a record of each (keys, Chinese names, types, options).
+fn kinds_json<S: serde::Serializer>(kinds: &[RecordKind], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(kinds.len()))?;
+    for k in kinds {
+        seq.serialize_element(&serde_json::json!({
+            "key": k.key(),
+            "name": k.label_zh(),
+            "name_en": k.label_en(),
+            "builtin": k.builtin().is_some(),
+            "date": k.event_date_field(),
+            "unit": k.own_unit_field(),
+            "narrates": k.narrates(),
+            "fields": k.all_fields().collect::<Vec<_>>(),
+        }))?;
+    }
+    seq.end()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -39,7 +39,7 @@ mod me;
 const DEFAULT_PER_PAGE: u64 = 50;
 const MAX_PER_PAGE: u64 = 500;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(for_plan: &duikou_domain::plan::Plan) -> Router<AppState> {
     Router::new()
         .route("/api/v1/login", post(login))
         .route("/api/v1/logout", post(logout))
@@ -60,7 +60,39 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/plan", get(plan))
         .route("/api/v1", any(unknown_route))
         .route("/api/v1/{*rest}", any(unknown_route))
-        .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        .merge(
+            SwaggerUi::new("/api/v1/docs")
+                .external_url_unchecked("/api/v1/openapi.json", openapi_for(for_plan)),
+        )
+}
+
+/// The OpenAPI document with the plan's record kinds: every `{kind}` path parameter is
+/// an enumeration of the kinds this plan defines, its own included.
+pub fn openapi_for(plan: &duikou_domain::plan::Plan) -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("OpenAPI serialises");
+    let keys: Vec<&str> = plan.kinds().iter().map(|k| k.key()).collect();
+    let names: Vec<String> = plan
+        .kinds()
+        .iter()
+        .map(|k| format!("{} {}", k.key(), k.label_zh()))
+        .collect();
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for operation in paths.values_mut().filter_map(Value::as_object_mut) {
+            for op in operation.values_mut() {
+                let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+                    continue;
+                };
+                for p in params
+                    .iter_mut()
+                    .filter(|p| p["name"] == "kind" && p["in"] == "path")
+                {
+                    p["schema"] = json!({ "type": "string", "enum": keys });
+                    p["description"] = json!(format!("record kind: {}", names.join(", ")));
+                }
+            }
+        }
+    }
+    doc
 }
 
 // ------------------------------------------------------------------ errors
@@ -511,7 +543,7 @@ const RECORD_EXAMPLE: fn() -> Value = || {
 
 /// Records of a kind that the caller may see, newest first.
 #[utoipa::path(get, path = "/api/v1/records/{kind}", tag = "records",
-    params(("kind" = String, Path, description = "transfer, project, activity, secondment, person, pairing, facility, purchase or donation"), ListParams),
+    params(("kind" = String, Path, description = "record kind"), ListParams),
     responses(
         (status = 200, description = "One page of records (ID numbers masked; money as yuan text with two decimals)", body = Value,
             example = json!({"items": [RECORD_EXAMPLE()], "total": 1, "page": 1, "per_page": 50})),

@@ -57,7 +57,7 @@ pub fn router(state: AppState) -> Router {
         .on_failure(DefaultOnFailure::new().level(tracing::Level::ERROR));
     Router::new()
         .route("/healthz", get(healthz))
-        .merge(api::routes())
+        .merge(api::routes(state.plan()))
         .merge(pages::routes())
         .layer(axum::extract::DefaultBodyLimit::max(
             duikou_app::upload_store::MAX_UPLOAD_BYTES,
