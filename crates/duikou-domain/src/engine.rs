@@ -752,7 +752,11 @@ impl<'a, 'r> Evaluator<'a, 'r> {
         let buckets = p.buckets.get_or_init(|| {
             let mut buckets: HashMap<&'r str, Vec<Row>> = HashMap::new();
             for &row in &p.base {
-                let units = kp.value(row, by).map_or(&[][..], Value::units);
+                // A party (buyer, donor) is text that names a unit when it is one.
+                let units = kp.value(row, by).map_or(&[][..], |v| match v {
+                    Value::Text(t) => std::slice::from_ref(t),
+                    v => v.units(),
+                });
                 let rec = kp.fact(row).rec;
                 for (i, u) in units.iter().enumerate() {
                     // A unit named twice in one list still counts the record once.

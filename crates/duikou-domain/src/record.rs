@@ -802,6 +802,11 @@ pub fn validate(
             continue;
         }
         match parse_field(fd, inp, ctx.plan) {
+            // A party naming a unit (东莞市教育局 for 市教育局) is held as that unit's name.
+            Ok(Some(Value::Text(t))) if kind.is_party_field(fd.key) => {
+                let name = ctx.plan.resolve_unit(&t).map_or(t, |u| u.name.clone());
+                fields.insert(fd.key, Value::Text(name));
+            }
             Ok(Some(v)) => {
                 fields.insert(fd.key, v);
             }

@@ -97,8 +97,8 @@ fn load(app: &TestApp) {
         "purchase",
         "采购单位,产地县区,产品,金额（元）,日期,销售渠道
 某公司,威宁县,土豆,100000,2021-05-01,消费帮扶专馆
-某公司,赫章县,核桃,120000,2022-05-01,消费帮扶专馆
-某公司,赫章县,苹果,50000,2022-06-01,电商平台
+市商务局,赫章县,核桃,120000,2022-05-01,消费帮扶专馆
+东莞市教育局,赫章县,苹果,50000,2022-06-01,电商平台
 ",
     );
 }
@@ -146,6 +146,15 @@ async fn figures_of_another_plan(app: &mut TestApp) {
     assert_eq!(grow["actual"], json!(120_000));
     assert_eq!(grow["target_min"], json!(110_000));
     assert_eq!(grow["status"], "met");
+    // A buyer naming a department, by its alias too, counts for it.
+    assert_eq!(
+        result(&a, "3.1-department-purchases", "市教育局")["actual"],
+        json!(50_000)
+    );
+    assert_eq!(
+        result(&a, "3.1-department-purchases", "市商务局")["actual"],
+        json!(120_000)
+    );
 
     let first = assess(app, "2021");
     assert_eq!(

@@ -1440,9 +1440,10 @@ fn build_indicator(
             ),
         ),
         (_, Some(field), Some(k)) => {
-            if !k
-                .field(field)
-                .is_some_and(|f| matches!(f.ty, FieldType::Unit(_) | FieldType::Units(_)))
+            if !k.is_party_field(field)
+                && !k
+                    .field(field)
+                    .is_some_and(|f| matches!(f.ty, FieldType::Unit(_) | FieldType::Units(_)))
             {
                 let line = r.by.as_ref().and_then(|b| c.lines.at(b));
                 c.push(

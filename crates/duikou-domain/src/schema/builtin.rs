@@ -366,6 +366,16 @@ impl BuiltinKind {
         }
     }
 
+    /// Free-text parties that may name a unit of the plan (a buyer, a donor): a text that
+    /// names one (or an alias) is stored as the unit's name and can be counted `by`.
+    pub(super) fn party_fields(self) -> &'static [&'static str] {
+        match self {
+            BuiltinKind::Purchase => &["buyer"],
+            BuiltinKind::Donation => &["donor"],
+            _ => &[],
+        }
+    }
+
     /// The fields naming the assisted county a record concerns (what a receiver sees),
     /// most telling first.
     pub(super) fn county_fields(self) -> &'static [&'static str] {

@@ -163,6 +163,8 @@ pub struct KindDesc {
     /// The text field naming the checklist item a record of this kind narrates (the
     /// plan's `narrates`): its latest record per item and unit is shown with the item.
     pub narrates: Option<&'static str>,
+    /// Text fields that may name a unit (`BuiltinKind::party_fields`).
+    pub party_fields: &'static [&'static str],
 }
 
 /// A record kind as one plan defines it: a pointer to its interned descriptor, so
@@ -212,6 +214,11 @@ impl Serialize for RecordKind {
 }
 
 impl RecordKind {
+    /// Whether `key` is a text field that may name a unit (a buyer, a donor).
+    pub fn is_party_field(self, key: &str) -> bool {
+        self.0.party_fields.contains(&key)
+    }
+
     /// The field naming the checklist item this kind narrates, if it does.
     pub fn narrates(self) -> Option<&'static str> {
         self.0.narrates
@@ -430,6 +437,7 @@ pub fn render_builtin(b: BuiltinKind, regions: &Regions, ext: &Extension) -> Rec
         date_order: b.date_order(),
         county_fields: b.county_fields(),
         narrates: None,
+        party_fields: b.party_fields(),
     }))
 }
 
@@ -492,6 +500,7 @@ pub fn render_custom(spec: &KindSpec) -> RecordKind {
         date_order: intern::pairs(date_order),
         county_fields: intern::strs(county_fields),
         narrates: spec.narrates.as_deref().map(intern::str),
+        party_fields: &[],
     }))
 }
 
