@@ -1819,3 +1819,32 @@ fn a_named_unit_counts_a_record_only_once_approved() {
     assert_eq!(figure(&a, "清溪镇"), Count(1));
     assert_eq!(figure(&a, "黄江镇"), Count(1));
 }
+
+#[test]
+fn a_ratio_target_is_a_percentage() {
+    // The bundled 3.2 with a target of 80 %: written in percent, compared in hundredths.
+    let text = duikou_domain::plan::BUNDLED_PLAN.replace(
+        "denominator = \"3.1-fiscal-aid\"\nscope = \"plan\"\nunit = \"%\"\n",
+        "denominator = \"3.1-fiscal-aid\"\nscope = \"plan\"\nunit = \"%\"\ntarget = 80\n",
+    );
+    assert_ne!(
+        text,
+        duikou_domain::plan::BUNDLED_PLAN,
+        "the 3.2 block was found"
+    );
+    let plan = Plan::from_toml(&text, "ratio.toml").expect("a ratio may carry a target");
+    let recs = |disbursed: i64| {
+        numbered(vec![
+            transfer("市级财政", "市财政局", "镇雄县", 100_000_000, 2019).received("2019-03-01"),
+            project(Some(disbursed), "2019-04-01"),
+        ])
+    };
+    let a = assess(&plan, &recs(83_000_000), &opts(2019, "2019-12-31"));
+    let r = at(&a, "3.2-aid-used", "plan");
+    assert_eq!(
+        (r.actual, r.target_min, r.status),
+        (Percent(8300), Some(Percent(8000)), Met)
+    );
+    let a = assess(&plan, &recs(79_990_000), &opts(2019, "2019-12-31"));
+    check(&a, "3.2-aid-used", "plan", Percent(7999), NotMet);
+}

@@ -1471,7 +1471,9 @@ fn build_indicator(
         );
     }
 
-    let is_money = r.unit == "元";
+    // Money targets are written in yuan, ratio targets in percent; both are held in
+    // hundredths (fen, hundredths of a percent), as the engine counts them.
+    let in_hundredths = r.unit == "元" || matches!(measure, Some(Measure::Ratio { .. }));
     let mut targets = BTreeMap::new();
     let mut growth_percent = None;
     if let Some(t) = &r.target {
@@ -1482,7 +1484,7 @@ fn build_indicator(
                 format!("指标 {id}：growth_percent 应为 1–1000 的整数"),
                 format!("indicator {id}: growth_percent must be a whole number 1–1000"),
             ),
-            None => targets = targets::parse(t, meta, is_money, &id, c),
+            None => targets = targets::parse(t, meta, in_hundredths, &id, c),
         }
     }
     let scope_units: Vec<&str> = match scope {
@@ -1503,7 +1505,7 @@ fn build_indicator(
             let spanned = Spanned::new(ut.span(), value.clone());
             unit_targets.insert(
                 unit.clone(),
-                targets::parse(&spanned, meta, is_money, &id, c),
+                targets::parse(&spanned, meta, in_hundredths, &id, c),
             );
         }
     }

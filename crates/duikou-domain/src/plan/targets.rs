@@ -75,14 +75,14 @@ pub(super) fn growth_percent(v: &toml::Value) -> Option<Result<u32, ()>> {
 pub(super) fn parse(
     t: &Spanned<toml::Value>,
     meta: &PlanMeta,
-    is_money: bool,
+    in_hundredths: bool,
     id: &str,
     c: &mut Collector<'_>,
 ) -> BTreeMap<i32, Target> {
     let mut targets = BTreeMap::new();
     let line = c.lines.at(t);
     let to_amount = |v: i64| {
-        if is_money {
+        if in_hundredths {
             v.checked_mul(100)
         } else {
             Some(v)
