@@ -1053,7 +1053,7 @@ mod tests {
     #[test]
     fn stored_fields_decode_as_through_a_json_tree() {
         let cases = [
-            r#"{"source":"省级财政","amount":123456,"payer":"东莞市","payee":"镇雄县","budget_year":2019,"sent_on":"2019-03-01","received_on":"2019-03-05","voucher_no":"A-1"}"#,
+            r#"{"source":"省级财政","amount":123456,"payer":"省财政厅","payee":"镇雄县","budget_year":2019,"sent_on":"2019-03-01","received_on":"2019-03-05","voucher_no":"A-1"}"#,
             r#"{"amount":"12.50","received_on":20190305,"payee":["镇雄县"],"budget_year":2019.0}"#,
             r#"{"amount":1,"amount":"x"}"#,
             r#"{"amount":"x","amount":7}"#,
