@@ -231,8 +231,9 @@ async fn secondment_from_another_town_waits_for_approval(app: &TestApp) {
     let hj = app.login(HJ).await;
     let sj = app.login(SJ).await;
     let before = figure(&coord, TEACHERS, HJ, true).await;
+    let sent_before = figure(&coord, "2.2-teachers-sent", "plan", false).await;
     let body = json!({ "name": "张老师", "category": "教师", "direction": "东莞→昭通",
-        "from_unit": HJ, "to_unit": "彝良县", "reporting_unit": QX, "start_on": "2019-01-01", "end_on": "2020-06-30" });
+        "from_unit": HJ, "to_unit": QX, "reporting_unit": QX, "start_on": "2019-01-01", "end_on": "2020-06-30" });
     let id = create_submitted(&qx, "secondment", body).await;
     assert_eq!(
         figure(&coord, TEACHERS, HJ, true).await,
@@ -285,7 +286,13 @@ async fn secondment_from_another_town_waits_for_approval(app: &TestApp) {
             .await,
         200,
     );
-    assert_eq!(figure(&coord, TEACHERS, HJ, false).await, before + 1.0);
+    // Sent to 清溪镇, not to 黄江镇's paired county 彝良县: never 黄江镇's 8.2 (到结对县区),
+    // but the programme's teachers sent once approved.
+    assert_eq!(figure(&coord, TEACHERS, HJ, false).await, before);
+    assert_eq!(
+        figure(&coord, "2.2-teachers-sent", "plan", false).await,
+        sent_before + 1.0
+    );
 }
 
 async fn dispute_needs_a_reason_and_a_named_unit(app: &TestApp) {
