@@ -447,8 +447,23 @@ async fn scenario(app: &TestApp) {
     assert!(home.text.contains("href=\"/bulletin\""), "{}", home.text);
     assert!(home.text.contains("/package.zip?year="));
     assert!(home.text.contains("月度通报") && home.text.contains("迎检材料包"));
+    // What a unit says it did on an item (工作进展) shows with the item.
+    std::fs::write(
+        out("progress.csv"),
+        "工作清单事项,责任单位,截至日期,进展情况\n9.2,市经协办,2019-10-31,迎检材料已分类归档\n",
+    )
+    .unwrap();
+    app.cli_ok(&["import", "progress", &out("progress.csv")]);
     let checklist = coord.get("/checklist?year=2019").await;
     assert!(checklist.text.contains("/checklist.xlsx?year=2019"));
+    assert!(
+        checklist.text.contains("工作进展")
+            && checklist
+                .text
+                .contains("市经协办（2019-10-31）：进展情况：迎检材料已分类归档"),
+        "{}",
+        checklist.text
+    );
     let en = coord.get("/lang?to=en&back=/bulletin").await;
     assert_eq!(en.status, 303);
     let page = coord.get("/bulletin?month=2019-06").await;
