@@ -610,11 +610,16 @@ fn scanned_routes() -> Vec<(String, String)> {
             assert!(found, "{}: no method in .route({call})", p.display());
             rest = &args[end..];
         }
-        // utoipa-swagger-ui: SwaggerUi::new("/docs").url("/openapi.json", …)
+        // utoipa-swagger-ui: SwaggerUi::new("/docs").url("/openapi.json", …), or
+        // .external_url_unchecked("/openapi.json", …) for a document built at start.
         if let Some(at) = src.find("SwaggerUi::new(\"") {
             let s = &src[at + 16..];
             routes.push(("GET".into(), s[..s.find('"').unwrap()].to_string()));
-            let u = &s[s.find(".url(\"").expect("the OpenAPI URL") + 6..];
+            let (from, skip) = [".url(\"", ".external_url_unchecked(\""]
+                .iter()
+                .find_map(|m| s.find(m).map(|i| (i, m.len())))
+                .expect("the OpenAPI URL");
+            let u = &s[from + skip..];
             routes.push(("GET".into(), u[..u.find('"').unwrap()].to_string()));
         }
     }
