@@ -12,6 +12,8 @@ pub mod error;
 pub mod evidence_store;
 pub mod import_report;
 pub mod importer;
+pub mod plan_book;
+pub mod plans;
 pub mod private_fs;
 pub mod protect;
 pub mod service;

@@ -213,6 +213,9 @@ pub struct Assessment {
     pub as_of: String,
     pub include_submitted: bool,
     pub results: Vec<IndicatorResult>,
+    /// The plan's version in the database (`Plan::version`): the targets it was computed
+    /// with. Last, so that readers of the fields before it see them where they were.
+    pub plan_version: u32,
 }
 
 // ------------------------------------------------------------------ entry points
@@ -248,6 +251,7 @@ pub fn assess(plan: &Plan, records: &[EngineRecord], opts: &AssessOptions) -> As
         .collect();
     Assessment {
         plan: plan.meta.id.clone(),
+        plan_version: plan.version,
         year: opts.year,
         as_of: format_date(opts.as_of),
         include_submitted: opts.include_submitted,

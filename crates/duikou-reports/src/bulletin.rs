@@ -149,6 +149,8 @@ impl UnitScore {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bulletin {
     pub plan_title: String,
+    /// The plan version the figures were computed with (`Plan::version`).
+    pub plan_version: u32,
     pub month: Month,
     pub as_of: String,
     pub towns: Vec<UnitScore>,
@@ -307,6 +309,7 @@ pub fn compute(plan: &Plan, a: &Assessment, month: Month) -> Bulletin {
 
     Bulletin {
         plan_title: plan.meta.title.clone(),
+        plan_version: a.plan_version,
         month,
         as_of: a.as_of.clone(),
         towns: rank(towns),
@@ -443,7 +446,12 @@ fn write_ranking(ws: &mut Worksheet, b: &Bulletin, st: &Styles) -> Result<(), Xl
         0,
         1,
         7,
-        &format!("{}（截至 {}）", b.month.label(), b.as_of),
+        &format!(
+            "{}（截至 {}{}）",
+            b.month.label(),
+            b.as_of,
+            crate::common::plan_version_note(b.plan_version)
+        ),
         &st.subtitle.clone().set_align(FormatAlign::Center),
     )?;
     ws.merge_range(2, 0, 2, 7, &lead_paragraph(b), &st.note)?;
@@ -603,9 +611,10 @@ pub fn html(b: &Bulletin) -> String {
     s.push_str(STYLE);
     s.push_str("</head>\n<body>\n<main>\n");
     s.push_str(&format!(
-        "<header><h1>{t}</h1><p class=\"issue\">{}（截至 {}）</p></header>\n",
+        "<header><h1>{t}</h1><p class=\"issue\">{}（截至 {}{}）</p></header>\n",
         esc(&b.month.label()),
-        esc(&b.as_of)
+        esc(&b.as_of),
+        esc(&crate::common::plan_version_note(b.plan_version))
     ));
     s.push_str(&format!(
         "<p class=\"lead\">{}</p>\n",

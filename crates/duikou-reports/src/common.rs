@@ -239,3 +239,13 @@ mod tests {
         assert_eq!(cell_ref(0, 1), "B1");
     }
 }
+
+/// `，计划第 3 版`: the plan version a figure was computed with, for titles and
+/// subtitles; nothing for a plan read from a file (version 0).
+pub fn plan_version_note(version: u32) -> String {
+    if version == 0 {
+        String::new()
+    } else {
+        format!("，计划第 {version} 版")
+    }
+}

@@ -346,7 +346,7 @@ fn title_rows(
 
 fn subtitle(plan: &Plan, a: &Assessment) -> String {
     format!(
-        "{} {} 年度，截至 {}{}；金额单位：万元",
+        "{} {} 年度，截至 {}{}{}；金额单位：万元",
         plan.meta.title,
         a.year,
         a.as_of,
@@ -354,7 +354,8 @@ fn subtitle(plan: &Plan, a: &Assessment) -> String {
             "（含待审核记录）"
         } else {
             "（仅计已审核记录）"
-        }
+        },
+        crate::common::plan_version_note(a.plan_version)
     )
 }
 
@@ -726,7 +727,12 @@ fn index_workbook(
     let ws = wb.add_worksheet().set_name("说明")?;
     ws.set_column_width(0, 100.0)?;
     let lines = [
-        format!("{} {} 年度迎检材料包", plan.meta.title, a.year),
+        format!(
+            "{} {} 年度迎检材料包{}",
+            plan.meta.title,
+            a.year,
+            crate::common::plan_version_note(a.plan_version)
+        ),
         "「指标索引」每行一个考核数字（指标 × 范围），与 duikou assess 的结果一致；点击「记录表」打开计入该数字的记录清单。".into(),
         "每个工作清单事项一个文件夹（如「3.1 财政援助资金」），内含各指标的记录表和「佐证材料」子文件夹；佐证文件以记录编号命名（R记录编号-序号-原文件名）。".into(),
         format!("「{NO_EVIDENCE_FILE}」列出尚缺佐证的数字；「{ASSESSMENT_FILE}」是考核结果工作簿，「{CHECKLIST_FILE}」是工作清单进展表。"),

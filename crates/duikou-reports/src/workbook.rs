@@ -196,13 +196,14 @@ fn title_line(plan: &Plan, a: &Assessment, what: &str) -> String {
 
 fn subtitle_line(a: &Assessment) -> String {
     format!(
-        "截至 {}{}；金额单位：万元；比率单位：%；合计、计数均为公式，可在单元格中核对",
+        "截至 {}{}{}；金额单位：万元；比率单位：%；合计、计数均为公式，可在单元格中核对",
         a.as_of,
         if a.include_submitted {
             "（含待审核记录）"
         } else {
             "（仅计已审核记录）"
-        }
+        },
+        crate::common::plan_version_note(a.plan_version)
     )
 }
 

@@ -14,6 +14,7 @@ use crate::{Store, StoreError};
 /// Table names in an order that satisfies foreign keys on restore.
 pub const TABLES: &[&str] = &[
     "plan",
+    "plan_version",
     "unit",
     "county_pairing",
     "app_user",
@@ -75,6 +76,7 @@ impl Store {
             }};
         }
         table!("plan", plan, plan::Column::Id);
+        table!("plan_version", plan_version, plan_version::Column::Version);
         table!("unit", unit, unit::Column::Id);
         table!("county_pairing", county_pairing, county_pairing::Column::Id);
         table!("app_user", app_user, app_user::Column::Id);
@@ -116,6 +118,12 @@ impl Store {
         unit::Entity::delete_many().exec(&txn).await?;
         county_pairing::Entity::delete_many().exec(&txn).await?;
         load_entity!(&txn, plan, rows_of("plan")?);
+        // A backup made before plan versions were kept: its plan becomes version 1.
+        let versions = rows_of("plan_version")?;
+        if versions.is_empty() {
+            crate::plans::first_version_of_loaded(&txn).await?;
+        }
+        load_entity!(&txn, plan_version, versions);
         load_entity!(&txn, unit, rows_of("unit")?);
         load_entity!(&txn, county_pairing, rows_of("county_pairing")?);
         load_entity!(&txn, app_user, rows_of("app_user")?);

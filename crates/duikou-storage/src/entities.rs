@@ -19,6 +19,30 @@ pub mod plan {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// One version of a plan as loaded (`migration::PlanVersions`).
+pub mod plan_version {
+    use sea_orm::entity::prelude::*;
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
+    #[sea_orm(table_name = "plan_version")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub plan_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: i32,
+        pub title: String,
+        pub source: String,
+        pub loaded_at: String,
+        pub loaded_by: String,
+        /// JSON: the changes from the version before (`plan::amend::Change`), `[]` first.
+        pub changes: String,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod unit {
     use sea_orm::entity::prelude::*;
     #[derive(

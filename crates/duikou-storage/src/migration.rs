@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(RecordUnitTable),
             Box::new(RecordEditedBy),
             Box::new(PersonKeyPerUnit),
+            Box::new(PlanVersions),
         ]
     }
 }
@@ -474,5 +475,52 @@ impl MigrationTrait for PersonKeyPerUnit {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// `plan_version`: every version of the plan ever loaded, with who loaded it and what
+/// changed from the one before, so that an amendment never rewrites the past without a
+/// trace. The plan an existing database holds becomes its version 1, loaded by whoever
+/// the audit trail says loaded it.
+struct PlanVersions;
+
+impl MigrationName for PlanVersions {
+    fn name(&self) -> &str {
+        "m0006_plan_version"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PlanVersions {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use sea_orm::ConnectionTrait;
+        m.create_table(
+            Table::create()
+                .table(t("plan_version"))
+                .col(text("plan_id"))
+                .col(integer("version"))
+                .col(text("title"))
+                .col(text("source"))
+                .col(text("loaded_at"))
+                .col(text("loaded_by"))
+                .col(text("changes"))
+                .primary_key(Index::create().col(t("plan_id")).col(t("version")))
+                .to_owned(),
+        )
+        .await?;
+        m.get_connection()
+            .execute_unprepared(
+                "INSERT INTO plan_version (plan_id, version, title, source, loaded_at, loaded_by, changes) \
+                 SELECT id, 1, title, source, loaded_at, \
+                 COALESCE((SELECT actor FROM audit_log WHERE action = 'plan.load' ORDER BY seq DESC LIMIT 1), ''), \
+                 '[]' FROM plan",
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(t("plan_version")).to_owned())
+            .await
     }
 }

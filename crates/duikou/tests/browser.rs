@@ -410,13 +410,23 @@ async fn roles_and_units_limit_what_pages_show_and_do() {
         StatusCode::FORBIDDEN
     );
 
-    // Administration is for administrators only, and administrators enter no data.
+    // Administration is for administrators only, and administrators enter no data;
+    // coordinators read the plan and its history (amending it is the administrator's).
     let coord = Web::login(&server, "经协办").await;
     for path in ["/admin/users", "/admin/plan"] {
-        assert_eq!(coord.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
+        let coordinator = if path == "/admin/plan" {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(coord.get(path).await.0, coordinator, "{path}");
         assert_eq!(qing.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
         assert_eq!(viewer.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
     }
+    assert!(
+        !coord.get("/admin/plan").await.1.contains("plan-update-form"),
+        "no amendment form for a coordinator"
+    );
     let ccsrf = coord.csrf().await;
     assert_eq!(
         coord
@@ -1554,4 +1564,41 @@ async fn browser_scenario() {
     b.screenshot("detail-english-desktop").await;
     b.goto("/").await;
     b.screenshot("home-reporter-english-desktop").await;
+    b.logout().await;
+
+    // The administrator amends the plan: uploads an amended plan workbook, reads the
+    // difference, confirms; the plan page then shows version 2.
+    b.login(&server, "管理员").await;
+    b.goto("/admin/plan").await;
+    assert!(b.text(".caption").await.contains('1'));
+    let amended = duikou_domain::plan::BUNDLED_PLAN.replacen(
+        "target = 8000\n",
+        "target = { 2018 = 8000, 2019 = 9000, 2020 = 8000 }\n",
+        1,
+    );
+    let workbook = b.shots.parent().unwrap().join("计划-修改.xlsx");
+    std::fs::write(
+        &workbook,
+        duikou_app::plan_book::write_plan_workbook(&amended, &[]).expect("workbook"),
+    )
+    .unwrap();
+    let e = b.find("#plan-file").await;
+    b.post(
+        &format!("/element/{e}/value"),
+        json!({"text": workbook.display().to_string()}),
+    )
+    .await;
+    b.click("#plan-upload").await;
+    b.find("#changes").await;
+    let changes = b.text("#changes").await;
+    assert!(
+        changes.contains("5.2-employed 2019") && changes.contains("8000 → 9000"),
+        "the difference names the target: {changes}"
+    );
+    b.screenshot("plan-difference-desktop").await;
+    b.click("#confirm-plan").await;
+    b.find("#notice").await;
+    assert!(b.text(".caption").await.contains('2'), "version 2 after the confirmation");
+    b.goto("/admin/plan/history").await;
+    assert!(b.text("#plan-versions").await.contains("8000 → 9000"));
 }

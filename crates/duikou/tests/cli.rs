@@ -661,7 +661,7 @@ fn import_as_a_reporter_submits_and_checks_the_unit() {
 /// same records in another database.
 #[test]
 fn demo_at_scale_fills_a_scaled_plan_once_and_alike() {
-    let e = Env::sqlite();
+    let e = Env::uninitialised();
     let out = e.ok(&["init", "--demo-scale", "3"]);
     assert!(out.contains("dongguan-zhaotong-2018-2020-x3"), "{out}");
     assert!(out.contains("107 个单位，18 组结对"), "{out}");
@@ -705,7 +705,7 @@ fn demo_at_scale_fills_a_scaled_plan_once_and_alike() {
     assert_eq!(e.export("transfer"), transfers);
 
     // The same seed in another database: the same records, kind by kind.
-    let e2 = Env::sqlite();
+    let e2 = Env::uninitialised();
     e2.ok(&["init", "--demo-scale", "3"]);
     e2.ok(&["demo", "--scale", "3"]);
     for kind in [

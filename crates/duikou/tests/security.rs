@@ -1086,7 +1086,33 @@ const RULES: &[Rule] = &[
         "GET",
         "/admin/plan",
         "admin-plan",
+        "200|200|403|403|403|403|L",
+    ),
+    r(
+        "GET",
+        "/admin/plan/history",
+        "plan-history",
+        "200|200|403|403|403|403|L",
+    ),
+    r(
+        "GET",
+        "/admin/plan/{file}",
+        "plan-file",
+        "200|200|403|403|403|403|L",
+    ),
+    // Amending the plan is the administrator's: upload (the loaded plan again: no
+    // difference), and a confirmation whose token is not the administrator's.
+    r(
+        "POST",
+        "/admin/plan/update",
+        "plan-update",
         "200|403|403|403|403|403|L",
+    ),
+    r(
+        "POST",
+        "/admin/plan/confirm",
+        "plan-confirm",
+        "400|403|403|403|403|403|L",
     ),
     r("GET", "/audit", "audit-trail", "403|200|403|403|403|200|L"),
     r(
@@ -1494,6 +1520,28 @@ impl World {
                 )
             }
             "admin-plan" => call("GET", "/admin/plan".into(), None),
+            "plan-history" => call("GET", "/admin/plan/history".into(), None),
+            "plan-file" => call("GET", "/admin/plan/plan.xlsx".into(), None),
+            "plan-update" => call(
+                "POST",
+                "/admin/plan/update".into(),
+                Multipart(
+                    vec![],
+                    Some((
+                        "计划.toml".into(),
+                        duikou_domain::plan::BUNDLED_PLAN.as_bytes().to_vec(),
+                    )),
+                ),
+            ),
+            "plan-confirm" => call(
+                "POST",
+                "/admin/plan/confirm".into(),
+                Form(vec![
+                    ("sha", "0".repeat(64)),
+                    ("token", "forged".into()),
+                    ("from_version", "1".into()),
+                ]),
+            ),
             "audit-trail" => call("GET", "/audit".into(), None),
             "assets" => call("GET", "/assets/app.css".into(), None),
             "no-such-page" => call("GET", "/records-nowhere/../etc/passwd".into(), None),

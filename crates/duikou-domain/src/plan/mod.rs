@@ -8,8 +8,12 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use toml::Spanned;
 
+pub mod amend;
 mod kinds;
+mod notes;
 mod targets;
+
+pub use notes::RowNote;
 
 use crate::message::Message;
 use crate::schema::{BuiltinKind, FieldType, RecordKind, Regions};
@@ -32,6 +36,11 @@ pub struct Plan {
     pub kinds: Vec<RecordKind>,
     #[serde(skip)]
     pub regions: Regions,
+    /// The version of the plan in the database it was read from (1 for the plan first
+    /// loaded, then one more per amendment); 0 for a plan read from a file. Outputs
+    /// state it so that a figure can be traced to the targets it was computed with.
+    #[serde(skip)]
+    pub version: u32,
 }
 
 /// The kinds as `plan show --format json` and `/api/v1/plan` describe them: what a
@@ -1185,6 +1194,7 @@ fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         indicators,
         kinds,
         regions,
+        version: 0,
     }
 }
 

@@ -200,7 +200,7 @@ pub fn render_table(plan: &Plan, a: &Assessment, colour: bool) -> String {
         .collect::<Vec<_>>()
         .join("，");
     format!(
-        "{} {} 年度考核（截至 {}{}）\n{t}\n共 {} 项：{counts}\n",
+        "{} {} 年度考核（截至 {}{}{}）\n{t}\n共 {} 项：{counts}\n",
         plan.meta.title,
         a.year,
         a.as_of,
@@ -209,6 +209,7 @@ pub fn render_table(plan: &Plan, a: &Assessment, colour: bool) -> String {
         } else {
             ""
         },
+        duikou_reports::common::plan_version_note(a.plan_version),
         a.results.len()
     )
 }

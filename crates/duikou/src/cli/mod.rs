@@ -4,6 +4,7 @@ pub mod assess;
 mod demo;
 mod import;
 mod outputs;
+mod plan_cmd;
 mod plan_view;
 
 pub use demo::*;
@@ -192,7 +193,46 @@ pub enum PlanCommand {
     Show {
         #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
         format: PlanFormat,
+        /// An earlier version (`duikou plan history` lists them)
+        #[arg(long, value_name = "N")]
+        version: Option<u32>,
     },
+    /// Write the loaded plan as a file to edit: the plan workbook (xlsx) or TOML
+    Export {
+        #[arg(long, value_enum, default_value_t = PlanFileKind::Xlsx)]
+        format: PlanFileKind,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// An earlier version
+        #[arg(long, value_name = "N")]
+        version: Option<u32>,
+    },
+    /// Amend the loaded plan from FILE (.toml or plan workbook .xlsx): shows the
+    /// difference, refuses a change that would strand stored records, keeps every version
+    Update {
+        file: PathBuf,
+        /// Show the difference and what it would strand; change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Every version of the loaded plan: when, by whom, what changed
+    History {
+        #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+        format: PlanFormat,
+    },
+    /// Draft a plan from its official document (.docx, .txt, .md) for a person to finish
+    Draft {
+        document: PathBuf,
+        /// The draft: a plan workbook (.xlsx, default 草案.xlsx) or a plan file (.toml)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PlanFileKind {
+    Xlsx,
+    Toml,
 }
 
 #[derive(Subcommand, Debug)]
@@ -292,9 +332,7 @@ pub async fn run(cli: Cli, server: Server) -> AppResult<()> {
     let cfg = Config::resolve(cli.data_dir, cli.db);
     match cli.command {
         Command::Init { plan, demo_scale } => init(&cfg, plan.as_deref(), demo_scale, true).await,
-        Command::Plan {
-            command: PlanCommand::Show { format },
-        } => plan_show(&cfg, format).await,
+        Command::Plan { command } => plan_cmd::run(&cfg, command).await,
         Command::User {
             command: UserCommand::Add { name, role, unit },
         } => user_add(&cfg, &name, &role, unit.as_deref()).await,
@@ -407,17 +445,7 @@ pub fn cli_actor() -> String {
     format!("cli:{user}")
 }
 
-pub fn read_plan_file(path: &Path) -> AppResult<(Plan, String)> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        AppError::input(
-            format!("无法读取计划文件 {}：{e}", path.display()),
-            format!("cannot read plan file {}: {e}", path.display()),
-        )
-    })?;
-    let plan = Plan::from_toml(&text, &path.display().to_string())
-        .map_err(|e| AppError::input_text(e.to_string()))?;
-    Ok((plan, text))
-}
+pub use duikou_app::plans::read_plan_file;
 
 async fn init(
     cfg: &Config,
@@ -441,9 +469,13 @@ async fn init(
     let current = store.plan_source().await?;
     let loaded = match &current {
         Some((_, s)) if *s == source => false,
-        // Keep a plan loaded earlier from a file.
+        // Keep the plan loaded earlier, whatever file it came from.
         Some(_) if plan_file.is_none() && demo_scale.is_none() => false,
-        _ => {
+        Some(_) => {
+            let current = store.plan().await?.expect("a plan is loaded");
+            return Err(duikou_app::plans::refuse_reload(&current));
+        }
+        None => {
             store.load_plan(&plan, &source, &cli_actor()).await?;
             true
         }
@@ -486,18 +518,6 @@ pub fn scaled_plan(source: &str, copies: u32) -> AppResult<(Plan, String)> {
     let plan = Plan::from_toml(&text, &format!("--demo-scale {copies}"))
         .map_err(|e| AppError::input_text(e.to_string()))?;
     Ok((plan, text))
-}
-
-async fn plan_show(cfg: &Config, format: PlanFormat) -> AppResult<()> {
-    let (_store, plan) = open_with_plan(cfg).await?;
-    match format {
-        PlanFormat::Table => print!("{}", plan_view::render(&plan)),
-        PlanFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&plan).expect("plan serialises")
-        ),
-    }
-    Ok(())
 }
 
 async fn user_password(cfg: &Config, name: &str, must_change: bool) -> AppResult<()> {

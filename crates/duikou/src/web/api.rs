@@ -1005,7 +1005,13 @@ async fn assessment(
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
 async fn plan(State(state): State<AppState>, ApiUser(_user): ApiUser) -> Response {
-    axum::Json(state.plan()).into_response()
+    let plan = state.plan();
+    let mut body = serde_json::to_value(plan).unwrap_or_default();
+    if let Value::Object(m) = &mut body {
+        // Which version of the plan the answer describes (`duikou plan history`).
+        m.insert("version".into(), Value::from(plan.version));
+    }
+    axum::Json(body).into_response()
 }
 
 async fn unknown_route() -> ApiError {

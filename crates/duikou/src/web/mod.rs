@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod cache;
+pub mod live;
 pub mod pages;
 pub mod security;
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Mark cookies Secure (behind HTTPS). Env: DUIKOU_SECURE_COOKIES=1.
     pub secure_cookies: bool,
+    /// The running application, replaced when the plan is amended (`live.rs`).
+    pub live: Arc<live::Live>,
 }
 
 impl AppState {
@@ -128,6 +131,7 @@ pub async fn state_from_config(cfg: Config) -> duikou_app::error::AppResult<AppS
         caches: Arc::default(),
         config: Arc::new(cfg),
         secure_cookies,
+        live: Arc::default(),
     })
 }
 
@@ -175,7 +179,9 @@ pub async fn serve(
     on_bound(bound);
     tokio::spawn(warm_assessment(state.clone()));
     tokio::spawn(sweep_uploads(state.clone()));
-    axum::serve(listener, router(state))
+    let live = state.live.clone();
+    live.switch(state);
+    axum::serve(listener, live.make_service())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

@@ -21,6 +21,7 @@ pub mod home;
 pub mod i18n;
 pub mod import;
 pub mod login;
+pub mod plan;
 pub mod records;
 pub mod recview;
 pub mod review;
@@ -91,7 +92,11 @@ pub fn routes() -> Router<AppState> {
         .route("/import/template/{file}", get(import::template))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))
-        .route("/admin/plan", get(admin::plan))
+        .route("/admin/plan", get(plan::plan))
+        .route("/admin/plan/history", get(plan::history))
+        .route("/admin/plan/update", post(plan::upload))
+        .route("/admin/plan/confirm", post(plan::confirm))
+        .route("/admin/plan/{file}", get(plan::download))
         .route("/audit", get(audit::page))
         .route("/assets/{*path}", get(assets::serve))
         .fallback(not_found)
@@ -272,7 +277,7 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
             &[Role::Coordinator, Role::Auditor],
         ),
         ("/admin/users", "用户", "Users", &[Role::Admin]),
-        ("/admin/plan", "计划", "Plan", &[Role::Admin]),
+        ("/admin/plan", "计划", "Plan", &[Role::Admin, Role::Coordinator]),
     ];
     let path = path.split('?').next().unwrap_or("/");
     all.iter()
@@ -295,6 +300,10 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
 fn notice_for(l: Lang, key: &str) -> Option<String> {
     let (zh, en) = match key {
         "saved" => ("已保存。", "Saved."),
+        "plan-updated" => (
+            "计划已更新，新版本即时生效。",
+            "The plan was updated; the new version is in effect.",
+        ),
         "created" => ("已创建记录。", "The record was created."),
         "submit" => ("已提交审核。", "Submitted for review."),
         "approve" => ("已审核通过。", "Approved."),
