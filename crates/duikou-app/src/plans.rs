@@ -179,7 +179,6 @@ pub async fn version(store: &Store, n: u32) -> AppResult<(Plan, String)> {
     })
 }
 
-#[cfg(draft_ready)]
 /// A drafted plan, ready to be written: a plan workbook with its 待确认 and 来源
 /// columns, or a plan file whose head lists what awaits confirmation.
 pub struct DraftFile {
@@ -189,7 +188,6 @@ pub struct DraftFile {
     pub pending: usize,
 }
 
-#[cfg(draft_ready)]
 /// Draft a plan from its official document (.docx, .txt, .md) into `out_name`'s
 /// spelling (.xlsx or .toml).
 pub fn draft(document: &[u8], document_name: &str, out_name: &str) -> AppResult<DraftFile> {

@@ -387,3 +387,45 @@ mod a_stranding_change_is_refused {
         super::a_stranding_change_is_refused_with_nothing_written(super::Backend::Postgres).await;
     }
 }
+
+const SEED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../duikou-draft/tests/data/000_10ce8ea790a16c66.txt"
+);
+
+/// `plan draft` reads the official document into a plan workbook marked 待确认; the
+/// workbook is refused until the marks are cleared, naming sheet, row and column; the
+/// TOML draft loads as a plan of its own; a file that is no document is refused.
+#[test]
+fn a_plan_is_drafted_from_its_document() {
+    let app = TestApp::uninitialised(Backend::Sqlite);
+    let xlsx = app.scratch_dir().join("草案.xlsx");
+    let out = app.cli_ok(&["plan", "draft", SEED, "--out", xlsx.to_str().unwrap()]);
+    assert!(out.contains("草案.xlsx") && out.contains("to confirm"), "{out}");
+    assert!(out.contains('✓') && out.contains('?'), "found and to decide: {out}");
+    let err = cli_refused(&app, &["init", "--plan", xlsx.to_str().unwrap()]);
+    assert!(
+        err.contains("工作表 指标") && err.contains("待确认") && err.contains("awaits confirmation"),
+        "{err}"
+    );
+    // Nothing was loaded: a read command still finds no plan.
+    assert_eq!(app.cli(&["plan", "show"]).status.code(), Some(2));
+
+    let toml = app.scratch_dir().join("草案.toml");
+    app.cli_ok(&["plan", "draft", SEED, "--out", toml.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert!(text.starts_with("# 计划草案"), "{}", &text[..200.min(text.len())]);
+    assert!(text.contains("# 待确认 / to confirm: [[indicator]]"));
+    let out = app.cli_ok(&["init", "--plan", toml.to_str().unwrap()]);
+    assert!(out.contains("23 项工作清单"), "{out}");
+    let plan = json_of(&app, &["plan", "show", "--format", "json"]);
+    assert_eq!(plan["meta"]["document_no"], json!("东扶贫〔2018〕5号"));
+    assert_eq!(plan["pairings"].as_array().unwrap().len(), 6);
+
+    let not_a_document = write(&app, "notes.pdf", b"%PDF-1.4");
+    let err = cli_refused(&app, &["plan", "draft", &not_a_document]);
+    assert!(err.contains("notes.pdf"), "{err}");
+    let no_checklist = write(&app, "memo.txt", "关于召开会议的通知\n请各单位准时参加。\n".as_bytes());
+    let err = cli_refused(&app, &["plan", "draft", &no_checklist, "--out", toml.to_str().unwrap()]);
+    assert!(err.contains("memo.txt") || err.contains("checklist"), "{err}");
+}

@@ -71,7 +71,7 @@ const ACTIVITY_KINDS: &[EnumOption] = &[
         label: "教师培训交流",
         aliases: &["名师走进{west}", "跟岗培训", "跟班学习"],
     },
-    o("medical_training", "医疗骨干来莞培训"),
+    o("medical_training", "医疗骨干来{east_abbr}培训"),
     o("free_clinic", "义诊"),
     o("job_fair", "劳务招聘会"),
     o("skills_training", "就业技能培训"),

@@ -158,12 +158,6 @@ async fn history(cfg: &Config, format: PlanFormat) -> AppResult<()> {
     Ok(())
 }
 
-#[cfg(not(draft_ready))]
-fn draft(_: &Path, _: Option<&Path>) -> AppResult<()> {
-    Ok(())
-}
-
-#[cfg(draft_ready)]
 fn draft(document: &Path, out: Option<&Path>) -> AppResult<()> {
     let bytes = std::fs::read(document).map_err(|e| {
         AppError::input(
