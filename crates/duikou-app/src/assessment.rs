@@ -8,12 +8,14 @@ use duikou_domain::engine::{
 use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, parse_iso_date};
 use duikou_domain::schema::RecordKind;
-use duikou_domain::target_text::{self, Style};
 use duikou_storage::Store;
 
 use crate::error::{AppError, AppResult};
 
-pub use duikou_reports::workbook::checklist;
+// The checklist and its figure lines are the reports' (one rule for the sheet, the
+// command line and the page).
+use duikou_reports::workbook::{Wording, figure_lines};
+pub use duikou_reports::workbook::{checklist, result_line};
 
 /// One loaded record set: which database, the change number it reflects, and the
 /// selection (statuses, kinds) it holds.
@@ -337,55 +339,9 @@ pub fn status_counts(a: &Assessment) -> Vec<(IndicatorStatus, usize)> {
         .collect()
 }
 
-/// A short line per result: "5.2-employed 8123人/≥8000人 已完成" (units summarised).
-pub fn result_line(r: &IndicatorResult) -> String {
-    let scope = if r.scope == "plan" {
-        String::new()
-    } else {
-        format!("[{}]", r.scope)
-    };
-    let above = if r.above_range {
-        "（超出区间）"
-    } else {
-        ""
-    };
-    format!(
-        "{}{scope}：{} / {} {}{above}",
-        r.name,
-        r.actual.display_zh_with_unit(&r.unit),
-        target_text::of_result(r, Style::Compact),
-        r.status.label_zh()
-    )
-}
-
-/// Summary of a group of results (a per-unit indicator gives many): "22 个单位：已完成 18，未完成 4".
+/// Summary of a group of results, a line per indicator (a per-unit indicator gives many):
+/// "名称（22 个单位，目标 …）：已完成 18，未完成 4". The rule is the checklist sheet's
+/// (`duikou_reports::workbook::figure_lines`), worded for a screen.
 pub fn summarise(results: &[&IndicatorResult]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < results.len() {
-        let r = results[i];
-        let same: Vec<&&IndicatorResult> = results[i..]
-            .iter()
-            .take_while(|x| x.indicator == r.indicator)
-            .collect();
-        if same.len() == 1 {
-            out.push(result_line(r));
-        } else {
-            let counts = IndicatorStatus::ALL
-                .iter()
-                .map(|s| (s, same.iter().filter(|x| x.status == *s).count()))
-                .filter(|(_, n)| *n > 0)
-                .map(|(s, n)| format!("{} {n}", s.label_zh()))
-                .collect::<Vec<_>>()
-                .join("，");
-            out.push(format!(
-                "{}（{} 个单位，目标 {}）：{counts}",
-                r.name,
-                same.len(),
-                target_text::of_result(r, Style::Compact)
-            ));
-        }
-        i += same.len();
-    }
-    out
+    figure_lines(results, Wording::Screen)
 }

@@ -28,6 +28,9 @@ pub struct Config {
     pub max_connections: u32,
     /// Session cookies marked `Secure`: only when served over HTTPS.
     pub secure_cookies: bool,
+    /// The plan to work on (`--plan ID`, env DUIKOU_PLAN); none: the plan whose years
+    /// hold today, else the one that ends last.
+    pub plan: Option<String>,
 }
 
 /// How the program logs (read before anything else, so apart from [`Config`]).
@@ -86,6 +89,9 @@ impl Config {
             key_file,
             max_connections,
             secure_cookies: flag("DUIKOU_SECURE_COOKIES"),
+            plan: std::env::var("DUIKOU_PLAN")
+                .ok()
+                .filter(|s| !s.trim().is_empty()),
         }
     }
 
@@ -188,11 +194,23 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// The store and the plan loaded in it: what every command but `init` starts from.
 pub async fn open_with_plan(cfg: &Config) -> AppResult<(Store, Plan)> {
     let store = cfg.open().await?;
-    let plan = store.plan().await?.ok_or_else(|| {
-        AppError::input(
-            "尚未载入计划，请运行 duikou init",
-            "no plan is loaded; run `duikou init`",
-        )
-    })?;
+    let plan = match &cfg.plan {
+        Some(id) => match store.plan_by_id(id).await? {
+            Some(plan) => plan,
+            None => {
+                let ids: Vec<String> = store.plans().await?.into_iter().map(|p| p.id).collect();
+                return Err(AppError::input(
+                    format!("数据库中没有计划 {id}；已有：{}", ids.join("、")),
+                    format!("the database has no plan {id}; it has: {}", ids.join(", ")),
+                ));
+            }
+        },
+        None => store.plan().await?.ok_or_else(|| {
+            AppError::input(
+                "尚未载入计划，请运行 duikou init",
+                "no plan is loaded; run `duikou init`",
+            )
+        })?,
+    };
     Ok((store, plan))
 }

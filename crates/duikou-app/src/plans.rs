@@ -67,14 +67,32 @@ pub fn read_plan_file(path: &Path) -> AppResult<(Plan, String)> {
 pub fn refuse_reload(current: &Plan) -> AppError {
     AppError::input(
         format!(
-            "数据库已有计划 {}（第 {} 版）；修改计划请用 duikou plan update FILE（先用 --dry-run 查看差异）",
+            "数据库已有计划 {}（第 {} 版）；修改计划请用 duikou plan update FILE（先用 --dry-run 查看差异），另一时期或结对的计划请用 duikou plan add FILE",
             current.meta.id, current.version
         ),
         format!(
-            "the database already has plan {} (version {}); to change it use `duikou plan update FILE` (see the difference first with --dry-run)",
+            "the database already has plan {} (version {}); to change it use `duikou plan update FILE` (see the difference first with --dry-run); to add a plan of another period or pair, `duikou plan add FILE`",
             current.meta.id, current.version
         ),
     )
+}
+
+/// Add a plan beside those the database holds (the next period, another pair): its
+/// own units, pairings, records and versions; the others' are not touched.
+pub async fn add(store: &Store, plan: &Plan, source: &str, actor: &str) -> AppResult<()> {
+    if let Some(existing) = store.plans().await?.into_iter().find(|p| p.id == plan.meta.id) {
+        return Err(AppError::input(
+            format!(
+                "数据库已有计划 {}（第 {} 版）；修改它请用 duikou plan update FILE",
+                existing.id, existing.version
+            ),
+            format!(
+                "the database already has plan {} (version {}); to change it use `duikou plan update FILE`",
+                existing.id, existing.version
+            ),
+        ));
+    }
+    Ok(store.load_plan(plan, source, actor).await?)
 }
 
 /// An amendment looked at before it is applied: what changes, and what it would strand.
@@ -116,24 +134,22 @@ impl Amendment {
 /// Compare a new version with the loaded plan and ask the store what the difference
 /// would take from stored records. Nothing is written.
 pub async fn propose(store: &Store, new: Plan, source: String) -> AppResult<Amendment> {
-    let current = store.plan().await?.ok_or_else(|| {
-        AppError::input(
-            "数据库中没有计划；请先运行 duikou init --plan FILE",
-            "no plan is loaded; run `duikou init --plan FILE` first",
-        )
-    })?;
-    if current.meta.id != new.meta.id {
+    // The plan amended is the one of the file's id: the id is a plan's fixed name.
+    let Some(current) = store.plan_by_id(&new.meta.id).await? else {
+        let ids: Vec<String> = store.plans().await?.into_iter().map(|p| p.id).collect();
         return Err(AppError::input(
             format!(
-                "计划标识不同（已载入 {}，文件为 {}）：修改只能针对同一计划；标识是计划的固定名称",
-                current.meta.id, new.meta.id
+                "数据库中没有标识为 {} 的计划（已有：{}）；标识是计划的固定名称，修改时不能改；新的计划请用 duikou plan add FILE",
+                new.meta.id,
+                ids.join("、")
             ),
             format!(
-                "the plan ids differ (loaded: {}, file: {}): an amendment is of the same plan; the id is the plan's fixed name",
-                current.meta.id, new.meta.id
+                "the database has no plan with id {} (it has: {}); the id is a plan's fixed name and an amendment keeps it; add a new plan with `duikou plan add FILE`",
+                new.meta.id,
+                ids.join(", ")
             ),
         ));
-    }
+    };
     let diff = amend::diff(&current, &new);
     let usage = store.plan_usage(&diff.fields_to_check()).await?;
     let strands = diff.strands(&usage);

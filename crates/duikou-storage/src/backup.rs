@@ -129,6 +129,13 @@ impl Store {
         load_entity!(&txn, app_user, rows_of("app_user")?);
         load_entity!(&txn, import_batch, rows_of("import_batch")?);
         load_entity!(&txn, record, rows_of("record")?);
+        // A backup made before plans stood side by side: its rows are its one plan's.
+        for table in ["unit", "county_pairing", "import_batch", "record"] {
+            txn.execute_unprepared(&format!(
+                "UPDATE {table} SET plan_id = COALESCE((SELECT id FROM plan ORDER BY loaded_at DESC LIMIT 1), '') WHERE plan_id = ''"
+            ))
+            .await?;
+        }
         // Derived from the records, so not in the dump: rebuilt here.
         let kinds = match plan::Entity::find().one(&txn).await? {
             Some(p) => duikou_domain::plan::Plan::from_toml(&p.source, "restored plan")

@@ -52,6 +52,10 @@ pub mod unit {
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i32,
+        /// The plan the unit belongs to (absent in backups made before plans stood side
+        /// by side: restored as the plan's).
+        #[serde(default)]
+        pub plan_id: String,
         pub name: String,
         pub kind: String,
         pub side: String,
@@ -72,6 +76,8 @@ pub mod county_pairing {
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i32,
+        #[serde(default)]
+        pub plan_id: String,
         pub county: String,
         pub town: String,
         pub town_role: String,
@@ -134,6 +140,8 @@ pub mod import_batch {
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i64,
+        #[serde(default)]
+        pub plan_id: String,
         pub kind: String,
         pub file_name: String,
         pub file_sha256: String,
@@ -155,6 +163,9 @@ pub mod record {
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i64,
+        /// The plan the record belongs to: a database may hold several periods and pairs.
+        #[serde(default)]
+        pub plan_id: String,
         pub kind: String,
         pub status: String,
         pub reporting_unit: String,

@@ -81,6 +81,9 @@ pub struct Store {
     /// The record kinds of the active plan, to read stored records with: set whenever
     /// the plan is read from or loaded into this store (`Store::plan`, `load_plan`).
     kinds: Arc<RwLock<KindLookup>>,
+    /// The plan whose records this store reads and writes (a database may hold several,
+    /// side by side): set with the kinds, whenever a plan is read or loaded.
+    plan_id: Arc<RwLock<String>>,
 }
 
 /// Record kinds by key, as a plan defines them.
@@ -153,12 +156,38 @@ impl Store {
             db,
             instance: rand::random(),
             kinds: Arc::default(),
+            plan_id: Arc::default(),
         })
     }
 
     /// Read stored records with these kinds (the active plan's).
     pub fn use_kinds(&self, kinds: &[RecordKind]) {
         *self.kinds.write().unwrap_or_else(|p| p.into_inner()) = KindLookup::new(kinds);
+    }
+
+    /// Work on this plan's records, read with its kinds.
+    pub fn use_plan(&self, plan: &duikou_domain::plan::Plan) {
+        self.use_kinds(plan.kinds());
+        *self.plan_id.write().unwrap_or_else(|p| p.into_inner()) = plan.meta.id.clone();
+    }
+
+    /// The plan whose records this store reads and writes ("" before any is known).
+    pub fn plan_id(&self) -> String {
+        self.plan_id
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The same database, for another plan: its kinds and plan are its own from now on
+    /// (a server holding several plans has one such store per plan).
+    pub fn detached(&self) -> Store {
+        Store {
+            db: self.db.clone(),
+            instance: self.instance,
+            kinds: Arc::new(RwLock::new(self.kinds())),
+            plan_id: Arc::new(RwLock::new(self.plan_id())),
+        }
     }
 
     pub fn kinds(&self) -> KindLookup {

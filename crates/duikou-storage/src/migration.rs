@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(RecordEditedBy),
             Box::new(PersonKeyPerUnit),
             Box::new(PlanVersions),
+            Box::new(PlansSideBySide),
         ]
     }
 }
@@ -522,5 +523,113 @@ impl MigrationTrait for PlanVersions {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(t("plan_version")).to_owned())
             .await
+    }
+}
+
+/// Several plans in one database (2018–2020, then 2021–2025; several pairs of a
+/// province): every record, import batch, unit and pairing belongs to one plan. Existing
+/// rows are attached to the plan already loaded. A natural key is unique within its plan
+/// (the same voucher may be recorded in the next period's plan), and unit names within
+/// theirs: `unit` is rebuilt, as SQLite cannot drop a column's UNIQUE.
+struct PlansSideBySide;
+
+impl MigrationName for PlansSideBySide {
+    fn name(&self) -> &str {
+        "m0007_plans_side_by_side"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PlansSideBySide {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use sea_orm::ConnectionTrait;
+        let db = m.get_connection();
+        const LOADED: &str = "COALESCE((SELECT id FROM plan ORDER BY loaded_at DESC LIMIT 1), '')";
+        for table in ["record", "import_batch", "county_pairing"] {
+            m.alter_table(
+                Table::alter()
+                    .table(t(table))
+                    .add_column(text("plan_id").default(""))
+                    .to_owned(),
+            )
+            .await?;
+            db.execute_unprepared(&format!("UPDATE {table} SET plan_id = {LOADED}"))
+                .await?;
+        }
+        m.drop_index(Index::drop().name("record_natural_key").table(t("record")).to_owned())
+            .await?;
+        m.create_index(
+            Index::create()
+                .name("record_plan_natural_key")
+                .table(t("record"))
+                .col(t("plan_id"))
+                .col(t("natural_key"))
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("record_plan_kind_year")
+                .table(t("record"))
+                .col(t("plan_id"))
+                .col(t("kind"))
+                .col(t("plan_year"))
+                .to_owned(),
+        )
+        .await?;
+        // Rebuilt through a copy: create the new shape aside, then back under its name
+        // (a rename is refused by SQLite while the old name's schema entries linger).
+        let unit_table = |name: &'static str| {
+            Table::create()
+                .table(t(name))
+                .col(pk_auto("id"))
+                .col(text("plan_id"))
+                .col(text("name"))
+                .col(text("kind"))
+                .col(text("side"))
+                .col(text_null("code"))
+                .col(text_null("town_role"))
+                .to_owned()
+        };
+        const COLUMNS: &str = "id, plan_id, name, kind, side, code, town_role";
+        m.create_table(unit_table("unit_of_plan")).await?;
+        db.execute_unprepared(&format!(
+            "INSERT INTO unit_of_plan ({COLUMNS}) \
+             SELECT id, {LOADED}, name, kind, side, code, town_role FROM unit"
+        ))
+        .await?;
+        m.drop_table(Table::drop().table(t("unit")).to_owned()).await?;
+        m.create_table(unit_table("unit")).await?;
+        db.execute_unprepared(&format!(
+            "INSERT INTO unit ({COLUMNS}) SELECT {COLUMNS} FROM unit_of_plan"
+        ))
+        .await?;
+        m.drop_table(Table::drop().table(t("unit_of_plan")).to_owned())
+            .await?;
+        m.create_index(
+            Index::create()
+                .name("unit_plan_name")
+                .table(t("unit"))
+                .col(t("plan_id"))
+                .col(t("name"))
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        if m.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            // The copied ids were inserted explicitly: move the sequence past them.
+            db.execute_unprepared(
+                "SELECT setval(pg_get_serial_sequence('unit', 'id'), COALESCE((SELECT MAX(id) FROM unit), 0) + 1, false)",
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
+        Err(DbErr::Migration(
+            "m0007 is not reversible: several plans cannot be folded into one".into(),
+        ))
     }
 }

@@ -66,16 +66,31 @@ impl From<sea_orm::DbErr> for AmendError {
     }
 }
 
-/// Replace the plan row, units and pairings by this plan's, within `txn`.
+/// Replace this plan's row, units and pairings (another plan's stay), within `txn`.
 async fn lay_out(txn: &DatabaseTransaction, plan: &Plan, source: &str) -> Result<(), StoreError> {
-    plan::Entity::delete_many().exec(txn).await?;
-    unit::Entity::delete_many().exec(txn).await?;
-    county_pairing::Entity::delete_many().exec(txn).await?;
+    let id = plan.meta.id.as_str();
+    // An amended plan keeps its place among the plans (they are listed in load order).
+    let loaded_at = plan::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .map_or_else(now_text, |p| p.loaded_at);
+    plan::Entity::delete_many()
+        .filter(plan::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    unit::Entity::delete_many()
+        .filter(unit::Column::PlanId.eq(id))
+        .exec(txn)
+        .await?;
+    county_pairing::Entity::delete_many()
+        .filter(county_pairing::Column::PlanId.eq(id))
+        .exec(txn)
+        .await?;
     plan::ActiveModel {
         id: Set(plan.meta.id.clone()),
         title: Set(plan.meta.title.clone()),
         source: Set(source.to_string()),
-        loaded_at: Set(now_text()),
+        loaded_at: Set(loaded_at),
     }
     .insert(txn)
     .await?;
@@ -83,6 +98,7 @@ async fn lay_out(txn: &DatabaseTransaction, plan: &Plan, source: &str) -> Result
         .units
         .iter()
         .map(|u| unit::ActiveModel {
+            plan_id: Set(id.to_string()),
             name: Set(u.name.clone()),
             kind: Set(enum_text(&u.kind)),
             side: Set(enum_text(&u.side)),
@@ -106,6 +122,7 @@ async fn lay_out(txn: &DatabaseTransaction, plan: &Plan, source: &str) -> Result
     let pairs: Vec<county_pairing::ActiveModel> = pairs
         .into_iter()
         .map(|(county, town, role)| county_pairing::ActiveModel {
+            plan_id: Set(id.to_string()),
             county: Set(county),
             town: Set(town),
             town_role: Set(enum_text(&role)),
@@ -189,7 +206,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        let previous = plan::Entity::find().all(&txn).await?;
+        let previous = plan::Entity::find_by_id(plan.meta.id.as_str())
+            .all(&txn)
+            .await?;
         lay_out(&txn, plan, source).await?;
         let version = latest_version(&txn, &plan.meta.id).await? + 1;
         add_version(&txn, plan, source, actor, version, &serde_json::json!([])).await?;
@@ -203,7 +222,7 @@ impl Store {
         }
         audit::append(&txn, &[ev]).await?;
         txn.commit().await?;
-        self.use_kinds(plan.kinds());
+        self.use_plan(plan);
         Ok(())
     }
 
@@ -221,7 +240,10 @@ impl Store {
     ) -> Result<u32, AmendError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
-        let current = plan::Entity::find().one(&txn).await?.ok_or(AmendError::NoPlan)?;
+        let current = plan::Entity::find_by_id(plan.meta.id.as_str())
+            .one(&txn)
+            .await?
+            .ok_or(AmendError::NoPlan)?;
         let current_version = latest_version(&txn, &current.id).await?;
         if current_version != expected_version {
             return Err(AmendError::Stale {
@@ -230,41 +252,88 @@ impl Store {
             });
         }
         lay_out(&txn, plan, source).await?;
-        let version = if current.id == plan.meta.id {
-            current_version + 1
-        } else {
-            latest_version(&txn, &plan.meta.id).await? + 1
-        };
+        let version = current_version + 1;
         add_version(&txn, plan, source, actor, version, changes).await?;
         let ev = AuditEvent::new(actor, "plan.update", "plan", &plan.meta.id)
             .before(&serde_json::json!({ "id": current.id, "version": current_version }))
             .after(&serde_json::json!({ "id": plan.meta.id, "version": version, "changes": changes }));
         audit::append(&txn, &[ev]).await?;
         txn.commit().await?;
-        self.use_kinds(plan.kinds());
+        self.use_plan(plan);
         Ok(version)
     }
 
-    /// The active plan's id and source text, if one is loaded.
+    /// Every plan in the database, in the order they were loaded.
+    pub async fn plans(&self) -> Result<Vec<PlanSummary>, StoreError> {
+        let mut out = Vec::new();
+        for p in plan::Entity::find()
+            .order_by_asc(plan::Column::LoadedAt)
+            .all(&self.db)
+            .await?
+        {
+            let version = latest_version(&self.db, &p.id).await?;
+            let plan = parse(&p.source, &p.id, version)?;
+            let units = plan.units.iter().map(|u| u.name.clone()).collect();
+            out.push(PlanSummary {
+                id: p.id,
+                title: p.title,
+                first_year: plan.meta.first_year,
+                last_year: plan.meta.last_year,
+                version,
+                units,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The plan a command works on when none is named: this store's, if it has one;
+    /// else the plan whose years hold `today_year` (the one loaded last if several do);
+    /// else the one that ends last.
+    async fn selected_plan_id(&self, today_year: i32) -> Result<Option<String>, StoreError> {
+        let own = self.plan_id();
+        let plans = self.plans().await?;
+        if !own.is_empty() && plans.iter().any(|p| p.id == own) {
+            return Ok(Some(own));
+        }
+        Ok(default_plan(&plans, today_year).map(|p| p.id.clone()))
+    }
+
+    /// The selected plan's id and source text, if a plan is loaded.
     pub async fn plan_source(&self) -> Result<Option<(String, String)>, StoreError> {
-        Ok(plan::Entity::find()
+        let year = time::OffsetDateTime::now_utc().year();
+        let Some(id) = self.selected_plan_id(year).await? else {
+            return Ok(None);
+        };
+        Ok(plan::Entity::find_by_id(id)
             .one(&self.db)
             .await?
             .map(|p| (p.id, p.source)))
     }
 
-    /// The active plan, parsed, with its version.
+    /// The selected plan (`plan_source`), parsed, with its version; this store works
+    /// on it from now on.
     pub async fn plan(&self) -> Result<Option<Plan>, StoreError> {
         let Some((id, source)) = self.plan_source().await? else {
             return Ok(None);
         };
         let version = latest_version(&self.db, &id).await?;
         let plan = parse(&source, &id, version)?;
-        self.use_kinds(plan.kinds());
+        self.use_plan(&plan);
         Ok(Some(plan))
     }
 
-    /// Every version of the active plan, oldest first.
+    /// The plan of this id, if the database has it; this store works on it from now on.
+    pub async fn plan_by_id(&self, id: &str) -> Result<Option<Plan>, StoreError> {
+        let Some(p) = plan::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let version = latest_version(&self.db, &p.id).await?;
+        let plan = parse(&p.source, &p.id, version)?;
+        self.use_plan(&plan);
+        Ok(Some(plan))
+    }
+
+    /// Every version of the selected plan, oldest first.
     pub async fn plan_history(&self) -> Result<Vec<PlanVersionInfo>, StoreError> {
         let Some((id, _)) = self.plan_source().await? else {
             return Ok(Vec::new());
@@ -297,22 +366,40 @@ impl Store {
     /// for the fields asked for, their values (`plan::amend::Usage`).
     pub async fn plan_usage(&self, fields: &[(String, String)]) -> Result<Usage, StoreError> {
         let mut usage = Usage::default();
+        let plan_id = self.plan_id();
+        // Of this plan's records (accounts are not a plan's: every one counts).
         let grouped = |col: &'static str, table: &'static str| {
-            Query::select()
+            let mut q = Query::select()
                 .column(Alias::new(col))
                 .expr_as(Func::count(Expr::col(Alias::new(col))), Alias::new("n"))
                 .from(Alias::new(table))
                 .and_where(Expr::col(Alias::new(col)).is_not_null())
                 .group_by_col(Alias::new(col))
-                .to_owned()
+                .to_owned();
+            if table == "record" {
+                q.and_where(Expr::col(Alias::new("plan_id")).eq(plan_id.clone()));
+            }
+            q
         };
-        for (col, table) in [
-            ("reporting_unit", "record"),
-            ("county", "record"),
-            ("unit", crate::record_units::TABLE),
-            ("unit", "app_user"),
+        let named = Query::select()
+            .column((Alias::new(crate::record_units::TABLE), Alias::new("unit")))
+            .expr_as(Func::count(Expr::col(Alias::new("record_id"))), Alias::new("n"))
+            .from(Alias::new(crate::record_units::TABLE))
+            .inner_join(
+                Alias::new("record"),
+                Expr::col((Alias::new("record"), Alias::new("id")))
+                    .equals((Alias::new(crate::record_units::TABLE), Alias::new("record_id"))),
+            )
+            .and_where(Expr::col((Alias::new("record"), Alias::new("plan_id"))).eq(plan_id.clone()))
+            .group_by_col((Alias::new(crate::record_units::TABLE), Alias::new("unit")))
+            .to_owned();
+        for (col, q) in [
+            ("reporting_unit", grouped("reporting_unit", "record")),
+            ("county", grouped("county", "record")),
+            ("unit", named),
+            ("unit", grouped("unit", "app_user")),
         ] {
-            for row in self.db.query_all(&grouped(col, table)).await? {
+            for row in self.db.query_all(&q).await? {
                 let name: String = row.try_get("", col)?;
                 let n: i64 = row.try_get("", "n")?;
                 *usage.units.entry(name).or_default() += u64::try_from(n).unwrap_or(0);
@@ -345,6 +432,7 @@ impl Store {
                     .select_only()
                     .column(record::Column::Id)
                     .column(record::Column::Data)
+                    .filter(record::Column::PlanId.eq(plan_id.as_str()))
                     .filter(record::Column::Kind.eq(kind))
                     .filter(record::Column::Id.gt(after))
                     .order_by_asc(record::Column::Id)
@@ -384,4 +472,27 @@ impl Store {
         }
         Ok(usage)
     }
+}
+
+/// A plan as the plan switcher and `duikou plan list` show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PlanSummary {
+    pub id: String,
+    pub title: String,
+    pub first_year: i32,
+    pub last_year: i32,
+    pub version: u32,
+    /// The names of its units: who takes part in it.
+    #[serde(skip)]
+    pub units: Vec<String>,
+}
+
+/// The plan whose years hold `today_year` (the one loaded last if several do), else the
+/// one that ends last (loaded last among equals). `plans` in load order.
+pub fn default_plan(plans: &[PlanSummary], today_year: i32) -> Option<&PlanSummary> {
+    plans
+        .iter()
+        .rev()
+        .find(|p| (p.first_year..=p.last_year).contains(&today_year))
+        .or_else(|| plans.iter().max_by_key(|p| p.last_year))
 }

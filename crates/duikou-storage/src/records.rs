@@ -464,6 +464,7 @@ fn conflict(zh: impl Into<String>, en: impl Into<String>) -> RecordError {
 }
 
 fn active_model(
+    plan_id: &str,
     n: &NewRecord,
     status: Status,
     actor: &str,
@@ -472,6 +473,7 @@ fn active_model(
 ) -> record::ActiveModel {
     let v = &n.valid;
     record::ActiveModel {
+        plan_id: Set(plan_id.to_string()),
         kind: Set(v.kind.key().to_string()),
         status: Set(status.key().to_string()),
         reporting_unit: Set(v.reporting_unit.clone()),
@@ -539,8 +541,14 @@ pub struct ImportFile<'a> {
 }
 
 impl Store {
+    /// Only the records of this store's plan: another plan's record looks absent.
+    fn in_plan(&self) -> Condition {
+        Condition::all().add(record::Column::PlanId.eq(self.plan_id()))
+    }
+
     pub async fn get_record(&self, id: i64) -> Result<Option<StoredRecord>, StoreError> {
         Ok(record::Entity::find_by_id(id)
+            .filter(self.in_plan())
             .one(&self.db)
             .await?
             .and_then(|m| to_stored(&self.kinds(), m)))
@@ -552,6 +560,7 @@ impl Store {
         id: i64,
     ) -> Result<StoredRecord, RecordError> {
         record::Entity::find_by_id(id)
+            .filter(self.in_plan())
             .one(txn)
             .await?
             .and_then(|m| to_stored(&self.kinds(), m))
@@ -563,7 +572,7 @@ impl Store {
         q: &RecordQuery,
     ) -> Result<(Vec<StoredRecord>, u64), StoreError> {
         let lookup = self.kinds();
-        let mut sel = record::Entity::find();
+        let mut sel = record::Entity::find().filter(self.in_plan());
         if let Some(k) = q.kind {
             sel = sel.filter(record::Column::Kind.eq(k.key()));
         }
@@ -665,7 +674,9 @@ impl Store {
         };
         let mut sql = format!(
             "SELECT id, kind, status, plan_year, evidence_count, id_blind, reporting_unit, data \
-             FROM record WHERE status IN ({})",
+             FROM record WHERE plan_id = '{}' AND status IN ({})",
+            // The plan's id is the plan file's text: quoted as SQL quotes it.
+            self.plan_id().replace('\'', "''"),
             list(&mut statuses.iter().map(|s| s.key()))
         );
         // As in `engine_page`: no kind filter when every kind is wanted (the table is then
@@ -734,7 +745,7 @@ impl Store {
                         wants_every_kind(&lookup, kinds),
                         kinds,
                         statuses,
-                        &Condition::all(),
+                        &self.in_plan(),
                         after,
                     )
                     .into_tuple()
@@ -858,6 +869,7 @@ impl Store {
         only: Condition,
     ) -> Result<Vec<EngineRecord>, StoreError> {
         let lookup = self.kinds();
+        let only = only.add(self.in_plan());
         use sea_orm::QueryTrait;
         /// One line per record: the fixed columns, tab-separated, then the JSON data
         /// (compact JSON has no raw tab or line break).
@@ -977,7 +989,9 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let lookup = self.kinds();
-        let mut sel = record::Entity::find().filter(record::Column::Id.gt(after_id));
+        let mut sel = record::Entity::find()
+            .filter(self.in_plan())
+            .filter(record::Column::Id.gt(after_id));
         if let Some(k) = q.kind {
             sel = sel.filter(record::Column::Kind.eq(k.key()));
         }
@@ -1017,6 +1031,7 @@ impl Store {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let rows = record::Entity::find()
+                .filter(self.in_plan())
                 .filter(record::Column::Id.is_in(chunk.iter().copied()))
                 .order_by_asc(record::Column::Id)
                 .all(&self.db)
@@ -1032,7 +1047,9 @@ impl Store {
         key: &str,
         except: Option<i64>,
     ) -> Result<bool, StoreError> {
-        let mut sel = record::Entity::find().filter(record::Column::NaturalKey.eq(key));
+        let mut sel = record::Entity::find()
+            .filter(self.in_plan())
+            .filter(record::Column::NaturalKey.eq(key));
         if let Some(id) = except {
             sel = sel.filter(record::Column::Id.ne(id));
         }
@@ -1049,6 +1066,7 @@ impl Store {
         audit::lock_head(&txn).await?;
         if let Some(key) = &n.natural_key {
             if record::Entity::find()
+                .filter(self.in_plan())
                 .filter(record::Column::NaturalKey.eq(key.as_str()))
                 .count(&txn)
                 .await?
@@ -1061,7 +1079,7 @@ impl Store {
             }
         }
         let now = now_text();
-        let m = active_model(n, status, actor, &now, None)
+        let m = active_model(&self.plan_id(), n, status, actor, &now, None)
             .insert(&txn)
             .await?;
         let stored = to_stored(&self.kinds(), m)
@@ -1116,6 +1134,7 @@ impl Store {
         }
         if let Some(key) = &n.natural_key {
             let dup = record::Entity::find()
+                .filter(self.in_plan())
                 .filter(record::Column::NaturalKey.eq(key.as_str()))
                 .filter(record::Column::Id.ne(id))
                 .count(&txn)
@@ -1139,7 +1158,14 @@ impl Store {
         } else {
             n
         };
-        let mut am = active_model(n, before.status, actor, &now_text(), before.import_batch_id);
+        let mut am = active_model(
+            &self.plan_id(),
+            n,
+            before.status,
+            actor,
+            &now_text(),
+            before.import_batch_id,
+        );
         am.id = Set(id);
         am.version = Set(before.version + 1);
         am.created_by = Set(before.created_by.clone());
@@ -1370,6 +1396,7 @@ impl Store {
         sha256: &str,
     ) -> Result<Option<(i64, String)>, StoreError> {
         Ok(import_batch::Entity::find()
+            .filter(import_batch::Column::PlanId.eq(self.plan_id()))
             .filter(import_batch::Column::Kind.eq(kind.key()))
             .filter(import_batch::Column::FileSha256.eq(sha256))
             .one(&self.db)
@@ -1388,6 +1415,7 @@ impl Store {
                 .select_only()
                 .column(record::Column::NaturalKey)
                 .column(record::Column::Data)
+                .filter(self.in_plan())
                 .filter(record::Column::NaturalKey.is_in(chunk.iter().cloned()))
                 .into_tuple()
                 .all(&self.db)
@@ -1450,6 +1478,7 @@ impl Store {
         let now = now_text();
         let mut session = ImportSession {
             store: self,
+            plan_id: self.plan_id(),
             txn: None,
             batch: None,
             kind: file.kind,
@@ -1469,6 +1498,7 @@ impl Store {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         if let Some(b) = import_batch::Entity::find()
+            .filter(import_batch::Column::PlanId.eq(self.plan_id()))
             .filter(import_batch::Column::Kind.eq(file.kind.key()))
             .filter(import_batch::Column::FileSha256.eq(file.sha256))
             .one(&txn)
@@ -1481,6 +1511,7 @@ impl Store {
         }
         // The row count is set when the import finishes.
         let batch = import_batch::ActiveModel {
+            plan_id: Set(self.plan_id()),
             kind: Set(file.kind.key().to_string()),
             file_name: Set(file.file_name.to_string()),
             file_sha256: Set(file.sha256.to_string()),
@@ -1512,6 +1543,8 @@ pub const IMPORT_CHUNK_ROWS: usize = 1_000;
 /// A file's import in progress: see [`Store::begin_import`].
 pub struct ImportSession<'s> {
     store: &'s Store,
+    /// The plan the rows are written to (the store's, when the import began).
+    plan_id: String,
     txn: Option<DatabaseTransaction>,
     batch: Option<i64>,
     kind: RecordKind,
@@ -1555,6 +1588,7 @@ impl ImportSession<'_> {
                 .column(record::Column::NaturalKey)
                 .column(record::Column::Data)
                 .column(record::Column::ImportBatchId)
+                .filter(self.store.in_plan())
                 .filter(record::Column::NaturalKey.is_in(chunk.iter().copied()))
                 .into_tuple::<(Option<String>, String, Option<i64>)>();
             let rows = match &self.txn {
@@ -1586,7 +1620,14 @@ impl ImportSession<'_> {
             let models: Vec<record::ActiveModel> = part
                 .iter()
                 .map(|r| {
-                    let am = active_model(r, self.status, &self.actor, &self.now, self.batch);
+                    let am = active_model(
+                        &self.plan_id,
+                        r,
+                        self.status,
+                        &self.actor,
+                        &self.now,
+                        self.batch,
+                    );
                     if let sea_orm::ActiveValue::Set(d) = &am.data {
                         self.digest.update(d.as_bytes());
                     }
@@ -1718,8 +1759,12 @@ impl Store {
         Ok(())
     }
 
+    /// The records of this store's plan.
     pub async fn count_records(&self) -> Result<u64, StoreError> {
-        Ok(record::Entity::find().count(&self.db).await?)
+        Ok(record::Entity::find()
+            .filter(self.in_plan())
+            .count(&self.db)
+            .await?)
     }
 }
 

@@ -1088,6 +1088,9 @@ const RULES: &[Rule] = &[
         "admin-plan",
         "200|200|403|403|403|403|L",
     ),
+    // The plan switcher: every signed-in user (each unit here takes part in the plan).
+    r("GET", "/plans", "plans-page", "200|200|200|200|200|200|L"),
+    r("POST", "/plans", "plans-choose", "303|303|303|303|303|303|L"),
     r(
         "GET",
         "/admin/plan/history",
@@ -1520,6 +1523,12 @@ impl World {
                 )
             }
             "admin-plan" => call("GET", "/admin/plan".into(), None),
+            "plans-page" => call("GET", "/plans".into(), None),
+            "plans-choose" => call(
+                "POST",
+                "/plans".into(),
+                Form(vec![("plan", "dongguan-zhaotong-2018-2020".into())]),
+            ),
             "plan-history" => call("GET", "/admin/plan/history".into(), None),
             "plan-file" => call("GET", "/admin/plan/plan.xlsx".into(), None),
             "plan-update" => call(

@@ -35,16 +35,19 @@ pub struct Cli {
     /// Database URL: sqlite://FILE or postgres://USER@HOST/DB. Env: DUIKOU_DATABASE_URL
     #[arg(long, global = true)]
     pub db: Option<String>,
+    /// The plan to work on, by its id (a database may hold several: `duikou plan list`);
+    /// default: the plan whose years hold today, else the one that ends last. Env:
+    /// DUIKOU_PLAN. For `init`: the plan file to load (TOML or plan workbook)
+    #[arg(long, global = true, value_name = "ID")]
+    pub plan: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Create or migrate the database and load the bundled plan (or FILE)
+    /// Create or migrate the database and load the bundled plan (or --plan FILE)
     Init {
-        #[arg(long)]
-        plan: Option<PathBuf>,
         /// For benchmarks: load the plan with N copies of every town and county, paired
         /// alike, plan-wide targets × N (then `duikou demo --scale N`: N × the programme)
         #[arg(long, value_name = "N")]
@@ -207,6 +210,11 @@ pub enum PlanCommand {
         #[arg(long, value_name = "N")]
         version: Option<u32>,
     },
+    /// The plans in the database: id, years, version; the one commands use by default
+    List,
+    /// Add a plan beside the others (another period, another pair): FILE is .toml or a
+    /// plan workbook .xlsx; the other plans' records, figures and files are not touched
+    Add { file: PathBuf },
     /// Amend the loaded plan from FILE (.toml or plan workbook .xlsx): shows the
     /// difference, refuses a change that would strand stored records, keeps every version
     Update {
@@ -329,9 +337,17 @@ fn init_tracing() {
 }
 
 pub async fn run(cli: Cli, server: Server) -> AppResult<()> {
-    let cfg = Config::resolve(cli.data_dir, cli.db);
+    let mut cfg = Config::resolve(cli.data_dir, cli.db);
+    // `--plan` names a plan by its id, but for `init` the file to load.
+    let init_file = match &cli.command {
+        Command::Init { .. } => cli.plan.map(PathBuf::from),
+        _ => {
+            cfg.plan = cli.plan.or(cfg.plan);
+            None
+        }
+    };
     match cli.command {
-        Command::Init { plan, demo_scale } => init(&cfg, plan.as_deref(), demo_scale, true).await,
+        Command::Init { demo_scale } => init(&cfg, init_file.as_deref(), demo_scale, true).await,
         Command::Plan { command } => plan_cmd::run(&cfg, command).await,
         Command::User {
             command: UserCommand::Add { name, role, unit },
@@ -553,7 +569,16 @@ async fn user_password(cfg: &Config, name: &str, must_change: bool) -> AppResult
 }
 
 async fn user_add(cfg: &Config, name: &str, role: &str, unit: Option<&str>) -> AppResult<()> {
-    let (store, plan) = open_with_plan(cfg).await?;
+    let (store, mut plan) = open_with_plan(cfg).await?;
+    // Accounts are the database's, not one plan's: a unit is checked against the plan
+    // named, else the first plan it takes part in.
+    if let (None, Some(u)) = (&cfg.plan, unit) {
+        if plan.unit(u).is_none() {
+            if let Some(p) = store.plans().await?.into_iter().find(|p| p.units.iter().any(|n| n == u)) {
+                plan = store.plan_by_id(&p.id).await?.unwrap_or(plan);
+            }
+        }
+    }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
         return Err(AppError::input(

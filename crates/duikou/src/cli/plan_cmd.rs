@@ -17,6 +17,8 @@ pub(super) async fn run(cfg: &Config, command: PlanCommand) -> AppResult<()> {
             out,
             version,
         } => export(cfg, format, out.as_deref(), version).await,
+        PlanCommand::List => list(cfg).await,
+        PlanCommand::Add { file } => add(cfg, &file).await,
         PlanCommand::Update { file, dry_run } => update(cfg, &file, dry_run).await,
         PlanCommand::History { format } => history(cfg, format).await,
         PlanCommand::Draft { document, out } => draft(&document, out.as_deref()),
@@ -91,6 +93,43 @@ fn print_difference(a: &Amendment) {
         let m = c.message();
         println!("  {sign} {} / {}", m.zh, m.en);
     }
+}
+
+async fn list(cfg: &Config) -> AppResult<()> {
+    let (store, current) = open_with_plan(cfg).await?;
+    for p in store.plans().await? {
+        println!(
+            "{} {}  {}–{}  第 {} 版 / v{}  {}",
+            if p.id == current.meta.id { '*' } else { ' ' },
+            p.id,
+            p.first_year,
+            p.last_year,
+            p.version,
+            p.version,
+            p.title
+        );
+    }
+    println!("* 命令默认使用的计划 / the plan commands use (--plan ID for another)");
+    Ok(())
+}
+
+async fn add(cfg: &Config, file: &Path) -> AppResult<()> {
+    let (plan, source) = plans::read_plan_file(file)?;
+    let store = cfg.open().await?;
+    plans::add(&store, &plan, &source, &cli_actor()).await?;
+    println!(
+        "已添加计划 / plan added: {} {}（{}–{}，{} 个单位，{} 组结对，{} 个指标）；用 --plan {} 操作它 / use --plan {} for it",
+        plan.meta.id,
+        plan.meta.title,
+        plan.meta.first_year,
+        plan.meta.last_year,
+        plan.units.len(),
+        plan.pairings.len(),
+        plan.indicators.len(),
+        plan.meta.id,
+        plan.meta.id
+    );
+    Ok(())
 }
 
 async fn update(cfg: &Config, file: &Path, dry_run: bool) -> AppResult<()> {

@@ -28,6 +28,9 @@ pub struct Authenticated {
     /// The database's change number, read with the session: what this request's
     /// cached figures and lists are keyed by (`super::cache`).
     pub change_seq: i64,
+    /// The user's unit takes part in the plan this request is for (a user without a
+    /// unit takes part in every plan). Otherwise only the plan switcher answers.
+    pub in_plan: bool,
 }
 
 impl Authenticated {
@@ -77,12 +80,17 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<Authe
         return None;
     }
     let (user, csrf_token, change_seq) = state.store().session_user_seq(&token).await.ok()??;
+    let in_plan = user
+        .unit
+        .as_deref()
+        .is_none_or(|u| state.plan().unit(u).is_some());
     Some(Authenticated {
         user,
         csrf_token,
         token,
         via_cookie,
         change_seq,
+        in_plan,
     })
 }
 
@@ -121,6 +129,9 @@ impl FromRequestParts<AppState> for ApiUser {
         if a.user.must_change_password {
             return Err(password_change_required());
         }
+        if !a.in_plan {
+            return Err(not_in_plan(state));
+        }
         Ok(ApiUser(a))
     }
 }
@@ -147,6 +158,20 @@ impl FromRequestParts<AppState> for ApiSelf {
     }
 }
 
+/// A user whose unit has no part in the plan asked for: nothing of it answers.
+pub fn not_in_plan(state: &AppState) -> Response {
+    let id = &state.plan().meta.id;
+    (
+        StatusCode::FORBIDDEN,
+        axum::Json(serde_json::json!({
+            "error": "not_in_plan",
+            "message": format!("你的单位不在计划 {id} 中；请选择你参与的计划（cookie {}，或页面 /plans） / your unit takes no part in plan {id}; choose a plan you take part in (/plans)", super::live::PLAN_COOKIE),
+            "fields": [],
+        })),
+    )
+        .into_response()
+}
+
 pub fn password_change_required() -> Response {
     (
         StatusCode::FORBIDDEN,
@@ -171,11 +196,12 @@ impl FromRequestParts<AppState> for PageUser {
     ) -> Result<Self, Self::Rejection> {
         match authenticate(state, &parts.headers).await {
             Some(a) => {
-                if a.user.must_change_password
-                    && parts.uri.path() != "/password"
-                    && parts.uri.path() != "/logout"
-                {
+                let path = parts.uri.path();
+                if a.user.must_change_password && path != "/password" && path != "/logout" {
                     return Err(Redirect::to("/password").into_response());
+                }
+                if !a.in_plan && !matches!(path, "/plans" | "/logout" | "/password") {
+                    return Err(Redirect::to("/plans").into_response());
                 }
                 Ok(PageUser(a))
             }

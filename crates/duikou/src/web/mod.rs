@@ -180,10 +180,25 @@ pub async fn serve(
     tokio::spawn(warm_assessment(state.clone()));
     tokio::spawn(sweep_uploads(state.clone()));
     let live = state.live.clone();
-    live.switch(state);
+    serve_every_plan(&state).await?;
     axum::serve(listener, live.make_service())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    Ok(())
+}
+
+/// An application per plan the database holds, the default one's from `state`.
+pub async fn serve_every_plan(state: &AppState) -> duikou_app::error::AppResult<()> {
+    let plans = state.store().plans().await?;
+    let default = state.plan().meta.id.clone();
+    state.live.set_plans(plans.clone(), default.clone());
+    state.live.switch(state.clone());
+    for p in plans.iter().filter(|p| p.id != default) {
+        let store = state.store().detached();
+        if let Some(plan) = store.plan_by_id(&p.id).await? {
+            state.live.switch(state.with_plan(plan));
+        }
+    }
     Ok(())
 }
 

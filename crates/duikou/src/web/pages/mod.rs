@@ -22,6 +22,7 @@ pub mod i18n;
 pub mod import;
 pub mod login;
 pub mod plan;
+pub mod plans;
 pub mod records;
 pub mod recview;
 pub mod review;
@@ -92,6 +93,7 @@ pub fn routes() -> Router<AppState> {
         .route("/import/template/{file}", get(import::template))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))
+        .route("/plans", get(plans::page).post(plans::choose))
         .route("/admin/plan", get(plan::plan))
         .route("/admin/plan/history", get(plan::history))
         .route("/admin/plan/update", post(plan::upload))
@@ -120,6 +122,7 @@ async fn not_found(
                 auth,
                 l,
                 uri: uri.path().to_string(),
+                plan_bar: None,
             };
             error_page(
                 req.ctx(heading.clone()),
@@ -171,6 +174,7 @@ pub struct Ctx {
     pub charts: bool,
     /// A confirmation after a change ("已保存").
     pub notice: Option<String>,
+    pub plan: Option<PlanBar>,
 }
 
 impl Ctx {
@@ -187,6 +191,7 @@ impl Ctx {
             asset_v: assets::version(),
             charts: false,
             notice: None,
+            plan: None,
         }
     }
 }
@@ -334,6 +339,16 @@ pub struct Req {
     pub l: Lang,
     /// Path and query of this request.
     pub uri: String,
+    /// The plan this request is for, when the database holds several.
+    pub plan_bar: Option<PlanBar>,
+}
+
+/// The plan a page is about, shown in the header when there is a choice.
+#[derive(Debug, Clone)]
+pub struct PlanBar {
+    pub title: String,
+    /// The user may switch to another plan.
+    pub switchable: bool,
 }
 
 impl FromRequestParts<AppState> for Req {
@@ -348,10 +363,16 @@ impl FromRequestParts<AppState> for Req {
             .path_and_query()
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "/".into());
+        let plans = state.live.plans();
+        let plan_bar = (plans.len() > 1).then(|| PlanBar {
+            title: state.plan().meta.title.clone(),
+            switchable: plans::visible_plans(state, auth.user.unit.as_deref()).len() > 1,
+        });
         Ok(Req {
             auth,
             l: Lang::from_headers(&parts.headers),
             uri,
+            plan_bar,
         })
     }
 }
@@ -379,6 +400,7 @@ impl Req {
             nav_for(self.l, u.role, &self.uri)
         };
         c.notice = query_param(&self.uri, "done").and_then(|k| notice_for(self.l, &k));
+        c.plan = self.plan_bar.clone();
         c
     }
 

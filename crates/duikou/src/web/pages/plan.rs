@@ -467,6 +467,10 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
     match outcome {
         Ok(Some(plan)) => {
             state.services.uploads.remove(&sha);
+            if let Ok(plans) = state.store().plans().await {
+                let default = state.live.plans_default();
+                state.live.set_plans(plans, default);
+            }
             state.live.switch(state.with_plan(plan));
             see_other("/admin/plan?done=plan-updated")
         }
