@@ -6,12 +6,14 @@ use duikou_domain::plan_scale::{copies_in, split_copy};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+/// A county of the plan, as the generators name it and its people.
 pub(super) struct County {
     pub(super) name: String,
     /// GB/T 2260 code, the area code of the people born there.
     pub(super) code: Option<String>,
 }
 
+/// The generation context, made once per run from the plan and the scale.
 pub(super) struct Cx<'a> {
     /// Plan-wide volumes (persons, projects, purchases, city activities…) × scale.
     pub(super) scale: usize,

@@ -71,8 +71,6 @@ mod rows;
 mod secondments;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tmp_digest;
 mod transfers;
 
 pub use evidence::{DemoEvidence, EVIDENCE_PERCENT, evidence_for, one_page_pdf, placeholder_png};

@@ -1,6 +1,5 @@
 //! Counting one figure.
 //!
-//!
 //! Every figure is "the records of one kind passing the indicator's rules, for one scope
 //! unit". The fields the plan's rules read are looked up once per record (one walk over
 //! its fields) into a table. The rules that do not depend on the unit (status,

@@ -44,7 +44,7 @@ pub struct EngineRecord {
     pub status: Status,
     pub plan_year: i32,
     pub reporting_unit: String,
-    /// As in record.rs; money in fen.
+    /// As a validated record holds them (`record::FieldMap`); money in fen.
     pub fields: FieldMap,
     /// Blind index of the ID number (person records): the same person, the same key.
     pub person_key: Option<String>,

@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 
 use time::Date;
 
-use super::AssessOptions;
-use super::EngineRecord;
 use super::rules::end_field;
+use super::{AssessOptions, EngineRecord};
 use crate::plan::{Measure, Plan};
 use crate::record::{Status, Value};
 use crate::schema::{BuiltinKind, RecordKind};

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Review status of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {

@@ -4,7 +4,9 @@ use duikou_domain::engine::{Assessment, IndicatorResult, IndicatorStatus};
 use duikou_domain::plan::{Action, Plan};
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
-use super::layout::{formula, print_setup, write_figure, write_figure_total, write_status};
+use super::layout::{
+    formula, print_setup, write_figure, write_figure_total, write_headers, write_status,
+};
 use crate::common::{Styles, display_unit, scope_label};
 use crate::safe::formula_string;
 
@@ -56,10 +58,7 @@ pub(super) fn write_action(
         8.0, 28.0, 34.0, 14.0, 14.0, 14.0, 12.0, 12.0, 7.0, 14.0, 8.0, 8.0,
     ];
     let hr = 3u32;
-    for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
-        ws.write_string_with_format(hr, i as u16, *h, &st.head)?;
-        ws.set_column_width(i as u16, w)?;
-    }
+    write_headers(ws, hr, &headers, &widths, st)?;
     let mut row = hr + 1;
     let in_action = |r: &IndicatorResult| plan.action_of(&r.item).is_some_and(|x| x.no == act.no);
     let mut any = false;

@@ -6,7 +6,7 @@ use duikou_domain::plan::{Action, Item, Plan};
 use rust_xlsxwriter::{Color, FormatAlign, Worksheet, XlsxError};
 
 use super::figure_lines::summary_lines;
-use super::layout::print_setup;
+use super::layout::{print_setup, write_headers};
 use crate::common::{Styles, severity, status_format};
 use crate::narratives::{Narrative, Narratives};
 
@@ -113,10 +113,7 @@ pub(super) fn write_checklist(
     ];
     let widths = [6.0, 14.0, 46.0, 11.0, 20.0, 46.0, 10.0, 12.0, 46.0];
     let hr = 2u32;
-    for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
-        ws.write_string_with_format(hr, i as u16, *h, &st.head)?;
-        ws.set_column_width(i as u16, w)?;
-    }
+    write_headers(ws, hr, &headers, &widths, st)?;
     let action_fmt = st.bold_row.clone().set_text_wrap();
     let mut row = hr + 1;
     for (act, lines) in checklist(plan, a) {

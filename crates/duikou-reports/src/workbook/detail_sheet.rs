@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use super::DETAIL_SHEET;
 use super::layout::{
-    f64_text, formula, print_setup, rate, subtitle_line, title_line, write_figure,
+    f64_text, formula, print_setup, rate, subtitle_line, title_line, write_figure, write_headers,
 };
 use crate::common::{Styles, col_letter, display_unit, scope_label, status_format};
 
@@ -68,10 +68,7 @@ pub(super) fn write_detail(
     let widths = [
         28.0, 8.0, 34.0, 12.0, 14.0, 14.0, 12.0, 12.0, 6.0, 9.0, 12.0, 11.0, 8.0, 8.0,
     ];
-    for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
-        ws.write_string_with_format(DETAIL_FIRST - 1, i as u16, *h, &st.head)?;
-        ws.set_column_width(i as u16, w)?;
-    }
+    write_headers(ws, DETAIL_FIRST - 1, &headers, &widths, st)?;
     let mut row = DETAIL_FIRST;
     for r in &a.results {
         ws.write_string_with_format(row, dcol::ID, &r.indicator, &st.text)?;

@@ -2,7 +2,7 @@
 
 use duikou_domain::engine::{Assessment, Figure, IndicatorResult};
 use duikou_domain::plan::Plan;
-use rust_xlsxwriter::{Formula, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, Formula, Worksheet, XlsxError};
 
 use crate::common::{Styles, col_letter, decimal_text, figure_value, status_format};
 
@@ -51,7 +51,6 @@ pub(super) fn rate(r: &IndicatorResult) -> Option<f64> {
 /// A total row's sum of one figure column over the rows `first..=last` (1-based, as the
 /// formula names them): money in 万元, counts as they are, a dash for percentages (they
 /// do not add up) or when there is nothing to add.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn write_figure_total(
     ws: &mut Worksheet,
     row: u32,
@@ -79,6 +78,49 @@ pub(super) fn write_figure_total(
                 fmt,
             )?;
         }
+    }
+    Ok(())
+}
+
+/// A share `part / whole` in column `col`, as a formula over the row's part and whole
+/// cells (`(column, value)`: "=IF(E5>0,F5/E5,0)"), 0 when the whole is 0.
+pub(super) fn write_share(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    (part_col, part): (u16, usize),
+    (whole_col, whole): (u16, usize),
+    format: &Format,
+) -> Result<(), XlsxError> {
+    let share = if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    };
+    let (p, w) = (col_letter(part_col), col_letter(whole_col));
+    ws.write_formula_with_format(
+        row,
+        col,
+        formula(
+            format!("=IF({w}{r}>0,{p}{r}/{w}{r},0)", r = row + 1),
+            f64_text(share),
+        ),
+        format,
+    )?;
+    Ok(())
+}
+
+/// A header row, and the widths of its columns.
+pub(super) fn write_headers(
+    ws: &mut Worksheet,
+    row: u32,
+    headers: &[&str],
+    widths: &[f64],
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    for (i, (h, w)) in headers.iter().zip(widths).enumerate() {
+        ws.write_string_with_format(row, i as u16, *h, &st.head)?;
+        ws.set_column_width(i as u16, *w)?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use duikou_domain::plan::{Plan, Scope};
 use duikou_domain::target_text::{self, Style};
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
-use super::layout::{f64_text, formula, print_setup, write_figure, write_figure_total};
+use super::layout::{formula, print_setup, write_figure, write_figure_total, write_share};
 use crate::common::{Styles, col_letter, display_unit, status_format};
 use crate::safe::{formula_string, write_text};
 
@@ -127,21 +127,7 @@ pub(super) fn write_scope(
             &st.count,
         )?;
         ws.write_number_with_format(row, due_c, due as f64, &st.count)?;
-        let share = if due == 0 {
-            0.0
-        } else {
-            met as f64 / due as f64
-        };
-        let (m, d) = (col_letter(met_c), col_letter(due_c));
-        ws.write_formula_with_format(
-            row,
-            rate_c,
-            formula(
-                format!("=IF({d}{r}>0,{m}{r}/{d}{r},0)", r = row + 1),
-                f64_text(share),
-            ),
-            &st.ratio,
-        )?;
+        write_share(ws, row, rate_c, (met_c, met), (due_c, due), &st.ratio)?;
         row += 1;
     }
     // Totals.
@@ -199,19 +185,12 @@ pub(super) fn write_scope(
         )?;
         sums[k] = sum;
     }
-    let (m, d) = (col_letter(met_c), col_letter(due_c));
-    let share = if sums[1] == 0 {
-        0.0
-    } else {
-        sums[0] as f64 / sums[1] as f64
-    };
-    ws.write_formula_with_format(
+    write_share(
+        ws,
         row,
         rate_c,
-        formula(
-            format!("=IF({d}{r}>0,{m}{r}/{d}{r},0)", r = row + 1),
-            f64_text(share),
-        ),
+        (met_c, sums[0]),
+        (due_c, sums[1]),
         &st.total_label.clone().set_num_format("0.0%"),
     )?;
 

@@ -8,7 +8,8 @@ use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use super::detail_sheet::{dcol, detail_range};
 use super::layout::{
-    f64_text, formula, print_setup, rate, subtitle_line, title_line, write_figure, write_status,
+    f64_text, formula, print_setup, rate, subtitle_line, title_line, write_figure, write_share,
+    write_status,
 };
 use crate::common::{PLAN_SCOPE, Styles, decimal_text, display_unit, status_format};
 use crate::safe::formula_string;
@@ -254,20 +255,7 @@ pub(super) fn write_summary(
             target_text::of_result(first, Style::Compact),
             &st.center,
         )?;
-        let share = if rs.is_empty() {
-            0.0
-        } else {
-            met as f64 / rs.len() as f64
-        };
-        ws.write_formula_with_format(
-            row,
-            9,
-            formula(
-                format!("=IF(E{r}>0,F{r}/E{r},0)", r = row + 1),
-                f64_text(share),
-            ),
-            &st.ratio,
-        )?;
+        write_share(ws, row, 9, (5, met), (4, rs.len()), &st.ratio)?;
         row += 1;
     }
     row += 1;
