@@ -376,7 +376,7 @@ impl Store {
                 .and_where(Expr::col(Alias::new(col)).is_not_null())
                 .group_by_col(Alias::new(col))
                 .to_owned();
-            if table == "record" {
+            if table == "record" && !plan_id.is_empty() {
                 q.and_where(Expr::col(Alias::new("plan_id")).eq(plan_id.clone()));
             }
             q
@@ -390,7 +390,11 @@ impl Store {
                 Expr::col((Alias::new("record"), Alias::new("id")))
                     .equals((Alias::new(crate::record_units::TABLE), Alias::new("record_id"))),
             )
-            .and_where(Expr::col((Alias::new("record"), Alias::new("plan_id"))).eq(plan_id.clone()))
+            .and_where(
+                Expr::col((Alias::new("record"), Alias::new("plan_id")))
+                    .eq(plan_id.clone())
+                    .or(Expr::value(plan_id.is_empty())),
+            )
             .group_by_col((Alias::new(crate::record_units::TABLE), Alias::new("unit")))
             .to_owned();
         for (col, q) in [
@@ -432,7 +436,11 @@ impl Store {
                     .select_only()
                     .column(record::Column::Id)
                     .column(record::Column::Data)
-                    .filter(record::Column::PlanId.eq(plan_id.as_str()))
+                    .filter(
+                        sea_orm::Condition::any()
+                            .add(record::Column::PlanId.eq(plan_id.as_str()))
+                            .add(Expr::value(plan_id.is_empty())),
+                    )
                     .filter(record::Column::Kind.eq(kind))
                     .filter(record::Column::Id.gt(after))
                     .order_by_asc(record::Column::Id)

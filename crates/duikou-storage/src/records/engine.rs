@@ -357,13 +357,16 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let plan = self.plan_id();
         let mut sql = format!(
             "SELECT id, kind, status, plan_year, evidence_count, id_blind, reporting_unit, data \
-             FROM record WHERE plan_id = '{}' AND status IN ({})",
-            // The plan's id is the plan file's text: quoted as SQL quotes it.
-            self.plan_id().replace('\'', "''"),
+             FROM record WHERE status IN ({})",
             list(&mut statuses.iter().map(|s| s.key()))
         );
+        if !plan.is_empty() {
+            // The plan's id is the plan file's text: quoted as SQL quotes it.
+            sql.push_str(&format!(" AND plan_id = '{}'", plan.replace('\'', "''")));
+        }
         // As in `engine_page`: no kind filter when every kind is wanted (the table is then
         // read in id order, with no sort).
         if !wants_every_kind(&lookup, kinds) {

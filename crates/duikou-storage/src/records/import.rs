@@ -34,7 +34,7 @@ impl Store {
         sha256: &str,
     ) -> Result<Option<(i64, String)>, StoreError> {
         Ok(import_batch::Entity::find()
-            .filter(import_batch::Column::PlanId.eq(self.plan_id()))
+            .filter(self.batches_in_plan())
             .filter(import_batch::Column::Kind.eq(kind.key()))
             .filter(import_batch::Column::FileSha256.eq(sha256))
             .one(&self.db)
@@ -136,7 +136,7 @@ impl Store {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         if let Some(b) = import_batch::Entity::find()
-            .filter(import_batch::Column::PlanId.eq(self.plan_id()))
+            .filter(self.batches_in_plan())
             .filter(import_batch::Column::Kind.eq(file.kind.key()))
             .filter(import_batch::Column::FileSha256.eq(file.sha256))
             .one(&txn)

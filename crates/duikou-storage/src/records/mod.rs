@@ -217,9 +217,21 @@ pub struct RecordQuery {
 }
 
 impl Store {
-    /// Only the records of this store's plan: another plan's record looks absent.
+    /// Only the records of this store's plan: another plan's record looks absent. A
+    /// store that has read no plan yet (a tool on a database of one plan) reads them all.
     fn in_plan(&self) -> Condition {
-        Condition::all().add(record::Column::PlanId.eq(self.plan_id()))
+        match self.plan_id() {
+            id if id.is_empty() => Condition::all(),
+            id => Condition::all().add(record::Column::PlanId.eq(id)),
+        }
+    }
+
+    /// `in_plan` for import batches.
+    fn batches_in_plan(&self) -> Condition {
+        match self.plan_id() {
+            id if id.is_empty() => Condition::all(),
+            id => Condition::all().add(crate::entities::import_batch::Column::PlanId.eq(id)),
+        }
     }
 
     pub async fn get_record(&self, id: i64) -> Result<Option<StoredRecord>, StoreError> {
