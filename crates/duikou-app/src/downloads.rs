@@ -83,18 +83,14 @@ fn report_error(field: &str, field_zh: &str, value: &str, e: ReportError) -> Ser
         ReportError::Store(s) => s.into(),
         other => {
             tracing::error!(error = %other, "report failed");
-            ServiceError::Internal {
-                message: "内部错误 / internal error".into(),
-            }
+            ServiceError::internal()
         }
     }
 }
 
 fn io_error(e: std::io::Error) -> ServiceError {
     tracing::error!(error = %e, "temporary file failed");
-    ServiceError::Internal {
-        message: "内部错误 / internal error".into(),
-    }
+    ServiceError::internal()
 }
 
 /// Bytes written by a CSV sink, taken out between pages.

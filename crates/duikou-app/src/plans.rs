@@ -80,7 +80,12 @@ pub fn refuse_reload(current: &Plan) -> AppError {
 /// Add a plan beside those the database holds (the next period, another pair): its
 /// own units, pairings, records and versions; the others' are not touched.
 pub async fn add(store: &Store, plan: &Plan, source: &str, actor: &str) -> AppResult<()> {
-    if let Some(existing) = store.plans().await?.into_iter().find(|p| p.id == plan.meta.id) {
+    if let Some(existing) = store
+        .plans()
+        .await?
+        .into_iter()
+        .find(|p| p.id == plan.meta.id)
+    {
         return Err(AppError::input(
             format!(
                 "数据库已有计划 {}（第 {} 版）；修改它请用 duikou plan update FILE",
@@ -120,9 +125,8 @@ impl Amendment {
     /// The refusal, naming every stranding change.
     pub fn refusal(&self) -> AppError {
         let mut zh = String::from("计划修改会使已存记录失去依据，未作任何修改：");
-        let mut en = String::from(
-            "the amendment would strand stored records; nothing was changed:",
-        );
+        let mut en =
+            String::from("the amendment would strand stored records; nothing was changed:");
         for s in &self.strands {
             zh.push_str(&format!("\n  - {}", s.zh));
             en.push_str(&format!("\n  - {}", s.en));
@@ -172,7 +176,13 @@ pub async fn apply(store: &Store, a: &Amendment, actor: &str) -> AppResult<u32> 
         return Ok(a.current.version);
     }
     store
-        .amend_plan(&a.new, &a.source, actor, a.current.version, &a.changes_json())
+        .amend_plan(
+            &a.new,
+            &a.source,
+            actor,
+            a.current.version,
+            &a.changes_json(),
+        )
         .await
         .map_err(|e| match e {
             AmendError::Store(s) => s.into(),

@@ -13,94 +13,13 @@ use duikou_domain::roles::{Actor, RecordFacts, Role};
 use duikou_domain::schema::{BuiltinKind, RecordKind};
 use duikou_storage::Store;
 use duikou_storage::audit::AuditEvent;
-use duikou_storage::records::{RecordError, RecordQuery, StoredRecord};
-use serde::Serialize;
+use duikou_storage::records::{RecordQuery, StoredRecord};
 
 use crate::importer::new_record;
 
-/// Why a request was refused, in the terms of HTTP status codes.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "error", rename_all = "snake_case")]
-pub enum ServiceError {
-    /// 403: the role or unit does not allow it.
-    Forbidden { zh: String, en: String },
-    /// 404: does not exist, or may not be seen.
-    NotFound,
-    /// 409: the record's state forbids it.
-    Conflict { zh: String, en: String },
-    /// 422: invalid input, with the fields named.
-    Invalid { fields: Vec<FieldError> },
-    /// 500.
-    Internal { message: String },
-}
-
-impl ServiceError {
-    pub fn forbidden() -> Self {
-        ServiceError::Forbidden {
-            zh: "您的角色或单位无权进行此操作".into(),
-            en: "your role or unit does not allow this".into(),
-        }
-    }
-    pub fn invalid_field(field: &str, field_zh: &str, zh: &str, en: &str) -> Self {
-        ServiceError::Invalid {
-            fields: vec![FieldError {
-                field: field.into(),
-                field_zh: field_zh.into(),
-                value: String::new(),
-                zh: zh.into(),
-                en: en.into(),
-            }],
-        }
-    }
-    pub fn http_status(&self) -> u16 {
-        match self {
-            ServiceError::Forbidden { .. } => 403,
-            ServiceError::NotFound => 404,
-            ServiceError::Conflict { .. } => 409,
-            ServiceError::Invalid { .. } => 422,
-            ServiceError::Internal { .. } => 500,
-        }
-    }
-    pub fn message(&self) -> String {
-        match self {
-            ServiceError::Forbidden { zh, en } | ServiceError::Conflict { zh, en } => {
-                format!("{zh} / {en}")
-            }
-            ServiceError::NotFound => "不存在或无权查看 / not found".into(),
-            ServiceError::Invalid { fields } => fields
-                .iter()
-                .map(|f| f.to_string())
-                .collect::<Vec<_>>()
-                .join("；"),
-            ServiceError::Internal { message } => message.clone(),
-        }
-    }
-}
-
-impl From<RecordError> for ServiceError {
-    fn from(e: RecordError) -> Self {
-        match e {
-            RecordError::NotFound => ServiceError::NotFound,
-            RecordError::Conflict { zh, en } => ServiceError::Conflict { zh, en },
-            RecordError::AlreadyImported { .. } => ServiceError::Conflict {
-                zh: e.to_string(),
-                en: String::new(),
-            },
-            RecordError::Store(s) => ServiceError::Internal {
-                message: s.to_string(),
-            },
-        }
-    }
-}
-
-impl From<duikou_storage::StoreError> for ServiceError {
-    fn from(e: duikou_storage::StoreError) -> Self {
-        tracing::error!(error = %e, "storage error");
-        ServiceError::Internal {
-            message: "内部错误 / internal error".into(),
-        }
-    }
-}
+/// The use cases' error is the application's one (`crate::error::AppError`); the name
+/// stays for the code that speaks of a service's refusals.
+pub type ServiceError = crate::error::AppError;
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
@@ -415,12 +334,12 @@ impl Services {
         let Some(cipher) = &r.id_cipher else {
             return Ok(None);
         };
-        let plain = self
-            .key
-            .decrypt(cipher)
-            .map_err(|_| ServiceError::Internal {
-                message: "无法解密 / cannot decrypt".into(),
-            })?;
+        let plain = self.key.decrypt(cipher).map_err(|_| {
+            ServiceError::Failure(duikou_domain::message::Message::new(
+                "无法解密",
+                "cannot decrypt",
+            ))
+        })?;
         self.store
             .audit_event(
                 AuditEvent::new(&actor.username, "personal_data.unmask", r.kind.key(), r.id)
@@ -531,12 +450,12 @@ impl Services {
             && let Some(cipher) = &before.id_cipher
         {
             // Only to validate and re-protect the record; never shown, so not an unmasked read.
-            let plain = self
-                .key
-                .decrypt(cipher)
-                .map_err(|_| ServiceError::Internal {
-                    message: "无法解密 / cannot decrypt".into(),
-                })?;
+            let plain = self.key.decrypt(cipher).map_err(|_| {
+                ServiceError::Failure(duikou_domain::message::Message::new(
+                    "无法解密",
+                    "cannot decrypt",
+                ))
+            })?;
             input.insert("id_number".into(), FieldInput::new(plain));
         }
         for (k, v) in given {
@@ -578,7 +497,7 @@ impl Services {
                 .and_then(|r| check_four_eyes(actor, &r))
             {
                 Ok(()) => valid.push(id),
-                Err(e) => out.push((id, Err(e.message()))),
+                Err(e) => out.push((id, Err(e.message().to_string()))),
             }
         }
         if !valid.is_empty() {
@@ -609,9 +528,7 @@ impl Services {
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "assessment failed");
-                ServiceError::Internal {
-                    message: "内部错误 / internal error".into(),
-                }
+                ServiceError::internal()
             })?;
         Ok(a)
     }

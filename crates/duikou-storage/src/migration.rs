@@ -556,8 +556,13 @@ impl MigrationTrait for PlansSideBySide {
             db.execute_unprepared(&format!("UPDATE {table} SET plan_id = {LOADED}"))
                 .await?;
         }
-        m.drop_index(Index::drop().name("record_natural_key").table(t("record")).to_owned())
-            .await?;
+        m.drop_index(
+            Index::drop()
+                .name("record_natural_key")
+                .table(t("record"))
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("record_plan_natural_key")
@@ -599,7 +604,8 @@ impl MigrationTrait for PlansSideBySide {
              SELECT id, {LOADED}, name, kind, side, code, town_role FROM unit"
         ))
         .await?;
-        m.drop_table(Table::drop().table(t("unit")).to_owned()).await?;
+        m.drop_table(Table::drop().table(t("unit")).to_owned())
+            .await?;
         m.create_table(unit_table("unit")).await?;
         db.execute_unprepared(&format!(
             "INSERT INTO unit ({COLUMNS}) SELECT {COLUMNS} FROM unit_of_plan"

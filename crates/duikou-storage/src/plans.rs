@@ -256,7 +256,9 @@ impl Store {
         add_version(&txn, plan, source, actor, version, changes).await?;
         let ev = AuditEvent::new(actor, "plan.update", "plan", &plan.meta.id)
             .before(&serde_json::json!({ "id": current.id, "version": current_version }))
-            .after(&serde_json::json!({ "id": plan.meta.id, "version": version, "changes": changes }));
+            .after(
+                &serde_json::json!({ "id": plan.meta.id, "version": version, "changes": changes }),
+            );
         audit::append(&txn, &[ev]).await?;
         txn.commit().await?;
         self.use_plan(plan);
@@ -353,9 +355,10 @@ impl Store {
         let Some((id, _)) = self.plan_source().await? else {
             return Ok(None);
         };
-        let Some(m) = plan_version::Entity::find_by_id((id.clone(), i32::try_from(version).unwrap_or(-1)))
-            .one(&self.db)
-            .await?
+        let Some(m) =
+            plan_version::Entity::find_by_id((id.clone(), i32::try_from(version).unwrap_or(-1)))
+                .one(&self.db)
+                .await?
         else {
             return Ok(None);
         };
@@ -383,12 +386,17 @@ impl Store {
         };
         let named = Query::select()
             .column((Alias::new(crate::record_units::TABLE), Alias::new("unit")))
-            .expr_as(Func::count(Expr::col(Alias::new("record_id"))), Alias::new("n"))
+            .expr_as(
+                Func::count(Expr::col(Alias::new("record_id"))),
+                Alias::new("n"),
+            )
             .from(Alias::new(crate::record_units::TABLE))
             .inner_join(
                 Alias::new("record"),
-                Expr::col((Alias::new("record"), Alias::new("id")))
-                    .equals((Alias::new(crate::record_units::TABLE), Alias::new("record_id"))),
+                Expr::col((Alias::new("record"), Alias::new("id"))).equals((
+                    Alias::new(crate::record_units::TABLE),
+                    Alias::new("record_id"),
+                )),
             )
             .and_where(
                 Expr::col((Alias::new("record"), Alias::new("plan_id")))

@@ -424,7 +424,11 @@ async fn roles_and_units_limit_what_pages_show_and_do() {
         assert_eq!(viewer.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
     }
     assert!(
-        !coord.get("/admin/plan").await.1.contains("plan-update-form"),
+        !coord
+            .get("/admin/plan")
+            .await
+            .1
+            .contains("plan-update-form"),
         "no amendment form for a coordinator"
     );
     let ccsrf = coord.csrf().await;
@@ -1598,7 +1602,10 @@ async fn browser_scenario() {
     b.screenshot("plan-difference-desktop").await;
     b.click("#confirm-plan").await;
     b.find("#notice").await;
-    assert!(b.text(".caption").await.contains('2'), "version 2 after the confirmation");
+    assert!(
+        b.text(".caption").await.contains('2'),
+        "version 2 after the confirmation"
+    );
     b.goto("/admin/plan/history").await;
     assert!(b.text("#plan-versions").await.contains("8000 → 9000"));
 }

@@ -22,8 +22,9 @@ const USERS: &[(&str, &str, Option<&str>)] = &[
     (SJ, "reporter", Some("石碣镇")),
 ];
 
+/// In process: these tests need the server's answers, not its process or its log.
 async fn start(backend: Backend) -> TestApp {
-    TestApp::spawn_with_users(backend, USERS).await
+    TestApp::spawn_in_process(backend, USERS).await
 }
 
 on_both_backends!(

@@ -66,7 +66,11 @@ async fn audit_actions(app: &TestApp, action: &str) -> Vec<String> {
         .unwrap();
     db.close().await.unwrap();
     rows.iter()
-        .map(|r| r.try_get::<Option<String>>("", "after").unwrap().unwrap_or_default())
+        .map(|r| {
+            r.try_get::<Option<String>>("", "after")
+                .unwrap()
+                .unwrap_or_default()
+        })
         .collect()
 }
 
@@ -94,7 +98,13 @@ async fn a_target_change_shows_in_the_next_assessment_and_the_audit_trail(app: &
     assert!(dry.contains("dry run: nothing changed"), "{dry}");
     let still = json_of(app, &["assess", "--year", "2019", "--format", "json"]);
     assert_eq!(target_of(&still, "5.2-employed"), json!(8000));
-    assert_eq!(json_of(app, &["plan", "history", "--format", "json"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        json_of(app, &["plan", "history", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     let out = app.cli_ok(&["plan", "update", &file]);
     assert!(out.contains("version 1 → 2"), "{out}");
@@ -104,7 +114,10 @@ async fn a_target_change_shows_in_the_next_assessment_and_the_audit_trail(app: &
     // The other years keep their target.
     let y2020 = json_of(app, &["assess", "--year", "2020", "--format", "json"]);
     assert_eq!(target_of(&y2020, "5.2-employed"), json!(8000));
-    assert!(app.cli_ok(&["assess", "--year", "2019"]).contains("计划第 2 版"));
+    assert!(
+        app.cli_ok(&["assess", "--year", "2019"])
+            .contains("计划第 2 版")
+    );
 
     // The audit trail holds the difference; the chain still verifies.
     let updates = audit_actions(app, "plan.update").await;
@@ -138,12 +151,24 @@ async fn a_target_change_shows_in_the_next_assessment_and_the_audit_trail(app: &
             .clone()
     };
     assert_eq!(employed(&v1), json!(8000));
-    assert_eq!(employed(&json_of(app, &["plan", "show", "--format", "json"])), json!(9000));
+    assert_eq!(
+        employed(&json_of(app, &["plan", "show", "--format", "json"])),
+        json!(9000)
+    );
     cli_refused(app, &["plan", "show", "--version", "7"]);
 
     // The same file again: nothing to do, no new version.
-    assert!(app.cli_ok(&["plan", "update", &file]).contains("no difference"));
-    assert_eq!(json_of(app, &["plan", "history", "--format", "json"]).as_array().unwrap().len(), 2);
+    assert!(
+        app.cli_ok(&["plan", "update", &file])
+            .contains("no difference")
+    );
+    assert_eq!(
+        json_of(app, &["plan", "history", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 async fn init_refuses_to_replace_a_loaded_plan(app: &mut TestApp) {
@@ -179,11 +204,16 @@ async fn a_stranding_change_is_refused_with_nothing_written(backend: Backend) {
         1,
     );
     // The indicators counting 帮扶车间 would no longer load: count something else.
-    let no_workshop = no_workshop.replace("where = { kind = \"帮扶车间\" }", "where = { kind = \"乡村振兴示范村\" }");
+    let no_workshop = no_workshop.replace(
+        "where = { kind = \"帮扶车间\" }",
+        "where = { kind = \"乡村振兴示范村\" }",
+    );
     let file = write(&app, "no-workshop.toml", no_workshop.as_bytes());
     let err = cli_refused(&app, &["plan", "update", &file]);
     assert!(
-        err.contains("帮扶车间") && err.contains("1 records use it") && err.contains("nothing was changed"),
+        err.contains("帮扶车间")
+            && err.contains("1 records use it")
+            && err.contains("nothing was changed"),
         "{err}"
     );
     let err = cli_refused(&app, &["plan", "update", &file, "--dry-run"]);
@@ -198,11 +228,20 @@ async fn a_stranding_change_is_refused_with_nothing_written(backend: Backend) {
     let retyped = drop_indicator(&retyped, "2.1-workshop-jobs");
     let file = write(&app, "retyped.toml", retyped.as_bytes());
     let err = cli_refused(&app, &["plan", "update", &file]);
-    assert!(err.contains("facility.jobs") && err.contains("from int to text"), "{err}");
+    assert!(
+        err.contains("facility.jobs") && err.contains("from int to text"),
+        "{err}"
+    );
 
     // Nothing was written by any of them.
     assert_eq!(app.cli_ok(&["plan", "show", "--format", "json"]), shown);
-    assert_eq!(json_of(&app, &["plan", "history", "--format", "json"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        json_of(&app, &["plan", "history", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert!(audit_actions(&app, "plan.update").await.is_empty());
 
     // An option no record uses may go.
@@ -213,8 +252,17 @@ async fn a_stranding_change_is_refused_with_nothing_written(backend: Backend) {
     );
     let file = write(&app, "unused-gone.toml", unused_gone.as_bytes());
     let out = app.cli_ok(&["plan", "update", &file]);
-    assert!(out.contains("乡村振兴示范村") && out.contains("version 1 → 2"), "{out}");
-    assert_eq!(json_of(&app, &["plan", "history", "--format", "json"]).as_array().unwrap().len(), 2);
+    assert!(
+        out.contains("乡村振兴示范村") && out.contains("version 1 → 2"),
+        "{out}"
+    );
+    assert_eq!(
+        json_of(&app, &["plan", "history", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 /// The plan file without the `[[indicator]]` whose id is `id`.
@@ -234,17 +282,32 @@ fn drop_indicator(text: &str, id: &str) -> String {
 /// as an amendment of the same plan it changes nothing.
 async fn the_plan_workbook_round_trips_through_the_database(app: &mut TestApp) {
     let xlsx = app.scratch_dir().join("计划.xlsx");
-    let out = app.cli_ok(&["plan", "export", "--format", "xlsx", "--out", xlsx.to_str().unwrap()]);
+    let out = app.cli_ok(&[
+        "plan",
+        "export",
+        "--format",
+        "xlsx",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
     assert!(out.contains("version 1"), "{out}");
     let shown = app.cli_ok(&["plan", "show", "--format", "json"]);
     assert!(
-        app.cli_ok(&["plan", "update", xlsx.to_str().unwrap()]).contains("no difference")
+        app.cli_ok(&["plan", "update", xlsx.to_str().unwrap()])
+            .contains("no difference")
     );
     let fresh = TestApp::uninitialised(app.backend);
     fresh.cli_ok(&["init", "--plan", xlsx.to_str().unwrap()]);
     assert_eq!(fresh.cli_ok(&["plan", "show", "--format", "json"]), shown);
     let toml = app.scratch_dir().join("计划.toml");
-    app.cli_ok(&["plan", "export", "--format", "toml", "--out", toml.to_str().unwrap()]);
+    app.cli_ok(&[
+        "plan",
+        "export",
+        "--format",
+        "toml",
+        "--out",
+        toml.to_str().unwrap(),
+    ]);
     assert_eq!(
         std::fs::read_to_string(&toml).unwrap(),
         duikou_domain::plan::BUNDLED_PLAN
@@ -270,9 +333,18 @@ async fn existing_databases_get_their_plan_as_version_one(app: &mut TestApp) {
     let history = json_of(app, &["plan", "history", "--format", "json"]);
     assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
     assert_eq!(history[0]["version"], json!(1));
-    assert!(history[0]["loaded_by"].as_str().unwrap().starts_with("cli:"), "{history}");
+    assert!(
+        history[0]["loaded_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("cli:"),
+        "{history}"
+    );
     let file = write(app, "amended.toml", amended_bundled().as_bytes());
-    assert!(app.cli_ok(&["plan", "update", &file]).contains("version 1 → 2"));
+    assert!(
+        app.cli_ok(&["plan", "update", &file])
+            .contains("version 1 → 2")
+    );
 }
 
 /// The administrator uploads an amended plan in the web, reads the difference, confirms;
@@ -297,7 +369,11 @@ async fn the_web_amends_the_plan_after_showing_the_difference(app: &mut TestApp)
         let form = Form::new()
             .text("csrf_token", client.csrf.clone().unwrap())
             .part("file", Part::bytes(bytes).file_name(name));
-        ApiClient::send(client.request(Method::POST, "/admin/plan/update").multipart(form))
+        ApiClient::send(
+            client
+                .request(Method::POST, "/admin/plan/update")
+                .multipart(form),
+        )
     };
     // A broken file is refused on the plan page with its reason.
     let broken = upload(&admin, b"[plan]\nid = 1".to_vec(), "broken.toml").await;
@@ -323,16 +399,27 @@ async fn the_web_amends_the_plan_after_showing_the_difference(app: &mut TestApp)
     let form_of = |page: &str| {
         let mut body = vec![("csrf_token", admin.csrf.clone().unwrap())];
         for k in ["sha", "token", "from_version"] {
-            body.push((k, hidden_field(page, k).unwrap_or_else(|| panic!("{k} in the form"))));
+            body.push((
+                k,
+                hidden_field(page, k).unwrap_or_else(|| panic!("{k} in the form")),
+            ));
         }
         body
     };
     let confirm = |body: Vec<(&'static str, String)>| {
-        ApiClient::send(admin.request(Method::POST, "/admin/plan/confirm").form(&body))
+        ApiClient::send(
+            admin
+                .request(Method::POST, "/admin/plan/confirm")
+                .form(&body),
+        )
     };
     let done = confirm(form_of(&diff.text)).await;
     assert_eq!(done.status, 200, "{}", done.text);
-    assert!(done.text.contains("第 2 版") && done.text.contains("计划已更新"), "{}", done.text);
+    assert!(
+        done.text.contains("第 2 版") && done.text.contains("计划已更新"),
+        "{}",
+        done.text
+    );
     // The running server computes with the new version at once.
     let a = coord.get("/api/v1/assessment?year=2019").await.body;
     assert_eq!(target_of(&a, "5.2-employed"), json!(9000));
@@ -349,7 +436,10 @@ async fn the_web_amends_the_plan_after_showing_the_difference(app: &mut TestApp)
     forged[2].1 = "0".repeat(64);
     assert_eq!(confirm(forged).await.status, 400);
     assert_eq!(
-        json_of(app, &["plan", "history", "--format", "json"]).as_array().unwrap().len(),
+        json_of(app, &["plan", "history", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .len(),
         2
     );
 
@@ -359,7 +449,12 @@ async fn the_web_amends_the_plan_after_showing_the_difference(app: &mut TestApp)
     assert!(history.text.contains("8000 → 9000"), "{}", history.text);
     let workbook = coord_pages.get("/admin/plan/plan.xlsx").await;
     assert_eq!(workbook.status, 200);
-    assert!(workbook.header("content-type").unwrap().contains("spreadsheetml"));
+    assert!(
+        workbook
+            .header("content-type")
+            .unwrap()
+            .contains("spreadsheetml")
+    );
     // A coordinator may not amend; a reporter sees neither page.
     let refused = upload(&coord_pages, amended_bundled().into_bytes(), "amended.toml").await;
     assert_eq!(refused.status, 403);
@@ -401,11 +496,19 @@ fn a_plan_is_drafted_from_its_document() {
     let app = TestApp::uninitialised(Backend::Sqlite);
     let xlsx = app.scratch_dir().join("草案.xlsx");
     let out = app.cli_ok(&["plan", "draft", SEED, "--out", xlsx.to_str().unwrap()]);
-    assert!(out.contains("草案.xlsx") && out.contains("to confirm"), "{out}");
-    assert!(out.contains('✓') && out.contains('?'), "found and to decide: {out}");
+    assert!(
+        out.contains("草案.xlsx") && out.contains("to confirm"),
+        "{out}"
+    );
+    assert!(
+        out.contains('✓') && out.contains('?'),
+        "found and to decide: {out}"
+    );
     let err = cli_refused(&app, &["init", "--plan", xlsx.to_str().unwrap()]);
     assert!(
-        err.contains("工作表 指标") && err.contains("待确认") && err.contains("awaits confirmation"),
+        err.contains("工作表 指标")
+            && err.contains("待确认")
+            && err.contains("awaits confirmation"),
         "{err}"
     );
     // Nothing was loaded: a read command still finds no plan.
@@ -414,7 +517,11 @@ fn a_plan_is_drafted_from_its_document() {
     let toml = app.scratch_dir().join("草案.toml");
     app.cli_ok(&["plan", "draft", SEED, "--out", toml.to_str().unwrap()]);
     let text = std::fs::read_to_string(&toml).unwrap();
-    assert!(text.starts_with("# 计划草案"), "{}", &text[..200.min(text.len())]);
+    assert!(
+        text.starts_with("# 计划草案"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
     assert!(text.contains("# 待确认 / to confirm: [[indicator]]"));
     let out = app.cli_ok(&["init", "--plan", toml.to_str().unwrap()]);
     assert!(out.contains("23 项工作清单"), "{out}");
@@ -425,7 +532,23 @@ fn a_plan_is_drafted_from_its_document() {
     let not_a_document = write(&app, "notes.pdf", b"%PDF-1.4");
     let err = cli_refused(&app, &["plan", "draft", &not_a_document]);
     assert!(err.contains("notes.pdf"), "{err}");
-    let no_checklist = write(&app, "memo.txt", "关于召开会议的通知\n请各单位准时参加。\n".as_bytes());
-    let err = cli_refused(&app, &["plan", "draft", &no_checklist, "--out", toml.to_str().unwrap()]);
-    assert!(err.contains("memo.txt") || err.contains("checklist"), "{err}");
+    let no_checklist = write(
+        &app,
+        "memo.txt",
+        "关于召开会议的通知\n请各单位准时参加。\n".as_bytes(),
+    );
+    let err = cli_refused(
+        &app,
+        &[
+            "plan",
+            "draft",
+            &no_checklist,
+            "--out",
+            toml.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.contains("memo.txt") || err.contains("checklist"),
+        "{err}"
+    );
 }

@@ -1090,7 +1090,12 @@ const RULES: &[Rule] = &[
     ),
     // The plan switcher: every signed-in user (each unit here takes part in the plan).
     r("GET", "/plans", "plans-page", "200|200|200|200|200|200|L"),
-    r("POST", "/plans", "plans-choose", "303|303|303|303|303|303|L"),
+    r(
+        "POST",
+        "/plans",
+        "plans-choose",
+        "303|303|303|303|303|303|L",
+    ),
     r(
         "GET",
         "/admin/plan/history",

@@ -77,8 +77,17 @@ fn fill_other(app: &TestApp, plan: Option<&str>) {
 
 /// `duikou export KIND --format csv` of a plan (or the default one), as text.
 fn export(app: &TestApp, kind: &str, plan: Option<&str>) -> String {
-    let out = app.scratch_dir().join(format!("{kind}-{}.csv", plan.unwrap_or("default")));
-    let mut args = vec!["export", kind, "--format", "csv", "--out", out.to_str().unwrap()];
+    let out = app
+        .scratch_dir()
+        .join(format!("{kind}-{}.csv", plan.unwrap_or("default")));
+    let mut args = vec![
+        "export",
+        kind,
+        "--format",
+        "csv",
+        "--out",
+        out.to_str().unwrap(),
+    ];
     if let Some(p) = plan {
         args.extend(["--plan", p]);
     }
@@ -120,7 +129,10 @@ async fn two_plans_assess_as_each_does_alone(app: &mut TestApp) {
     // Records stay within their plan: V1 is in both, once each.
     assert_eq!(export(app, "transfer", Some(BUNDLED)), bundled_export);
     let other_export = export(app, "transfer", Some(OTHER));
-    assert!(other_export.contains("威宁县") && !other_export.contains("镇雄县"), "{other_export}");
+    assert!(
+        other_export.contains("威宁县") && !other_export.contains("镇雄县"),
+        "{other_export}"
+    );
     // The default plan is the one that ends last (neither holds today's year here).
     let default: Value = json_of(app, &["plan", "show", "--format", "json"]);
     let expected_default = if time::OffsetDateTime::now_utc().year() <= 2020 {
@@ -134,14 +146,22 @@ async fn two_plans_assess_as_each_does_alone(app: &mut TestApp) {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains(OTHER));
     // A plan's amendment is its own: the other's history stays.
-    let amended = std::fs::read_to_string(OTHER_PLAN)
-        .unwrap()
-        .replacen("title = \"", "title = \"（修订）", 1);
+    let amended = std::fs::read_to_string(OTHER_PLAN).unwrap().replacen(
+        "title = \"",
+        "title = \"（修订）",
+        1,
+    );
     let file = write(app, "other-amended.toml", &amended);
     app.cli_ok(&["plan", "update", &file]);
-    let h = json_of(app, &["plan", "history", "--plan", OTHER, "--format", "json"]);
+    let h = json_of(
+        app,
+        &["plan", "history", "--plan", OTHER, "--format", "json"],
+    );
     assert_eq!(h.as_array().unwrap().len(), 2);
-    let h = json_of(app, &["plan", "history", "--plan", BUNDLED, "--format", "json"]);
+    let h = json_of(
+        app,
+        &["plan", "history", "--plan", BUNDLED, "--format", "json"],
+    );
     assert_eq!(h.as_array().unwrap().len(), 1);
     assert_eq!(assess(app, BUNDLED, "2019"), bundled_before);
 }
@@ -225,7 +245,10 @@ async fn users_see_the_plans_their_unit_takes_part_in(app: &mut TestApp) {
     let records = at(&wn, OTHER, "/api/v1/records/transfer").await.body;
     let items = records["items"].as_array().unwrap();
     assert!(!items.is_empty(), "{records}");
-    assert!(items.iter().all(|r| r["fields"]["payee"] != "镇雄县"), "{records}");
+    assert!(
+        items.iter().all(|r| r["fields"]["payee"] != "镇雄县"),
+        "{records}"
+    );
     let id = items[0]["id"].as_i64().unwrap();
     // From the bundled plan, the other plan's record is not there.
     let coord = app.login("管理员").await;
@@ -235,36 +258,45 @@ async fn users_see_the_plans_their_unit_takes_part_in(app: &mut TestApp) {
 
     // Pages: a county of the bundled plan chooses it; the switcher lists only its plans.
     let zx_pages = app.cookie_login("镇雄").await;
-    let home = ApiClient::send(
-        zx_pages
-            .request(reqwest::Method::GET, "/plans"),
-    )
-    .await;
+    let home = ApiClient::send(zx_pages.request(reqwest::Method::GET, "/plans")).await;
     assert_eq!(home.status, 200);
-    assert!(home.text.contains(&format!("choose-{BUNDLED}")), "{}", home.text);
-    assert!(!home.text.contains(&format!("choose-{OTHER}")), "{}", home.text);
-    let chosen = ApiClient::send(
-        zx_pages
-            .request(reqwest::Method::POST, "/plans")
-            .form(&[("csrf_token", zx_pages.csrf.clone().unwrap()), ("plan", OTHER.into())]),
-    )
+    assert!(
+        home.text.contains(&format!("choose-{BUNDLED}")),
+        "{}",
+        home.text
+    );
+    assert!(
+        !home.text.contains(&format!("choose-{OTHER}")),
+        "{}",
+        home.text
+    );
+    let chosen = ApiClient::send(zx_pages.request(reqwest::Method::POST, "/plans").form(&[
+        ("csrf_token", zx_pages.csrf.clone().unwrap()),
+        ("plan", OTHER.into()),
+    ]))
     .await;
-    assert_eq!(chosen.status, 403, "a plan outside the unit's is not chosen");
-    let chosen = ApiClient::send(
-        zx_pages
-            .request(reqwest::Method::POST, "/plans")
-            .form(&[("csrf_token", zx_pages.csrf.clone().unwrap()), ("plan", BUNDLED.into())]),
-    )
+    assert_eq!(
+        chosen.status, 403,
+        "a plan outside the unit's is not chosen"
+    );
+    let chosen = ApiClient::send(zx_pages.request(reqwest::Method::POST, "/plans").form(&[
+        ("csrf_token", zx_pages.csrf.clone().unwrap()),
+        ("plan", BUNDLED.into()),
+    ]))
     .await;
     assert_eq!(chosen.status, 200, "{}", chosen.text);
     let page = zx_pages.get("/").await;
     assert_eq!(page.status, 200);
-    assert!(page.text.contains("plan-name"), "the plan is named in the header");
+    assert!(
+        page.text.contains("plan-name"),
+        "the plan is named in the header"
+    );
     // The administrator sees both and may switch.
     let admin = app.cookie_login("管理员").await;
     let plans = admin.get("/plans").await;
     assert!(
-        plans.text.contains(&format!("choose-{BUNDLED}")) && plans.text.contains(&format!("choose-{OTHER}")),
+        plans.text.contains(&format!("choose-{BUNDLED}"))
+            && plans.text.contains(&format!("choose-{OTHER}")),
         "{}",
         plans.text
     );

@@ -97,9 +97,14 @@ impl Change {
 pub enum FieldLoss {
     Removed,
     /// Its type changed: stored values may no longer read as the new type.
-    Retyped { before: String, after: String },
+    Retyped {
+        before: String,
+        after: String,
+    },
     /// Options of an enumerated field that the new version no longer has.
-    Options { labels: Vec<String> },
+    Options {
+        labels: Vec<String>,
+    },
 }
 
 /// The difference between two versions of a plan.
@@ -253,12 +258,7 @@ pub fn diff(old: &Plan, new: &Plan) -> PlanDiff {
         .map(|u| u.name.clone())
         .collect();
     for (section, key, a, b) in [
-        (
-            Section::Group,
-            "name",
-            list(&old.groups),
-            list(&new.groups),
-        ),
+        (Section::Group, "name", list(&old.groups), list(&new.groups)),
         (
             Section::Pairing,
             "county",
@@ -340,7 +340,8 @@ fn compare_entries(
     new: &[(String, Json)],
     d: &mut PlanDiff,
 ) {
-    let find = |v: &[(String, Json)], k: &str| v.iter().find(|(n, _)| n == k).map(|(_, j)| j.clone());
+    let find =
+        |v: &[(String, Json)], k: &str| v.iter().find(|(n, _)| n == k).map(|(_, j)| j.clone());
     for (name, before) in old {
         match find(new, name) {
             None => d.changes.push(Change {
@@ -419,8 +420,16 @@ fn compare_indicators(old: &Plan, new: &Plan, d: &mut PlanDiff) {
         }
         j
     };
-    let a: Vec<(String, Json)> = old.indicators.iter().map(|i| (i.id.clone(), strip(i))).collect();
-    let b: Vec<(String, Json)> = new.indicators.iter().map(|i| (i.id.clone(), strip(i))).collect();
+    let a: Vec<(String, Json)> = old
+        .indicators
+        .iter()
+        .map(|i| (i.id.clone(), strip(i)))
+        .collect();
+    let b: Vec<(String, Json)> = new
+        .indicators
+        .iter()
+        .map(|i| (i.id.clone(), strip(i)))
+        .collect();
     compare_entries(Section::Indicator, &a, &b, d);
     for i in &old.indicators {
         let Some(n) = new.indicator(&i.id) else {
@@ -528,7 +537,11 @@ fn compare_kind(k: RecordKind, n: RecordKind, d: &mut PlanDiff) {
         })
     };
     if k.label_zh() != n.label_zh() {
-        changed(format!("{key} 名称/name"), k.label_zh().into(), n.label_zh().into());
+        changed(
+            format!("{key} 名称/name"),
+            k.label_zh().into(),
+            n.label_zh().into(),
+        );
     }
     if k.event_date_field() != n.event_date_field() {
         changed(
@@ -586,8 +599,16 @@ fn compare_kind(k: RecordKind, n: RecordKind, d: &mut PlanDiff) {
                 section: Section::Field,
                 change: ChangeKind::Changed,
                 name,
-                before: Some(format!("{}{}", f.zh, if f.required { "（必填）" } else { "" })),
-                after: Some(format!("{}{}", g.zh, if g.required { "（必填）" } else { "" })),
+                before: Some(format!(
+                    "{}{}",
+                    f.zh,
+                    if f.required { "（必填）" } else { "" }
+                )),
+                after: Some(format!(
+                    "{}{}",
+                    g.zh,
+                    if g.required { "（必填）" } else { "" }
+                )),
             });
         }
         let (la, lb) = (labels(&f.ty), labels(&g.ty));
@@ -615,8 +636,11 @@ fn compare_kind(k: RecordKind, n: RecordKind, d: &mut PlanDiff) {
             });
         }
         if !gone.is_empty() {
-            d.field_losses
-                .push((key.into(), f.key.into(), FieldLoss::Options { labels: gone }));
+            d.field_losses.push((
+                key.into(),
+                f.key.into(),
+                FieldLoss::Options { labels: gone },
+            ));
         }
     }
     for g in n.all_fields() {

@@ -31,7 +31,12 @@ pub(super) struct Collector<'a> {
 }
 
 impl Collector<'_> {
-    pub(super) fn push(&mut self, line: Option<usize>, zh: impl Into<String>, en: impl Into<String>) {
+    pub(super) fn push(
+        &mut self,
+        line: Option<usize>,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) {
         self.errors.push(PlanError {
             line,
             zh: zh.into(),

@@ -2,7 +2,10 @@
 //! hold millions of rows); rows whose natural key the plan already holds are skipped.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
+};
 use sha2::{Digest, Sha256};
 
 use super::*;

@@ -739,7 +739,6 @@ impl Store {
         txn.commit().await?;
         Ok(())
     }
-
 }
 
 impl Store {

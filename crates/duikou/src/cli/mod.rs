@@ -574,7 +574,12 @@ async fn user_add(cfg: &Config, name: &str, role: &str, unit: Option<&str>) -> A
     // named, else the first plan it takes part in.
     if let (None, Some(u)) = (&cfg.plan, unit) {
         if plan.unit(u).is_none() {
-            if let Some(p) = store.plans().await?.into_iter().find(|p| p.units.iter().any(|n| n == u)) {
+            if let Some(p) = store
+                .plans()
+                .await?
+                .into_iter()
+                .find(|p| p.units.iter().any(|n| n == u))
+            {
                 plan = store.plan_by_id(&p.id).await?.unwrap_or(plan);
             }
         }

@@ -176,7 +176,11 @@ async fn history(cfg: &Config, format: PlanFormat) -> AppResult<()> {
                     "{:>4}  {}  {}  {}",
                     v.version,
                     v.loaded_at,
-                    if v.loaded_by.is_empty() { "—" } else { &v.loaded_by },
+                    if v.loaded_by.is_empty() {
+                        "—"
+                    } else {
+                        &v.loaded_by
+                    },
                     if v.version == 1 {
                         "首次载入 / first load".to_string()
                     } else {
@@ -205,7 +209,11 @@ fn draft(document: &Path, out: Option<&Path>) -> AppResult<()> {
         )
     })?;
     let path = out.map_or_else(|| PathBuf::from("草案.xlsx"), Path::to_path_buf);
-    let d = plans::draft(&bytes, &document.display().to_string(), &path.display().to_string())?;
+    let d = plans::draft(
+        &bytes,
+        &document.display().to_string(),
+        &path.display().to_string(),
+    )?;
     write_atomically(&path, &d.bytes)?;
     for line in &d.report {
         println!(

@@ -196,14 +196,15 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid { fields } => {
                 ("invalid", fields.iter().map(FieldProblem::from).collect())
             }
-            ServiceError::Internal { .. } => ("internal", Vec::new()),
+            ServiceError::Input(_) => ("invalid", Vec::new()),
+            ServiceError::Failure(_) => ("internal", Vec::new()),
         };
         let message = match &e {
-            ServiceError::Internal { message } => {
+            ServiceError::Failure(message) => {
                 tracing::error!(error = %message, "internal error in the API");
                 "内部错误 / internal error".to_string()
             }
-            other => other.message(),
+            other => other.to_string(),
         };
         ApiError {
             status,
@@ -986,9 +987,7 @@ async fn assessment(
                 .await
                 .map_err(|e| {
                     tracing::error!(error = %e, "assessment failed");
-                    ApiError::from(ServiceError::Internal {
-                        message: "内部错误 / internal error".into(),
-                    })
+                    ApiError::from(ServiceError::internal())
                 })?;
             let json = serde_json::to_vec(&*a).expect("JSON serialises");
             Ok::<_, ApiError>(Bytes::from(json))

@@ -101,7 +101,10 @@ impl<'a> tower::Service<axum::serve::IncomingStream<'a, tokio::net::TcpListener>
         std::task::Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, _: axum::serve::IncomingStream<'a, tokio::net::TcpListener>) -> Self::Future {
+    fn call(
+        &mut self,
+        _: axum::serve::IncomingStream<'a, tokio::net::TcpListener>,
+    ) -> Self::Future {
         std::future::ready(Ok(self.0.clone()))
     }
 }
@@ -113,9 +116,13 @@ pub struct PerRequest(Arc<Live>);
 impl tower::Service<Request> for PerRequest {
     type Response = Response;
     type Error = Infallible;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Infallible>> + Send>>;
 
-    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
         std::task::Poll::Ready(Ok(()))
     }
 

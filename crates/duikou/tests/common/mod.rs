@@ -144,6 +144,8 @@ pub struct TestApp {
     /// For dropping the scratch database: (server URL, database name).
     scratch: Option<(String, String)>,
     child: Option<Child>,
+    /// The server running inside the test process (`spawn_in_process`), instead of a child.
+    in_process: Option<tokio::task::JoinHandle<()>>,
     passwords: Mutex<HashMap<String, String>>,
     /// Serialises first sign-ins, so that two clients of one user change its initial
     /// password once.
@@ -187,6 +189,37 @@ impl TestApp {
         app
     }
 
+    /// Start with users, the server inside this test's process on port 0 (the same
+    /// `duikou::web` the binary serves, without starting a process): for tests of the
+    /// pages and the API that need neither the server's log nor its process.
+    pub async fn spawn_in_process(
+        backend: Backend,
+        users: &[(&str, &str, Option<&str>)],
+    ) -> TestApp {
+        let mut app = Self::init_only(backend);
+        app.add_users(users);
+        let cfg = duikou_app::config::Config::resolve(Some(app.data_dir()), app.db_url.clone());
+        let state = duikou::web::state_from_config(cfg)
+            .await
+            .expect("the application starts");
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        app.in_process = Some(tokio::spawn(async move {
+            let served = duikou::web::serve(state, "127.0.0.1:0".parse().unwrap(), move |bound| {
+                let _ = tx.send(bound);
+            })
+            .await;
+            if let Err(e) = served {
+                panic!("the in-process server failed: {e}");
+            }
+        }));
+        let bound = tokio::time::timeout(Duration::from_secs(60), rx)
+            .await
+            .expect("the in-process server reports its address")
+            .expect("the in-process server is bound");
+        app.base_url = format!("http://{bound}");
+        app
+    }
+
     /// A data directory and database after `duikou init`, without a server: for the
     /// command line (`cli`, `cli_ok`); `restart_server` starts one later if wanted.
     pub fn init_only(backend: Backend) -> TestApp {
@@ -211,6 +244,7 @@ impl TestApp {
             db_url,
             scratch,
             child: None,
+            in_process: None,
             passwords: Mutex::new(HashMap::new()),
             first_sign_in: tokio::sync::Mutex::new(()),
             client: reqwest::Client::builder()
@@ -564,6 +598,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(server) = self.in_process.take() {
+            server.abort();
+        }
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();

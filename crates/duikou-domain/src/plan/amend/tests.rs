@@ -30,7 +30,11 @@ fn the_same_plan_has_no_difference() {
 
 #[test]
 fn a_target_change_is_listed_per_year_with_both_values() {
-    let amended = BUNDLED_PLAN.replacen("target = 8000\n", "target = { 2018 = 8000, 2019 = 9000, 2020 = 8000 }\n", 1);
+    let amended = BUNDLED_PLAN.replacen(
+        "target = 8000\n",
+        "target = { 2018 = 8000, 2019 = 9000, 2020 = 8000 }\n",
+        1,
+    );
     let d = diff(&Plan::bundled(), &plan(&amended));
     assert_eq!(
         d.changes,
@@ -42,7 +46,10 @@ fn a_target_change_is_listed_per_year_with_both_values() {
             after: Some("9000".into()),
         }]
     );
-    assert_eq!(d.changes[0].message().zh, "目标 5.2-employed 2019：修改 8000 → 9000");
+    assert_eq!(
+        d.changes[0].message().zh,
+        "目标 5.2-employed 2019：修改 8000 → 9000"
+    );
     // Nothing stored is stranded by a new target, however much is stored.
     let mut u = Usage::default();
     u.kinds.insert("person".into(), 10_000);
@@ -60,25 +67,45 @@ fn money_targets_read_in_yuan() {
         BUNDLED_PLAN.replacen("target = 180000000\n", "target = 200000000\n", 1)
     };
     let d = diff(&Plan::bundled(), &plan(&amended));
-    let t = d.changes.iter().find(|c| c.section == Section::Target).unwrap();
+    let t = d
+        .changes
+        .iter()
+        .find(|c| c.section == Section::Target)
+        .unwrap();
     assert_eq!(t.before.as_deref(), Some("180000000.00"), "{t:?}");
-    assert!(t.after.as_deref().unwrap().starts_with("200000000"), "{t:?}");
+    assert!(
+        t.after.as_deref().unwrap().starts_with("200000000"),
+        "{t:?}"
+    );
 }
 
 #[test]
 fn removing_an_option_strands_only_the_records_that_use_it() {
-    let amended = OTHER.replacen("add = [\"帮扶车间\", \"乡村振兴示范村\"]", "add = [\"帮扶车间\"]", 1);
+    let amended = OTHER.replacen(
+        "add = [\"帮扶车间\", \"乡村振兴示范村\"]",
+        "add = [\"帮扶车间\"]",
+        1,
+    );
     let d = diff(&plan(OTHER), &plan(&amended));
     assert!(d.changes.iter().any(|c| c.section == Section::Vocabulary
         && c.change == ChangeKind::Removed
         && c.before.as_deref() == Some("乡村振兴示范村")));
-    assert_eq!(d.fields_to_check(), vec![("facility".to_string(), "kind".to_string())]);
+    assert_eq!(
+        d.fields_to_check(),
+        vec![("facility".to_string(), "kind".to_string())]
+    );
     let unused = used(&[(("facility", "kind"), &[("帮扶车间", 4)])]);
     assert!(d.strands(&unused).is_empty());
-    let in_use = used(&[(("facility", "kind"), &[("帮扶车间", 4), ("乡村振兴示范村", 2)])]);
+    let in_use = used(&[(
+        ("facility", "kind"),
+        &[("帮扶车间", 4), ("乡村振兴示范村", 2)],
+    )]);
     let s = d.strands(&in_use);
     assert_eq!(s.len(), 1, "{s:?}");
-    assert!(s[0].zh.contains("乡村振兴示范村") && s[0].en.contains("2 records"), "{s:?}");
+    assert!(
+        s[0].zh.contains("乡村振兴示范村") && s[0].en.contains("2 records"),
+        "{s:?}"
+    );
 }
 
 #[test]
@@ -89,20 +116,33 @@ fn removing_or_retyping_a_field_in_use_is_stranding() {
         1,
     );
     // The indicator summing it goes with it.
-    assert!(Plan::from_toml(&removed, "t").is_err(), "sum:jobs needs the field");
+    assert!(
+        Plan::from_toml(&removed, "t").is_err(),
+        "sum:jobs needs the field"
+    );
     let retyped = OTHER.replacen(
         "key = \"jobs\"\nname = \"吸纳就业（人）\"\ntype = \"int\"",
         "key = \"jobs\"\nname = \"吸纳就业（人）\"\ntype = \"money\"",
         1,
     );
     let d = diff(&plan(OTHER), &plan(&retyped));
-    assert!(matches!(
-        d.field_losses.as_slice(),
-        [(k, f, FieldLoss::Retyped { before, after })] if k == "facility" && f == "jobs" && before == "int" && after == "money"
-    ), "{:?}", d.field_losses);
-    assert!(d.strands(&Usage::default()).is_empty(), "no record has a value");
+    assert!(
+        matches!(
+            d.field_losses.as_slice(),
+            [(k, f, FieldLoss::Retyped { before, after })] if k == "facility" && f == "jobs" && before == "int" && after == "money"
+        ),
+        "{:?}",
+        d.field_losses
+    );
+    assert!(
+        d.strands(&Usage::default()).is_empty(),
+        "no record has a value"
+    );
     let s = d.strands(&used(&[(("facility", "jobs"), &[("12", 3)])]));
-    assert!(s.len() == 1 && s[0].en.contains("from int to money"), "{s:?}");
+    assert!(
+        s.len() == 1 && s[0].en.contains("from int to money"),
+        "{s:?}"
+    );
 }
 
 #[test]
@@ -130,7 +170,10 @@ fn removing_a_unit_or_a_year_in_use_is_stranding() {
         };
         let mut u = Usage::default();
         u.units.insert(county, 3);
-        assert!(d.strands(&u).is_empty(), "another unit's use does not count");
+        assert!(
+            d.strands(&u).is_empty(),
+            "another unit's use does not count"
+        );
         u.units.insert(name.clone(), 1);
         assert!(d.strands(&u)[0].zh.contains(&name));
     }
@@ -146,7 +189,10 @@ fn added_and_removed_entries_are_named() {
     );
     let d = diff(&old, &plan(&extra_item));
     assert_eq!(
-        d.changes.iter().map(|c| (c.section, c.change, c.name.as_str())).collect::<Vec<_>>(),
+        d.changes
+            .iter()
+            .map(|c| (c.section, c.change, c.name.as_str()))
+            .collect::<Vec<_>>(),
         vec![(Section::Item, ChangeKind::Added, "1.9")]
     );
     let back = diff(&plan(&extra_item), &old);

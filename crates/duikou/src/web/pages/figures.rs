@@ -108,8 +108,8 @@ pub async fn compute(
 pub fn options(state: &AppState, q: &AssessQuery) -> Result<AssessOptions, ComputeError> {
     duikou_app::assessment::options(state.plan(), q.year(), q.as_of(), q.include_submitted())
         .map_err(|e| match e {
-            duikou_app::error::AppError::Input(m) => ComputeError::Input(m),
             duikou_app::error::AppError::Failure(m) => ComputeError::Failure(m.to_string()),
+            other => ComputeError::Input(other.message()),
         })
 }
 

@@ -282,7 +282,12 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
             &[Role::Coordinator, Role::Auditor],
         ),
         ("/admin/users", "用户", "Users", &[Role::Admin]),
-        ("/admin/plan", "计划", "Plan", &[Role::Admin, Role::Coordinator]),
+        (
+            "/admin/plan",
+            "计划",
+            "Plan",
+            &[Role::Admin, Role::Coordinator],
+        ),
     ];
     let path = path.split('?').next().unwrap_or("/");
     all.iter()
@@ -504,7 +509,12 @@ impl Req {
                     msg,
                 )
             }
-            ServiceError::Internal { message } => self.internal(message),
+            ServiceError::Input(m) => self.error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                l.t("输入有误", "There is a problem"),
+                m.in_english(l.is_en()).to_string(),
+            ),
+            ServiceError::Failure(m) => self.internal(m),
         }
     }
 }

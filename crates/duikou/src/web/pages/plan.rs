@@ -12,7 +12,7 @@ use duikou_domain::plan::UnitKind;
 use duikou_domain::plan::amend::{Change, ChangeKind};
 use duikou_domain::roles::Role;
 
-use super::{ErrorLink, Ctx, Form, Req, file_response, html, html_status, see_other};
+use super::{Ctx, ErrorLink, Form, Req, file_response, html, html_status, see_other};
 use crate::web::AppState;
 use crate::web::auth::constant_time_eq;
 
@@ -315,7 +315,13 @@ fn refuse_file(state: &AppState, req: &Req, message: String) -> Response {
     html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
 }
 
-fn update_page(state: &AppState, req: &Req, file_name: String, a: &Amendment, sha: &str) -> UpdatePage {
+fn update_page(
+    state: &AppState,
+    req: &Req,
+    file_name: String,
+    a: &Amendment,
+    sha: &str,
+) -> UpdatePage {
     let l = req.l;
     UpdatePage {
         ctx: req.ctx(l.t("修改计划", "Amend the plan")),
@@ -325,7 +331,13 @@ fn update_page(state: &AppState, req: &Req, file_name: String, a: &Amendment, sh
         strands: a
             .strands
             .iter()
-            .map(|s| if l.is_en() { s.en.clone() } else { s.zh.clone() })
+            .map(|s| {
+                if l.is_en() {
+                    s.en.clone()
+                } else {
+                    s.zh.clone()
+                }
+            })
             .collect(),
         confirm: (a.may_apply() && !a.is_empty()).then(|| {
             (
@@ -382,7 +394,11 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
         );
     };
     let Some(file_name) = duikou_app::evidence_store::clean_file_name(&name) else {
-        return refuse_file(&state, &req, l.t("文件名无效", "The file name is not valid"));
+        return refuse_file(
+            &state,
+            &req,
+            l.t("文件名无效", "The file name is not valid"),
+        );
     };
     let read = tokio::task::spawn_blocking({
         let file_name = file_name.clone();
@@ -391,7 +407,9 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
     .await;
     let (new, source) = match read {
         Ok(Ok(v)) => v,
-        Ok(Err(e)) => return refuse_file(&state, &req, e.message().in_english(l.is_en()).to_string()),
+        Ok(Err(e)) => {
+            return refuse_file(&state, &req, e.message().in_english(l.is_en()).to_string());
+        }
         Err(e) => return req.internal(e),
     };
     let a = match plans::propose(state.store(), new, source).await {

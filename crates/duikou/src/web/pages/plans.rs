@@ -60,7 +60,12 @@ pub async fn page(State(state): State<AppState>, req: Req) -> Response {
 }
 
 /// POST /plans: work on the chosen plan from now on (one the user may see).
-pub async fn choose(State(state): State<AppState>, req: Req, jar: CookieJar, form: Form) -> Response {
+pub async fn choose(
+    State(state): State<AppState>,
+    req: Req,
+    jar: CookieJar,
+    form: Form,
+) -> Response {
     if let Err(r) = req.check_csrf(form.csrf()) {
         return r;
     }
@@ -71,5 +76,9 @@ pub async fn choose(State(state): State<AppState>, req: Req, jar: CookieJar, for
     {
         return req.forbidden();
     }
-    (jar.add(plan_cookie(&id, state.secure_cookies)), see_other("/")).into_response()
+    (
+        jar.add(plan_cookie(&id, state.secure_cookies)),
+        see_other("/"),
+    )
+        .into_response()
 }

@@ -134,7 +134,8 @@ fn refusal(req: &Req, id: i64, e: &ServiceError) -> String {
             .collect::<Vec<_>>()
             .join("；"),
         ServiceError::NotFound => l.t("记录不存在", "no such record"),
-        ServiceError::Internal { message } => message.clone(),
+        ServiceError::Input(m) => m.in_english(l.is_en()).to_string(),
+        ServiceError::Failure(_) => l.t("内部错误", "internal error"),
     };
     format!("#{id}：{why}")
 }

@@ -431,7 +431,7 @@ pub(super) async fn rerender(
         ServiceError::Conflict { zh, en } | ServiceError::Forbidden { zh, en } => {
             l.t(zh.clone(), en.clone())
         }
-        _ => e.message(),
+        _ => e.message().in_english(l.is_en()).to_string(),
     };
     let mut extras = DetailExtras {
         errors: vec![ErrorLink::new(

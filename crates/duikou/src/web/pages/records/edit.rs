@@ -85,7 +85,12 @@ pub(super) fn form_errors(
             links.push(ErrorLink::new(&format!("f-{fallback}"), msg.clone()));
             by_field.insert(fallback.to_string(), msg);
         }
-        ServiceError::NotFound | ServiceError::Internal { .. } => {}
+        ServiceError::Input(m) => {
+            let msg = m.in_english(l.is_en()).to_string();
+            links.push(ErrorLink::new(&format!("f-{fallback}"), msg.clone()));
+            by_field.insert(fallback.to_string(), msg);
+        }
+        ServiceError::NotFound | ServiceError::Failure(_) => {}
     }
     (by_field, links)
 }
