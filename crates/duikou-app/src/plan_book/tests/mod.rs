@@ -5,7 +5,7 @@ use duikou_domain::plan::{BUNDLED_PLAN, Plan, RowNote};
 use super::grid::{Grid, load};
 use super::*;
 
-const BIJIE: &str = include_str!("../../../../plans/examples/dongguan-bijie-2021-2023.toml");
+const BIJIE: &str = include_str!("../../../../../plans/examples/dongguan-bijie-2021-2023.toml");
 const FILE: &str = "计划.xlsx";
 
 fn json(p: &Plan) -> String {
