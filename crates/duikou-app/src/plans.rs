@@ -9,7 +9,7 @@ use duikou_domain::message::Message;
 use duikou_domain::plan::Plan;
 use duikou_domain::plan::amend::{self, PlanDiff};
 use duikou_storage::Store;
-use duikou_storage::plans::{AmendError, PlanVersionInfo};
+use duikou_storage::plans::{AmendCheck, AmendError, PlanVersionInfo};
 
 use crate::error::{AppError, AppResult};
 
@@ -175,17 +175,25 @@ pub async fn apply(store: &Store, a: &Amendment, actor: &str) -> AppResult<u32> 
     if a.is_empty() {
         return Ok(a.current.version);
     }
+    let fields = a.diff.fields_to_check();
+    let strands = |u: &amend::Usage| a.diff.strands(u);
+    let changes = a.changes_json();
+    let check = AmendCheck {
+        fields: &fields,
+        strands: &strands,
+        changes: &changes,
+    };
     store
-        .amend_plan(
-            &a.new,
-            &a.source,
-            actor,
-            a.current.version,
-            &a.changes_json(),
-        )
+        .amend_plan(&a.new, &a.source, actor, a.current.version, &check)
         .await
         .map_err(|e| match e {
             AmendError::Store(s) => s.into(),
+            // Records written since the difference was shown would be stranded now.
+            AmendError::Strands(strands) => Amendment {
+                strands,
+                ..a.clone()
+            }
+            .refusal(),
             other => AppError::input_text(other.to_string()),
         })
 }

@@ -47,6 +47,16 @@ impl From<plan_version::Model> for PlanVersionInfo {
     }
 }
 
+/// What an amendment must not take from stored records, asked inside its transaction.
+pub struct AmendCheck<'a> {
+    /// The (kind, field) pairs whose stored values decide it (`PlanDiff::fields_to_check`).
+    pub fields: &'a [(String, String)],
+    /// Every way the amendment would strand records with this usage (`PlanDiff::strands`).
+    pub strands: &'a (dyn Fn(&Usage) -> Vec<duikou_domain::message::Message> + Sync),
+    /// The difference, for the history and the audit trail.
+    pub changes: &'a serde_json::Value,
+}
+
 /// Why an amendment was not applied.
 #[derive(Debug, thiserror::Error)]
 pub enum AmendError {
@@ -56,6 +66,9 @@ pub enum AmendError {
     Stale { expected: u32, current: u32 },
     #[error("数据库中没有计划；请先运行 duikou init / no plan is loaded; run `duikou init` first")]
     NoPlan,
+    /// The records stored by the time of the change would be stranded by it.
+    #[error("计划修改会使已存记录失去依据 / the amendment would strand stored records")]
+    Strands(Vec<duikou_domain::message::Message>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -230,13 +243,15 @@ impl Store {
     /// out, kept in the history with its changes, and the changes go to the audit trail.
     /// Refused if the plan moved on from `expected_version` meanwhile. Returns the new
     /// version.
+    /// `strands` is asked again inside the transaction, with what the records use then:
+    /// holding the audit head, no record can be written between that check and the change.
     pub async fn amend_plan(
         &self,
         plan: &Plan,
         source: &str,
         actor: &str,
         expected_version: u32,
-        changes: &serde_json::Value,
+        check: &AmendCheck<'_>,
     ) -> Result<u32, AmendError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
@@ -251,6 +266,12 @@ impl Store {
                 current: current_version,
             });
         }
+        let usage = usage_on(&txn, plan.meta.id.clone(), check.fields).await?;
+        let strands = (check.strands)(&usage);
+        if !strands.is_empty() {
+            return Err(AmendError::Strands(strands));
+        }
+        let changes = check.changes;
         lay_out(&txn, plan, source).await?;
         let version = current_version + 1;
         add_version(&txn, plan, source, actor, version, changes).await?;
@@ -365,128 +386,10 @@ impl Store {
         Ok(Some((parse(&m.source, &id, version)?, m.source)))
     }
 
-    /// What the stored records and accounts use of the plan: per unit, kind and year, and
-    /// for the fields asked for, their values (`plan::amend::Usage`).
+    /// What the stored records and accounts use of this store's plan: per unit, kind and
+    /// year, and for the fields asked for, their values (`plan::amend::Usage`).
     pub async fn plan_usage(&self, fields: &[(String, String)]) -> Result<Usage, StoreError> {
-        let mut usage = Usage::default();
-        let plan_id = self.plan_id();
-        // Of this plan's records (accounts are not a plan's: every one counts).
-        let grouped = |col: &'static str, table: &'static str| {
-            let mut q = Query::select()
-                .column(Alias::new(col))
-                .expr_as(Func::count(Expr::col(Alias::new(col))), Alias::new("n"))
-                .from(Alias::new(table))
-                .and_where(Expr::col(Alias::new(col)).is_not_null())
-                .group_by_col(Alias::new(col))
-                .to_owned();
-            if table == "record" && !plan_id.is_empty() {
-                q.and_where(Expr::col(Alias::new("plan_id")).eq(plan_id.clone()));
-            }
-            q
-        };
-        let named = Query::select()
-            .column((Alias::new(crate::record_units::TABLE), Alias::new("unit")))
-            .expr_as(
-                Func::count(Expr::col(Alias::new("record_id"))),
-                Alias::new("n"),
-            )
-            .from(Alias::new(crate::record_units::TABLE))
-            .inner_join(
-                Alias::new("record"),
-                Expr::col((Alias::new("record"), Alias::new("id"))).equals((
-                    Alias::new(crate::record_units::TABLE),
-                    Alias::new("record_id"),
-                )),
-            )
-            .and_where(
-                Expr::col((Alias::new("record"), Alias::new("plan_id")))
-                    .eq(plan_id.clone())
-                    .or(Expr::value(plan_id.is_empty())),
-            )
-            .group_by_col((Alias::new(crate::record_units::TABLE), Alias::new("unit")))
-            .to_owned();
-        for (col, q) in [
-            ("reporting_unit", grouped("reporting_unit", "record")),
-            ("county", grouped("county", "record")),
-            ("unit", named),
-            ("unit", grouped("unit", "app_user")),
-        ] {
-            for row in self.db.query_all(&q).await? {
-                let name: String = row.try_get("", col)?;
-                let n: i64 = row.try_get("", "n")?;
-                *usage.units.entry(name).or_default() += u64::try_from(n).unwrap_or(0);
-            }
-        }
-        for row in self.db.query_all(&grouped("kind", "record")).await? {
-            let kind: String = row.try_get("", "kind")?;
-            let n: i64 = row.try_get("", "n")?;
-            usage.kinds.insert(kind, u64::try_from(n).unwrap_or(0));
-        }
-        for row in self.db.query_all(&grouped("plan_year", "record")).await? {
-            let year: i32 = row.try_get("", "plan_year")?;
-            let n: i64 = row.try_get("", "n")?;
-            usage.years.insert(year, u64::try_from(n).unwrap_or(0));
-        }
-        let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (k, f) in fields {
-            by_kind.entry(k).or_default().push(f);
-        }
-        for (kind, kind_fields) in by_kind {
-            for f in &kind_fields {
-                usage
-                    .fields
-                    .insert((kind.to_string(), f.to_string()), FieldUsage::default());
-            }
-            // In pages by id: a kind may hold millions of records.
-            let mut after = 0i64;
-            loop {
-                let page: Vec<(i64, String)> = record::Entity::find()
-                    .select_only()
-                    .column(record::Column::Id)
-                    .column(record::Column::Data)
-                    .filter(
-                        sea_orm::Condition::any()
-                            .add(record::Column::PlanId.eq(plan_id.as_str()))
-                            .add(Expr::value(plan_id.is_empty())),
-                    )
-                    .filter(record::Column::Kind.eq(kind))
-                    .filter(record::Column::Id.gt(after))
-                    .order_by_asc(record::Column::Id)
-                    .limit(5000)
-                    .into_tuple()
-                    .all(&self.db)
-                    .await?;
-                let Some((last, _)) = page.last() else { break };
-                after = *last;
-                for (_, data) in &page {
-                    let Ok(serde_json::Value::Object(data)) = serde_json::from_str(data) else {
-                        continue;
-                    };
-                    for f in &kind_fields {
-                        let values: Vec<String> = match data.get(*f) {
-                            None | Some(serde_json::Value::Null) => continue,
-                            Some(serde_json::Value::String(s)) if s.is_empty() => continue,
-                            Some(serde_json::Value::String(s)) => vec![s.clone()],
-                            Some(serde_json::Value::Array(a)) if a.is_empty() => continue,
-                            Some(serde_json::Value::Array(a)) => a
-                                .iter()
-                                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                                .collect(),
-                            Some(other) => vec![other.to_string()],
-                        };
-                        let u = usage
-                            .fields
-                            .entry((kind.to_string(), f.to_string()))
-                            .or_default();
-                        u.records += 1;
-                        for v in values {
-                            *u.values.entry(v).or_default() += 1;
-                        }
-                    }
-                }
-            }
-        }
-        Ok(usage)
+        usage_on(&self.db, self.plan_id(), fields).await
     }
 }
 
@@ -511,4 +414,131 @@ pub fn default_plan(plans: &[PlanSummary], today_year: i32) -> Option<&PlanSumma
         .rev()
         .find(|p| (p.first_year..=p.last_year).contains(&today_year))
         .or_else(|| plans.iter().max_by_key(|p| p.last_year))
+}
+
+/// What the stored records (of plan `plan_id`; every plan's for "") and accounts use:
+/// per unit, kind and year, and for the fields asked for, their values.
+async fn usage_on<C: ConnectionTrait>(
+    db: &C,
+    plan_id: String,
+    fields: &[(String, String)],
+) -> Result<Usage, StoreError> {
+    let mut usage = Usage::default();
+    // Of this plan's records (accounts are not a plan's: every one counts).
+    let grouped = |col: &'static str, table: &'static str| {
+        let mut q = Query::select()
+            .column(Alias::new(col))
+            .expr_as(Func::count(Expr::col(Alias::new(col))), Alias::new("n"))
+            .from(Alias::new(table))
+            .and_where(Expr::col(Alias::new(col)).is_not_null())
+            .group_by_col(Alias::new(col))
+            .to_owned();
+        if table == "record" && !plan_id.is_empty() {
+            q.and_where(Expr::col(Alias::new("plan_id")).eq(plan_id.clone()));
+        }
+        q
+    };
+    let named = Query::select()
+        .column((Alias::new(crate::record_units::TABLE), Alias::new("unit")))
+        .expr_as(
+            Func::count(Expr::col(Alias::new("record_id"))),
+            Alias::new("n"),
+        )
+        .from(Alias::new(crate::record_units::TABLE))
+        .inner_join(
+            Alias::new("record"),
+            Expr::col((Alias::new("record"), Alias::new("id"))).equals((
+                Alias::new(crate::record_units::TABLE),
+                Alias::new("record_id"),
+            )),
+        )
+        .and_where(
+            Expr::col((Alias::new("record"), Alias::new("plan_id")))
+                .eq(plan_id.clone())
+                .or(Expr::value(plan_id.is_empty())),
+        )
+        .group_by_col((Alias::new(crate::record_units::TABLE), Alias::new("unit")))
+        .to_owned();
+    for (col, q) in [
+        ("reporting_unit", grouped("reporting_unit", "record")),
+        ("county", grouped("county", "record")),
+        ("unit", named),
+        ("unit", grouped("unit", "app_user")),
+    ] {
+        for row in db.query_all(&q).await? {
+            let name: String = row.try_get("", col)?;
+            let n: i64 = row.try_get("", "n")?;
+            *usage.units.entry(name).or_default() += u64::try_from(n).unwrap_or(0);
+        }
+    }
+    for row in db.query_all(&grouped("kind", "record")).await? {
+        let kind: String = row.try_get("", "kind")?;
+        let n: i64 = row.try_get("", "n")?;
+        usage.kinds.insert(kind, u64::try_from(n).unwrap_or(0));
+    }
+    for row in db.query_all(&grouped("plan_year", "record")).await? {
+        let year: i32 = row.try_get("", "plan_year")?;
+        let n: i64 = row.try_get("", "n")?;
+        usage.years.insert(year, u64::try_from(n).unwrap_or(0));
+    }
+    let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (k, f) in fields {
+        by_kind.entry(k).or_default().push(f);
+    }
+    for (kind, kind_fields) in by_kind {
+        for f in &kind_fields {
+            usage
+                .fields
+                .insert((kind.to_string(), f.to_string()), FieldUsage::default());
+        }
+        // In pages by id: a kind may hold millions of records.
+        let mut after = 0i64;
+        loop {
+            let page: Vec<(i64, String)> = record::Entity::find()
+                .select_only()
+                .column(record::Column::Id)
+                .column(record::Column::Data)
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(record::Column::PlanId.eq(plan_id.as_str()))
+                        .add(Expr::value(plan_id.is_empty())),
+                )
+                .filter(record::Column::Kind.eq(kind))
+                .filter(record::Column::Id.gt(after))
+                .order_by_asc(record::Column::Id)
+                .limit(5000)
+                .into_tuple()
+                .all(db)
+                .await?;
+            let Some((last, _)) = page.last() else { break };
+            after = *last;
+            for (_, data) in &page {
+                let Ok(serde_json::Value::Object(data)) = serde_json::from_str(data) else {
+                    continue;
+                };
+                for f in &kind_fields {
+                    let values: Vec<String> = match data.get(*f) {
+                        None | Some(serde_json::Value::Null) => continue,
+                        Some(serde_json::Value::String(s)) if s.is_empty() => continue,
+                        Some(serde_json::Value::String(s)) => vec![s.clone()],
+                        Some(serde_json::Value::Array(a)) if a.is_empty() => continue,
+                        Some(serde_json::Value::Array(a)) => a
+                            .iter()
+                            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                            .collect(),
+                        Some(other) => vec![other.to_string()],
+                    };
+                    let u = usage
+                        .fields
+                        .entry((kind.to_string(), f.to_string()))
+                        .or_default();
+                    u.records += 1;
+                    for v in values {
+                        *u.values.entry(v).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(usage)
 }
