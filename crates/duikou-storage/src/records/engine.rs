@@ -40,6 +40,18 @@ fn wants_every_kind(lookup: &KindLookup, kinds: &[RecordKind]) -> bool {
     !lookup.all().is_empty() && lookup.all().iter().all(|k| kinds.contains(k))
 }
 
+/// The columns the engine reads, in the order of [`EngineRow`].
+const ENGINE_COLUMNS: [record::Column; 8] = [
+    record::Column::Id,
+    record::Column::Kind,
+    record::Column::Status,
+    record::Column::ReportingUnit,
+    record::Column::PlanYear,
+    record::Column::Data,
+    record::Column::IdBlind,
+    record::Column::EvidenceCount,
+];
+
 /// Records per page of `Store::engine_rows`.
 const ENGINE_PAGE: u64 = 8_192;
 
@@ -197,16 +209,7 @@ mod engine_rows_tests {
             async move {
                 let rows: Vec<EngineRow> = record::Entity::find()
                     .select_only()
-                    .columns([
-                        record::Column::Id,
-                        record::Column::Kind,
-                        record::Column::Status,
-                        record::Column::ReportingUnit,
-                        record::Column::PlanYear,
-                        record::Column::Data,
-                        record::Column::IdBlind,
-                        record::Column::EvidenceCount,
-                    ])
+                    .columns(ENGINE_COLUMNS)
                     .filter(record::Column::Status.is_in(statuses.iter().copied()))
                     .order_by_asc(record::Column::Id)
                     .into_tuple()
@@ -649,16 +652,7 @@ impl Store {
         // list makes SQLite read through the kind index and sort the rows by id).
         let mut query = record::Entity::find()
             .select_only()
-            .columns([
-                record::Column::Id,
-                record::Column::Kind,
-                record::Column::Status,
-                record::Column::ReportingUnit,
-                record::Column::PlanYear,
-                record::Column::Data,
-                record::Column::IdBlind,
-                record::Column::EvidenceCount,
-            ])
+            .columns(ENGINE_COLUMNS)
             .filter(record::Column::Id.gt(after))
             .filter(record::Column::Status.is_in(statuses.iter().map(|s| s.key())))
             .filter(only.clone());
