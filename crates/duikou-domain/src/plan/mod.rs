@@ -13,6 +13,7 @@ mod kinds;
 mod notes;
 mod raw;
 mod targets;
+mod text;
 
 use build::{Collector, Lines, build, parse_month_day};
 use raw::{RawExtraField, RawField, RawPlan, RawRecordKind, RawVocabulary};
@@ -70,29 +71,46 @@ fn kinds_json<S: serde::Serializer>(kinds: &[RecordKind], s: S) -> Result<S::Ok,
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlanMeta {
     pub id: String,
+    #[serde(deserialize_with = "text::trimmed")]
     pub title: String,
+    #[serde(deserialize_with = "text::trimmed")]
     pub issuer: String,
+    #[serde(deserialize_with = "text::trimmed")]
     pub document_no: String,
     #[serde(default)]
     pub issued_on: Option<toml::value::Datetime>,
     pub first_year: i32,
     pub last_year: i32,
+    #[serde(deserialize_with = "text::trimmed")]
     pub east: String,
+    #[serde(deserialize_with = "text::trimmed")]
     pub west: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text::trimmed")]
     pub goal: String,
     /// The coordination office: the reporting unit of records entered from the command
     /// line when nothing else names one.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text::trimmed_opt")]
     pub coordinator: Option<String>,
     /// One-character names of the two sides in set phrases (来莞, 赴昭); the short names
     /// (东莞, 昭通) when not given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text::trimmed_opt"
+    )]
     pub east_abbr: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text::trimmed_opt"
+    )]
     pub west_abbr: Option<String>,
     /// The assisting side's province (广东), as in 广东省内其他.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text::trimmed_opt"
+    )]
     pub east_province: Option<String>,
 }
 

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Period, PlanMeta, Side, TownRole, UnitKind};
+use super::{Period, PlanMeta, Side, TownRole, UnitKind, text};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,10 +42,11 @@ pub(super) struct RawVocabulary {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawField {
     pub(super) key: Spanned<String>,
+    #[serde(deserialize_with = "text::trimmed")]
     pub(super) name: String,
     #[serde(rename = "type")]
     pub(super) ty: Spanned<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text::trimmed_list")]
     pub(super) options: Vec<String>,
     #[serde(default)]
     pub(super) side: Option<Side>,
@@ -58,10 +59,11 @@ pub(super) struct RawField {
 pub(super) struct RawExtraField {
     pub(super) record: Spanned<String>,
     pub(super) key: Spanned<String>,
+    #[serde(deserialize_with = "text::trimmed")]
     pub(super) name: String,
     #[serde(rename = "type")]
     pub(super) ty: Spanned<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text::trimmed_list")]
     pub(super) options: Vec<String>,
     #[serde(default)]
     pub(super) side: Option<Side>,
@@ -86,8 +88,9 @@ impl RawExtraField {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRecordKind {
     pub(super) key: Spanned<String>,
+    #[serde(deserialize_with = "text::trimmed")]
     pub(super) name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text::trimmed_opt")]
     pub(super) name_en: Option<String>,
     pub(super) date: Spanned<String>,
     #[serde(default)]
@@ -103,13 +106,13 @@ pub(super) struct RawUnit {
     pub(super) name: Spanned<String>,
     pub(super) kind: UnitKind,
     pub(super) side: Side,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text::trimmed_opt")]
     pub(super) code: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text::trimmed_opt")]
     pub(super) full_name: Option<String>,
     #[serde(default)]
     pub(super) town_role: Option<TownRole>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text::trimmed_list")]
     pub(super) aliases: Vec<String>,
 }
 
@@ -136,10 +139,11 @@ pub(super) struct RawPairing {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawAction {
     pub(super) no: Spanned<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text::trimmed")]
     pub(super) section: String,
+    #[serde(deserialize_with = "text::trimmed")]
     pub(super) title: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text::trimmed")]
     pub(super) text: String,
     #[serde(default)]
     pub(super) responsible: Vec<Spanned<String>>,
@@ -149,8 +153,11 @@ pub(super) struct RawAction {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawItem {
     pub(super) no: Spanned<String>,
+    #[serde(deserialize_with = "text::trimmed")]
     pub(super) title: String,
+    #[serde(deserialize_with = "text::trimmed")]
     pub(super) text: String,
+    #[serde(deserialize_with = "text::trimmed")]
     pub(super) time_limit: String,
     #[serde(default)]
     pub(super) responsible: Vec<Spanned<String>>,
@@ -161,8 +168,9 @@ pub(super) struct RawItem {
 pub(super) struct RawIndicator {
     pub(super) id: Spanned<String>,
     pub(super) item: Spanned<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text::trimmed_opt")]
     pub(super) clause: Option<String>,
+    #[serde(deserialize_with = "text::trimmed")]
     pub(super) name: String,
     pub(super) kind: Spanned<String>,
     #[serde(default, rename = "where")]
@@ -179,6 +187,7 @@ pub(super) struct RawIndicator {
     pub(super) scope: Spanned<toml::Value>,
     #[serde(default)]
     pub(super) by: Option<Spanned<String>>,
+    #[serde(deserialize_with = "text::trimmed")]
     pub(super) unit: String,
     #[serde(default)]
     pub(super) target: Option<Spanned<toml::Value>>,

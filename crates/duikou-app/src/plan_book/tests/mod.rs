@@ -167,6 +167,31 @@ fn plan_book_round_trips_the_bijie_example() {
     );
 }
 
+/// Found by the fuzzer: a full name written with a tab before it came back from the
+/// workbook without the tab, so the plan read back was not the plan written.
+#[test]
+fn plan_book_words_with_whitespace_around_them_round_trip() {
+    let source = BUNDLED_PLAN.replacen(
+        "name = \"镇雄县\"\n",
+        "name = \"镇雄县\"\nfull_name = \"\\tb \"\n",
+        1,
+    );
+    let (_, toml) = round_trip(&source, "edited");
+    let plan = Plan::from_toml(&toml, "read back").expect("valid");
+    let unit = plan
+        .units
+        .iter()
+        .find(|u| u.name == "镇雄县")
+        .expect("the county");
+    assert_eq!(unit.full_name.as_deref(), Some("b"));
+    let blank = BUNDLED_PLAN.replacen(
+        "name = \"镇雄县\"\n",
+        "name = \"镇雄县\"\nfull_name = \" \"\n",
+        1,
+    );
+    round_trip(&blank, "blank full name");
+}
+
 #[test]
 fn plan_book_cell_syntaxes_of_the_bundled_plan() {
     let gs = grids(&write_plan_workbook(BUNDLED_PLAN, &[]).unwrap());
