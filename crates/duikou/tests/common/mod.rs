@@ -21,6 +21,8 @@
 //! ```
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
