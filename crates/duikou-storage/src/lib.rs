@@ -84,6 +84,9 @@ pub struct Store {
     /// The plan whose records this store reads and writes (a database may hold several,
     /// side by side): set with the kinds, whenever a plan is read or loaded.
     plan_id: Arc<RwLock<String>>,
+    /// Failed sign-ins under names that do not exist, shared by every store on this
+    /// database (`detached` copies included) and dropped with them.
+    unknown_names: Arc<std::sync::Mutex<users::UnknownNames>>,
 }
 
 /// Record kinds by key, as a plan defines them.
@@ -157,6 +160,7 @@ impl Store {
             instance: rand::random(),
             kinds: Arc::default(),
             plan_id: Arc::default(),
+            unknown_names: Arc::default(),
         })
     }
 
@@ -187,6 +191,7 @@ impl Store {
             instance: self.instance,
             kinds: Arc::new(RwLock::new(self.kinds())),
             plan_id: Arc::new(RwLock::new(self.plan_id())),
+            unknown_names: self.unknown_names.clone(),
         }
     }
 

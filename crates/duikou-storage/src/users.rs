@@ -87,11 +87,11 @@ fn random_token() -> String {
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password("duikou-no-such-user"));
 
-/// Failed sign-ins under names that do not exist: (store, hash of the name) → (failures,
-/// locked until).
-type UnknownNames = std::collections::HashMap<(u64, String), (i32, Option<time::OffsetDateTime>)>;
-static UNKNOWN_NAMES: std::sync::LazyLock<std::sync::Mutex<UnknownNames>> =
-    std::sync::LazyLock::new(Default::default);
+/// Failed sign-ins under names that do not exist: hash of the name → (failures, locked
+/// until). Held by the store (`Store::unknown_names`), so it lives and dies with the
+/// database's connection pool.
+pub(crate) type UnknownNames =
+    std::collections::HashMap<String, (i32, Option<time::OffsetDateTime>)>;
 /// The most unknown names remembered at once.
 const MAX_UNKNOWN_NAMES: usize = 10_000;
 
@@ -270,8 +270,8 @@ impl Store {
     /// name, at most `MAX_UNKNOWN_NAMES` names).
     fn unknown_user_attempt(&self, username: &str, password: &str) -> LoginOutcome {
         let now = time::OffsetDateTime::now_utc();
-        let key = (self.instance, token_hash(username));
-        let mut map = UNKNOWN_NAMES.lock().unwrap_or_else(|e| e.into_inner());
+        let key = token_hash(username);
+        let mut map = self.unknown_names.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, Some(until))) = map.get(&key) {
             if *until > now {
                 let seconds = (*until - now).whole_seconds().max(1);
