@@ -39,7 +39,11 @@ fuzz_target!(|data: &[u8]| {
             let bytes = write_plan_workbook(&edited, &[]).expect("a valid plan writes");
             let (back, _) = read_plan_workbook(&bytes, "f.xlsx").expect("and reads back");
             assert_eq!(serde_json::to_string(&back).unwrap(), serde_json::to_string(&plan).unwrap());
-            assert_ne!(serde_json::to_string(&back).unwrap(), *BUNDLED_JSON);
+            // Blank words are no words (a plan's text is read trimmed): only a name
+            // with something in it changes the plan.
+            if !text.trim().is_empty() {
+                assert_ne!(serde_json::to_string(&back).unwrap(), *BUNDLED_JSON);
+            }
         }
     }
 });
