@@ -56,3 +56,18 @@ pub fn check_role_unit(
     }
     Ok((role, unit))
 }
+
+/// An account's e-mail address (for the daily digest), as `user add --email` and the
+/// administration page take it: empty is none; anything else must look like an address.
+pub fn check_email(email: Option<&str>) -> AppResult<Option<String>> {
+    match email.map(str::trim).filter(|e| !e.is_empty()) {
+        None => Ok(None),
+        Some(e) if crate::config::valid_email(e) => Ok(Some(e.to_string())),
+        Some(e) => Err(AppError::input(
+            format!("电子邮件地址无效：「{e}」（应为 name@example.cn 这样的地址）"),
+            format!(
+                "invalid e-mail address: \"{e}\" (expected an address such as name@example.cn)"
+            ),
+        )),
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod assessment;
+pub mod audit_trail;
 pub mod backup;
 pub mod config;
 pub mod demo;
@@ -16,6 +17,8 @@ pub mod plan_book;
 pub mod plans;
 pub mod private_fs;
 pub mod protect;
+pub mod reminders;
+pub mod review;
 pub mod service;
 pub mod tabular;
 pub mod upload_store;

@@ -12,6 +12,7 @@ pub mod plan;
 pub mod plan_scale;
 pub mod receipt;
 pub mod record;
+pub mod reminders;
 pub mod roles;
 pub mod schema;
 pub mod target_text;

@@ -225,3 +225,80 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<ChainReport, DbErr> {
         problem: None,
     })
 }
+
+/// Which entries to read: every part that is set must match.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    /// An action's code (`record.approve`), or a family of them (`record.`).
+    pub action: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    /// Stored times (`format_ts`, UTC), from this one on.
+    pub since: Option<String>,
+    /// Stored times before this one.
+    pub before: Option<String>,
+}
+
+impl AuditFilter {
+    fn condition(&self) -> sea_orm::Condition {
+        use sea_orm::ColumnTrait;
+        let mut c = sea_orm::Condition::all();
+        if let Some(a) = &self.actor {
+            c = c.add(audit_log::Column::Actor.eq(a.as_str()));
+        }
+        match self.action.as_deref() {
+            Some(family) if family.ends_with('.') => {
+                c = c.add(audit_log::Column::Action.starts_with(family));
+            }
+            Some(code) => c = c.add(audit_log::Column::Action.eq(code)),
+            None => {}
+        }
+        if let Some(e) = &self.entity {
+            c = c.add(audit_log::Column::Entity.eq(e.as_str()));
+        }
+        if let Some(id) = &self.entity_id {
+            c = c.add(audit_log::Column::EntityId.eq(id.as_str()));
+        }
+        if let Some(t) = &self.since {
+            c = c.add(audit_log::Column::At.gte(t.as_str()));
+        }
+        if let Some(t) = &self.before {
+            c = c.add(audit_log::Column::At.lt(t.as_str()));
+        }
+        c
+    }
+}
+
+/// One page of the entries that match, newest first, and how many match in all.
+pub async fn entries<C: ConnectionTrait>(
+    db: &C,
+    filter: &AuditFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(u64, Vec<audit_log::Model>), DbErr> {
+    use sea_orm::QueryFilter;
+    let pages = audit_log::Entity::find()
+        .filter(filter.condition())
+        .order_by_desc(audit_log::Column::Seq)
+        .paginate(db, Ord::max(per_page, 1));
+    let total = pages.num_items().await?;
+    let rows = pages.fetch_page(page.saturating_sub(1)).await?;
+    Ok((total, rows))
+}
+
+/// The actions and the actors the trail holds, each once, sorted: what a filter can offer.
+pub async fn vocabulary<C: ConnectionTrait>(db: &C) -> Result<(Vec<String>, Vec<String>), DbErr> {
+    use sea_orm::{QuerySelect, sea_query::Expr};
+    let distinct = |col: audit_log::Column| {
+        audit_log::Entity::find()
+            .select_only()
+            .column(col)
+            .distinct()
+            .order_by_asc(Expr::col(col))
+            .into_tuple::<String>()
+    };
+    let actions = distinct(audit_log::Column::Action).all(db).await?;
+    let actors = distinct(audit_log::Column::Actor).all(db).await?;
+    Ok((actions, actors))
+}

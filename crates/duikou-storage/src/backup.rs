@@ -23,6 +23,7 @@ pub const TABLES: &[&str] = &[
     "evidence",
     "audit_log",
     "audit_head",
+    "notice",
 ];
 
 fn custom(msg: String) -> StoreError {
@@ -85,6 +86,7 @@ impl Store {
         table!("evidence", evidence, evidence::Column::Id);
         table!("audit_log", audit_log, audit_log::Column::Seq);
         table!("audit_head", audit_head, audit_head::Column::Id);
+        table!("notice", notice, notice::Column::Id);
         txn.commit().await?;
         Ok(counts)
     }
@@ -147,6 +149,7 @@ impl Store {
         load_entity!(&txn, evidence, rows_of("evidence")?);
         load_entity!(&txn, audit_log, rows_of("audit_log")?);
         load_entity!(&txn, audit_head, rows_of("audit_head")?);
+        load_entity!(&txn, notice, rows_of("notice")?);
         if self.backend() == DatabaseBackend::Postgres {
             // Explicit ids were inserted: move the sequences past them.
             for (table, col) in [
@@ -156,6 +159,7 @@ impl Store {
                 ("import_batch", "id"),
                 ("record", "id"),
                 ("evidence", "id"),
+                ("notice", "id"),
             ] {
                 let sql = format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', '{col}'), COALESCE((SELECT MAX({col}) FROM {table}), 0) + 1, false)"

@@ -106,6 +106,9 @@ pub mod app_user {
         pub locked_until: Option<String>,
         pub created_at: String,
         pub password_changed_at: String,
+        /// Where the daily digest of reminders goes (m0009); absent in older backups.
+        #[serde(default)]
+        pub email: Option<String>,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
@@ -254,6 +257,29 @@ pub mod audit_head {
         pub id: i32,
         pub seq: i64,
         pub hash: String,
+    }
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A notice sent to a unit and kept for its notices page (`migration::Reminders`): a 催报
+/// (`kind` = `chase`) with the lines it listed (`body`: JSON `[{"zh", "en"}]`).
+pub mod notice {
+    use sea_orm::entity::prelude::*;
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
+    #[sea_orm(table_name = "notice")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub plan_id: String,
+        pub unit: String,
+        pub kind: String,
+        pub body: String,
+        pub created_at: String,
+        pub created_by: String,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}

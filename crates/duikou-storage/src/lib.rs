@@ -9,6 +9,7 @@ pub mod passwords;
 pub mod plans;
 pub mod record_units;
 pub mod records;
+pub mod reminders;
 mod sqlite_scan;
 pub mod users;
 

@@ -1404,6 +1404,10 @@ async fn openapi_lists_every_route(app: &TestApp) {
         ("/api/v1/records/{kind}/bulk-approve", &["post"]),
         ("/api/v1/assessment", &["get"]),
         ("/api/v1/plan", &["get"]),
+        ("/api/v1/notices", &["get"]),
+        ("/api/v1/reminders/chase", &["post"]),
+        ("/api/v1/batches/{id}", &["get"]),
+        ("/api/v1/batches/{id}/{action}", &["post"]),
     ];
     for (p, methods) in expected {
         let item = paths.get(*p).unwrap_or_else(|| panic!("{p} documented"));

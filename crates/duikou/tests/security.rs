@@ -497,6 +497,25 @@ impl World {
             .collect()
     }
 
+    /// A fresh import batch of one submitted transfer, imported by 清溪镇's reporter.
+    async fn import_batch(&self) -> i64 {
+        let (kind, csv) = self.import_csv(Some("reporter"), true);
+        let form = self.import_preview(QX, kind, csv).await;
+        let r = page_post(self.page(QX), "/import/confirm", &form).await;
+        expect(&r, 200);
+        let at = r
+            .text
+            .find("批次 ")
+            .expect("the batch named on the done page")
+            + "批次 ".len();
+        r.text[at..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .expect("a batch number")
+    }
+
     fn import_csv(&self, role: Option<&str>, own: bool) -> (&'static str, String) {
         if role == Some("receiver") {
             let b = self.project_body(own);
@@ -1019,6 +1038,68 @@ const RULES: &[Rule] = &[
         "review-no-such-action",
         "403|404|403|403|403|403|L",
     ),
+    r(
+        "POST",
+        "/review/batches/{id}/{action}",
+        "review-batch-approve",
+        "403|303|403|403|403|403|L",
+    ),
+    r(
+        "POST",
+        "/review/batches/{id}/{action}",
+        "review-batch-reject",
+        "403|303|403|403|403|403|L",
+    ),
+    r(
+        "POST",
+        "/review/matching",
+        "review-matching",
+        "403|200|403|403|403|403|L",
+    ),
+    r(
+        "GET",
+        "/api/v1/batches/{id}",
+        "api-batch-summary",
+        "403|200|403|403|403|403|L",
+    ),
+    r(
+        "POST",
+        "/api/v1/batches/{id}/{action}",
+        "api-batch-approve",
+        "403|200|403|403|403|403|L",
+    ),
+    r(
+        "POST",
+        "/api/v1/batches/{id}/{action}",
+        "api-batch-no-such-action",
+        "403|404|403|403|403|403|L",
+    ),
+    // Notices and 催报: every signed-in person has a notices page (empty for roles
+    // that act on no record); only coordinators chase.
+    r(
+        "GET",
+        "/notices",
+        "notices-page",
+        "200|200|200|200|200|200|L",
+    ),
+    r(
+        "POST",
+        "/notices/chase",
+        "notices-chase",
+        "403|303|403|403|403|403|L",
+    ),
+    r(
+        "GET",
+        "/api/v1/notices",
+        "api-notices",
+        "200|200|200|200|200|200|L",
+    ),
+    r(
+        "POST",
+        "/api/v1/reminders/chase",
+        "api-chase",
+        "403|200|403|403|403|403|L",
+    ),
     // Import.
     r("GET", "/import", "import-form", "403|200|200|200|403|403|L"),
     r(
@@ -1467,6 +1548,43 @@ impl World {
                     Form(vec![("reason", "理由".into())]),
                 )
             }
+            "review-batch-approve" | "review-batch-reject" => {
+                let action = rule.label.strip_prefix("review-batch-").unwrap();
+                let id = self.import_batch().await;
+                call(
+                    "POST",
+                    format!("/review/batches/{id}/{action}"),
+                    Form(vec![("reason", "理由".into())]),
+                )
+            }
+            "review-matching" => {
+                self.transfer(own, St::Submitted).await;
+                call(
+                    "POST",
+                    "/review/matching".into(),
+                    Form(vec![
+                        ("action", "approve".into()),
+                        ("kind", "transfer".into()),
+                    ]),
+                )
+            }
+            "api-batch-summary" => {
+                let id = self.import_batch().await;
+                call("GET", format!("/api/v1/batches/{id}"), None)
+            }
+            "api-batch-approve" | "api-batch-no-such-action" => {
+                let action = rule.label.strip_prefix("api-batch-").unwrap();
+                let id = self.import_batch().await;
+                call(
+                    "POST",
+                    format!("/api/v1/batches/{id}/{action}"),
+                    Json(json!({})),
+                )
+            }
+            "notices-page" => call("GET", "/notices".into(), None),
+            "notices-chase" => call("POST", "/notices/chase".into(), Form(vec![])),
+            "api-notices" => call("GET", "/api/v1/notices".into(), None),
+            "api-chase" => call("POST", "/api/v1/reminders/chase".into(), Json(json!({}))),
             "import-form" => call("GET", "/import".into(), None),
             "import-upload" => {
                 let (kind, csv) = self.import_csv(role, own);

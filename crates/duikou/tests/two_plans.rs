@@ -176,6 +176,14 @@ async fn existing_records_are_attached_to_the_loaded_plan(app: &mut TestApp) {
     let backend = db.get_database_backend();
     // Back to the schema of the release before: no plan_id, unit names unique.
     let mut sql = vec![
+        // The releases after it first (reminders, the review queue's indexes).
+        "DROP INDEX record_plan_status_id".to_string(),
+        "DROP INDEX record_import_batch".to_string(),
+        "DROP INDEX audit_log_action".to_string(),
+        "DROP TABLE notice".to_string(),
+        "ALTER TABLE app_user DROP COLUMN email".to_string(),
+        "DELETE FROM seaql_migrations WHERE version IN ('m0009_reminders', 'm0010_review_queue_indexes')"
+            .to_string(),
         "DROP INDEX record_plan_natural_key".to_string(),
         "DROP INDEX record_plan_kind_year".to_string(),
         "DROP INDEX unit_plan_name".to_string(),

@@ -8,6 +8,7 @@ use duikou_domain::schema::RecordKind;
 use duikou_storage::records::NewRecord;
 
 use super::conflicts::{duplicate_en, duplicate_zh, key_field};
+use super::cross_check::{self, Flag, Severity};
 use super::headers::Column;
 use super::{PrepareContext, RowError, column_letter, new_record};
 use crate::tabular::Row;
@@ -129,6 +130,20 @@ impl<'a> RowChecker<'a> {
                     });
                     return None;
                 }
+                // 户籍县区 against the ID number's area code: a contradiction refuses the row.
+                if let Some(flag) = self.contradiction(&valid) {
+                    let field = flag.field;
+                    errors.push(RowError {
+                        file: file.to_string(),
+                        row: row.number,
+                        column: self.col_of(field).unwrap_or_default(),
+                        field: field.into(),
+                        value: valid.get(field).map(|v| v.display()).unwrap_or_default(),
+                        zh: flag.zh,
+                        en: flag.en,
+                    });
+                    return None;
+                }
                 Some(new_record(valid, self.ctx.plan, self.ctx.key))
             }
             Err(field_errors) => {
@@ -146,6 +161,48 @@ impl<'a> RowChecker<'a> {
                 None
             }
         }
+    }
+
+    /// The cross-check that refuses a row: its 户籍县区 contradicts its ID number.
+    fn contradiction(&self, valid: &duikou_domain::record::ValidRecord) -> Option<Flag> {
+        let field = cross_check::hukou_field(self.kind)?;
+        let area = valid.id_number.as_ref()?.area_code().to_string();
+        let hukou = valid.get(field)?.units().first()?.clone();
+        cross_check::hukou_contradiction(self.ctx.plan, &area, &hukou)
+    }
+
+    /// The warnings about a checked row (`check` gave `rec`): what a reviewer should look
+    /// at, the row still imported (an ID from outside the assisted side, `west_persons`).
+    pub(super) fn warnings(&self, file: &str, row: usize, rec: &NewRecord) -> Vec<RowError> {
+        let Some(masked) = rec.id.as_ref().map(|p| p.masked.as_str()) else {
+            return Vec::new();
+        };
+        let Some(area) = cross_check::area_code(masked) else {
+            return Vec::new();
+        };
+        let hukou = cross_check::hukou_field(self.kind)
+            .and_then(|f| rec.valid.get(f))
+            .and_then(|v| v.units().first().cloned());
+        cross_check::check(self.ctx.plan, self.kind, area, hukou.as_deref())
+            .into_iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .map(|f| RowError {
+                file: file.to_string(),
+                row,
+                column: self.col_of(f.field).unwrap_or_default(),
+                field: f.field.into(),
+                value: if Some(f.field) == cross_check::id_field(self.kind) {
+                    masked.to_string()
+                } else {
+                    rec.valid
+                        .get(f.field)
+                        .map(|v| v.display())
+                        .unwrap_or_default()
+                },
+                zh: f.zh,
+                en: f.en,
+            })
+            .collect()
     }
 
     /// A row repeating the natural key of an earlier row (`first`, e.g. "第 5 行" /

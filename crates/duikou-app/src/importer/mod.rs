@@ -8,6 +8,8 @@
 //!
 //! - `headers`: the header row mapped to the kind's fields;
 //! - `check`: one row validated, with the importing user's rights;
+//! - `cross_check`: ID numbers against the plan's area codes (户籍县区, the assisted
+//!   side): a contradiction refuses the row, the rest are warnings;
 //! - `conflicts`: a natural key repeated in the file or already stored;
 //! - `stream`: the streamed import, writing chunks in one transaction; `producer`: its
 //!   reader; `dup_index`: the keys it has seen, on disk.
@@ -28,10 +30,14 @@ use crate::tabular::Table;
 
 mod check;
 mod conflicts;
+pub mod cross_check;
 mod dup_index;
+pub mod error_book;
 mod headers;
 mod producer;
 mod stream;
+#[cfg(test)]
+mod tests;
 
 pub use conflicts::conflicts_with_stored;
 pub use stream::{ImportFailure, ImportJob, Imported, PreparedRow, import_file};
@@ -168,4 +174,31 @@ pub fn prepare(
     } else {
         Err(errors)
     }
+}
+
+/// The warnings about the rows of a table that [`prepare`] accepted (`rows` is what it
+/// returned, one record per data row): the rows stay importable, a reviewer should look
+/// (an ID from outside the assisted side). The first [`crate::import_report::MAX_LISTED_PROBLEMS`]
+/// are listed, all counted.
+pub fn warnings(
+    table: &Table,
+    kind: RecordKind,
+    ctx: &PrepareContext<'_>,
+    rows: &[NewRecord],
+) -> Problems {
+    let mut out = Problems::new();
+    let header_row = header_row_of(table.rows.first().map(|r| r.number));
+    let Ok(columns) = map_headers(&table.file_name, header_row, &table.headers, kind, &|i| {
+        table
+            .rows
+            .iter()
+            .any(|r| r.cells.get(i).is_some_and(|c| !c.trim().is_empty()))
+    }) else {
+        return out;
+    };
+    let checker = RowChecker::new(kind, ctx, columns, &table.headers);
+    for (row, rec) in table.rows.iter().zip(rows) {
+        out.extend(checker.warnings(&table.file_name, row.number, rec));
+    }
+    out
 }

@@ -21,6 +21,8 @@ pub(super) struct Reading {
     pub(super) errors: Problems,
     /// Rows read (all valid when there are no errors).
     pub(super) rows: usize,
+    /// What a reviewer should look at in rows that are valid (`RowChecker::warnings`).
+    pub(super) warnings: Problems,
 }
 
 /// Reads the file's rows (on a blocking thread), checks them and hands chunks of valid
@@ -40,6 +42,7 @@ pub(super) struct Producer<'a> {
     /// [`MAX_LISTED_PROBLEMS`]: the others are only counted in `unlisted`).
     errors: Vec<(u64, RowError)>,
     unlisted: u64,
+    warnings: Problems,
     dups: DupIndex,
     /// How errors name the file: the file, then each continuation sheet.
     labels: Vec<Arc<str>>,
@@ -73,6 +76,7 @@ impl<'a> Producer<'a> {
             nonempty: Vec::new(),
             errors: Vec::new(),
             unlisted: 0,
+            warnings: Problems::new(),
             dups: DupIndex::new(),
             labels: vec![file],
             part: None,
@@ -127,6 +131,7 @@ impl<'a> Producer<'a> {
             checker,
             mut errors,
             unlisted,
+            warnings,
             dups,
             labels,
             nonempty,
@@ -143,6 +148,7 @@ impl<'a> Producer<'a> {
                 table_error: Some(e),
                 errors: Problems::new(),
                 rows,
+                warnings: Problems::new(),
             };
         }
         if headers_broken || unknown.iter().any(|&c| nonempty[c]) {
@@ -156,6 +162,7 @@ impl<'a> Producer<'a> {
                 table_error: None,
                 errors: errors.into(),
                 rows,
+                warnings: Problems::new(),
             };
         }
         let Some(checker) = checker else {
@@ -163,6 +170,7 @@ impl<'a> Producer<'a> {
                 table_error: None,
                 errors: vec![no_data_rows(&file)].into(),
                 rows,
+                warnings: Problems::new(),
             };
         };
         // Repeats with different content, merged into the other problems by row.
@@ -176,6 +184,7 @@ impl<'a> Producer<'a> {
                     }),
                     errors: Problems::new(),
                     rows,
+                    warnings: Problems::new(),
                 };
             }
         };
@@ -218,6 +227,7 @@ impl<'a> Producer<'a> {
             table_error: None,
             errors,
             rows,
+            warnings,
         }
     }
 }
@@ -271,6 +281,8 @@ impl RowSink for Producer<'_> {
         let mut found = Vec::new();
         match checker.check(&file, &row, &mut found) {
             Some(record) => {
+                self.warnings
+                    .extend(checker.warnings(&file, row.number, &record));
                 if let Some(k) = &record.natural_key {
                     self.dups.push(k, &record.valid.fields_json_text(), seq);
                 }

@@ -55,11 +55,16 @@ impl From<duikou_storage::StoreError> for ImportFailure {
 /// What a streamed import did.
 #[derive(Debug)]
 pub enum Imported {
-    Written(ImportOutcome),
+    /// Written; `warnings`: what a reviewer should look at (`cross_check`).
+    Written {
+        outcome: ImportOutcome,
+        warnings: Problems,
+    },
     /// A dry run: `rows` valid rows, `existing` of them already stored.
     Checked {
         rows: usize,
         existing: usize,
+        warnings: Problems,
     },
 }
 
@@ -209,7 +214,11 @@ pub async fn import_file(
         return Ok(Imported::Checked {
             rows: reading.rows,
             existing,
+            warnings: reading.warnings,
         });
     }
-    Ok(Imported::Written(session.finish(reading.rows).await?))
+    Ok(Imported::Written {
+        outcome: session.finish(reading.rows).await?,
+        warnings: reading.warnings,
+    })
 }

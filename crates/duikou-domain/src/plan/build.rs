@@ -131,6 +131,29 @@ pub(super) fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
     // Record kinds.
     let regions = kinds::regions(&meta);
     let kinds = kinds::build_kinds(&regions, &raw.vocabulary, &raw.field, &raw.record_kind, c);
+    // `west_persons`: kinds listing people (an ID-number field) of the assisted side.
+    for key in &meta.west_persons {
+        match kinds.iter().find(|k| k.key() == key.as_str()) {
+            None => c.push(
+                None,
+                format!("[plan] west_persons 中的记录类型未知：{key}"),
+                format!("[plan] west_persons names an unknown record kind: {key}"),
+            ),
+            Some(k)
+                if !k
+                    .fields()
+                    .iter()
+                    .any(|f| f.ty == crate::schema::FieldType::IdNumber) =>
+            {
+                c.push(
+                    None,
+                    format!("[plan] west_persons 中的记录类型 {key} 没有身份证号字段"),
+                    format!("[plan] west_persons: record kind {key} has no ID-number field"),
+                )
+            }
+            Some(_) => {}
+        }
+    }
 
     // Groups.
     let mut groups = Vec::new();

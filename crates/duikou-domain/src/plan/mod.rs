@@ -112,6 +112,17 @@ pub struct PlanMeta {
         deserialize_with = "text::trimmed_opt"
     )]
     pub east_province: Option<String>,
+    /// Record kinds (keys) whose people come from the assisted side (the west's workers,
+    /// trainees, students): an ID number issued outside it is flagged on import.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub west_persons: Vec<String>,
+}
+
+impl PlanMeta {
+    /// Whether the plan says this kind lists people of the assisted side.
+    pub fn lists_west_persons(&self, kind: &str) -> bool {
+        self.west_persons.iter().any(|k| k == kind)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

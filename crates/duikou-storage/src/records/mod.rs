@@ -19,9 +19,11 @@ use crate::entities::{audit_log, evidence, record};
 use crate::record_units;
 use crate::{KindLookup, Store, StoreError, now_text};
 
+mod batches;
 mod engine;
 mod import;
 
+pub use batches::{BatchInfo, REVIEW_CHUNK_ROWS, ReviewAct, ReviewFilter, ReviewOutcome};
 pub use engine::RecordChanges;
 pub use import::{IMPORT_CHUNK_ROWS, ImportFile, ImportOutcome, ImportSession, StoredByKey};
 

@@ -16,6 +16,7 @@ pub(super) async fn import(
     file: &Path,
     dry_run: bool,
     as_user: Option<&str>,
+    errors_out: Option<&Path>,
 ) -> AppResult<()> {
     let (store, plan) = open_with_plan(cfg).await?;
     let kind = parse_kind(&plan, kind)?;
@@ -96,21 +97,40 @@ pub(super) async fn import(
     .await;
     bar.finish_and_clear();
     use duikou_app::importer::{ImportFailure, Imported};
+    let none = duikou_app::import_report::Problems::new();
     match result {
-        Ok(Imported::Checked { rows, existing }) => println!(
-            "校验通过（未写入） / valid (dry run, nothing written): {rows} 行 rows，{} 条新记录 new records，{existing} 条已存在 already stored",
-            rows - existing
-        ),
-        Ok(Imported::Written(outcome)) => println!(
-            "已导入 / imported {}：{} 条新记录 new records（{}），{} 条已存在未重复导入 already stored, skipped；批次 batch {}",
-            kind.label_zh(),
-            outcome.inserted,
-            status.label_zh(),
-            outcome.skipped_existing,
-            outcome.batch
-        ),
+        Ok(Imported::Checked {
+            rows,
+            existing,
+            warnings,
+        }) => {
+            println!(
+                "校验通过（未写入） / valid (dry run, nothing written): {rows} 行 rows，{} 条新记录 new records，{existing} 条已存在 already stored",
+                rows - existing
+            );
+            report_warnings(&warnings);
+            write_error_book(errors_out, &none, &warnings)?;
+        }
+        Ok(Imported::Written { outcome, warnings }) => {
+            println!(
+                "已导入 / imported {}：{} 条新记录 new records（{}），{} 条已存在未重复导入 already stored, skipped；批次 batch {}",
+                kind.label_zh(),
+                outcome.inserted,
+                status.label_zh(),
+                outcome.skipped_existing,
+                outcome.batch
+            );
+            report_warnings(&warnings);
+            write_error_book(errors_out, &none, &warnings)?;
+        }
         Err(ImportFailure::Table(e)) => return Err(AppError::input_text(e.to_string())),
-        Err(ImportFailure::Rows(errors)) => return Err(report_errors(&file_name, &errors)),
+        Err(ImportFailure::Rows(errors)) => {
+            // The workbook is written first: the refusal below is the command's answer.
+            if let Err(e) = write_error_book(errors_out, &errors, &none) {
+                eprintln!("{e}");
+            }
+            return Err(report_errors(&file_name, &errors));
+        }
         Err(ImportFailure::Record(duikou_storage::records::RecordError::AlreadyImported {
             batch,
             at,
@@ -139,6 +159,49 @@ pub(super) fn row_counter(label: &'static str) -> indicatif::ProgressBar {
     );
     bar.set_message(label);
     bar
+}
+
+/// Warnings (rows imported that a reviewer should look at) on standard error.
+fn report_warnings(warnings: &duikou_app::import_report::Problems) {
+    if warnings.is_empty() {
+        return;
+    }
+    eprintln!(
+        "提醒 / warnings: {} 行需审核时核实 / rows to check on review",
+        warnings.total()
+    );
+    for w in warnings.listed().iter().take(20) {
+        eprintln!("  {w}");
+    }
+    if warnings.total() > 20 {
+        eprintln!("  …（--errors FILE.xlsx 写出全部 / writes them all）");
+    }
+}
+
+/// `--errors FILE.xlsx`: the problems (and warnings) as a workbook, when there are any.
+fn write_error_book(
+    out: Option<&Path>,
+    errors: &duikou_app::import_report::Problems,
+    warnings: &duikou_app::import_report::Problems,
+) -> AppResult<()> {
+    let Some(path) = out else {
+        return Ok(());
+    };
+    if errors.is_empty() && warnings.is_empty() {
+        return Ok(());
+    }
+    let bytes =
+        duikou_app::importer::error_book::error_workbook(errors, warnings, None).map_err(|e| {
+            AppError::failure_text(format!("无法生成错误报告 / cannot write the report: {e}"))
+        })?;
+    std::fs::write(path, bytes).map_err(|e| {
+        AppError::input(
+            format!("无法写入 {}：{e}", path.display()),
+            format!("cannot write {}: {e}", path.display()),
+        )
+    })?;
+    eprintln!("错误报告已写入 / the report is in {}", path.display());
+    Ok(())
 }
 
 pub(super) fn report_errors(file: &str, errors: &duikou_app::import_report::Problems) -> AppError {

@@ -6,6 +6,7 @@ mod import;
 mod outputs;
 mod plan_cmd;
 mod plan_view;
+mod remind;
 
 pub use demo::*;
 use import::*;
@@ -72,6 +73,9 @@ pub enum Command {
         /// Import as this user (a reporter's rows are submitted, not approved)
         #[arg(long = "as")]
         as_user: Option<String>,
+        /// Write the rows' problems (and warnings) to this workbook (.xlsx)
+        #[arg(long = "errors")]
+        errors: Option<PathBuf>,
     },
     /// Run the web application and JSON API
     Serve {
@@ -165,6 +169,16 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Reminders: the daily digest to every unit and user with something due (e-mail,
+    /// group robot), for cron; `--dry-run` prints who would get what by which channel
+    Remind {
+        /// Print the digests (who, channel, text); send and write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// The day to compute for (default: today, Beijing time), e.g. 2019-10-15
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+    },
     /// Inspection package (迎检材料包): a zip with a folder per checklist item, records and evidence
     Package {
         #[arg(long)]
@@ -252,6 +266,9 @@ pub enum UserCommand {
         role: String,
         #[arg(long)]
         unit: Option<String>,
+        /// Where the daily digest of reminders goes (`duikou remind`)
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Set a user's password, read from standard input (never an argument: it would
     /// show in `ps` and the shell history); checked for strength; every session ends
@@ -350,8 +367,14 @@ pub async fn run(cli: Cli, server: Server) -> AppResult<()> {
         Command::Init { demo_scale } => init(&cfg, init_file.as_deref(), demo_scale, true).await,
         Command::Plan { command } => plan_cmd::run(&cfg, command).await,
         Command::User {
-            command: UserCommand::Add { name, role, unit },
-        } => user_add(&cfg, &name, &role, unit.as_deref()).await,
+            command:
+                UserCommand::Add {
+                    name,
+                    role,
+                    unit,
+                    email,
+                },
+        } => user_add(&cfg, &name, &role, unit.as_deref(), email.as_deref()).await,
         Command::User {
             command: UserCommand::Password { name, must_change },
         } => user_password(&cfg, &name, must_change).await,
@@ -360,7 +383,18 @@ pub async fn run(cli: Cli, server: Server) -> AppResult<()> {
             file,
             dry_run,
             as_user,
-        } => import(&cfg, &kind, &file, dry_run, as_user.as_deref()).await,
+            errors,
+        } => {
+            import(
+                &cfg,
+                &kind,
+                &file,
+                dry_run,
+                as_user.as_deref(),
+                errors.as_deref(),
+            )
+            .await
+        }
         Command::Assess {
             year,
             as_of,
@@ -429,6 +463,7 @@ pub async fn run(cli: Cli, server: Server) -> AppResult<()> {
         Command::Bulletin { month, format, out } => {
             bulletin_cmd(&cfg, &month, format, out.as_deref()).await
         }
+        Command::Remind { dry_run, today } => remind::run(&cfg, dry_run, today.as_deref()).await,
         Command::Package {
             year,
             as_of,
@@ -568,7 +603,13 @@ async fn user_password(cfg: &Config, name: &str, must_change: bool) -> AppResult
     Ok(())
 }
 
-async fn user_add(cfg: &Config, name: &str, role: &str, unit: Option<&str>) -> AppResult<()> {
+async fn user_add(
+    cfg: &Config,
+    name: &str,
+    role: &str,
+    unit: Option<&str>,
+    email: Option<&str>,
+) -> AppResult<()> {
     let (store, mut plan) = open_with_plan(cfg).await?;
     // Accounts are the database's, not one plan's: a unit is checked against the plan
     // named, else the first plan it takes part in.
@@ -592,6 +633,7 @@ async fn user_add(cfg: &Config, name: &str, role: &str, unit: Option<&str>) -> A
         ));
     }
     let (role, unit) = check_role_unit(&plan, role, unit)?;
+    let email = duikou_app::accounts::check_email(email)?;
     if store.user_by_name(name).await?.is_some() {
         return Err(AppError::input(
             format!("用户「{name}」已存在"),
@@ -599,9 +641,14 @@ async fn user_add(cfg: &Config, name: &str, role: &str, unit: Option<&str>) -> A
         ));
     }
     let password = duikou_storage::users::generate_password();
-    store
+    let user = store
         .create_user(name, role, unit.as_deref(), &password, &cli_actor())
         .await?;
+    if let Some(email) = &email {
+        store
+            .set_user_email(user.id, Some(email), &cli_actor())
+            .await?;
+    }
     println!(
         "已创建用户 / created user {name}（{} {}），首次登录须修改密码 / must change the password at first sign-in",
         role.label_zh(),

@@ -34,7 +34,9 @@ use duikou_app::service::{ServiceError, api_inputs};
 /// The header carrying the CSRF token of a cookie session.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+mod batches;
 mod me;
+mod reminders;
 
 const DEFAULT_PER_PAGE: u64 = 50;
 const MAX_PER_PAGE: u64 = 500;
@@ -58,6 +60,10 @@ pub fn routes(for_plan: &duikou_domain::plan::Plan) -> Router<AppState> {
         .route("/api/v1/records/{kind}/{id}/{action}", post(record_action))
         .route("/api/v1/assessment", get(assessment))
         .route("/api/v1/plan", get(plan))
+        .route("/api/v1/notices", get(reminders::notices))
+        .route("/api/v1/reminders/chase", post(reminders::chase))
+        .route("/api/v1/batches/{id}", get(batches::summary))
+        .route("/api/v1/batches/{id}/{action}", post(batches::review))
         .route("/api/v1", any(unknown_route))
         .route("/api/v1/{*rest}", any(unknown_route))
         .merge(
@@ -1053,7 +1059,7 @@ impl Modify for SecurityAddon {
     info(title = "duikou API", description = "对口：东西部扶贫协作计划、记录与考核 / East–West paired-assistance plan, records and assessment. \
         Status codes: 401 without a valid login, 403 when the role or unit does not allow it, 404 for what does not exist or may not be seen, \
         409 for a change the record's state forbids, 422 for invalid input with the field named."),
-    paths(login, logout, me::me, me::change_password, list_records, create_record, get_record, patch_record, delete_record, record_action, dispute_record, bulk_approve, assessment, plan),
+    paths(login, logout, me::me, me::change_password, list_records, create_record, get_record, patch_record, delete_record, record_action, dispute_record, bulk_approve, assessment, plan, reminders::notices, reminders::chase, batches::summary, batches::review),
     components(schemas(ErrorBody, FieldProblem, LoginRequest, me::PasswordChange, ActionBody, DisputeBody, BulkBody)),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -1061,6 +1067,8 @@ impl Modify for SecurityAddon {
         (name = "auth", description = "Sign in and out, who am I, change the password"),
         (name = "records", description = "Records of the nine kinds and their review"),
         (name = "assessment", description = "Indicators and the plan"),
+        (name = "reminders", description = "Notices of the signed-in user, and 催报"),
+        (name = "review", description = "Import batches reviewed whole (coordinators)"),
     )
 )]
 pub struct ApiDoc;

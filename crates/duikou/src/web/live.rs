@@ -187,6 +187,7 @@ impl AppState {
             config: self.config.clone(),
             secure_cookies: self.secure_cookies,
             live: self.live.clone(),
+            notices: Arc::default(),
         }
     }
 }

@@ -29,6 +29,9 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The running application, replaced when the plan is amended (`live.rs`).
     pub live: Arc<live::Live>,
+    /// What the notices page and the header's count read, once per change
+    /// (`duikou_app::reminders`).
+    pub notices: Arc<duikou_app::reminders::NoticeCache>,
 }
 
 impl AppState {
@@ -132,6 +135,7 @@ pub async fn state_from_config(cfg: Config) -> duikou_app::error::AppResult<AppS
         config: Arc::new(cfg),
         secure_cookies,
         live: Arc::default(),
+        notices: Arc::default(),
     })
 }
 

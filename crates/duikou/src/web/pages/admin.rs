@@ -17,6 +17,8 @@ pub struct UserRow {
     pub name: String,
     pub role: String,
     pub unit: String,
+    /// Where the daily digest goes (may be empty).
+    pub email: String,
     pub disabled: bool,
     pub must_change: bool,
     pub is_self: bool,
@@ -42,6 +44,8 @@ struct UsersPage {
     errors: Vec<ErrorLink>,
     name_error: String,
     role_error: String,
+    new_email: String,
+    email_error: String,
     shown: Option<NewPassword>,
 }
 
@@ -74,6 +78,11 @@ async fn users_page(state: &AppState, req: &Req) -> Result<UsersPage, Response> 
     let l = req.l;
     let plan = state.plan();
     let list = state.store().users().await.map_err(|e| req.internal(e))?;
+    let emails = state
+        .store()
+        .user_emails()
+        .await
+        .map_err(|e| req.internal(e))?;
     Ok(UsersPage {
         ctx: req.ctx(l.t("用户管理", "Users")),
         users: list
@@ -83,6 +92,7 @@ async fn users_page(state: &AppState, req: &Req) -> Result<UsersPage, Response> 
                 name: u.username.clone(),
                 role: l.role(u.role).to_string(),
                 unit: u.unit.clone().unwrap_or_default(),
+                email: emails.get(&u.id).cloned().unwrap_or_default(),
                 disabled: u.disabled,
                 must_change: u.must_change_password,
                 is_self: u.id == req.auth.user.id,
@@ -96,6 +106,8 @@ async fn users_page(state: &AppState, req: &Req) -> Result<UsersPage, Response> 
         errors: Vec::new(),
         name_error: String::new(),
         role_error: String::new(),
+        new_email: String::new(),
+        email_error: String::new(),
         shown: None,
     })
 }
@@ -165,12 +177,22 @@ pub async fn create_user(State(state): State<AppState>, req: Req, form: Form) ->
         page.errors
             .push(ErrorLink::new("new-role", page.role_error.clone()));
     }
+    page.new_email = form.text("email").trim().to_string();
+    let email = match duikou_app::accounts::check_email(Some(&page.new_email)) {
+        Ok(e) => e,
+        Err(e) => {
+            page.email_error = in_language(l, &e);
+            page.errors
+                .push(ErrorLink::new("new-email", page.email_error.clone()));
+            None
+        }
+    };
     let (role, unit) = match checked {
         Ok(x) if page.errors.is_empty() => x,
         _ => return html_status(StatusCode::UNPROCESSABLE_ENTITY, &page),
     };
     let password = duikou_storage::users::generate_password();
-    if let Err(e) = state
+    let created = match state
         .store()
         .create_user(
             &name,
@@ -181,7 +203,17 @@ pub async fn create_user(State(state): State<AppState>, req: Req, form: Form) ->
         )
         .await
     {
-        return req.internal(e);
+        Ok(u) => u,
+        Err(e) => return req.internal(e),
+    };
+    if let Some(email) = &email {
+        if let Err(e) = state
+            .store()
+            .set_user_email(created.id, Some(email), &req.auth.user.username)
+            .await
+        {
+            return req.internal(e);
+        }
     }
     let mut page = match users_page(&state, &req).await {
         Ok(p) => p,
@@ -287,6 +319,23 @@ pub async fn user_action(
                 }
             }
         }
+        "email" => match duikou_app::accounts::check_email(form.get("email")) {
+            Ok(email) => match state.store().set_user_email(id, email.as_deref(), me).await {
+                Ok(()) => see_other("/admin/users?done=saved"),
+                Err(e) => req.internal(e),
+            },
+            Err(e) => {
+                let mut page = match users_page(&state, &req).await {
+                    Ok(p) => p,
+                    Err(r) => return r,
+                };
+                page.errors.push(ErrorLink::new(
+                    &format!("email-{id}"),
+                    format!("{}：{}", user.username, in_language(l, &e)),
+                ));
+                html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            }
+        },
         _ => req.not_found(),
     }
 }

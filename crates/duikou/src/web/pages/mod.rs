@@ -21,6 +21,7 @@ pub mod home;
 pub mod i18n;
 pub mod import;
 pub mod login;
+pub mod notices;
 pub mod plan;
 pub mod plans;
 pub mod records;
@@ -88,6 +89,8 @@ pub fn routes() -> Router<AppState> {
         .route("/records/{kind}/{id}/{action}", post(records::action))
         .route("/review", get(review::queue).post(review::bulk))
         .route("/review/{id}/{action}", post(review::one))
+        .route("/review/batches/{id}/{action}", post(review::acts::batch))
+        .route("/review/matching", post(review::acts::matching))
         .route("/import", get(import::form).post(import::upload))
         .route("/import/confirm", post(import::confirm))
         .route("/import/template/{file}", get(import::template))
@@ -100,6 +103,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/plan/confirm", post(plan::confirm))
         .route("/admin/plan/{file}", get(plan::download))
         .route("/audit", get(audit::page))
+        .route("/notices", get(notices::page))
+        .route("/notices/chase", post(notices::chase))
         .route("/assets/{*path}", get(assets::serve))
         .fallback(not_found)
 }
@@ -123,6 +128,7 @@ async fn not_found(
                 l,
                 uri: uri.path().to_string(),
                 plan_bar: None,
+                notice_count: None,
             };
             error_page(
                 req.ctx(heading.clone()),
@@ -175,6 +181,8 @@ pub struct Ctx {
     /// A confirmation after a change ("已保存").
     pub notice: Option<String>,
     pub plan: Option<PlanBar>,
+    /// The signed-in user's notices (通知), for the header's count.
+    pub notices: Option<usize>,
 }
 
 impl Ctx {
@@ -192,6 +200,7 @@ impl Ctx {
             charts: false,
             notice: None,
             plan: None,
+            notices: None,
         }
     }
 }
@@ -346,6 +355,8 @@ pub struct Req {
     pub uri: String,
     /// The plan this request is for, when the database holds several.
     pub plan_bar: Option<PlanBar>,
+    /// How many notices the user has (`notices::count`); None for roles without any.
+    pub notice_count: Option<usize>,
 }
 
 /// The plan a page is about, shown in the header when there is a choice.
@@ -373,11 +384,13 @@ impl FromRequestParts<AppState> for Req {
             title: state.plan().meta.title.clone(),
             switchable: plans::visible_plans(state, auth.user.unit.as_deref()).len() > 1,
         });
+        let notice_count = notices::count(state, &auth).await;
         Ok(Req {
             auth,
             l: Lang::from_headers(&parts.headers),
             uri,
             plan_bar,
+            notice_count,
         })
     }
 }
@@ -406,6 +419,7 @@ impl Req {
         };
         c.notice = query_param(&self.uri, "done").and_then(|k| notice_for(self.l, &k));
         c.plan = self.plan_bar.clone();
+        c.notices = self.notice_count;
         c
     }
 
