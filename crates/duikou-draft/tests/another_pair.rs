@@ -174,18 +174,6 @@ fn docx() -> Vec<u8> {
     out.into_inner()
 }
 
-/// Prints the draft and its report: `cargo test -p duikou-draft --test another_pair dump -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn dump() {
-    let text = duikou_draft::read_document(&docx(), "x.docx").unwrap();
-    let d = duikou_draft::draft(&text).unwrap();
-    println!("{}", d.toml);
-    for r in &d.report {
-        println!("{} {}", r.found, r.zh);
-    }
-}
-
 fn drafted() -> (duikou_draft::Draft, Plan) {
     let text = duikou_draft::read_document(&docx(), "佛山凉山方案.docx").expect("the docx reads");
     let d = duikou_draft::draft(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
