@@ -20,5 +20,6 @@ pub mod protect;
 pub mod reminders;
 pub mod review;
 pub mod service;
+pub mod sign_in;
 pub mod tabular;
 pub mod upload_store;

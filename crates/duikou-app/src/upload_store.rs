@@ -1,6 +1,11 @@
 //! Files uploaded for import, kept between the preview and the user's confirmation
-//! and no longer: removed once confirmed (or refused at confirmation), and swept when
-//! left unconfirmed for [`UPLOAD_TTL`]. Apart from evidence, which is kept for good.
+//! and no longer: removed once confirmed (or refused), and swept when left unconfirmed
+//! for [`UPLOAD_TTL`]. Apart from evidence, which is kept for good.
+//!
+//! Beside them (`import-reports/`, a sibling of the uploads' directory) wait the
+//! problem reports of refused files as workbooks (ID numbers masked), for the person
+//! who uploaded the file to download: the file itself is not kept. They are swept
+//! like the uploads.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -17,11 +22,35 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
 
 pub struct PendingUploads {
     root: PathBuf,
+    reports: PathBuf,
 }
 
 impl PendingUploads {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        PendingUploads { root: root.into() }
+        let root = root.into();
+        let reports = root.with_file_name("import-reports");
+        PendingUploads { root, reports }
+    }
+
+    fn report_path(&self, id: &str) -> Option<PathBuf> {
+        (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| self.reports.join(id.to_ascii_lowercase()))
+    }
+
+    /// Keep a problem report (a workbook) under a fresh random id, returned.
+    pub fn put_report(&self, bytes: &[u8]) -> std::io::Result<String> {
+        let id = format!("{:032x}", rand::random::<u128>());
+        crate::private_fs::create_dir_all(&self.reports)?;
+        crate::private_fs::write_new(&self.report_path(&id).expect("hex id"), bytes)?;
+        Ok(id)
+    }
+
+    /// A kept problem report.
+    pub fn report(&self, id: &str) -> std::io::Result<Vec<u8>> {
+        let path = self
+            .report_path(id)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad id"))?;
+        std::fs::read(path)
     }
 
     fn path_of(&self, sha256: &str) -> Option<PathBuf> {
@@ -57,6 +86,11 @@ impl PendingUploads {
         std::fs::read(path)
     }
 
+    /// Where a waiting upload is, if it is still there.
+    pub fn existing_path(&self, sha256: &str) -> Option<PathBuf> {
+        self.path_of(sha256).filter(|p| p.is_file())
+    }
+
     /// Forget an upload (confirmed, or refused at confirmation).
     pub fn remove(&self, sha256: &str) {
         if let Some(path) = self.path_of(sha256) {
@@ -67,26 +101,7 @@ impl PendingUploads {
     /// Remove uploads (and temporaries of interrupted ones) older than `max_age`;
     /// returns how many were removed.
     pub fn sweep(&self, max_age: Duration) -> std::io::Result<usize> {
-        let entries = match std::fs::read_dir(&self.root) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(e),
-        };
-        let now = SystemTime::now();
-        let mut removed = 0;
-        for entry in entries {
-            let entry = entry?;
-            let meta = entry.metadata()?;
-            let age = meta
-                .modified()
-                .ok()
-                .and_then(|m| now.duration_since(m).ok())
-                .unwrap_or_default();
-            if meta.is_file() && age >= max_age && std::fs::remove_file(entry.path()).is_ok() {
-                removed += 1;
-            }
-        }
-        Ok(removed)
+        Ok(sweep_dir(&self.root, max_age)? + sweep_dir(&self.reports, max_age)?)
     }
 
     pub fn len(&self) -> usize {
@@ -96,6 +111,30 @@ impl PendingUploads {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Remove the files in `dir` older than `max_age`; how many were removed.
+fn sweep_dir(dir: &std::path::Path, max_age: Duration) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let now = SystemTime::now();
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        let age = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .unwrap_or_default();
+        if meta.is_file() && age >= max_age && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -124,5 +163,19 @@ mod tests {
         assert!(uploads.get(&a).is_err());
         assert!(uploads.is_empty());
         assert!(uploads.get("../../etc/passwd").is_err());
+        // A problem report waits beside the uploads, under an id nobody can guess.
+        let id = uploads.put_report(b"PK report").unwrap();
+        assert_eq!(id.len(), 32);
+        assert_eq!(uploads.report(&id).unwrap(), b"PK report");
+        assert!(uploads.is_empty(), "reports are not uploads");
+        assert!(uploads.report("../uploads/x").is_err());
+        std::fs::File::options()
+            .write(true)
+            .open(tmp.path().join("import-reports").join(&id))
+            .unwrap()
+            .set_modified(day_ago)
+            .unwrap();
+        assert_eq!(uploads.sweep(UPLOAD_TTL).unwrap(), 1);
+        assert!(uploads.report(&id).is_err(), "swept like the uploads");
     }
 }

@@ -1201,3 +1201,113 @@ async fn browser_scenario() {
     b.goto("/admin/plan/history").await;
     assert!(b.text("#plan-versions").await.contains("8000 → 9000"));
 }
+
+/// A town uploads 8,000 workers; the coordination office finds the import in the queue
+/// by its batch, reads its summary and approves it whole in one act — at a desktop's
+/// width and a phone's, where every button of the batch stays on the screen.
+#[tokio::test]
+#[ignore = "browser: needs chromium and chromedriver; run with --include-ignored (.ci/run installs them and does)"]
+async fn an_import_of_8000_rows_is_approved_whole() {
+    assert!(
+        chromium_available(),
+        "this test needs /usr/bin/chromium and /usr/bin/chromedriver"
+    );
+    const ROWS: usize = 8_000;
+    let server = Server::start();
+    let (_driver, b) = Browser::start(&server.base).await;
+    b.viewport(1280, 900, false).await;
+
+    // 8,000 workers from 镇雄县, born on distinct days (no demo person shares a number).
+    let mut csv = String::from("类别,姓名,身份证号,建档立卡,就业地,开始日期\n");
+    for i in 0..ROWS {
+        let id = duikou_domain::id_number::make_valid(
+            "530627",
+            time::macros::date!(1958 - 01 - 01) + time::Duration::days(i as i64),
+            (900 + i % 99) as u16,
+        );
+        csv.push_str(&format!(
+            "劳务就业,务工{i},{},{},东莞,2020-04-{:02}\n",
+            id.as_str(),
+            if i % 3 == 0 { "是" } else { "否" },
+            1 + i % 28
+        ));
+    }
+    let file = b.shots.parent().unwrap().join("八千人名单.csv");
+    std::fs::write(&file, csv).unwrap();
+
+    b.login(&server, "清溪镇").await;
+    b.goto("/import").await;
+    b.choose("#kind", "person").await;
+    let e = b.find("#file").await;
+    b.post(
+        &format!("/element/{e}/value"),
+        json!({"text": file.display().to_string()}),
+    )
+    .await;
+    b.click("#upload-import").await;
+    b.find("#preview").await;
+    assert_eq!(number(&b.text("#preview-new").await), ROWS as f64);
+    b.click("#confirm-import").await;
+    b.find("#import-done").await;
+    let done = b.text("#import-done").await;
+    let batch: i64 = done
+        .split("批次 ")
+        .nth(1)
+        .and_then(|s| {
+            s.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("the batch named: {done}"));
+    b.logout().await;
+
+    b.login(&server, "经协办").await;
+    b.goto("/review").await;
+    b.choose("#filter-batch", &batch.to_string()).await;
+    b.click("#apply-filter").await;
+    b.find("#batch-summary").await;
+    assert_eq!(number(&b.text("#batch-rows").await), ROWS as f64);
+    assert!(
+        b.text("#batch-takes").await.contains("8000"),
+        "the act takes the whole batch"
+    );
+    b.screenshot("review-batch-desktop").await;
+
+    // At a phone's width the batch's buttons and the reason box fit the screen.
+    b.viewport(390, 844, true).await;
+    b.goto(&format!("/review?batch={batch}")).await;
+    for css in [
+        "#batch-approve",
+        "#batch-reject",
+        "#batch-reason",
+        "#apply-filter",
+    ] {
+        let fits = b
+            .js(
+                "var r = document.querySelector(arguments[0]).getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth;",
+                json!([css]),
+            )
+            .await;
+        assert_eq!(fits, json!(true), "{css} fits a 390 px screen");
+    }
+    let scrolls = b
+        .js(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(scrolls, json!(false), "the page does not scroll sideways");
+    b.screenshot("review-batch-phone").await;
+
+    b.click("#batch-approve").await;
+    b.find("#notice").await;
+    let notice = b.text("#notice").await;
+    assert!(notice.contains("已审核通过 8000 条记录"), "{notice}");
+    b.goto(&format!("/review?batch={batch}")).await;
+    assert!(
+        b.text("#batch-statuses").await.contains("已审核 8000"),
+        "every record of the batch is approved"
+    );
+}

@@ -333,6 +333,24 @@ async fn a_flood_of_bad_rows_gets_a_bounded_report(app: &mut TestApp) {
         files_in(&app.data_dir().join("uploads")).is_empty(),
         "a refused file is not kept"
     );
+    // Its report is, as a workbook for the person who uploaded it (and nobody else).
+    let at = r
+        .text
+        .find("/import/report?")
+        .expect("a link to the report");
+    let end = at + r.text[at..].find('"').unwrap();
+    let link = r.text[at..end].replace("&amp;", "&").replace("&#38;", "&");
+    let book = page.get(&link).await;
+    expect(&book, 200);
+    assert!(book.text.starts_with("PK"), "an xlsx file");
+    assert!(
+        book.header("content-disposition")
+            .is_some_and(|d| d.contains("xlsx")),
+        "{:?}",
+        book.headers
+    );
+    let other = app.cookie_login(ZX).await;
+    expect(&other.get(&link).await, 400);
 }
 
 /// An upload waits in data/uploads for its confirmation and no longer: removed once

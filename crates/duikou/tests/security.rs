@@ -497,6 +497,22 @@ impl World {
             .collect()
     }
 
+    /// The link to the problem report of a refused upload, as its uploader's page shows it.
+    async fn report_link(&self, who: &str, kind: &str, csv: String) -> String {
+        let n = self.next();
+        let r = multipart_post(
+            self.page(who),
+            "/import",
+            &[("kind", kind)],
+            Some(("file", &format!("有错{n}.csv"), csv.into_bytes())),
+        )
+        .await;
+        expect(&r, 422);
+        let at = r.text.find("/import/report?").expect("a report link");
+        let end = at + r.text[at..].find('"').unwrap();
+        r.text[at..end].replace("&amp;", "&").replace("&#38;", "&")
+    }
+
     /// A fresh import batch of one submitted transfer, imported by 清溪镇's reporter.
     async fn import_batch(&self) -> i64 {
         let (kind, csv) = self.import_csv(Some("reporter"), true);
@@ -1116,6 +1132,12 @@ const RULES: &[Rule] = &[
     ),
     r(
         "GET",
+        "/import/report",
+        "import-report",
+        "403|200/400|200/400|200/400|403|403|L",
+    ),
+    r(
+        "GET",
         "/import/template/{file}",
         "import-template",
         "200|200|200|200|200|200|L",
@@ -1621,6 +1643,31 @@ impl World {
                 let (kind, csv) = self.import_csv(shape, true);
                 let f = self.import_preview(previewer, kind, csv).await;
                 call("POST", "/import/confirm".into(), Form(f))
+            }
+            "import-report" => {
+                // Own: the report of the caller's own refused upload. Other: the link of
+                // somebody else's, whose token is bound to that user.
+                let importer = match role {
+                    Some("coordinator") => COORD,
+                    Some("receiver") => ZX,
+                    _ => QX,
+                };
+                let shape = if importer == ZX {
+                    Some("receiver")
+                } else {
+                    Some("reporter")
+                };
+                let uploader = if own {
+                    importer
+                } else if importer == COORD {
+                    QX
+                } else {
+                    COORD
+                };
+                let (kind, csv) = self.import_csv(shape, true);
+                // A refused file: the amount column holds no number.
+                let bad = csv.replace(",1000,", ",一千,");
+                call("GET", self.report_link(uploader, kind, bad).await, None)
             }
             "import-template" => call("GET", "/import/template/transfer.xlsx".into(), None),
             "admin-users" => call("GET", "/admin/users".into(), None),

@@ -38,6 +38,7 @@ mod producer;
 mod stream;
 #[cfg(test)]
 mod tests;
+pub mod upload;
 
 pub use conflicts::conflicts_with_stored;
 pub use stream::{ImportFailure, ImportJob, Imported, PreparedRow, import_file};

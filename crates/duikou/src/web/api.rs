@@ -19,7 +19,6 @@ use axum::routing::{any, get, post};
 use duikou_domain::record::{FieldError, Status, Transition};
 use duikou_domain::schema::{BuiltinKind, RecordKind};
 use duikou_storage::records::RecordQuery;
-use duikou_storage::users::LoginOutcome;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -30,6 +29,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use super::AppState;
 use super::auth::{self, ApiSelf, ApiUser, Authenticated};
 use duikou_app::service::{ServiceError, api_inputs};
+use duikou_app::sign_in::{SignIn, sign_in};
 
 /// The header carrying the CSRF token of a cookie session.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -445,24 +445,8 @@ async fn login(
             "wrong username or password",
         )
     };
-    if req.username.is_empty() || req.username.len() > 256 || req.password.len() > 1024 {
-        return Err(invalid());
-    }
-    match state
-        .store()
-        .check_login(req.username.trim(), &req.password)
-        .await?
-    {
-        LoginOutcome::Ok(user_id) => {
-            let user = state
-                .store()
-                .user_by_id(user_id)
-                .await?
-                .ok_or_else(invalid)?;
-            let session = state
-                .store()
-                .create_session(user_id, auth::SESSION_LIFETIME)
-                .await?;
+    match sign_in(state.store(), &req.username, &req.password).await? {
+        SignIn::Welcome { user, session } => {
             let body = json!({
                 "token": session.token,
                 "csrf_token": session.csrf_token,
@@ -477,8 +461,8 @@ async fn login(
             }
             Ok(no_store(res))
         }
-        LoginOutcome::Invalid | LoginOutcome::Disabled => Err(invalid()),
-        LoginOutcome::Locked { seconds } => {
+        SignIn::Refused => Err(invalid()),
+        SignIn::Locked { seconds } => {
             let mut e = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "locked",

@@ -14,7 +14,7 @@ use super::AppState;
 
 pub const SESSION_COOKIE: &str = "duikou_session";
 /// Sessions end after this long, whatever happens.
-pub const SESSION_LIFETIME: time::Duration = time::Duration::hours(8);
+pub use duikou_app::sign_in::SESSION_LIFETIME;
 
 /// A signed-in user and how they proved it.
 #[derive(Debug, Clone)]

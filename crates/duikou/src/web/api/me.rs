@@ -6,8 +6,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use duikou_storage::passwords::check_new_password;
-use duikou_storage::users::LoginOutcome;
+use duikou_app::sign_in::{PasswordChange as Changed, change_own_password};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -56,30 +55,20 @@ pub(super) async fn change_password(
 ) -> ApiResult<Response> {
     check_csrf(&session, &headers)?;
     let req: PasswordChange = parse_body(&headers, &body, true)?;
-    let user = &session.user;
-    if req.current_password.is_empty() || req.current_password.len() > 1024 {
-        return Err(ApiError::invalid(
-            "current_password",
-            "",
-            "请输入当前密码",
-            "enter your current password",
-        ));
-    }
-    if let Err(weak) = check_new_password(
+    let (user, fresh) = match change_own_password(
+        state.store(),
+        &session.user,
+        &req.current_password,
         &req.new_password,
-        &user.username,
-        Some(&req.current_password),
-    ) {
-        return Err(ApiError::invalid("new_password", "", weak.zh, weak.en));
-    }
-    // Counted like a sign-in: a stolen session cannot guess the password unthrottled.
-    match state
-        .store()
-        .check_login(&user.username, &req.current_password)
-        .await?
+    )
+    .await?
     {
-        LoginOutcome::Ok(_) => {}
-        LoginOutcome::Locked { seconds } => {
+        Changed::Changed { user, session } => (user, session),
+        Changed::Refused(problems) => {
+            let p = &problems[0];
+            return Err(ApiError::invalid(p.field, "", p.zh.clone(), p.en.clone()));
+        }
+        Changed::Locked { seconds } => {
             let mut e = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "locked",
@@ -89,28 +78,7 @@ pub(super) async fn change_password(
             e.retry_after = Some(seconds);
             return Err(e);
         }
-        LoginOutcome::Invalid | LoginOutcome::Disabled => {
-            return Err(ApiError::invalid(
-                "current_password",
-                "",
-                "当前密码不正确",
-                "the current password is wrong",
-            ));
-        }
-    }
-    state
-        .store()
-        .set_password(user.id, &req.new_password, false, &user.username)
-        .await?;
-    let fresh = state
-        .store()
-        .create_session(user.id, auth::SESSION_LIFETIME)
-        .await?;
-    let user = state
-        .store()
-        .user_by_id(user.id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    };
     let body = json!({
         "token": fresh.token,
         "csrf_token": fresh.csrf_token,

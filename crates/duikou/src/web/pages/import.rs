@@ -4,19 +4,14 @@
 //! carries the hash with a keyed token binding it to the user and the kind. And the
 //! empty template per kind.
 
-use duikou_domain::message::Message;
-use std::sync::Arc;
-
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use duikou_domain::id_number::mask_id_number;
-use duikou_domain::record::Status;
 use duikou_domain::roles::Actor;
 use duikou_domain::schema::{FieldType, RecordKind};
-use duikou_storage::records::{ImportFile, NewRecord, RecordError};
-use sha2::{Digest, Sha256};
+use duikou_storage::records::RecordError;
 
 use super::forms::Opt;
 use super::records::{may_create, parse_kind};
@@ -24,8 +19,10 @@ use super::{Ctx, ErrorLink, Form, Req, file_response, html, html_status};
 use crate::web::AppState;
 use crate::web::auth::constant_time_eq;
 use duikou_app::import_report::Problems;
-use duikou_app::importer::{PrepareContext, conflicts_with_stored, prepare};
-use duikou_app::tabular::Table;
+use duikou_app::importer::upload::{
+    Pending, UPLOADED_STATUS, check_pending, first_rows, import_pending, report_workbook,
+};
+use duikou_app::importer::{ImportFailure, Imported};
 
 const PREVIEW_ROWS: usize = 10;
 
@@ -49,6 +46,11 @@ pub struct Preview {
     pub new_rows: usize,
     pub existing_rows: usize,
     pub status_label: String,
+    /// Rows that import but a reviewer should look at (cross-checks), the first listed.
+    pub warnings: Vec<RowErrorView>,
+    pub warnings_total: u64,
+    /// The warnings as a workbook.
+    pub report_href: String,
 }
 
 pub struct TemplateLink {
@@ -67,6 +69,8 @@ struct ImportPage {
     file_error: String,
     report: Vec<RowErrorView>,
     report_file: String,
+    /// The problem report as a workbook.
+    report_href: String,
     preview: Option<Preview>,
     max_mb: usize,
 }
@@ -124,15 +128,10 @@ fn page(state: &AppState, req: &Req, selected: Option<RecordKind>) -> ImportPage
         file_error: String::new(),
         report: Vec::new(),
         report_file: String::new(),
+        report_href: String::new(),
         preview: None,
         max_mb: duikou_app::upload_store::MAX_UPLOAD_BYTES / 1024 / 1024,
     }
-}
-
-/// Every upload waits for review, a coordinator's too: four eyes (another coordinator
-/// approves). Only the administrator's command-line bulk import writes approved records.
-fn status_for(_actor: &Actor) -> Status {
-    Status::Submitted
 }
 
 fn token(state: &AppState, actor: &Actor, kind: RecordKind, sha: &str) -> String {
@@ -156,70 +155,6 @@ fn with_error(mut p: ImportPage, field: &str, msg: String) -> ImportPage {
         _ => p.file_error = msg,
     }
     p
-}
-
-/// Read and check a file as the actor would import it.
-struct Checked {
-    table: Table,
-    rows: Vec<NewRecord>,
-    existing: usize,
-}
-
-async fn check(
-    state: &AppState,
-    actor: &Actor,
-    kind: RecordKind,
-    file_name: &str,
-    bytes: Arc<Vec<u8>>,
-) -> Result<Result<Checked, Problems>, Message> {
-    let plan = state.services.plan.clone();
-    let key = state.services.key.clone();
-    let actor2 = actor.clone();
-    let name = file_name.to_string();
-    let prepared = tokio::task::spawn_blocking(move || {
-        let table =
-            duikou_app::tabular::read_table_bytes(&name, &bytes, &[kind.key(), kind.label_zh()])?;
-        let ctx = PrepareContext {
-            plan: &plan,
-            key: &key,
-            actor: Some(&actor2),
-        };
-        let rows = prepare(&table, kind, &ctx);
-        Ok::<_, duikou_app::tabular::TableError>((table, rows))
-    })
-    .await
-    .map_err(|e| Message::bilingual(e.to_string()))?;
-    let (table, rows) = match prepared {
-        Ok(x) => x,
-        Err(table_error) => return Err(Message::new(table_error.zh(), table_error.en())),
-    };
-    let rows = match rows {
-        Ok(r) => r,
-        Err(errors) => return Ok(Err(errors)),
-    };
-    let keys: Vec<String> = rows.iter().filter_map(|r| r.natural_key.clone()).collect();
-    let stored = state
-        .store()
-        .stored_by_natural_key(&keys)
-        .await
-        .map_err(|e| Message::bilingual(e.to_string()))?;
-    let conflicts = conflicts_with_stored(&table, kind, &rows, &stored);
-    if !conflicts.is_empty() {
-        return Ok(Err(conflicts));
-    }
-    let existing = rows
-        .iter()
-        .filter(|r| {
-            r.natural_key
-                .as_ref()
-                .is_some_and(|k| stored.contains_key(k))
-        })
-        .count();
-    Ok(Ok(Checked {
-        table,
-        rows,
-        existing,
-    }))
 }
 
 pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Multipart) -> Response {
@@ -294,64 +229,28 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
             ),
         );
     };
-    let sha = hex::encode(Sha256::digest(&bytes));
-    match state.store().find_import(kind, &sha).await {
-        Ok(Some((batch, at))) => {
-            return html_status(
-                StatusCode::CONFLICT,
-                &with_error(page(&state, &req, Some(kind)), "file", l.t(format!("此文件已导入（批次 {batch}，{}），不会重复导入", l.timestamp(&at)), format!("This file was already imported (batch {batch}, {}); it is not imported twice", l.timestamp(&at)))),
-            );
-        }
-        Ok(None) => {}
+    let uploads = state.services.uploads.clone();
+    let sha = match tokio::task::spawn_blocking(move || uploads.put(&bytes)).await {
+        Ok(Ok(sha)) => sha,
+        Ok(Err(e)) => return req.internal(e),
         Err(e) => return req.internal(e),
-    }
-    let bytes = Arc::new(bytes);
-    let checked = match check(&state, &actor, kind, &file_name, bytes.clone()).await {
-        Ok(c) => c,
-        Err(msg) => {
-            return html_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &with_error(
-                    page(&state, &req, Some(kind)),
-                    "file",
-                    msg.in_english(l.is_en()).to_string(),
-                ),
-            );
-        }
     };
-    match checked {
-        Err(row_errors) => {
-            let mut p = page(&state, &req, Some(kind));
-            let (zh, en) = (row_errors.summary_zh(), row_errors.summary_en());
-            p.errors.push(ErrorLink::new("report", l.t(format!("{file_name}：{zh}，整个文件未导入。请修改后重新上传。"), format!("{file_name}: {en}; nothing was imported. Correct them and upload the file again."))));
-            p.report_file = file_name;
-            p.report = row_errors
-                .into_iter()
-                .map(|e| RowErrorView {
-                    file: e.file,
-                    row: e.row,
-                    column: e.column,
-                    value: e.value,
-                    reason: if l.is_en() {
-                        e.en
-                    } else {
-                        format!("{} / {}", e.zh, e.en)
-                    },
-                })
-                .collect();
-            html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
-        }
-        Ok(c) => {
-            // Keep the bytes until the user confirms, and no longer.
-            let store = state.services.uploads.clone();
-            let b = bytes.clone();
-            match tokio::task::spawn_blocking(move || store.put(&b)).await {
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => return req.internal(e),
-                Err(e) => return req.internal(e),
-            }
-            let id_columns: Vec<usize> = c
-                .table
+    let pending = Pending {
+        kind,
+        file_name: &file_name,
+        sha256: &sha,
+    };
+    match check_pending(&state.services, &actor, &pending).await {
+        Ok(Imported::Checked {
+            rows,
+            existing,
+            warnings,
+        }) => {
+            let first = match first_rows(&state.services, &pending, PREVIEW_ROWS).await {
+                Ok(f) => f,
+                Err(e) => return req.service_error(e),
+            };
+            let id_columns: Vec<usize> = first
                 .headers
                 .iter()
                 .enumerate()
@@ -361,53 +260,184 @@ pub async fn upload(State(state): State<AppState>, req: Req, mut multipart: Mult
                 })
                 .map(|(i, _)| i)
                 .collect();
-            let rows = c
-                .table
+            let shown = first
                 .rows
-                .iter()
-                .take(PREVIEW_ROWS)
+                .into_iter()
                 .map(|r| {
                     (
                         r.number,
                         r.cells
-                            .iter()
+                            .into_iter()
                             .enumerate()
                             .map(|(i, v)| {
                                 if id_columns.contains(&i) && !v.is_empty() {
-                                    mask_id_number(v)
+                                    mask_id_number(&v)
                                 } else {
-                                    v.clone()
+                                    v
                                 }
                             })
                             .collect(),
                     )
                 })
                 .collect();
+            let report_href = if warnings.is_empty() {
+                String::new()
+            } else {
+                match keep_report(&state, &actor, &pending, &Problems::new(), &warnings).await {
+                    Ok(href) => href,
+                    Err(e) => return req.service_error(e),
+                }
+            };
+            let token = token(&state, &actor, kind, &sha);
             let mut p = page(&state, &req, Some(kind));
             p.preview = Some(Preview {
                 kind_key: kind.key(),
                 kind_label: l.kind(kind).to_string(),
-                token: token(&state, &actor, kind, &sha),
+                report_href,
+                token,
                 sha,
-                headers: c.table.headers.clone(),
-                rows,
-                total_rows: c.rows.len(),
-                new_rows: c.rows.len() - c.existing,
-                existing_rows: c.existing,
-                status_label: l.status(status_for(&actor)).to_string(),
+                headers: first.headers,
+                rows: shown,
+                total_rows: rows,
+                new_rows: rows - existing,
+                existing_rows: existing,
+                status_label: l.status(UPLOADED_STATUS).to_string(),
+                warnings_total: warnings.total(),
+                warnings: problem_views(l, warnings),
                 file_name,
             });
             html(&p)
         }
+        Ok(Imported::Written { .. }) => req.internal("a dry run wrote records"),
+        Err(failure) => refused(&state, &req, &pending, failure, false).await,
     }
 }
 
-/// Removes a pending upload when the confirmation is done with it.
-struct ForgetUpload<'a>(&'a duikou_app::upload_store::PendingUploads, &'a str);
+/// The token binding a kept report to the person it was made for.
+fn report_token(state: &AppState, actor: &Actor, id: &str) -> String {
+    state
+        .services
+        .key
+        .blind_index(&format!("import-report|{}|{id}", actor.username))
+}
 
-impl Drop for ForgetUpload<'_> {
-    fn drop(&mut self) {
-        self.0.remove(self.1);
+/// Keep the problem report of a waiting upload for its uploader; the link to it.
+async fn keep_report(
+    state: &AppState,
+    actor: &Actor,
+    pending: &Pending<'_>,
+    errors: &Problems,
+    warnings: &Problems,
+) -> Result<String, duikou_app::error::AppError> {
+    let bytes = report_workbook(&state.services, pending, errors, warnings).await?;
+    let uploads = state.services.uploads.clone();
+    let id = tokio::task::spawn_blocking(move || uploads.put_report(&bytes))
+        .await
+        .map_err(|e| duikou_app::error::AppError::failure_text(e.to_string()))?
+        .map_err(|e| duikou_app::error::AppError::failure_text(e.to_string()))?;
+    Ok(format!(
+        "/import/report?id={id}&file_name={}&token={}",
+        crate::web::auth::urlencode(pending.file_name),
+        report_token(state, actor, &id)
+    ))
+}
+
+fn problem_views(l: super::Lang, problems: Problems) -> Vec<RowErrorView> {
+    problems
+        .into_iter()
+        .map(|e| RowErrorView {
+            file: e.file,
+            row: e.row,
+            column: e.column,
+            value: e.value,
+            reason: if l.is_en() {
+                e.en
+            } else {
+                format!("{} / {}", e.zh, e.en)
+            },
+        })
+        .collect()
+}
+
+/// The page for a file that was not imported: its problems row by row (with the report
+/// as a workbook to download), or why it could not be read. The file is not kept.
+async fn refused(
+    state: &AppState,
+    req: &Req,
+    pending: &Pending<'_>,
+    failure: ImportFailure,
+    at_confirmation: bool,
+) -> Response {
+    let l = req.l;
+    let (kind, file_name) = (pending.kind, pending.file_name);
+    let report_href = match &failure {
+        ImportFailure::Rows(problems) => {
+            match keep_report(state, &req.actor(), pending, problems, &Problems::new()).await {
+                Ok(href) => href,
+                Err(e) => {
+                    state.services.uploads.remove(pending.sha256);
+                    return req.service_error(e);
+                }
+            }
+        }
+        _ => String::new(),
+    };
+    state.services.uploads.remove(pending.sha256);
+    match failure {
+        ImportFailure::Rows(problems) => {
+            let mut p = page(state, req, Some(kind));
+            let (zh, en) = (problems.summary_zh(), problems.summary_en());
+            let text = if at_confirmation {
+                l.t(
+                    format!("文件在确认时发现错误（{zh}），整个文件未导入"),
+                    format!("Problems were found when confirming ({en}); nothing was imported"),
+                )
+            } else {
+                l.t(
+                    format!("{file_name}：{zh}，整个文件未导入。请修改后重新上传。"),
+                    format!("{file_name}: {en}; nothing was imported. Correct them and upload the file again."),
+                )
+            };
+            p.errors.push(ErrorLink::new("report", text));
+            p.report_file = file_name.to_string();
+            p.report_href = report_href;
+            p.report = problem_views(l, problems);
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+        }
+        ImportFailure::Table(e) => html_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &with_error(
+                page(state, req, Some(kind)),
+                "file",
+                if l.is_en() { e.en() } else { e.zh() },
+            ),
+        ),
+        ImportFailure::Changed => html_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &with_error(
+                page(state, req, Some(kind)),
+                "file",
+                l.t(
+                    "找不到上传的文件，请重新上传",
+                    "The uploaded file is gone; upload it again",
+                ),
+            ),
+        ),
+        ImportFailure::Record(RecordError::AlreadyImported { batch, at }) => html_status(
+            StatusCode::CONFLICT,
+            &with_error(
+                page(state, req, Some(kind)),
+                "file",
+                l.t(
+                    format!("此文件已导入（批次 {batch}，{}），不会重复导入", l.timestamp(&at)),
+                    format!(
+                        "This file was already imported (batch {batch}, {}); it is not imported twice",
+                        l.timestamp(&at)
+                    ),
+                ),
+            ),
+        ),
+        ImportFailure::Record(e) => req.service_error(e.into()),
     }
 }
 
@@ -439,107 +469,80 @@ pub async fn confirm(State(state): State<AppState>, req: Req, form: Form) -> Res
             "The confirmation is not valid; upload the file again",
         ));
     }
+    if state.services.uploads.existing_path(&sha).is_none() {
+        return req.bad_request(l.t(
+            "找不到上传的文件，请重新上传",
+            "The uploaded file is gone; upload it again",
+        ));
+    }
+    let pending = Pending {
+        kind,
+        file_name: &file_name,
+        sha256: &sha,
+    };
+    match import_pending(&state.services, &actor, &pending).await {
+        Ok(Imported::Written { outcome, .. }) => {
+            // The upload has served its purpose.
+            state.services.uploads.remove(&sha);
+            html(&ImportDone {
+                ctx: req.ctx(l.t("导入完成", "Imported")),
+                kind_key: kind.key(),
+                kind_label: l.kind(kind).to_string(),
+                file_name,
+                inserted: outcome.inserted,
+                skipped: outcome.skipped_existing,
+                batch: outcome.batch,
+                status_label: l.status(UPLOADED_STATUS).to_string(),
+            })
+        }
+        Ok(Imported::Checked { .. }) => req.internal("an import was only checked"),
+        Err(failure) => refused(&state, &req, &pending, failure, true).await,
+    }
+}
+
+/// A kept problem report (a refused file's, or a valid one's warnings), for the person
+/// it was made for: its token binds it to them.
+pub async fn report(State(state): State<AppState>, req: Req, RawQuery(q): RawQuery) -> Response {
+    let l = req.l;
+    let actor = req.actor();
+    if !actor.can_import() {
+        return req.forbidden();
+    }
+    let pairs = super::forms::parse_urlencoded(q.unwrap_or_default().as_bytes());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    let id = get("id");
+    let expected = report_token(&state, &actor, id);
+    if !constant_time_eq(expected.as_bytes(), get("token").as_bytes()) {
+        return req.bad_request(l.t(
+            "错误报告链接无效，请重新上传文件",
+            "The report link is not valid; upload the file again",
+        ));
+    }
     let uploads = state.services.uploads.clone();
-    let sha2 = sha.clone();
-    let bytes = match tokio::task::spawn_blocking(move || uploads.get(&sha2)).await {
-        Ok(Ok(b)) => Arc::new(b),
+    let id = id.to_string();
+    let bytes = match tokio::task::spawn_blocking(move || uploads.report(&id)).await {
+        Ok(Ok(b)) => b,
         _ => {
             return req.bad_request(l.t(
-                "找不到上传的文件，请重新上传",
-                "The uploaded file is gone; upload it again",
+                "错误报告已过期，请重新上传文件",
+                "The report has expired; upload the file again",
             ));
         }
     };
-    // Whatever comes of the confirmation, the upload has served its purpose.
-    let _forget = ForgetUpload(&state.services.uploads, &sha);
-    // Check again: records may have changed since the preview.
-    let checked = match check(&state, &actor, kind, &file_name, bytes).await {
-        Ok(Ok(c)) => c,
-        Ok(Err(errors)) => {
-            let mut p = page(&state, &req, Some(kind));
-            p.errors.push(ErrorLink::new(
-                "report",
-                l.t(
-                    format!(
-                        "文件在确认时发现错误（{}），整个文件未导入",
-                        errors.summary_zh()
-                    ),
-                    format!(
-                        "Problems were found when confirming ({}); nothing was imported",
-                        errors.summary_en()
-                    ),
-                ),
-            ));
-            p.report_file = file_name;
-            p.report = errors
-                .into_iter()
-                .map(|e| RowErrorView {
-                    file: e.file,
-                    row: e.row,
-                    column: e.column,
-                    value: e.value,
-                    reason: if l.is_en() {
-                        e.en
-                    } else {
-                        format!("{} / {}", e.zh, e.en)
-                    },
-                })
-                .collect();
-            return html_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
-        }
-        Err(msg) => {
-            return html_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &with_error(
-                    page(&state, &req, Some(kind)),
-                    "file",
-                    msg.in_english(l.is_en()).to_string(),
-                ),
-            );
-        }
-    };
-    let status = status_for(&actor);
-    let outcome = state
-        .store()
-        .import_records(
-            &ImportFile {
-                kind,
-                file_name: &file_name,
-                sha256: &sha,
-            },
-            &checked.rows,
-            status,
-            &actor.username,
-            |_| {},
-        )
-        .await;
-    match outcome {
-        Ok(o) => html(&ImportDone {
-            ctx: req.ctx(l.t("导入完成", "Imported")),
-            kind_key: kind.key(),
-            kind_label: l.kind(kind).to_string(),
-            file_name,
-            inserted: o.inserted,
-            skipped: o.skipped_existing,
-            batch: o.batch,
-            status_label: l.status(status).to_string(),
-        }),
-        Err(RecordError::AlreadyImported { batch, at }) => html_status(
-            StatusCode::CONFLICT,
-            &with_error(
-                page(&state, &req, Some(kind)),
-                "file",
-                l.t(
-                    format!("此文件已导入（批次 {batch}，{}）", l.timestamp(&at)),
-                    format!(
-                        "This file was already imported (batch {batch}, {})",
-                        l.timestamp(&at)
-                    ),
-                ),
-            ),
-        ),
-        Err(e) => req.service_error(e.into()),
-    }
+    let file_name = duikou_app::evidence_store::clean_file_name(get("file_name"))
+        .unwrap_or_else(|| "upload.xlsx".into());
+    file_response(
+        &duikou_app::importer::error_book::report_file_name(&file_name),
+        duikou_reports::XLSX_CONTENT_TYPE,
+        bytes,
+        false,
+    )
 }
 
 pub async fn template(

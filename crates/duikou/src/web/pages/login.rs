@@ -9,17 +9,17 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use duikou_storage::passwords::{MIN_PASSWORD_CHARS, check_new_password};
-use duikou_storage::users::LoginOutcome;
+use duikou_app::sign_in::{
+    PasswordChange, PasswordProblem, SignIn, change_own_password, check_change, sign_in,
+};
+use duikou_storage::passwords::MIN_PASSWORD_CHARS;
 use serde::Deserialize;
 
 use super::{
     Ctx, ErrorLink, Form, Lang, Req, error_page, html, html_status, safe_local, see_other,
 };
 use crate::web::AppState;
-use crate::web::auth::{
-    MaybeUser, SESSION_LIFETIME, clear_session_cookie, constant_time_eq, session_cookie,
-};
+use crate::web::auth::{MaybeUser, clear_session_cookie, constant_time_eq, session_cookie};
 
 const PRE_CSRF_COOKIE: &str = "duikou_login_csrf";
 
@@ -144,22 +144,9 @@ pub async fn submit(
     if !page.errors.is_empty() {
         return html_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let outcome = match state.store().check_login(&username, &password).await {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::error!(error = %e, "login failed");
-            let h = l.t("系统出错", "Something went wrong");
-            return error_page(
-                Ctx::public(l, h.clone(), "/login"),
-                StatusCode::INTERNAL_SERVER_ERROR,
-                h,
-                l.t("请稍后重试。", "Try again later."),
-            );
-        }
-    };
-    let user_id = match outcome {
-        LoginOutcome::Ok(id) => id,
-        LoginOutcome::Locked { seconds } => {
+    let session = match sign_in(state.store(), &username, &password).await {
+        Ok(SignIn::Welcome { session, .. }) => session,
+        Ok(SignIn::Locked { seconds }) => {
             let m = l.t(
                 format!("登录失败次数过多，请 {seconds} 秒后再试"),
                 format!("Too many failed attempts; try again in {seconds} seconds"),
@@ -168,7 +155,7 @@ pub async fn submit(
             page.password_error = Some(m);
             return html_status(StatusCode::TOO_MANY_REQUESTS, &page);
         }
-        LoginOutcome::Invalid | LoginOutcome::Disabled => {
+        Ok(SignIn::Refused) => {
             // One answer for every failure: no hint whether the user exists.
             let m = l.t(
                 "用户名或密码不正确（或账号已停用）",
@@ -178,15 +165,8 @@ pub async fn submit(
             page.password_error = Some(m);
             return html_status(StatusCode::UNAUTHORIZED, &page);
         }
-    };
-    let session = match state
-        .store()
-        .create_session(user_id, SESSION_LIFETIME)
-        .await
-    {
-        Ok(s) => s,
         Err(e) => {
-            tracing::error!(error = %e, "cannot start session");
+            tracing::error!(error = %e, "login failed");
             let h = l.t("系统出错", "Something went wrong");
             return error_page(
                 Ctx::public(l, h.clone(), "/login"),
@@ -260,67 +240,45 @@ pub async fn password_submit(
     let new = form.text("new_password");
     let confirm = form.text("confirm_password");
     let mut page = password_page(&req);
-    if current.is_empty() {
-        let m = l.t("请输入当前密码", "Enter your current password");
-        page.errors
-            .push(ErrorLink::new("current_password", m.clone()));
-        page.current_error = Some(m);
-    }
-    if let Err(weak) = check_new_password(&new, &req.auth.user.username, Some(&current)) {
-        let m = l.t(weak.zh, weak.en);
-        page.errors.push(ErrorLink::new("new_password", m.clone()));
-        page.new_error = Some(m);
-    }
-    if page.new_error.is_none() && confirm != new {
-        let m = l.t(
-            "两次输入的新密码不一致",
-            "The two new passwords do not match",
-        );
-        page.errors
-            .push(ErrorLink::new("confirm_password", m.clone()));
-        page.confirm_error = Some(m);
-    }
-    if !page.errors.is_empty() {
-        return html_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    }
     let user = &req.auth.user;
-    match state.store().check_login(&user.username, &current).await {
-        Ok(LoginOutcome::Ok(_)) => {}
-        Ok(LoginOutcome::Locked { seconds }) => {
-            let m = l.t(
-                format!("尝试次数过多，请 {seconds} 秒后再试"),
-                format!("Too many attempts; try again in {seconds} seconds"),
-            );
-            page.errors
-                .push(ErrorLink::new("current_password", m.clone()));
-            page.current_error = Some(m);
-            return html_status(StatusCode::TOO_MANY_REQUESTS, &page);
-        }
-        Ok(_) => {
-            let m = l.t("当前密码不正确", "The current password is wrong");
-            page.errors
-                .push(ErrorLink::new("current_password", m.clone()));
-            page.current_error = Some(m);
-            return html_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-        }
-        Err(e) => return req.internal(e),
+    let mut problems = check_change(user, &current, &new);
+    if !problems.iter().any(|p| p.field == "new_password") && confirm != new {
+        problems.push(PasswordProblem {
+            field: "confirm_password",
+            zh: "两次输入的新密码不一致".into(),
+            en: "The two new passwords do not match".into(),
+        });
     }
-    // Every session of the user ends; this browser gets a fresh one.
-    if let Err(e) = state
-        .store()
-        .set_password(user.id, &new, false, &user.username)
-        .await
-    {
-        return req.internal(e);
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    let mut session = None;
+    if problems.is_empty() {
+        match change_own_password(state.store(), user, &current, &new).await {
+            Ok(PasswordChange::Changed { session: s, .. }) => session = Some(s),
+            Ok(PasswordChange::Refused(p)) => problems = p,
+            Ok(PasswordChange::Locked { seconds }) => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                problems.push(PasswordProblem {
+                    field: "current_password",
+                    zh: format!("尝试次数过多，请 {seconds} 秒后再试"),
+                    en: format!("Too many attempts; try again in {seconds} seconds"),
+                });
+            }
+            Err(e) => return req.internal(e),
+        }
     }
-    let session = match state
-        .store()
-        .create_session(user.id, SESSION_LIFETIME)
-        .await
-    {
-        Ok(s) => s,
-        Err(e) => return req.internal(e),
+    let Some(session) = session else {
+        for p in problems {
+            let m = l.t(p.zh, p.en);
+            page.errors.push(ErrorLink::new(p.field, m.clone()));
+            match p.field {
+                "current_password" => page.current_error = Some(m),
+                "new_password" => page.new_error = Some(m),
+                _ => page.confirm_error = Some(m),
+            }
+        }
+        return html_status(status, &page);
     };
+    // Every other session of the user ended; this browser has the fresh one.
     (
         jar.add(session_cookie(&session.token, state.secure_cookies)),
         see_other("/?done=password"),

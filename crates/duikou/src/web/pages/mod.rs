@@ -93,6 +93,7 @@ pub fn routes() -> Router<AppState> {
         .route("/review/matching", post(review::acts::matching))
         .route("/import", get(import::form).post(import::upload))
         .route("/import/confirm", post(import::confirm))
+        .route("/import/report", get(import::report))
         .route("/import/template/{file}", get(import::template))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/{action}", post(admin::user_action))
