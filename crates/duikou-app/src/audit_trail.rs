@@ -300,6 +300,7 @@ mod tests {
         assert_eq!(action_label("user.login").zh, "登录");
         assert_eq!(action_label("record.approve").en, "approved");
         assert_eq!(action_label("something.new").zh, "something.new");
-        assert!(action_label("reminders.chase").zh.starts_with("发送提醒"));
+        assert_eq!(action_label("reminders.chase").zh, "催报");
+        assert!(action_label("reminders.weekly").zh.starts_with("发送提醒"));
     }
 }

@@ -53,10 +53,16 @@ fn clip(s: &str) -> String {
     s.trim().chars().take(MAX_TEXT).collect()
 }
 
-/// A value as an error may repeat it: clipped, and masked if it holds an ID number.
+/// A value as an error may repeat it: clipped, and masked if it holds an ID number or
+/// anything like one (a run of 15 digits or more: a mistyped number is nearly someone's).
 fn shown(s: &str) -> String {
     let s = clip(s);
-    if duikou_domain::limits::contains_id_number(&s) {
+    let mut run = 0;
+    let long_digits = s.chars().any(|c| {
+        run = if c.is_ascii_digit() { run + 1 } else { 0 };
+        run >= 15
+    });
+    if long_digits || duikou_domain::limits::contains_id_number(&s) {
         mask_id_number(&s)
     } else {
         s
