@@ -358,7 +358,18 @@ impl Services {
             }
         }
         if !ask.q.is_empty() {
-            q.search = Some(ask.q.clone());
+            // A whole ID number typed into the search box is looked up as one (the
+            // number is stored encrypted, so a text search could never find it).
+            match IdNumber::parse(&ask.q) {
+                Ok(id)
+                    if ask.id_number.is_empty()
+                        && has_id_number(kind)
+                        && actor.can_search_id_numbers() =>
+                {
+                    q.id_blind = Some(self.key.blind_index(id.as_str()));
+                }
+                _ => q.search = Some(ask.q.clone()),
+            }
         }
         match parse_sort(kind, &ask.sort) {
             Ok(s) => q.sort = s,

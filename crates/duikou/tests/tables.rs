@@ -699,6 +699,10 @@ async fn id_numbers_are_found_exactly_and_never_logged(app: &mut TestApp) {
         201,
     );
     assert_eq!(find(&coord, &with_x.to_lowercase()).await.body["total"], 1);
+    // Typed into the search box, a whole number is looked up the same way.
+    let r = coord.get(&format!("/api/v1/records/person?q={mine}")).await;
+    assert_eq!(r.body["total"], 1);
+    assert_eq!(r.body["items"][0]["id"], made[0]);
     // Within what the role may read: 黄江镇 does not find 清溪镇's person.
     assert_eq!(find(&hj, &mine).await.body["total"], 0);
     assert_eq!(find(&hj, &theirs).await.body["total"], 1);

@@ -531,7 +531,8 @@ pub struct ListParams {
     /// draft, submitted, approved or rejected
     #[param(example = "approved")]
     pub status: Option<String>,
-    /// Text search in fields and notes
+    /// Text search in fields and notes (literal: `%` is a percent sign). A whole ID
+    /// number is looked up as `id_number` is, for the roles that may.
     pub q: Option<String>,
     /// The full ID number (18 characters): the records that carry it, found through its
     /// blind index. Only for roles that see person lists (403 for others); a number that
