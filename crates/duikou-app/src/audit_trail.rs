@@ -71,7 +71,7 @@ pub async fn read(
         n => n.min(MAX_PER_PAGE),
     };
     let chain = audit::verify(&store.db).await.map_err(db_failure)?;
-    let (total, rows) = audit::entries(&store.db, &filter, q.page.max(1), per_page)
+    let (total, page, rows) = audit::entries(&store.db, &filter, q.page, per_page)
         .await
         .map_err(db_failure)?;
     let pages = total.div_ceil(per_page).max(1);
@@ -86,30 +86,9 @@ pub async fn read(
         .into_iter()
         .map(|e| {
             let kind = plan.kinds().iter().find(|k| k.key() == e.entity);
-            let about = match (e.entity.as_str(), kind) {
-                ("user", _) => match users.get(&e.entity_id) {
-                    Some(name) => Message::new(format!("用户 {name}"), format!("user {name}")),
-                    None => Message::new(
-                        format!("用户 #{}", e.entity_id),
-                        format!("user #{}", e.entity_id),
-                    ),
-                },
-                ("plan", _) => Message::new(
-                    format!("计划 {}", e.entity_id),
-                    format!("plan {}", e.entity_id),
-                ),
-                ("import_batch", _) => Message::new(
-                    format!("导入批次 #{}", e.entity_id),
-                    format!("import batch #{}", e.entity_id),
-                ),
-                (_, Some(k)) => Message::new(
-                    format!("{} #{}", k.label_zh(), e.entity_id),
-                    format!("{} #{}", k.label_en(), e.entity_id),
-                ),
-                _ => Message::bilingual(format!("{} {}", e.entity, e.entity_id)),
-            };
+            let about = about(&e.entity, &e.entity_id, kind.copied(), &users);
             let record = kind
-                .filter(|_| e.action != "record.delete")
+                .filter(|_| e.action != "record.delete" && e.entity_id.parse::<i64>().is_ok())
                 .map(|k| (k.key().to_string(), e.entity_id.clone()));
             AuditEntry {
                 seq: e.seq,
@@ -125,7 +104,7 @@ pub async fn read(
     Ok(AuditPage {
         chain,
         total,
-        page: q.page.clamp(1, pages),
+        page,
         pages,
         per_page,
         entries,
@@ -138,6 +117,46 @@ pub async fn read(
             .collect(),
         actors,
     })
+}
+
+/// What an entry is about, in words: a record by its kind and number, a user by name.
+fn about(
+    entity: &str,
+    id: &str,
+    kind: Option<duikou_domain::schema::RecordKind>,
+    users: &BTreeMap<String, String>,
+) -> Message {
+    match (entity, kind) {
+        ("user", _) => match users.get(id) {
+            Some(name) => Message::new(format!("用户 {name}"), format!("user {name}")),
+            None => Message::new(format!("用户 #{id}"), format!("user #{id}")),
+        },
+        ("plan", _) => Message::new(format!("计划 {id}"), format!("plan {id}")),
+        ("import_batch", _) => {
+            Message::new(format!("导入批次 #{id}"), format!("import batch #{id}"))
+        }
+        ("review_queue", _) if id == "selection" => Message::new(
+            "审核队列中所选的记录",
+            "the records chosen in the review queue",
+        ),
+        ("review_queue", _) => Message::new(
+            "审核队列中符合筛选条件的记录",
+            "the records of the review queue matching a filter",
+        ),
+        ("notice", _) => Message::new(
+            format!("计划 {id} 的提醒"),
+            format!("reminders of plan {id}"),
+        ),
+        (_, Some(k)) if id == "*" => Message::new(
+            format!("全部{}记录", k.label_zh()),
+            format!("every record of {}", k.label_en()),
+        ),
+        (_, Some(k)) => Message::new(
+            format!("{} #{id}", k.label_zh()),
+            format!("{} #{id}", k.label_en()),
+        ),
+        _ => Message::bilingual(format!("{entity} {id}")),
+    }
 }
 
 fn db_failure(e: sea_orm::DbErr) -> AppError {
@@ -212,6 +231,8 @@ pub fn action_label(code: &str) -> Message {
         "record.reject" => ("退回", "rejected"),
         "record.reopen" => ("重新打开", "reopened"),
         "record.withdraw" => ("撤回", "withdrew"),
+        "record.bulk_approve" => ("批量审核通过", "approved in bulk"),
+        "record.bulk_reject" => ("批量退回", "returned in bulk"),
         "record.dispute" => ("提出异议", "disputed"),
         "record.confirm" => ("确认到账", "confirmed receipt"),
         "record.receipt_cleared" => ("清除到账确认", "cleared a receipt"),
@@ -225,6 +246,8 @@ pub fn action_label(code: &str) -> Message {
         "batch.approve" => ("整批审核通过", "approved a batch"),
         "batch.reject" => ("整批退回", "rejected a batch"),
         "backup.restore" => ("恢复备份", "restored a backup"),
+        "reminders.daily" => ("发送每日提醒", "sent the daily reminders"),
+        "reminders.chase" => ("催报", "chased units for their reports"),
         _ => {
             return match code.split_once('.') {
                 Some(("reminders", what)) => Message::new(
@@ -277,6 +300,7 @@ mod tests {
         assert_eq!(action_label("user.login").zh, "登录");
         assert_eq!(action_label("record.approve").en, "approved");
         assert_eq!(action_label("something.new").zh, "something.new");
-        assert!(action_label("reminders.chase").zh.starts_with("发送提醒"));
+        assert_eq!(action_label("reminders.chase").zh, "催报");
+        assert!(action_label("reminders.weekly").zh.starts_with("发送提醒"));
     }
 }

@@ -17,12 +17,13 @@ use duikou_domain::schema::RecordKind;
 use duikou_reports::ReportError;
 use duikou_reports::bulletin::{self, Bulletin, Month};
 use duikou_reports::export::{
-    CsvSink, ExportFormat, ExportOptions, Ids, PAGE_SIZE, StatusFilter, export_store, query_for,
-    stream_pages,
+    CsvSink, ExportFormat, ExportOptions, Ids, PAGE_SIZE, StatusFilter, export_query, push_page,
 };
+use duikou_storage::records::RecordCursor;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
+use crate::listing::ListAsk;
 use crate::service::{ServiceError, ServiceResult, Services};
 
 /// The body of a download, in chunks; an `Err` ends it early (the client sees a
@@ -168,23 +169,57 @@ impl Services {
         }
     }
 
-    /// Every record of `kind` (of `year`, if given) the actor may see, in the import
-    /// layout, ID numbers masked: CSV (UTF-8 with BOM) streamed as it is written, or
-    /// .xlsx written to a temporary file and streamed from there.
+    /// The records of `kind` that the list asked for shows (its filters and its order,
+    /// every page of it), as the actor may see them, in the import layout, ID numbers
+    /// masked: CSV (UTF-8 with BOM) streamed as it is written, or .xlsx written to a
+    /// temporary file and streamed from there. The review status is the export's own
+    /// (`ask.status`: a status, or `all`; approved records when not given, so that a
+    /// draft nobody checked does not travel as a figure): a list of every status exports
+    /// with `status=all`.
     pub async fn export_records(
         &self,
         actor: &Actor,
         kind: RecordKind,
-        year: Option<i32>,
+        ask: &ListAsk,
         format: ExportFormat,
-        status: StatusFilter,
     ) -> ServiceResult<Download> {
         self.check_may_export(actor)?;
-        self.check_plan_year(year)?;
+        let status = match ask.status.as_str() {
+            "" => StatusFilter::default(),
+            s => StatusFilter::from_key(s).ok_or_else(|| {
+                ServiceError::invalid_field(
+                    "status",
+                    "审核状态",
+                    &format!("审核状态无效：{s}（可选：{}）", StatusFilter::CHOICES),
+                    &format!("invalid status: {s} (one of: {})", StatusFilter::CHOICES),
+                )
+            })?,
+        };
+        let list = ListAsk {
+            status: String::new(),
+            ..ask.clone()
+        };
+        let mut q = self.list_query(actor, kind, &list)?;
+        // Oldest first unless sorted, as the command line exports: a list's export link
+        // names its order (`sort=-id` for newest first).
+        q.newest_first = false;
+        self.check_plan_year(q.year)?;
+        if let StatusFilter::Only(st) = status {
+            q.only_status = Some(vec![st]);
+        }
         // The caller's selection, checked before anything is sent.
-        let q = query_for(Some(actor), kind, year, status)
-            .map_err(|e| report_error("kind", "记录类型", kind.key(), e))?;
-        let file_name = duikou_reports::export::file_name(kind, year, format);
+        let q = self.scoped_query(actor, q)?;
+        let mut file_name = duikou_reports::export::file_name(kind, q.year, format);
+        // Narrower than a year's records: the name says so (资金拨付-2019-筛选.csv).
+        if !(list.unit.is_empty()
+            && list.q.is_empty()
+            && list.id_number.is_empty()
+            && list.unit_fields.is_empty())
+        {
+            if let Some((stem, ext)) = file_name.rsplit_once('.') {
+                file_name = format!("{stem}-筛选.{ext}");
+            }
+        }
         match format {
             ExportFormat::Csv => Ok(Download {
                 file_name,
@@ -202,7 +237,7 @@ impl Services {
                     actor: Some(actor),
                     status,
                 };
-                export_store(&self.store, kind, year, opts, &mut out)
+                export_query(&self.store, kind, q, opts, &mut out)
                     .await
                     .map_err(|e| report_error("kind", "记录类型", kind.key(), e))?;
                 out.flush().map_err(io_error)?;
@@ -218,9 +253,9 @@ impl Services {
         }
     }
 
-    /// The CSV export as a stream: a task fetches pages of [`PAGE_SIZE`] records and
-    /// hands over what the sink wrote before fetching the next, so at most a page and a
-    /// few chunks are held, and a slow client slows the export down.
+    /// The CSV export as a stream: a task reads pages of [`PAGE_SIZE`] records in the
+    /// list's order and hands over what the sink wrote before reading the next, so at
+    /// most a page and a few chunks are held, and a slow client slows the export down.
     fn csv_stream(
         &self,
         actor: Actor,
@@ -242,17 +277,18 @@ impl Services {
             let gone = || ReportError::Io(std::io::Error::other("the client went away"));
             let result: Result<(), ReportError> = async {
                 let mut sink = CsvSink::new(buf.clone(), kind, opts)?;
-                let fetch = |after: i64| {
-                    let (q, store, buf, tx) = (q.clone(), store.clone(), buf.clone(), tx.clone());
-                    async move {
-                        let chunk = buf.take();
-                        if !chunk.is_empty() && tx.send(Ok(Bytes::from(chunk))).await.is_err() {
-                            return Err(gone());
-                        }
-                        Ok::<_, ReportError>(store.records_after(&q, after, PAGE_SIZE).await?)
+                let mut cursor = RecordCursor::new(q);
+                loop {
+                    let chunk = buf.take();
+                    if !chunk.is_empty() && tx.send(Ok(Bytes::from(chunk))).await.is_err() {
+                        return Err(gone());
                     }
-                };
-                stream_pages(&mut sink, Some(&actor), fetch).await?;
+                    let page = store.next_records(&mut cursor, PAGE_SIZE).await?;
+                    if page.is_empty() {
+                        break;
+                    }
+                    push_page(&mut sink, Some(&actor), &page)?;
+                }
                 sink.finish()?;
                 let rest = buf.take();
                 if !rest.is_empty() && tx.send(Ok(Bytes::from(rest))).await.is_err() {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod evidence_store;
 pub mod import_report;
 pub mod importer;
+pub mod listing;
 pub mod plan_book;
 pub mod plans;
 pub mod private_fs;

@@ -289,6 +289,17 @@ impl Actor {
         }
     }
 
+    /// Who may look records up by a full ID number: the roles that see person lists
+    /// (`can_list_kind`), not leaders or administrators. The number is matched through
+    /// its blind index, and what it finds is still only what the role may read; the
+    /// number shown stays masked unless `can_unmask`.
+    pub fn can_search_id_numbers(&self) -> bool {
+        matches!(
+            self.role,
+            Role::Coordinator | Role::Auditor | Role::Reporter | Role::Receiver
+        )
+    }
+
     pub fn can_assess(&self) -> bool {
         matches!(
             self.role,

@@ -23,7 +23,7 @@ use duikou_domain::record::{Status, Value, format_date};
 use duikou_domain::roles::{Actor, RecordFacts, Role};
 use duikou_domain::schema::{FieldDesc, FieldType, RecordKind};
 use duikou_storage::Store;
-use duikou_storage::records::{RecordQuery, StoredRecord};
+use duikou_storage::records::{RecordCursor, RecordQuery, StoredRecord};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 
 use crate::common::{Styles, decimal_text};
@@ -488,21 +488,31 @@ where
             break; // a fetcher that does not advance would loop forever
         }
         after = last.id;
-        for rec in &page {
-            let visible = actor.is_none_or(|a| {
-                a.can_read(&RecordFacts {
-                    kind: rec.kind,
-                    status: rec.status,
-                    reporting_unit: &rec.reporting_unit,
-                    fields: &rec.fields,
-                })
-            });
-            if visible {
-                sink.push(rec)?;
-            }
-        }
+        push_page(sink, actor, &page)?;
     }
     Ok(sink.rows())
+}
+
+/// Write the records of a page that the actor may read (all of them for the operator).
+pub fn push_page<S: RecordSink>(
+    sink: &mut S,
+    actor: Option<&Actor>,
+    page: &[StoredRecord],
+) -> ReportResult<()> {
+    for rec in page {
+        let visible = actor.is_none_or(|a| {
+            a.can_read(&RecordFacts {
+                kind: rec.kind,
+                status: rec.status,
+                reporting_unit: &rec.reporting_unit,
+                fields: &rec.fields,
+            })
+        });
+        if visible {
+            sink.push(rec)?;
+        }
+    }
+    Ok(())
 }
 
 /// What an export wrote.
@@ -523,20 +533,43 @@ pub async fn export_store<W: Write + Seek + Send>(
     out: W,
 ) -> ReportResult<ExportSummary> {
     let q = query_for(opts.actor, kind, year, opts.status)?;
-    let fetch = |after: i64| {
-        let q = q.clone();
-        async move { store.records_after(&q, after, PAGE_SIZE).await }
-    };
+    export_query(store, kind, q, opts, out).await
+}
+
+/// Export the records `q` selects, in its order: a list as it shows, every page of it
+/// (the caller has checked and scoped `q`). Read [`PAGE_SIZE`] at a time.
+pub async fn export_query<W: Write + Seek + Send>(
+    store: &Store,
+    kind: RecordKind,
+    q: RecordQuery,
+    opts: ExportOptions<'_>,
+    out: W,
+) -> ReportResult<ExportSummary> {
+    let mut cursor = RecordCursor::new(q);
+    async fn drain<S: RecordSink>(
+        sink: &mut S,
+        store: &Store,
+        cursor: &mut RecordCursor,
+        actor: Option<&Actor>,
+    ) -> ReportResult<usize> {
+        loop {
+            let page = store.next_records(cursor, PAGE_SIZE).await?;
+            if page.is_empty() {
+                return Ok(sink.rows());
+            }
+            push_page(sink, actor, &page)?;
+        }
+    }
     let rows = match opts.format {
         ExportFormat::Csv => {
             let mut sink = CsvSink::new(out, kind, opts)?;
-            let n = stream_pages(&mut sink, opts.actor, fetch).await?;
+            let n = drain(&mut sink, store, &mut cursor, opts.actor).await?;
             sink.finish()?.flush()?;
             n
         }
         ExportFormat::Xlsx => {
             let mut sink = XlsxSink::new(kind, opts)?;
-            let n = stream_pages(&mut sink, opts.actor, fetch).await?;
+            let n = drain(&mut sink, store, &mut cursor, opts.actor).await?;
             sink.finish(out)?;
             n
         }

@@ -270,21 +270,26 @@ impl AuditFilter {
     }
 }
 
-/// One page of the entries that match, newest first, and how many match in all.
+/// One page of the entries that match, newest first: how many match in all, the page
+/// given (the one asked for, within 1 and the last page), and its entries.
 pub async fn entries<C: ConnectionTrait>(
     db: &C,
     filter: &AuditFilter,
     page: u64,
     per_page: u64,
-) -> Result<(u64, Vec<audit_log::Model>), DbErr> {
+) -> Result<(u64, u64, Vec<audit_log::Model>), DbErr> {
     use sea_orm::QueryFilter;
+    let per_page = Ord::max(per_page, 1);
     let pages = audit_log::Entity::find()
         .filter(filter.condition())
         .order_by_desc(audit_log::Column::Seq)
-        .paginate(db, Ord::max(per_page, 1));
+        .paginate(db, per_page);
     let total = pages.num_items().await?;
-    let rows = pages.fetch_page(page.saturating_sub(1)).await?;
-    Ok((total, rows))
+    // Within the pages there are: a page past the end (or one whose offset would
+    // overflow) shows the last.
+    let page = page.clamp(1, Ord::max(total.div_ceil(per_page), 1));
+    let rows = pages.fetch_page(page - 1).await?;
+    Ok((total, page, rows))
 }
 
 /// The actions and the actors the trail holds, each once, sorted: what a filter can offer.

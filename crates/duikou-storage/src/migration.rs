@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(PlansSideBySide),
             Box::new(Reminders),
             Box::new(ReviewQueueIndexes),
+            Box::new(RecordIdSearchIndex),
         ]
     }
 }
@@ -759,5 +760,44 @@ impl MigrationTrait for ReviewQueueIndexes {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// A person looked up by ID number within a kind's list (`id_blind`, the number's blind
+/// index): SQLite, with no statistics, preferred the (plan, kind) index to `record_blind`
+/// and walked every person of the plan (36,000 rows, 50 ms); this index answers from
+/// its own entries on both backends.
+struct RecordIdSearchIndex;
+
+impl MigrationName for RecordIdSearchIndex {
+    fn name(&self) -> &str {
+        "m0011_record_id_search_index"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RecordIdSearchIndex {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_index(
+            Index::create()
+                .name("record_plan_kind_blind")
+                .table(t("record"))
+                .col(t("plan_id"))
+                .col(t("kind"))
+                .col(t("id_blind"))
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("record_plan_kind_blind")
+                .table(t("record"))
+                .to_owned(),
+        )
+        .await
     }
 }

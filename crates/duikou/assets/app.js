@@ -96,7 +96,25 @@
     start();
   }
 
+  // A list's filter the server could not read comes back 422 with its error summary:
+  // shown like any answer (htmx leaves error answers out by default), then announced.
+  function refusedFilter(evt) {
+    var elt = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+    return evt.detail.xhr && evt.detail.xhr.status === 422 && elt && elt.closest &&
+      elt.closest('[data-swap-422]');
+  }
+
+  document.body.addEventListener('htmx:beforeSwap', function (evt) {
+    if (refusedFilter(evt)) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
   document.body.addEventListener('htmx:afterSettle', function (evt) {
     initCharts(evt.target);
+    if (refusedFilter(evt)) {
+      focusErrors();
+    }
   });
 })();

@@ -495,7 +495,7 @@ async fn exports_carry_the_status_and_default_to_approved(app: &TestApp) {
     assert_eq!(drafts.len(), 2);
     assert_eq!(drafts[1].last().unwrap(), "草稿");
     let bad = coord.get("/export/transfer.csv?status=bogus").await;
-    expect(&bad, 400);
+    expect(&bad, 422);
     assert!(bad.text.contains("审核状态无效"), "{}", bad.text);
 
     // The command line: the same default, `--status all` for everything.

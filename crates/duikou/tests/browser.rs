@@ -1311,3 +1311,169 @@ async fn an_import_of_8000_rows_is_approved_whole() {
         "every record of the batch is approved"
     );
 }
+
+/// The table of a kind at both widths: filtered through its select, sorted by clicking
+/// a column heading (the heading says so with `aria-sort`), and exported: the file
+/// downloaded holds the rows the table shows, in its order. A mistyped ID number is
+/// named above the list without a reload.
+#[tokio::test]
+#[ignore = "browser: needs chromium and chromedriver; run with --include-ignored (.ci/run installs them and does)"]
+async fn a_table_sorts_by_its_headings_and_exports_what_it_shows() {
+    assert!(
+        chromium_available(),
+        "this test needs /usr/bin/chromium and /usr/bin/chromedriver"
+    );
+    let server = Server::start();
+    let (_driver, b) = Browser::start(&server.base).await;
+    let downloads = tempfile::tempdir().unwrap();
+    b.cdp(
+        "Browser.setDownloadBehavior",
+        json!({"behavior": "allow", "downloadPath": downloads.path().display().to_string()}),
+    )
+    .await;
+    b.viewport(1280, 900, false).await;
+    b.login(&server, "经协办").await;
+
+    /// The texts of one column of the table, top to bottom.
+    async fn column(b: &Browser, label: &str) -> Vec<String> {
+        let v = b
+            .js(
+                "return [...document.querySelectorAll('#records-table tbody td')].filter(td => td.dataset.label === arguments[0]).map(td => td.textContent.trim())",
+                json!([label]),
+            )
+            .await;
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    }
+    async fn wait_for_path(b: &Browser, part: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !b.current_path().await.contains(part) {
+            assert!(
+                Instant::now() < deadline,
+                "no {part} in {}",
+                b.current_path().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    async fn aria_sort(b: &Browser, heading: &str) -> String {
+        b.js(
+            "var a = document.querySelector(arguments[0]); return a ? (a.closest('th').getAttribute('aria-sort') || '') : 'missing'",
+            json!([heading]),
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+    async fn downloaded(dir: &std::path::Path) -> Vec<u8> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let done: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+                .unwrap()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+                .collect();
+            if let [file] = &done[..] {
+                let bytes = std::fs::read(file).unwrap();
+                std::fs::remove_file(file).unwrap();
+                return bytes;
+            }
+            assert!(Instant::now() < deadline, "no CSV downloaded: {done:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    for (w, h, mobile, suffix) in [(1280, 900, false, "desktop"), (390, 844, true, "phone")] {
+        b.viewport(w, h, mobile).await;
+        b.goto("/records/transfer").await;
+        // Filtered through the receiving unit's select (htmx swaps the list in place).
+        b.choose("#filter-payee", "镇雄县").await;
+        wait_for_path(&b, "payee=").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let payees = column(&b, "接收单位").await;
+        assert!(
+            !payees.is_empty() && payees.iter().all(|p| p == "镇雄县"),
+            "{payees:?}"
+        );
+
+        // The heading is there to click at this width, and sorts by it, both ways.
+        let shown = b
+            .js(
+                "var r = document.querySelector('#sort-amount').getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth",
+                json!([]),
+            )
+            .await;
+        assert_eq!(
+            shown,
+            json!(true),
+            "the amount heading is on screen ({suffix})"
+        );
+        b.click("#sort-amount").await;
+        wait_for_path(&b, "sort=amount").await;
+        b.find("#records-table").await;
+        assert_eq!(aria_sort(&b, "#sort-amount").await, "ascending");
+        let amounts: Vec<f64> = column(&b, "金额（元）")
+            .await
+            .iter()
+            .map(|t| number(t))
+            .collect();
+        assert!(
+            amounts.windows(2).all(|w| w[0] <= w[1]),
+            "ascending: {amounts:?}"
+        );
+        b.click("#sort-amount").await;
+        wait_for_path(&b, "sort=-amount").await;
+        b.find("#records-table").await;
+        assert_eq!(aria_sort(&b, "#sort-amount").await, "descending");
+        assert_eq!(aria_sort(&b, "#sort-sent_on").await, "");
+        let amounts: Vec<f64> = column(&b, "金额（元）")
+            .await
+            .iter()
+            .map(|t| number(t))
+            .collect();
+        assert!(
+            amounts.windows(2).all(|w| w[0] >= w[1]),
+            "descending: {amounts:?}"
+        );
+        assert!(
+            b.current_path().await.contains("payee="),
+            "sorting keeps the filter"
+        );
+        b.screenshot(&format!("records-sorted-{suffix}")).await;
+
+        // The export downloaded from the link holds the table's rows, in its order.
+        let vouchers = column(&b, "凭证号").await;
+        b.click("#export-csv").await;
+        let bytes = downloaded(downloads.path()).await;
+        let text = String::from_utf8(bytes).unwrap();
+        let mut rows =
+            csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let at = rows
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "凭证号")
+            .unwrap();
+        let exported: Vec<String> = rows.records().map(|r| r.unwrap()[at].to_string()).collect();
+        assert_eq!(exported, vouchers, "the export is the list ({suffix})");
+    }
+
+    // A mistyped ID number: named in the summary above the list, no reload.
+    b.viewport(1280, 900, false).await;
+    b.goto("/records/person").await;
+    b.js("window.__same_page = true;", json!([])).await;
+    b.type_into("#id_number", "53062719880409123").await;
+    b.click("#apply-filter").await;
+    b.find("#error-summary a[href=\"#id_number\"]").await;
+    assert_eq!(
+        b.js("return window.__same_page === true", json!([])).await,
+        json!(true),
+        "swapped in place"
+    );
+    assert!(b.text("#error-summary").await.contains("身份证号"));
+    b.screenshot("records-id-number-error-desktop").await;
+}

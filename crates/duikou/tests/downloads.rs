@@ -434,14 +434,17 @@ async fn scenario(app: &TestApp) {
     }
 
     // ---- links: on the records list, the home page, the checklist; the nav entry.
+    // The list's export is the list: its year, every status it shows, its order.
     let list = coord.get("/records/transfer?year=2019").await;
     assert!(
         list.text
-            .contains("href=\"/export/transfer.csv?year=2019\"")
+            .contains("href=\"/export/transfer.csv?year=2019&#38;status=all&#38;sort=-id\""),
+        "{}",
+        list.text
     );
     assert!(
         list.text
-            .contains("href=\"/export/transfer.xlsx?year=2019\"")
+            .contains("href=\"/export/transfer.xlsx?year=2019&#38;status=all&#38;sort=-id\"")
     );
     let home = coord.get("/").await;
     assert!(home.text.contains("href=\"/bulletin\""), "{}", home.text);
@@ -524,7 +527,7 @@ async fn scenario(app: &TestApp) {
     assert_eq!(coord.get("/export/nothing.csv").await.status, 404);
     assert_eq!(coord.get("/export/transfer.pdf").await.status, 404);
     assert_eq!(coord.get("/export/transfer").await.status, 404);
-    assert_eq!(coord.get("/export/transfer.csv?year=x").await.status, 400);
+    assert_eq!(coord.get("/export/transfer.csv?year=x").await.status, 422);
     assert_eq!(
         coord.get("/export/transfer.csv?year=2030").await.status,
         422

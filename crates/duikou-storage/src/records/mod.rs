@@ -20,12 +20,16 @@ use crate::record_units;
 use crate::{KindLookup, Store, StoreError, now_text};
 
 mod batches;
+mod cursor;
 mod engine;
 mod import;
+mod listing;
 
 pub use batches::{BatchInfo, REVIEW_CHUNK_ROWS, ReviewAct, ReviewFilter, ReviewOutcome};
+pub use cursor::RecordCursor;
 pub use engine::RecordChanges;
 pub use import::{IMPORT_CHUNK_ROWS, ImportFile, ImportOutcome, ImportSession, StoredByKey};
+pub use listing::{Compare, RecordSort, SortColumn, UnitFieldFilter};
 
 /// A personal ID number as it may be stored: never the plain number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,9 +217,16 @@ pub struct RecordQuery {
     pub visible_to_unit: Option<String>,
     pub include_county: bool,
     pub only_status: Option<Vec<Status>>,
+    /// Records naming these units in these fields (a transfer's payee, a person's 户籍县区).
+    pub unit_fields: Vec<UnitFieldFilter>,
+    /// Records whose ID number has this blind index: an exact search by ID number.
+    pub id_blind: Option<String>,
     pub page: u64,
     pub per_page: u64,
+    /// The order when no `sort` is given: by id, newest or oldest first.
     pub newest_first: bool,
+    /// The order of the list (`listing.rs`); by id when absent.
+    pub sort: Option<RecordSort>,
 }
 
 impl Store {
@@ -262,47 +273,7 @@ impl Store {
         q: &RecordQuery,
     ) -> Result<(Vec<StoredRecord>, u64), StoreError> {
         let lookup = self.kinds();
-        let mut sel = record::Entity::find().filter(self.in_plan());
-        if let Some(k) = q.kind {
-            sel = sel.filter(record::Column::Kind.eq(k.key()));
-        }
-        if let Some(y) = q.year {
-            sel = sel.filter(record::Column::PlanYear.eq(y));
-        }
-        if let Some(u) = &q.reporting_unit {
-            sel = sel.filter(record::Column::ReportingUnit.eq(u.as_str()));
-        }
-        if let Some(s) = q.status {
-            sel = sel.filter(record::Column::Status.eq(s.key()));
-        }
-        if let Some(only) = &q.only_status {
-            sel = sel.filter(record::Column::Status.is_in(only.iter().map(|s| s.key())));
-        }
-        if let Some(u) = &q.visible_to_unit {
-            let mut c = Condition::any().add(record::Column::ReportingUnit.eq(u.as_str()));
-            if q.include_county {
-                c = c.add(county_visible(u));
-            }
-            sel = sel.filter(c.add(named_visible(u)));
-        }
-        if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            // The search text is literal: `%` and `_` escaped (with `!`, which needs no
-            // quoting on either backend), so `q=%` finds a literal % and not every record.
-            let mut escaped = String::with_capacity(s.len() + 2);
-            for c in s.chars() {
-                if matches!(c, '!' | '%' | '_') {
-                    escaped.push('!');
-                }
-                escaped.push(c);
-            }
-            let pattern = format!("%{escaped}%");
-            let like = || sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('!');
-            sel = sel.filter(
-                Condition::any()
-                    .add(record::Column::Data.like(like()))
-                    .add(record::Column::Notes.like(like())),
-            );
-        }
+        let sel = self.selected(q);
         // The count as a plain `SELECT COUNT(*) … WHERE` (an index walk): a paginator
         // counts over a sub-query of the ordered rows, which materialised and sorted every
         // matching row, all columns, on each request.
@@ -312,18 +283,17 @@ impl Store {
             .column_as(Expr::cust("COUNT(*)"), "n")
             .into_tuple::<i64>()
             .one(&self.db);
-        sel = if q.newest_first {
-            sel.order_by_desc(record::Column::Id)
-        } else {
-            sel.order_by_asc(record::Column::Id)
-        };
         let per_page = q.per_page.clamp(1, 1000);
         // A page far past the end is empty; capped so that page × per_page cannot
         // overflow (a panic) or exceed what the databases take as an OFFSET.
         let page = std::cmp::Ord::min(q.page, u64::from(u32::MAX) / per_page);
         // Newest (or oldest) first within a kind walks the `record_kind_id` index in
         // order and stops after the page, instead of sorting every row of the kind.
-        let rows = sel.limit(per_page).offset(page * per_page).all(&self.db);
+        let rows = self
+            .ordered(sel, listing::effective_sort(q))
+            .limit(per_page)
+            .offset(page * per_page)
+            .all(&self.db);
         let (total, rows) = tokio::try_join!(count, rows)?;
         Ok((
             rows.into_iter()
@@ -334,7 +304,8 @@ impl Store {
     }
 
     /// One page of records after `after_id` in id order (keyset paging: exports stream a
-    /// million rows without holding them). Visibility filters of `q` apply; its paging does not.
+    /// million rows without holding them). The filters of `q` apply; its paging and
+    /// order do not.
     pub async fn records_after(
         &self,
         q: &RecordQuery,
@@ -342,32 +313,9 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let lookup = self.kinds();
-        let mut sel = record::Entity::find()
-            .filter(self.in_plan())
-            .filter(record::Column::Id.gt(after_id));
-        if let Some(k) = q.kind {
-            sel = sel.filter(record::Column::Kind.eq(k.key()));
-        }
-        if let Some(y) = q.year {
-            sel = sel.filter(record::Column::PlanYear.eq(y));
-        }
-        if let Some(s) = q.status {
-            sel = sel.filter(record::Column::Status.eq(s.key()));
-        }
-        if let Some(only) = &q.only_status {
-            sel = sel.filter(record::Column::Status.is_in(only.iter().map(|s| s.key())));
-        }
-        if let Some(u) = &q.reporting_unit {
-            sel = sel.filter(record::Column::ReportingUnit.eq(u.as_str()));
-        }
-        if let Some(u) = &q.visible_to_unit {
-            let mut c = Condition::any().add(record::Column::ReportingUnit.eq(u.as_str()));
-            if q.include_county {
-                c = c.add(county_visible(u));
-            }
-            sel = sel.filter(c.add(named_visible(u)));
-        }
-        let rows = sel
+        let rows = self
+            .selected(q)
+            .filter(record::Column::Id.gt(after_id))
             .order_by_asc(record::Column::Id)
             .limit(limit)
             .all(&self.db)

@@ -16,9 +16,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use duikou_domain::record::{FieldError, Status, Transition};
+use duikou_domain::record::{FieldError, Transition};
 use duikou_domain::schema::{BuiltinKind, RecordKind};
-use duikou_storage::records::RecordQuery;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -28,6 +27,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::AppState;
 use super::auth::{self, ApiSelf, ApiUser, Authenticated};
+use duikou_app::listing::ListAsk;
 use duikou_app::service::{ServiceError, api_inputs};
 use duikou_app::sign_in::{SignIn, sign_in};
 
@@ -499,7 +499,10 @@ async fn logout(
 
 // ------------------------------------------------------------------ records
 
-/// Filters of a record list.
+/// Filters, order and paging of a record list. Besides these, every field of the kind
+/// that names a unit filters by its key: `payee=镇雄县` (a transfer's 接收单位),
+/// `hukou_county=镇雄县` (a person's 户籍县区), `organizers=清溪镇` (an activity naming
+/// the unit among its organisers). Any other parameter is refused (422).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
@@ -512,8 +515,20 @@ pub struct ListParams {
     /// draft, submitted, approved or rejected
     #[param(example = "approved")]
     pub status: Option<String>,
-    /// Text search in fields and notes
+    /// Text search in fields and notes (literal: `%` is a percent sign). A whole ID
+    /// number is looked up as `id_number` is, for the roles that may.
     pub q: Option<String>,
+    /// The full ID number (18 characters): the records that carry it, found through its
+    /// blind index. Only for roles that see person lists (403 for others); a number that
+    /// is not a valid ID number is a 422.
+    #[param(example = "530627199001011234")]
+    pub id_number: Option<String>,
+    /// Order: a column (`id`, `reporting_unit`, `plan_year`, `status`, `evidence_count`,
+    /// `updated_at`) or a field key (`amount`, `sent_on`, `name`…), ascending; with a
+    /// leading `-`, descending. Empty values last; ties by id in the same direction.
+    /// Newest first when absent. An unknown column is a 422 naming it.
+    #[param(example = "-amount")]
+    pub sort: Option<String>,
     /// Page number, from 1
     #[param(value_type = Option<u64>, example = 1)]
     pub page: Option<String>,
@@ -532,55 +547,57 @@ const RECORD_EXAMPLE: fn() -> Value = || {
     })
 };
 
-/// Records of a kind that the caller may see, newest first.
+/// Records of a kind that the caller may see: filtered, sorted (newest first unless
+/// asked otherwise), a page at a time.
 #[utoipa::path(get, path = "/api/v1/records/{kind}", tag = "records",
     params(("kind" = String, Path, description = "record kind"), ListParams),
     responses(
         (status = 200, description = "One page of records (ID numbers masked; money as yuan text with two decimals)", body = Value,
             example = json!({"items": [RECORD_EXAMPLE()], "total": 1, "page": 1, "per_page": 50})),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "The role may not read records (admin)", body = ErrorBody),
+        (status = 403, description = "The role may not read records (admin), or may not search by ID number (`id_number` from a leader)", body = ErrorBody),
         (status = 404, description = "No such kind", body = ErrorBody),
-        (status = 422, description = "Invalid filter, named in `fields`", body = ErrorBody),
+        (status = 422, description = "Invalid filter, order or parameter, named in `fields`", body = ErrorBody),
     ))]
 async fn list_records(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(kind): Path<String>,
-    q: Result<Query<ListParams>, QueryRejection>,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> ApiResult<Response> {
     let kind = kind_of(state.plan(), &kind)?;
-    let p = query(q)?;
-    let year = parse_number::<i32>("year", &p.year)?;
-    let status = match non_empty(&p.status) {
-        None => None,
-        Some(s) => Some(Status::from_key(s).ok_or_else(|| {
-            ApiError::invalid(
-                "status",
-                s,
-                "应为 draft、submitted、approved 或 rejected",
-                "must be draft, submitted, approved or rejected",
+    let pairs = query(q)?;
+    let (ask, unknown) = ListAsk::from_pairs(kind, &pairs);
+    if let Some(name) = unknown.first() {
+        let name = if duikou_domain::limits::contains_id_number(name) {
+            duikou_domain::id_number::mask_id_number(name)
+        } else {
+            name.chars().take(100).collect()
+        };
+        let known = duikou_app::listing::PARAMS
+            .iter()
+            .copied()
+            .chain(
+                duikou_app::listing::unit_filter_fields(kind)
+                    .iter()
+                    .map(|f| f.key),
             )
-        })?),
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(ApiError::invalid(
+            &name,
+            "",
+            format!("未知的查询参数「{name}」；可用：{known}"),
+            format!("unknown query parameter \"{name}\"; one of: {known}"),
+        ));
+    }
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     };
-    let unit = match non_empty(&p.unit) {
-        None => None,
-        Some(u) => Some(
-            state
-                .plan()
-                .resolve_unit(u)
-                .map(|x| x.name.clone())
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "unit",
-                        u,
-                        format!("计划中没有单位「{u}」"),
-                        format!("no unit named \"{u}\" in the plan"),
-                    )
-                })?,
-        ),
-    };
-    let page = parse_number::<u64>("page", &p.page)?.unwrap_or(1);
+    let page = parse_number::<u64>("page", &param("page"))?.unwrap_or(1);
     if page == 0 {
         return Err(ApiError::invalid(
             "page",
@@ -589,7 +606,7 @@ async fn list_records(
             "pages start at 1",
         ));
     }
-    let per_page = parse_number::<u64>("per_page", &p.per_page)?.unwrap_or(DEFAULT_PER_PAGE);
+    let per_page = parse_number::<u64>("per_page", &param("per_page"))?.unwrap_or(DEFAULT_PER_PAGE);
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(ApiError::invalid(
             "per_page",
@@ -598,17 +615,9 @@ async fn list_records(
             format!("must be 1 to {MAX_PER_PAGE}"),
         ));
     }
-    let rq = RecordQuery {
-        kind: Some(kind),
-        year,
-        reporting_unit: unit,
-        status,
-        search: non_empty(&p.q).map(str::to_string),
-        page: page - 1,
-        per_page,
-        newest_first: true,
-        ..Default::default()
-    };
+    let mut rq = state.services.list_query(&user.actor(), kind, &ask)?;
+    rq.page = page - 1;
+    rq.per_page = per_page;
     // The list as this user may see it: two users with the same scoped query see the
     // same list, so the body is shared between them until the next write.
     let scoped = state.services.scoped_query(&user.actor(), rq.clone())?;

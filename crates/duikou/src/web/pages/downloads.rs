@@ -6,8 +6,9 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use duikou_app::listing::ListAsk;
 use duikou_reports::bulletin::{Bulletin, UnitScore};
-use duikou_reports::export::{ExportFormat, StatusFilter};
+use duikou_reports::export::ExportFormat;
 use serde::Deserialize;
 
 use super::records::parse_kind;
@@ -22,26 +23,11 @@ pub struct DownloadQuery {
     pub as_of: Option<String>,
     pub include_submitted: Option<String>,
     pub month: Option<String>,
-    /// Exports: `all` or one review status; approved when absent.
-    pub status: Option<String>,
 }
 
 impl DownloadQuery {
     fn text(v: &Option<String>) -> Option<&str> {
         v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-    }
-
-    /// The review states an export takes; approved unless asked otherwise.
-    fn status(&self, req: &Req) -> Result<StatusFilter, Response> {
-        match Self::text(&self.status) {
-            None => Ok(StatusFilter::default()),
-            Some(s) => StatusFilter::from_key(s).ok_or_else(|| {
-                req.bad_request(req.l.t(
-                    format!("审核状态无效：{s}（可选：{}）", StatusFilter::CHOICES),
-                    format!("Invalid status: {s} (one of: {})", StatusFilter::CHOICES),
-                ))
-            }),
-        }
     }
 
     /// The year asked for; a year that is not a number is the user's error.
@@ -58,12 +44,14 @@ impl DownloadQuery {
     }
 }
 
-/// GET /export/{kind}.csv and /export/{kind}.xlsx?year=Y
+/// GET /export/{kind}.csv and /export/{kind}.xlsx with a list's filters and order
+/// (`year`, `unit`, the kind's unit fields, `q`, `id_number`, `sort`) and the export's
+/// own `status` (approved records unless `all` or another status is asked for).
 pub async fn export(
     State(state): State<AppState>,
     req: Req,
     Path(file): Path<String>,
-    Query(q): Query<DownloadQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let Some((kind, format)) = file
         .rsplit_once('.')
@@ -71,17 +59,10 @@ pub async fn export(
     else {
         return req.not_found();
     };
-    let year = match q.year(&req) {
-        Ok(y) => y,
-        Err(r) => return r,
-    };
-    let status = match q.status(&req) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let (ask, _) = ListAsk::from_pairs(kind, &pairs);
     match state
         .services
-        .export_records(&req.actor(), kind, year, format, status)
+        .export_records(&req.actor(), kind, &ask, format)
         .await
     {
         Ok(d) => download_response(d),

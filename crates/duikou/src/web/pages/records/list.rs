@@ -1,17 +1,24 @@
-//! The records of a kind: the index of kinds, and one kind's list with filters and paging.
+//! The records of a kind: the index of kinds, and one kind's list as a table: a filter
+//! for every unit field, sorting by any column (a header link), page size and jump, and
+//! the export of exactly what the list holds.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
+use duikou_app::listing::{ListAsk, has_id_number, unit_filter_fields};
+use duikou_app::service::ServiceError;
 use duikou_domain::record::Status;
-use duikou_storage::records::RecordQuery;
+use duikou_domain::schema::{FieldType, UnitRule};
+use duikou_storage::records::{RecordQuery, RecordSort};
 use serde::Deserialize;
 
+use super::table;
 use crate::web::AppState;
 use crate::web::auth::urlencode;
 use crate::web::pages::forms::{Opt, OptGroup, unit_groups};
-use crate::web::pages::recview::{date, summary};
-use crate::web::pages::{Ctx, Req, html};
+use crate::web::pages::review::query::{DEFAULT_PER_PAGE, PAGE_SIZES, per_page_of};
+use crate::web::pages::{Ctx, ErrorLink, Req, html, html_status};
 
 use super::*;
 
@@ -94,48 +101,74 @@ pub async fn index(
 
 // ------------------------------------------------------------------ list
 
-pub struct ListRow {
-    pub href: String,
-    pub id: i64,
-    pub summary: String,
-    pub unit: String,
-    pub date: String,
-    pub year: i32,
-    pub status: String,
-    pub status_key: &'static str,
-    pub evidence: i32,
-    pub updated: String,
+/// A filter by one of the kind's unit fields.
+pub struct UnitFilter {
+    pub key: &'static str,
+    pub label: String,
+    pub groups: Vec<OptGroup>,
 }
 
 #[derive(Template)]
 #[template(path = "records_list.html")]
 pub(super) struct ListPage {
     ctx: Ctx,
+    errors: Vec<ErrorLink>,
     kind_key: &'static str,
     kind_label: String,
     year_opts: Vec<Opt>,
     unit_groups: Vec<OptGroup>,
+    unit_filters: Vec<UnitFilter>,
     status_opts: Vec<Opt>,
+    size_opts: Vec<Opt>,
     search: String,
-    rows: Vec<ListRow>,
+    /// The ID-number search, for roles that may use it on kinds that carry one.
+    id_search: bool,
+    id_number: String,
+    id_error: String,
+    /// The order, kept when the filters change.
+    sort: String,
+    heads: Vec<table::Head>,
+    rows: Vec<table::Row>,
+    /// False when the filters could not be read: no list, the error summary instead.
+    listed: bool,
     total: u64,
+    order_text: String,
     page: u64,
     pages: u64,
     prev_href: String,
     next_href: String,
+    /// What the jump form carries besides the page.
+    hidden: Vec<(String, String)>,
     can_create: bool,
     filtered: bool,
-    /// Downloads of every record of the kind (of the chosen year), for those who may export.
+    /// Downloads of exactly this list (its filters and order, every page), for those
+    /// who may export.
     export_csv_href: String,
     export_xlsx_href: String,
     export_scope: String,
+}
+
+fn query_of(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn opt(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Opt {
+    Opt {
+        value: value.into(),
+        label: label.into(),
+        selected,
+    }
 }
 
 pub async fn list(
     State(state): State<AppState>,
     req: Req,
     Path(kind): Path<String>,
-    Query(q): Query<ListQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let Some(kind) = parse_kind(state.plan(), &kind) else {
         return req.not_found();
@@ -143,144 +176,229 @@ pub async fn list(
     let actor = req.actor();
     let l = req.l;
     let plan = state.plan();
-    let year = nonempty(&q.year).and_then(|y| y.parse::<i32>().ok());
-    let unit = nonempty(&q.unit)
-        .and_then(|u| plan.resolve_unit(u))
-        .map(|u| u.name.clone());
-    let status = nonempty(&q.status).and_then(Status::from_key);
-    let search = nonempty(&q.q).map(|s| s.chars().take(100).collect::<String>());
-    let page = nonempty(&q.page)
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(1)
-        .max(1);
-    let rq = RecordQuery {
-        kind: Some(kind),
-        year,
-        reporting_unit: unit.clone(),
-        status,
-        search: search.clone(),
-        page: page - 1,
-        per_page: PER_PAGE,
-        newest_first: true,
-        ..Default::default()
+    let (ask, _) = ListAsk::from_pairs(kind, &pairs);
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
     };
-    let listed = match crate::web::cache::list(&state, &req.auth, rq).await {
-        Ok(x) => x,
+    let per_page = per_page_of(param("per_page"));
+    let page = param("page")
+        .trim()
+        .parse::<u64>()
+        .unwrap_or(1)
+        .clamp(1, u64::from(u32::MAX));
+    let mut errors = Vec::new();
+    let mut id_error = String::new();
+    let (listed, current) = match state.services.list_query(&actor, kind, &ask) {
+        Ok(mut q) => {
+            let current = q.sort.unwrap_or(RecordSort::by_id(true));
+            q.page = page - 1;
+            q.per_page = per_page;
+            match crate::web::cache::list(&state, &req.auth, q).await {
+                Ok(x) => (Some(x), current),
+                Err(e) => return req.service_error(e),
+            }
+        }
+        Err(ServiceError::Invalid { fields }) => {
+            for f in &fields {
+                let text = format!(
+                    "{}：{}",
+                    l.field(&f.field, &f.field_zh),
+                    l.t(f.zh.clone(), f.en.clone())
+                );
+                let target = match f.field.as_str() {
+                    "unit" => "unit".to_string(),
+                    "year" | "status" | "id_number" => f.field.clone(),
+                    "sort" => "record-results".to_string(),
+                    key => format!("filter-{key}"),
+                };
+                if f.field == "id_number" {
+                    id_error = l.t(f.zh.clone(), f.en.clone());
+                }
+                errors.push(ErrorLink::new(&target, text));
+            }
+            (None, RecordSort::by_id(true))
+        }
         Err(e) => return req.service_error(e),
     };
-    let (records, total) = (&listed.0, listed.1);
-    let pages = total.div_ceil(PER_PAGE).max(1);
-    let rows = records
-        .iter()
-        .map(|r| ListRow {
-            href: format!("/records/{}/{}", kind.key(), r.id),
-            id: r.id,
-            summary: summary(l, kind, &r.fields, r.id_masked.as_deref()),
-            unit: r.reporting_unit.clone(),
-            date: date(l, kind, &r.fields),
-            year: r.plan_year,
-            status: l.status(r.status).to_string(),
-            status_key: r.status.key(),
-            evidence: r.evidence_count,
-            updated: l.timestamp(&r.updated_at),
+    let (records, total): (&[_], u64) = match &listed {
+        Some(x) => (&x.0, x.1),
+        None => (&[], 0),
+    };
+    let pages = total.div_ceil(per_page).max(1);
+    let cols = table::columns(kind);
+    let rows = records.iter().map(|r| table::row(l, &cols, r)).collect();
+
+    // Links keep every filter and the page size; the headers change the order, the
+    // pager the page.
+    let mut kept: Vec<(String, String)> = ask
+        .pairs()
+        .into_iter()
+        .filter(|(k, _)| k != "sort")
+        .collect();
+    if per_page != DEFAULT_PER_PAGE {
+        kept.push(("per_page".into(), per_page.to_string()));
+    }
+    let list_base = format!("/records/{}?", kind.key());
+    let head_base = match query_of(&kept) {
+        q if q.is_empty() => list_base.clone(),
+        q => format!("{list_base}{q}&"),
+    };
+    let heads = table::heads(l, kind, &cols, &head_base, current);
+    let mut hidden = kept.clone();
+    if !ask.sort.is_empty() {
+        hidden.push(("sort".into(), ask.sort.clone()));
+    }
+    let page_href = |p: u64| {
+        let mut with = hidden.clone();
+        with.push(("page".into(), p.to_string()));
+        format!("{list_base}{}", query_of(&with))
+    };
+    let order_text = if ask.sort.is_empty() {
+        l.t("最新的在前", "newest first")
+    } else {
+        let label = cols
+            .iter()
+            .find(|c| c.sort() == Some(current.column))
+            .map(|c| c.label(l))
+            .unwrap_or_default();
+        match (l.is_en(), current.descending) {
+            (false, false) => format!("按「{label}」升序排列"),
+            (false, true) => format!("按「{label}」降序排列"),
+            (true, false) => format!("sorted by {label}, ascending"),
+            (true, true) => format!("sorted by {label}, descending"),
+        }
+    };
+
+    let year = ask.year.parse::<i32>().ok();
+    let mut year_opts = vec![opt("", l.s("全部年度", "Any year"), year.is_none())];
+    year_opts.extend(
+        plan.years()
+            .map(|y| opt(y.to_string(), y.to_string(), year == Some(y))),
+    );
+    let status = Status::from_key(&ask.status);
+    let mut status_opts = vec![opt("", l.s("全部状态", "Any status"), status.is_none())];
+    status_opts.extend(
+        Status::ALL
+            .iter()
+            .map(|s| opt(s.key(), l.status(*s), status == Some(*s))),
+    );
+    let resolved = |text: &str| plan.resolve_unit(text).map(|u| u.name.clone());
+    let unit_select = |rule: UnitRule, chosen: Option<String>| {
+        let mut groups = vec![OptGroup {
+            label: String::new(),
+            options: vec![opt("", l.s("全部单位", "Any unit"), chosen.is_none())],
+        }];
+        let sel: Vec<String> = chosen.into_iter().collect();
+        groups.extend(unit_groups(l, plan, rule, &sel));
+        groups
+    };
+    let groups = unit_select(UnitRule::Any, resolved(&ask.unit));
+    let unit_filters = unit_filter_fields(kind)
+        .into_iter()
+        .map(|f| {
+            let rule = match f.ty {
+                FieldType::Unit(r) | FieldType::Units(r) => r,
+                _ => UnitRule::Any,
+            };
+            UnitFilter {
+                key: f.key,
+                label: l.field(f.key, f.zh),
+                groups: unit_select(rule, ask.unit_field(f.key).and_then(resolved)),
+            }
         })
         .collect();
-    let mut base = format!("/records/{}?", kind.key());
-    if let Some(y) = year {
-        base.push_str(&format!("year={y}&"));
-    }
-    if let Some(u) = &unit {
-        base.push_str(&format!("unit={}&", urlencode(u)));
-    }
-    if let Some(s) = status {
-        base.push_str(&format!("status={}&", s.key()));
-    }
-    if let Some(s) = &search {
-        base.push_str(&format!("q={}&", urlencode(s)));
-    }
-    let mut year_opts = vec![Opt {
-        value: String::new(),
-        label: l.s("全部年度", "Any year").into(),
-        selected: year.is_none(),
-    }];
-    year_opts.extend(plan.years().map(|y| Opt {
-        value: y.to_string(),
-        label: y.to_string(),
-        selected: year == Some(y),
-    }));
-    let mut status_opts = vec![Opt {
-        value: String::new(),
-        label: l.s("全部状态", "Any status").into(),
-        selected: status.is_none(),
-    }];
-    status_opts.extend(Status::ALL.iter().map(|s| Opt {
-        value: s.key().into(),
-        label: l.status(*s).into(),
-        selected: status == Some(*s),
-    }));
-    let mut groups = vec![OptGroup {
-        label: String::new(),
-        options: vec![Opt {
-            value: String::new(),
-            label: l.s("全部单位", "Any unit").into(),
-            selected: unit.is_none(),
-        }],
-    }];
-    let sel: Vec<String> = unit.iter().cloned().collect();
-    groups.extend(unit_groups(
-        l,
-        plan,
-        duikou_domain::schema::UnitRule::Any,
-        &sel,
-    ));
-    let (export_csv_href, export_xlsx_href, export_scope) = if actor.can_export() {
-        let y = year.map(|y| format!("?year={y}")).unwrap_or_default();
-        (
-            format!("/export/{}.csv{y}", kind.key()),
-            format!("/export/{}.xlsx{y}", kind.key()),
-            match year {
-                Some(y) => l.t(
-                    format!("（{y} 年全部记录，身份证号脱敏）"),
-                    format!("(every record of {y}, ID numbers masked)"),
-                ),
-                None => l.t(
-                    "（全部年度的全部记录，身份证号脱敏）",
-                    "(every record of every year, ID numbers masked)",
-                ),
+    let size_opts = PAGE_SIZES
+        .iter()
+        .map(|n| opt(n.to_string(), n.to_string(), *n == per_page))
+        .collect();
+
+    let (export_csv_href, export_xlsx_href, export_scope) = if actor.can_export()
+        && listed.is_some()
+    {
+        // The export takes the list's status as its own (`all` when the list shows
+        // every status) and its order (newest first when it has none of its own).
+        let mut pairs: Vec<(String, String)> = ask
+            .pairs()
+            .into_iter()
+            .filter(|(k, _)| k != "status" && k != "sort")
+            .collect();
+        pairs.push((
+            "status".into(),
+            if ask.status.is_empty() {
+                "all".into()
+            } else {
+                ask.status.clone()
             },
-        )
+        ));
+        pairs.push((
+            "sort".into(),
+            if ask.sort.is_empty() {
+                "-id".into()
+            } else {
+                ask.sort.clone()
+            },
+        ));
+        let q = query_of(&pairs);
+        (
+                format!("/export/{}.csv?{q}", kind.key()),
+                format!("/export/{}.xlsx?{q}", kind.key()),
+                l.t(
+                    format!("（本列表的全部 {total} 条记录，按当前筛选和排序，身份证号脱敏）"),
+                    format!("(all {total} records of this list, filtered and ordered as shown, ID numbers masked)"),
+                ),
+            )
     } else {
         Default::default()
     };
-    html(&ListPage {
-        ctx: req.ctx(l.kind(kind).to_string()),
-        export_csv_href,
-        export_xlsx_href,
-        export_scope,
-        kind_key: kind.key(),
-        kind_label: l.kind(kind).to_string(),
-        year_opts,
-        unit_groups: groups,
-        status_opts,
-        search: search.unwrap_or_default(),
-        rows,
-        total,
-        page,
-        pages,
-        prev_href: if page > 1 {
-            format!("{base}page={}", page - 1)
-        } else {
-            String::new()
+    let status_code = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    html_status(
+        status_code,
+        &ListPage {
+            ctx: req.ctx(l.kind(kind).to_string()),
+            errors,
+            export_csv_href,
+            export_xlsx_href,
+            export_scope,
+            kind_key: kind.key(),
+            kind_label: l.kind(kind).to_string(),
+            year_opts,
+            unit_groups: groups,
+            unit_filters,
+            status_opts,
+            size_opts,
+            search: ask.q.clone(),
+            id_search: actor.can_search_id_numbers() && has_id_number(kind),
+            id_number: ask.id_number.clone(),
+            id_error,
+            sort: ask.sort.clone(),
+            heads,
+            rows,
+            listed: listed.is_some(),
+            total,
+            order_text,
+            page,
+            pages,
+            prev_href: if page > 1 {
+                page_href(page.min(pages + 1) - 1)
+            } else {
+                String::new()
+            },
+            next_href: if page < pages {
+                page_href(page + 1)
+            } else {
+                String::new()
+            },
+            hidden,
+            can_create: may_create(&actor, kind),
+            filtered: ask.is_filtered(),
         },
-        next_href: if page < pages {
-            format!("{base}page={}", page + 1)
-        } else {
-            String::new()
-        },
-        can_create: may_create(&actor, kind),
-        filtered: year.is_some()
-            || unit.is_some()
-            || status.is_some()
-            || q.q.as_deref().is_some_and(|s| !s.trim().is_empty()),
-    })
+    )
 }

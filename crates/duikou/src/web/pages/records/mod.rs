@@ -9,13 +9,12 @@ mod detail;
 mod edit;
 mod evidence;
 mod list;
+mod table;
 
 pub use detail::{action, detail};
 pub use edit::{create, edit_form, new_form, update};
 pub use evidence::{download_evidence, upload_evidence, view_evidence};
 pub use list::{index, list};
-
-pub const PER_PAGE: u64 = 50;
 
 /// A kind of the plan by its key (as in `/records/{kind}`).
 pub fn parse_kind(plan: &duikou_domain::plan::Plan, s: &str) -> Option<RecordKind> {
