@@ -133,6 +133,24 @@ pub fn concerned_county(
         .cloned()
 }
 
+/// Fields one of which must name the reporter's own unit ([`Actor::own_unit_rule`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnUnitRule {
+    pub unit: String,
+    pub fields: Vec<&'static str>,
+}
+
+/// What a form offers in a unit field ([`Actor::unit_choice`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitChoice {
+    /// Any unit the field admits.
+    Any,
+    /// Only this unit (the actor's own).
+    Only(String),
+    /// Several units, this one among them (organisers).
+    Including(String),
+}
+
 impl Actor {
     fn own(&self, unit: &str) -> bool {
         self.unit.as_deref() == Some(unit)
@@ -233,29 +251,89 @@ impl Actor {
         }
     }
 
-    /// A unit-bound reporter may only report what its own unit did: the record's unit
-    /// field (payer, organisers, from/to unit, east town, project county) must name it,
-    /// or the figure would count for another unit.
+    /// The rule tying a unit-bound reporter's record to its own unit: one of these
+    /// fields (the kind's own-unit field: payer, organisers, from-unit, east town, project
+    /// county…; a secondment's receiving unit too) must name it, or the figure would
+    /// count for another unit. None for roles that report for any unit, and for kinds
+    /// without such a field.
+    ///
+    /// The one source of both the forms' choices ([`Actor::unit_choice`]) and the check
+    /// of what is saved ([`Actor::names_own_unit`]).
+    pub fn own_unit_rule(&self, kind: RecordKind) -> Option<OwnUnitRule> {
+        if !matches!(self.role, Role::Reporter | Role::Receiver) {
+            return None;
+        }
+        let mut fields: Vec<&'static str> = kind.own_unit_field().into_iter().collect();
+        if kind.is(BuiltinKind::Secondment) {
+            fields.push("to_unit");
+        }
+        if fields.is_empty() {
+            return None;
+        }
+        Some(OwnUnitRule {
+            unit: self.unit.clone().unwrap_or_default(),
+            fields,
+        })
+    }
+
+    /// What this actor may choose in a unit field of a record it reports (`reporting_unit`
+    /// included): its own unit alone where the field must be its own, any unit where the
+    /// own unit may sit in either of two fields (a secondment's sending or receiving unit)
+    /// or beside others (an activity's organisers: the own unit among them).
+    pub fn unit_choice(&self, kind: RecordKind, field: &str) -> UnitChoice {
+        if !matches!(self.role, Role::Reporter | Role::Receiver) {
+            return UnitChoice::Any;
+        }
+        let own = self.unit.clone().unwrap_or_default();
+        if field == "reporting_unit" {
+            return UnitChoice::Only(own);
+        }
+        match self.own_unit_rule(kind) {
+            Some(rule) if rule.fields == [field] => {
+                if kind
+                    .field(field)
+                    .is_some_and(|f| matches!(f.ty, crate::schema::FieldType::Units(_)))
+                {
+                    UnitChoice::Including(own)
+                } else {
+                    UnitChoice::Only(own)
+                }
+            }
+            _ => UnitChoice::Any,
+        }
+    }
+
+    /// A unit-bound reporter may only report what its own unit did: every field it must
+    /// hold its own unit in holds it ([`Actor::unit_choice`]), and at least one field of
+    /// [`Actor::own_unit_rule`] names it.
     pub fn names_own_unit(&self, kind: RecordKind, fields: &BTreeMap<&'static str, Value>) -> bool {
         if !matches!(self.role, Role::Reporter | Role::Receiver) {
             return true;
         }
-        let Some(unit) = self.unit.as_deref() else {
-            return false;
+        let Some(rule) = self.own_unit_rule(kind) else {
+            return self.unit.is_some();
         };
-        // The kind's own-unit field; a secondment is also the receiving unit's.
-        let mut keys: Vec<&str> = kind.own_unit_field().into_iter().collect();
-        if kind.is(BuiltinKind::Secondment) {
-            keys.push("to_unit");
+        if rule.unit.is_empty() {
+            return false;
         }
-        if keys.is_empty() {
-            return true;
-        }
-        keys.iter().any(|k| {
+        let names = |k: &str| {
             fields
                 .get(k)
-                .is_some_and(|v| v.units().iter().any(|u| u == unit))
-        })
+                .is_some_and(|v| v.units().iter().any(|u| *u == rule.unit))
+        };
+        let each_field_allowed = rule.fields.iter().all(|k| match self.unit_choice(kind, k) {
+            UnitChoice::Only(u) => fields
+                .get(k)
+                .is_none_or(|v| v.units().iter().all(|x| *x == u)),
+            UnitChoice::Including(_) | UnitChoice::Any => true,
+        });
+        each_field_allowed && rule.fields.iter().any(|k| names(k))
+    }
+
+    /// Take a submitted record back to draft (撤回): whoever may submit it, before anyone
+    /// has acted on it (`record::may_withdraw`, the record's state, is checked apart: 409).
+    pub fn can_withdraw(&self, r: &RecordFacts<'_>) -> bool {
+        self.can_submit(r)
     }
 
     pub fn can_submit(&self, r: &RecordFacts<'_>) -> bool {

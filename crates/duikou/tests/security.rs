@@ -4131,6 +4131,7 @@ fn importers_never_panic_and_name_the_row() {
                             plan: &plan,
                             key: &key,
                             actor,
+                            today: duikou_app::assessment::today(),
                         };
                         if let Err(errors) = prepare(&table, kind, &ctx) {
                             prop_assert!(!errors.is_empty());

@@ -522,6 +522,9 @@ impl Store {
                 | "record.delete"
                 | "record.dispute"
                 | "record.receipt_cleared"
+                | "record.receipt_corrected"
+                | "record.receipt_reverted"
+                | "record.withdraw"
                 | "evidence.add" => match entity_id.parse() {
                     Ok(id) => changes.ids.push(id),
                     Err(_) => return Ok(None),

@@ -176,6 +176,7 @@ async fn check(
     let key = state.services.key.clone();
     let actor2 = actor.clone();
     let name = file_name.to_string();
+    let today = state.services.today();
     let prepared = tokio::task::spawn_blocking(move || {
         let table =
             duikou_app::tabular::read_table_bytes(&name, &bytes, &[kind.key(), kind.label_zh()])?;
@@ -183,6 +184,7 @@ async fn check(
             plan: &plan,
             key: &key,
             actor: Some(&actor2),
+            today,
         };
         let rows = prepare(&table, kind, &ctx);
         Ok::<_, duikou_app::tabular::TableError>((table, rows))
