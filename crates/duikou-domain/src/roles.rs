@@ -330,10 +330,11 @@ impl Actor {
         each_field_allowed && rule.fields.iter().any(|k| names(k))
     }
 
-    /// Take a submitted record back to draft (撤回): whoever may submit it, before anyone
+    /// Take a submitted record back to draft (撤回): the reporting unit, before anyone
     /// has acted on it (`record::may_withdraw`, the record's state, is checked apart: 409).
+    /// Coordinators return records with a reason instead (reject).
     pub fn can_withdraw(&self, r: &RecordFacts<'_>) -> bool {
-        self.can_submit(r)
+        matches!(self.role, Role::Reporter | Role::Receiver) && self.can_submit(r)
     }
 
     pub fn can_submit(&self, r: &RecordFacts<'_>) -> bool {

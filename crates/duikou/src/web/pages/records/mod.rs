@@ -9,6 +9,7 @@ mod detail;
 mod edit;
 mod evidence;
 mod list;
+mod receipt;
 
 pub use detail::{action, detail};
 pub use edit::{create, edit_form, new_form, update};
