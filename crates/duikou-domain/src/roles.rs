@@ -390,3 +390,58 @@ impl Actor {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::bundled_kind;
+
+    fn actor(role: Role, unit: Option<&str>) -> Actor {
+        Actor {
+            username: "x".into(),
+            role,
+            unit: unit.map(str::to_string),
+        }
+    }
+
+    fn units(v: &[&str]) -> Value {
+        Value::Units(v.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn the_choices_offered_are_the_choices_accepted() {
+        let town = actor(Role::Reporter, Some("清溪镇"));
+        let transfer = bundled_kind(BuiltinKind::Transfer);
+        let only = UnitChoice::Only("清溪镇".into());
+        assert_eq!(town.unit_choice(transfer, "payer"), only);
+        assert_eq!(town.unit_choice(transfer, "reporting_unit"), only);
+        assert_eq!(town.unit_choice(transfer, "payee"), UnitChoice::Any);
+        let activity = bundled_kind(BuiltinKind::Activity);
+        assert_eq!(
+            town.unit_choice(activity, "organizers"),
+            UnitChoice::Including("清溪镇".into())
+        );
+        let secondment = bundled_kind(BuiltinKind::Secondment);
+        assert_eq!(town.unit_choice(secondment, "from_unit"), UnitChoice::Any);
+        assert_eq!(town.unit_choice(secondment, "to_unit"), UnitChoice::Any);
+        let coordinator = actor(Role::Coordinator, None);
+        assert_eq!(coordinator.unit_choice(transfer, "payer"), UnitChoice::Any);
+        let county = actor(Role::Receiver, Some("镇雄县"));
+        assert_eq!(
+            county.unit_choice(bundled_kind(BuiltinKind::Project), "county"),
+            UnitChoice::Only("镇雄县".into())
+        );
+
+        // The save is checked by the same rule.
+        let with = |k: &'static str, v: Value| BTreeMap::from([(k, v)]);
+        assert!(town.names_own_unit(transfer, &with("payer", units(&["清溪镇"]))));
+        assert!(!town.names_own_unit(transfer, &with("payer", units(&["黄江镇"]))));
+        assert!(town.names_own_unit(activity, &with("organizers", units(&["黄江镇", "清溪镇"]))));
+        assert!(!town.names_own_unit(activity, &with("organizers", units(&["黄江镇"]))));
+        let mut both = with("from_unit", units(&["镇雄县"]));
+        assert!(!town.names_own_unit(secondment, &both));
+        both.insert("to_unit", units(&["清溪镇"]));
+        assert!(town.names_own_unit(secondment, &both));
+        assert!(coordinator.names_own_unit(transfer, &with("payer", units(&["黄江镇"]))));
+    }
+}
