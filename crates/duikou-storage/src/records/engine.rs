@@ -169,6 +169,8 @@ mod engine_rows_tests {
             updated_by: Set("t".into()),
             updated_at: Set("t".into()),
             edited_by: Set(None),
+            receipt_confirmed_on: Set(None),
+            receipt_confirmed_by: Set(None),
         }
     }
 
