@@ -319,7 +319,7 @@ impl Actor {
         let names = |k: &str| {
             fields
                 .get(k)
-                .is_some_and(|v| v.units().iter().any(|u| *u == rule.unit))
+                .is_some_and(|v| v.units().contains(&rule.unit))
         };
         let each_field_allowed = rule.fields.iter().all(|k| match self.unit_choice(kind, k) {
             UnitChoice::Only(u) => fields

@@ -50,6 +50,7 @@ on_both_backends!(
     forms_offer_only_the_units_a_user_may_choose,
     evidence_goes_with_a_new_record,
     accounts_come_from_a_workbook_with_their_passwords,
+    an_existing_database_learns_who_confirmed_each_receipt,
 );
 
 fn expect(r: &Resp, status: u16) {
@@ -984,4 +985,84 @@ async fn accounts_come_from_a_workbook_with_their_passwords(app: &mut TestApp) {
         .await;
     expect(&r, 200);
     assert!(listed(&admin.get("/admin/users").await.text, "谢岗镇填报"));
+}
+
+// ------------------------------------------------------------------ upgrade
+
+/// A database from before receipts kept who confirmed them and when (m0011): the upgrade
+/// reads it from the audit trail (the last confirmation not reverted since), so a recent
+/// confirmation can still be corrected and a reverted one stays without.
+async fn an_existing_database_learns_who_confirmed_each_receipt(app: &mut TestApp) {
+    use sea_orm::ConnectionTrait;
+    let qx = app.login(QX).await;
+    let zx = app.login(ZX).await;
+    let coord = app.login(COORD).await;
+    let kept = transfer(&qx, "QX-UP-1", "2020-03-01").await;
+    expect(
+        &act(&zx, kept, "confirm", json!({"received_on": "2020-03-05"})).await,
+        200,
+    );
+    let reverted = transfer(&qx, "QX-UP-2", "2020-03-01").await;
+    expect(
+        &act(
+            &zx,
+            reverted,
+            "confirm",
+            json!({"received_on": "2020-03-05"}),
+        )
+        .await,
+        200,
+    );
+    expect(
+        &act(
+            &coord,
+            reverted,
+            "revert-receipt",
+            json!({"reason": "重复"}),
+        )
+        .await,
+        200,
+    );
+    app.kill_server();
+    let db = app.db().await;
+    let backend = db.get_database_backend();
+    let at: String = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            format!(
+                "SELECT at FROM audit_log WHERE action = 'record.confirm' AND entity_id = '{kept}'"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "at")
+        .unwrap();
+    for sql in [
+        "ALTER TABLE record DROP COLUMN receipt_confirmed_on",
+        "ALTER TABLE record DROP COLUMN receipt_confirmed_by",
+        "DELETE FROM seaql_migrations WHERE version = 'm0011_receipt_confirmation'",
+    ] {
+        db.execute_unprepared(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{backend:?} {sql}: {e}"));
+    }
+    db.close().await.unwrap();
+    // The next command upgrades the database.
+    app.cli_ok(&["audit", "verify"]);
+    at_day(app, TODAY);
+    let coord = app.login(COORD).await;
+    let day = duikou_storage::parse_ts(&at)
+        .unwrap()
+        .to_offset(time::macros::offset!(+8))
+        .date();
+    let r = record(&coord, kept).await;
+    assert_eq!(r["receipt"]["confirmed_by"], ZX, "{r}");
+    assert_eq!(
+        r["receipt"]["confirmed_on"],
+        duikou_domain::record::format_date(day),
+        "{r}"
+    );
+    let r = record(&coord, reverted).await;
+    assert!(r.get("receipt").is_none(), "{r}");
 }
