@@ -26,7 +26,7 @@
 //! | `DUIKOU_WEBHOOK_URL` | a group robot's address (企业微信 / 钉钉) | none: no webhook |
 //! | `DUIKOU_WEBHOOK_FLAVOUR` | `wecom` (企业微信) or `dingtalk` (钉钉): the JSON shape | `wecom` |
 //! | `DUIKOU_PUBLIC_URL` | the address people open the application at, for links in digests | none |
-//! | `DUIKOU_TODAY` | the day reminders are computed for (a drill, a test; `remind --today` too) | today, Beijing time |
+//! | `DUIKOU_TODAY` | the day taken for today by reminders (`remind --today` too) and by the receipt rules (no receipt date after it, the payee's 7-days correction window): a drill, a test | today, Beijing time |
 
 use std::path::{Path, PathBuf};
 
@@ -153,7 +153,7 @@ pub struct ReminderConfig {
     pub webhook: Option<WebhookConfig>,
     /// The application's address for links (`DUIKOU_PUBLIC_URL`), without a final `/`.
     pub public_url: Option<String>,
-    /// The day reminders are computed for instead of today (`DUIKOU_TODAY`).
+    /// The day taken for today (`DUIKOU_TODAY`): by reminders and by the receipt rules.
     pub today: Option<time::Date>,
     /// What is wrong with the variables, in both languages.
     pub problems: Vec<(String, String)>,

@@ -85,6 +85,63 @@ pub fn content_type_for(name: &str) -> Option<&'static str> {
     })
 }
 
+/// An evidence file as uploaded: its name as the browser gave it, and its bytes.
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An upload that passed [`check_upload`]: a clean name and its content type.
+pub struct CheckedUpload {
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// The checks every evidence upload passes, whichever page it comes from: a file was
+/// chosen, at most [`MAX_EVIDENCE_BYTES`], a usable name, an inert type. Refusals name
+/// the file field (`file`) and the file.
+pub fn check_upload(u: Upload) -> crate::error::AppResult<CheckedUpload> {
+    let refuse = |zh: String, en: String| {
+        crate::error::AppError::invalid_field("file", "佐证材料", &zh, &en)
+    };
+    let shown = clean_file_name(&u.name).unwrap_or_default();
+    if u.name.trim().is_empty() || u.bytes.is_empty() {
+        return Err(refuse(
+            format!("文件「{shown}」为空或未选择"),
+            format!("the file \"{shown}\" is empty or none was chosen"),
+        ));
+    }
+    let mb = MAX_EVIDENCE_BYTES / 1024 / 1024;
+    if u.bytes.len() > MAX_EVIDENCE_BYTES {
+        return Err(refuse(
+            format!("文件「{shown}」过大（上限 {mb} MB）"),
+            format!("the file \"{shown}\" is too large (at most {mb} MB)"),
+        ));
+    }
+    let Some(name) = clean_file_name(&u.name) else {
+        return Err(refuse(
+            "文件名无效".to_string(),
+            "the file name is not valid".to_string(),
+        ));
+    };
+    let Some(content_type) = content_type_for(&name) else {
+        return Err(refuse(
+            format!(
+                "不支持此文件类型（{name}）；可上传图片（jpg、png、gif）、PDF、Word、Excel、txt、csv、zip"
+            ),
+            format!(
+                "this type of file is not accepted ({name}): upload images (jpg, png, gif), PDF, Word, Excel, txt, csv or zip"
+            ),
+        ));
+    };
+    Ok(CheckedUpload {
+        name,
+        content_type,
+        bytes: u.bytes,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

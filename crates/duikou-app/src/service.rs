@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use duikou_domain::crypto::SecretKey;
 use duikou_domain::plan::Plan;
+use duikou_domain::receipt;
 use duikou_domain::record::{
     FieldError, FieldInput, Status, Transition, ValidationContext, validate,
 };
@@ -40,9 +41,14 @@ pub fn kind_not_listed(kind: RecordKind) -> ServiceError {
 /// A review or dispute reason: present where the transition needs one, of a bounded
 /// length, and free of ID numbers (it lands in the audit trail for good).
 fn check_reason(t: Transition, reason: Option<&str>) -> ServiceResult<()> {
+    check_reason_text(t.needs_reason(), reason)
+}
+
+/// A reason's text: present when `required`, bounded, free of ID numbers.
+pub(crate) fn check_reason_text(required: bool, reason: Option<&str>) -> ServiceResult<()> {
     let invalid = |zh: &str, en: &str| ServiceError::invalid_field("reason", "理由", zh, en);
     let text = reason.unwrap_or("");
-    if t.needs_reason() && text.trim().is_empty() {
+    if required && text.trim().is_empty() {
         return Err(invalid("请填写理由", "a reason is required"));
     }
     if let Some((zh, en)) = duikou_domain::limits::check_length("reason", "理由", text) {
@@ -74,9 +80,16 @@ pub struct Services {
     pub uploads: std::sync::Arc<crate::upload_store::PendingUploads>,
     /// The figures, cached per change of the database (`assessment::Figures`).
     pub figures: std::sync::Arc<crate::assessment::Figures>,
+    /// The day taken for today instead of the clock's (`DUIKOU_TODAY`: a drill, a test).
+    pub today: Option<time::Date>,
 }
 
 impl Services {
+    /// Today in Beijing time, or the day configured in its place.
+    pub fn today(&self) -> time::Date {
+        self.today.unwrap_or_else(crate::assessment::today)
+    }
+
     /// A record the actor may see; 404 otherwise (no hint that it exists).
     pub async fn read(
         &self,
@@ -185,6 +198,21 @@ impl Services {
         input: &BTreeMap<String, FieldInput>,
         submit: bool,
     ) -> ServiceResult<StoredRecord> {
+        self.create_with_evidence(actor, kind, input, submit, Vec::new())
+            .await
+    }
+
+    /// Create a record with evidence files chosen on the same form: each file is checked
+    /// (name, type, size) before anything is written, then the record and its evidence
+    /// are written together.
+    pub async fn create_with_evidence(
+        &self,
+        actor: &Actor,
+        kind: RecordKind,
+        input: &BTreeMap<String, FieldInput>,
+        submit: bool,
+        files: Vec<crate::evidence_store::Upload>,
+    ) -> ServiceResult<StoredRecord> {
         if !matches!(
             actor.role,
             Role::Coordinator | Role::Reporter | Role::Receiver
@@ -193,16 +221,38 @@ impl Services {
         }
         let n = self.validate(actor, kind, input)?;
         check_may_report(actor, &n)?;
-        check_receipt_field(actor, &n, None)?;
+        check_receipt_field(actor, &n, None, self.today())?;
+        let checked = files
+            .into_iter()
+            .map(crate::evidence_store::check_upload)
+            .collect::<ServiceResult<Vec<_>>>()?;
         self.check_voucher(&n, None).await?;
         let status = if submit {
             Status::Submitted
         } else {
             Status::Draft
         };
+        let mut stored = Vec::with_capacity(checked.len());
+        for upload in checked {
+            let evidence = self.evidence.clone();
+            let size = upload.bytes.len() as i64;
+            let bytes = upload.bytes;
+            let sha256 = tokio::task::spawn_blocking(move || evidence.put(&bytes))
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "storing evidence panicked");
+                    ServiceError::internal()
+                })??;
+            stored.push(duikou_storage::records::NewEvidence {
+                sha256,
+                file_name: upload.name,
+                content_type: upload.content_type.to_string(),
+                size,
+            });
+        }
         Ok(self
             .store
-            .create_record(&n, status, &actor.username)
+            .create_record_with_evidence(&n, status, &actor.username, &stored)
             .await?)
     }
 
@@ -230,7 +280,7 @@ impl Services {
         let n = self.validate(actor, kind, input)?;
         // A reporter may not move a record to another unit either.
         check_may_report(actor, &n)?;
-        check_receipt_field(actor, &n, Some(&before))?;
+        check_receipt_field(actor, &n, Some(&before), self.today())?;
         self.check_voucher(&n, Some(id)).await?;
         Ok(self
             .store
@@ -260,9 +310,13 @@ impl Services {
             Transition::Submit => actor.can_submit(&facts(&before)),
             Transition::Approve | Transition::Reject | Transition::Reopen => actor.can_review(),
             Transition::Dispute => actor.can_dispute(&facts(&before)),
+            Transition::Withdraw => actor.can_withdraw(&facts(&before)),
         };
         if !allowed {
             return Err(ServiceError::forbidden());
+        }
+        if t == Transition::Withdraw {
+            self.check_withdrawable(&before).await?;
         }
         if matches!(
             t,
@@ -301,25 +355,22 @@ impl Services {
         .await
     }
 
-    pub async fn confirm(
-        &self,
-        actor: &Actor,
-        id: i64,
-        received_on: &str,
-    ) -> ServiceResult<StoredRecord> {
-        let before = self
-            .read(actor, Some(self.plan.kind_of(BuiltinKind::Transfer)), id)
-            .await?;
-        if !actor.can_confirm(&facts(&before)) {
-            return Err(ServiceError::forbidden());
-        }
-        let date = duikou_domain::cells::parse_date(received_on)
-            .map_err(|e| ServiceError::invalid_field("received_on", "到账日期", &e.zh, &e.en))?;
-        duikou_domain::receipt::may_confirm(actor, &facts(&before), date).map_err(refusal)?;
-        Ok(self
-            .store
-            .confirm_receipt(id, date, &actor.username)
-            .await?)
+    /// 撤回: nobody acted on the record since it was submitted (its history says), and a
+    /// transfer's receipt is not confirmed. Storage then changes it only at the version
+    /// read here.
+    async fn check_withdrawable(&self, r: &StoredRecord) -> ServiceResult<()> {
+        let history = self.store.history(r.kind.key(), &r.id.to_string()).await?;
+        let last_act = history.iter().rev().find_map(|h| {
+            h.action
+                .strip_prefix("record.")
+                .and_then(Transition::from_key)
+        });
+        duikou_domain::record::may_withdraw(
+            r.status,
+            last_act,
+            r.fields.contains_key("received_on"),
+        )
+        .map_err(|(zh, en)| ServiceError::Conflict { zh, en })
     }
 
     /// The plain ID number, for a role allowed to see it; the read is audited.
@@ -476,7 +527,12 @@ impl Services {
         t: Transition,
         reason: Option<&str>,
     ) -> ServiceResult<Vec<(i64, Result<(), String>)>> {
-        if !actor.can_review() || matches!(t, Transition::Submit | Transition::Dispute) {
+        if !actor.can_review()
+            || matches!(
+                t,
+                Transition::Submit | Transition::Dispute | Transition::Withdraw
+            )
+        {
             return Err(ServiceError::forbidden());
         }
         check_reason(t, reason)?;
@@ -598,22 +654,28 @@ fn check_receipt_field(
     actor: &Actor,
     n: &duikou_storage::records::NewRecord,
     before: Option<&StoredRecord>,
+    today: time::Date,
 ) -> ServiceResult<()> {
     let stored = before.and_then(|b| b.fields.get("received_on"));
-    duikou_domain::receipt::may_enter(
+    receipt::may_enter(
         Some(actor),
         n.valid.kind,
         stored,
         n.valid.get("received_on"),
+        today,
     )
     .map_err(refusal)
 }
 
-fn refusal(r: duikou_domain::receipt::Refusal) -> ServiceError {
-    if r.forbidden {
-        ServiceError::Forbidden { zh: r.zh, en: r.en }
-    } else {
-        ServiceError::Conflict { zh: r.zh, en: r.en }
+/// A refusal of the receipt rules as the application's error: 403 for who asked, 409
+/// for the record's state, 422 naming the field for what was entered.
+pub fn refusal(r: receipt::Refusal) -> ServiceError {
+    match r.kind {
+        receipt::RefusalKind::Forbidden => ServiceError::Forbidden { zh: r.zh, en: r.en },
+        receipt::RefusalKind::State => ServiceError::Conflict { zh: r.zh, en: r.en },
+        receipt::RefusalKind::Input { field, field_zh } => {
+            ServiceError::invalid_field(field, field_zh, &r.zh, &r.en)
+        }
     }
 }
 

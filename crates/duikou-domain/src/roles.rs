@@ -133,6 +133,24 @@ pub fn concerned_county(
         .cloned()
 }
 
+/// Fields one of which must name the reporter's own unit ([`Actor::own_unit_rule`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnUnitRule {
+    pub unit: String,
+    pub fields: Vec<&'static str>,
+}
+
+/// What a form offers in a unit field ([`Actor::unit_choice`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitChoice {
+    /// Any unit the field admits.
+    Any,
+    /// Only this unit (the actor's own).
+    Only(String),
+    /// Several units, this one among them (organisers).
+    Including(String),
+}
+
 impl Actor {
     fn own(&self, unit: &str) -> bool {
         self.unit.as_deref() == Some(unit)
@@ -233,29 +251,90 @@ impl Actor {
         }
     }
 
-    /// A unit-bound reporter may only report what its own unit did: the record's unit
-    /// field (payer, organisers, from/to unit, east town, project county) must name it,
-    /// or the figure would count for another unit.
+    /// The rule tying a unit-bound reporter's record to its own unit: one of these
+    /// fields (the kind's own-unit field: payer, organisers, from-unit, east town, project
+    /// county…; a secondment's receiving unit too) must name it, or the figure would
+    /// count for another unit. None for roles that report for any unit, and for kinds
+    /// without such a field.
+    ///
+    /// The one source of both the forms' choices ([`Actor::unit_choice`]) and the check
+    /// of what is saved ([`Actor::names_own_unit`]).
+    pub fn own_unit_rule(&self, kind: RecordKind) -> Option<OwnUnitRule> {
+        if !matches!(self.role, Role::Reporter | Role::Receiver) {
+            return None;
+        }
+        let mut fields: Vec<&'static str> = kind.own_unit_field().into_iter().collect();
+        if kind.is(BuiltinKind::Secondment) {
+            fields.push("to_unit");
+        }
+        if fields.is_empty() {
+            return None;
+        }
+        Some(OwnUnitRule {
+            unit: self.unit.clone().unwrap_or_default(),
+            fields,
+        })
+    }
+
+    /// What this actor may choose in a unit field of a record it reports (`reporting_unit`
+    /// included): its own unit alone where the field must be its own, any unit where the
+    /// own unit may sit in either of two fields (a secondment's sending or receiving unit)
+    /// or beside others (an activity's organisers: the own unit among them).
+    pub fn unit_choice(&self, kind: RecordKind, field: &str) -> UnitChoice {
+        if !matches!(self.role, Role::Reporter | Role::Receiver) {
+            return UnitChoice::Any;
+        }
+        let own = self.unit.clone().unwrap_or_default();
+        if field == "reporting_unit" {
+            return UnitChoice::Only(own);
+        }
+        match self.own_unit_rule(kind) {
+            Some(rule) if rule.fields == [field] => {
+                if kind
+                    .field(field)
+                    .is_some_and(|f| matches!(f.ty, crate::schema::FieldType::Units(_)))
+                {
+                    UnitChoice::Including(own)
+                } else {
+                    UnitChoice::Only(own)
+                }
+            }
+            _ => UnitChoice::Any,
+        }
+    }
+
+    /// A unit-bound reporter may only report what its own unit did: every field it must
+    /// hold its own unit in holds it ([`Actor::unit_choice`]), and at least one field of
+    /// [`Actor::own_unit_rule`] names it.
     pub fn names_own_unit(&self, kind: RecordKind, fields: &BTreeMap<&'static str, Value>) -> bool {
         if !matches!(self.role, Role::Reporter | Role::Receiver) {
             return true;
         }
-        let Some(unit) = self.unit.as_deref() else {
-            return false;
+        let Some(rule) = self.own_unit_rule(kind) else {
+            return self.unit.is_some();
         };
-        // The kind's own-unit field; a secondment is also the receiving unit's.
-        let mut keys: Vec<&str> = kind.own_unit_field().into_iter().collect();
-        if kind.is(BuiltinKind::Secondment) {
-            keys.push("to_unit");
+        if rule.unit.is_empty() {
+            return false;
         }
-        if keys.is_empty() {
-            return true;
-        }
-        keys.iter().any(|k| {
+        let names = |k: &str| {
             fields
                 .get(k)
-                .is_some_and(|v| v.units().iter().any(|u| u == unit))
-        })
+                .is_some_and(|v| v.units().contains(&rule.unit))
+        };
+        let each_field_allowed = rule.fields.iter().all(|k| match self.unit_choice(kind, k) {
+            UnitChoice::Only(u) => fields
+                .get(k)
+                .is_none_or(|v| v.units().iter().all(|x| *x == u)),
+            UnitChoice::Including(_) | UnitChoice::Any => true,
+        });
+        each_field_allowed && rule.fields.iter().any(|k| names(k))
+    }
+
+    /// Take a submitted record back to draft (撤回): the reporting unit, before anyone
+    /// has acted on it (`record::may_withdraw`, the record's state, is checked apart: 409).
+    /// Coordinators return records with a reason instead (reject).
+    pub fn can_withdraw(&self, r: &RecordFacts<'_>) -> bool {
+        matches!(self.role, Role::Reporter | Role::Receiver) && self.can_submit(r)
     }
 
     pub fn can_submit(&self, r: &RecordFacts<'_>) -> bool {
@@ -320,5 +399,60 @@ impl Actor {
             self.role,
             Role::Coordinator | Role::Reporter | Role::Receiver
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::bundled_kind;
+
+    fn actor(role: Role, unit: Option<&str>) -> Actor {
+        Actor {
+            username: "x".into(),
+            role,
+            unit: unit.map(str::to_string),
+        }
+    }
+
+    fn units(v: &[&str]) -> Value {
+        Value::Units(v.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn the_choices_offered_are_the_choices_accepted() {
+        let town = actor(Role::Reporter, Some("清溪镇"));
+        let transfer = bundled_kind(BuiltinKind::Transfer);
+        let only = UnitChoice::Only("清溪镇".into());
+        assert_eq!(town.unit_choice(transfer, "payer"), only);
+        assert_eq!(town.unit_choice(transfer, "reporting_unit"), only);
+        assert_eq!(town.unit_choice(transfer, "payee"), UnitChoice::Any);
+        let activity = bundled_kind(BuiltinKind::Activity);
+        assert_eq!(
+            town.unit_choice(activity, "organizers"),
+            UnitChoice::Including("清溪镇".into())
+        );
+        let secondment = bundled_kind(BuiltinKind::Secondment);
+        assert_eq!(town.unit_choice(secondment, "from_unit"), UnitChoice::Any);
+        assert_eq!(town.unit_choice(secondment, "to_unit"), UnitChoice::Any);
+        let coordinator = actor(Role::Coordinator, None);
+        assert_eq!(coordinator.unit_choice(transfer, "payer"), UnitChoice::Any);
+        let county = actor(Role::Receiver, Some("镇雄县"));
+        assert_eq!(
+            county.unit_choice(bundled_kind(BuiltinKind::Project), "county"),
+            UnitChoice::Only("镇雄县".into())
+        );
+
+        // The save is checked by the same rule.
+        let with = |k: &'static str, v: Value| BTreeMap::from([(k, v)]);
+        assert!(town.names_own_unit(transfer, &with("payer", units(&["清溪镇"]))));
+        assert!(!town.names_own_unit(transfer, &with("payer", units(&["黄江镇"]))));
+        assert!(town.names_own_unit(activity, &with("organizers", units(&["黄江镇", "清溪镇"]))));
+        assert!(!town.names_own_unit(activity, &with("organizers", units(&["黄江镇"]))));
+        let mut both = with("from_unit", units(&["镇雄县"]));
+        assert!(!town.names_own_unit(secondment, &both));
+        both.insert("to_unit", units(&["清溪镇"]));
+        assert!(town.names_own_unit(secondment, &both));
+        assert!(coordinator.names_own_unit(transfer, &with("payer", units(&["黄江镇"]))));
     }
 }

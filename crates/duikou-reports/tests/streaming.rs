@@ -43,6 +43,7 @@ fn record(id: i64) -> StoredRecord {
         updated_by: "t".into(),
         updated_at: String::new(),
         edited_by: "t".into(),
+        receipt: None,
     }
 }
 

@@ -194,6 +194,13 @@ pub mod record {
         /// Absent in backups made before the column existed.
         #[serde(default)]
         pub edited_by: Option<String>,
+        /// The day the payee confirmed receipt (ISO date, as the application's clock had
+        /// it) and who: the payee's correction window counts from it (m0011). Empty for
+        /// a date entered otherwise, and in older backups.
+        #[serde(default)]
+        pub receipt_confirmed_on: Option<String>,
+        #[serde(default)]
+        pub receipt_confirmed_by: Option<String>,
     }
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}

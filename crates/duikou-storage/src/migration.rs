@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(Reminders),
             Box::new(ReviewQueueIndexes),
             Box::new(RecordIdSearchIndex),
+            Box::new(ReceiptConfirmation),
         ]
     }
 }
@@ -799,5 +800,102 @@ impl MigrationTrait for RecordIdSearchIndex {
                 .to_owned(),
         )
         .await
+    }
+}
+
+/// Who confirmed a transfer's receipt and on which day (`record.receipt_confirmed_on`,
+/// `receipt_confirmed_by`): the payee may correct its confirmation for seven days from
+/// it. Existing confirmations learn theirs from the audit trail (the last
+/// `record.confirm` of each record not cleared since), the day taken in Beijing time.
+struct ReceiptConfirmation;
+
+impl MigrationName for ReceiptConfirmation {
+    fn name(&self) -> &str {
+        "m0012_receipt_confirmation"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ReceiptConfirmation {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use sea_orm::ConnectionTrait;
+        for column in ["receipt_confirmed_on", "receipt_confirmed_by"] {
+            m.alter_table(
+                Table::alter()
+                    .table(t("record"))
+                    .add_column(text_null(column))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        let db = m.get_connection();
+        let rows = db
+            .query_all(
+                &Query::select()
+                    .columns([t("entity_id"), t("actor"), t("action"), t("at")])
+                    .from(t("audit_log"))
+                    .and_where(Expr::col(t("action")).is_in([
+                        "record.confirm",
+                        "record.receipt_cleared",
+                        "record.receipt_reverted",
+                    ]))
+                    .order_by(t("seq"), Order::Asc)
+                    .to_owned(),
+            )
+            .await?;
+        let mut last: std::collections::HashMap<i64, (String, String)> = Default::default();
+        for row in rows {
+            let id: String = row.try_get("", "entity_id")?;
+            let Ok(id) = id.parse::<i64>() else { continue };
+            let action: String = row.try_get("", "action")?;
+            if action == "record.confirm" {
+                let actor: String = row.try_get("", "actor")?;
+                let at: String = row.try_get("", "at")?;
+                let day = crate::parse_ts(&at)
+                    .map(|ts| {
+                        duikou_domain::record::format_date(
+                            ts.to_offset(time::macros::offset!(+8)).date(),
+                        )
+                    })
+                    .unwrap_or_default();
+                if !day.is_empty() {
+                    last.insert(id, (day, actor));
+                }
+            } else {
+                last.remove(&id);
+            }
+        }
+        // One statement per day and confirming unit, not per record.
+        let mut by_day: std::collections::BTreeMap<(String, String), Vec<i64>> = Default::default();
+        for (id, key) in last {
+            by_day.entry(key).or_default().push(id);
+        }
+        for ((day, actor), ids) in by_day {
+            for chunk in ids.chunks(500) {
+                m.exec_stmt(
+                    Query::update()
+                        .table(t("record"))
+                        .value(t("receipt_confirmed_on"), day.clone())
+                        .value(t("receipt_confirmed_by"), actor.clone())
+                        .and_where(Expr::col(t("id")).is_in(chunk.iter().copied()))
+                        .to_owned(),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for column in ["receipt_confirmed_on", "receipt_confirmed_by"] {
+            m.alter_table(
+                Table::alter()
+                    .table(t("record"))
+                    .drop_column(t(column))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

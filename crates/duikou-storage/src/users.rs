@@ -118,6 +118,17 @@ fn lock_seconds(failures: i32) -> i64 {
     (30i64 << extra).min(3600)
 }
 
+/// An account to create with [`Store::create_users`]; it must change its password at
+/// first sign-in.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub role: Role,
+    pub unit: Option<&'a str>,
+    pub password: &'a str,
+    pub email: Option<&'a str>,
+}
+
 #[derive(Debug, Clone)]
 pub struct SessionInfo {
     pub token: String,
@@ -159,6 +170,66 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(to_user(m))
+    }
+
+    /// Create several users at once (a workbook of accounts): all of them or none. Names
+    /// taken meanwhile are answered as `Ok(Err(names))`, nothing written. The passwords
+    /// are hashed before the transaction, so writers do not wait on the hashing.
+    pub async fn create_users(
+        &self,
+        users: &[NewUser<'_>],
+        actor: &str,
+    ) -> Result<Result<Vec<User>, Vec<String>>, StoreError> {
+        let hashes: Vec<String> = users.iter().map(|u| hash_password(u.password)).collect();
+        let now = now_text();
+        let txn = self.db.begin().await?;
+        audit::lock_head(&txn).await?;
+        let names: Vec<&str> = users.iter().map(|u| u.username).collect();
+        let mut taken = Vec::new();
+        for chunk in names.chunks(500) {
+            taken.extend(
+                app_user::Entity::find()
+                    .filter(app_user::Column::Username.is_in(chunk.iter().copied()))
+                    .all(&txn)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.username),
+            );
+        }
+        if !taken.is_empty() {
+            txn.rollback().await?;
+            return Ok(Err(taken));
+        }
+        let mut created = Vec::with_capacity(users.len());
+        let mut events = Vec::with_capacity(users.len());
+        for (u, hash) in users.iter().zip(hashes) {
+            let m = app_user::ActiveModel {
+                username: Set(u.username.to_string()),
+                role: Set(u.role.key().to_string()),
+                unit: Set(u.unit.map(str::to_string)),
+                password_hash: Set(hash),
+                must_change_password: Set(true),
+                disabled: Set(false),
+                failed_logins: Set(0),
+                locked_until: Set(None),
+                created_at: Set(now.clone()),
+                password_changed_at: Set(now.clone()),
+                email: Set(u.email.map(str::to_string)),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            events.push(AuditEvent::new(actor, "user.create", "user", m.id).after(
+                &serde_json::json!({
+                    "username": u.username, "role": u.role.key(), "unit": u.unit,
+                    "email": u.email, "bulk": true,
+                }),
+            ));
+            created.push(to_user(m));
+        }
+        audit::append(&txn, &events).await?;
+        txn.commit().await?;
+        Ok(Ok(created))
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {

@@ -376,7 +376,12 @@ on_each_backend!(review_workflow_and_locking, |store: Store| async move {
     ));
     // Confirm receipt.
     let r = store
-        .confirm_receipt(r.id, time::macros::date!(2019 - 03 - 20), "zx")
+        .confirm_receipt(
+            r.id,
+            time::macros::date!(2019 - 03 - 20),
+            time::macros::date!(2019 - 03 - 20),
+            "zx",
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -385,7 +390,12 @@ on_each_backend!(review_workflow_and_locking, |store: Store| async move {
     );
     assert!(matches!(
         store
-            .confirm_receipt(r.id, time::macros::date!(2019 - 03 - 21), "zx")
+            .confirm_receipt(
+                r.id,
+                time::macros::date!(2019 - 03 - 21),
+                time::macros::date!(2019 - 03 - 21),
+                "zx"
+            )
             .await,
         Err(RecordError::Conflict { .. })
     ));

@@ -1033,10 +1033,13 @@ async fn browser_scenario() {
     assert_eq!(b.text("#record-status").await, "已审核");
     b.logout().await;
 
-    // 镇雄县 confirms receipt from its home page.
+    // 镇雄县 confirms receipt from its home page: the check step, then the home page again.
     b.login(&server, "镇雄县").await;
     b.set_value(&format!("#received-{id}"), "2020-03-20").await;
     b.click(&format!("#received-{id} ~ button")).await;
+    b.find("#receipt-commit").await;
+    assert_eq!(b.text("#check-voucher_no").await, "QX-2020-0301");
+    b.click("#receipt-commit-button").await;
     b.find("#notice").await;
     b.logout().await;
 
@@ -1476,4 +1479,112 @@ async fn a_table_sorts_by_its_headings_and_exports_what_it_shows() {
     );
     assert!(b.text("#error-summary").await.contains("身份证号"));
     b.screenshot("records-id-number-error-desktop").await;
+}
+
+/// The county's confirmation of receipt, at desktop and phone widths: the date starts
+/// empty; an empty date, a date after today and one before sending are refused next to
+/// the field; a far date shows the transfer and asks again before it commits.
+#[tokio::test]
+#[ignore = "browser: needs chromium and chromedriver; run with --include-ignored (.ci/run installs them and does)"]
+async fn receipt_confirmation_at_desktop_and_phone_widths() {
+    assert!(
+        chromium_available(),
+        "this test needs /usr/bin/chromium and /usr/bin/chromedriver"
+    );
+    let server = Server::start();
+    // 清溪镇 sends two transfers to 镇雄县 on 2020-02-10, one per width.
+    let town = Web::login(&server, "清溪镇").await;
+    let csrf = town.csrf().await;
+    let mut ids = Vec::new();
+    for voucher in ["QX-BR-1", "QX-BR-2"] {
+        let (status, _, location) = town
+            .post(
+                "/records/transfer/new",
+                &transfer_form(&csrf, "清溪镇", "镇雄县", voucher),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        ids.push((voucher, record_id(&location.unwrap())));
+    }
+    let tomorrow = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+8))
+        .date()
+        .next_day()
+        .expect("a tomorrow");
+    let tomorrow = format!(
+        "{:04}-{:02}-{:02}",
+        tomorrow.year(),
+        u8::from(tomorrow.month()),
+        tomorrow.day()
+    );
+    let (_driver, b) = Browser::start(&server.base).await;
+    let widths = [(1280, 900, false, "desktop"), (390, 844, true, "phone")];
+    for ((w, h, mobile, suffix), (voucher, id)) in widths.into_iter().zip(ids) {
+        b.viewport(w, h, mobile).await;
+        b.login(&server, "镇雄县").await;
+        b.goto(&format!("/records/transfer/{id}")).await;
+        assert_eq!(
+            b.js(
+                "return document.querySelector('#received_on').value",
+                json!([])
+            )
+            .await,
+            json!(""),
+            "the date starts empty"
+        );
+        let fits = || async {
+            b.js(
+                "return document.documentElement.scrollWidth <= document.documentElement.clientWidth",
+                json!([]),
+            )
+            .await
+        };
+        assert_eq!(fits().await, json!(true), "no sideways scrolling at {w} px");
+        // Refusals, each at the top (linked) and next to the field.
+        for (date, says) in [
+            ("", "请填写到账日期"),
+            (tomorrow.as_str(), "晚于今天"),
+            ("2020-02-01", "不能早于拨付日期"),
+        ] {
+            b.set_value("#received_on", date).await;
+            b.click("#confirm-record").await;
+            b.find("#error-summary a[href=\"#received_on\"]").await;
+            let next_to = b.text("#received_on-error").await;
+            assert!(next_to.contains(says), "{date}: {next_to}");
+            if date.is_empty() {
+                b.screenshot(&format!("receipt-refused-{suffix}")).await;
+            }
+        }
+        // 2020-06-01 is 112 days after sending: the transfer is shown, and asks again.
+        b.set_value("#received_on", "2020-06-01").await;
+        b.click("#confirm-record").await;
+        b.find("#receipt-commit").await;
+        assert_eq!(b.text("#check-payer").await, "清溪镇");
+        assert_eq!(b.text("#check-payee").await, "镇雄县");
+        assert_eq!(b.text("#check-voucher_no").await, voucher);
+        assert!(b.text("#check-amount").await.contains("300,000.00"));
+        assert!(b.text("#check-received_on").await.contains("2020年6月1日"));
+        b.find("#far-warning").await;
+        assert_eq!(fits().await, json!(true), "the step fits {w} px");
+        b.screenshot(&format!("receipt-check-{suffix}")).await;
+        b.click("#receipt-commit-button").await;
+        b.find("#error-summary a[href=\"#far_date_confirmed\"]")
+            .await;
+        assert!(
+            b.text("#far_date_confirmed-error")
+                .await
+                .contains("再次确认")
+        );
+        b.screenshot(&format!("receipt-check-refused-{suffix}"))
+            .await;
+        b.click("#far_date_confirmed").await;
+        b.click("#receipt-commit-button").await;
+        b.find("#notice").await;
+        assert!(b.text("#notice").await.contains("已确认到账"));
+        assert!(b.text("#field-received_on").await.contains("2020年6月1日"));
+        b.find("#receipt-confirmed").await;
+        b.find("#corrected_on").await;
+        b.screenshot(&format!("receipt-confirmed-{suffix}")).await;
+        b.logout().await;
+    }
 }

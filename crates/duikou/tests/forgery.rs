@@ -273,9 +273,10 @@ async fn a_confirmation_is_bound_to_what_was_confirmed(app: &TestApp) {
     let r = action(&zx, id, "confirm", &json!({ "received_on": "2019-05-03" })).await;
     assert_eq!(r.status, 404, "{}", r.text);
     expect(&action(&qx, id, "submit", &json!({})).await, 200);
-    // Not before it was sent.
+    // Not before it was sent: a bad date, named.
     let r = action(&zx, id, "confirm", &json!({ "received_on": "2019-04-30" })).await;
-    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.fields(), ["received_on"]);
     assert!(r.text.contains("到账日期不能早于拨付日期"), "{}", r.text);
     let r = action(&zx, id, "confirm", &json!({ "received_on": "2019-05-03" })).await;
     expect(&r, 200);

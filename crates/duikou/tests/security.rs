@@ -360,6 +360,24 @@ impl World {
         self.create("transfer", self.transfer_body(own), st).await
     }
 
+    /// A submitted transfer whose payee confirmed receipt (own: 清溪镇 → 镇雄县, else
+    /// 黄江镇 → 彝良县).
+    async fn confirmed_transfer(&self, own: bool) -> i64 {
+        let id = self.transfer(own, St::Submitted).await;
+        let payee = if own { ZX } else { YL };
+        expect(
+            &self
+                .api(payee)
+                .post(
+                    &format!("/api/v1/records/transfer/{id}/confirm"),
+                    &json!({"received_on": "2019-04-01"}),
+                )
+                .await,
+            200,
+        );
+        id
+    }
+
     /// The record a role works with: a county's project for a receiver, a town's
     /// transfer for everyone else.
     async fn unit_record(&self, role: Option<&str>, own: bool, st: St) -> (&'static str, i64) {
@@ -799,6 +817,26 @@ const RULES: &[Rule] = &[
         "api-no-such-action",
         "404|404|404|404|404|404|L",
     ),
+    // 撤回: the reporting unit takes its submitted record back to draft.
+    r(
+        "POST",
+        "/api/v1/records/{kind}/{id}/{action}",
+        "api-withdraw",
+        "403|403|200/404|200/404|404|403|L",
+    ),
+    // A receipt the payee confirmed: corrected by the payee, reverted by a coordinator.
+    r(
+        "POST",
+        "/api/v1/records/{kind}/{id}/{action}",
+        "api-receipt-correct",
+        "403|403|403/404|200/404|404|403|L",
+    ),
+    r(
+        "POST",
+        "/api/v1/records/{kind}/{id}/{action}",
+        "api-receipt-revert",
+        "403|200|403/404|403/404|404|403|L",
+    ),
     // 退回复核: "own" is a record naming the role's unit that another unit reported.
     r(
         "POST",
@@ -1017,6 +1055,31 @@ const RULES: &[Rule] = &[
         "page-no-such-action",
         "404|404|404|404|404|404|L",
     ),
+    // The confirmation step (the transfer shown before anything is written).
+    r(
+        "POST",
+        "/records/{kind}/{id}/{action}",
+        "page-confirm-check",
+        "403|403|403/404|200/404|404|403|L",
+    ),
+    r(
+        "POST",
+        "/records/{kind}/{id}/{action}",
+        "page-withdraw",
+        "403|403|303/404|303/404|404|403|L",
+    ),
+    r(
+        "POST",
+        "/records/{kind}/{id}/{action}",
+        "page-receipt-correct",
+        "403|403|403/404|303/404|404|403|L",
+    ),
+    r(
+        "POST",
+        "/records/{kind}/{id}/{action}",
+        "page-receipt-revert",
+        "403|303|403/404|403/404|404|403|L",
+    ),
     r(
         "POST",
         "/records/{kind}/{id}/{action}",
@@ -1153,6 +1216,12 @@ const RULES: &[Rule] = &[
         "POST",
         "/admin/users",
         "admin-create-user",
+        "200|403|403|403|403|403|L",
+    ),
+    r(
+        "POST",
+        "/admin/users/import",
+        "admin-import-users",
         "200|403|403|403|403|403|L",
     ),
     r(
@@ -1404,6 +1473,27 @@ impl World {
                     Json(json!({"received_on": "2019-04-01"})),
                 )
             }
+            "api-withdraw" => {
+                let (kind, id) = self.unit_record(role, own, St::Submitted).await;
+                call(
+                    "POST",
+                    format!("/api/v1/records/{kind}/{id}/withdraw"),
+                    Json(json!({})),
+                )
+            }
+            "api-receipt-correct" | "api-receipt-revert" => {
+                let id = self.confirmed_transfer(own).await;
+                let (action, body) = if rule.label == "api-receipt-correct" {
+                    ("correct-receipt", json!({"received_on": "2019-04-02"}))
+                } else {
+                    ("revert-receipt", json!({"reason": "凭证日期有误"}))
+                };
+                call(
+                    "POST",
+                    format!("/api/v1/records/transfer/{id}/{action}"),
+                    Json(body),
+                )
+            }
             "api-assessment" => call("GET", "/api/v1/assessment?year=2019".into(), None),
             "api-plan" => call("GET", "/api/v1/plan".into(), None),
             "api-root" => call("GET", "/api/v1".into(), None),
@@ -1544,12 +1634,46 @@ impl World {
                     call("POST", path, Form(vec![("reason", "理由".into())]))
                 }
             }
-            "page-confirm" => {
+            "page-confirm" | "page-confirm-check" => {
                 let id = self.transfer(own, St::Submitted).await;
+                let mut form = vec![("received_on", "2019-04-01".to_string())];
+                if rule.label == "page-confirm" {
+                    form.push(("step", "commit".into()));
+                }
                 call(
                     "POST",
                     format!("/records/transfer/{id}/confirm"),
-                    Form(vec![("received_on", "2019-04-01".into())]),
+                    Form(form),
+                )
+            }
+            "page-withdraw" => {
+                let (kind, id) = self.unit_record(role, own, St::Submitted).await;
+                call(
+                    "POST",
+                    format!("/records/{kind}/{id}/withdraw"),
+                    Form(vec![]),
+                )
+            }
+            "page-receipt-correct" | "page-receipt-revert" => {
+                let id = self.confirmed_transfer(own).await;
+                let (action, form) = if rule.label == "page-receipt-correct" {
+                    (
+                        "correct-receipt",
+                        vec![
+                            ("received_on", "2019-04-02".to_string()),
+                            ("step", "commit".into()),
+                        ],
+                    )
+                } else {
+                    (
+                        "revert-receipt",
+                        vec![("reason", "凭证日期有误".to_string())],
+                    )
+                };
+                call(
+                    "POST",
+                    format!("/records/transfer/{id}/{action}"),
+                    Form(form),
                 )
             }
             "review-queue" => call("GET", "/review".into(), None),
@@ -1679,6 +1803,15 @@ impl World {
                     ("role", "viewer".into()),
                 ]),
             ),
+            "admin-import-users" => {
+                let n = self.next();
+                let csv = format!("用户名,角色,单位\n导入用户{n},reporter,{QX}\n");
+                call(
+                    "POST",
+                    "/admin/users/import".into(),
+                    Multipart(vec![], Some((format!("用户{n}.csv"), csv.into_bytes()))),
+                )
+            }
             "admin-disable"
             | "admin-enable"
             | "admin-reset"
@@ -4178,6 +4311,7 @@ fn importers_never_panic_and_name_the_row() {
                             plan: &plan,
                             key: &key,
                             actor,
+                            today: duikou_app::assessment::today(),
                         };
                         if let Err(errors) = prepare(&table, kind, &ctx) {
                             prop_assert!(!errors.is_empty());

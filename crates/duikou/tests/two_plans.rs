@@ -180,6 +180,11 @@ async fn existing_records_are_attached_to_the_loaded_plan(app: &mut TestApp) {
         // search's index).
         "DROP INDEX record_plan_kind_blind".to_string(),
         "DELETE FROM seaql_migrations WHERE version = 'm0011_record_id_search_index'".to_string(),
+        // The releases after it first (receipt confirmations, reminders, the review
+        // queue's indexes).
+        "ALTER TABLE record DROP COLUMN receipt_confirmed_on".to_string(),
+        "ALTER TABLE record DROP COLUMN receipt_confirmed_by".to_string(),
+        "DELETE FROM seaql_migrations WHERE version = 'm0012_receipt_confirmation'".to_string(),
         "DROP INDEX record_plan_status_id".to_string(),
         "DROP INDEX record_import_batch".to_string(),
         "DROP INDEX audit_log_action".to_string(),

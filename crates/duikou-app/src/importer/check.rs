@@ -115,7 +115,9 @@ impl<'a> RowChecker<'a> {
                     kind,
                     None,
                     valid.get("received_on"),
+                    self.ctx.today,
                 ) {
+                    let forbidden = r.is_forbidden();
                     errors.push(RowError {
                         file: file.to_string(),
                         row: row.number,
@@ -125,8 +127,16 @@ impl<'a> RowChecker<'a> {
                             .get("received_on")
                             .map(|v| v.display())
                             .unwrap_or_default(),
-                        zh: format!("{}；请留空，由接收单位确认到账", r.zh),
-                        en: format!("{}; leave it empty for the payee to confirm", r.en),
+                        zh: if forbidden {
+                            format!("{}；请留空，由接收单位确认到账", r.zh)
+                        } else {
+                            r.zh
+                        },
+                        en: if forbidden {
+                            format!("{}; leave it empty for the payee to confirm", r.en)
+                        } else {
+                            r.en
+                        },
                     });
                     return None;
                 }

@@ -94,6 +94,8 @@ pub struct PrepareContext<'a> {
     pub key: &'a SecretKey,
     /// Who imports: with a unit-bound role every row must be that unit's.
     pub actor: Option<&'a Actor>,
+    /// Today (Beijing time, or the configured day): no receipt date may lie after it.
+    pub today: time::Date,
 }
 
 /// Build a `NewRecord` from a validated record: protect the ID, compute keys.

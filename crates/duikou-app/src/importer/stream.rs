@@ -81,6 +81,8 @@ pub struct ImportJob {
     pub actor_name: String,
     /// Check only: write nothing.
     pub dry_run: bool,
+    /// Today, as the import's receipt dates are checked against it.
+    pub today: time::Date,
 }
 
 /// Import a file of any size, all or nothing, holding a chunk of rows at a time.
@@ -116,11 +118,13 @@ pub async fn import_file(
         .await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<PreparedRow>>(2);
     let (path, file_name, scan) = (job.path.clone(), job.file_name.clone(), job.scan.clone());
+    let today = job.today;
     let reader = tokio::task::spawn_blocking(move || {
         let ctx = PrepareContext {
             plan: &plan,
             key: &key,
             actor: actor.as_ref(),
+            today,
         };
         let file: Arc<str> = Arc::from(file_name.as_str());
         let mut producer = Producer::new(kind, &ctx, file, tx);

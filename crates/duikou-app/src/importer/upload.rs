@@ -71,6 +71,7 @@ async fn run(
         status: UPLOADED_STATUS,
         actor_name: actor.username.clone(),
         dry_run,
+        today: services.today(),
     };
     import_file(
         &services.store,

@@ -24,7 +24,7 @@ mod validate;
 mod value;
 
 pub use fields::{FieldLookup, FieldMap, fields_from_json, fields_from_json_text, fields_to_json};
-pub use review::{Status, Transition};
+pub use review::{Status, Transition, may_withdraw};
 pub use validate::{ValidationContext, validate};
 pub use value::{Value, format_date, parse_iso_date};
 

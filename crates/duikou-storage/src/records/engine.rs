@@ -169,6 +169,8 @@ mod engine_rows_tests {
             updated_by: Set("t".into()),
             updated_at: Set("t".into()),
             edited_by: Set(None),
+            receipt_confirmed_on: Set(None),
+            receipt_confirmed_by: Set(None),
         }
     }
 
@@ -522,6 +524,9 @@ impl Store {
                 | "record.delete"
                 | "record.dispute"
                 | "record.receipt_cleared"
+                | "record.receipt_corrected"
+                | "record.receipt_reverted"
+                | "record.withdraw"
                 | "evidence.add" => match entity_id.parse() {
                     Ok(id) => changes.ids.push(id),
                     Err(_) => return Ok(None),

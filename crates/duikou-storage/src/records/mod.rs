@@ -3,11 +3,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use duikou_domain::receipt::Confirmation;
 use duikou_domain::record::{
     Status, Transition, ValidRecord, Value, fields_from_json, fields_from_json_text, format_date,
+    parse_iso_date,
 };
 use duikou_domain::schema::RecordKind;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -15,19 +17,23 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::audit::{self, AuditEvent};
-use crate::entities::{audit_log, evidence, record};
+use crate::entities::{audit_log, record};
 use crate::record_units;
 use crate::{KindLookup, Store, StoreError, now_text};
 
 mod batches;
 mod cursor;
 mod engine;
+mod evidence_files;
 mod import;
 mod listing;
+mod receipt;
 
 pub use batches::{BatchInfo, REVIEW_CHUNK_ROWS, ReviewAct, ReviewFilter, ReviewOutcome};
 pub use cursor::RecordCursor;
 pub use engine::RecordChanges;
+pub use evidence_files::NewEvidence;
+use evidence_files::insert_evidence;
 pub use import::{IMPORT_CHUNK_ROWS, ImportFile, ImportOutcome, ImportSession, StoredByKey};
 pub use listing::{Compare, RecordSort, SortColumn, UnitFieldFilter};
 
@@ -75,6 +81,10 @@ pub struct StoredRecord {
     pub updated_at: String,
     /// Who last changed the content (see `entities::record::Model::edited_by`).
     pub edited_by: String,
+    /// The payee's confirmation of receipt: who, and on which day (absent for a date
+    /// entered otherwise).
+    #[serde(skip)]
+    pub receipt: Option<Confirmation>,
 }
 
 impl StoredRecord {
@@ -93,14 +103,22 @@ impl StoredRecord {
         if let (Some(obj), Some(m)) = (fields.as_object_mut(), &self.id_masked) {
             obj.insert("id_number".into(), serde_json::Value::String(m.clone()));
         }
-        serde_json::json!({
+        let mut out = serde_json::json!({
             "id": self.id, "kind": self.kind.key(), "status": self.status.key(),
             "reporting_unit": self.reporting_unit, "plan_year": self.plan_year,
             "fields": fields, "notes": self.notes, "reject_reason": self.reject_reason,
             "version": self.version, "evidence_count": self.evidence_count,
             "created_by": self.created_by, "created_at": self.created_at,
             "updated_by": self.updated_by, "updated_at": self.updated_at,
-        })
+        });
+        if let Some(c) = &self.receipt {
+            out["receipt"] = serde_json::json!({
+                "confirmed_by": c.by,
+                "confirmed_on": format_date(c.on),
+                "correctable_until": format_date(c.correctable_until()),
+            });
+        }
+        out
     }
 }
 
@@ -129,6 +147,10 @@ fn to_stored(kinds: &KindLookup, m: record::Model) -> Option<StoredRecord> {
         updated_by: m.updated_by,
         updated_at: m.updated_at,
         edited_by,
+        receipt: match (m.receipt_confirmed_on.as_deref(), m.receipt_confirmed_by) {
+            (Some(on), Some(by)) => parse_iso_date(on).map(|on| Confirmation { by, on }),
+            _ => None,
+        },
     })
 }
 
@@ -363,6 +385,19 @@ impl Store {
         status: Status,
         actor: &str,
     ) -> Result<StoredRecord, RecordError> {
+        self.create_record_with_evidence(n, status, actor, &[])
+            .await
+    }
+
+    /// Create a record with evidence files already stored (by their hash): the record, its
+    /// evidence and their audit entries in one transaction, so a failure leaves neither.
+    pub async fn create_record_with_evidence(
+        &self,
+        n: &NewRecord,
+        status: Status,
+        actor: &str,
+        files: &[NewEvidence],
+    ) -> Result<StoredRecord, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         if let Some(key) = &n.natural_key {
@@ -401,6 +436,14 @@ impl Store {
             ],
         )
         .await?;
+        for f in files {
+            insert_evidence(&txn, stored.kind, stored.id, f, actor).await?;
+        }
+        let stored = if files.is_empty() {
+            stored
+        } else {
+            self.locked_record(&txn, stored.id).await?
+        };
         txn.commit().await?;
         Ok(stored)
     }
@@ -473,6 +516,12 @@ impl Store {
         am.created_at = Set(before.created_at.clone());
         am.evidence_count = Set(before.evidence_count);
         am.reject_reason = Set(before.reject_reason.clone());
+        // A date no longer the payee's confirmation (cleared, or entered anew by a
+        // coordinator) takes no correction window with it.
+        if before.fields.get("received_on") != n.valid.fields.get("received_on") {
+            am.receipt_confirmed_on = Set(None);
+            am.receipt_confirmed_by = Set(None);
+        }
         // Keep the stored ID when the change does not give one.
         if n.id.is_none() {
             am.id_cipher = Set(before.id_cipher.clone());
@@ -623,49 +672,6 @@ impl Store {
         Ok(out)
     }
 
-    /// The payee confirms receipt of a transfer.
-    pub async fn confirm_receipt(
-        &self,
-        id: i64,
-        received_on: time::Date,
-        actor: &str,
-    ) -> Result<StoredRecord, RecordError> {
-        let txn = self.db.begin().await?;
-        audit::lock_head(&txn).await?;
-        let before = self.locked_record(&txn, id).await?;
-        // Checked again under the lock: the record may have changed since the caller read it.
-        duikou_domain::receipt::confirmable(
-            before.kind,
-            before.status,
-            &before.fields,
-            received_on,
-        )
-        .map_err(|r| conflict(r.zh, r.en))?;
-        let mut fields = before.fields.clone();
-        fields.insert("received_on".into(), Value::Date(received_on));
-        let data = duikou_domain::record::fields_to_json(&fields).to_string();
-        let am = record::ActiveModel {
-            id: Set(id),
-            data: Set(data),
-            event_date: Set(Some(received_on)),
-            version: Set(before.version + 1),
-            updated_by: Set(actor.to_string()),
-            updated_at: Set(now_text()),
-            ..Default::default()
-        };
-        am.update(&txn).await?;
-        audit::append(
-            &txn,
-            &[AuditEvent::new(actor, "record.confirm", "transfer", id)
-                .after(&serde_json::json!({ "received_on": format_date(received_on) }))],
-        )
-        .await?;
-        let after = self.locked_record(&txn, id).await?;
-        record_units::write(&txn, id, after.kind, &after.reporting_unit, &after.fields).await?;
-        txn.commit().await?;
-        Ok(after)
-    }
-
     pub async fn delete_record(&self, id: i64, actor: &str) -> Result<(), RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
@@ -692,62 +698,6 @@ impl Store {
 }
 
 impl Store {
-    /// Attach an evidence file's metadata to a record (the file itself is stored by content hash).
-    pub async fn add_evidence(
-        &self,
-        record_id: i64,
-        sha256: &str,
-        file_name: &str,
-        content_type: &str,
-        size: i64,
-        actor: &str,
-    ) -> Result<i64, RecordError> {
-        let txn = self.db.begin().await?;
-        audit::lock_head(&txn).await?;
-        let rec = self.locked_record(&txn, record_id).await?;
-        let m = evidence::ActiveModel {
-            record_id: Set(record_id),
-            sha256: Set(sha256.to_string()),
-            file_name: Set(file_name.to_string()),
-            content_type: Set(content_type.to_string()),
-            size: Set(size),
-            uploaded_by: Set(actor.to_string()),
-            uploaded_at: Set(now_text()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        let stmt = Query::update()
-            .table(record::Entity)
-            .value(
-                record::Column::EvidenceCount,
-                Expr::col(record::Column::EvidenceCount).add(1),
-            )
-            .and_where(record::Column::Id.eq(record_id))
-            .to_owned();
-        txn.execute(&stmt).await?;
-        let after = serde_json::json!({ "evidence_id": m.id, "file_name": file_name, "sha256": sha256, "size": size, "content_type": content_type });
-        audit::append(
-            &txn,
-            &[AuditEvent::new(actor, "evidence.add", rec.kind.key(), record_id).after(&after)],
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(m.id)
-    }
-
-    pub async fn evidence_of(&self, record_id: i64) -> Result<Vec<evidence::Model>, StoreError> {
-        Ok(evidence::Entity::find()
-            .filter(evidence::Column::RecordId.eq(record_id))
-            .order_by_asc(evidence::Column::Id)
-            .all(&self.db)
-            .await?)
-    }
-
-    pub async fn evidence_by_id(&self, id: i64) -> Result<Option<evidence::Model>, StoreError> {
-        Ok(evidence::Entity::find_by_id(id).one(&self.db).await?)
-    }
-
     /// The audit entries about one entity, oldest first.
     pub async fn history(
         &self,
@@ -795,6 +745,7 @@ fn transition_zh(t: Transition) -> &'static str {
         Transition::Reject => "退回",
         Transition::Reopen => "重新打开",
         Transition::Dispute => "退回复核",
+        Transition::Withdraw => "撤回",
     }
 }
 
@@ -805,5 +756,6 @@ fn transition_past_en(t: Transition) -> &'static str {
         Transition::Reject => "rejected",
         Transition::Reopen => "reopened",
         Transition::Dispute => "disputed",
+        Transition::Withdraw => "withdrawn",
     }
 }

@@ -85,6 +85,10 @@ pub(super) async fn import(
         status,
         actor_name: who,
         dry_run,
+        today: cfg
+            .reminders
+            .today
+            .unwrap_or_else(duikou_app::assessment::today),
     };
     let result = duikou_app::importer::import_file(
         &store,

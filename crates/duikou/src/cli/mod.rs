@@ -270,6 +270,15 @@ pub enum UserCommand {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Create users from a workbook (用户名, 角色, 单位, optionally 电子邮件), all or
+    /// none; their initial passwords go to a new sheet (--out), never to the terminal
+    Import {
+        /// The workbook (.xlsx or .csv)
+        file: PathBuf,
+        /// Where the initial passwords are written (a new file, owner-only)
+        #[arg(long, default_value = "初始密码.xlsx")]
+        out: PathBuf,
+    },
     /// Set a user's password, read from standard input (never an argument: it would
     /// show in `ps` and the shell history); checked for strength; every session ends
     Password {
@@ -378,6 +387,9 @@ pub async fn run(cli: Cli, server: Server) -> AppResult<()> {
         Command::User {
             command: UserCommand::Password { name, must_change },
         } => user_password(&cfg, &name, must_change).await,
+        Command::User {
+            command: UserCommand::Import { file, out },
+        } => user_import(&cfg, &file, &out).await,
         Command::Import {
             kind,
             file,
@@ -655,6 +667,73 @@ async fn user_add(
         unit.as_deref().unwrap_or("")
     );
     println!("{password}");
+    Ok(())
+}
+
+/// `duikou user import 用户.xlsx --out 初始密码.xlsx`: the password sheet is created
+/// first (a new, owner-only file: an existing one is never overwritten), so a user is
+/// never created without its password reaching the sheet; a refused workbook leaves
+/// no sheet behind.
+async fn user_import(cfg: &Config, file: &Path, out: &Path) -> AppResult<()> {
+    const MAX_BYTES: u64 = 25 * 1024 * 1024;
+    let (store, plan) = open_with_plan(cfg).await?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    let unreadable = |e: std::io::Error| {
+        AppError::input(
+            format!("无法读取 {}：{e}", file.display()),
+            format!("cannot read {}: {e}", file.display()),
+        )
+    };
+    let size = std::fs::metadata(file).map_err(unreadable)?.len();
+    if size > MAX_BYTES {
+        return Err(AppError::input(
+            format!("{name} 过大（{size} 字节，上限 25 MB）"),
+            format!("{name} is too large ({size} bytes; at most 25 MB)"),
+        ));
+    }
+    let bytes = std::fs::read(file).map_err(unreadable)?;
+    let mut sheet = duikou_app::private_fs::open_new(out).map_err(|e| {
+        AppError::input(
+            format!(
+                "无法新建初始密码表 {}：{e}（不会覆盖已有文件）",
+                out.display()
+            ),
+            format!(
+                "cannot create the password sheet {}: {e} (an existing file is never overwritten)",
+                out.display()
+            ),
+        )
+    })?;
+    let plans = duikou_app::user_import::plans_for_accounts(&store, &plan).await;
+    let created = match plans {
+        Ok(plans) => {
+            duikou_app::user_import::import_users(&store, &plans, &name, &bytes, &cli_actor()).await
+        }
+        Err(e) => Err(e),
+    };
+    let accounts = match created {
+        Ok(a) => a,
+        Err(e) => {
+            drop(sheet);
+            let _ = std::fs::remove_file(out);
+            return Err(e);
+        }
+    };
+    let book = duikou_app::user_import::password_sheet(&accounts)?;
+    {
+        use std::io::Write;
+        sheet.write_all(&book)?;
+        sheet.sync_all()?;
+    }
+    println!(
+        "已创建 {n} 个用户，首次登录须修改密码；初始密码已写入 {} （仅本账户可读，交付后请删除） / created {n} users, who must change their password at first sign-in; the initial passwords are in {} (readable by this account only; delete it once handed over)",
+        out.display(),
+        out.display(),
+        n = accounts.len()
+    );
     Ok(())
 }
 

@@ -38,6 +38,7 @@ pub async fn run(cfg: &Config, dry_run: bool, today: Option<&str>) -> AppResult<
             cfg.uploads_dir(),
         )),
         figures: Arc::default(),
+        today: cfg.reminders.today,
     };
     let report = run_daily(&services, rc, today, dry_run, &super::cli_actor()).await?;
     let date = duikou_domain::record::format_date(report.today);

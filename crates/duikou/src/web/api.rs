@@ -798,19 +798,26 @@ async fn delete_record(
 pub struct ActionBody {
     /// reject, reopen: required
     pub reason: Option<String>,
-    /// confirm: the date the money arrived
+    /// confirm, correct-receipt: the date the money arrived, from the sending date to today
     #[schema(example = "2019-04-02")]
     pub received_on: Option<String>,
-    /// submit, approve, reject, reopen: refused with 409 if the record changed since
+    /// confirm, correct-receipt: `true` to confirm a date more than 90 days after the
+    /// sending date a second time (without it such a date is refused, 422, naming this field)
+    pub far_date_confirmed: Option<bool>,
+    /// refused with 409 if the record changed since
     pub version: Option<i32>,
 }
 
-/// Review a record: submit, approve, reject, reopen; or confirm receipt of a transfer.
+/// Review a record: submit, withdraw (the reporter takes a submitted record nobody acted
+/// on back to draft), approve, reject, reopen; or a transfer's receipt: confirm (the
+/// payee county; the date from the sending date to today, a date more than 90 days after
+/// sending with `far_date_confirmed`), correct-receipt (the payee, within 7 days of its
+/// confirmation), revert-receipt (a coordinator, with a reason).
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/{action}", tag = "records",
     params(("kind" = String, Path, description = "record kind"), ("id" = i64, Path, description = "record id"),
-        ("action" = String, Path, description = "submit, approve, reject, reopen or confirm (transfers; the payee county only)"),
+        ("action" = String, Path, description = "submit, withdraw, approve, reject, reopen; for transfers confirm and correct-receipt (the payee county only), revert-receipt (coordinators)"),
         ("X-CSRF-Token" = Option<String>, Header, description = "required with cookie sessions")),
-    request_body(content = ActionBody, description = "`{\"reason\"}` for reject and reopen, `{\"received_on\"}` for confirm; may be empty for submit and approve"),
+    request_body(content = ActionBody, description = "`{\"reason\"}` for reject, reopen and revert-receipt, `{\"received_on\"}` (and `far_date_confirmed`) for confirm and correct-receipt; may be empty for submit, withdraw and approve"),
     responses(
         (status = 200, description = "The record after the action", body = Value, example = json!(RECORD_EXAMPLE())),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -831,13 +838,26 @@ async fn record_action(
     let id = id_of(&id)?;
     let b: ActionBody = parse_body(&headers, &body, false)?;
     let actor = user.actor();
+    let receipt = matches!(
+        action.as_str(),
+        "confirm" | "correct-receipt" | "revert-receipt"
+    );
+    if receipt && !kind.is(BuiltinKind::Transfer) {
+        return Err(ApiError::not_found());
+    }
+    let received_on = b.received_on.as_deref().unwrap_or_default();
+    let far = b.far_date_confirmed.unwrap_or(false);
     let r = if action == "confirm" {
-        if !kind.is(BuiltinKind::Transfer) {
-            return Err(ApiError::not_found());
-        }
+        state.services.confirm(&actor, id, received_on, far).await?
+    } else if action == "correct-receipt" {
         state
             .services
-            .confirm(&actor, id, b.received_on.as_deref().unwrap_or_default())
+            .correct_receipt(&actor, id, received_on, far, b.version)
+            .await?
+    } else if action == "revert-receipt" {
+        state
+            .services
+            .revert_receipt(&actor, id, b.reason.as_deref(), b.version)
             .await?
     } else {
         let t = Transition::from_key(&action).ok_or_else(ApiError::not_found)?;

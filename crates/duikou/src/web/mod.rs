@@ -127,6 +127,7 @@ pub async fn state_from_config(cfg: Config) -> duikou_app::error::AppResult<AppS
             cfg.uploads_dir(),
         )),
         figures: Arc::default(),
+        today: cfg.reminders.today,
     };
     let secure_cookies = cfg.secure_cookies;
     Ok(AppState {

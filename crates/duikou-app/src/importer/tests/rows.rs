@@ -38,6 +38,7 @@ fn a_home_county_contradicting_the_id_refuses_the_row_naming_row_and_column() {
         plan: &plan,
         key: &key,
         actor: None,
+        today: time::macros::date!(2030 - 01 - 01),
     };
     let kind = plan.kind("person").unwrap();
     let t = table(&[
@@ -92,6 +93,7 @@ fn an_area_code_the_plan_does_not_know_is_no_error() {
         plan: &plan,
         key: &key,
         actor: None,
+        today: time::macros::date!(2030 - 01 - 01),
     };
     let kind = plan.kind("person").unwrap();
     // 530699: inside the assisted city, a county the plan does not list; 110105: not
@@ -114,6 +116,7 @@ fn an_id_from_outside_the_assisted_side_is_a_warning_not_an_error() {
         plan: &plan,
         key: &key,
         actor: None,
+        today: time::macros::date!(2030 - 01 - 01),
     };
     let kind = plan.kind("person").unwrap();
     // No home county given: a Dongguan number in a list of the west's workers.
@@ -140,6 +143,7 @@ fn an_id_from_outside_the_assisted_side_is_a_warning_not_an_error() {
         plan: &quiet,
         key: &key,
         actor: None,
+        today: time::macros::date!(2030 - 01 - 01),
     };
     let t = table(&[("", id("441900", 1))]);
     let rows = prepare(&t, kind, &ctx).expect("imports");

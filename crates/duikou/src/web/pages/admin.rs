@@ -47,6 +47,9 @@ struct UsersPage {
     new_email: String,
     email_error: String,
     shown: Option<NewPassword>,
+    /// What was wrong with an uploaded workbook of accounts, line by line.
+    import_problems: Vec<String>,
+    roles_text: String,
 }
 
 fn role_opts(l: Lang, selected: Option<Role>) -> Vec<Opt> {
@@ -109,6 +112,12 @@ async fn users_page(state: &AppState, req: &Req) -> Result<UsersPage, Response> 
         new_email: String::new(),
         email_error: String::new(),
         shown: None,
+        import_problems: Vec::new(),
+        roles_text: Role::ALL
+            .iter()
+            .map(|r| format!("{}（{}）", r.label_zh(), r.key()))
+            .collect::<Vec<_>>()
+            .join("、"),
     })
 }
 
@@ -337,5 +346,94 @@ pub async fn user_action(
             }
         },
         _ => req.not_found(),
+    }
+}
+
+/// 批量导入用户: a workbook of accounts (用户名, 角色, 单位, optionally 电子邮件). All good:
+/// the accounts are created and the answer is the password sheet itself, downloaded
+/// once (nothing keeps the passwords). Any bad row: the page again, every problem named
+/// by sheet, row and column, nothing created.
+pub async fn import_users(
+    State(state): State<AppState>,
+    req: Req,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let l = req.l;
+    let mut csrf = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => match field.name().unwrap_or_default() {
+                "csrf_token" => csrf = field.text().await.ok(),
+                "file" => {
+                    let name = field.file_name().unwrap_or_default().to_string();
+                    match field.bytes().await {
+                        Ok(b) => file = Some((name, b.to_vec())),
+                        Err(_) => break,
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                return req.bad_request(l.t(
+                    "上传失败：文件过大或传输中断",
+                    "The upload failed: the file is too large or the transfer broke off",
+                ));
+            }
+        }
+    }
+    if let Err(r) = req.check_csrf(csrf.as_deref()) {
+        return r;
+    }
+    if !req.actor().can_manage_users() {
+        return req.forbidden();
+    }
+    let refused = |problems: Vec<String>| async {
+        let mut page = match users_page(&state, &req).await {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        for p in &problems {
+            page.errors.push(ErrorLink::new("users-file", p.clone()));
+        }
+        page.import_problems = problems;
+        html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    };
+    let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
+        return refused(vec![l.t(
+            "请选择要上传的用户工作簿（.xlsx 或 .csv）",
+            "Choose the workbook of users to upload (.xlsx or .csv)",
+        )])
+        .await;
+    };
+    let plans = match duikou_app::user_import::plans_for_accounts(state.store(), state.plan()).await
+    {
+        Ok(p) => p,
+        Err(e) => return req.service_error(e),
+    };
+    match duikou_app::user_import::import_users(
+        state.store(),
+        &plans,
+        &name,
+        &bytes,
+        &req.auth.user.username,
+    )
+    .await
+    {
+        Ok(accounts) => match duikou_app::user_import::password_sheet(&accounts) {
+            Ok(book) => super::file_response(
+                "初始密码.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                book,
+                false,
+            ),
+            Err(e) => req.service_error(e),
+        },
+        Err(e @ duikou_app::error::AppError::Input(_)) => {
+            let text = in_language(l, &e);
+            refused(text.lines().map(str::to_string).collect()).await
+        }
+        Err(e) => req.service_error(e),
     }
 }

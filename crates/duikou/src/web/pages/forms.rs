@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use duikou_domain::plan::{Plan, UnitKind};
 use duikou_domain::record::{FieldInput, Value};
-use duikou_domain::roles::Actor;
+use duikou_domain::roles::{Actor, UnitChoice};
 use duikou_domain::schema::{FieldDesc, FieldType, RecordKind, UnitRule};
 
 use super::Lang;
@@ -221,9 +221,13 @@ fn blank(l: Lang, selected: bool) -> Opt {
 }
 
 /// The form fields of a kind: its own fields, then reporting unit, plan year and notes.
+/// A unit field offers what `actor` may choose there (`Actor::unit_choice`, the rule the
+/// save is checked by).
+#[allow(clippy::too_many_arguments)]
 pub fn build_fields(
     l: Lang,
     plan: &Plan,
+    actor: &Actor,
     kind: RecordKind,
     values: &FormValues,
     errors: &BTreeMap<String, String>,
@@ -240,9 +244,31 @@ pub fn build_fields(
                 values.get(fd.key).map(Vec::as_slice).unwrap_or_default(),
                 errors.get(fd.key).cloned(),
                 stored_id_masked,
+                actor.unit_choice(kind, fd.key),
             )
         })
         .collect()
+}
+
+/// Only the actor's own unit, where the field admits it.
+fn own_only(l: Lang, plan: &Plan, rule: UnitRule, unit: &str) -> Vec<OptGroup> {
+    let options: Vec<Opt> = plan
+        .unit(unit)
+        .filter(|u| rule.admits(u))
+        .map(|u| Opt {
+            value: u.name.clone(),
+            label: u.name.clone(),
+            selected: true,
+        })
+        .into_iter()
+        .collect();
+    if options.is_empty() {
+        return vec![OptGroup {
+            label: String::new(),
+            options: vec![blank(l, true)],
+        }];
+    }
+    flat(options)
 }
 
 fn build_field(
@@ -252,6 +278,7 @@ fn build_field(
     vals: &[String],
     error: Option<String>,
     stored_id_masked: Option<&str>,
+    choice: UnitChoice,
 ) -> FormField {
     let first = vals.first().cloned().unwrap_or_default();
     let mut f = FormField {
@@ -322,6 +349,12 @@ fn build_field(
             } else {
                 l.t("例如 2019", "For example 2019")
             };
+        }
+        FieldType::Unit(rule) if let UnitChoice::Only(own) = &choice => {
+            f.widget = "select";
+            f.groups = own_only(l, plan, rule, own);
+            f.value = own.clone();
+            f.hint = l.t("只能填报本单位", "Only your own unit");
         }
         FieldType::Unit(rule) => {
             f.widget = "select";

@@ -357,7 +357,7 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
             .collect(),
         Err(e) => return req.service_error(e),
     };
-    let today = duikou_domain::record::format_date(duikou_app::assessment::today());
+    let today = duikou_domain::record::format_date(state.services.today());
     html(&ReceiverHome {
         ctx: req.ctx(l.t("首页", "Home")),
         period,

@@ -96,6 +96,7 @@ pub fn routes() -> Router<AppState> {
         .route("/import/report", get(import::report))
         .route("/import/template/{file}", get(import::template))
         .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/import", post(admin::import_users))
         .route("/admin/users/{id}/{action}", post(admin::user_action))
         .route("/plans", get(plans::page).post(plans::choose))
         .route("/admin/plan", get(plan::plan))
@@ -333,6 +334,16 @@ fn notice_for(l: Lang, key: &str) -> Option<String> {
             "Reopened: the record is a draft again.",
         ),
         "confirm" => ("已确认到账。", "Receipt confirmed."),
+        "correct" => ("已更正到账日期。", "The date received was corrected."),
+        "revert-receipt" => (
+            "已撤销到账确认，此笔资金不再计入考核数字，等待接收单位重新确认。",
+            "The receipt was reverted: the money no longer counts until the payee confirms again.",
+        ),
+        "withdraw" => (
+            "已撤回，记录恢复为草稿，可以修改后重新提交。",
+            "Withdrawn: the record is a draft again; change it and submit it again.",
+        ),
+        "users-imported" => ("已批量创建用户。", "The users were created."),
         "dispute" => (
             "已退回复核，记录等待统筹协调单位重新审核。",
             "Disputed: the record is back in review by the coordinators.",
@@ -667,6 +678,75 @@ impl<S: Send + Sync> FromRequest<S> for Form {
         Ok(Form {
             pairs: forms::parse_urlencoded(&bytes),
         })
+    }
+}
+
+/// A form that may carry files (`multipart/form-data`, the new-record form with its
+/// evidence), or a plain url-encoded one: its fields as a [`Form`], and the files chosen
+/// (a part with an empty file name and no bytes is no file: none was chosen).
+pub struct FormWithFiles {
+    pub form: Form,
+    pub files: Vec<duikou_app::evidence_store::Upload>,
+    /// The body could not be read whole (too large, cut off).
+    pub broken: bool,
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormWithFiles {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            return Ok(FormWithFiles {
+                form: Form::from_request(req, state).await?,
+                files: Vec::new(),
+                broken: false,
+            });
+        }
+        let mut parts = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut out = FormWithFiles {
+            form: Form { pairs: Vec::new() },
+            files: Vec::new(),
+            broken: false,
+        };
+        loop {
+            match parts.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_string();
+                    match field.file_name().map(str::to_string) {
+                        Some(file_name) => match field.bytes().await {
+                            Ok(bytes) if file_name.is_empty() && bytes.is_empty() => {}
+                            Ok(bytes) => out.files.push(duikou_app::evidence_store::Upload {
+                                name: file_name,
+                                bytes: bytes.to_vec(),
+                            }),
+                            Err(_) => {
+                                out.broken = true;
+                                break;
+                            }
+                        },
+                        None => match field.text().await {
+                            Ok(text) => out.form.pairs.push((name, text)),
+                            Err(_) => {
+                                out.broken = true;
+                                break;
+                            }
+                        },
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    out.broken = true;
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 }
 

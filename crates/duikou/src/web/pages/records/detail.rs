@@ -67,12 +67,22 @@ pub struct DetailPage {
     /// The last dispute, while the record awaits its new review: who, and why.
     dispute: Option<(String, String)>,
     can_confirm: bool,
+    /// The payee may still correct its confirmation (until `correct_until`).
+    can_correct: bool,
+    correct_until: String,
+    /// Who confirmed receipt, and when (empty for a date entered otherwise).
+    receipt_by: String,
+    receipt_on: String,
+    can_revert: bool,
+    can_withdraw: bool,
     can_upload: bool,
     evidence: Vec<EvidenceRow>,
     history: Vec<HistoryRow>,
     errors: Vec<ErrorLink>,
     reason_error: String,
     received_error: String,
+    correct_error: String,
+    revert_error: String,
     upload_error: String,
     today: String,
     max_mb: usize,
@@ -95,7 +105,11 @@ pub(super) fn action_label(l: Lang, action: &str) -> String {
         "record.reject" => ("退回", "Rejected"),
         "record.reopen" => ("重新打开", "Reopened"),
         "record.dispute" => ("退回复核", "Disputed"),
+        "record.withdraw" => ("撤回", "Withdrawn"),
         "record.confirm" => ("确认到账", "Receipt confirmed"),
+        "record.receipt_corrected" => ("更正到账日期", "Receipt date corrected"),
+        "record.receipt_reverted" => ("撤销到账确认", "Receipt reverted"),
+        "record.receipt_cleared" => ("到账确认失效", "Receipt cleared"),
         "record.delete" => ("删除", "Deleted"),
         "evidence.add" => ("上传佐证", "Evidence added"),
         "personal_data.unmask" => ("查看完整身份证号", "ID number shown in full"),
@@ -127,6 +141,39 @@ pub(super) fn history_detail(
             .and_then(|r| r.as_str())
             .map(|d| format!("{}：{}", l.s("到账日期", "Received on"), l.date_text(d)))
             .unwrap_or_default(),
+        "record.receipt_corrected" => {
+            let date = |v: &serde_json::Value| {
+                v.get("received_on")
+                    .and_then(|r| r.as_str())
+                    .map(|d| l.date_text(d))
+                    .unwrap_or_default()
+            };
+            format!(
+                "{}：{} → {}",
+                l.s("到账日期", "Received on"),
+                date(&b),
+                date(&a)
+            )
+        }
+        "record.receipt_reverted" => {
+            let was = b
+                .get("received_on")
+                .and_then(|r| r.as_str())
+                .map(|d| l.date_text(d))
+                .unwrap_or_default();
+            let why = a.get("reason").and_then(|r| r.as_str()).unwrap_or_default();
+            format!(
+                "{}：{why}（{}：{was}）",
+                l.s("理由", "Reason"),
+                l.s("原到账日期", "was received on")
+            )
+        }
+        "record.receipt_cleared" => l
+            .s(
+                "金额、单位、来源或年度改动后，到账确认失效，须由接收单位重新确认",
+                "a confirmed field changed; the payee must confirm again",
+            )
+            .to_string(),
         "evidence.add" => a
             .get("file_name")
             .and_then(|r| r.as_str())
@@ -169,7 +216,22 @@ pub(super) struct DetailExtras {
     errors: Vec<ErrorLink>,
     reason_error: String,
     received_error: String,
+    correct_error: String,
+    revert_error: String,
     upload_error: String,
+}
+
+/// A receipt rule's answer for a date not yet entered: open when only the date is
+/// missing (the rules ask for it last).
+fn open_without_date<T>(r: Result<T, duikou_domain::receipt::Refusal>) -> bool {
+    matches!(
+        r,
+        Ok(_)
+            | Err(duikou_domain::receipt::Refusal {
+                kind: duikou_domain::receipt::RefusalKind::Input { .. },
+                ..
+            })
+    )
 }
 
 pub(super) async fn detail_page(
@@ -193,6 +255,7 @@ pub(super) async fn detail_page(
         .await
         .map_err(|e| req.internal(e))?;
     let can_edit = actor.can_edit(&f) && r.status.is_editable();
+    let today = state.services.today();
     Ok(DetailPage {
         ctx: req.ctx(format!("{} #{}", l.kind(kind), r.id)),
         kind_key: kind.key(),
@@ -218,9 +281,32 @@ pub(super) async fn detail_page(
         can_reopen: actor.can_review() && Transition::Reopen.apply(r.status).is_some(),
         can_dispute: actor.can_dispute(&f) && Transition::Dispute.apply(r.status).is_some(),
         dispute: open_dispute(r, &history),
-        can_confirm: actor.can_confirm(&f)
-            && !r.fields.contains_key("received_on")
-            && r.status != Status::Rejected,
+        can_confirm: open_without_date(duikou_domain::receipt::may_confirm(
+            &actor, &f, None, today, false,
+        )),
+        can_correct: open_without_date(duikou_domain::receipt::may_correct(
+            &actor,
+            &f,
+            r.receipt.as_ref(),
+            None,
+            today,
+            false,
+        )),
+        correct_until: r
+            .receipt
+            .as_ref()
+            .map(|c| l.date(c.correctable_until()))
+            .unwrap_or_default(),
+        receipt_by: r.receipt.as_ref().map(|c| c.by.clone()).unwrap_or_default(),
+        receipt_on: r.receipt.as_ref().map(|c| l.date(c.on)).unwrap_or_default(),
+        can_revert: duikou_domain::receipt::may_revert(&actor, &f).is_ok(),
+        can_withdraw: actor.can_withdraw(&f)
+            && duikou_domain::record::may_withdraw(
+                r.status,
+                last_act(&history),
+                r.fields.contains_key("received_on"),
+            )
+            .is_ok(),
         can_upload: may_upload(&actor, r),
         evidence: evidence
             .iter()
@@ -255,9 +341,23 @@ pub(super) async fn detail_page(
         errors: extras.errors,
         reason_error: extras.reason_error,
         received_error: extras.received_error,
+        correct_error: extras.correct_error,
+        revert_error: extras.revert_error,
         upload_error: extras.upload_error,
-        today: duikou_domain::record::format_date(duikou_app::assessment::today()),
+        today: duikou_domain::record::format_date(today),
         max_mb: MAX_EVIDENCE_BYTES / 1024 / 1024,
+    })
+}
+
+/// The last review transition in a record's history (none for a record created or
+/// imported as it is).
+pub(super) fn last_act(
+    history: &[duikou_storage::entities::audit_log::Model],
+) -> Option<Transition> {
+    history.iter().rev().find_map(|h| {
+        h.action
+            .strip_prefix("record.")
+            .and_then(Transition::from_key)
     })
 }
 
@@ -369,10 +469,21 @@ pub async fn action(
                 Err(e) => req.service_error(e),
             };
         }
-        "confirm" => {
+        "confirm" | "correct-receipt" => {
+            return super::receipt::step(
+                &state,
+                &req,
+                kind,
+                id,
+                action == "correct-receipt",
+                &form,
+            )
+            .await;
+        }
+        "revert-receipt" => {
             state
                 .services
-                .confirm(&actor, id, form.get("received_on").unwrap_or_default())
+                .revert_receipt(&actor, id, form.get("reason"), version)
                 .await
         }
         other => match Transition::from_key(other) {
@@ -395,6 +506,7 @@ pub async fn action(
                 _ => String::new(),
             };
             let target = match (action.as_str(), field.as_str()) {
+                ("revert-receipt", _) => "reason-revert",
                 (_, "received_on") | ("confirm", _) => "received_on",
                 ("reject", _) => "reason-reject",
                 ("reopen", _) => "reason-reopen",
@@ -446,6 +558,8 @@ pub(super) async fn rerender(
     };
     match field_id {
         "received_on" => extras.received_error = msg,
+        "corrected_on" => extras.correct_error = msg,
+        "reason-revert" => extras.revert_error = msg,
         "reason-reject" | "reason-reopen" | "reason-dispute" => extras.reason_error = msg,
         "evidence-file" => extras.upload_error = msg,
         _ => {}

@@ -15,7 +15,10 @@ use crate::web::AppState;
 use crate::web::pages::forms::{
     FormField, build_fields, defaults_for, inputs_from_form, values_from_form, values_of,
 };
-use crate::web::pages::{Ctx, ErrorLink, Form, Lang, Req, html, html_status, see_other};
+use crate::web::pages::{
+    Ctx, ErrorLink, Form, FormWithFiles, Lang, Req, html, html_status, see_other,
+};
+use duikou_app::evidence_store::MAX_EVIDENCE_BYTES;
 use duikou_app::service::{ServiceError, facts};
 
 use super::*;
@@ -45,6 +48,9 @@ pub(super) struct FormPage {
     back_href: String,
     fields: Vec<FormField>,
     errors: Vec<ErrorLink>,
+    /// A new record takes evidence files with it.
+    evidence_error: String,
+    max_mb: usize,
 }
 
 /// Map the service's refusal onto the form: field errors next to their fields.
@@ -62,6 +68,8 @@ pub(super) fn form_errors(
                 let known = kind.all_fields().any(|fd| fd.key == f.field);
                 let key = if known {
                     f.field.clone()
+                } else if f.field == "file" {
+                    "evidence".to_string()
                 } else {
                     fallback.to_string()
                 };
@@ -128,6 +136,7 @@ pub async fn new_form(
         fields: build_fields(
             l,
             state.plan(),
+            &actor,
             kind,
             &values,
             &BTreeMap::new(),
@@ -135,6 +144,8 @@ pub async fn new_form(
             hidden_fields(&actor, kind),
         ),
         errors: Vec::new(),
+        evidence_error: String::new(),
+        max_mb: MAX_EVIDENCE_BYTES / 1024 / 1024,
     })
 }
 
@@ -142,11 +153,16 @@ pub async fn create(
     State(state): State<AppState>,
     req: Req,
     Path(kind): Path<String>,
-    form: Form,
+    body: FormWithFiles,
 ) -> Response {
     let Some(kind) = parse_kind(state.plan(), &kind) else {
         return req.not_found();
     };
+    let FormWithFiles {
+        form,
+        files,
+        broken,
+    } = body;
     if let Err(r) = req.check_csrf(form.csrf()) {
         return r;
     }
@@ -159,7 +175,23 @@ pub async fn create(
     for key in hidden_fields(&actor, kind) {
         inputs.remove(*key);
     }
-    match state.services.create(&actor, kind, &inputs, submit).await {
+    let result = if broken {
+        let mb = MAX_EVIDENCE_BYTES / 1024 / 1024;
+        Err(ServiceError::invalid_field(
+            "file",
+            "佐证材料",
+            &format!("上传失败：文件过大（每个不超过 {mb} MB，合计不超过 25 MB）或传输中断"),
+            &format!(
+                "the upload failed: a file is too large (at most {mb} MB each, 25 MB in all) or the transfer broke off"
+            ),
+        ))
+    } else {
+        state
+            .services
+            .create_with_evidence(&actor, kind, &inputs, submit, files)
+            .await
+    };
+    match result {
         Ok(r) => see_other(&format!(
             "/records/{}/{}?done={}",
             kind.key(),
@@ -188,13 +220,16 @@ pub async fn create(
                 fields: build_fields(
                     l,
                     state.plan(),
+                    &actor,
                     kind,
                     &values_from_form(kind, &form),
                     &by_field,
                     None,
                     hidden_fields(&actor, kind),
                 ),
+                evidence_error: by_field.get("evidence").cloned().unwrap_or_default(),
                 errors,
+                max_mb: MAX_EVIDENCE_BYTES / 1024 / 1024,
             };
             html_status(error_status(&e), &page)
         }
@@ -250,6 +285,7 @@ pub async fn edit_form(
         Err(resp) => return resp,
     };
     let l = req.l;
+    let actor = req.actor();
     let values = values_of(&r.fields, &r.notes, &r.reporting_unit, r.plan_year);
     html(&FormPage {
         ctx: req.ctx(l.t(
@@ -266,13 +302,16 @@ pub async fn edit_form(
         fields: build_fields(
             l,
             state.plan(),
+            &actor,
             kind,
             &values,
             &BTreeMap::new(),
             r.id_masked.as_deref(),
-            hidden_fields(&req.actor(), kind),
+            hidden_fields(&actor, kind),
         ),
         errors: Vec::new(),
+        evidence_error: String::new(),
+        max_mb: MAX_EVIDENCE_BYTES / 1024 / 1024,
     })
 }
 
@@ -366,13 +405,16 @@ pub async fn update(
                 fields: build_fields(
                     l,
                     state.plan(),
+                    &actor,
                     kind,
                     &values_from_form(kind, &form),
                     &by_field,
                     r.id_masked.as_deref(),
                     hidden_fields(&actor, kind),
                 ),
+                evidence_error: by_field.get("evidence").cloned().unwrap_or_default(),
                 errors,
+                max_mb: MAX_EVIDENCE_BYTES / 1024 / 1024,
             };
             html_status(error_status(&e), &page)
         }

@@ -9,6 +9,7 @@ mod detail;
 mod edit;
 mod evidence;
 mod list;
+mod receipt;
 mod table;
 
 pub use detail::{action, detail};
