@@ -872,18 +872,19 @@ const RULES: &[Rule] = &[
         "export-xlsx",
         "403|200|403|403|403|200|L",
     ),
-    r("GET", "/bulletin", "bulletin", "403|200|403|403|403|200|L"),
+    // The monthly bulletin: also for leaders (figures and unit names, no records).
+    r("GET", "/bulletin", "bulletin", "403|200|403|403|200|200|L"),
     r(
         "GET",
         "/bulletin.xlsx",
         "bulletin-xlsx",
-        "403|200|403|403|403|200|L",
+        "403|200|403|403|200|200|L",
     ),
     r(
         "GET",
         "/bulletin.html",
         "bulletin-html",
-        "403|200|403|403|403|200|L",
+        "403|200|403|403|200|200|L",
     ),
     r(
         "GET",

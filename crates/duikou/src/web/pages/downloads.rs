@@ -243,7 +243,10 @@ struct BulletinPage {
     without_targets: String,
     xlsx_href: String,
     html_href: String,
+    /// Empty for those who may not have the package (leaders).
     package_href: String,
+    rule_zh: &'static str,
+    rule_en: &'static str,
 }
 
 fn lead(l: Lang, b: &Bulletin) -> String {
@@ -260,7 +263,7 @@ fn lead(l: Lang, b: &Bulletin) -> String {
         .sum();
     l.t(
         format!(
-            "截至 {}，对照 {} 年度目标，按已完成比例对 {} 个帮扶镇街和 {} 个市直单位（含工作组）排名。{} 个镇街已完成全部年度目标；各单位合计尚有 {} 项目标未完成。",
+            "截至 {}，对照 {} 年度目标，按年度目标平均完成率对 {} 个帮扶镇街和 {} 个市直单位（含工作组）排名。{} 个镇街已完成全部年度目标；各单位合计尚有 {} 项目标未完成。",
             b.as_of,
             b.month.year,
             b.towns.len(),
@@ -269,7 +272,7 @@ fn lead(l: Lang, b: &Bulletin) -> String {
             owing
         ),
         format!(
-            "As of {}, {} towns and {} city departments (with the working group) ranked by the share of their {} targets met. {} towns have met every target; {} targets remain open across all units.",
+            "As of {}, {} towns and {} city departments (with the working group) ranked by their average progress toward their {} targets. {} towns have met every target; {} targets remain open across all units.",
             b.as_of,
             b.towns.len(),
             b.departments.len(),
@@ -313,7 +316,13 @@ pub async fn bulletin(
         max_month: format!("{:04}-12", plan.meta.last_year),
         xlsx_href: format!("/bulletin.xlsx?month={m}"),
         html_href: format!("/bulletin.html?month={m}"),
-        package_href: format!("/package.zip?year={}", b.month.year),
+        package_href: if req.actor().can_export() {
+            format!("/package.zip?year={}", b.month.year)
+        } else {
+            String::new()
+        },
+        rule_zh: duikou_domain::engine::progress::RANKING_RULE_ZH,
+        rule_en: duikou_domain::engine::progress::RANKING_RULE_EN,
         month: key,
         month_label,
     })

@@ -276,7 +276,7 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
             "/bulletin",
             "月度通报",
             "Bulletin",
-            &[Role::Coordinator, Role::Auditor],
+            &[Role::Coordinator, Role::Viewer, Role::Auditor],
         ),
         (
             "/import",
