@@ -283,7 +283,13 @@ async fn roles_and_units_limit_what_pages_show_and_do() {
     // The leader reads but cannot change anything.
     let viewer = Web::login(&server, "领导").await;
     let vcsrf = viewer.csrf().await;
-    assert!(viewer.get("/").await.0.is_redirection());
+    let (status, home, _) = viewer.get("/").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the leader's view is a leader's home"
+    );
+    assert!(home.contains("id=\"tile-map\"") && home.contains("id=\"kpi-cards\""));
     assert_eq!(viewer.get("/dashboard").await.0, StatusCode::OK);
     assert_eq!(
         viewer.get("/records/transfer/new").await.0,

@@ -157,6 +157,7 @@ pub(super) const INDICATOR_COLS: &[Col] = &[
     col("单位", "unit", Text, true, 8.0),
     col("目标", "target", Target, false, 26.0),
     col("截止", "deadline", Deadline, false, 26.0),
+    col("要点指标", "headline", Bool, false, 10.0),
 ];
 
 pub(super) const UNIT_TARGET_COLS: &[Col] = &[

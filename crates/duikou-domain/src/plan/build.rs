@@ -390,6 +390,8 @@ pub(super) fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         }
     }
 
+    let map = super::map::build_map(raw.map.as_ref(), &units, &pairings, c);
+
     Plan {
         meta,
         units,
@@ -399,6 +401,7 @@ pub(super) fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         items,
         indicators,
         kinds,
+        map,
         regions,
         version: 0,
     }
@@ -759,6 +762,7 @@ fn build_indicator(
         growth_percent,
         deadline,
         deadline_by_year,
+        headline: r.headline,
     })
 }
 

@@ -28,6 +28,8 @@ pub(super) struct RawPlan {
     pub(super) field: Vec<Spanned<RawExtraField>>,
     #[serde(default)]
     pub(super) record_kind: Vec<Spanned<RawRecordKind>>,
+    #[serde(default)]
+    pub(super) map: Option<Spanned<super::map::RawMap>>,
 }
 
 #[derive(Deserialize)]
@@ -195,4 +197,6 @@ pub(super) struct RawIndicator {
     pub(super) unit_targets: Option<Spanned<toml::Table>>,
     #[serde(default)]
     pub(super) deadline: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub(super) headline: bool,
 }
