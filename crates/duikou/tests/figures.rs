@@ -10,7 +10,7 @@ mod common;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{ApiClient, Backend, TestApp};
+use common::{ApiClient, Backend, PAIRED_COUNTIES as COUNTIES, TestApp, plan_with_outlines};
 
 const COORD: &str = "经协办";
 const LEADER: &str = "领导";
@@ -31,7 +31,38 @@ on_both_backends!(
     dashboard_bulletin_and_workbook_rank_alike,
     an_action_just_short_of_its_target_shows_its_progress,
     leaders_open_the_bulletin_but_not_the_package,
+    a_leader_signs_in_to_the_leaders_view,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_plan_with_outlines_draws_them_for_leaders() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan-with-map.toml");
+    std::fs::write(&plan, plan_with_outlines()).unwrap();
+    let mut app = TestApp::uninitialised(Backend::Sqlite);
+    app.cli_ok(&["init", "--plan", plan.to_str().unwrap()]);
+    app.add_users(USERS);
+    app.restart_server();
+    let leader = app.cookie_login(LEADER).await;
+    let html = page(&leader, "/").await;
+    let option: serde_json::Value =
+        serde_json::from_str(&attribute(&html, "chart-map", "data-chart")).unwrap();
+    assert_eq!(option["series"][0]["type"], "map");
+    assert_eq!(option["series"][0]["nameProperty"], "name");
+    let names: Vec<&str> = option["series"][0]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, COUNTIES);
+    let geojson: serde_json::Value =
+        serde_json::from_str(&attribute(&html, "chart-map", "data-geojson")).unwrap();
+    assert_eq!(geojson["features"].as_array().unwrap().len(), 6);
+    // The squares stay for readers without JavaScript.
+    assert!(html.contains("class=\"tile-map tile-map-fallback\""));
+    assert_eq!(html.matches("class=\"tile ").count(), 6);
+}
 
 // ------------------------------------------------------------------ reading pages
 
@@ -308,4 +339,84 @@ async fn leaders_open_the_bulletin_but_not_the_package(app: &mut TestApp) {
     // A reporting unit still does not.
     let qx = app.cookie_login(QX).await;
     assert_eq!(qx.get("/bulletin?month=2019-06").await.status, 403);
+}
+
+async fn a_leader_signs_in_to_the_leaders_view(app: &mut TestApp) {
+    let leader = app.cookie_login(LEADER).await;
+    let html = page(&leader, "/?year=2020").await;
+    let text = text_of(&html);
+    // Cards: the plan's headline indicators, then every figure with a target.
+    let cards = &html[html.find("id=\"kpi-cards\"").unwrap()..];
+    let cards = &cards[..cards.find("id=\"attention\"").unwrap()];
+    for id in ["3.1-fiscal-aid", "5.2-employed", "6.2-students"] {
+        assert!(
+            cards.contains(&format!("data-indicator=\"{id}\"")),
+            "card {id}"
+        );
+    }
+    assert_eq!(
+        cards.matches("<section class=\"card").count(),
+        4,
+        "three headline cards and the total"
+    );
+    assert!(text_of(cards).contains("1,893人"), "{}", text_of(cards));
+    // Needs attention: what is not met comes before what is met late.
+    let attention = table_rows(&html, "attention-table");
+    assert!(!attention.is_empty());
+    let statuses: Vec<&str> = attention
+        .iter()
+        .map(|r| r.last().unwrap().as_str())
+        .collect();
+    let first_late = statuses
+        .iter()
+        .position(|s| *s == "逾期完成")
+        .unwrap_or(statuses.len());
+    assert!(
+        statuses[..first_late].iter().all(|s| *s == "未完成"),
+        "{statuses:?}"
+    );
+    // The ranking is the dashboard's.
+    let ranking: Vec<(String, String, String)> = table_rows(&html, "table-ranking")
+        .into_iter()
+        .map(|c| (c[0].clone(), c[1].clone(), c[3].clone()))
+        .collect();
+    let dashboard = page(&leader, "/dashboard?year=2020").await;
+    let on_dashboard: Vec<(String, String, String)> = table_rows(&dashboard, "table-towns")
+        .into_iter()
+        .map(|c| (c[0].clone(), c[1].clone(), c[4].clone()))
+        .collect();
+    assert_eq!(ranking, on_dashboard);
+    assert!(text.contains("按各单位年度目标的平均完成率排名"));
+    assert!(html.contains("href=\"/bulletin\""));
+    // County × action: a row per paired county, its total the map's figure.
+    let heat = table_rows(&html, "table-heat");
+    assert_eq!(
+        heat.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        COUNTIES
+    );
+    let chart: serde_json::Value =
+        serde_json::from_str(&attribute(&html, "chart-heat", "data-chart")).unwrap();
+    assert_eq!(chart["series"][0]["type"], "heatmap");
+    let tiles = &html[html.find("id=\"tile-map\"").unwrap()..];
+    let tiles = &tiles[..tiles.find("</ol>").unwrap()];
+    assert_eq!(tiles.matches("class=\"tile ").count(), 6);
+    for row in &heat {
+        let total = row.last().unwrap();
+        assert!(
+            text_of(tiles).contains(&format!("{} {total}", row[0])),
+            "{} at {total} on the map: {}",
+            row[0],
+            text_of(tiles)
+        );
+    }
+    assert!(
+        !html.contains("id=\"chart-map\""),
+        "no outlines in the bundled plan: tiles"
+    );
+    // Coordinators see it at /leader; reporters do not.
+    let coord = app.cookie_login(COORD).await;
+    let for_coord = page(&coord, "/leader?year=2020").await;
+    assert!(for_coord.contains("id=\"tile-map\""));
+    let qx = app.cookie_login(QX).await;
+    assert_eq!(qx.get("/leader").await.status, 403);
 }

@@ -66,6 +66,9 @@ pub struct HeatRow {
     pub total: HeatCell,
 }
 
+/// A square of the tile map, or an empty place between squares (`county` empty): the
+/// squares are laid out in reading order on a grid of `tile_cols` columns, since the
+/// Content-Security-Policy allows no inline style to place them.
 pub struct Tile {
     pub county: String,
     pub href: String,
@@ -74,6 +77,35 @@ pub struct Tile {
     pub share: String,
     pub met: String,
     pub band: &'static str,
+}
+
+/// The squares in reading order with the empty places between them.
+fn with_gaps(mut tiles: Vec<Tile>) -> Vec<Tile> {
+    tiles.sort_by_key(|t| (t.row, t.col));
+    let cols = tiles.iter().map(|t| t.col).max().unwrap_or(1);
+    let mut out = Vec::new();
+    let (mut r, mut c) = (1u16, 1u16);
+    for t in tiles {
+        while (r, c) < (t.row, t.col) {
+            out.push(Tile {
+                county: String::new(),
+                href: String::new(),
+                row: r,
+                col: c,
+                share: String::new(),
+                met: String::new(),
+                band: "",
+            });
+            (r, c) = if c == cols { (r + 1, 1) } else { (r, c + 1) };
+        }
+        (r, c) = if t.col == cols {
+            (t.row + 1, 1)
+        } else {
+            (t.row, t.col + 1)
+        };
+        out.push(t);
+    }
+    out
 }
 
 #[derive(Template)]
@@ -93,7 +125,6 @@ struct LeaderPage {
     heat: Vec<HeatRow>,
     chart_heat: String,
     tiles: Vec<Tile>,
-    tile_rows: u16,
     tile_cols: u16,
     /// The counties' outlines (GeoJSON) when the plan has them: the map is then drawn
     /// from them, the tiles kept for readers without JavaScript.
@@ -167,8 +198,8 @@ pub async fn show(state: &AppState, req: &Req, q: &AssessQuery) -> Response {
     let counties = plan.paired_county_names();
     let (actions, heat, chart_heat) = heat_map(l, plan, &a, &counties, &period);
     let (tiles, chart_map, geojson) = county_map(l, plan, &a, &counties, &period);
-    let tile_rows = tiles.iter().map(|t| t.row).max().unwrap_or(1);
     let tile_cols = tiles.iter().map(|t| t.col).max().unwrap_or(1);
+    let tiles = with_gaps(tiles);
 
     html(&LeaderPage {
         ctx: {
@@ -188,7 +219,6 @@ pub async fn show(state: &AppState, req: &Req, q: &AssessQuery) -> Response {
         heat,
         chart_heat,
         tiles,
-        tile_rows,
         tile_cols,
         chart_map,
         geojson,
