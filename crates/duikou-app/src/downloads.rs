@@ -354,6 +354,7 @@ impl Services {
             &self.store,
             &self.plan,
             &opts,
+            time::OffsetDateTime::now_utc(),
             |sha| evidence.get(sha),
             &mut out,
         )

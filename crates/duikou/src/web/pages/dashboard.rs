@@ -241,7 +241,7 @@ fn render(
             on_time_href: super::figures::explain_href(r, &period),
         })
         .collect();
-    let wan = |v: i64| (v as f64 / 1_000_000.0 * 100.0).round() / 100.0;
+    let wan = |v: i64| l.wan_value(v);
     let target_line = per_county
         .first()
         .and_then(|r| r.target_min)
@@ -251,7 +251,7 @@ fn render(
         "legend": {"top": 0},
         "grid": {"left": 8, "right": 24, "bottom": 8, "top": 56, "containLabel": true},
         "xAxis": {"type": "category", "data": per_county.iter().map(|r| r.scope.clone()).collect::<Vec<_>>()},
-        "yAxis": {"type": "value", "name": l.s("万元", "10k yuan")},
+        "yAxis": {"type": "value", "name": l.wan_unit()},
         "series": [
             {"name": l.s("截止日前到位", "Arrived by the deadline"), "type": "bar", "stack": "funds", "itemStyle": {"color": colour(IndicatorStatus::Met)},
              "data": per_county.iter().map(|r| json!({"value": wan(r.on_time.unwrap_or(r.actual).raw()), "url": super::figures::explain_href(r, &period)})).collect::<Vec<_>>(),
@@ -390,16 +390,14 @@ fn funds_by_month(
             format!("{}月", m + 1)
         }
     };
-    let wan = |v: i64| (v as f64 / 1_000_000.0 * 100.0).round() / 100.0;
+    let wan = |v: i64| l.wan_value(v);
     let months = (0..12)
         .map(|m| MonthRow {
             month: month_label(m),
             cells: cumulative
                 .iter()
-                .map(|s| super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(s[m])))
-                .chain(std::iter::once(super::i18n::group_decimal(
-                    &duikou_domain::cells::format_fen_wan(fiscal_total[m]),
-                )))
+                .map(|s| l.wan_number(s[m]))
+                .chain(std::iter::once(l.wan_number(fiscal_total[m])))
                 .collect(),
             deadline: m + 1 == deadline_month,
         })
@@ -419,7 +417,7 @@ fn funds_by_month(
         marks.push(json!({"xAxis": month_label(deadline_month - 1), "label": {"formatter": format!("{} {:02}-{:02}", l.s("截止", "deadline"), fiscal_ind.map(|i| i.deadline_of(year).0).unwrap_or(0), fiscal_ind.map(|i| i.deadline_of(year).1).unwrap_or(0))}}));
     }
     if let Some(t) = fiscal_target {
-        marks.push(json!({"yAxis": wan(t), "label": {"position": "insideEndTop", "formatter": format!("{} {}", l.s("目标", "target"), super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(t)))}}));
+        marks.push(json!({"yAxis": wan(t), "label": {"position": "insideEndTop", "formatter": format!("{} {}", l.s("目标", "target"), l.wan_number(t))}}));
     }
     fiscal_series["markLine"] = json!({"symbol": "none", "lineStyle": {"color": "#d4351c", "type": "dashed"}, "data": marks});
     series.push(fiscal_series);
@@ -428,7 +426,7 @@ fn funds_by_month(
         "legend": {"top": 0},
         "grid": {"left": 8, "right": 24, "bottom": 8, "top": 64, "containLabel": true},
         "xAxis": {"type": "category", "boundaryGap": false, "data": (0..12).map(month_label).collect::<Vec<_>>()},
-        "yAxis": {"type": "value", "name": l.s("万元（累计）", "10k yuan (cumulative)")},
+        "yAxis": {"type": "value", "name": l.s("万元（累计）", "million yuan (cumulative)")},
         "series": series,
     });
     let mut names: Vec<String> = sources.iter().map(|s| s.to_string()).collect();

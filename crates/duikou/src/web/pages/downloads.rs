@@ -272,13 +272,13 @@ fn lead(l: Lang, b: &Bulletin) -> String {
             owing
         ),
         format!(
-            "As of {}, {} towns and {} city departments (with the working group) ranked by their average progress toward their {} targets. {} towns have met every target; {} targets remain open across all units.",
+            "As of {}, {} and {} (with the working group) ranked by their average progress toward their {} targets. {} met every target; {} open across all units.",
             b.as_of,
-            b.towns.len(),
-            b.departments.len(),
+            l.n(b.towns.len(), "town", "towns"),
+            l.n(b.departments.len(), "city department", "city departments"),
             b.month.year,
-            all_met,
-            owing
+            l.n(all_met, "town has", "towns have"),
+            l.n(owing, "target remains", "targets remain"),
         ),
     )
 }
