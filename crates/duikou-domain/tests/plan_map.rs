@@ -1,7 +1,9 @@
-//! What a plan tells the leader's view: `[map]` (tiles, the counties' outlines as
-//! GeoJSON, checked on load with their line) and the headline indicators.
+//! What a plan tells the pages leaders read: `[map]` (tiles, the counties' outlines as
+//! GeoJSON, checked on load with their line), the headline indicators, and the English
+//! labels of its options (`[[vocabulary]] en`).
 
 use duikou_domain::plan::{BUNDLED_PLAN, Plan};
+use duikou_domain::schema::{BuiltinKind, FieldType, enum_option};
 
 const COUNTIES: [&str; 6] = ["昭阳区", "鲁甸县", "巧家县", "镇雄县", "彝良县", "威信县"];
 
@@ -204,4 +206,84 @@ fn headline_indicators_are_the_plans_else_its_money_targets_first() {
         ],
         "money first, in plan order"
     );
+}
+
+fn option_en(plan: &Plan, kind: &str, field: &str, label: &str) -> Option<&'static str> {
+    let FieldType::Enum(options) = plan.kind(kind).unwrap().field(field).unwrap().ty else {
+        panic!("{kind}.{field} is an enum field");
+    };
+    enum_option(options, label).unwrap().label_en
+}
+
+#[test]
+fn options_carry_the_english_labels_the_plan_gives() {
+    let plan = Plan::bundled();
+    assert_eq!(
+        option_en(&plan, "transfer", "source", "省级财政"),
+        Some("Provincial budget")
+    );
+    // A label rendered from the plan's regions, and an option of the plan's own kind.
+    assert_eq!(
+        option_en(&plan, "activity", "kind", "昭通干部来莞培训班"),
+        Some("Zhaotong cadres' course in Dongguan")
+    );
+    assert_eq!(
+        option_en(&plan, "agreement", "type", "年度帮扶计划"),
+        Some("Annual assistance plan")
+    );
+    // None given: pages show the Chinese label, no translation is made up.
+    assert_eq!(option_en(&plan, "person", "work_place", "省外"), None);
+    let FieldType::Enum(sources) = plan
+        .kind_of(BuiltinKind::Transfer)
+        .field("source")
+        .unwrap()
+        .ty
+    else {
+        unreachable!()
+    };
+    assert_eq!(sources[0].label_in(true), "Provincial budget");
+    assert_eq!(sources[0].label_in(false), "省级财政");
+
+    // An option added and named in English at once.
+    let text = format!(
+        "{BUNDLED_PLAN}\n[[vocabulary]]\nfield = \"facility.kind\"\nadd = [\"帮扶车间\"]\nen = {{ \"帮扶车间\" = \"Assistance workshop\" }}\n"
+    );
+    let plan = Plan::from_toml(&text, "v.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        option_en(&plan, "facility", "kind", "帮扶车间"),
+        Some("Assistance workshop")
+    );
+}
+
+#[test]
+fn english_labels_of_what_is_not_an_option_are_refused_with_their_line() {
+    for (entry, expected) in [
+        (
+            "field = \"transfer.source\"\nen = { \"外资\" = \"Foreign funds\" }",
+            "外资 is not an option of transfer.source",
+        ),
+        (
+            "field = \"transfer.purpose\"\nen = { \"x\" = \"y\" }",
+            "transfer.purpose is not an enum field",
+        ),
+        (
+            "field = \"transfer.nothing\"\nen = { \"x\" = \"y\" }",
+            "no enum field transfer.nothing",
+        ),
+        (
+            "field = \"transfer.source\"\nen = { \"省级财政\" = \" \" }",
+            "must be non-empty text",
+        ),
+    ] {
+        let text = format!("{BUNDLED_PLAN}\n[[vocabulary]]\n{entry}\n");
+        let errors = errors_of(&text);
+        let at = text.rfind("[[vocabulary]]").unwrap();
+        let first_line = text[..at].lines().count() + 1;
+        assert!(
+            errors
+                .iter()
+                .any(|(l, m)| l.is_some_and(|l| l > first_line) && m.contains(expected)),
+            "{expected}: {errors:?}"
+        );
+    }
 }

@@ -32,6 +32,7 @@ on_both_backends!(
     an_action_just_short_of_its_target_shows_its_progress,
     leaders_open_the_bulletin_but_not_the_package,
     a_leader_signs_in_to_the_leaders_view,
+    english_pages_read_in_million_yuan_and_the_plans_words,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -60,7 +61,9 @@ async fn a_plan_with_outlines_draws_them_for_leaders() {
         serde_json::from_str(&attribute(&html, "chart-map", "data-geojson")).unwrap();
     assert_eq!(geojson["features"].as_array().unwrap().len(), 6);
     // The squares stay for readers without JavaScript.
-    assert!(html.contains("class=\"tile-map tile-map-fallback\""));
+    let tiles_tag = &html[html.find("<ol class=\"tile-map").unwrap()..];
+    let tiles_tag = &tiles_tag[..tiles_tag.find('>').unwrap()];
+    assert!(tiles_tag.contains("tile-map-fallback"), "{tiles_tag}");
     assert_eq!(html.matches("class=\"tile ").count(), 6);
 }
 
@@ -419,4 +422,66 @@ async fn a_leader_signs_in_to_the_leaders_view(app: &mut TestApp) {
     assert!(for_coord.contains("id=\"tile-map\""));
     let qx = app.cookie_login(QX).await;
     assert_eq!(qx.get("/leader").await.status, 403);
+}
+
+async fn english_pages_read_in_million_yuan_and_the_plans_words(app: &mut TestApp) {
+    let coord = app.cookie_login(COORD).await;
+    assert_eq!(coord.get("/lang?to=en&back=/").await.status, 200);
+    // Money in millions, exact from fen: 17,700.00 万元 is 177.00 million yuan.
+    let home = text_of(&page(&coord, "/?year=2020").await);
+    assert!(home.contains("177.00 million yuan"), "{home}");
+    let dashboard = page(&coord, "/dashboard?year=2020").await;
+    let text = text_of(&dashboard);
+    assert!(!text.contains("10k yuan") && !dashboard.contains("10k yuan"));
+    assert!(text.contains("million yuan"));
+    // The plan's English labels of its options: the funds table, forms, record pages.
+    let funds_head = &dashboard[dashboard.find("id=\"table-funds\"").unwrap()..];
+    let funds_head = &funds_head[..funds_head.find("</thead>").unwrap()];
+    assert!(
+        text_of(funds_head).contains("Provincial budget"),
+        "{}",
+        text_of(funds_head)
+    );
+    let form = page(&coord, "/records/transfer/new").await;
+    assert!(
+        form.contains("<option value=\"省级财政\">Provincial budget</option>"),
+        "the label in English, the value as stored"
+    );
+    let list = coord
+        .get("/api/v1/records/transfer?status=approved&per_page=1")
+        .await;
+    let id = list.body["items"][0]["id"].as_i64().expect("a transfer");
+    let detail = text_of(&page(&coord, &format!("/records/transfer/{id}")).await);
+    assert!(
+        [
+            "Provincial budget",
+            "City budget",
+            "Town budget",
+            "Social funds"
+        ]
+        .iter()
+        .any(|s| detail.contains(s)),
+        "{detail}"
+    );
+    assert!(!detail.contains("省级财政") && !detail.contains("市级财政"));
+    assert!(detail.contains("million yuan"));
+    // Counts agree in number: 2 of 3 medical batches, 1 batch short (the home page's
+    // table of what needs attention gives the gap).
+    let assess = text_of(&page(&coord, "/assess?year=2020&indicator=2.3-medical-batches").await);
+    assert!(assess.contains("2 batches ≥ 3 batches"), "{assess}");
+    assert!(assess.contains("1 of 205 results"), "{assess}");
+    let row = home
+        .split("2.3-medical-batches")
+        .nth(1)
+        .expect("the medical batches need attention");
+    assert!(
+        row.trim_start()
+            .starts_with("whole programme 2 batches ≥ 3 batches 1 batch "),
+        "{row}"
+    );
+    assert!(!home.contains("1 batches"));
+    // Chinese pages keep 万元 and the Chinese labels.
+    coord.get("/lang?to=zh&back=/").await;
+    let zh = text_of(&page(&coord, "/?year=2020").await);
+    assert!(zh.contains("17,700.00 万元"), "{zh}");
 }

@@ -169,6 +169,7 @@ pub(super) const UNIT_TARGET_COLS: &[Col] = &[
 pub(super) const VOCABULARY_COLS: &[Col] = &[
     col("字段", "field", Text, true, 22.0),
     col("增加选项", "add", Text, false, 26.0),
+    col("英文名称", "en", Where, false, 60.0),
 ];
 
 pub(super) const KIND_COLS: &[Col] = &[
@@ -255,7 +256,7 @@ pub(super) const SHEETS: &[SheetDef] = &[
         name: VOCABULARY,
         table: "vocabulary",
         cols: VOCABULARY_COLS,
-        about: "内置记录类型选项字段的新增选项（[[vocabulary]]），一行一个选项；同一字段的相邻各行合为一项",
+        about: "内置记录类型选项字段的新增选项（[[vocabulary]]），一行一个选项；同一字段的相邻各行合为一项；「英文名称」为选项的英文名（如 \"省级财政\" = \"Provincial budget\"，写在该项第一行）",
     },
     SheetDef {
         name: KINDS,

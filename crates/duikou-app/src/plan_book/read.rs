@@ -137,6 +137,20 @@ impl<'b, 'g> Conv<'b, 'g> {
 
     /// `key = value` lines of a row's columns (`cols`, then the extra columns).
     fn keys(&mut self, s: &Sheet<'_>, r: u32, row: &BTreeMap<u32, String>, cols: &[Col]) {
+        self.columns(s, r, row, cols);
+        for (c, k) in &s.extras {
+            if let Some(text) = row.get(c).filter(|t| !t.is_empty()) {
+                let o = s.at_col(r, *c, k);
+                match parse_value(text) {
+                    Ok(v) => self.push(format!("{} = {}", key(k), inline(&v)), Some(o)),
+                    Err(why) => self.direct(&o, why),
+                }
+            }
+        }
+    }
+
+    /// `key = value` lines of a row's columns `cols` only.
+    fn columns(&mut self, s: &Sheet<'_>, r: u32, row: &BTreeMap<u32, String>, cols: &[Col]) {
         for col in cols {
             let o = s.at(r, col.key);
             match s.cell(row, col.key) {
@@ -152,15 +166,6 @@ impl<'b, 'g> Conv<'b, 'g> {
                     ),
                 ),
                 None => {}
-            }
-        }
-        for (c, k) in &s.extras {
-            if let Some(text) = row.get(c).filter(|t| !t.is_empty()) {
-                let o = s.at_col(r, *c, k);
-                match parse_value(text) {
-                    Ok(v) => self.push(format!("{} = {}", key(k), inline(&v)), Some(o)),
-                    Err(why) => self.direct(&o, why),
-                }
             }
         }
     }
@@ -281,7 +286,15 @@ impl<'b, 'g> Conv<'b, 'g> {
             i = j;
             self.push(String::new(), None);
             self.push("[[vocabulary]]".into(), Some(s.at(r, "")));
-            self.keys(s, r, row, &l::VOCABULARY_COLS[..1]);
+            self.columns(s, r, row, &l::VOCABULARY_COLS[..1]);
+            // The English labels, from whichever row of the entry holds them.
+            let en_col = &l::VOCABULARY_COLS[2..];
+            if let Some((gr, grow)) = group
+                .iter()
+                .find(|(_, g)| s.cell(g, "en").is_some_and(|t| !t.is_empty()))
+            {
+                self.columns(s, *gr, grow, en_col);
+            }
             self.push("add = [".into(), Some(s.at(r, "add")));
             for (gr, grow) in &group {
                 if let Some(option) = s.cell(grow, "add") {

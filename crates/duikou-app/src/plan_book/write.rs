@@ -308,6 +308,11 @@ fn vocabulary_sheet(doc: &toml::Table, def: &SheetDef) -> Result<Sheet, PlanBook
             Some(toml::Value::String(s)) => s.clone(),
             Some(_) => return Err(bad(0, "字段", "field", ("文本", "text"))),
         };
+        let english = match t.get("en") {
+            None => String::new(),
+            Some(v) => to_cell(Codec::Where, v, &KindNames::default())
+                .map_err(|exp| bad(2, "英文名称", "en", exp))?,
+        };
         let options: Vec<String> = match t.get("add") {
             None => Vec::new(),
             Some(toml::Value::Array(a)) => a
@@ -328,7 +333,12 @@ fn vocabulary_sheet(doc: &toml::Table, def: &SheetDef) -> Result<Sheet, PlanBook
                 .collect()
         };
         for (n, option) in options.into_iter().enumerate() {
-            let mut cells = vec![field.clone(), option];
+            let first = if n == 0 {
+                english.clone()
+            } else {
+                String::new()
+            };
+            let mut cells = vec![field.clone(), option, first];
             for k in &extra {
                 cells.push(if n == 0 {
                     t.get(k).map(inline).unwrap_or_default()

@@ -685,6 +685,23 @@ fn compare_kind(k: RecordKind, n: RecordKind, d: &mut PlanDiff) {
                 FieldLoss::Options { labels: gone },
             ));
         }
+        // English labels of options kept (`[[vocabulary]] en`).
+        if let (FieldType::Enum(a), FieldType::Enum(b)) = (f.ty, g.ty) {
+            for o in a {
+                let Some(p) = b.iter().find(|p| p.label == o.label) else {
+                    continue;
+                };
+                if o.label_en != p.label_en {
+                    d.changes.push(Change {
+                        section: Section::Vocabulary,
+                        change: ChangeKind::Changed,
+                        name: format!("{key}.{} {} English", f.key, o.label),
+                        before: Some(o.label_en.unwrap_or("—").to_string()),
+                        after: Some(p.label_en.unwrap_or("—").to_string()),
+                    });
+                }
+            }
+        }
     }
     for g in n.all_fields() {
         if field(k, g.key).is_none() {

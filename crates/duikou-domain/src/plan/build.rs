@@ -131,6 +131,7 @@ pub(super) fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
     // Record kinds.
     let regions = kinds::regions(&meta);
     let kinds = kinds::build_kinds(&regions, &raw.vocabulary, &raw.field, &raw.record_kind, c);
+    let kinds = kinds::english_options(kinds, &raw.vocabulary, c);
     // `west_persons`: kinds listing people (an ID-number field) of the assisted side.
     for key in &meta.west_persons {
         match kinds.iter().find(|k| k.key() == key.as_str()) {

@@ -37,7 +37,11 @@ pub(super) struct RawPlan {
 pub(super) struct RawVocabulary {
     /// KIND.FIELD
     pub(super) field: Spanned<String>,
+    #[serde(default)]
     pub(super) add: Vec<Spanned<String>>,
+    /// English labels of the field's options: label → English.
+    #[serde(default)]
+    pub(super) en: Option<Spanned<toml::Table>>,
 }
 
 #[derive(Deserialize, Clone)]

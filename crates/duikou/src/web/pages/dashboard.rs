@@ -323,16 +323,20 @@ fn funds_by_month(
     period: &Period,
 ) -> (Vec<String>, Vec<MonthRow>, String, Vec<ResultRow>) {
     let year = opts.year;
-    let sources: Vec<&str> = match plan
+    let source_options: &[duikou_domain::schema::EnumOption] = match plan
         .kind_of(BuiltinKind::Transfer)
         .field("source")
         .map(|f| f.ty)
     {
-        Some(duikou_domain::schema::FieldType::Enum(options)) => {
-            options.iter().map(|o| o.label).collect()
-        }
-        _ => Vec::new(),
+        Some(duikou_domain::schema::FieldType::Enum(options)) => options,
+        _ => &[],
     };
+    let sources: Vec<&str> = source_options.iter().map(|o| o.label).collect();
+    // What people read: the plan's English label on English pages.
+    let source_names: Vec<&str> = source_options
+        .iter()
+        .map(|o| o.label_in(l.is_en()))
+        .collect();
     // fen per source per month (not yet cumulative)
     let mut by_month = vec![vec![0i64; 12]; sources.len()];
     for r in records.iter().filter(|r| r.kind.is(BuiltinKind::Transfer)) {
@@ -402,7 +406,7 @@ fn funds_by_month(
             deadline: m + 1 == deadline_month,
         })
         .collect();
-    let mut series: Vec<J> = sources
+    let mut series: Vec<J> = source_names
         .iter()
         .enumerate()
         .map(|(i, s)| json!({"name": s, "type": "line", "step": false, "symbolSize": 5, "data": cumulative[i].iter().map(|v| wan(*v)).collect::<Vec<_>>()}))
@@ -429,7 +433,7 @@ fn funds_by_month(
         "yAxis": {"type": "value", "name": l.s("万元（累计）", "million yuan (cumulative)")},
         "series": series,
     });
-    let mut names: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
+    let mut names: Vec<String> = source_names.iter().map(|s| s.to_string()).collect();
     names.push(l.t("财政援助合计", "Fiscal aid total"));
     // The plan-wide transfer indicators, each linking to its records.
     let fiscal = a

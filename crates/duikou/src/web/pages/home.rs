@@ -323,7 +323,7 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
             id: r.id,
             href: format!("/records/transfer/{}", r.id),
             payer: text(&r.fields, "payer"),
-            source: text(&r.fields, "source"),
+            source: super::recview::option_text(l, r.kind, "source", &text(&r.fields, "source")),
             amount: money(l, &r.fields, "amount"),
             sent_on: r
                 .fields
@@ -350,7 +350,12 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
             .map(|r| ProjectRow {
                 href: format!("/records/project/{}", r.id),
                 name: text(&r.fields, "name"),
-                category: text(&r.fields, "category"),
+                category: super::recview::option_text(
+                    l,
+                    r.kind,
+                    "category",
+                    &text(&r.fields, "category"),
+                ),
                 aid: money(l, &r.fields, "aid_amount"),
                 disbursed: money(l, &r.fields, "disbursed"),
                 status: l.status(r.status).to_string(),
