@@ -23,6 +23,7 @@
 //! | 词表 | `[[vocabulary]]` | 字段, 增加选项 (one option a row), 英文名称 (`en`, on the entry's first row) |
 //! | 记录类型 | `[[record_kind]]` | 键, 名称, 英文名, 日期字段, 单位字段, 叙述 |
 //! | 字段 | `[[field]]`, `fields` | 记录类型, 键, 名称, 类型, 选项, 方, 必填 |
+//! | 地图 | `[map]` (only for a plan with one) | 项目, 值: 名称属性, 格位, 轮廓 (the GeoJSON, cut over rows) |
 //! | 选项 | — | the drop-down lists (hidden, not read) |
 //!
 //! Every data sheet ends with 待确认 and 来源: a row whose 待确认 is not empty is refused
