@@ -12,6 +12,8 @@
 //! unit at 99 % of every target from one that did nothing (both 0 %), which ties most
 //! units mid-year and ranks against the work done.
 
+use std::collections::HashMap;
+
 use crate::plan::{Plan, Scope, UnitKind};
 
 use super::{IndicatorResult, IndicatorStatus};
@@ -146,10 +148,15 @@ pub fn rank(units: Vec<(String, Progress)>) -> Vec<Standing> {
 /// The towns ranked (a plan's towns, and the districts or departments that lead or
 /// assist a pairing): each on its own figures.
 pub fn town_ranking(plan: &Plan, results: &[IndicatorResult]) -> Vec<Standing> {
+    // One pass over the results: a plan scaled to thousands of towns stays linear.
+    let mut by_scope: HashMap<&str, Vec<&IndicatorResult>> = HashMap::new();
+    for r in results {
+        by_scope.entry(r.scope.as_str()).or_default().push(r);
+    }
     rank(
         ranked_towns(plan)
             .map(|u| {
-                let p = Progress::of(results.iter().filter(|r| r.scope == u));
+                let p = Progress::of(by_scope.get(u).into_iter().flatten().copied());
                 (u.to_string(), p)
             })
             .collect(),
@@ -215,18 +222,59 @@ pub fn action_results<'a>(
         .filter(move |r| plan.action_of(&r.item).is_some_and(|a| a.no == action))
 }
 
-/// The figures that concern an assisted county: its own, and those of the towns paired
-/// with it (the lead town and the assisting towns).
-pub fn county_results<'a>(
-    plan: &'a Plan,
-    results: &'a [IndicatorResult],
-    county: &'a str,
-) -> impl Iterator<Item = &'a IndicatorResult> + 'a {
-    let pairing = plan.pairing_of_county(county);
-    results.iter().filter(move |r| {
-        r.scope == county
-            || pairing.is_some_and(|p| p.lead == r.scope || p.assisting.contains(&r.scope))
-    })
+/// The figures that concern each paired county — its own, and those of the towns paired
+/// with it (the lead town and the assisting towns) — grouped by county and by action, in
+/// one pass over the results.
+pub struct CountyFigures<'a> {
+    /// county → its figures.
+    pub all: HashMap<&'a str, Vec<&'a IndicatorResult>>,
+    /// (county, action number) → the county's figures of that action.
+    pub by_action: HashMap<(&'a str, &'a str), Vec<&'a IndicatorResult>>,
+}
+
+impl<'a> CountyFigures<'a> {
+    pub fn of(plan: &'a Plan, results: &'a [IndicatorResult]) -> CountyFigures<'a> {
+        let mut county_of: HashMap<&str, &str> = HashMap::new();
+        for p in &plan.pairings {
+            county_of.insert(p.county.as_str(), p.county.as_str());
+            county_of.insert(p.lead.as_str(), p.county.as_str());
+            for a in &p.assisting {
+                county_of.insert(a.as_str(), p.county.as_str());
+            }
+        }
+        let mut action_of: HashMap<&str, Option<&str>> = HashMap::new();
+        let mut all: HashMap<&str, Vec<&IndicatorResult>> = HashMap::new();
+        let mut by_action: HashMap<(&str, &str), Vec<&IndicatorResult>> = HashMap::new();
+        for r in results {
+            let Some(county) = county_of.get(r.scope.as_str()).copied() else {
+                continue;
+            };
+            all.entry(county).or_default().push(r);
+            let action = *action_of
+                .entry(r.item.as_str())
+                .or_insert_with(|| plan.action_of(&r.item).map(|a| a.no.as_str()));
+            if let Some(action) = action {
+                by_action.entry((county, action)).or_default().push(r);
+            }
+        }
+        CountyFigures { all, by_action }
+    }
+
+    /// The county's progress over all its figures.
+    pub fn progress(&self, county: &str) -> Progress {
+        Progress::of(self.all.get(county).into_iter().flatten().copied())
+    }
+
+    /// The county's progress on one action.
+    pub fn action_progress(&self, county: &str, action: &str) -> Progress {
+        Progress::of(
+            self.by_action
+                .get(&(county, action))
+                .into_iter()
+                .flatten()
+                .copied(),
+        )
+    }
 }
 
 /// The figures that need attention, most urgent first: not met (the deadline has
@@ -343,6 +391,25 @@ mod tests {
             vec![(1, "a"), (2, "d"), (3, "c"), (3, "b"), (5, "e")],
             "ties on progress are broken by targets met, then shared"
         );
+    }
+
+    #[test]
+    fn a_county_stands_on_its_own_figures_and_its_towns() {
+        let plan = Plan::bundled();
+        let mut rs = vec![
+            result("镇雄县", 30, Some(30)),
+            result("清溪镇", 1, Some(2)),
+            result("企石镇", 0, Some(1)),
+            result("黄江镇", 2, Some(2)),
+            result("plan", 0, Some(9)),
+        ];
+        rs[0].item = "2.1".into();
+        let f = CountyFigures::of(&plan, &rs);
+        let p = f.progress("镇雄县");
+        assert_eq!((p.share, p.targets, p.reached), (5_000, 3, 1), "{p:?}");
+        assert_eq!(f.action_progress("镇雄县", "2").share, FULL);
+        assert_eq!(f.action_progress("镇雄县", "6").targets, 2);
+        assert_eq!(f.progress("彝良县").targets, 1, "黄江镇 helps 彝良县");
     }
 
     #[test]

@@ -8,8 +8,8 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use duikou_domain::engine::Assessment;
 use duikou_domain::engine::progress::{self, Progress};
-use duikou_domain::engine::{Assessment, IndicatorResult};
 use duikou_domain::plan::{Plan, PlanMap};
 use serde_json::json;
 
@@ -273,15 +273,15 @@ fn heat_map(
     counties: &[&str],
     period: &Period,
 ) -> (Vec<(String, String)>, Vec<HeatRow>, String) {
+    let figures = progress::CountyFigures::of(plan, &a.results);
     // Actions with a target in some county's figures.
     let actions: Vec<&duikou_domain::plan::Action> = plan
         .actions
         .iter()
         .filter(|act| {
-            counties.iter().any(|c| {
-                progress::county_results(plan, &a.results, c)
-                    .any(|r| r.target_min.is_some() && in_action(plan, r, &act.no))
-            })
+            counties
+                .iter()
+                .any(|c| figures.action_progress(c, &act.no).targets > 0)
         })
         .collect();
     let mut data = Vec::new();
@@ -293,10 +293,7 @@ fn heat_map(
                 .iter()
                 .enumerate()
                 .map(|(x, act)| {
-                    let p = Progress::of(
-                        progress::county_results(plan, &a.results, county)
-                            .filter(|r| in_action(plan, r, &act.no)),
-                    );
+                    let p = figures.action_progress(county, &act.no);
                     if p.targets > 0 {
                         data.push(json!({"value": [x, y, p.percent()], "url": format!("/assess?unit={}&action={}&{}", urlencode(county), urlencode(&act.no), period.query)}));
                     }
@@ -307,11 +304,7 @@ fn heat_map(
                 county: county.to_string(),
                 href: format!("/assess?unit={}&{}", urlencode(county), period.query),
                 cells,
-                total: heat_cell(
-                    l,
-                    Progress::of(progress::county_results(plan, &a.results, county)),
-                    county,
-                ),
+                total: heat_cell(l, figures.progress(county), county),
             }
         })
         .collect();
@@ -336,10 +329,6 @@ fn heat_map(
         rows,
         chart.to_string(),
     )
-}
-
-fn in_action(plan: &Plan, r: &IndicatorResult, action: &str) -> bool {
-    plan.action_of(&r.item).is_some_and(|a| a.no == action)
 }
 
 /// The bands as an ECharts piecewise visual map.
@@ -369,10 +358,11 @@ fn county_map(
     counties: &[&str],
     period: &Period,
 ) -> (Vec<Tile>, String, String) {
+    let figures = progress::CountyFigures::of(plan, &a.results);
     let tiles: Vec<Tile> = PlanMap::tiles_for(plan.map.as_ref(), counties)
         .into_iter()
         .map(|(county, r, c)| {
-            let p = Progress::of(progress::county_results(plan, &a.results, county));
+            let p = figures.progress(county);
             Tile {
                 county: county.to_string(),
                 href: format!("/assess?unit={}&{}", urlencode(county), period.query),
