@@ -394,7 +394,8 @@ fn county_map(
             "nameProperty": name_property,
             "roam": false,
             "top": 8, "bottom": 48,
-            "label": {"show": true, "formatter": "{b}\n{c}%"},
+            // Dark text on a light box: readable on every band's colour.
+            "label": {"show": true, "formatter": "{b}\n{c}%", "color": "#0b0c0c", "backgroundColor": "rgba(255,255,255,0.85)", "padding": [2, 4], "lineHeight": 16},
             "emphasis": {"label": {"show": true}},
             "data": tiles.iter().map(|t| json!({
                 "name": t.county,
