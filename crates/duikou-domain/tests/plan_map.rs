@@ -147,10 +147,7 @@ fn bad_outlines_are_refused_with_their_line() {
 fn bad_tiles_are_refused_with_their_line() {
     let all_but_one = "\"昭阳区\" = [1, 1], \"鲁甸县\" = [1, 2], \"巧家县\" = [1, 3], \"镇雄县\" = [2, 1], \"彝良县\" = [2, 2]";
     for (tiles, expected) in [
-        (
-            format!("{all_but_one}"),
-            "lacks the paired counties: 威信县",
-        ),
+        (all_but_one.to_string(), "lacks the paired counties: 威信县"),
         (
             format!("{all_but_one}, \"威信县\" = [1, 1]"),
             "share the square (1, 1)",
