@@ -138,15 +138,28 @@ fn stream_file(mut file: std::fs::File) -> std::io::Result<(u64, ByteStream)> {
 }
 
 impl Services {
-    /// Exports of every record, the monthly bulletin and the inspection package are for
-    /// coordinators and auditors (`Actor::can_export`).
+    /// Exports of every record and the inspection package are for coordinators and
+    /// auditors (`Actor::can_export`).
     pub fn check_may_export(&self, actor: &Actor) -> ServiceResult<()> {
         if actor.can_export() {
             Ok(())
         } else {
             Err(ServiceError::Forbidden {
-                zh: "只有市经协办和审计人员可以导出全部记录、月度通报和迎检材料包".into(),
-                en: "only coordinators and auditors may export all records, the monthly bulletin and the inspection package".into(),
+                zh: "只有市经协办和审计人员可以导出全部记录和迎检材料包".into(),
+                en: "only coordinators and auditors may export all records and the inspection package".into(),
+            })
+        }
+    }
+
+    /// The monthly bulletin is also for leaders (`Actor::can_read_leader_figures`):
+    /// figures and unit names, no records.
+    pub fn check_may_read_bulletin(&self, actor: &Actor) -> ServiceResult<()> {
+        if actor.can_read_leader_figures() {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden {
+                zh: "只有市经协办、领导和审计人员可以查看月度通报".into(),
+                en: "only coordinators, leaders and auditors may read the monthly bulletin".into(),
             })
         }
     }
@@ -330,7 +343,7 @@ impl Services {
     /// The monthly bulletin for `month` ("2019-06"): towns and departments ranked on the
     /// approved records as of the month's last day, as `duikou bulletin` makes it.
     pub async fn bulletin(&self, actor: &Actor, month: &str) -> ServiceResult<Bulletin> {
-        self.check_may_export(actor)?;
+        self.check_may_read_bulletin(actor)?;
         let m = Month::parse(month).map_err(|e| report_error("month", "月份", month, e))?;
         bulletin::from_store(&self.store, &self.plan, m)
             .await
@@ -377,6 +390,7 @@ impl Services {
             &self.store,
             &self.plan,
             &opts,
+            time::OffsetDateTime::now_utc(),
             |sha| evidence.get(sha),
             &mut out,
         )

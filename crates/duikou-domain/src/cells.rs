@@ -445,6 +445,25 @@ pub fn format_fen_wan(fen: i64) -> String {
     format!("{sign}{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
+/// Format fen as millions of yuan (English pages): at least two decimals, more (up to
+/// four) only where the amount has them, rounded half away from zero at 100 yuan — the
+/// precision of [`format_fen_wan`]: `17_700_000_000` → `"177.00"`, `123_456_700` →
+/// `"1.2346"`, `30_000_000` → `"0.30"`.
+pub fn format_fen_million(fen: i64) -> String {
+    // 0.0001 million yuan = 100 yuan = 10,000 fen.
+    let abs = fen.unsigned_abs();
+    let mut units = abs / 10_000;
+    if abs % 10_000 >= 5_000 {
+        units += 1;
+    }
+    let sign = if fen < 0 && units != 0 { "-" } else { "" };
+    let mut frac = format!("{:04}", units % 10_000);
+    while frac.len() > 2 && frac.ends_with('0') {
+        frac.pop();
+    }
+    format!("{sign}{}.{frac}", units / 10_000)
+}
+
 /// Parse an integer: thousands separators allowed, `12.0` accepted (Excel
 /// writes whole numbers that way), `12.5` refused.
 pub fn parse_int(s: &str) -> Result<i64, CellError> {
@@ -711,6 +730,24 @@ mod tests {
         assert_eq!(format_fen_wan(-5_000), "-0.01");
         assert_eq!(format_fen_wan(i64::MAX), "9223372036854.78");
         assert_eq!(format_fen_wan(i64::MIN), "-9223372036854.78");
+    }
+
+    #[test]
+    fn millions_for_english_pages_keep_the_precision_of_wan() {
+        // 17,700.00 万元 = 177,000,000 yuan.
+        assert_eq!(format_fen_million(17_700_000_000), "177.00");
+        assert_eq!(format_fen_million(30_000_000), "0.30");
+        assert_eq!(format_fen_million(0), "0.00");
+        // 1,234,567 yuan: 123.46 万元, 1.2346 million (100-yuan precision both ways).
+        assert_eq!(format_fen_million(123_456_700), "1.2346");
+        assert_eq!(format_fen_wan(123_456_700), "123.46");
+        assert_eq!(format_fen_million(100_000_050), "1.00", "1,000,000.50 yuan");
+        assert_eq!(format_fen_million(1_250_000_000), "12.50");
+        assert_eq!(format_fen_million(4_999), "0.00");
+        assert_eq!(format_fen_million(5_000), "0.0001");
+        assert_eq!(format_fen_million(-30_000_000), "-0.30");
+        assert_eq!(format_fen_million(i64::MAX), "92233720368.5478");
+        assert_eq!(format_fen_million(i64::MIN), "-92233720368.5478");
     }
 
     #[test]

@@ -110,6 +110,8 @@ pub fn scale_plan_toml(source: &str, copies: u32) -> Result<String, ScaleError> 
         return Ok(source.to_string());
     }
     let mut doc: Table = toml::from_str(source).map_err(|e| ScaleError::Parse(e.to_string()))?;
+    // The copies have no outlines or tiles of their own: the leader's view lays them out.
+    doc.remove("map");
 
     // Towns and counties, and the codes already taken.
     let units = match doc.get("unit") {

@@ -388,6 +388,11 @@ impl Actor {
     pub fn can_export(&self) -> bool {
         matches!(self.role, Role::Coordinator | Role::Auditor)
     }
+    /// The figures leaders read: the monthly bulletin (its page and files) and the
+    /// leader's view. Figures and unit names only, no person lists.
+    pub fn can_read_leader_figures(&self) -> bool {
+        matches!(self.role, Role::Coordinator | Role::Auditor | Role::Viewer)
+    }
     pub fn can_read_audit(&self) -> bool {
         matches!(self.role, Role::Coordinator | Role::Auditor)
     }

@@ -5,10 +5,12 @@
 //! - a minimum: "≥18000.00万元", "≥1600人"
 //! - a range: "1–2期" (the unit once, after the maximum)
 //!
-//! Money (held in fen) is shown in 万元 with two decimals, a percentage (held in
-//! hundredths) with at most two decimals and "%", a count with the indicator's unit.
+//! Money (held in fen) is shown in 万元 with two decimals (in English: millions of
+//! yuan, "177.00 million yuan"), a percentage (held in hundredths) with at most two
+//! decimals and "%", a count with the indicator's unit (in English, singular for one:
+//! "1 batch", "2 batches").
 
-use crate::cells::format_fen_wan;
+use crate::cells::{format_fen_million, format_fen_wan};
 use crate::engine::{Figure, IndicatorResult, figure_of};
 use crate::plan::{Indicator, Target};
 
@@ -26,8 +28,8 @@ pub enum Style {
     /// "≥1600人", "1–2期".
     Compact,
     /// Web pages, in the reader's language: digits grouped, a space after "≥" and
-    /// before a unit word: "≥ 18,000.00 万元" / "≥ 18,000.00 10k yuan", "≥ 1,600人" /
-    /// "≥ 1,600 people", "1–2期" / "1–2 sessions".
+    /// before a unit word: "≥ 18,000.00 万元" / "≥ 180.00 million yuan", "≥ 1,600人" /
+    /// "≥ 1,600 people", "1–2期" / "1–2 sessions", "≥ 1 time".
     Page(Lang),
 }
 
@@ -74,7 +76,8 @@ fn number(f: Figure, style: Style) -> String {
         (Figure::Count(v), Style::Compact) => v.to_string(),
         (Figure::Count(v), Style::Page(_)) => group(v),
         (Figure::Money(v), Style::Compact) => format_fen_wan(v),
-        (Figure::Money(v), Style::Page(_)) => group_decimal(&format_fen_wan(v)),
+        (Figure::Money(v), Style::Page(Lang::Zh)) => group_decimal(&format_fen_wan(v)),
+        (Figure::Money(v), Style::Page(Lang::En)) => group_decimal(&format_fen_million(v)),
         (Figure::Percent(_), _) => f.json_number(),
     }
 }
@@ -84,27 +87,36 @@ fn unit_suffix(f: Figure, unit: &str, style: Style) -> String {
         (Figure::Percent(_), _) => "%".into(),
         (Figure::Money(_), Style::Compact) => "万元".into(),
         (Figure::Money(_), Style::Page(Lang::Zh)) => " 万元".into(),
-        (Figure::Money(_), Style::Page(Lang::En)) => " 10k yuan".into(),
+        (Figure::Money(_), Style::Page(Lang::En)) => " million yuan".into(),
         (Figure::Count(_), Style::Compact | Style::Page(Lang::Zh)) => unit.into(),
-        (Figure::Count(_), Style::Page(Lang::En)) => match unit_en(unit) {
+        (Figure::Count(v), Style::Page(Lang::En)) => match unit_en(unit, v) {
             "" => String::new(),
             en => format!(" {en}"),
         },
     }
 }
 
-/// The English word of a count's unit ("" for 个: "3 bases").
-pub fn unit_en(unit: &str) -> &str {
-    match unit {
-        "人" => "people",
-        "次" => "times",
-        "个" => "",
-        "人次" => "person-times",
-        "期" => "sessions",
-        "批次" => "batches",
-        "组" => "pairs",
-        other => other,
-    }
+/// The English word of a count's unit for `n` of it: singular for one ("1 batch",
+/// "2 batches"), "" for 个 ("3 bases"); a unit without an English word stays as the
+/// plan writes it.
+pub fn unit_en(unit: &str, n: i64) -> &str {
+    let (one, many) = match unit {
+        "人" => ("person", "people"),
+        "次" => ("time", "times"),
+        "个" => ("", ""),
+        "人次" => ("person-time", "person-times"),
+        "期" => ("session", "sessions"),
+        "批次" => ("batch", "batches"),
+        "组" => ("pair", "pairs"),
+        other => (other, other),
+    };
+    if n.abs() == 1 { one } else { many }
+}
+
+/// A count with its English noun in the right number: "1 record", "2 records",
+/// "1,200 records".
+pub fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{} {}", group(n), if n.abs() == 1 { one } else { many })
 }
 
 /// 1234567 → "1,234,567".
@@ -154,7 +166,7 @@ mod tests {
             "≥18000.00万元"
         );
         assert_eq!(target_text(fiscal, None, "元", ZH), "≥ 18,000.00 万元");
-        assert_eq!(target_text(fiscal, None, "元", EN), "≥ 18,000.00 10k yuan");
+        assert_eq!(target_text(fiscal, None, "元", EN), "≥ 180.00 million yuan");
         // 1,000,000 yuan; 5,000 fen (50 yuan) rounds half up to 0.01 万元.
         assert_eq!(
             target_text(Some(Money(100_000_000)), None, "元", Style::Compact),
@@ -173,6 +185,40 @@ mod tests {
         let share = Some(Percent(4550));
         assert_eq!(target_text(share, None, "%", Style::Compact), "≥45.5%");
         assert_eq!(target_text(share, None, "%", EN), "≥ 45.5%");
+    }
+
+    #[test]
+    fn english_counts_agree_in_number_and_money_is_in_millions() {
+        assert_eq!(figure_text(Count(1), "批次", EN), "1 batch");
+        assert_eq!(figure_text(Count(2), "批次", EN), "2 batches");
+        assert_eq!(figure_text(Count(0), "批次", EN), "0 batches");
+        assert_eq!(figure_text(Count(1), "人", EN), "1 person");
+        assert_eq!(figure_text(Count(1_893), "人", EN), "1,893 people");
+        assert_eq!(target_text(Some(Count(1)), None, "次", EN), "≥ 1 time");
+        assert_eq!(figure_text(Count(1), "期", EN), "1 session");
+        // A unit without an English word stays as the plan writes it.
+        assert_eq!(figure_text(Count(2), "份", EN), "2 份");
+        // 17,700.00 万元 in English, exact from fen.
+        assert_eq!(
+            figure_text(Money(17_700_000_000), "元", EN),
+            "177.00 million yuan"
+        );
+        assert_eq!(
+            figure_text(Money(1_234_567_800_000), "元", EN),
+            "12,345.678 million yuan"
+        );
+        assert_eq!(
+            figure_text(Money(30_000_000), "元", EN),
+            "0.30 million yuan"
+        );
+        assert_eq!(plural(1, "record", "records"), "1 record");
+        assert_eq!(plural(0, "record", "records"), "0 records");
+        assert_eq!(plural(1_200, "record", "records"), "1,200 records");
+        // Chinese pages keep 万元.
+        assert_eq!(
+            figure_text(Money(17_700_000_000), "元", ZH),
+            "17,700.00 万元"
+        );
     }
 
     #[test]
@@ -243,7 +289,7 @@ mod tests {
             text("3.1-fiscal-aid", 2019, Style::Compact),
             "≥18000.00万元"
         );
-        assert_eq!(text("3.1-fiscal-aid", 2019, EN), "≥ 18,000.00 10k yuan");
+        assert_eq!(text("3.1-fiscal-aid", 2019, EN), "≥ 180.00 million yuan");
         assert_eq!(text("6.2-students", 2018, Style::Compact), "≥1600人");
         assert_eq!(text("6.2-students", 2019, ZH), "≥ 1,900人");
         assert_eq!(

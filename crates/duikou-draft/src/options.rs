@@ -203,11 +203,13 @@ mod tests {
                 key: "a",
                 label: "镇镇结对",
                 aliases: &[],
+                label_en: None,
             },
             EnumOption {
                 key: "b",
                 label: "企村结对",
                 aliases: &[],
+                label_en: None,
             },
         ];
         assert_eq!(common_suffix(&o), "结对");

@@ -5,15 +5,16 @@
 //! - Departments (市直单位 and the working group) are scored on the programme-wide
 //!   indicators of the checklist items they are named responsible for.
 //!
-//! A unit's score is the average, over its indicators with a target, of
-//! min(actual, target) / target, so overshooting one target does not hide another. Equal
-//! scores share a rank. The computation is pure ([`compute`]); [`xlsx`] and [`html`]
-//! render the same [`Bulletin`].
+//! The ranking is the one of every output (`duikou_domain::engine::progress`): the
+//! average, over a unit's indicators with a target, of min(actual, target) / target,
+//! then the targets reached; equals share a rank. The computation is pure
+//! ([`compute`]); [`xlsx`] and [`html`] render the same [`Bulletin`].
 
+use duikou_domain::engine::progress::{self, Standing};
 use duikou_domain::engine::{
     AssessOptions, Assessment, Figure, IndicatorResult, IndicatorStatus, assess,
 };
-use duikou_domain::plan::{Plan, Scope, UnitKind};
+use duikou_domain::plan::Plan;
 use duikou_storage::Store;
 use rust_xlsxwriter::{
     Color, ConditionalFormatDataBar, ConditionalFormatType, FormatAlign, Workbook, Worksheet,
@@ -21,9 +22,7 @@ use rust_xlsxwriter::{
 };
 use time::{Date, Month as TimeMonth};
 
-use crate::common::{
-    PLAN_SCOPE, Styles, display_unit, engine_records, figure_value, status_format,
-};
+use crate::common::{Styles, display_unit, engine_records, figure_value, status_format};
 use crate::narratives::{Narrative, Narratives};
 use crate::safe::{html as esc, write_text};
 use crate::{ReportError, ReportResult};
@@ -131,7 +130,8 @@ pub struct UnitScore {
     pub group: String,
     /// For a town: the county it helps.
     pub county: Option<String>,
-    /// Hundredths of a percent: 10000 is 100 %.
+    /// Hundredths of a percent, rounded to a tenth of a percent: 10000 is 100 %
+    /// (`Progress::share`).
     pub score: i64,
     /// Indicators with a target this year.
     pub targets: usize,
@@ -142,7 +142,15 @@ pub struct UnitScore {
 
 impl UnitScore {
     pub fn score_text(&self) -> String {
-        format!("{}.{}%", self.score / 100, (self.score % 100) / 10)
+        self.progress().percent_text()
+    }
+
+    pub fn progress(&self) -> progress::Progress {
+        progress::Progress {
+            share: self.score,
+            targets: self.targets,
+            reached: self.reached,
+        }
     }
 }
 
@@ -194,126 +202,77 @@ fn same_kind(like: Figure, v: i64) -> Figure {
     }
 }
 
-/// Score a unit on the results that concern it.
-fn score(
-    unit: &str,
-    group: &str,
-    county: Option<String>,
-    results: &[&IndicatorResult],
-) -> UnitScore {
-    let mut parts = Vec::new();
-    let mut owed = Vec::new();
-    let mut reached = 0;
-    for r in results {
-        let Some(target) = r.target_min else { continue };
-        let t = target.raw();
-        let actual = r.actual.raw();
-        if t <= 0 {
-            parts.push(10_000i64);
-            reached += 1;
-            continue;
-        }
-        let share = (actual.min(t) as i128 * 10_000 / t as i128) as i64;
-        parts.push(share);
-        if actual >= t {
-            reached += 1;
-        } else {
-            owed.push(Owed {
+/// The targets of these results not reached yet.
+fn owed<'a>(results: impl IntoIterator<Item = &'a IndicatorResult>) -> Vec<Owed> {
+    results
+        .into_iter()
+        .filter(|r| !progress::reached(r))
+        .filter_map(|r| {
+            let target = r.target_min?;
+            Some(Owed {
                 indicator: r.indicator.clone(),
                 item: r.item.clone(),
                 name: r.name.clone(),
                 unit: r.unit.clone(),
                 target,
                 actual: r.actual,
-                gap: same_kind(target, t - actual),
+                gap: same_kind(target, target.raw() - r.actual.raw()),
                 deadline: r.deadline.clone(),
                 status: r.status,
-            });
-        }
-    }
-    let score = if parts.is_empty() {
-        0
-    } else {
-        parts.iter().sum::<i64>() / parts.len() as i64
-    };
+            })
+        })
+        .collect()
+}
+
+fn unit_score(s: Standing, group: &str, county: Option<String>, owed: Vec<Owed>) -> UnitScore {
     UnitScore {
-        rank: 0,
-        unit: unit.to_string(),
+        rank: s.rank,
+        unit: s.unit,
         group: group.to_string(),
         county,
-        score,
-        targets: parts.len(),
-        reached,
+        score: s.progress.share,
+        targets: s.progress.targets,
+        reached: s.progress.reached,
         owed,
     }
 }
 
-/// Best first; ties by the plan's unit order (the order units come in), sharing a rank.
-fn rank(mut v: Vec<UnitScore>) -> Vec<UnitScore> {
-    v.sort_by(|a, b| b.score.cmp(&a.score).then(b.reached.cmp(&a.reached)));
-    let mut prev: Option<(i64, usize)> = None;
-    let mut rank = 0;
-    for (i, u) in v.iter_mut().enumerate() {
-        if prev != Some((u.score, u.reached)) {
-            rank = i + 1;
-            prev = Some((u.score, u.reached));
-        }
-        u.rank = rank;
-    }
-    v
-}
-
-/// The bulletin from an assessment made as of the month's last day.
+/// The bulletin from an assessment made as of the month's last day: the one ranking
+/// ([`progress::town_ranking`], [`progress::department_ranking`]) with what each unit
+/// still owes.
 pub fn compute(plan: &Plan, a: &Assessment, month: Month) -> Bulletin {
-    // Towns: their own per-unit figures.
-    let mut towns = Vec::new();
-    for u in plan.units.iter().filter(|u| u.kind == UnitKind::Town) {
-        let results: Vec<&IndicatorResult> =
-            a.results.iter().filter(|r| r.scope == u.name).collect();
-        let group = u.town_role.map(|r| r.label_zh()).unwrap_or("镇街");
-        let county = plan.paired_county(&u.name).map(str::to_string);
-        towns.push(score(&u.name, group, county, &results));
-    }
-
-    // Departments: the programme-wide figures of the items they answer for.
-    let mut departments = Vec::new();
-    let mut without_targets = Vec::new();
-    for u in plan
-        .units
-        .iter()
-        .filter(|u| matches!(u.kind, UnitKind::Department | UnitKind::WorkingGroup))
-    {
-        let results: Vec<&IndicatorResult> = a
-            .results
-            .iter()
-            .filter(|r| r.scope == PLAN_SCOPE)
-            .filter(|r| {
-                plan.indicator(&r.indicator)
-                    .is_some_and(|i| i.scope == Scope::Plan)
-            })
-            .filter(|r| {
-                let responsible = match plan.checklist_item_of(&r.item) {
-                    Some(item) => plan.expand_responsible(&item.responsible),
-                    None => Vec::new(),
-                };
-                responsible.contains(&u.name.as_str())
-            })
-            .collect();
-        let s = score(&u.name, u.kind.label_zh(), None, &results);
-        if s.targets == 0 {
-            without_targets.push(u.name.clone());
-        } else {
-            departments.push(s);
-        }
-    }
-
+    let towns = progress::town_ranking(plan, &a.results)
+        .into_iter()
+        .map(|s| {
+            let u = plan.unit(&s.unit);
+            let group = u
+                .and_then(|u| u.town_role)
+                .map(|r| r.label_zh())
+                .unwrap_or("镇街");
+            let county = plan.paired_county(&s.unit).map(str::to_string);
+            let owed = owed(a.results.iter().filter(|r| r.scope == s.unit));
+            unit_score(s, group, county, owed)
+        })
+        .collect();
+    let (departments, without_targets) = progress::department_ranking(plan, &a.results);
+    let departments = departments
+        .into_iter()
+        .map(|s| {
+            let group = plan
+                .unit(&s.unit)
+                .map(|u| u.kind.label_zh())
+                .unwrap_or("市直单位");
+            let owed = owed(progress::department_results(plan, &a.results, &s.unit));
+            unit_score(s, group, None, owed)
+        })
+        .collect();
     Bulletin {
         plan_title: plan.meta.title.clone(),
         plan_version: a.plan_version,
         month,
         as_of: a.as_of.clone(),
-        towns: rank(towns),
-        departments: rank(departments),
+        towns,
+        departments,
         without_targets,
         progress: Vec::new(),
     }
@@ -367,7 +326,7 @@ fn lead_paragraph(b: &Bulletin) -> String {
         .map(|u| u.owed.len())
         .sum();
     format!(
-        "截至 {}，对照 {} 年度目标，按已完成比例对 {} 个帮扶镇街和 {} 个市直单位（含工作组）排名。{} 个镇街已完成全部年度目标；各单位合计尚有 {} 项目标未完成，明细见各单位「尚欠事项」。",
+        "截至 {}，对照 {} 年度目标，按平均完成率对 {} 个帮扶镇街和 {} 个市直单位（含工作组）排名。{} 个镇街已完成全部年度目标；各单位合计尚有 {} 项目标未完成，明细见各单位「尚欠事项」。",
         b.as_of,
         b.month.year,
         b.towns.len(),
@@ -530,7 +489,7 @@ fn write_ranking(ws: &mut Worksheet, b: &Bulletin, st: &Styles) -> Result<(), Xl
         0,
         row,
         7,
-        "说明：完成率为各项年度目标完成比例（超额按 100% 计）的平均数；镇街按其本级目标计，市直单位按其负责的工作清单事项的全市目标计。",
+        &format!("说明：{}", progress::RANKING_RULE_ZH),
         &st.note,
     )?;
     ws.set_row_height(row, 28)?;
@@ -690,7 +649,10 @@ pub fn html(b: &Bulletin) -> String {
         }
         s.push_str("</section>\n");
     }
-    s.push_str("<p class=\"note\">说明：完成率为各项年度目标完成比例（超额按 100% 计）的平均数；镇街按其本级目标计，市直单位按其负责的工作清单事项的全市目标计。尚欠事项中红色为进度滞后或未完成，蓝色为进度正常。</p>\n");
+    s.push_str(&format!(
+        "<p class=\"note\" id=\"ranking-rule\">说明：{}尚欠事项中红色为进度滞后或未完成，蓝色为进度正常。</p>\n",
+        esc(progress::RANKING_RULE_ZH)
+    ));
     s.push_str("</main>\n</body>\n</html>\n");
     s
 }

@@ -1,18 +1,22 @@
 //! The inspection package (迎检材料包): one zip with everything an inspector asks for.
 //!
 //! ```text
-//! 00 索引.xlsx              every figure, linked to its records workbook and evidence files
-//! 无佐证清单.xlsx            the figures whose records lack evidence
-//! 考核结果.xlsx / .json      the assessment (the same figures as `duikou assess`)
-//! 工作清单进展表.xlsx         the checklist progress table
+//! 00 索引.xlsx                      every figure, linked to its records workbook and evidence files
+//! 无佐证清单.xlsx                    the figures whose records lack evidence
+//! 考核结果.xlsx / .json              the assessment (the same figures as `duikou assess`)
+//! 工作清单进展表.xlsx                 the checklist progress table
 //! 3.1 财政援助资金/
-//!     3.1-fiscal-aid.xlsx   the records behind the indicator (汇总, 记录, 佐证文件)
-//!     佐证材料/R123-1-凭证.pdf evidence files, named by record
-//! 6.1 激励引导/说明.txt       (an item without figures: a place for its evidence)
+//!     01_省、市财政援助资金到位.xlsx   the records behind an indicator (汇总, 记录, 佐证文件),
+//!                                   numbered in plan order within the item
+//!     佐证材料/记录123-1-凭证.pdf      evidence files, named by record
+//! 6.1 激励引导/说明.txt               (an item without figures: a place for its evidence)
 //! ```
 //!
-//! Links are HYPERLINK formulas with paths relative to the workbook that holds them, so
-//! they work wherever the zip is unpacked.
+//! Names are Chinese, as the people who open the package read them (UTF-8 names, the
+//! zip's UTF-8 flag set); every entry is dated in Beijing time (UTC+8): the generated
+//! files at the package's making, an evidence file at its upload, as the 佐证文件
+//! sheets also say. Links are HYPERLINK formulas with paths relative to the workbook
+//! that holds them, so they work wherever the zip is unpacked.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Seek, Write};
@@ -89,8 +93,30 @@ fn folder_of(plan: &Plan, item: &str) -> String {
     path_component(&name, 60)
 }
 
-fn workbook_name(indicator: &str) -> String {
-    path_component(&format!("{indicator}.xlsx"), 80)
+/// `01_省、市财政援助资金到位.xlsx`: the indicator's name, numbered within its folder.
+fn workbook_name(number: usize, name: &str) -> String {
+    path_component(&format!("{number:02}_{name}.xlsx"), 80)
+}
+
+/// A moment as a zip entry's date: Beijing time, as the people unpacking it live it.
+fn zip_time(t: time::OffsetDateTime) -> zip::DateTime {
+    let b = t.to_offset(BEIJING);
+    zip::DateTime::from_date_and_time(
+        u16::try_from(b.year()).unwrap_or(1980),
+        u8::from(b.month()),
+        b.day(),
+        b.hour(),
+        b.minute(),
+        b.second(),
+    )
+    .unwrap_or_default()
+}
+
+const BEIJING: time::UtcOffset = time::macros::offset!(+8);
+
+/// A stored timestamp in Beijing time (`duikou_storage::beijing_text`).
+pub fn beijing_time(ts: &str) -> String {
+    duikou_storage::beijing_text(ts)
 }
 
 /// A HYPERLINK formula to a relative path, its text as the cached value.
@@ -103,12 +129,14 @@ fn link(path: &str, text: &str) -> Formula {
     .set_result(text)
 }
 
-/// Build the package for the assessment `opts` describes and write it as a zip.
-/// `read_evidence(sha256)` returns an evidence file's bytes.
+/// Build the package for the assessment `opts` describes and write it as a zip, made
+/// at `made_at` (its entries are dated then, in Beijing time). `read_evidence(sha256)`
+/// returns an evidence file's bytes.
 pub async fn build<W, R>(
     store: &Store,
     plan: &Plan,
     opts: &AssessOptions,
+    made_at: time::OffsetDateTime,
     read_evidence: R,
     out: W,
 ) -> ReportResult<PackageSummary>
@@ -118,7 +146,18 @@ where
 {
     let records = engine_records(store, plan, opts.include_submitted).await?;
     let a = assess(plan, &records, opts);
-    build_with(store, plan, opts, &records, a, read_evidence, out).await
+    let made = Made {
+        at: made_at,
+        text: beijing_time(&duikou_storage::format_ts(made_at)),
+    };
+    build_with(store, plan, opts, &made, &records, a, read_evidence, out).await
+}
+
+/// When the package was made: for the entries' dates and the 说明 sheet.
+struct Made {
+    at: time::OffsetDateTime,
+    /// In Beijing time.
+    text: String,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -126,6 +165,7 @@ async fn build_with<W, R>(
     store: &Store,
     plan: &Plan,
     opts: &AssessOptions,
+    made: &Made,
     records: &[EngineRecord],
     a: Assessment,
     read_evidence: R,
@@ -139,7 +179,8 @@ where
     let mut zip = ZipWriter::new(out);
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
-        .unix_permissions(0o644);
+        .unix_permissions(0o644)
+        .last_modified_time(zip_time(made.at));
     let mut summary = PackageSummary {
         figures: a.results.len(),
         ..Default::default()
@@ -218,11 +259,17 @@ where
     let mut placed: Vec<Placed> = Vec::new();
     // indicator → its workbook path and the placed files of its records.
     let mut books: HashMap<&str, String> = HashMap::new();
+    let mut in_folder_count: HashMap<String, usize> = HashMap::new();
     for ind in &plan.indicators {
         let Some(first) = a.results.iter().find(|r| r.indicator == ind.id) else {
             continue;
         };
         let folder = folder_of(plan, &first.item);
+        let number = {
+            let n = in_folder_count.entry(folder.clone()).or_default();
+            *n += 1;
+            *n
+        };
         add_dir(&mut zip, &mut dirs, &folder, &mut summary)?;
         let ids_scopes = behind.get(ind.id.as_str()).cloned().unwrap_or_default();
         let ids: Vec<i64> = ids_scopes.keys().copied().collect();
@@ -240,12 +287,19 @@ where
                     None => {
                         let dir = format!("{folder}/{EVIDENCE_DIR}");
                         add_dir(&mut zip, &mut dirs, &dir, &mut summary)?;
-                        let name =
-                            path_component(&format!("R{}-{}-{}", rec.id, k + 1, ev.file_name), 100);
+                        let name = path_component(
+                            &format!("记录{}-{}-{}", rec.id, k + 1, ev.file_name),
+                            100,
+                        );
                         let path = format!("{dir}/{name}");
                         let missing = match read_evidence(&ev.sha256) {
                             Ok(bytes) => {
-                                zip.start_file(path.as_str(), options)?;
+                                let uploaded =
+                                    duikou_storage::parse_ts(&ev.uploaded_at).unwrap_or(made.at);
+                                zip.start_file(
+                                    path.as_str(),
+                                    options.last_modified_time(zip_time(uploaded)),
+                                )?;
                                 zip.write_all(&bytes)?;
                                 summary.entries.push(path.clone());
                                 summary.evidence_files += 1;
@@ -272,7 +326,7 @@ where
                 files_of.entry(rec.id).or_default().push(idx);
             }
         }
-        let book = format!("{folder}/{}", workbook_name(&ind.id));
+        let book = format!("{folder}/{}", workbook_name(number, &ind.name));
         let results: Vec<&IndicatorResult> =
             a.results.iter().filter(|r| r.indicator == ind.id).collect();
         let bytes = records_workbook(
@@ -295,7 +349,16 @@ where
 
     // The index, the list of figures lacking evidence, the assessment and the checklist.
     let missing: BTreeSet<&str> = summary.missing_files.iter().map(String::as_str).collect();
-    let bytes = index_workbook(plan, &a, &books, &figure_ids, &placed, &missing, &st)?;
+    let bytes = index_workbook(
+        plan,
+        &a,
+        &books,
+        &figure_ids,
+        &placed,
+        &missing,
+        &made.text,
+        &st,
+    )?;
     zip.start_file(INDEX_FILE, options)?;
     zip.write_all(&bytes)?;
     summary.entries.push(INDEX_FILE.into());
@@ -539,7 +602,7 @@ fn records_workbook(
         "记录编号",
         "文件名",
         "上传人",
-        "上传时间",
+        "上传时间（北京时间）",
         "SHA-256",
         "打开",
     ];
@@ -555,7 +618,7 @@ fn records_workbook(
             ws.write_number_with_format(row, 0, p.record as f64, &st.count)?;
             write_text(ws, row, 1, &p.file_name, &st.text)?;
             write_text(ws, row, 2, &p.uploaded_by, &st.text)?;
-            ws.write_string_with_format(row, 3, &p.uploaded_at, &st.text)?;
+            ws.write_string_with_format(row, 3, beijing_time(&p.uploaded_at), &st.text)?;
             ws.write_string_with_format(row, 4, &p.sha256, &st.text)?;
             if p.missing {
                 ws.write_string_with_format(row, 5, "文件缺失", &st.center)?;
@@ -577,6 +640,7 @@ fn records_workbook(
     Ok(wb.save_to_buffer()?)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn index_workbook(
     plan: &Plan,
     a: &Assessment,
@@ -584,6 +648,7 @@ fn index_workbook(
     figure_ids: &HashMap<(&str, &str), Vec<i64>>,
     placed: &[Placed],
     missing: &BTreeSet<&str>,
+    made_at: &str,
     st: &Styles,
 ) -> ReportResult<Vec<u8>> {
     let mut wb = Workbook::new();
@@ -733,8 +798,9 @@ fn index_workbook(
             a.year,
             crate::common::plan_version_note(a.plan_version)
         ),
+        format!("生成时间：{made_at}（北京时间）；包内文件的修改时间均为北京时间。"),
         "「指标索引」每行一个考核数字（指标 × 范围），与 duikou assess 的结果一致；点击「记录表」打开计入该数字的记录清单。".into(),
-        "每个工作清单事项一个文件夹（如「3.1 财政援助资金」），内含各指标的记录表和「佐证材料」子文件夹；佐证文件以记录编号命名（R记录编号-序号-原文件名）。".into(),
+        "每个工作清单事项一个文件夹（如「3.1 财政援助资金」），内含各指标的记录表（按计划顺序编号，以指标名称命名）和「佐证材料」子文件夹；佐证文件以记录编号命名（记录编号-序号-原文件名）。".into(),
         format!("「{NO_EVIDENCE_FILE}」列出尚缺佐证的数字；「{ASSESSMENT_FILE}」是考核结果工作簿，「{CHECKLIST_FILE}」是工作清单进展表。"),
         "身份证号在本材料包中一律脱敏显示。".into(),
     ];

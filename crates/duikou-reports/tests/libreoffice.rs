@@ -118,6 +118,7 @@ async fn every_output_converts_to_pdf_in_libreoffice() {
         &f.store,
         &f.plan,
         &opts(2019),
+        time::OffsetDateTime::now_utc(),
         move |s: &str| {
             files_map
                 .get(s)
@@ -132,7 +133,7 @@ async fn every_output_converts_to_pdf_in_libreoffice() {
     for name in [
         package::INDEX_FILE,
         package::NO_EVIDENCE_FILE,
-        "3.1 财政援助资金/3.1-fiscal-aid.xlsx",
+        "3.1 财政援助资金/01_省、市财政援助资金到位.xlsx",
     ] {
         let mut v = Vec::new();
         std::io::Read::read_to_end(&mut z.by_name(name).unwrap(), &mut v).unwrap();

@@ -290,6 +290,26 @@ pub fn parse_ts(s: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
+/// A stored timestamp (RFC 3339, UTC) as people read it, in Beijing time (UTC+8):
+/// `2019-03-15 14:03:07`; text that is not a timestamp unchanged.
+pub fn beijing_text(ts: &str) -> String {
+    match parse_ts(ts) {
+        Some(t) => {
+            let b = t.to_offset(time::macros::offset!(+8));
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                b.year(),
+                u8::from(b.month()),
+                b.day(),
+                b.hour(),
+                b.minute(),
+                b.second()
+            )
+        }
+        None => ts.to_string(),
+    }
+}
+
 /// For tests and tools: create a fresh, empty PostgreSQL database next to the one
 /// `base_url` names, and return its URL. Each test gets its own database.
 pub async fn create_scratch_postgres_database(

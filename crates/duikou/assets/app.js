@@ -1,6 +1,7 @@
 /* duikou: small enhancements. Every page works without this file.
  * - draws ECharts charts from the JSON option in an element's data-chart attribute
- *   (a click on a bar or node with a `url` opens that page);
+ *   (a click on a bar or node with a `url` opens that page); a map chart's outlines
+ *   come from its data-geojson attribute (the plan's GeoJSON, registered first);
  * - redraws charts after htmx swaps and on resize;
  * - moves focus to the error summary so screen readers announce it.
  * No inline scripts: the Content-Security-Policy allows scripts from this origin only. */
@@ -33,6 +34,19 @@
         option = JSON.parse(el.getAttribute('data-chart'));
       } catch (e) {
         return;
+      }
+      var geo = el.getAttribute('data-geojson');
+      if (geo) {
+        try {
+          window.echarts.registerMap('duikou-counties', JSON.parse(geo));
+        } catch (e) {
+          // Outlines that cannot be drawn: the squares of the tile map instead.
+          el.style.display = 'none';
+          Array.prototype.forEach.call(document.querySelectorAll('.tile-map-fallback'), function (t) {
+            t.classList.remove('tile-map-fallback');
+          });
+          return;
+        }
       }
       option.textStyle = option.textStyle || { fontFamily: fontFamily() };
       var narrow = el.clientWidth < 560;

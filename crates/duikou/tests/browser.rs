@@ -283,7 +283,13 @@ async fn roles_and_units_limit_what_pages_show_and_do() {
     // The leader reads but cannot change anything.
     let viewer = Web::login(&server, "领导").await;
     let vcsrf = viewer.csrf().await;
-    assert!(viewer.get("/").await.0.is_redirection());
+    let (status, home, _) = viewer.get("/").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the leader's view is a leader's home"
+    );
+    assert!(home.contains("id=\"tile-map\"") && home.contains("id=\"kpi-cards\""));
     assert_eq!(viewer.get("/dashboard").await.0, StatusCode::OK);
     assert_eq!(
         viewer.get("/records/transfer/new").await.0,
@@ -1586,5 +1592,119 @@ async fn receipt_confirmation_at_desktop_and_phone_widths() {
         b.find("#corrected_on").await;
         b.screenshot(&format!("receipt-confirmed-{suffix}")).await;
         b.logout().await;
+    }
+}
+
+/// The leader's view at desktop and phone widths: every card, table and county square
+/// on the screen without sideways scrolling, the heat-map drawn; then, for a plan with
+/// the counties' outlines, the map drawn from them instead of the squares.
+#[tokio::test]
+#[ignore = "browser: needs chromium and chromedriver; run with --include-ignored (.ci/run installs them and does)"]
+async fn the_leaders_view_and_its_map_at_desktop_and_phone_widths() {
+    assert!(
+        chromium_available(),
+        "this test needs /usr/bin/chromium and /usr/bin/chromedriver"
+    );
+    let fits = "var d = document.documentElement; return d.scrollWidth <= d.clientWidth + 1;";
+    let tiles_shown = "return Array.prototype.filter.call(document.querySelectorAll('#tile-map .tile'), function (t) { var r = t.getBoundingClientRect(); return r.width > 40 && r.height > 40 && r.left >= 0 && r.right <= document.documentElement.clientWidth + 1; }).length";
+
+    // The bundled plan: a tile map.
+    let server = Server::start();
+    let (_driver, b) = Browser::start(&server.base).await;
+    b.viewport(1280, 900, false).await;
+    b.login(&server, "领导").await;
+    for (w, h, mobile, suffix) in [(1280, 900, false, "desktop"), (390, 844, true, "phone")] {
+        b.viewport(w, h, mobile).await;
+        b.goto("/?year=2020").await;
+        b.find("#tile-map").await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while b
+            .try_find("#chart-heat[data-chart-ready] canvas")
+            .await
+            .is_none()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the heat-map is drawn ({suffix})"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            b.js(tiles_shown, json!([])).await,
+            json!(6),
+            "six squares on screen ({suffix})"
+        );
+        assert_eq!(
+            b.js(fits, json!([])).await,
+            json!(true),
+            "no sideways scrolling ({suffix})"
+        );
+        let tile = b.text("#tile-map .tile:first-child").await;
+        assert!(tile.contains("昭阳区") && tile.contains('%'), "{tile}");
+        assert!(!b.text("#kpi-cards").await.is_empty());
+        b.screenshot(&format!("leader-{suffix}")).await;
+        b.element_screenshot("#tile-map", &format!("leader-tiles-{suffix}"))
+            .await;
+        b.element_screenshot("#chart-heat", &format!("leader-heat-{suffix}"))
+            .await;
+    }
+    drop(b);
+    drop(_driver);
+    drop(server);
+
+    // A plan with the counties' outlines: the map is drawn from them.
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan-with-map.toml");
+    std::fs::write(&plan, common::plan_with_outlines()).unwrap();
+    let server = Server::start_with_plan(&plan);
+    let (_driver, b) = Browser::start(&server.base).await;
+    b.viewport(1280, 900, false).await;
+    b.login(&server, "领导").await;
+    for (w, h, mobile, suffix) in [(1280, 900, false, "desktop"), (390, 844, true, "phone")] {
+        b.viewport(w, h, mobile).await;
+        b.goto("/?year=2020").await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while b
+            .try_find("#chart-map[data-chart-ready] canvas")
+            .await
+            .is_none()
+        {
+            assert!(Instant::now() < deadline, "the map is drawn ({suffix})");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let regions = b
+            .js(
+                "var c = echarts.getInstanceByDom(document.getElementById('chart-map')); return c.getOption().series[0].data.map(function (d) { return d.name; });",
+                json!([]),
+            )
+            .await;
+        assert_eq!(
+            regions,
+            json!(common::PAIRED_COUNTIES),
+            "every county on the map"
+        );
+        let drawn = b
+            .js(
+                "var r = document.getElementById('chart-map').getBoundingClientRect(); return r.width > 300 && r.height > 250 && r.right <= document.documentElement.clientWidth + 1;",
+                json!([]),
+            )
+            .await;
+        assert_eq!(drawn, json!(true), "the map fits the screen ({suffix})");
+        assert_eq!(
+            b.js(
+                "var r = document.getElementById('tile-map').getBoundingClientRect(); return r.width <= 1 && r.height <= 1;",
+                json!([])
+            )
+            .await,
+            json!(true),
+            "the outlines replace the squares on screen; screen readers keep them ({suffix})"
+        );
+        assert_eq!(
+            b.js(fits, json!([])).await,
+            json!(true),
+            "no sideways scrolling ({suffix})"
+        );
+        b.element_screenshot("#chart-map", &format!("leader-map-{suffix}"))
+            .await;
     }
 }

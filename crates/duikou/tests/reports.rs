@@ -416,7 +416,7 @@ fn the_package_matches_assess_and_every_link_resolves() {
     for folder in ["1.1 园区平台建设/", "3.1 财政援助资金/", "9.2 考核迎检/"] {
         assert!(names.iter().any(|n| n.starts_with(folder)), "{folder}");
     }
-    let evidence = format!("3.1 财政援助资金/佐证材料/R{transfer_id}-1-拨付凭证.pdf");
+    let evidence = format!("3.1 财政援助资金/佐证材料/记录{transfer_id}-1-拨付凭证.pdf");
     assert_eq!(read(&mut z, &evidence), b"%PDF-1.4 voucher");
     let mut all = links(&index, "");
     for book in names

@@ -864,7 +864,8 @@ const RULES: &[Rule] = &[
         "404|404|404|404|404|404|404",
     ),
     // Pages: signing in and out, language.
-    r("GET", "/", "home", "303|200|200|200|303|200|L"),
+    // A leader's home is the leader's view.
+    r("GET", "/", "home", "303|200|200|200|200|200|L"),
     r("GET", "/login", "login-form", "303|303|303|303|303|303|200"),
     r(
         "POST",
@@ -894,6 +895,8 @@ const RULES: &[Rule] = &[
         "403|200|200|200|200|200|L",
     ),
     r("GET", "/explain", "explain", "403|200|200|200|200|200|L"),
+    // The leader's view, for coordinators and auditors as leaders see it.
+    r("GET", "/leader", "leader", "403|200|403|403|200|200|L"),
     r(
         "GET",
         "/checklist",
@@ -926,18 +929,19 @@ const RULES: &[Rule] = &[
         "export-xlsx",
         "403|200|403|403|403|200|L",
     ),
-    r("GET", "/bulletin", "bulletin", "403|200|403|403|403|200|L"),
+    // The monthly bulletin: also for leaders (figures and unit names, no records).
+    r("GET", "/bulletin", "bulletin", "403|200|403|403|200|200|L"),
     r(
         "GET",
         "/bulletin.xlsx",
         "bulletin-xlsx",
-        "403|200|403|403|403|200|L",
+        "403|200|403|403|200|200|L",
     ),
     r(
         "GET",
         "/bulletin.html",
         "bulletin-html",
-        "403|200|403|403|403|200|L",
+        "403|200|403|403|200|200|L",
     ),
     r(
         "GET",
@@ -1521,6 +1525,7 @@ impl World {
             ),
             "lang" => call("GET", "/lang?to=zh&back=/".into(), None),
             "dashboard" => call("GET", "/dashboard?year=2019".into(), None),
+            "leader" => call("GET", "/leader?year=2019".into(), None),
             "explain" => call(
                 "GET",
                 "/explain?indicator=3.1-fiscal-aid&scope=plan&year=2019".into(),

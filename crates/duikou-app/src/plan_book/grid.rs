@@ -286,7 +286,8 @@ pub(super) fn structure<'g>(grids: &'g [Grid]) -> (Sheets<'g>, Vec<PlanBookError
         }
     }
     for def in l::SHEETS {
-        if !grids.iter().any(|g| g.name == def.name) {
+        // 地图 is optional: a plan without [map], or a workbook from before it.
+        if def.name != l::MAP && !grids.iter().any(|g| g.name == def.name) {
             errors.push(PlanBookError {
                 sheet: Some(def.name.to_string()),
                 ..PlanBookError::new(

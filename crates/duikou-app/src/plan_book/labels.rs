@@ -17,6 +17,7 @@ pub(super) const VOCABULARY: &str = "词表";
 pub(super) const KINDS: &str = "记录类型";
 pub(super) const FIELDS: &str = "字段";
 pub(super) const LISTS: &str = "选项";
+pub(super) const MAP: &str = "地图";
 
 pub(super) const PENDING: &str = "待确认";
 pub(super) const SOURCE: &str = "来源";
@@ -97,6 +98,17 @@ pub(super) const PLAN_ROWS: &[(&str, &str, Codec, bool)] = &[
     ("帮扶方省份", "east_province", Text, false),
 ];
 
+/// The rows of 地图 (`[map]`): (项目, key). 轮廓 (the GeoJSON text) may take several
+/// rows, read one after the other: a cell holds at most 32,767 characters.
+pub(super) const MAP_ROWS: &[(&str, &str)] = &[
+    ("名称属性", "name_property"),
+    ("格位", "tiles"),
+    ("轮廓", "geojson"),
+];
+
+/// The characters of the GeoJSON text written to one cell of 地图.
+pub(super) const MAP_CHUNK: usize = 30_000;
+
 pub(super) const PLAN_COLS: &[Col] = &[
     col("项目", "item", Text, true, 16.0),
     col("值", "value", Long, false, 80.0),
@@ -157,6 +169,7 @@ pub(super) const INDICATOR_COLS: &[Col] = &[
     col("单位", "unit", Text, true, 8.0),
     col("目标", "target", Target, false, 26.0),
     col("截止", "deadline", Deadline, false, 26.0),
+    col("要点指标", "headline", Bool, false, 10.0),
 ];
 
 pub(super) const UNIT_TARGET_COLS: &[Col] = &[
@@ -168,6 +181,7 @@ pub(super) const UNIT_TARGET_COLS: &[Col] = &[
 pub(super) const VOCABULARY_COLS: &[Col] = &[
     col("字段", "field", Text, true, 22.0),
     col("增加选项", "add", Text, false, 26.0),
+    col("英文名称", "en", Where, false, 60.0),
 ];
 
 pub(super) const KIND_COLS: &[Col] = &[
@@ -254,7 +268,7 @@ pub(super) const SHEETS: &[SheetDef] = &[
         name: VOCABULARY,
         table: "vocabulary",
         cols: VOCABULARY_COLS,
-        about: "内置记录类型选项字段的新增选项（[[vocabulary]]），一行一个选项；同一字段的相邻各行合为一项",
+        about: "内置记录类型选项字段的新增选项（[[vocabulary]]），一行一个选项；同一字段的相邻各行合为一项；「英文名称」为选项的英文名（如 \"省级财政\" = \"Provincial budget\"，写在该项第一行）",
     },
     SheetDef {
         name: KINDS,
@@ -267,6 +281,12 @@ pub(super) const SHEETS: &[SheetDef] = &[
         table: "field",
         cols: FIELD_COLS,
         about: "字段：记录类型是「记录类型」表中的类型时为该类型的字段（按行序）；否则为内置类型的附加字段（[[field]]）",
+    },
+    SheetDef {
+        name: MAP,
+        table: "map",
+        cols: PLAN_COLS,
+        about: "受帮扶县区地图（[map]，可选）：项目 | 值。名称属性；格位（如 \"镇雄县\" = [1, 4], …）；轮廓（GeoJSON 文本，过长时分多行，依次相连）",
     },
 ];
 

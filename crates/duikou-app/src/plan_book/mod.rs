@@ -18,11 +18,12 @@
 //! | 结对 | `[[pairing]]` | 县区, 结对镇街, 协助镇街 |
 //! | 行动 | `[[action]]` | 编号, 章节, 标题, 内容, 责任单位 |
 //! | 工作清单 | `[[item]]` | 序号, 重点工作, 具体事项, 完成时限, 责任单位 |
-//! | 指标 | `[[indicator]]` | 标识, 工作清单序号, 条款, 名称, 记录类型, 条件, 最短月数, 计量, 分子, 分母, 期间, 范围, 按字段, 单位, 目标, 截止 |
+//! | 指标 | `[[indicator]]` | 标识, 工作清单序号, 条款, 名称, 记录类型, 条件, 最短月数, 计量, 分子, 分母, 期间, 范围, 按字段, 单位, 目标, 截止, 要点指标 |
 //! | 单位目标 | `unit_targets` | 指标标识, 单位, 目标 |
-//! | 词表 | `[[vocabulary]]` | 字段, 增加选项 (one option a row) |
+//! | 词表 | `[[vocabulary]]` | 字段, 增加选项 (one option a row), 英文名称 (`en`, on the entry's first row) |
 //! | 记录类型 | `[[record_kind]]` | 键, 名称, 英文名, 日期字段, 单位字段, 叙述 |
 //! | 字段 | `[[field]]`, `fields` | 记录类型, 键, 名称, 类型, 选项, 方, 必填 |
+//! | 地图 | `[map]` (only for a plan with one) | 项目, 值: 名称属性, 格位, 轮廓 (the GeoJSON, cut over rows) |
 //! | 选项 | — | the drop-down lists (hidden, not read) |
 //!
 //! Every data sheet ends with 待确认 and 来源: a row whose 待确认 is not empty is refused

@@ -101,6 +101,72 @@ impl<'b, 'g> Conv<'b, 'g> {
         self.vocabulary();
         self.fields_and_kinds();
         self.indicators();
+        // Last: its keys follow the [map] header, and nothing else does.
+        self.map();
+    }
+
+    /// 地图 back to `[map]`: the 轮廓 rows joined in order into the GeoJSON text.
+    fn map(&mut self) {
+        let rows = self.sheet_rows(l::MAP);
+        let mut lines: Vec<(String, Origin)> = Vec::new();
+        let mut geojson: Option<(String, Origin)> = None;
+        for (s, r, row) in rows {
+            self.pending(s, r, row);
+            let (Some(item), value) = (s.cell(row, "item"), s.cell(row, "value")) else {
+                if Self::has_data(s, row) {
+                    self.direct(
+                        &s.at(r, "item"),
+                        ("「项目」为空".into(), "\"项目\" is empty".into()),
+                    );
+                }
+                continue;
+            };
+            let o = s.at(r, "value");
+            let known = l::MAP_ROWS
+                .iter()
+                .find(|(label, k)| *label == item || *k == item)
+                .map(|(_, k)| *k);
+            let Some(value) = value else { continue };
+            match known {
+                Some("geojson") => match &mut geojson {
+                    Some((text, _)) => text.push_str(value),
+                    None => geojson = Some((value.to_string(), o)),
+                },
+                Some("name_property") => {
+                    lines.push((format!("name_property = {}", quote(value)), o))
+                }
+                Some(k) => match from_cell(Codec::Where, value, &self.kinds) {
+                    Ok(v) => lines.push((format!("{k} = {v}"), o)),
+                    Err(why) => self.direct(&o, why),
+                },
+                None if is_key(item) => match parse_value(value) {
+                    Ok(v) => lines.push((format!("{} = {}", key(item), inline(&v)), o)),
+                    Err(why) => self.direct(&o, why),
+                },
+                None => {
+                    let labels: Vec<&str> = l::MAP_ROWS.iter().map(|r| r.0).collect();
+                    self.direct(
+                        &s.at(r, "item"),
+                        (
+                            format!("未知的项目「{item}」（可用：{}）", labels.join("、")),
+                            format!("unknown item \"{item}\" ({})", labels.join(", ")),
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some((text, o)) = geojson {
+            lines.push((format!("geojson = {}", quote(&text)), o));
+        }
+        if lines.is_empty() {
+            return;
+        }
+        self.push(String::new(), None);
+        let header = lines[0].1.clone();
+        self.push("[map]".into(), Some(header));
+        for (line, o) in lines {
+            self.push(line, Some(o));
+        }
     }
 
     /// The data rows of a sheet, each checked for 待确认 (rows with no data skipped).
@@ -137,6 +203,20 @@ impl<'b, 'g> Conv<'b, 'g> {
 
     /// `key = value` lines of a row's columns (`cols`, then the extra columns).
     fn keys(&mut self, s: &Sheet<'_>, r: u32, row: &BTreeMap<u32, String>, cols: &[Col]) {
+        self.columns(s, r, row, cols);
+        for (c, k) in &s.extras {
+            if let Some(text) = row.get(c).filter(|t| !t.is_empty()) {
+                let o = s.at_col(r, *c, k);
+                match parse_value(text) {
+                    Ok(v) => self.push(format!("{} = {}", key(k), inline(&v)), Some(o)),
+                    Err(why) => self.direct(&o, why),
+                }
+            }
+        }
+    }
+
+    /// `key = value` lines of a row's columns `cols` only.
+    fn columns(&mut self, s: &Sheet<'_>, r: u32, row: &BTreeMap<u32, String>, cols: &[Col]) {
         for col in cols {
             let o = s.at(r, col.key);
             match s.cell(row, col.key) {
@@ -152,15 +232,6 @@ impl<'b, 'g> Conv<'b, 'g> {
                     ),
                 ),
                 None => {}
-            }
-        }
-        for (c, k) in &s.extras {
-            if let Some(text) = row.get(c).filter(|t| !t.is_empty()) {
-                let o = s.at_col(r, *c, k);
-                match parse_value(text) {
-                    Ok(v) => self.push(format!("{} = {}", key(k), inline(&v)), Some(o)),
-                    Err(why) => self.direct(&o, why),
-                }
             }
         }
     }
@@ -281,7 +352,15 @@ impl<'b, 'g> Conv<'b, 'g> {
             i = j;
             self.push(String::new(), None);
             self.push("[[vocabulary]]".into(), Some(s.at(r, "")));
-            self.keys(s, r, row, &l::VOCABULARY_COLS[..1]);
+            self.columns(s, r, row, &l::VOCABULARY_COLS[..1]);
+            // The English labels, from whichever row of the entry holds them.
+            let en_col = &l::VOCABULARY_COLS[2..];
+            if let Some((gr, grow)) = group
+                .iter()
+                .find(|(_, g)| s.cell(g, "en").is_some_and(|t| !t.is_empty()))
+            {
+                self.columns(s, *gr, grow, en_col);
+            }
             self.push("add = [".into(), Some(s.at(r, "add")));
             for (gr, grow) in &group {
                 if let Some(option) = s.cell(grow, "add") {

@@ -118,10 +118,15 @@ pub(super) fn sheets_of(doc: &toml::Table) -> Result<Vec<Sheet>, PlanBookError> 
     let kinds = own_kinds(doc);
     let mut sheets = vec![plan_sheet(doc, &kinds)?];
     for def in &l::SHEETS[1..] {
+        // 地图 only for a plan that has a map: the others' workbooks stay as they were.
+        if def.name == l::MAP && !doc.contains_key("map") {
+            continue;
+        }
         let sheet = match def.name {
             l::UNIT_TARGETS => unit_target_sheet(doc, &kinds)?,
             l::VOCABULARY => vocabulary_sheet(doc, def)?,
             l::FIELDS => field_sheet(doc, def, &kinds)?,
+            l::MAP => map_sheet(doc)?,
             _ => {
                 let skip: &[&str] = match def.name {
                     l::INDICATORS => &["unit_targets"],
@@ -169,6 +174,48 @@ fn plan_sheet(doc: &toml::Table, kinds: &KindNames) -> Result<Sheet, PlanBookErr
     let mut sheet = new_sheet(l::PLAN, l::PLAN_COLS, &[]);
     sheet.rows = rows;
     sheet.entry_rows = vec![0];
+    Ok(with_notes_columns(sheet))
+}
+
+/// 地图: `[map]` as 项目 | 值 rows, the GeoJSON text cut into cells that Excel holds.
+fn map_sheet(doc: &toml::Table) -> Result<Sheet, PlanBookError> {
+    let mut sheet = new_sheet(l::MAP, l::PLAN_COLS, &[]);
+    let map = match doc.get("map") {
+        None => return Ok(with_notes_columns(sheet)),
+        Some(toml::Value::Table(t)) => t,
+        Some(_) => {
+            return Err(PlanBookError::new(
+                "计划文件的 map 应为表（[map]）",
+                "map of the plan file must be a table ([map])",
+            ));
+        }
+    };
+    let mut rows = Vec::new();
+    for (label, key) in l::MAP_ROWS {
+        match (map.get(*key), *key) {
+            (None, _) => {}
+            (Some(toml::Value::String(text)), "geojson") => {
+                let chars: Vec<char> = text.chars().collect();
+                for chunk in chars.chunks(l::MAP_CHUNK) {
+                    rows.push(vec![label.to_string(), chunk.iter().collect()]);
+                }
+            }
+            (Some(toml::Value::String(text)), _) => {
+                rows.push(vec![label.to_string(), text.clone()])
+            }
+            (Some(toml::Value::Table(t)), "tiles") => {
+                rows.push(vec![label.to_string(), super::cells::table_body(t)]);
+            }
+            (Some(v), _) => rows.push(vec![key.to_string(), inline(v)]),
+        }
+    }
+    for (k, v) in map {
+        if !l::MAP_ROWS.iter().any(|(_, key)| key == k) {
+            rows.push(vec![k.clone(), inline(v)]);
+        }
+    }
+    sheet.entry_rows = vec![0];
+    sheet.rows = rows;
     Ok(with_notes_columns(sheet))
 }
 
@@ -308,6 +355,11 @@ fn vocabulary_sheet(doc: &toml::Table, def: &SheetDef) -> Result<Sheet, PlanBook
             Some(toml::Value::String(s)) => s.clone(),
             Some(_) => return Err(bad(0, "字段", "field", ("文本", "text"))),
         };
+        let english = match t.get("en") {
+            None => String::new(),
+            Some(v) => to_cell(Codec::Where, v, &KindNames::default())
+                .map_err(|exp| bad(2, "英文名称", "en", exp))?,
+        };
         let options: Vec<String> = match t.get("add") {
             None => Vec::new(),
             Some(toml::Value::Array(a)) => a
@@ -328,7 +380,12 @@ fn vocabulary_sheet(doc: &toml::Table, def: &SheetDef) -> Result<Sheet, PlanBook
                 .collect()
         };
         for (n, option) in options.into_iter().enumerate() {
-            let mut cells = vec![field.clone(), option];
+            let first = if n == 0 {
+                english.clone()
+            } else {
+                String::new()
+            };
+            let mut cells = vec![field.clone(), option, first];
             for k in &extra {
                 cells.push(if n == 0 {
                     t.get(k).map(inline).unwrap_or_default()

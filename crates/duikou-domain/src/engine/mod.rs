@@ -21,6 +21,7 @@ mod dates;
 mod evaluator;
 mod figures;
 mod pool;
+pub mod progress;
 mod rules;
 mod status;
 #[cfg(test)]

@@ -277,6 +277,7 @@ pub fn diff(old: &Plan, new: &Plan) -> PlanDiff {
     }
     compare_indicators(old, new, &mut d);
     compare_kinds(old, new, &mut d);
+    compare_map(old, new, &mut d);
     d.removed_years = old.years().filter(|y| !new.years().contains(y)).collect();
     d
 }
@@ -331,6 +332,48 @@ fn compare_meta(old: &Plan, new: &Plan, d: &mut PlanDiff) {
             });
         }
     }
+}
+
+/// `[map]`: tiles, outlines and the name property, each said in words when it changed.
+fn compare_map(old: &Plan, new: &Plan, d: &mut PlanDiff) {
+    if old.map == new.map {
+        return;
+    }
+    let words = |m: Option<&super::PlanMap>| -> String {
+        let Some(m) = m else { return "—".into() };
+        let mut parts = Vec::new();
+        if !m.tiles.is_empty() {
+            let tiles: Vec<String> = m
+                .tiles
+                .iter()
+                .map(|(c, (r, col))| format!("{c} ({r}, {col})"))
+                .collect();
+            parts.push(format!("tiles {}", tiles.join("、")));
+        }
+        if let Some(g) = &m.geojson {
+            // The outline text is long: its length and digest tell versions apart.
+            use sha2::Digest;
+            let digest = hex::encode(sha2::Sha256::digest(g.as_bytes()));
+            parts.push(format!(
+                "geojson {} bytes sha256:{}",
+                g.len(),
+                &digest[..12]
+            ));
+        }
+        parts.push(format!("name_property {}", m.name_property));
+        parts.join("；")
+    };
+    d.changes.push(Change {
+        section: Section::Plan,
+        change: match (&old.map, &new.map) {
+            (None, Some(_)) => ChangeKind::Added,
+            (Some(_), None) => ChangeKind::Removed,
+            _ => ChangeKind::Changed,
+        },
+        name: "map".into(),
+        before: old.map.as_ref().map(|m| words(Some(m))),
+        after: new.map.as_ref().map(|m| words(Some(m))),
+    });
 }
 
 /// Entries keyed by name: added, removed, and for each kept one the keys that changed.
@@ -641,6 +684,23 @@ fn compare_kind(k: RecordKind, n: RecordKind, d: &mut PlanDiff) {
                 f.key.into(),
                 FieldLoss::Options { labels: gone },
             ));
+        }
+        // English labels of options kept (`[[vocabulary]] en`).
+        if let (FieldType::Enum(a), FieldType::Enum(b)) = (f.ty, g.ty) {
+            for o in a {
+                let Some(p) = b.iter().find(|p| p.label == o.label) else {
+                    continue;
+                };
+                if o.label_en != p.label_en {
+                    d.changes.push(Change {
+                        section: Section::Vocabulary,
+                        change: ChangeKind::Changed,
+                        name: format!("{key}.{} {} English", f.key, o.label),
+                        before: Some(o.label_en.unwrap_or("—").to_string()),
+                        after: Some(p.label_en.unwrap_or("—").to_string()),
+                    });
+                }
+            }
         }
     }
     for g in n.all_fields() {

@@ -131,6 +131,7 @@ pub(super) fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
     // Record kinds.
     let regions = kinds::regions(&meta);
     let kinds = kinds::build_kinds(&regions, &raw.vocabulary, &raw.field, &raw.record_kind, c);
+    let kinds = kinds::english_options(kinds, &raw.vocabulary, c);
     // `west_persons`: kinds listing people (an ID-number field) of the assisted side.
     for key in &meta.west_persons {
         match kinds.iter().find(|k| k.key() == key.as_str()) {
@@ -390,6 +391,8 @@ pub(super) fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         }
     }
 
+    let map = super::map::build_map(raw.map.as_ref(), &units, &pairings, c);
+
     Plan {
         meta,
         units,
@@ -399,6 +402,7 @@ pub(super) fn build(raw: RawPlan, c: &mut Collector<'_>) -> Plan {
         items,
         indicators,
         kinds,
+        map,
         regions,
         version: 0,
     }
@@ -759,6 +763,7 @@ fn build_indicator(
         growth_percent,
         deadline,
         deadline_by_year,
+        headline: r.headline,
     })
 }
 

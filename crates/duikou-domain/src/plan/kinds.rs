@@ -45,6 +45,10 @@ pub(super) fn build_kinds(
 
     for sv in vocabularies {
         let v = sv.get_ref();
+        if v.add.is_empty() && v.en.is_some() {
+            // English labels only: checked once every kind is built (`english_options`).
+            continue;
+        }
         let target = v.field.get_ref().trim();
         let Some((kind_key, field_key)) = target.split_once('.') else {
             c.at(
@@ -352,4 +356,87 @@ fn field_spec(
         ty,
         required: f.required,
     })
+}
+
+/// The kinds with the English labels `[[vocabulary]] en` gives their options. Any enum
+/// field of any kind of the plan may have them (its built-in, added or own options);
+/// every label named must be an option of the field (or one of its spellings).
+pub(super) fn english_options(
+    kinds: Vec<RecordKind>,
+    vocabularies: &[Spanned<RawVocabulary>],
+    c: &mut Collector<'_>,
+) -> Vec<RecordKind> {
+    use std::collections::BTreeMap;
+    // kind key → field key → label → English.
+    let mut english: BTreeMap<&'static str, BTreeMap<String, BTreeMap<String, String>>> =
+        BTreeMap::new();
+    for sv in vocabularies {
+        let v = sv.get_ref();
+        let Some(en) = &v.en else { continue };
+        let target = v.field.get_ref().trim();
+        let found = target.split_once('.').and_then(|(k, f)| {
+            let kind = kinds.iter().find(|x| x.key() == k || x.label_zh() == k)?;
+            let field = kind.field(f)?;
+            Some((*kind, field))
+        });
+        let Some((kind, field)) = found else {
+            c.at(
+                &v.field,
+                format!("[[vocabulary]] en：没有选项字段 {target}（应写作 记录类型.字段）"),
+                format!("[[vocabulary]] en: no enum field {target} (write KIND.FIELD)"),
+            );
+            continue;
+        };
+        let FieldType::Enum(options) = field.ty else {
+            c.at(
+                &v.field,
+                format!("[[vocabulary]] en：{target} 不是选项字段"),
+                format!("[[vocabulary]] en: {target} is not an enum field"),
+            );
+            continue;
+        };
+        let added: Vec<String> = v
+            .add
+            .iter()
+            .map(|a| a.get_ref().trim().to_string())
+            .collect();
+        for (label, value) in en.get_ref() {
+            let label = label.trim();
+            let option = crate::schema::enum_option(options, label)
+                .map(|o| o.label.to_string())
+                .or_else(|| added.iter().find(|a| *a == label).cloned());
+            let Some(option) = option else {
+                c.at(
+                    en,
+                    format!("[[vocabulary]] en：{label} 不是 {target} 的选项"),
+                    format!("[[vocabulary]] en: {label} is not an option of {target}"),
+                );
+                continue;
+            };
+            match value.as_str().map(str::trim) {
+                Some(text) if !text.is_empty() => {
+                    english
+                        .entry(kind.key())
+                        .or_default()
+                        .entry(field.key.to_string())
+                        .or_default()
+                        .insert(option, text.to_string());
+                }
+                _ => c.at(
+                    en,
+                    format!("[[vocabulary]] en：{label} 的英文名称应为非空文本"),
+                    format!(
+                        "[[vocabulary]] en: the English label of {label} must be non-empty text"
+                    ),
+                ),
+            }
+        }
+    }
+    kinds
+        .into_iter()
+        .map(|k| match english.get(k.key()) {
+            Some(fields) => crate::schema::with_english_options(k, fields),
+            None => k,
+        })
+        .collect()
 }

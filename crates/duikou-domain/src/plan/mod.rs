@@ -10,6 +10,7 @@ use time::Date;
 pub mod amend;
 mod build;
 mod kinds;
+mod map;
 mod notes;
 mod raw;
 mod targets;
@@ -18,6 +19,7 @@ mod text;
 use build::{Collector, Lines, build, parse_month_day};
 use raw::{RawExtraField, RawField, RawPlan, RawRecordKind, RawVocabulary};
 
+pub use map::{MAX_GEOJSON_BYTES, PlanMap};
 pub use notes::RowNote;
 
 use crate::message::Message;
@@ -39,6 +41,9 @@ pub struct Plan {
     /// then its own (`[[record_kind]]`). In JSON: `record_kinds`, with their fields.
     #[serde(rename = "record_kinds", serialize_with = "kinds_json")]
     pub kinds: Vec<RecordKind>,
+    /// How the leader's view draws the assisted counties (`[map]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map: Option<PlanMap>,
     #[serde(skip)]
     pub regions: Regions,
     /// The version of the plan in the database it was read from (1 for the plan first
@@ -368,6 +373,9 @@ pub struct Indicator {
     /// on 12-31), overriding `deadline`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub deadline_by_year: BTreeMap<i32, (u8, u8)>,
+    /// Shown first to leaders (a card of the leader's view and the coordinator's home).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub headline: bool,
 }
 
 impl Indicator {
@@ -583,6 +591,28 @@ impl Plan {
 
     pub fn action(&self, no: &str) -> Option<&Action> {
         self.actions.iter().find(|a| a.no == no)
+    }
+
+    /// The indicators shown first to leaders: those the plan marks `headline`, else the
+    /// plan-wide ones with a target in the year (money first), at most four.
+    pub fn headline_indicators(&self, year: i32) -> Vec<&Indicator> {
+        let marked: Vec<&Indicator> = self.indicators.iter().filter(|i| i.headline).collect();
+        if !marked.is_empty() {
+            return marked;
+        }
+        let mut v: Vec<&Indicator> = self
+            .indicators
+            .iter()
+            .filter(|i| i.scope == Scope::Plan && i.target_for(year).is_some())
+            .collect();
+        v.sort_by_key(|i| !i.is_money());
+        v.truncate(4);
+        v
+    }
+
+    /// The paired counties' names, in plan order: what the leader's map draws.
+    pub fn paired_county_names(&self) -> Vec<&str> {
+        self.counties().map(|u| u.name.as_str()).collect()
     }
 
     pub fn years(&self) -> std::ops::RangeInclusive<i32> {

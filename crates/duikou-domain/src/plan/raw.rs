@@ -28,6 +28,8 @@ pub(super) struct RawPlan {
     pub(super) field: Vec<Spanned<RawExtraField>>,
     #[serde(default)]
     pub(super) record_kind: Vec<Spanned<RawRecordKind>>,
+    #[serde(default)]
+    pub(super) map: Option<Spanned<super::map::RawMap>>,
 }
 
 #[derive(Deserialize)]
@@ -35,7 +37,11 @@ pub(super) struct RawPlan {
 pub(super) struct RawVocabulary {
     /// KIND.FIELD
     pub(super) field: Spanned<String>,
+    #[serde(default)]
     pub(super) add: Vec<Spanned<String>>,
+    /// English labels of the field's options: label → English.
+    #[serde(default)]
+    pub(super) en: Option<Spanned<toml::Table>>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -195,4 +201,6 @@ pub(super) struct RawIndicator {
     pub(super) unit_targets: Option<Spanned<toml::Table>>,
     #[serde(default)]
     pub(super) deadline: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub(super) headline: bool,
 }

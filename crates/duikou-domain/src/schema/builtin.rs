@@ -38,6 +38,7 @@ const fn o(key: &'static str, label: &'static str) -> EnumOption {
         key,
         label,
         aliases: &[],
+        label_en: None,
     }
 }
 
@@ -70,6 +71,7 @@ const ACTIVITY_KINDS: &[EnumOption] = &[
         key: "teacher_exchange",
         label: "教师培训交流",
         aliases: &["名师走进{west}", "跟岗培训", "跟班学习"],
+        label_en: None,
     },
     o("medical_training", "医疗骨干来{east_abbr}培训"),
     o("free_clinic", "义诊"),
@@ -97,11 +99,13 @@ const DIRECTIONS: &[EnumOption] = &[
         key: "east_to_west",
         label: "{east}→{west}",
         aliases: &["{east}->{west}", "{east}-{west}", "{east}至{west}"],
+        label_en: None,
     },
     EnumOption {
         key: "west_to_east",
         label: "{west}→{east}",
         aliases: &["{west}->{east}", "{west}-{east}", "{west}至{east}"],
+        label_en: None,
     },
 ];
 
@@ -112,6 +116,7 @@ const PROGRAMMES: &[EnumOption] = &[
         key: "zero_plus_three",
         label: "0+3招生",
         aliases: &["0+3"],
+        label_en: None,
     },
     o("rich_leader", "致富带头人"),
 ];

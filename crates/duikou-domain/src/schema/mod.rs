@@ -35,6 +35,20 @@ pub struct EnumOption {
     pub label: &'static str,
     /// Other spellings accepted on input and stored as `label`.
     pub aliases: &'static [&'static str],
+    /// The English label the plan gives (`[[vocabulary]] en`); English pages fall back
+    /// to `label` without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_en: Option<&'static str>,
+}
+
+impl EnumOption {
+    /// The label in English where the plan gives one, else the label.
+    pub fn label_in(&self, english: bool) -> &'static str {
+        match (english, self.label_en) {
+            (true, Some(en)) => en,
+            _ => self.label,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -141,6 +155,7 @@ impl Regions {
                 key: o.key,
                 label: self.render_static(o.label),
                 aliases: intern::strs(o.aliases.iter().map(|a| self.render_static(a)).collect()),
+                label_en: o.label_en,
             })
             .collect()
     }
@@ -381,7 +396,43 @@ fn option_of_label(label: &str) -> EnumOption {
         key: label,
         label,
         aliases: &[],
+        label_en: None,
     }
+}
+
+/// The kind with the English labels a plan gives its options: `english[field][label]`.
+/// Options without one keep none (pages show the Chinese label).
+pub fn with_english_options(
+    kind: RecordKind,
+    english: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+) -> RecordKind {
+    if english.is_empty() {
+        return kind;
+    }
+    let d = kind.0;
+    let fields: Vec<FieldDesc> = d
+        .fields
+        .iter()
+        .map(|fd| match (fd.ty, english.get(fd.key)) {
+            (FieldType::Enum(options), Some(labels)) => FieldDesc {
+                ty: FieldType::Enum(intern::options(
+                    options
+                        .iter()
+                        .map(|o| EnumOption {
+                            label_en: labels.get(o.label).map(|e| intern::str(e)).or(o.label_en),
+                            ..*o
+                        })
+                        .collect(),
+                )),
+                ..*fd
+            },
+            _ => *fd,
+        })
+        .collect();
+    RecordKind(intern::kind(KindDesc {
+        fields: intern::fields(fields),
+        ..*d
+    }))
 }
 
 /// A kind of the plan's own (`[[record_kind]]`).

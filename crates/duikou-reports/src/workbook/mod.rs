@@ -5,6 +5,7 @@
 //! - 总表: the whole programme: status counts (COUNTIF over 明细), every programme-wide
 //!   figure, and one line per per-unit indicator (COUNTIFS / SUMIF over 明细).
 //! - 明细: every figure (one row per indicator and scope unit), filterable.
+//! - 排名: towns and departments ranked as the dashboard and the bulletin rank them.
 //! - one sheet per action: its figures, per-unit indicators with a SUM / COUNTIF subtotal.
 //! - one sheet per unit scope (每个县区, 每个结对镇街, 每个协助镇街): units × indicators,
 //!   actual and status side by side, totals as formulas.
@@ -31,6 +32,7 @@ mod checklist;
 mod detail_sheet;
 mod figure_lines;
 mod layout;
+mod ranking_sheet;
 mod scope_sheet;
 mod summary_sheet;
 
@@ -38,6 +40,7 @@ pub use checklist::{ChecklistLine, checklist};
 pub use figure_lines::{
     Wording, by_indicator, figure_lines, result_line, status_counts_zh, summary_lines,
 };
+pub use ranking_sheet::RANKING_SHEET;
 
 pub const SUMMARY_SHEET: &str = "总表";
 pub const DETAIL_SHEET: &str = "明细";
@@ -63,10 +66,15 @@ pub fn assessment_workbook(
     let ws = wb.add_worksheet().set_name(DETAIL_SHEET)?;
     detail_sheet::write_detail(ws, plan, a, &st)?;
 
+    // 排名: the one ranking of units.
+    let ws = wb.add_worksheet().set_name(RANKING_SHEET)?;
+    ranking_sheet::write_ranking(ws, plan, a, &st)?;
+
     // One sheet per action.
     let mut used_names: Vec<String> = vec![
         SUMMARY_SHEET.into(),
         DETAIL_SHEET.into(),
+        RANKING_SHEET.into(),
         CHECKLIST_SHEET.into(),
     ];
     for act in &plan.actions {

@@ -186,16 +186,22 @@ pub(super) async fn package_cmd(
             .unwrap_or_default()
     ));
     let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    let summary =
-        match duikou_reports::package::build(&store, &plan, &opts, |sha| evidence.get(sha), file)
-            .await
-        {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(report_err(e));
-            }
-        };
+    let summary = match duikou_reports::package::build(
+        &store,
+        &plan,
+        &opts,
+        time::OffsetDateTime::now_utc(),
+        |sha| evidence.get(sha),
+        file,
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(report_err(e));
+        }
+    };
     std::fs::rename(&tmp, &path)?;
     println!(
         "已生成迎检材料包 / inspection package written: {}（{} 年，截至 {}；{} 个考核数字，{} 个佐证文件，{} 个数字尚缺佐证）",

@@ -169,13 +169,15 @@ async fn history(cfg: &Config, format: PlanFormat) -> AppResult<()> {
             serde_json::to_string_pretty(&versions).expect("history serialises")
         ),
         PlanFormat::Table => {
-            println!("版本 version  载入时间 loaded at          载入人 by  修改 changes");
+            println!(
+                "版本 version  载入时间（北京时间）loaded at (Beijing)  载入人 by  修改 changes"
+            );
             for v in &versions {
                 let changes = v.changes.as_array().map_or(0, Vec::len);
                 println!(
                     "{:>4}  {}  {}  {}",
                     v.version,
-                    v.loaded_at,
+                    duikou_storage::beijing_text(&v.loaded_at),
                     if v.loaded_by.is_empty() {
                         "—"
                     } else {

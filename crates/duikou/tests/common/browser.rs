@@ -26,7 +26,31 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Server {
+        Self::start_in(tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// The demo server on a database initialised with this plan file.
+    pub fn start_with_plan(plan_file: &Path) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
+        let out = Command::new(env!("CARGO_BIN_EXE_duikou"))
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .arg("init")
+            .arg("--plan")
+            .arg(plan_file)
+            .env_remove("DUIKOU_DATABASE_URL")
+            .env_remove("DUIKOU_SECRET_KEY_FILE")
+            .output()
+            .expect("duikou init");
+        assert!(
+            out.status.success(),
+            "init --plan: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self::start_in(dir)
+    }
+
+    fn start_in(dir: tempfile::TempDir) -> Server {
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_duikou"))
             .arg("--data-dir")

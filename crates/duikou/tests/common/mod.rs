@@ -32,6 +32,30 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// The paired counties of the bundled plan, in plan order (as its map draws them).
+pub const PAIRED_COUNTIES: [&str; 6] = ["昭阳区", "鲁甸县", "巧家县", "镇雄县", "彝良县", "威信县"];
+
+/// The bundled plan with the counties' outlines (squares side by side) in `[map]`.
+pub fn plan_with_outlines() -> String {
+    let features: Vec<serde_json::Value> = PAIRED_COUNTIES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let (x, y) = (103.0 + (i % 3) as f64 * 0.6, 27.0 + (i / 3) as f64 * 0.6);
+            serde_json::json!({
+                "type": "Feature",
+                "properties": {"name": n},
+                "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + 0.5, y], [x + 0.5, y + 0.5], [x, y + 0.5], [x, y]]]},
+            })
+        })
+        .collect();
+    let geojson = serde_json::json!({"type": "FeatureCollection", "features": features});
+    format!(
+        "{}\n[map]\ngeojson = '''{geojson}'''\n",
+        duikou_domain::plan::BUNDLED_PLAN
+    )
+}
+
 /// The PostgreSQL server tests may use: `postgres://USER@HOST:PORT/DB`; each test
 /// creates its own database next to DB and drops it at the end.
 pub const POSTGRES_ENV: &str = "DUIKOU_TEST_POSTGRES_URL";

@@ -3,6 +3,7 @@ use std::io::Read;
 use duikou_domain::plan::{BUNDLED_PLAN, Plan, RowNote};
 
 use super::grid::{Grid, load};
+use super::labels as l;
 use super::*;
 
 const BIJIE: &str = include_str!("../../../../../plans/examples/dongguan-bijie-2021-2023.toml");
@@ -133,6 +134,68 @@ fn plan_book_round_trips_the_bundled_plan() {
         toml.lines().count()
     );
     assert!(book.len() < 200_000, "{} bytes", book.len());
+}
+
+/// The bundled plan with `[map]`: tiles, and outlines detailed enough (many points per
+/// ring) that the GeoJSON text takes several cells.
+fn bundled_with_map() -> String {
+    let counties = ["昭阳区", "鲁甸县", "巧家县", "镇雄县", "彝良县", "威信县"];
+    let features: Vec<serde_json::Value> = counties
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let (cx, cy) = (103.0 + i as f64, 27.5);
+            let ring: Vec<[f64; 2]> = (0..=400)
+                .map(|k| {
+                    let a = f64::from(k) / 400.0 * std::f64::consts::TAU;
+                    [cx + 0.4 * a.cos(), cy + 0.3 * a.sin()]
+                })
+                .collect();
+            serde_json::json!({"type": "Feature", "properties": {"name": n}, "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        })
+        .collect();
+    let geojson =
+        serde_json::json!({"type": "FeatureCollection", "features": features}).to_string();
+    assert!(
+        geojson.len() > 2 * l::MAP_CHUNK,
+        "{} characters",
+        geojson.len()
+    );
+    format!(
+        "{BUNDLED_PLAN}\n[map]\nname_property = \"name\"\ntiles = {{ \"昭阳区\" = [1, 2], \"鲁甸县\" = [2, 2], \"巧家县\" = [2, 1], \"镇雄县\" = [1, 4], \"彝良县\" = [1, 3], \"威信县\" = [2, 4] }}\ngeojson = '''{geojson}'''\n"
+    )
+}
+
+#[test]
+fn plan_book_round_trips_a_plan_with_a_map() {
+    let source = bundled_with_map();
+    let (book, _) = round_trip(&source, "map.toml");
+    let map = grids(&book)
+        .into_iter()
+        .find(|g| g.name == l::MAP)
+        .expect("the 地图 sheet");
+    let outline_rows = map
+        .cells
+        .values()
+        .filter(|row| row.get(&0).map(String::as_str) == Some("轮廓"))
+        .count();
+    assert!(outline_rows >= 3, "the outlines over {outline_rows} cells");
+    // A workbook without 地图 (one exported before it existed) still reads.
+    let without: Vec<Grid> = grids(&write_plan_workbook(BUNDLED_PLAN, &[]).unwrap())
+        .into_iter()
+        .filter(|g| g.name != l::MAP)
+        .collect();
+    let (plan, _) = read_ok(&rebuild(&without));
+    assert!(plan.map.is_none());
+    // A county outline naming no county is reported on its cell.
+    let bad = source.replacen("\"name\":\"威信县\"", "\"name\":\"不存在县\"", 1);
+    let errors = read_err(&write_plan_workbook(&bad, &[]).unwrap());
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.sheet.as_deref() == Some(l::MAP) && e.en.contains("不存在县")),
+        "{errors:#?}"
+    );
 }
 
 #[test]

@@ -140,9 +140,9 @@ fn lines(l: Lang, results: &[&IndicatorResult], period: &Period) -> Vec<Line> {
             .find(|s| same.iter().any(|x| x.status == *s))
             .unwrap_or(IndicatorStatus::Tracked);
             let en = format!(
-                "{} ({} units, target {}): {counts}",
+                "{} ({}, target {}): {counts}",
                 r.name,
-                same.len(),
+                l.n(same.len(), "unit", "units"),
                 target_text::of_result(r, l.style())
             );
             (

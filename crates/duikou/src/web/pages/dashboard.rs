@@ -1,5 +1,6 @@
-//! The dashboard: progress of each action, funds by source and by county against the
-//! deadline, the town–county pairings and the town ranking — each an ECharts chart
+//! The dashboard: progress of each action toward its targets, funds by source and by
+//! county against the deadline, the town–county pairings and the town ranking (the one
+//! ranking of every output, `duikou_domain::engine::progress`) — each an ECharts chart
 //! drawn by app.js from a `data-chart` option, with the same data as a table below it
 //! (what readers without JavaScript or a screen reader get). And /explain: the records
 //! behind one figure.
@@ -7,6 +8,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use duikou_domain::engine::progress::{self, Progress};
 use duikou_domain::engine::{Assessment, EngineRecord, IndicatorResult, IndicatorStatus};
 use duikou_domain::plan::{Measure, Plan, Scope, TownRole};
 use duikou_domain::record::Value;
@@ -42,7 +44,12 @@ pub struct ActionRow {
     pub href: String,
     pub total: usize,
     pub counts: Vec<usize>,
-    pub share: i64,
+    /// Average progress toward the targets: "99.6%".
+    pub progress: String,
+    /// "已完成 0/1" / "0 of 1 met".
+    pub met_text: String,
+    /// The progress as a number for the chart.
+    pub value: f64,
 }
 
 pub struct MonthRow {
@@ -66,11 +73,14 @@ pub struct TownRow {
     pub rank: usize,
     pub town: String,
     pub role: String,
+    pub lead: bool,
     pub county: String,
+    /// Targets reached (on time or late).
     pub met: usize,
-    pub late: usize,
     pub total: usize,
-    pub share: i64,
+    /// "87.5%".
+    pub share: String,
+    pub value: f64,
     pub href: String,
 }
 
@@ -95,6 +105,10 @@ struct DashboardBody {
     chart_pairs: String,
     towns: Vec<TownRow>,
     chart_towns: String,
+    progress_rule_zh: &'static str,
+    progress_rule_en: &'static str,
+    ranking_rule_zh: &'static str,
+    ranking_rule_en: &'static str,
 }
 
 pub async fn page(
@@ -161,18 +175,14 @@ fn render(
         IndicatorStatus::NotMet,
     ];
 
-    // 1. Progress of each action: how its indicators with a target stand.
+    // 1. Progress of each action toward its targets (progress::PROGRESS_RULE_ZH), with
+    //    how its indicators with a target stand.
     let actions: Vec<ActionRow> = plan
         .actions
         .iter()
         .filter_map(|act| {
-            let rs: Vec<&IndicatorResult> = a
-                .results
-                .iter()
-                .filter(|r| {
-                    r.target_min.is_some()
-                        && plan.action_of(&r.item).is_some_and(|x| x.no == act.no)
-                })
+            let rs: Vec<&IndicatorResult> = progress::action_results(plan, &a.results, &act.no)
+                .filter(|r| r.target_min.is_some())
                 .collect();
             if rs.is_empty() {
                 return None;
@@ -181,31 +191,38 @@ fn render(
                 .iter()
                 .map(|s| rs.iter().filter(|r| r.status == *s).count())
                 .collect();
+            let p = Progress::of(rs.iter().copied());
             Some(ActionRow {
                 no: act.no.clone(),
                 title: act.title.clone(),
                 href: format!("/checklist?action={}&{}", urlencode(&act.no), period.query),
                 total: rs.len(),
-                share: (counts[0] * 100 / rs.len()) as i64,
                 counts,
+                progress: p.percent_text(),
+                met_text: met_of(l, p),
+                value: p.percent(),
             })
         })
         .collect();
     let chart_actions = json!({
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "legend": {"top": 0},
-        "grid": {"left": 8, "right": 16, "bottom": 8, "top": 56, "containLabel": true},
+        "grid": {"left": 8, "right": 96, "bottom": 8, "top": 16, "containLabel": true},
         "xAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
         "yAxis": {"type": "category", "inverse": true, "data": actions.iter().map(|x| format!("{} {}", x.no, x.title)).collect::<Vec<_>>()},
-        "series": shown.iter().enumerate().map(|(i, s)| json!({
-            "name": l.indicator_status(*s),
+        "series": [{
+            "name": l.s("完成进度", "Progress"),
             "type": "bar",
-            "stack": "share",
-            "itemStyle": {"color": colour(*s)},
-            "data": actions.iter().map(|x| json!({"value": pct1(x.counts[i], x.total), "url": x.href})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+            "itemStyle": {"color": "#1d70b8"},
+            "showBackground": true,
+            "backgroundStyle": {"color": "#f3f2f1"},
+            "label": {"show": true, "position": "right", "formatter": "{c}%"},
+            "data": actions.iter().map(|x| json!({
+                "value": x.value,
+                "url": x.href,
+                "label": {"formatter": format!("{} · {}", x.progress, x.met_text)},
+            })).collect::<Vec<_>>(),
+        }],
     });
-
     // 2. Funds by source, cumulative by month of receipt, against the deadline.
     let (source_names, months, chart_funds, fiscal) =
         funds_by_month(l, plan, records, a, opts, &period);
@@ -224,7 +241,7 @@ fn render(
             on_time_href: super::figures::explain_href(r, &period),
         })
         .collect();
-    let wan = |v: i64| (v as f64 / 1_000_000.0 * 100.0).round() / 100.0;
+    let wan = |v: i64| l.wan_value(v);
     let target_line = per_county
         .first()
         .and_then(|r| r.target_min)
@@ -234,7 +251,7 @@ fn render(
         "legend": {"top": 0},
         "grid": {"left": 8, "right": 24, "bottom": 8, "top": 56, "containLabel": true},
         "xAxis": {"type": "category", "data": per_county.iter().map(|r| r.scope.clone()).collect::<Vec<_>>()},
-        "yAxis": {"type": "value", "name": l.s("万元", "10k yuan")},
+        "yAxis": {"type": "value", "name": l.wan_unit()},
         "series": [
             {"name": l.s("截止日前到位", "Arrived by the deadline"), "type": "bar", "stack": "funds", "itemStyle": {"color": colour(IndicatorStatus::Met)},
              "data": per_county.iter().map(|r| json!({"value": wan(r.on_time.unwrap_or(r.actual).raw()), "url": super::figures::explain_href(r, &period)})).collect::<Vec<_>>(),
@@ -256,15 +273,15 @@ fn render(
         .collect();
     let chart_pairs = pairing_chart(l, plan, &period);
 
-    // 5. Town ranking: share of each town's targets met this year.
+    // 5. Town ranking: the one ranking of every output (progress::town_ranking).
     let towns = town_ranking(l, plan, a, &period);
     let chart_towns = json!({
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "grid": {"left": 8, "right": 40, "bottom": 8, "top": 16, "containLabel": true},
+        "grid": {"left": 8, "right": 56, "bottom": 8, "top": 16, "containLabel": true},
         "xAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
         "yAxis": {"type": "category", "inverse": true, "data": towns.iter().map(|t| t.town.clone()).collect::<Vec<_>>()},
-        "series": [{"name": l.s("已完成比例", "Share met"), "type": "bar", "label": {"show": true, "position": "right", "formatter": "{c}%"},
-            "data": towns.iter().map(|t| json!({"value": t.share, "url": t.href, "itemStyle": {"color": if t.role == l.s("结对镇街", "lead") { "#1d70b8" } else { "#5694ca" }}})).collect::<Vec<_>>()}],
+        "series": [{"name": l.s("平均完成率", "Average progress"), "type": "bar", "label": {"show": true, "position": "right", "formatter": "{c}%"},
+            "data": towns.iter().map(|t| json!({"value": t.value, "url": t.href, "itemStyle": {"color": if t.lead { "#1d70b8" } else { "#5694ca" }}})).collect::<Vec<_>>()}],
     });
 
     DashboardBody {
@@ -286,21 +303,12 @@ fn render(
         chart_pairs: chart_pairs.to_string(),
         towns,
         chart_towns: chart_towns.to_string(),
+        progress_rule_zh: progress::PROGRESS_RULE_ZH,
+        progress_rule_en: progress::PROGRESS_RULE_EN,
+        ranking_rule_zh: progress::RANKING_RULE_ZH,
+        ranking_rule_en: progress::RANKING_RULE_EN,
     }
     .render()
-}
-
-fn pct(n: usize, total: usize) -> i64 {
-    (n * 100).checked_div(total).unwrap_or(0) as i64
-}
-
-/// A share in percent with one decimal, for charts (stacked shares then add up to 100).
-fn pct1(n: usize, total: usize) -> f64 {
-    if total == 0 {
-        0.0
-    } else {
-        (n as f64 * 1000.0 / total as f64).round() / 10.0
-    }
 }
 
 /// Cumulative money received per source and month of the year, for transfers of the
@@ -315,16 +323,20 @@ fn funds_by_month(
     period: &Period,
 ) -> (Vec<String>, Vec<MonthRow>, String, Vec<ResultRow>) {
     let year = opts.year;
-    let sources: Vec<&str> = match plan
+    let source_options: &[duikou_domain::schema::EnumOption] = match plan
         .kind_of(BuiltinKind::Transfer)
         .field("source")
         .map(|f| f.ty)
     {
-        Some(duikou_domain::schema::FieldType::Enum(options)) => {
-            options.iter().map(|o| o.label).collect()
-        }
-        _ => Vec::new(),
+        Some(duikou_domain::schema::FieldType::Enum(options)) => options,
+        _ => &[],
     };
+    let sources: Vec<&str> = source_options.iter().map(|o| o.label).collect();
+    // What people read: the plan's English label on English pages.
+    let source_names: Vec<&str> = source_options
+        .iter()
+        .map(|o| o.label_in(l.is_en()))
+        .collect();
     // fen per source per month (not yet cumulative)
     let mut by_month = vec![vec![0i64; 12]; sources.len()];
     for r in records.iter().filter(|r| r.kind.is(BuiltinKind::Transfer)) {
@@ -382,21 +394,19 @@ fn funds_by_month(
             format!("{}月", m + 1)
         }
     };
-    let wan = |v: i64| (v as f64 / 1_000_000.0 * 100.0).round() / 100.0;
+    let wan = |v: i64| l.wan_value(v);
     let months = (0..12)
         .map(|m| MonthRow {
             month: month_label(m),
             cells: cumulative
                 .iter()
-                .map(|s| super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(s[m])))
-                .chain(std::iter::once(super::i18n::group_decimal(
-                    &duikou_domain::cells::format_fen_wan(fiscal_total[m]),
-                )))
+                .map(|s| l.wan_number(s[m]))
+                .chain(std::iter::once(l.wan_number(fiscal_total[m])))
                 .collect(),
             deadline: m + 1 == deadline_month,
         })
         .collect();
-    let mut series: Vec<J> = sources
+    let mut series: Vec<J> = source_names
         .iter()
         .enumerate()
         .map(|(i, s)| json!({"name": s, "type": "line", "step": false, "symbolSize": 5, "data": cumulative[i].iter().map(|v| wan(*v)).collect::<Vec<_>>()}))
@@ -411,7 +421,7 @@ fn funds_by_month(
         marks.push(json!({"xAxis": month_label(deadline_month - 1), "label": {"formatter": format!("{} {:02}-{:02}", l.s("截止", "deadline"), fiscal_ind.map(|i| i.deadline_of(year).0).unwrap_or(0), fiscal_ind.map(|i| i.deadline_of(year).1).unwrap_or(0))}}));
     }
     if let Some(t) = fiscal_target {
-        marks.push(json!({"yAxis": wan(t), "label": {"position": "insideEndTop", "formatter": format!("{} {}", l.s("目标", "target"), super::i18n::group_decimal(&duikou_domain::cells::format_fen_wan(t)))}}));
+        marks.push(json!({"yAxis": wan(t), "label": {"position": "insideEndTop", "formatter": format!("{} {}", l.s("目标", "target"), l.wan_number(t))}}));
     }
     fiscal_series["markLine"] = json!({"symbol": "none", "lineStyle": {"color": "#d4351c", "type": "dashed"}, "data": marks});
     series.push(fiscal_series);
@@ -420,10 +430,10 @@ fn funds_by_month(
         "legend": {"top": 0},
         "grid": {"left": 8, "right": 24, "bottom": 8, "top": 64, "containLabel": true},
         "xAxis": {"type": "category", "boundaryGap": false, "data": (0..12).map(month_label).collect::<Vec<_>>()},
-        "yAxis": {"type": "value", "name": l.s("万元（累计）", "10k yuan (cumulative)")},
+        "yAxis": {"type": "value", "name": l.s("万元（累计）", "million yuan (cumulative)")},
         "series": series,
     });
-    let mut names: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
+    let mut names: Vec<String> = source_names.iter().map(|s| s.to_string()).collect();
     names.push(l.t("财政援助合计", "Fiscal aid total"));
     // The plan-wide transfer indicators, each linking to its records.
     let fiscal = a
@@ -475,57 +485,37 @@ fn pairing_chart(l: Lang, plan: &Plan, period: &Period) -> J {
     })
 }
 
+/// "0 of 1 met" / "已完成 0/1".
+pub fn met_of(l: Lang, p: Progress) -> String {
+    l.t(
+        format!("已完成 {}/{}", p.reached, p.targets),
+        format!("{} of {} met", p.reached, p.targets),
+    )
+}
+
 fn town_ranking(l: Lang, plan: &Plan, a: &Assessment, period: &Period) -> Vec<TownRow> {
-    let mut rows: Vec<TownRow> = plan
-        .towns_with_role(TownRole::Lead)
-        .chain(plan.towns_with_role(TownRole::Assisting))
-        .map(|u| {
-            let rs: Vec<&IndicatorResult> = a
-                .results
-                .iter()
-                .filter(|r| r.scope == u.name && r.target_min.is_some())
-                .collect();
-            let met = rs
-                .iter()
-                .filter(|r| r.status == IndicatorStatus::Met)
-                .count();
-            let late = rs
-                .iter()
-                .filter(|r| r.status == IndicatorStatus::Late)
-                .count();
-            let role = match u.town_role {
-                Some(TownRole::Lead) => l.t("结对镇街", "lead"),
-                _ => l.t("协助镇街", "assisting"),
-            };
+    progress::town_ranking(plan, &a.results)
+        .into_iter()
+        .map(|s| {
+            let role = plan.unit(&s.unit).and_then(|u| u.town_role);
             TownRow {
-                rank: 0,
-                town: u.name.clone(),
-                role,
-                county: plan.paired_county(&u.name).unwrap_or_default().to_string(),
-                met,
-                late,
-                total: rs.len(),
-                share: pct(met, rs.len()),
-                href: format!("/assess?unit={}&{}", urlencode(&u.name), period.query),
+                rank: s.rank,
+                role: match role {
+                    Some(TownRole::Lead) => l.t("结对镇街", "lead"),
+                    Some(TownRole::Assisting) => l.t("协助镇街", "assisting"),
+                    None => l.t("镇街", "town"),
+                },
+                lead: role == Some(TownRole::Lead),
+                county: plan.paired_county(&s.unit).unwrap_or_default().to_string(),
+                met: s.progress.reached,
+                total: s.progress.targets,
+                share: s.progress.percent_text(),
+                value: s.progress.percent(),
+                href: format!("/assess?unit={}&{}", urlencode(&s.unit), period.query),
+                town: s.unit,
             }
         })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.share
-            .cmp(&a.share)
-            .then(b.met.cmp(&a.met))
-            .then(a.town.cmp(&b.town))
-    });
-    let mut rank = 0;
-    let mut last: Option<(i64, usize)> = None;
-    for (i, r) in rows.iter_mut().enumerate() {
-        if last != Some((r.share, r.met)) {
-            rank = i + 1;
-            last = Some((r.share, r.met));
-        }
-        r.rank = rank;
-    }
-    rows
+        .collect()
 }
 
 // ------------------------------------------------------------------ explain

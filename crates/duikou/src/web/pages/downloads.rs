@@ -224,7 +224,10 @@ struct BulletinPage {
     without_targets: String,
     xlsx_href: String,
     html_href: String,
+    /// Empty for those who may not have the package (leaders).
     package_href: String,
+    rule_zh: &'static str,
+    rule_en: &'static str,
 }
 
 fn lead(l: Lang, b: &Bulletin) -> String {
@@ -241,7 +244,7 @@ fn lead(l: Lang, b: &Bulletin) -> String {
         .sum();
     l.t(
         format!(
-            "截至 {}，对照 {} 年度目标，按已完成比例对 {} 个帮扶镇街和 {} 个市直单位（含工作组）排名。{} 个镇街已完成全部年度目标；各单位合计尚有 {} 项目标未完成。",
+            "截至 {}，对照 {} 年度目标，按年度目标平均完成率对 {} 个帮扶镇街和 {} 个市直单位（含工作组）排名。{} 个镇街已完成全部年度目标；各单位合计尚有 {} 项目标未完成。",
             b.as_of,
             b.month.year,
             b.towns.len(),
@@ -250,13 +253,13 @@ fn lead(l: Lang, b: &Bulletin) -> String {
             owing
         ),
         format!(
-            "As of {}, {} towns and {} city departments (with the working group) ranked by the share of their {} targets met. {} towns have met every target; {} targets remain open across all units.",
+            "As of {}, {} and {} (with the working group) ranked by their average progress toward their {} targets. {} met every target; {} open across all units.",
             b.as_of,
-            b.towns.len(),
-            b.departments.len(),
+            l.n(b.towns.len(), "town", "towns"),
+            l.n(b.departments.len(), "city department", "city departments"),
             b.month.year,
-            all_met,
-            owing
+            l.n(all_met, "town has", "towns have"),
+            l.n(owing, "target remains", "targets remain"),
         ),
     )
 }
@@ -294,7 +297,13 @@ pub async fn bulletin(
         max_month: format!("{:04}-12", plan.meta.last_year),
         xlsx_href: format!("/bulletin.xlsx?month={m}"),
         html_href: format!("/bulletin.html?month={m}"),
-        package_href: format!("/package.zip?year={}", b.month.year),
+        package_href: if req.actor().can_export() {
+            format!("/package.zip?year={}", b.month.year)
+        } else {
+            String::new()
+        },
+        rule_zh: duikou_domain::engine::progress::RANKING_RULE_ZH,
+        rule_en: duikou_domain::engine::progress::RANKING_RULE_EN,
         month: key,
         month_label,
     })

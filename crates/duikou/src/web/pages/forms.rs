@@ -384,7 +384,7 @@ fn build_field(
             let mut opts = vec![blank(l, first.is_empty())];
             opts.extend(options.iter().map(|o| Opt {
                 value: o.label.to_string(),
-                label: o.label.to_string(),
+                label: o.label_in(l.is_en()).to_string(),
                 selected: first == o.label || first == o.key || o.aliases.contains(&first.as_str()),
             }));
             f.groups = flat(opts);

@@ -1,7 +1,7 @@
 //! The home page, one per role: the coordinator's headline figures and to-do lists,
 //! a reporting unit's scorecard and what it still owes, a county's transfers waiting
-//! for confirmation and its projects; leaders go to the dashboard, administrators to
-//! the users.
+//! for confirmation and its projects; leaders get the leader's view (`leader.rs`),
+//! administrators go to the users.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -125,7 +125,7 @@ pub async fn home(
         .unwrap_or_default();
     match req.role() {
         Role::Admin => return see_other(&format!("/admin/users{keep}")),
-        Role::Viewer => return see_other(&format!("/dashboard{keep}")),
+        Role::Viewer => return super::leader::show(&state, &req, &q).await,
         _ => {}
     }
     let (opts, _records, a) = match compute(&state, &req, &q).await {
@@ -140,7 +140,7 @@ pub async fn home(
         }
         Role::Reporter => reporter(&state, &req, period, &a).await,
         Role::Receiver => receiver(&state, &req, period, &a).await,
-        Role::Admin | Role::Viewer => unreachable!("redirected above: {}", l.key()),
+        Role::Admin | Role::Viewer => unreachable!("answered above: {}", l.key()),
     }
 }
 
@@ -168,12 +168,14 @@ async fn coordinator(
     as_of: time::Date,
 ) -> Response {
     let l = req.l;
-    let headlines = ["3.1-fiscal-aid", "5.2-employed", "6.2-students"]
+    let headlines = state
+        .plan()
+        .headline_indicators(a.year)
         .iter()
-        .filter_map(|id| {
+        .filter_map(|ind| {
             a.results
                 .iter()
-                .find(|r| r.indicator == *id && r.scope == "plan")
+                .find(|r| r.indicator == ind.id && r.scope == "plan")
         })
         .map(|r| row(l, r, &period))
         .collect();
@@ -321,7 +323,7 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
             id: r.id,
             href: format!("/records/transfer/{}", r.id),
             payer: text(&r.fields, "payer"),
-            source: text(&r.fields, "source"),
+            source: super::recview::option_text(l, r.kind, "source", &text(&r.fields, "source")),
             amount: money(l, &r.fields, "amount"),
             sent_on: r
                 .fields
@@ -348,7 +350,12 @@ async fn receiver(state: &AppState, req: &Req, period: Period, a: &Assessment) -
             .map(|r| ProjectRow {
                 href: format!("/records/project/{}", r.id),
                 name: text(&r.fields, "name"),
-                category: text(&r.fields, "category"),
+                category: super::recview::option_text(
+                    l,
+                    r.kind,
+                    "category",
+                    &text(&r.fields, "category"),
+                ),
                 aid: money(l, &r.fields, "aid_amount"),
                 disbursed: money(l, &r.fields, "disbursed"),
                 status: l.status(r.status).to_string(),

@@ -3,7 +3,7 @@
 
 use axum::http::HeaderMap;
 use axum_extra::extract::cookie::Cookie;
-use duikou_domain::cells::{format_fen_wan, format_fen_yuan};
+use duikou_domain::cells::{format_fen_million, format_fen_wan, format_fen_yuan};
 use duikou_domain::engine::{Figure, IndicatorStatus};
 use duikou_domain::record::Status;
 use duikou_domain::roles::Role;
@@ -177,13 +177,38 @@ impl Lang {
         )
     }
 
-    /// Money held in fen, in 万元: 123.46 万元.
+    /// Money held in fen, in the large unit of the language: 17,700.00 万元 /
+    /// 177.00 million yuan.
     pub fn wan(self, fen: i64) -> String {
-        format!(
-            "{} {}",
-            group_decimal(&format_fen_wan(fen)),
-            self.s("万元", "10k yuan")
-        )
+        format!("{} {}", self.wan_number(fen), self.wan_unit())
+    }
+
+    /// The number of [`Lang::wan`] alone: 17,700.00 / 177.00.
+    pub fn wan_number(self, fen: i64) -> String {
+        match self {
+            Lang::Zh => group_decimal(&format_fen_wan(fen)),
+            Lang::En => group_decimal(&format_fen_million(fen)),
+        }
+    }
+
+    /// 万元 / million yuan.
+    pub fn wan_unit(self) -> &'static str {
+        self.s("万元", "million yuan")
+    }
+
+    /// Money as a chart value in [`Lang::wan_unit`] (a float: charts only; pages and
+    /// files show [`Lang::wan`]).
+    pub fn wan_value(self, fen: i64) -> f64 {
+        match self {
+            Lang::Zh => (fen as f64 / 1_000_000.0 * 100.0).round() / 100.0,
+            Lang::En => (fen as f64 / 100_000_000.0 * 10_000.0).round() / 10_000.0,
+        }
+    }
+
+    /// An English count with its noun in the right number ("1 record", "2 records"),
+    /// for the English side of a page.
+    pub fn n(self, n: impl Count, one: &str, many: &str) -> String {
+        duikou_domain::target_text::plural(n.count(), one, many)
     }
 
     pub fn scope(self, scope: &str) -> String {
@@ -201,6 +226,28 @@ impl Lang {
             (Lang::En, true) => "yes",
             (Lang::En, false) => "no",
         }
+    }
+}
+
+/// A number of things, as templates hold it (a value or a reference to one).
+pub trait Count {
+    fn count(&self) -> i64;
+}
+
+macro_rules! count_for {
+    ($($t:ty),*) => {$(
+        impl Count for $t {
+            fn count(&self) -> i64 {
+                i64::try_from(*self).unwrap_or(i64::MAX)
+            }
+        }
+    )*};
+}
+count_for!(i64, i32, u32, u64, usize);
+
+impl<T: Count> Count for &T {
+    fn count(&self) -> i64 {
+        (**self).count()
     }
 }
 
@@ -291,5 +338,18 @@ mod tests {
             Lang::Zh.figure(Figure::Money(18_000_000_000), "元"),
             "18,000.00 万元"
         );
+    }
+
+    #[test]
+    fn money_in_english_is_in_millions() {
+        assert_eq!(Lang::En.wan(17_700_000_000), "177.00 million yuan");
+        assert_eq!(Lang::Zh.wan(17_700_000_000), "17,700.00 万元");
+        assert_eq!(
+            Lang::En.figure(Figure::Money(17_700_000_000), "元"),
+            "177.00 million yuan"
+        );
+        assert_eq!(Lang::En.wan_value(17_700_000_000), 177.0);
+        assert_eq!(Lang::Zh.wan_value(17_700_000_000), 17_700.0);
+        assert_eq!(Lang::En.figure(Figure::Count(1), "批次"), "1 batch");
     }
 }

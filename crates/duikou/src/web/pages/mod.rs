@@ -20,6 +20,7 @@ pub mod forms;
 pub mod home;
 pub mod i18n;
 pub mod import;
+pub mod leader;
 pub mod login;
 pub mod notices;
 pub mod plan;
@@ -53,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/lang", get(login::set_lang))
         .route("/dashboard", get(dashboard::page))
+        .route("/leader", get(leader::page))
         .route("/explain", get(dashboard::explain))
         .route("/checklist", get(checklist::checklist))
         .route("/assess", get(checklist::assess))
@@ -222,8 +224,15 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
                 Role::Coordinator,
                 Role::Reporter,
                 Role::Receiver,
+                Role::Viewer,
                 Role::Auditor,
             ],
+        ),
+        (
+            "/leader",
+            "领导视图",
+            "Leader's view",
+            &[Role::Coordinator, Role::Auditor],
         ),
         (
             "/dashboard",
@@ -278,7 +287,7 @@ fn nav_for(l: Lang, role: Role, path: &str) -> Vec<NavItem> {
             "/bulletin",
             "月度通报",
             "Bulletin",
-            &[Role::Coordinator, Role::Auditor],
+            &[Role::Coordinator, Role::Viewer, Role::Auditor],
         ),
         (
             "/import",

@@ -125,7 +125,11 @@ pub async fn page(State(state): State<AppState>, req: Req) -> Response {
             .unwrap_or(0);
         let mut text = l.t(
             format!("已向 {units} 个单位催报（尚欠事项 {items} 项）。"),
-            format!("Reminded {units} units of {items} items still owed."),
+            format!(
+                "Reminded {} of {} still owed.",
+                l.n(units, "unit", "units"),
+                l.n(items, "item", "items")
+            ),
         );
         if failed > 0 {
             text.push_str(&l.t(

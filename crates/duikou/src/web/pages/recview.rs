@@ -12,6 +12,28 @@ fn text(fields: &(impl FieldLookup + ?Sized), key: &str) -> String {
     fields.field(key).map(Value::display).unwrap_or_default()
 }
 
+/// An option's label in the page's language: the English label the plan gives it on
+/// English pages, else the stored (Chinese) label.
+pub fn option_text(l: Lang, kind: RecordKind, key: &str, stored: &str) -> String {
+    match kind.field(key).map(|f| f.ty) {
+        Some(FieldType::Enum(options)) if l.is_en() => {
+            duikou_domain::schema::enum_option(options, stored)
+                .map(|o| o.label_in(true).to_string())
+                .unwrap_or_else(|| stored.to_string())
+        }
+        _ => stored.to_string(),
+    }
+}
+
+/// A field's value as text, an option in the page's language.
+fn shown(l: Lang, kind: RecordKind, fields: &(impl FieldLookup + ?Sized), key: &str) -> String {
+    match fields.field(key) {
+        Some(Value::Enum(t)) => option_text(l, kind, key, t),
+        Some(v) => v.display(),
+        None => String::new(),
+    }
+}
+
 fn money(l: Lang, fields: &(impl FieldLookup + ?Sized), key: &str) -> String {
     match fields.field(key) {
         Some(Value::Money(f)) => l.wan(f.fen()),
@@ -39,7 +61,7 @@ pub fn summary(
             kind.fields()
                 .iter()
                 .filter(|f| f.ty != duikou_domain::schema::FieldType::IdNumber)
-                .map(|f| text(fields, f.key))
+                .map(|f| shown(l, kind, fields, f.key))
                 .filter(|t| !t.is_empty())
                 .take(4)
                 .collect(),
@@ -48,7 +70,7 @@ pub fn summary(
     match builtin {
         BuiltinKind::Transfer => join(vec![
             format!("{} → {}", text(fields, "payer"), text(fields, "payee")),
-            text(fields, "source"),
+            shown(l, kind, fields, "source"),
             money(l, fields, "amount"),
             text(fields, "voucher_no").chars().take(40).collect(),
             fields
@@ -60,24 +82,24 @@ pub fn summary(
         BuiltinKind::Project => join(vec![
             text(fields, "name"),
             text(fields, "county"),
-            text(fields, "category"),
+            shown(l, kind, fields, "category"),
             money(l, fields, "aid_amount"),
         ]),
         BuiltinKind::Activity => join(vec![
             text(fields, "title"),
-            text(fields, "kind"),
+            shown(l, kind, fields, "kind"),
             text(fields, "organizers"),
         ]),
         BuiltinKind::Secondment => join(vec![
             text(fields, "name"),
-            text(fields, "category"),
-            text(fields, "direction"),
+            shown(l, kind, fields, "category"),
+            shown(l, kind, fields, "direction"),
             text(fields, "to_unit"),
         ]),
         BuiltinKind::Person => join(vec![
             text(fields, "name"),
             id_masked.unwrap_or_default().to_string(),
-            text(fields, "programme"),
+            shown(l, kind, fields, "programme"),
             text(fields, "hukou_county"),
         ]),
         BuiltinKind::Pairing => join(vec![
@@ -86,11 +108,11 @@ pub fn summary(
                 text(fields, "east_party"),
                 text(fields, "west_party")
             ),
-            text(fields, "kind"),
+            shown(l, kind, fields, "kind"),
         ]),
         BuiltinKind::Facility => join(vec![
             text(fields, "name"),
-            text(fields, "kind"),
+            shown(l, kind, fields, "kind"),
             text(fields, "county"),
         ]),
         BuiltinKind::Purchase => join(vec![
@@ -149,6 +171,7 @@ pub fn field_views(
                 Some(Value::Bool(b)) => l.bool(*b).to_string(),
                 Some(Value::Int(i)) if fd.ty == FieldType::Year => i.to_string(),
                 Some(Value::Int(i)) => super::i18n::group(*i),
+                Some(Value::Enum(t)) => option_text(l, kind, fd.key, t),
                 Some(v) => v.display(),
             }
         };

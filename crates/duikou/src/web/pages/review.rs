@@ -403,10 +403,11 @@ fn result_notice(l: Lang, pairs: &[(String, String)]) -> Option<String> {
     } else {
         format!("已审核通过 {changed} 条记录。")
     };
+    let records = l.n(changed, "record was", "records were");
     let mut en = if reject {
-        format!("{changed} records were rejected and returned.")
+        format!("{records} rejected and returned.")
     } else {
-        format!("{changed} records were approved.")
+        format!("{records} approved.")
     };
     if skipped > 0 {
         zh.push_str(&format!(
