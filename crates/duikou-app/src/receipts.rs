@@ -2,6 +2,7 @@
 //! step and the confirmation, the payee's correction within its window, a coordinator's
 //! revert. The rules are `duikou_domain::receipt`'s, given today's date here.
 
+use duikou_domain::ids::RecordId;
 use duikou_domain::receipt::{self, DateCheck};
 use duikou_domain::roles::Actor;
 use duikou_domain::schema::BuiltinKind;
@@ -16,7 +17,7 @@ impl Services {
     pub async fn confirm_check(
         &self,
         actor: &Actor,
-        id: i64,
+        id: RecordId,
         received_on: &str,
     ) -> ServiceResult<(StoredRecord, DateCheck)> {
         let before = self.transfer(actor, id).await?;
@@ -31,7 +32,7 @@ impl Services {
     pub async fn confirm(
         &self,
         actor: &Actor,
-        id: i64,
+        id: RecordId,
         received_on: &str,
         far_confirmed: bool,
     ) -> ServiceResult<StoredRecord> {
@@ -51,7 +52,7 @@ impl Services {
     pub async fn correct_check(
         &self,
         actor: &Actor,
-        id: i64,
+        id: RecordId,
         received_on: &str,
     ) -> ServiceResult<(StoredRecord, DateCheck)> {
         let before = self.transfer(actor, id).await?;
@@ -72,7 +73,7 @@ impl Services {
     pub async fn correct_receipt(
         &self,
         actor: &Actor,
-        id: i64,
+        id: RecordId,
         received_on: &str,
         far_confirmed: bool,
         expected_version: Option<i32>,
@@ -104,7 +105,7 @@ impl Services {
     pub async fn revert_receipt(
         &self,
         actor: &Actor,
-        id: i64,
+        id: RecordId,
         reason: Option<&str>,
         expected_version: Option<i32>,
     ) -> ServiceResult<StoredRecord> {
@@ -123,7 +124,11 @@ impl Services {
     }
 
     /// A transfer the actor may see (404 otherwise).
-    pub(crate) async fn transfer(&self, actor: &Actor, id: i64) -> ServiceResult<StoredRecord> {
+    pub(crate) async fn transfer(
+        &self,
+        actor: &Actor,
+        id: RecordId,
+    ) -> ServiceResult<StoredRecord> {
         self.read(actor, Some(self.plan.kind_of(BuiltinKind::Transfer)), id)
             .await
     }

@@ -282,7 +282,7 @@ impl Services {
             let Some(last) = page.last() else {
                 break;
             };
-            after = last.id;
+            after = last.id.0;
             for r in &page {
                 if duikou_domain::four_eyes::check_reviewer(actor, &r.created_by, &r.edited_by)
                     .is_err()
@@ -302,7 +302,7 @@ impl Services {
                     problems_total += 1;
                     if problems.len() < SUMMARY_PROBLEMS {
                         problems.push(BatchProblem {
-                            record_id: r.id,
+                            record_id: r.id.0,
                             severity: flag.severity,
                             field: flag.field,
                             zh: flag.zh,

@@ -1,6 +1,7 @@
 //! The rules every interface goes through (web pages, JSON API, command line):
 //! authorization by role and unit, validation, state checks, audit. Handlers stay thin.
 
+use duikou_domain::ids::RecordId;
 use duikou_domain::message::Message;
 use std::collections::BTreeMap;
 
@@ -95,7 +96,7 @@ impl Services {
         &self,
         actor: &Actor,
         kind: Option<RecordKind>,
-        id: i64,
+        id: RecordId,
     ) -> ServiceResult<StoredRecord> {
         if actor.role == Role::Admin {
             return Err(ServiceError::forbidden());
@@ -260,7 +261,7 @@ impl Services {
         &self,
         actor: &Actor,
         kind: RecordKind,
-        id: i64,
+        id: RecordId,
         input: &BTreeMap<String, FieldInput>,
         expected_version: Option<i32>,
     ) -> ServiceResult<StoredRecord> {
@@ -281,14 +282,14 @@ impl Services {
         // A reporter may not move a record to another unit either.
         check_may_report(actor, &n)?;
         check_receipt_field(actor, &n, Some(&before), self.today())?;
-        self.check_voucher(&n, Some(id)).await?;
+        self.check_voucher(&n, Some(id.0)).await?;
         Ok(self
             .store
             .update_record(id, expected_version, &n, &actor.username)
             .await?)
     }
 
-    pub async fn delete(&self, actor: &Actor, kind: RecordKind, id: i64) -> ServiceResult<()> {
+    pub async fn delete(&self, actor: &Actor, kind: RecordKind, id: RecordId) -> ServiceResult<()> {
         let before = self.read(actor, Some(kind), id).await?;
         if !actor.can_edit(&facts(&before)) {
             return Err(ServiceError::forbidden());
@@ -300,7 +301,7 @@ impl Services {
         &self,
         actor: &Actor,
         kind: RecordKind,
-        id: i64,
+        id: RecordId,
         t: Transition,
         reason: Option<&str>,
         expected_version: Option<i32>,
@@ -340,7 +341,7 @@ impl Services {
         &self,
         actor: &Actor,
         kind: RecordKind,
-        id: i64,
+        id: RecordId,
         reason: Option<&str>,
         expected_version: Option<i32>,
     ) -> ServiceResult<StoredRecord> {
@@ -413,7 +414,7 @@ impl Services {
         &self,
         actor: &Actor,
         kind: RecordKind,
-        id: i64,
+        id: RecordId,
         given: &BTreeMap<String, FieldInput>,
         expected_version: Option<i32>,
     ) -> ServiceResult<StoredRecord> {
@@ -452,7 +453,7 @@ impl Services {
         &self,
         actor: &Actor,
         kind: RecordKind,
-        id: i64,
+        id: RecordId,
         given: &BTreeMap<String, FieldInput>,
         before: StoredRecord,
         expected_version: Option<i32>,
@@ -523,10 +524,10 @@ impl Services {
         &self,
         actor: &Actor,
         kind: RecordKind,
-        ids: &[i64],
+        ids: &[RecordId],
         t: Transition,
         reason: Option<&str>,
-    ) -> ServiceResult<Vec<(i64, Result<(), String>)>> {
+    ) -> ServiceResult<Vec<(RecordId, Result<(), String>)>> {
         if !actor.can_review()
             || matches!(
                 t,

@@ -5,6 +5,7 @@ pub mod crypto;
 pub mod engine;
 pub mod four_eyes;
 pub mod id_number;
+pub mod ids;
 pub mod limits;
 pub mod message;
 pub mod money;

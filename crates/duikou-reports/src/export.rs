@@ -258,7 +258,7 @@ pub fn row_cells(rec: &StoredRecord, opts: &ExportOptions<'_>) -> Vec<Cell> {
     columns(rec.kind)
         .into_iter()
         .map(|fd| match fd.key {
-            "reporting_unit" => Cell::Text(rec.reporting_unit.clone()),
+            "reporting_unit" => Cell::Text(rec.reporting_unit.to_string()),
             "plan_year" => Cell::Int(rec.plan_year as i64),
             "notes" if rec.notes.is_empty() => Cell::Empty,
             "notes" => Cell::Text(rec.notes.clone()),
@@ -484,10 +484,10 @@ where
     loop {
         let page = fetch(after).await?;
         let Some(last) = page.last() else { break };
-        if last.id <= after {
+        if last.id.0 <= after {
             break; // a fetcher that does not advance would loop forever
         }
-        after = last.id;
+        after = last.id.0;
         push_page(sink, actor, &page)?;
     }
     Ok(sink.rows())

@@ -66,7 +66,7 @@ pub fn latest(records: &[StoredRecord], as_of: Date) -> Narratives {
             .own_unit_field()
             .and_then(|f| r.fields.get(f))
             .and_then(|v| v.units().first().cloned())
-            .unwrap_or_else(|| r.reporting_unit.clone());
+            .unwrap_or_else(|| r.reporting_unit.to_string());
         let lines = r
             .kind
             .fields()
@@ -81,7 +81,7 @@ pub fn latest(records: &[StoredRecord], as_of: Date) -> Narratives {
             unit: unit.clone(),
             date,
             lines,
-            record_id: r.id,
+            record_id: r.id.0,
         };
         let key = (item.trim().to_string(), unit);
         // Latest by date; on the same day, the record entered last.

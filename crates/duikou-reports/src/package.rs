@@ -273,16 +273,21 @@ where
         add_dir(&mut zip, &mut dirs, &folder, &mut summary)?;
         let ids_scopes = behind.get(ind.id.as_str()).cloned().unwrap_or_default();
         let ids: Vec<i64> = ids_scopes.keys().copied().collect();
-        let stored = store.records_by_ids(&ids).await?;
+        let asked: Vec<duikou_domain::ids::RecordId> = ids
+            .iter()
+            .copied()
+            .map(duikou_domain::ids::RecordId)
+            .collect();
+        let stored = store.records_by_ids(&asked).await?;
         // Evidence of these records, placed once per folder.
         let mut files_of: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         for rec in stored.iter().filter(|r| r.evidence_count > 0) {
-            if let std::collections::hash_map::Entry::Vacant(e) = evidence_cache.entry(rec.id) {
+            if let std::collections::hash_map::Entry::Vacant(e) = evidence_cache.entry(rec.id.0) {
                 e.insert(store.evidence_of(rec.id).await?);
             }
-            for (k, ev) in evidence_cache[&rec.id].iter().enumerate() {
+            for (k, ev) in evidence_cache[&rec.id.0].iter().enumerate() {
                 let in_folder = placed_by_folder.entry(folder.clone()).or_default();
-                let idx = match in_folder.get(&(rec.id, ev.id)) {
+                let idx = match in_folder.get(&(rec.id.0, ev.id)) {
                     Some(i) => *i,
                     None => {
                         let dir = format!("{folder}/{EVIDENCE_DIR}");
@@ -311,7 +316,7 @@ where
                             }
                         };
                         placed.push(Placed {
-                            record: rec.id,
+                            record: rec.id.0,
                             file_name: ev.file_name.clone(),
                             path,
                             uploaded_by: ev.uploaded_by.clone(),
@@ -319,11 +324,11 @@ where
                             sha256: ev.sha256.clone(),
                             missing,
                         });
-                        in_folder.insert((rec.id, ev.id), placed.len() - 1);
+                        in_folder.insert((rec.id.0, ev.id), placed.len() - 1);
                         placed.len() - 1
                     }
                 };
-                files_of.entry(rec.id).or_default().push(idx);
+                files_of.entry(rec.id.0).or_default().push(idx);
             }
         }
         let book = format!("{folder}/{}", workbook_name(number, &ind.name));
@@ -537,19 +542,19 @@ fn records_workbook(
     let opts = ExportOptions::default();
     for (i, rec) in stored.iter().enumerate() {
         let row = 1 + i as u32;
-        ws.write_number_with_format(row, 0, rec.id as f64, &st.count)?;
+        ws.write_number_with_format(row, 0, rec.id.0 as f64, &st.count)?;
         ws.write_string_with_format(
             row,
             1,
             scopes
-                .get(&rec.id)
+                .get(&rec.id.0)
                 .map(|s| s.join("、"))
                 .unwrap_or_default(),
             &st.text,
         )?;
         ws.write_string_with_format(row, 2, rec.status.label_zh(), &st.center)?;
         let readable = files_of
-            .get(&rec.id)
+            .get(&rec.id.0)
             .map(|v| v.iter().filter(|i| !placed[**i].missing).count())
             .unwrap_or(0);
         ws.write_number_with_format(row, 3, readable as f64, &st.count)?;

@@ -23,7 +23,7 @@ fn record(id: i64) -> StoredRecord {
         Value::Date(time::macros::date!(2019 - 03 - 15)),
     );
     StoredRecord {
-        id,
+        id: duikou_domain::ids::RecordId(id),
         kind: bundled_kind(BuiltinKind::Person),
         status: Status::Approved,
         reporting_unit: "市经协办".into(),
@@ -39,9 +39,9 @@ fn record(id: i64) -> StoredRecord {
         import_batch_id: None,
         evidence_count: 0,
         created_by: "t".into(),
-        created_at: String::new(),
+        created_at: Default::default(),
         updated_by: "t".into(),
-        updated_at: String::new(),
+        updated_at: Default::default(),
         edited_by: "t".into(),
         receipt: None,
     }

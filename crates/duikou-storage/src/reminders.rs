@@ -3,6 +3,7 @@
 //! sent to units (催报). The rules of who is told what are the domain's
 //! (`duikou_domain::reminders`); this persists and reads.
 
+use duikou_domain::ids::UserId;
 use std::collections::BTreeMap;
 
 use duikou_domain::record::{Status, Value, fields_from_json};
@@ -78,10 +79,11 @@ impl Store {
     /// Set (or, with None, clear) a user's e-mail address; audited.
     pub async fn set_user_email(
         &self,
-        user_id: i32,
+        user_id: UserId,
         email: Option<&str>,
         actor: &str,
     ) -> Result<(), StoreError> {
+        let user_id = user_id.0;
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let Some(m) = app_user::Entity::find_by_id(user_id).one(&txn).await? else {
@@ -105,13 +107,17 @@ impl Store {
     }
 
     /// Every user's e-mail address, by user id (users without one are absent).
-    pub async fn user_emails(&self) -> Result<BTreeMap<i32, String>, StoreError> {
+    pub async fn user_emails(&self) -> Result<BTreeMap<UserId, String>, StoreError> {
         Ok(app_user::Entity::find()
             .filter(app_user::Column::Email.is_not_null())
             .all(&self.db)
             .await?
             .into_iter()
-            .filter_map(|u| u.email.filter(|e| !e.trim().is_empty()).map(|e| (u.id, e)))
+            .filter_map(|u| {
+                u.email
+                    .filter(|e| !e.trim().is_empty())
+                    .map(|e| (UserId(u.id), e))
+            })
             .collect())
     }
 

@@ -4,6 +4,7 @@ use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
+use duikou_domain::ids::UserId;
 use duikou_domain::roles::{Actor, Role};
 use rand::Rng;
 use sea_orm::{
@@ -17,7 +18,7 @@ use crate::{Store, StoreError, format_ts, now_text, parse_ts};
 
 #[derive(Debug, Clone)]
 pub struct User {
-    pub id: i32,
+    pub id: UserId,
     pub username: String,
     pub role: Role,
     pub unit: Option<String>,
@@ -37,7 +38,7 @@ impl User {
 
 fn to_user(m: app_user::Model) -> User {
     User {
-        id: m.id,
+        id: UserId(m.id),
         username: m.username,
         role: Role::from_key(&m.role).unwrap_or(Role::Viewer),
         unit: m.unit,
@@ -97,7 +98,7 @@ const MAX_UNKNOWN_NAMES: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginOutcome {
-    Ok(i32),
+    Ok(UserId),
     /// Wrong username or password: one answer for both.
     Invalid,
     /// Too many failures; try again after this many seconds.
@@ -240,7 +241,8 @@ impl Store {
             .map(to_user))
     }
 
-    pub async fn user_by_id(&self, id: i32) -> Result<Option<User>, StoreError> {
+    pub async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        let id = id.0;
         Ok(app_user::Entity::find_by_id(id)
             .one(&self.db)
             .await?
@@ -323,7 +325,7 @@ impl Store {
                 am.update(&txn).await?;
             }
             audit::append(&txn, &[AuditEvent::new(username, "user.login", "user", id)]).await?;
-            LoginOutcome::Ok(id)
+            LoginOutcome::Ok(UserId(id))
         } else {
             audit::append(
                 &txn,
@@ -371,11 +373,12 @@ impl Store {
     /// Set a new password; every session of the user ends.
     pub async fn set_password(
         &self,
-        user_id: i32,
+        user_id: UserId,
         password: &str,
         must_change: bool,
         actor: &str,
     ) -> Result<(), StoreError> {
+        let user_id = user_id.0;
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let Some(m) = app_user::Entity::find_by_id(user_id).one(&txn).await? else {
@@ -406,12 +409,13 @@ impl Store {
 
     pub async fn update_user(
         &self,
-        user_id: i32,
+        user_id: UserId,
         role: Role,
         unit: Option<&str>,
         disabled: bool,
         actor: &str,
     ) -> Result<(), StoreError> {
+        let user_id = user_id.0;
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let Some(m) = app_user::Entity::find_by_id(user_id).one(&txn).await? else {
@@ -446,9 +450,10 @@ impl Store {
     /// Start a session; only a hash of the token is stored.
     pub async fn create_session(
         &self,
-        user_id: i32,
+        user_id: UserId,
         lifetime: time::Duration,
     ) -> Result<SessionInfo, StoreError> {
+        let user_id = user_id.0;
         let token = random_token();
         let csrf = random_token();
         let now = time::OffsetDateTime::now_utc();
@@ -481,7 +486,7 @@ impl Store {
                 .await?;
             return Ok(None);
         }
-        let user = self.user_by_id(s.user_id).await?;
+        let user = self.user_by_id(UserId(s.user_id)).await?;
         Ok(user.filter(|u| !u.disabled).map(|u| (u, s.csrf_token)))
     }
 

@@ -728,7 +728,7 @@ on_each_backend!(
                 .create_record(&transfer("AFTER-RESTORE"), Status::Draft, "qx")
                 .await
                 .unwrap();
-            assert!(r.id > 9);
+            assert!(r.id.0 > 9);
             assert!(verify(&t.store.db).await.unwrap().problem.is_none());
             // A database with data is not a restore target.
             assert!(t.store.restore(|_| Ok(Vec::new())).await.is_err());

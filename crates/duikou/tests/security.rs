@@ -455,7 +455,7 @@ impl World {
         db.close().await.unwrap();
     }
 
-    async fn user_id(&self, name: &str) -> i32 {
+    async fn user_id(&self, name: &str) -> duikou_domain::ids::UserId {
         let store =
             duikou_storage::Store::open(&duikou_storage::StoreConfig::new(self.app.database_url()))
                 .await

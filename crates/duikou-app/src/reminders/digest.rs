@@ -185,7 +185,7 @@ pub fn daily(
     f: &Facts<'_>,
     cfg: &ReminderConfig,
     users: &[User],
-    emails: &BTreeMap<i32, String>,
+    emails: &BTreeMap<duikou_domain::ids::UserId, String>,
     plan_title: &str,
 ) -> Vec<Digest> {
     let heading = format!("{} 待办提醒", duikou_domain::record::format_date(f.today));
@@ -256,7 +256,7 @@ pub fn chase(
     units: &[(String, Vec<Owed>)],
     cfg: &ReminderConfig,
     users: &[User],
-    emails: &BTreeMap<i32, String>,
+    emails: &BTreeMap<duikou_domain::ids::UserId, String>,
     plan_title: &str,
     today: time::Date,
 ) -> Vec<Digest> {

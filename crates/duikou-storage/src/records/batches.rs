@@ -7,6 +7,7 @@
 //! Storage decides no rule: which records the reviewer may take (four eyes) is the
 //! caller's `may_review`, asked of every record inside the transaction.
 
+use duikou_domain::ids::Timestamp;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -318,7 +319,7 @@ impl Store {
             if take.is_empty() {
                 continue;
             }
-            let ids: Vec<i64> = take.iter().map(|r| r.id).collect();
+            let ids: Vec<i64> = take.iter().map(|r| r.id.0).collect();
             let mut update = record::Entity::update_many()
                 .col_expr(record::Column::Status, Expr::value(next.key()))
                 .col_expr(
@@ -352,7 +353,7 @@ impl Store {
                     r.status = next;
                     r.version += 1;
                     r.updated_by = actor.to_string();
-                    r.updated_at = now.clone();
+                    r.updated_at = Timestamp::from_stored(now.clone());
                     if t == Transition::Reject {
                         r.reject_reason = reason.map(str::to_string);
                     }

@@ -6,6 +6,7 @@
 //! are read once in that order — eight bytes a row, the sort done once by the database —
 //! and the records fetched by id, a page at a time.
 
+use duikou_domain::ids::RecordId;
 use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -94,7 +95,7 @@ impl Store {
                     .filter_map(|m| to_stored(&lookup, m))
                     .collect();
                 if let Some(last) = rows.last() {
-                    cursor.at = At::Id(last.id);
+                    cursor.at = At::Id(last.id.0);
                 }
                 rows
             }
@@ -107,11 +108,12 @@ impl Store {
 
     /// The records of these ids, in the order given (those since deleted left out).
     async fn in_this_order(&self, ids: &[i64]) -> Result<Vec<StoredRecord>, StoreError> {
+        let asked: Vec<RecordId> = ids.iter().copied().map(RecordId).collect();
         let mut by_id: HashMap<i64, StoredRecord> = self
-            .records_by_ids(ids)
+            .records_by_ids(&asked)
             .await?
             .into_iter()
-            .map(|r| (r.id, r))
+            .map(|r| (r.id.0, r))
             .collect();
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }

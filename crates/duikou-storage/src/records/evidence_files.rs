@@ -1,6 +1,7 @@
 //! Evidence files of records: their rows (the files themselves are stored by content
 //! hash, `duikou_app::evidence_store`), each added with its audit entry.
 
+use duikou_domain::ids::RecordId;
 use duikou_domain::schema::RecordKind;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -17,13 +18,14 @@ impl Store {
     /// Attach an evidence file's metadata to a record (the file itself is stored by content hash).
     pub async fn add_evidence(
         &self,
-        record_id: i64,
+        record_id: RecordId,
         sha256: &str,
         file_name: &str,
         content_type: &str,
         size: i64,
         actor: &str,
     ) -> Result<i64, RecordError> {
+        let record_id = record_id.0;
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let rec = self.locked_record(&txn, record_id).await?;
@@ -44,7 +46,11 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn evidence_of(&self, record_id: i64) -> Result<Vec<evidence::Model>, StoreError> {
+    pub async fn evidence_of(
+        &self,
+        record_id: RecordId,
+    ) -> Result<Vec<evidence::Model>, StoreError> {
+        let record_id = record_id.0;
         Ok(evidence::Entity::find()
             .filter(evidence::Column::RecordId.eq(record_id))
             .order_by_asc(evidence::Column::Id)

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use duikou_domain::ids::{RecordId, Timestamp, UnitName};
 use duikou_domain::receipt::Confirmation;
 use duikou_domain::record::{
     Status, Transition, ValidRecord, Value, fields_from_json, fields_from_json_text, format_date,
@@ -57,10 +58,10 @@ pub struct NewRecord {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredRecord {
-    pub id: i64,
+    pub id: RecordId,
     pub kind: RecordKind,
     pub status: Status,
-    pub reporting_unit: String,
+    pub reporting_unit: UnitName,
     pub county: Option<String>,
     pub plan_year: i32,
     #[serde(skip)]
@@ -76,9 +77,9 @@ pub struct StoredRecord {
     pub import_batch_id: Option<i64>,
     pub evidence_count: i32,
     pub created_by: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub updated_by: String,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
     /// Who last changed the content (see `entities::record::Model::edited_by`).
     pub edited_by: String,
     /// The payee's confirmation of receipt: who, and on which day (absent for a date
@@ -127,10 +128,10 @@ fn to_stored(kinds: &KindLookup, m: record::Model) -> Option<StoredRecord> {
     let json: serde_json::Value = serde_json::from_str(&m.data).ok()?;
     let edited_by = m.edited_by.clone().unwrap_or_else(|| m.created_by.clone());
     Some(StoredRecord {
-        id: m.id,
+        id: RecordId(m.id),
         kind,
         status: Status::from_key(&m.status)?,
-        reporting_unit: m.reporting_unit,
+        reporting_unit: m.reporting_unit.into(),
         county: m.county,
         plan_year: m.plan_year,
         fields: fields_from_json(kind, &json),
@@ -143,9 +144,9 @@ fn to_stored(kinds: &KindLookup, m: record::Model) -> Option<StoredRecord> {
         import_batch_id: m.import_batch_id,
         evidence_count: m.evidence_count,
         created_by: m.created_by,
-        created_at: m.created_at,
+        created_at: Timestamp::from_stored(m.created_at),
         updated_by: m.updated_by,
-        updated_at: m.updated_at,
+        updated_at: Timestamp::from_stored(m.updated_at),
         edited_by,
         receipt: match (m.receipt_confirmed_on.as_deref(), m.receipt_confirmed_by) {
             (Some(on), Some(by)) => parse_iso_date(on).map(|on| Confirmation { by, on }),
@@ -269,7 +270,8 @@ impl Store {
         }
     }
 
-    pub async fn get_record(&self, id: i64) -> Result<Option<StoredRecord>, StoreError> {
+    pub async fn get_record(&self, id: RecordId) -> Result<Option<StoredRecord>, StoreError> {
+        let id = id.0;
         Ok(record::Entity::find_by_id(id)
             .filter(self.in_plan())
             .one(&self.db)
@@ -349,7 +351,9 @@ impl Store {
     }
 
     /// Records by id, for the records behind a figure.
-    pub async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredRecord>, StoreError> {
+    pub async fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>, StoreError> {
+        let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+        let ids = ids.as_slice();
         let lookup = self.kinds();
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
@@ -422,7 +426,7 @@ impl Store {
             .ok_or_else(|| conflict("记录无法读取", "record unreadable"))?;
         record_units::write(
             &txn,
-            stored.id,
+            stored.id.0,
             stored.kind,
             &stored.reporting_unit,
             &stored.fields,
@@ -437,12 +441,12 @@ impl Store {
         )
         .await?;
         for f in files {
-            insert_evidence(&txn, stored.kind, stored.id, f, actor).await?;
+            insert_evidence(&txn, stored.kind, stored.id.0, f, actor).await?;
         }
         let stored = if files.is_empty() {
             stored
         } else {
-            self.locked_record(&txn, stored.id).await?
+            self.locked_record(&txn, stored.id.0).await?
         };
         txn.commit().await?;
         Ok(stored)
@@ -451,11 +455,12 @@ impl Store {
     /// Change a record's content; only while draft or rejected, and only from the version read.
     pub async fn update_record(
         &self,
-        id: i64,
+        id: RecordId,
         expected_version: Option<i32>,
         n: &NewRecord,
         actor: &str,
     ) -> Result<StoredRecord, RecordError> {
+        let id = id.0;
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let before = self.locked_record(&txn, id).await?;
@@ -513,7 +518,7 @@ impl Store {
         am.id = Set(id);
         am.version = Set(before.version + 1);
         am.created_by = Set(before.created_by.clone());
-        am.created_at = Set(before.created_at.clone());
+        am.created_at = Set(before.created_at.to_string());
         am.evidence_count = Set(before.evidence_count);
         am.reject_reason = Set(before.reject_reason.clone());
         // A date no longer the payee's confirmation (cleared, or entered anew by a
@@ -558,12 +563,13 @@ impl Store {
     /// Apply a review transition (submit, approve, reject, reopen).
     pub async fn transition_record(
         &self,
-        id: i64,
+        id: RecordId,
         t: Transition,
         reason: Option<&str>,
         expected_version: Option<i32>,
         actor: &str,
     ) -> Result<StoredRecord, RecordError> {
+        let id = id.0;
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let before = self.locked_record(&txn, id).await?;
@@ -607,7 +613,7 @@ impl Store {
         }
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         let mut am = record::ActiveModel {
-            id: Set(before.id),
+            id: Set(before.id.0),
             ..Default::default()
         };
         am.status = Set(next.key().to_string());
@@ -622,7 +628,7 @@ impl Store {
         // Conditional update: the row changes only if nobody changed it meanwhile.
         let res = record::Entity::update_many()
             .set(am)
-            .filter(record::Column::Id.eq(before.id))
+            .filter(record::Column::Id.eq(before.id.0))
             .filter(record::Column::Version.eq(before.version))
             .exec(txn)
             .await?;
@@ -632,7 +638,7 @@ impl Store {
                 "the record was changed by someone else; reload and try again",
             ));
         }
-        let after = self.locked_record(txn, before.id).await?;
+        let after = self.locked_record(txn, before.id.0).await?;
         let mut ev = AuditEvent::new(actor, &format!("record.{}", t.key()), before.kind.key(), before.id)
             .before(&serde_json::json!({ "status": before.status.key(), "version": before.version }))
             .after(&serde_json::json!({ "status": next.key(), "version": after.version, "reason": reason }));
@@ -646,16 +652,16 @@ impl Store {
     /// Approve many submitted records at once; returns how many changed.
     pub async fn bulk_transition(
         &self,
-        ids: &[i64],
+        ids: &[RecordId],
         t: Transition,
         reason: Option<&str>,
         actor: &str,
-    ) -> Result<Vec<(i64, Result<(), String>)>, RecordError> {
+    ) -> Result<Vec<(RecordId, Result<(), String>)>, RecordError> {
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let mut out = Vec::new();
         for &id in ids {
-            match self.locked_record(&txn, id).await {
+            match self.locked_record(&txn, id.0).await {
                 Ok(before) => {
                     match self
                         .apply_transition(&txn, &before, t, reason, None, actor)
@@ -672,7 +678,8 @@ impl Store {
         Ok(out)
     }
 
-    pub async fn delete_record(&self, id: i64, actor: &str) -> Result<(), RecordError> {
+    pub async fn delete_record(&self, id: RecordId, actor: &str) -> Result<(), RecordError> {
+        let id = id.0;
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let before = self.locked_record(&txn, id).await?;

@@ -3,6 +3,7 @@
 //! the caller's (`duikou_domain::receipt`); what is checked here, under the lock, is that
 //! the record is still what the caller decided on.
 
+use duikou_domain::ids::RecordId;
 use duikou_domain::record::{Value, format_date};
 use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 
@@ -16,11 +17,12 @@ impl Store {
     /// correction window counts from).
     pub async fn confirm_receipt(
         &self,
-        id: i64,
+        id: RecordId,
         received_on: time::Date,
         confirmed_on: time::Date,
         actor: &str,
     ) -> Result<StoredRecord, RecordError> {
+        let id = id.0;
         let txn = self.db.begin().await?;
         audit::lock_head(&txn).await?;
         let before = self.locked_record(&txn, id).await?;
@@ -64,11 +66,12 @@ impl Store {
     /// does not restart.
     pub async fn correct_receipt(
         &self,
-        id: i64,
+        id: RecordId,
         received_on: time::Date,
         expected_version: i32,
         actor: &str,
     ) -> Result<StoredRecord, RecordError> {
+        let id = id.0;
         self.set_receipt(id, Some(received_on), None, expected_version, actor)
             .await
     }
@@ -77,11 +80,12 @@ impl Store {
     /// the money counts nowhere until the payee confirms again.
     pub async fn revert_receipt(
         &self,
-        id: i64,
+        id: RecordId,
         reason: &str,
         expected_version: i32,
         actor: &str,
     ) -> Result<StoredRecord, RecordError> {
+        let id = id.0;
         self.set_receipt(id, None, Some(reason), expected_version, actor)
             .await
     }

@@ -320,7 +320,7 @@ pub(super) async fn attach_demo_evidence(
     loop {
         let page = store.records_after(&q, after, 1000).await?;
         let Some(last) = page.last() else { break };
-        after = last.id;
+        after = last.id.0;
         for r in page
             .iter()
             .filter(|r| r.import_batch_id == Some(batch) && r.evidence_count == 0)

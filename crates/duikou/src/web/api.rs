@@ -16,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
+use duikou_domain::ids::RecordId;
 use duikou_domain::record::{FieldError, Transition};
 use duikou_domain::schema::{BuiltinKind, RecordKind};
 use serde::de::DeserializeOwned;
@@ -254,6 +255,10 @@ fn kind_of(plan: &duikou_domain::plan::Plan, key: &str) -> ApiResult<RecordKind>
             format!("no record kind \"{key}\""),
         )
     })
+}
+
+fn record_id_of(s: &str) -> ApiResult<RecordId> {
+    RecordId::parse(s).ok_or_else(ApiError::not_found)
 }
 
 fn id_of(s: &str) -> ApiResult<i64> {
@@ -688,7 +693,7 @@ async fn create_record(
         .create(&user.actor(), kind, &input, submit)
         .await?;
     let mut res = (StatusCode::CREATED, axum::Json(r.public_json())).into_response();
-    if let Ok(v) = HeaderValue::from_str(&record_url(kind, r.id)) {
+    if let Ok(v) = HeaderValue::from_str(&record_url(kind, r.id.0)) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
@@ -718,7 +723,7 @@ async fn get_record(
     q: Result<Query<GetParams>, QueryRejection>,
 ) -> ApiResult<Response> {
     let kind = kind_of(state.plan(), &kind)?;
-    let id = id_of(&id)?;
+    let id = record_id_of(&id)?;
     let p = query(q)?;
     let unmask = parse_flag("unmask", &p.unmask)?;
     let actor = user.actor();
@@ -757,7 +762,7 @@ async fn patch_record(
 ) -> ApiResult<Response> {
     check_csrf(&user, &headers)?;
     let kind = kind_of(state.plan(), &kind)?;
-    let id = id_of(&id)?;
+    let id = record_id_of(&id)?;
     let mut obj: serde_json::Map<String, Value> = parse_body(&headers, &body, true)?;
     let version = take_version(&mut obj)?;
     let input = api_inputs(kind, &obj)?;
@@ -787,7 +792,7 @@ async fn delete_record(
 ) -> ApiResult<Response> {
     check_csrf(&user, &headers)?;
     let kind = kind_of(state.plan(), &kind)?;
-    let id = id_of(&id)?;
+    let id = record_id_of(&id)?;
     state.services.delete(&user.actor(), kind, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -835,7 +840,7 @@ async fn record_action(
 ) -> ApiResult<Response> {
     check_csrf(&user, &headers)?;
     let kind = kind_of(state.plan(), &kind)?;
-    let id = id_of(&id)?;
+    let id = record_id_of(&id)?;
     let b: ActionBody = parse_body(&headers, &body, false)?;
     let actor = user.actor();
     let receipt = matches!(
@@ -905,7 +910,7 @@ async fn dispute_record(
 ) -> ApiResult<Response> {
     check_csrf(&user, &headers)?;
     let kind = kind_of(state.plan(), &kind)?;
-    let id = id_of(&id)?;
+    let id = record_id_of(&id)?;
     let b: DisputeBody = parse_body(&headers, &body, false)?;
     let r = state
         .services
@@ -917,7 +922,8 @@ async fn dispute_record(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[schema(example = json!({"ids": [41, 42, 43]}))]
 pub struct BulkBody {
-    pub ids: Vec<i64>,
+    #[schema(value_type = Vec<i64>)]
+    pub ids: Vec<RecordId>,
 }
 
 /// Approve many submitted records of a kind at once (coordinators).

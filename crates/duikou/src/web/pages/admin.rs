@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use duikou_domain::ids::UserId;
 use duikou_domain::roles::Role;
 use duikou_domain::schema::UnitRule;
 
@@ -13,7 +14,7 @@ use super::{Ctx, ErrorLink, Form, Lang, Req, html, html_status, see_other};
 use crate::web::AppState;
 
 pub struct UserRow {
-    pub id: i32,
+    pub id: UserId,
     pub name: String,
     pub role: String,
     pub unit: String,
@@ -248,7 +249,7 @@ pub async fn user_action(
     if !req.actor().can_manage_users() {
         return req.forbidden();
     }
-    let Ok(id) = id.parse::<i32>() else {
+    let Some(id) = UserId::parse(&id) else {
         return req.not_found();
     };
     let l = req.l;

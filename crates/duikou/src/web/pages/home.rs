@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use duikou_domain::engine::{Assessment, IndicatorStatus};
+use duikou_domain::ids::RecordId;
 use duikou_domain::record::{Status, Value};
 use duikou_domain::roles::Role;
 use duikou_domain::schema::BuiltinKind;
@@ -79,7 +80,7 @@ pub struct ItemRow {
 }
 
 pub struct TransferRow {
-    pub id: i64,
+    pub id: RecordId,
     pub href: String,
     pub payer: String,
     pub source: String,

@@ -10,6 +10,7 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use duikou_domain::ids::RecordId;
 use duikou_domain::record::Transition;
 use duikou_storage::records::{ReviewAct, ReviewFilter, StoredRecord};
 
@@ -39,11 +40,11 @@ pub struct ReviewRow {
 
 fn row(l: Lang, r: &StoredRecord) -> ReviewRow {
     ReviewRow {
-        id: r.id,
+        id: r.id.0,
         href: format!("/records/{}/{}", r.kind.key(), r.id),
         kind: l.kind(r.kind).to_string(),
         summary: summary(l, r.kind, &r.fields, r.id_masked.as_deref()),
-        unit: r.reporting_unit.clone(),
+        unit: r.reporting_unit.to_string(),
         date: date(l, r.kind, &r.fields),
         by: r.updated_by.clone(),
         at: l.timestamp(&r.updated_at),
@@ -551,7 +552,7 @@ pub async fn one(
     Path((id, action)): Path<(String, String)>,
     form: Form,
 ) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
+    let Some(id) = RecordId::parse(&id) else {
         return req.not_found();
     };
     if let Err(r) = req.check_csrf(form.csrf()) {

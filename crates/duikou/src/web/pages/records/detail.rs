@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use duikou_domain::ids::RecordId;
 use duikou_domain::record::{Status, Transition};
 use duikou_domain::roles::Actor;
 use duikou_domain::schema::RecordKind;
@@ -44,7 +45,7 @@ pub struct DetailPage {
     ctx: Ctx,
     kind_key: &'static str,
     kind_label: String,
-    id: i64,
+    id: RecordId,
     version: i32,
     status: String,
     status_key: &'static str,
@@ -265,7 +266,7 @@ pub(super) async fn detail_page(
         status: l.status(r.status).to_string(),
         status_key: r.status.key(),
         reject_reason: r.reject_reason.clone().unwrap_or_default(),
-        reporting_unit: r.reporting_unit.clone(),
+        reporting_unit: r.reporting_unit.to_string(),
         plan_year: r.plan_year,
         notes: r.notes.clone(),
         fields: field_views(l, kind, &r.fields, None),
@@ -399,7 +400,10 @@ pub async fn detail(
     req: Req,
     Path((kind, id)): Path<(String, String)>,
 ) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(state.plan(), &kind), id.parse::<i64>()) else {
+    let (Some(kind), Ok(id)) = (
+        parse_kind(state.plan(), &kind),
+        RecordId::parse(&id).ok_or(()),
+    ) else {
         return req.not_found();
     };
     let r = match state.services.read(&req.actor(), Some(kind), id).await {
@@ -419,7 +423,10 @@ pub async fn action(
     Path((kind, id, action)): Path<(String, String, String)>,
     form: Form,
 ) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(state.plan(), &kind), id.parse::<i64>()) else {
+    let (Some(kind), Ok(id)) = (
+        parse_kind(state.plan(), &kind),
+        RecordId::parse(&id).ok_or(()),
+    ) else {
         return req.not_found();
     };
     if let Err(r) = req.check_csrf(form.csrf()) {
@@ -525,7 +532,7 @@ pub(super) async fn rerender(
     state: &AppState,
     req: &Req,
     kind: RecordKind,
-    id: i64,
+    id: RecordId,
     e: ServiceError,
     field_id: &str,
 ) -> Response {

@@ -1,5 +1,6 @@
 //! The forms: a new record, and editing one, generated from the kind's fields.
 
+use duikou_domain::ids::RecordId;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -42,7 +43,8 @@ pub(super) struct FormPage {
     kind_key: &'static str,
     kind_label: String,
     editing: bool,
-    id: i64,
+    /// None for a new record.
+    id: Option<RecordId>,
     version: i32,
     action_url: String,
     back_href: String,
@@ -129,7 +131,7 @@ pub async fn new_form(
         kind_key: kind.key(),
         kind_label: l.kind(kind).to_string(),
         editing: false,
-        id: 0,
+        id: None,
         version: 0,
         action_url: format!("/records/{}/new", kind.key()),
         back_href: format!("/records/{}", kind.key()),
@@ -213,7 +215,7 @@ pub async fn create(
                 kind_key: kind.key(),
                 kind_label: l.kind(kind).to_string(),
                 editing: false,
-                id: 0,
+                id: None,
                 version: 0,
                 action_url: format!("/records/{}/new", kind.key()),
                 back_href: format!("/records/{}", kind.key()),
@@ -241,7 +243,7 @@ pub(super) async fn editable(
     state: &AppState,
     req: &Req,
     kind: RecordKind,
-    id: i64,
+    id: RecordId,
 ) -> Result<StoredRecord, Response> {
     let actor = req.actor();
     let r = state
@@ -277,7 +279,10 @@ pub async fn edit_form(
     req: Req,
     Path((kind, id)): Path<(String, String)>,
 ) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(state.plan(), &kind), id.parse::<i64>()) else {
+    let (Some(kind), Ok(id)) = (
+        parse_kind(state.plan(), &kind),
+        RecordId::parse(&id).ok_or(()),
+    ) else {
         return req.not_found();
     };
     let r = match editable(&state, &req, kind, id).await {
@@ -295,7 +300,7 @@ pub async fn edit_form(
         kind_key: kind.key(),
         kind_label: l.kind(kind).to_string(),
         editing: true,
-        id,
+        id: Some(id),
         version: r.version,
         action_url: format!("/records/{}/{id}/edit", kind.key()),
         back_href: format!("/records/{}/{id}", kind.key()),
@@ -321,7 +326,10 @@ pub async fn update(
     Path((kind, id)): Path<(String, String)>,
     form: Form,
 ) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(state.plan(), &kind), id.parse::<i64>()) else {
+    let (Some(kind), Ok(id)) = (
+        parse_kind(state.plan(), &kind),
+        RecordId::parse(&id).ok_or(()),
+    ) else {
         return req.not_found();
     };
     if let Err(r) = req.check_csrf(form.csrf()) {
@@ -398,7 +406,7 @@ pub async fn update(
                 kind_key: kind.key(),
                 kind_label: l.kind(kind).to_string(),
                 editing: true,
-                id,
+                id: Some(id),
                 version: version.unwrap_or(r.version),
                 action_url: format!("/records/{}/{id}/edit", kind.key()),
                 back_href: format!("/records/{}/{id}", kind.key()),

@@ -2,6 +2,7 @@
 
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
+use duikou_domain::ids::RecordId;
 use duikou_domain::schema::RecordKind;
 
 use crate::web::AppState;
@@ -20,7 +21,10 @@ pub async fn upload_evidence(
     Path((kind, id)): Path<(String, String)>,
     mut multipart: Multipart,
 ) -> Response {
-    let (Some(kind), Ok(id)) = (parse_kind(state.plan(), &kind), id.parse::<i64>()) else {
+    let (Some(kind), Ok(id)) = (
+        parse_kind(state.plan(), &kind),
+        RecordId::parse(&id).ok_or(()),
+    ) else {
         return req.not_found();
     };
     let l = req.l;
@@ -122,7 +126,7 @@ pub(super) async fn upload_refused(
     state: &AppState,
     req: &Req,
     kind: RecordKind,
-    id: i64,
+    id: RecordId,
     msg: String,
 ) -> Response {
     rerender(
@@ -153,7 +157,7 @@ pub(super) async fn evidence_file(
 ) -> Result<(duikou_storage::entities::evidence::Model, Vec<u8>), Response> {
     let (Some(kind), Ok(id), Ok(eid)) = (
         parse_kind(state.plan(), kind),
-        id.parse::<i64>(),
+        RecordId::parse(&id).ok_or(()),
         eid.parse::<i64>(),
     ) else {
         return Err(req.not_found());
@@ -164,7 +168,7 @@ pub(super) async fn evidence_file(
         .await
         .map_err(|e| req.service_error(e))?;
     let ev = match state.store().evidence_by_id(eid).await {
-        Ok(Some(ev)) if ev.record_id == id => ev,
+        Ok(Some(ev)) if ev.record_id == id.0 => ev,
         Ok(_) => return Err(req.not_found()),
         Err(e) => return Err(req.internal(e)),
     };

@@ -6,6 +6,7 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
+use duikou_domain::ids::RecordId;
 use duikou_domain::receipt::{DateCheck, FAR_DAYS, FAR_FIELD};
 use duikou_domain::record::{Value, format_date};
 use duikou_domain::schema::RecordKind;
@@ -30,7 +31,7 @@ pub struct CheckRow {
 struct CheckPage {
     ctx: Ctx,
     kind_key: &'static str,
-    id: i64,
+    id: RecordId,
     version: i32,
     /// `confirm` or `correct-receipt`: where the button posts.
     action: &'static str,
@@ -53,7 +54,7 @@ pub(super) async fn step(
     state: &AppState,
     req: &Req,
     kind: RecordKind,
-    id: i64,
+    id: RecordId,
     correcting: bool,
     form: &Form,
 ) -> Response {

@@ -4,6 +4,7 @@
 
 use duikou_app::listing::sort_text;
 use duikou_domain::cells::format_fen_yuan;
+use duikou_domain::ids::RecordId;
 use duikou_domain::record::Value;
 use duikou_domain::schema::{FieldDesc, FieldType, RecordKind};
 use duikou_storage::records::{Compare, RecordSort, SortColumn, StoredRecord};
@@ -154,7 +155,7 @@ pub struct Cell {
 
 pub struct Row {
     pub href: String,
-    pub id: i64,
+    pub id: RecordId,
     pub cells: Vec<Cell>,
 }
 
@@ -191,7 +192,7 @@ pub fn row(l: Lang, columns: &[Column], r: &StoredRecord) -> Row {
             let (text, tag) = match c {
                 Column::Id => (r.id.to_string(), ""),
                 Column::Field(f) => (field_text(l, f, r), ""),
-                Column::ReportingUnit => (r.reporting_unit.clone(), ""),
+                Column::ReportingUnit => (r.reporting_unit.to_string(), ""),
                 Column::PlanYear => (r.plan_year.to_string(), ""),
                 Column::Status => (l.status(r.status).to_string(), r.status.key()),
                 Column::Evidence => (r.evidence_count.to_string(), ""),
