@@ -1,0 +1,143 @@
+//! Step (a) of the fold: the contributions counting in one assessment, grouped by figure.
+//!
+//! Nothing but what one SQL query over stored contributions does: a filter (status,
+//! year, as-of date: `Contribution::counts_in`) and GROUP BY indicator, scope with
+//! COUNT(*), SUM(value), COUNT(DISTINCT person_key), the same three over the rows on
+//! time (`on_time_from <= year`), and the count of rows with evidence. This is the
+//! reference such a query must equal; `finish` takes either.
+
+use std::collections::{HashMap, HashSet};
+
+use super::AssessOptions;
+use super::classify::Contribution;
+
+/// The aggregates of one figure (an indicator, for the plan or one unit) over the
+/// contributions counting in an assessment: one row of the GROUP BY.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Aggregate {
+    pub indicator: String,
+    /// `plan` or the unit's name.
+    pub scope: String,
+    /// COUNT(*): the rows, one per record counted.
+    pub rows: i64,
+    /// SUM(value).
+    pub sum: i64,
+    /// COUNT(DISTINCT person_key).
+    pub persons: i64,
+    /// The same three over the rows on time.
+    pub rows_on_time: i64,
+    pub sum_on_time: i64,
+    pub persons_on_time: i64,
+    /// The rows whose record has evidence.
+    pub with_evidence: i64,
+}
+
+/// One group while it is summed.
+#[derive(Default)]
+struct Group<'c> {
+    rows: i64,
+    sum: i64,
+    rows_on_time: i64,
+    sum_on_time: i64,
+    with_evidence: i64,
+    persons: HashSet<&'c str, KeyHasher>,
+    persons_on_time: HashSet<&'c str, KeyHasher>,
+}
+
+/// The aggregates of every figure with a row counting in the assessment, by indicator
+/// and scope. A figure no row counts in has none (its aggregates are all zero).
+pub fn aggregate(contributions: &[Contribution<'_>], opts: &AssessOptions) -> Vec<Aggregate> {
+    let mut groups: HashMap<(&str, &str), Group<'_>, KeyHasher> = HashMap::default();
+    for c in contributions.iter().filter(|c| c.counts_in(opts)) {
+        let g = groups.entry((&c.indicator, &c.scope)).or_default();
+        let on_time = c.on_time_in(opts.year);
+        g.rows += 1;
+        g.sum = g.sum.saturating_add(c.value);
+        g.with_evidence += i64::from(c.with_evidence);
+        if on_time {
+            g.rows_on_time += 1;
+            g.sum_on_time = g.sum_on_time.saturating_add(c.value);
+        }
+        if let Some(key) = c.person_key.as_deref() {
+            g.persons.insert(key);
+            if on_time {
+                g.persons_on_time.insert(key);
+            }
+        }
+    }
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let mut out: Vec<Aggregate> = groups
+        .into_iter()
+        .map(|((indicator, scope), g)| Aggregate {
+            indicator: indicator.to_string(),
+            scope: scope.to_string(),
+            rows: g.rows,
+            sum: g.sum,
+            persons: count(g.persons.len()),
+            rows_on_time: g.rows_on_time,
+            sum_on_time: g.sum_on_time,
+            persons_on_time: count(g.persons_on_time.len()),
+            with_evidence: g.with_evidence,
+        })
+        .collect();
+    out.sort_unstable_by(|a, b| (&a.indicator, &a.scope).cmp(&(&b.indicator, &b.scope)));
+    out
+}
+
+/// The ids of the records behind one figure's actual value, ascending (what "explain"
+/// lists): the same filter, one figure's rows.
+pub fn records_behind(
+    contributions: &[Contribution<'_>],
+    opts: &AssessOptions,
+    indicator: &str,
+    scope: &str,
+) -> Vec<i64> {
+    let mut ids: Vec<i64> = contributions
+        .iter()
+        .filter(|c| c.indicator == indicator && c.scope == scope && c.counts_in(opts))
+        .map(|c| c.record_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Person keys are blind indexes (keyed hashes, uniformly spread, chosen by no one) and
+/// the groups' keys are the plan's own names: a plain multiply-rotate hash of their
+/// bytes serves, at a fraction of SipHash's cost.
+type KeyHasher = std::hash::BuildHasherDefault<WordHasher>;
+
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        // Spread the high bits down: hashbrown takes its control bits from the top.
+        let h = self.0;
+        (h ^ (h >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
+    }
+}
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
