@@ -41,7 +41,7 @@ async fn engine_records(
 ) -> duikou_app::error::AppResult<std::sync::Arc<Vec<duikou_domain::engine::EngineRecord>>> {
     FIGURES.engine_records(store, plan, include_submitted).await
 }
-use duikou_domain::engine::{AssessOptions, assess};
+use duikou_domain::engine::{AssessOptions, Classifier, assess, fold};
 use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, Transition};
 use duikou_storage::Store;
@@ -276,6 +276,38 @@ fn main() {
         let a = assess(&plan, &records, &opts);
         assert!(!a.results.is_empty());
     });
+    // The engine's two halves: classify (once per record change, in the database the
+    // contributions are stored) and fold (per assessment, in the database one query).
+    let classifier = Classifier::new(&plan);
+    let classify_all = || {
+        let mut rows = Vec::new();
+        for r in records.iter() {
+            classifier.classify_into(r, &mut rows);
+        }
+        rows
+    };
+    let classify_only = time(11, classify_all);
+    let contributions = classify_all();
+    let fold_only = time(11, || fold(&plan, &opts, &contributions));
+    assert!(fold(&plan, &opts, &contributions) == assess(&plan, &records, &opts));
+    // TEMPORARY: the engine before the split, alternating with the new one.
+    {
+        let (mut old, mut new, mut folds) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..21 {
+            old.push(time(1, || {
+                duikou_domain::engine::legacy::assess(&plan, &records, &opts)
+            }));
+            new.push(time(1, || assess(&plan, &records, &opts)));
+            folds.push(time(1, || fold(&plan, &opts, &contributions)));
+        }
+        let (old, new, folds) = (median(old), median(new), median(folds));
+        println!(
+            "A/B: old engine {old:.2?}, new assess {new:.2?} ({:.2}× old), fold alone {folds:.2?} ({:.2}× old); {} contributions",
+            new.as_secs_f64() / old.as_secs_f64(),
+            folds.as_secs_f64() / old.as_secs_f64(),
+            contributions.len()
+        );
+    }
     // Warm: records and figures cached between writes (what pages and the API see).
     let warm = time(11, || {
         rt.block_on(async {
@@ -302,6 +334,8 @@ fn main() {
     line("full assessment, cold (load + evaluate)", cold);
     line("  load alone (SQL + decode)", load);
     line("  engine alone (pure evaluation)", engine_only);
+    line("    classify every record", classify_only);
+    line("    fold the contributions", fold_only);
     line("after one record write (incremental)", incremental);
     line("warm (nothing written since)", warm);
 }

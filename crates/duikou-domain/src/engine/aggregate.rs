@@ -32,6 +32,9 @@ pub struct Aggregate {
     pub with_evidence: i64,
 }
 
+/// An indicator's id and a scope.
+type Figure<'c> = (&'c str, &'c str);
+
 /// One group while it is summed.
 #[derive(Default)]
 struct Group<'c> {
@@ -47,9 +50,19 @@ struct Group<'c> {
 /// The aggregates of every figure with a row counting in the assessment, by indicator
 /// and scope. A figure no row counts in has none (its aggregates are all zero).
 pub fn aggregate(contributions: &[Contribution<'_>], opts: &AssessOptions) -> Vec<Aggregate> {
-    let mut groups: HashMap<(&str, &str), Group<'_>, KeyHasher> = HashMap::default();
+    let mut index: HashMap<Figure<'_>, usize, KeyHasher> = HashMap::default();
+    let mut groups: Vec<(Figure<'_>, Group<'_>)> = Vec::new();
+    // Rows come by record, and records by kind: consecutive rows often share a figure.
+    let mut last = usize::MAX;
     for c in contributions.iter().filter(|c| c.counts_in(opts)) {
-        let g = groups.entry((&c.indicator, &c.scope)).or_default();
+        let figure = (&*c.indicator, &*c.scope);
+        if groups.get(last).is_none_or(|(f, _)| *f != figure) {
+            last = *index.entry(figure).or_insert_with(|| {
+                groups.push((figure, Group::default()));
+                groups.len() - 1
+            });
+        }
+        let g = &mut groups[last].1;
         let on_time = c.on_time_in(opts.year);
         g.rows += 1;
         g.sum = g.sum.saturating_add(c.value);

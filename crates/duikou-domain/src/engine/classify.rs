@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use time::Date;
 
 use super::rules::{
-    Slot, counts_for_unit, long_enough, meets, named_units, names_the_unit, on_time_from,
+    Slot, Window, counts_for_unit, long_enough, meets, named_units, names_the_unit, on_time_from,
     status_counts, windows,
 };
 use super::{AssessOptions, EngineRecord, PLAN_SCOPE};
@@ -80,23 +80,43 @@ pub fn classify<'a>(plan: &'a Plan, record: &'a EngineRecord) -> Vec<Contributio
     out
 }
 
-/// The plan's indicators prepared to classify records: per kind, the indicators that
-/// count it; per indicator, its conditions split by whether they name the unit, and
-/// its scope's units.
+/// The plan's indicators prepared to classify records: per kind, the fields its
+/// indicators read and the indicators that count it, each with its conditions split by
+/// whether they name the unit, and its scope's units.
 pub struct Classifier<'p> {
-    by_kind: BTreeMap<RecordKind, Vec<Counting<'p>>>,
+    by_kind: BTreeMap<RecordKind, KindRules<'p>>,
 }
+
+/// The indicators counting one kind.
+struct KindRules<'p> {
+    /// Every field they read, sorted: a record's values are read in one walk over its
+    /// fields (also sorted), and each at most once however many indicators read it.
+    fields: Vec<&'p str>,
+    /// The columns of the event date and of the end (of a pairing, a secondment).
+    start: usize,
+    end: Option<usize>,
+    countings: Vec<Counting<'p>>,
+}
+
+/// A condition with the column of its field.
+type Rule<'p> = (&'p Condition, usize);
 
 /// One indicator, prepared.
 struct Counting<'p> {
     ind: &'p Indicator,
     /// Conditions on fixed values, checked once per record.
-    fixed: Vec<&'p Condition>,
+    fixed: Vec<Rule<'p>>,
     /// Conditions naming the figure's unit (`$scope`, `$paired_county`), checked per unit.
-    per_unit: Vec<&'p Condition>,
+    per_unit: Vec<Rule<'p>>,
+    /// The column naming the unit (`by`), and the column summed.
+    by: Option<usize>,
+    summed: Option<usize>,
     /// A per-unit scope's units by name (empty for the plan).
     slots: HashMap<&'p str, Slot<'p>>,
 }
+
+/// Read at most this many fields of a record on the stack.
+const STACK_FIELDS: usize = 16;
 
 impl<'p> Classifier<'p> {
     pub fn new(plan: &'p Plan) -> Self {
@@ -105,12 +125,39 @@ impl<'p> Classifier<'p> {
 
     /// For the indicators `keep` selects only.
     pub(super) fn of(plan: &'p Plan, keep: impl Fn(&Indicator) -> bool) -> Self {
-        let mut by_kind: BTreeMap<RecordKind, Vec<Counting<'p>>> = BTreeMap::new();
-        for ind in plan.indicators.iter().filter(|i| keep(i)) {
+        let chosen: Vec<&'p Indicator> = plan.indicators.iter().filter(|i| keep(i)).collect();
+        let mut fields: BTreeMap<RecordKind, Vec<&'p str>> = BTreeMap::new();
+        for ind in &chosen {
+            let f = fields.entry(ind.kind).or_default();
+            f.push(ind.kind.event_date_field());
+            f.extend(ind.kind.active_until_field());
+            f.extend(ind.conditions.iter().map(|c| c.field.as_str()));
+            f.extend(ind.by.as_deref());
+            f.extend(summed_field(ind));
+        }
+        let mut by_kind: BTreeMap<RecordKind, KindRules<'p>> = fields
+            .into_iter()
+            .map(|(kind, mut fields)| {
+                fields.sort_unstable();
+                fields.dedup();
+                let column = |f: &str| fields.binary_search(&f).ok();
+                let rules = KindRules {
+                    start: column(kind.event_date_field()).expect("the event date is read"),
+                    end: kind.active_until_field().and_then(column),
+                    fields,
+                    countings: Vec::new(),
+                };
+                (kind, rules)
+            })
+            .collect();
+        for ind in chosen {
+            let rules = by_kind.get_mut(&ind.kind).expect("a table per kind");
+            let column = |f: &str| rules.fields.binary_search(&f).expect("every field read");
             let (per_unit, fixed) = ind
                 .conditions
                 .iter()
-                .partition(|c| c.any_of.iter().any(names_the_unit));
+                .map(|c| (c, column(&c.field)))
+                .partition(|(c, _)| c.any_of.iter().any(names_the_unit));
             let slots = match ind.scope {
                 Scope::Plan => HashMap::new(),
                 scope => plan
@@ -126,12 +173,15 @@ impl<'p> Classifier<'p> {
                     })
                     .collect(),
             };
-            by_kind.entry(ind.kind).or_default().push(Counting {
+            let counting = Counting {
                 ind,
                 fixed,
                 per_unit,
+                by: ind.by.as_deref().map(column),
+                summed: summed_field(ind).map(column),
                 slots,
-            });
+            };
+            rules.countings.push(counting);
         }
         Classifier { by_kind }
     }
@@ -145,20 +195,31 @@ impl<'p> Classifier<'p> {
         if !matches!(r.status, Status::Approved | Status::Submitted) {
             return;
         }
-        let Some(countings) = self.by_kind.get(&r.kind) else {
+        let Some(rules) = self.by_kind.get(&r.kind) else {
             return;
         };
+        let mut stack = [None; STACK_FIELDS];
+        let mut heap = Vec::new();
+        let values: &mut [Option<&'a Value>] = match rules.fields.len() {
+            n if n <= STACK_FIELDS => &mut stack[..n],
+            n => {
+                heap.resize(n, None);
+                &mut heap
+            }
+        };
+        read_fields(r, &rules.fields, values);
+        let date = |column: usize| values[column].and_then(Value::as_date);
         // Without its date (a transfer not yet received) a record counts nowhere.
-        let Some(start) = r.event_date() else {
+        let Some(start) = date(rules.start) else {
             return;
         };
-        let end = r.kind.active_until_field().and_then(|f| r.date(f));
-        for c in countings {
+        let end = rules.end.and_then(date);
+        for c in &rules.countings {
             let ind = c.ind;
-            let passes = |conditions: &[&Condition], slot: &Slot<'_>| {
+            let passes = |conditions: &[Rule<'_>], slot: &Slot<'_>| {
                 conditions
                     .iter()
-                    .all(|cond| meets(cond, r.get(&cond.field), slot))
+                    .all(|&(cond, column)| meets(cond, values[column], slot))
             };
             if !passes(&c.fixed, &Slot::PLAN) || !long_enough(ind, start, end) {
                 continue;
@@ -172,14 +233,12 @@ impl<'p> Classifier<'p> {
                 },
                 _ => None,
             };
-            let value = match &ind.measure {
-                Measure::Count | Measure::DistinctPersons => 1,
-                Measure::Sum { field }
-                | Measure::Ratio {
-                    numerator: field, ..
-                } => r.get(field).and_then(Value::as_amount).unwrap_or(0),
+            let value = match c.summed {
+                Some(column) => values[column].and_then(Value::as_amount).unwrap_or(0),
+                None => 1,
             };
-            let row = |scope: &'a str, w: super::rules::Window| Contribution {
+            let on_time_from = on_time_from(ind, start);
+            let row = |scope: &'a str, w: &Window| Contribution {
                 record_id: r.id,
                 indicator: Cow::Borrowed(ind.id.as_str()),
                 scope: Cow::Borrowed(scope),
@@ -188,24 +247,21 @@ impl<'p> Classifier<'p> {
                 year_to: w.year_to,
                 counts_from: start,
                 counts_until: w.until,
-                on_time_from: on_time_from(ind, start),
+                on_time_from,
                 value,
                 person_key: person_key.clone(),
                 with_evidence: r.evidence_count > 0,
             };
             let windows = windows(ind.period, r.plan_year, start, end);
             let mut add =
-                |scope: &'a str| out.extend(windows.iter().flatten().map(|w| row(scope, *w)));
+                |scope: &'a str| out.extend(windows.iter().flatten().map(|w| row(scope, w)));
             if ind.scope == Scope::Plan {
                 if passes(&c.per_unit, &Slot::PLAN) {
                     add(PLAN_SCOPE);
                 }
                 continue;
             }
-            let Some(by) = ind.by.as_deref() else {
-                continue;
-            };
-            for unit in named_units(r.get(by)) {
+            for unit in named_units(c.by.and_then(|column| values[column])) {
                 let Some((&name, slot)) = c.slots.get_key_value(unit.as_str()) else {
                     continue;
                 };
@@ -217,6 +273,40 @@ impl<'p> Classifier<'p> {
     }
 }
 
+/// The field a figure sums: a sum's, a ratio's numerator.
+fn summed_field(ind: &Indicator) -> Option<&str> {
+    match &ind.measure {
+        Measure::Sum { field }
+        | Measure::Ratio {
+            numerator: field, ..
+        } => Some(field),
+        Measure::Count | Measure::DistinctPersons => None,
+    }
+}
+
+/// The values of `fields` (sorted) in the record, by one walk over both.
+fn read_fields<'a>(r: &'a EngineRecord, fields: &[&str], values: &mut [Option<&'a Value>]) {
+    let mut wanted = fields.iter().enumerate().peekable();
+    for (key, value) in r.fields.iter() {
+        while let Some(&(i, field)) = wanted.peek() {
+            match (*field).cmp(key) {
+                std::cmp::Ordering::Less => {
+                    wanted.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    values[i] = Some(value);
+                    wanted.next();
+                    break;
+                }
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        if wanted.peek().is_none() {
+            break;
+        }
+    }
+}
+
 /// The rows of the records that may count in an assessment with these options (all of
 /// them but drafts and rejected ones, and submitted ones unless included).
 pub(super) fn classify_all<'a>(
@@ -224,7 +314,8 @@ pub(super) fn classify_all<'a>(
     records: &'a [EngineRecord],
     opts: &AssessOptions,
 ) -> Vec<Contribution<'a>> {
-    let mut out = Vec::new();
+    // Most records count in a figure or two.
+    let mut out = Vec::with_capacity(records.len() + records.len() / 2);
     for r in records
         .iter()
         .filter(|r| status_counts(r.status, opts.include_submitted))
