@@ -6,7 +6,7 @@
 //! time (`on_time_from <= year`), and the count of rows with evidence. This is the
 //! reference such a query must equal; `finish` takes either.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::AssessOptions;
 use super::classify::Contribution;
@@ -33,37 +33,64 @@ pub struct Aggregate {
 }
 
 /// An indicator's id and a scope.
-type Figure<'c> = (&'c str, &'c str);
+type Figure<'a> = (&'a str, &'a str);
 
 /// One group while it is summed.
 #[derive(Default)]
-struct Group<'c> {
+struct Group<'a> {
     rows: i64,
     sum: i64,
     rows_on_time: i64,
     sum_on_time: i64,
     with_evidence: i64,
-    persons: HashSet<&'c str, KeyHasher>,
-    persons_on_time: HashSet<&'c str, KeyHasher>,
+    /// Each person counted, and whether on a row on time.
+    persons: HashMap<&'a str, bool, KeyHasher>,
 }
 
 /// The aggregates of every figure with a row counting in the assessment, by indicator
 /// and scope. A figure no row counts in has none (its aggregates are all zero).
 pub fn aggregate(contributions: &[Contribution<'_>], opts: &AssessOptions) -> Vec<Aggregate> {
-    let mut index: HashMap<Figure<'_>, usize, KeyHasher> = HashMap::default();
-    let mut groups: Vec<(Figure<'_>, Group<'_>)> = Vec::new();
-    // Rows come by record, and records by kind: consecutive rows often share a figure.
-    let mut last = usize::MAX;
-    for c in contributions.iter().filter(|c| c.counts_in(opts)) {
-        let figure = (&*c.indicator, &*c.scope);
-        if groups.get(last).is_none_or(|(f, _)| *f != figure) {
-            last = *index.entry(figure).or_insert_with(|| {
+    let mut a = Aggregator::new(*opts);
+    for c in contributions {
+        a.add(c);
+    }
+    a.finish()
+}
+
+/// `aggregate` as the rows arrive, so that they need not all be held at once.
+pub(super) struct Aggregator<'a> {
+    opts: AssessOptions,
+    index: HashMap<Figure<'a>, usize, KeyHasher>,
+    groups: Vec<(Figure<'a>, Group<'a>)>,
+    /// The group of the last row: rows come by record, and records mostly by kind, so
+    /// that consecutive rows often share a figure.
+    last: usize,
+}
+
+impl<'a> Aggregator<'a> {
+    pub(super) fn new(opts: AssessOptions) -> Self {
+        Aggregator {
+            opts,
+            index: HashMap::default(),
+            groups: Vec::new(),
+            last: usize::MAX,
+        }
+    }
+
+    pub(super) fn add(&mut self, c: &Contribution<'a>) {
+        if !c.counts_in(&self.opts) {
+            return;
+        }
+        let figure = (c.indicator, c.scope);
+        if self.groups.get(self.last).is_none_or(|(f, _)| *f != figure) {
+            let groups = &mut self.groups;
+            self.last = *self.index.entry(figure).or_insert_with(|| {
                 groups.push((figure, Group::default()));
                 groups.len() - 1
             });
         }
-        let g = &mut groups[last].1;
-        let on_time = c.on_time_in(opts.year);
+        let g = &mut self.groups[self.last].1;
+        let on_time = c.on_time_in(self.opts.year);
         g.rows += 1;
         g.sum = g.sum.saturating_add(c.value);
         g.with_evidence += i64::from(c.with_evidence);
@@ -71,30 +98,32 @@ pub fn aggregate(contributions: &[Contribution<'_>], opts: &AssessOptions) -> Ve
             g.rows_on_time += 1;
             g.sum_on_time = g.sum_on_time.saturating_add(c.value);
         }
-        if let Some(key) = c.person_key.as_deref() {
-            g.persons.insert(key);
-            if on_time {
-                g.persons_on_time.insert(key);
-            }
+        if let Some(key) = c.person_key {
+            *g.persons.entry(key).or_default() |= on_time;
         }
     }
-    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    let mut out: Vec<Aggregate> = groups
-        .into_iter()
-        .map(|((indicator, scope), g)| Aggregate {
-            indicator: indicator.to_string(),
-            scope: scope.to_string(),
-            rows: g.rows,
-            sum: g.sum,
-            persons: count(g.persons.len()),
-            rows_on_time: g.rows_on_time,
-            sum_on_time: g.sum_on_time,
-            persons_on_time: count(g.persons_on_time.len()),
-            with_evidence: g.with_evidence,
-        })
-        .collect();
-    out.sort_unstable_by(|a, b| (&a.indicator, &a.scope).cmp(&(&b.indicator, &b.scope)));
-    out
+
+    /// The aggregates, ordered by indicator and scope.
+    pub(super) fn finish(self) -> Vec<Aggregate> {
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let mut out: Vec<Aggregate> = self
+            .groups
+            .into_iter()
+            .map(|((indicator, scope), g)| Aggregate {
+                indicator: indicator.to_string(),
+                scope: scope.to_string(),
+                rows: g.rows,
+                sum: g.sum,
+                persons: count(g.persons.len()),
+                rows_on_time: g.rows_on_time,
+                sum_on_time: g.sum_on_time,
+                persons_on_time: count(g.persons.values().filter(|on_time| **on_time).count()),
+                with_evidence: g.with_evidence,
+            })
+            .collect();
+        out.sort_unstable_by(|a, b| (&a.indicator, &a.scope).cmp(&(&b.indicator, &b.scope)));
+        out
+    }
 }
 
 /// The ids of the records behind one figure's actual value, ascending (what "explain"

@@ -7,7 +7,6 @@
 //! include-submitted switch: the rows can be stored with the record and derived again
 //! only when the record (its fields, its status, its evidence) or the plan changes.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use time::Date;
@@ -25,13 +24,13 @@ use crate::schema::RecordKind;
 /// which assessments. Flat (texts, integers, dates), so that a database table can hold
 /// it: the aggregate of the rows counting in an assessment gives its figures
 /// (`aggregate`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Contribution<'a> {
     pub record_id: i64,
     /// The indicator's id.
-    pub indicator: Cow<'a, str>,
+    pub indicator: &'a str,
     /// `plan`, or the name of the unit the figure is for.
-    pub scope: Cow<'a, str>,
+    pub scope: &'a str,
     /// Approved, or submitted (counted only when an assessment includes submitted
     /// records). Drafts and rejected records contribute nothing.
     pub status: Status,
@@ -51,7 +50,7 @@ pub struct Contribution<'a> {
     /// fen; for a ratio, its numerator).
     pub value: i64,
     /// The blind index of the person's ID number, for figures of distinct persons.
-    pub person_key: Option<Cow<'a, str>>,
+    pub person_key: Option<&'a str>,
     /// The record has evidence attached.
     pub with_evidence: bool,
 }
@@ -228,7 +227,7 @@ impl<'p> Classifier<'p> {
                 // Distinct persons can only be told apart by their key: rows without one
                 // are left out.
                 Measure::DistinctPersons => match r.person_key.as_deref() {
-                    Some(key) => Some(Cow::Borrowed(key)),
+                    Some(key) => Some(key),
                     None => continue,
                 },
                 _ => None,
@@ -240,8 +239,8 @@ impl<'p> Classifier<'p> {
             let on_time_from = on_time_from(ind, start);
             let row = |scope: &'a str, w: &Window| Contribution {
                 record_id: r.id,
-                indicator: Cow::Borrowed(ind.id.as_str()),
-                scope: Cow::Borrowed(scope),
+                indicator: ind.id.as_str(),
+                scope,
                 status: r.status,
                 year_from: w.year_from,
                 year_to: w.year_to,
@@ -249,7 +248,7 @@ impl<'p> Classifier<'p> {
                 counts_until: w.until,
                 on_time_from,
                 value,
-                person_key: person_key.clone(),
+                person_key,
                 with_evidence: r.evidence_count > 0,
             };
             let windows = windows(ind.period, r.plan_year, start, end);
@@ -314,8 +313,7 @@ pub(super) fn classify_all<'a>(
     records: &'a [EngineRecord],
     opts: &AssessOptions,
 ) -> Vec<Contribution<'a>> {
-    // Most records count in a figure or two.
-    let mut out = Vec::with_capacity(records.len() + records.len() / 2);
+    let mut out = Vec::new();
     for r in records
         .iter()
         .filter(|r| status_counts(r.status, opts.include_submitted))

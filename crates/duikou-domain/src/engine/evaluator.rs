@@ -5,7 +5,8 @@
 
 use std::collections::HashMap;
 
-use super::aggregate::Aggregate;
+use super::aggregate::{Aggregate, Aggregator};
+use super::classify::Contribution;
 use super::dates::dec_31;
 use super::status::{Tally, growth_target, result};
 use super::{AssessOptions, Assessment, scope_name, scope_slots};
@@ -23,6 +24,43 @@ pub fn previous_window(plan: &Plan, opts: &AssessOptions) -> Option<AssessOption
         as_of: dec_31(opts.year - 1).min(opts.as_of),
         ..*opts
     })
+}
+
+/// The fold of one assessment as the rows arrive: the aggregates of its year and, where
+/// growth targets need them, of the previous year's end; then `finish`.
+pub(super) struct Fold<'p, 'a> {
+    plan: &'p Plan,
+    opts: AssessOptions,
+    now: Aggregator<'a>,
+    before: Option<Aggregator<'a>>,
+}
+
+impl<'p, 'a> Fold<'p, 'a> {
+    pub(super) fn new(plan: &'p Plan, opts: &AssessOptions) -> Self {
+        Fold {
+            plan,
+            opts: *opts,
+            now: Aggregator::new(*opts),
+            before: previous_window(plan, opts).map(Aggregator::new),
+        }
+    }
+
+    pub(super) fn add(&mut self, c: &Contribution<'a>) {
+        self.now.add(c);
+        if let Some(before) = &mut self.before {
+            before.add(c);
+        }
+    }
+
+    pub(super) fn finish(self) -> Assessment {
+        let previous = self.before.map(Aggregator::finish);
+        finish(
+            self.plan,
+            &self.opts,
+            &self.now.finish(),
+            previous.as_deref(),
+        )
+    }
 }
 
 /// The assessment from the aggregates of its figures (`current`) and, where

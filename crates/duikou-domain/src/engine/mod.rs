@@ -42,6 +42,8 @@ pub use status::figure_of;
 
 use classify::classify_all;
 use dates::{dec_31, jan_1};
+use evaluator::Fold;
+use rules::status_counts;
 
 // ------------------------------------------------------------------ inputs
 
@@ -99,16 +101,28 @@ pub fn default_as_of(year: i32, today: Date) -> Date {
 /// Evaluate every indicator of the plan: one result per indicator and scope unit, in
 /// the plan's indicator order and, within a per-unit scope, the plan's unit order.
 pub fn assess(plan: &Plan, records: &[EngineRecord], opts: &AssessOptions) -> Assessment {
-    let contributions = classify_all(&Classifier::new(plan), records, opts);
-    fold(plan, opts, &contributions)
+    let classifier = Classifier::new(plan);
+    let mut fold = Fold::new(plan, opts);
+    // One record's contributions at a time: only the aggregates grow.
+    let mut rows = Vec::new();
+    for r in records
+        .iter()
+        .filter(|r| status_counts(r.status, opts.include_submitted))
+    {
+        rows.clear();
+        classifier.classify_into(r, &mut rows);
+        rows.iter().for_each(|c| fold.add(c));
+    }
+    fold.finish()
 }
 
 /// The assessment from contributions (`classify`): their aggregates for the year and,
-/// for growth targets, the previous year, finished into figures and statuses.
+/// for growth targets, the previous year (`previous_window`), finished into figures and
+/// statuses (`finish`).
 pub fn fold(plan: &Plan, opts: &AssessOptions, contributions: &[Contribution<'_>]) -> Assessment {
-    let current = aggregate(contributions, opts);
-    let previous = previous_window(plan, opts).map(|p| aggregate(contributions, &p));
-    finish(plan, opts, &current, previous.as_deref())
+    let mut fold = Fold::new(plan, opts);
+    contributions.iter().for_each(|c| fold.add(c));
+    fold.finish()
 }
 
 /// The ids of the records behind one figure (what `actual` counts), ascending, for
