@@ -145,12 +145,12 @@ pub fn records_behind(
 }
 
 /// Person keys are blind indexes (keyed hashes, uniformly spread, chosen by no one) and
-/// the groups' keys are the plan's own names: a plain multiply-rotate hash of their
+/// the other keys hashed are the plan's own names: a plain multiply-rotate hash of their
 /// bytes serves, at a fraction of SipHash's cost.
-type KeyHasher = std::hash::BuildHasherDefault<WordHasher>;
+pub(super) type KeyHasher = std::hash::BuildHasherDefault<WordHasher>;
 
 #[derive(Default)]
-struct WordHasher(u64);
+pub(super) struct WordHasher(u64);
 
 impl std::hash::Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {

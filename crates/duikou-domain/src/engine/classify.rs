@@ -11,12 +11,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use time::Date;
 
+use super::aggregate::KeyHasher;
 use super::rules::{
     Slot, Window, counts_for_unit, long_enough, meets, named_units, names_the_unit, on_time_from,
     status_counts, windows,
 };
 use super::{AssessOptions, EngineRecord, PLAN_SCOPE};
-use crate::plan::{Condition, Indicator, Measure, Plan, Scope};
+use crate::plan::{Condition, FilterValue, Indicator, Measure, Plan, Scope};
 use crate::record::{Status, Value};
 use crate::schema::RecordKind;
 
@@ -94,7 +95,16 @@ struct KindRules<'p> {
     /// The columns of the event date and of the end (of a pairing, a secondment).
     start: usize,
     end: Option<usize>,
+    key: Option<KeyColumn<'p>>,
     countings: Vec<Counting<'p>>,
+}
+
+/// The column most of a kind's indicators test against fixed texts (an activity's kind,
+/// a person's programme), with those texts numbered: a record's text there is looked up
+/// once, and each indicator's condition on it becomes a test of numbers.
+struct KeyColumn<'p> {
+    column: usize,
+    texts: HashMap<&'p str, u32, KeyHasher>,
 }
 
 /// A condition with the column of its field.
@@ -103,6 +113,9 @@ type Rule<'p> = (&'p Condition, usize);
 /// One indicator, prepared.
 struct Counting<'p> {
     ind: &'p Indicator,
+    /// The numbers of the texts its condition on the key column asks for (that
+    /// condition is not among `fixed`).
+    keyed: Option<Vec<u32>>,
     /// Conditions on fixed values, checked once per record.
     fixed: Vec<Rule<'p>>,
     /// Conditions naming the figure's unit (`$scope`, `$paired_county`), checked per unit.
@@ -143,20 +156,32 @@ impl<'p> Classifier<'p> {
                 let rules = KindRules {
                     start: column(kind.event_date_field()).expect("the event date is read"),
                     end: kind.active_until_field().and_then(column),
+                    key: None,
                     fields,
                     countings: Vec::new(),
                 };
                 (kind, rules)
             })
             .collect();
+        for (kind, rules) in &mut by_kind {
+            rules.key = key_column(rules, chosen.iter().filter(|i| i.kind == *kind));
+        }
         for ind in chosen {
             let rules = by_kind.get_mut(&ind.kind).expect("a table per kind");
             let column = |f: &str| rules.fields.binary_search(&f).expect("every field read");
-            let (per_unit, fixed) = ind
+            let (per_unit, mut fixed): (Vec<Rule<'p>>, Vec<Rule<'p>>) = ind
                 .conditions
                 .iter()
                 .map(|c| (c, column(&c.field)))
                 .partition(|(c, _)| c.any_of.iter().any(names_the_unit));
+            let keyed = rules.key.as_ref().and_then(|key| {
+                let at = fixed
+                    .iter()
+                    .position(|&(c, col)| col == key.column && fixed_texts(c).is_some())?;
+                let (c, _) = fixed.remove(at);
+                let texts = fixed_texts(c).expect("fixed texts");
+                Some(texts.filter_map(|t| key.texts.get(t).copied()).collect())
+            });
             let slots = match ind.scope {
                 Scope::Plan => HashMap::new(),
                 scope => plan
@@ -174,6 +199,7 @@ impl<'p> Classifier<'p> {
             };
             let counting = Counting {
                 ind,
+                keyed,
                 fixed,
                 per_unit,
                 by: ind.by.as_deref().map(column),
@@ -213,6 +239,18 @@ impl<'p> Classifier<'p> {
             return;
         };
         let end = rules.end.and_then(date);
+        // The numbers of the texts the record holds in the key column: its text, or
+        // (a list of units) each unit.
+        let key = rules.key.as_ref().map(|k| (k, values[k.column]));
+        let number = |t: &str| key.and_then(|(k, _)| k.texts.get(t).copied());
+        let own_number = key.and_then(|(_, v)| v?.as_text()).and_then(number);
+        let holds_any = |wanted: &[u32]| {
+            let has = |n: Option<u32>| n.is_some_and(|n| wanted.contains(&n));
+            has(own_number)
+                || key
+                    .and_then(|(_, v)| v)
+                    .is_some_and(|v| v.units().iter().any(|u| has(number(u))))
+        };
         for c in &rules.countings {
             let ind = c.ind;
             let passes = |conditions: &[Rule<'_>], slot: &Slot<'_>| {
@@ -220,7 +258,10 @@ impl<'p> Classifier<'p> {
                     .iter()
                     .all(|&(cond, column)| meets(cond, values[column], slot))
             };
-            if !passes(&c.fixed, &Slot::PLAN) || !long_enough(ind, start, end) {
+            if c.keyed.as_deref().is_some_and(|wanted| !holds_any(wanted))
+                || !passes(&c.fixed, &Slot::PLAN)
+                || !long_enough(ind, start, end)
+            {
                 continue;
             }
             let person_key = match ind.measure {
@@ -272,6 +313,53 @@ impl<'p> Classifier<'p> {
     }
 }
 
+/// The texts a condition asks for, when they are all fixed texts.
+fn fixed_texts(c: &Condition) -> Option<impl Iterator<Item = &str>> {
+    fn text(w: &FilterValue) -> Option<&str> {
+        match w {
+            FilterValue::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+    c.any_of
+        .iter()
+        .all(|w| text(w).is_some())
+        .then(|| c.any_of.iter().filter_map(text))
+}
+
+/// The column most of the kind's indicators test against fixed texts (two at least),
+/// with those texts numbered.
+fn key_column<'p, 'i>(
+    rules: &KindRules<'p>,
+    indicators: impl Iterator<Item = &'i &'p Indicator>,
+) -> Option<KeyColumn<'p>>
+where
+    'p: 'i,
+{
+    let mut by_column: BTreeMap<usize, Vec<&'p Condition>> = BTreeMap::new();
+    for ind in indicators {
+        for c in &ind.conditions {
+            if fixed_texts(c).is_some() {
+                let column = rules.fields.binary_search(&c.field.as_str()).ok()?;
+                by_column.entry(column).or_default().push(c);
+            }
+        }
+    }
+    let (column, conditions) = by_column
+        .into_iter()
+        .filter(|(_, cs)| cs.len() >= 2)
+        .max_by_key(|(column, cs)| (cs.len(), std::cmp::Reverse(*column)))?;
+    let mut texts: HashMap<&'p str, u32, KeyHasher> = HashMap::default();
+    for t in conditions
+        .iter()
+        .flat_map(|c| fixed_texts(c).into_iter().flatten())
+    {
+        let next = u32::try_from(texts.len()).ok()?;
+        texts.entry(t).or_insert(next);
+    }
+    Some(KeyColumn { column, texts })
+}
+
 /// The field a figure sums: a sum's, a ratio's numerator.
 fn summed_field(ind: &Indicator) -> Option<&str> {
     match &ind.measure {
@@ -321,4 +409,54 @@ pub(super) fn classify_all<'a>(
         classifier.classify_into(r, &mut out);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::BuiltinKind;
+
+    /// The key column is looked up by number; a condition still meets a list of units
+    /// that holds one of its texts, as `rules::meets` has it.
+    #[test]
+    fn a_text_asked_for_is_found_in_a_list_as_well() {
+        let plan = Plan::bundled();
+        let kind = plan.kind_of(BuiltinKind::Activity);
+        let activity = |value: Value| EngineRecord {
+            id: 1,
+            kind,
+            status: Status::Approved,
+            plan_year: 2019,
+            reporting_unit: "市经协办".into(),
+            fields: [
+                ("held_on", Value::Date(time::macros::date!(2019 - 05 - 01))),
+                ("kind", value),
+            ]
+            .into_iter()
+            .collect(),
+            person_key: None,
+            evidence_count: 0,
+        };
+        let indicators = |value: Value| -> Vec<&str> {
+            let record = activity(value);
+            let mut out = Vec::new();
+            Classifier::new(&plan).classify_into(&record, &mut out);
+            let ids: Vec<String> = out.iter().map(|c| c.indicator.to_string()).collect();
+            plan.indicators
+                .iter()
+                .map(|i| i.id.as_str())
+                .filter(|id| ids.iter().any(|x| x == id))
+                .collect()
+        };
+        let promotion = vec!["1.2-investment-promotions", "1.1-investment-projects"];
+        assert_eq!(indicators(Value::Enum("招商推介会".into())), promotion);
+        assert_eq!(
+            indicators(Value::Units(vec!["其他".into(), "招商推介会".into()])),
+            promotion
+        );
+        assert_eq!(
+            indicators(Value::Enum("没有这种活动".into())),
+            Vec::<&str>::new()
+        );
+    }
 }
