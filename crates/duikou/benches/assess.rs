@@ -4,7 +4,8 @@
 //!
 //! Reported (medians): the SQL scan (baseline), the full assessment cold (nothing
 //! cached, as at a server's start: SQL load + JSON decode + evaluation, memory fresh
-//! from the system), the load alone (back to back), the engine alone, the assessment
+//! from the system), the load alone (back to back), the engine alone (and its two
+//! halves: classifying every record, folding the contributions), the assessment
 //! right after one review write to a record (the cached records take in that record
 //! only; the engine runs again) and warm (nothing written since: what pages and the
 //! API see).
@@ -276,8 +277,9 @@ fn main() {
         let a = assess(&plan, &records, &opts);
         assert!(!a.results.is_empty());
     });
-    // The engine's two halves: classify (once per record change, in the database the
-    // contributions are stored) and fold (per assessment, in the database one query).
+    // The engine's two halves: classify (every record's contributions; once they are
+    // stored, done once per record change) and fold (per assessment; once they are
+    // stored, one aggregate query and `finish`).
     let classifier = Classifier::new(&plan);
     let classify_all = || {
         let mut rows = Vec::new();
@@ -290,24 +292,6 @@ fn main() {
     let contributions = classify_all();
     let fold_only = time(11, || fold(&plan, &opts, &contributions));
     assert!(fold(&plan, &opts, &contributions) == assess(&plan, &records, &opts));
-    // TEMPORARY: the engine before the split, alternating with the new one.
-    {
-        let (mut old, mut new, mut folds) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..21 {
-            old.push(time(1, || {
-                duikou_domain::engine::legacy::assess(&plan, &records, &opts)
-            }));
-            new.push(time(1, || assess(&plan, &records, &opts)));
-            folds.push(time(1, || fold(&plan, &opts, &contributions)));
-        }
-        let (old, new, folds) = (median(old), median(new), median(folds));
-        println!(
-            "A/B: old engine {old:.2?}, new assess {new:.2?} ({:.2}× old), fold alone {folds:.2?} ({:.2}× old); {} contributions",
-            new.as_secs_f64() / old.as_secs_f64(),
-            folds.as_secs_f64() / old.as_secs_f64(),
-            contributions.len()
-        );
-    }
     // Warm: records and figures cached between writes (what pages and the API see).
     let warm = time(11, || {
         rt.block_on(async {

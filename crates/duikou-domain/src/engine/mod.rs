@@ -26,8 +26,6 @@ mod classify;
 mod dates;
 mod evaluator;
 mod figures;
-#[doc(hidden)]
-pub mod legacy;
 mod rules;
 mod status;
 #[cfg(test)]
