@@ -267,10 +267,8 @@ impl<'p> Classifier<'p> {
             let person_key = match ind.measure {
                 // Distinct persons can only be told apart by their key: rows without one
                 // are left out.
-                Measure::DistinctPersons => match r.person_key.as_deref() {
-                    Some(key) => Some(key),
-                    None => continue,
-                },
+                Measure::DistinctPersons if r.person_key.is_none() => continue,
+                Measure::DistinctPersons => r.person_key.as_deref(),
                 _ => None,
             };
             let value = match c.summed {
