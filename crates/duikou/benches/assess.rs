@@ -4,7 +4,8 @@
 //!
 //! Reported (medians): the SQL scan (baseline), the full assessment cold (nothing
 //! cached, as at a server's start: SQL load + JSON decode + evaluation, memory fresh
-//! from the system), the load alone (back to back), the engine alone, the assessment
+//! from the system), the load alone (back to back), the engine alone (and its two
+//! halves: classifying every record, folding the contributions), the assessment
 //! right after one review write to a record (the cached records take in that record
 //! only; the engine runs again) and warm (nothing written since: what pages and the
 //! API see).
@@ -41,7 +42,7 @@ async fn engine_records(
 ) -> duikou_app::error::AppResult<std::sync::Arc<Vec<duikou_domain::engine::EngineRecord>>> {
     FIGURES.engine_records(store, plan, include_submitted).await
 }
-use duikou_domain::engine::{AssessOptions, assess};
+use duikou_domain::engine::{AssessOptions, Classifier, assess, fold};
 use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, Transition};
 use duikou_storage::Store;
@@ -276,6 +277,21 @@ fn main() {
         let a = assess(&plan, &records, &opts);
         assert!(!a.results.is_empty());
     });
+    // The engine's two halves: classify (every record's contributions; once they are
+    // stored, done once per record change) and fold (per assessment; once they are
+    // stored, one aggregate query and `finish`).
+    let classifier = Classifier::new(&plan);
+    let classify_all = || {
+        let mut rows = Vec::new();
+        for r in records.iter() {
+            classifier.classify_into(r, &mut rows);
+        }
+        rows
+    };
+    let classify_only = time(11, classify_all);
+    let contributions = classify_all();
+    let fold_only = time(11, || fold(&plan, &opts, &contributions));
+    assert!(fold(&plan, &opts, &contributions) == assess(&plan, &records, &opts));
     // Warm: records and figures cached between writes (what pages and the API see).
     let warm = time(11, || {
         rt.block_on(async {
@@ -302,6 +318,8 @@ fn main() {
     line("full assessment, cold (load + evaluate)", cold);
     line("  load alone (SQL + decode)", load);
     line("  engine alone (pure evaluation)", engine_only);
+    line("    classify every record", classify_only);
+    line("    fold the contributions", fold_only);
     line("after one record write (incremental)", incremental);
     line("warm (nothing written since)", warm);
 }

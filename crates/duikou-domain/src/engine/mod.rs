@@ -2,38 +2,47 @@
 //! as-of date, computes every indicator's figure, its gap to the target and its
 //! status (docs/domain.md, "Counting rules" and "Status of an indicator").
 //!
-//! Pure: no I/O, no database. Callers load the records and hand them over as
-//! [`EngineRecord`]s; the same code serves the CLI, the web pages and the API.
+//! Pure: no I/O, no database. In two halves, so that a database can hold the first:
 //!
-//! - `figures`: what it gives: figures held exactly, statuses, results;
-//! - `pool`: the records that may count, by kind, as tables of the fields the plan reads;
-//! - `evaluator`: one figure counted over the pool; `rules`: the conditions and rules
-//!   a record must pass;
-//! - `status`: a figure against its target and deadline; `dates`: the calendar.
+//! - `classify`: one record and the plan → the contributions it makes (indicator, scope,
+//!   the years and days it counts in, value, person key …), whatever the assessment;
+//! - the fold: contributions → the assessment, in two steps: `aggregate` (a filter by
+//!   year, as-of date and status, GROUP BY figure: what one SQL query does) and
+//!   `evaluator::finish` (figures by measure, ratios, growth targets, statuses).
+//!
+//! `rules`: the conditions, durations and periods a record passes; `status`: a figure
+//! against its target and deadline; `dates`: the calendar; `figures`: what it gives.
+//! `assess` and `explain` are classify + fold over records in memory: the same code
+//! serves the CLI, the web pages and the API.
 
 use time::Date;
 
 use crate::plan::{Indicator, Plan, Scope};
-use crate::record::{FieldMap, Status, Value, format_date};
+use crate::record::{FieldMap, Status, Value};
 use crate::schema::RecordKind;
 
+mod aggregate;
+mod classify;
 mod dates;
 mod evaluator;
 mod figures;
-mod pool;
 pub mod progress;
 mod rules;
 mod status;
 #[cfg(test)]
 mod tests;
 
+pub use aggregate::{Aggregate, aggregate, records_behind};
+pub use classify::{Classifier, Contribution, classify};
 pub use dates::deadline_in;
+pub use evaluator::{finish, previous_window};
 pub use figures::{Assessment, Figure, IndicatorResult, IndicatorStatus};
 pub use status::figure_of;
 
+use classify::classify_all;
 use dates::{dec_31, jan_1};
-use evaluator::Evaluator;
-use pool::Pool;
+use evaluator::Fold;
+use rules::status_counts;
 
 // ------------------------------------------------------------------ inputs
 
@@ -91,40 +100,28 @@ pub fn default_as_of(year: i32, today: Date) -> Date {
 /// Evaluate every indicator of the plan: one result per indicator and scope unit, in
 /// the plan's indicator order and, within a per-unit scope, the plan's unit order.
 pub fn assess(plan: &Plan, records: &[EngineRecord], opts: &AssessOptions) -> Assessment {
-    let pool = Pool::new(plan, records, opts);
-    let ev = Evaluator::new(plan, &pool, opts);
-    // A growth target is set by the previous year's figure, as it stood at that year's end.
-    let previous_opts = AssessOptions {
-        year: opts.year - 1,
-        as_of: dec_31(opts.year - 1).min(opts.as_of),
-        ..*opts
-    };
-    let needs_previous = opts.year > plan.meta.first_year
-        && plan.indicators.iter().any(|i| i.growth_percent.is_some());
-    let previous_pool = needs_previous.then(|| Pool::new(plan, records, &previous_opts));
-    let previous = previous_pool
-        .as_ref()
-        .map(|p| Evaluator::new(plan, p, &previous_opts));
-    let ev = ev.with_previous(previous.as_ref());
-    let results = plan
-        .indicators
+    let classifier = Classifier::new(plan);
+    let mut fold = Fold::new(plan, opts);
+    // One record's contributions at a time: only the aggregates grow.
+    let mut rows = Vec::new();
+    for r in records
         .iter()
-        .enumerate()
-        .flat_map(|(i, ind)| {
-            scope_slots(plan, ind)
-                .into_iter()
-                .map(move |unit| (i, unit))
-        })
-        .map(|(i, unit)| ev.result_for(i, unit))
-        .collect();
-    Assessment {
-        plan: plan.meta.id.clone(),
-        plan_version: plan.version,
-        year: opts.year,
-        as_of: format_date(opts.as_of),
-        include_submitted: opts.include_submitted,
-        results,
+        .filter(|r| status_counts(r.status, opts.include_submitted))
+    {
+        rows.clear();
+        classifier.classify_into(r, &mut rows);
+        rows.iter().for_each(|c| fold.add(c));
     }
+    fold.finish()
+}
+
+/// The assessment from contributions (`classify`): their aggregates for the year and,
+/// for growth targets, the previous year (`previous_window`), finished into figures and
+/// statuses (`finish`).
+pub fn fold(plan: &Plan, opts: &AssessOptions, contributions: &[Contribution<'_>]) -> Assessment {
+    let mut fold = Fold::new(plan, opts);
+    contributions.iter().for_each(|c| fold.add(c));
+    fold.finish()
 }
 
 /// The ids of the records behind one figure (what `actual` counts), ascending, for
@@ -137,16 +134,13 @@ pub fn explain(
     indicator_id: &str,
     scope: &str,
 ) -> Option<Vec<i64>> {
-    let index = plan.indicators.iter().position(|i| i.id == indicator_id)?;
-    let unit = scope_slots(plan, &plan.indicators[index])
+    let ind = plan.indicator(indicator_id)?;
+    scope_slots(plan, ind)
         .into_iter()
         .find(|slot| scope_name(*slot) == scope)?;
-    let pool = Pool::new(plan, records, opts);
-    let ev = Evaluator::new(plan, &pool, opts);
-    let mut ids: Vec<i64> = ev.tally(index, unit).counted.iter().map(|r| r.id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Some(ids)
+    let classifier = Classifier::of(plan, |i| i.id == indicator_id);
+    let contributions = classify_all(&classifier, records, opts);
+    Some(records_behind(&contributions, opts, indicator_id, scope))
 }
 
 const PLAN_SCOPE: &str = "plan";

@@ -4,52 +4,53 @@
 use time::Date;
 
 use super::dates::{deadline_in, jan_1};
-use super::evaluator::Evaluator;
 use super::figures::{Figure, IndicatorResult, IndicatorStatus};
 use super::{AssessOptions, scope_name};
 use crate::plan::{Indicator, Measure, Target};
 use crate::record::format_date;
 
-impl<'a, 'r> Evaluator<'a, 'r> {
-    pub(super) fn result_for(&self, index: usize, unit: Option<&'a str>) -> IndicatorResult {
-        let ind = &self.plan.indicators[index];
-        let opts = self.opts;
-        let tally = self.tally(index, unit);
-        let target = match (ind.growth_percent, self.previous) {
-            (Some(p), Some(prev)) => Some(growth_target(prev.tally(index, unit).actual, p)),
-            (Some(_), None) => None,
-            (None, _) => ind.target_of(opts.year, unit),
-        };
-        let calendar = Calendar::new(ind, opts);
-        let status = judge(target, tally.actual, tally.on_time, &calendar);
-        let figure = |v: i64| figure_of(ind, v);
-        IndicatorResult {
-            indicator: ind.id.clone(),
-            item: ind.item.clone(),
-            scope: scope_name(unit).to_string(),
-            actual: figure(tally.actual),
-            on_time: ind
-                .has_deadline_before_year_end(opts.year)
-                .then(|| figure(tally.on_time)),
-            target_min: target.map(|t| figure(t.min)),
-            target_max: target.and_then(|t| t.max).map(figure),
-            unit: ind.unit.clone(),
-            status,
-            above_range: exceeds_range(target, tally.actual),
-            records: tally.counted.len(),
-            with_evidence: tally
-                .counted
-                .iter()
-                .filter(|r| r.evidence_count > 0)
-                .count(),
-            deadline: format_date(calendar.deadline),
-            name: ind.name.clone(),
-        }
+/// One figure counted: its value up to the as-of date, its value up to the deadline,
+/// the records behind the first and how many of them have evidence.
+pub(super) struct Tally {
+    pub(super) actual: i64,
+    pub(super) on_time: i64,
+    pub(super) records: usize,
+    pub(super) with_evidence: usize,
+}
+
+/// The result of one figure against its target (None: tracked) and deadline.
+pub(super) fn result(
+    ind: &Indicator,
+    opts: &AssessOptions,
+    unit: Option<&str>,
+    tally: &Tally,
+    target: Option<Target>,
+) -> IndicatorResult {
+    let calendar = Calendar::new(ind, opts);
+    let status = judge(target, tally.actual, tally.on_time, &calendar);
+    let figure = |v: i64| figure_of(ind, v);
+    IndicatorResult {
+        indicator: ind.id.clone(),
+        item: ind.item.clone(),
+        scope: scope_name(unit).to_string(),
+        actual: figure(tally.actual),
+        on_time: ind
+            .has_deadline_before_year_end(opts.year)
+            .then(|| figure(tally.on_time)),
+        target_min: target.map(|t| figure(t.min)),
+        target_max: target.and_then(|t| t.max).map(figure),
+        unit: ind.unit.clone(),
+        status,
+        above_range: exceeds_range(target, tally.actual),
+        records: tally.records,
+        with_evidence: tally.with_evidence,
+        deadline: format_date(calendar.deadline),
+        name: ind.name.clone(),
     }
 }
 
 /// At least `percent` % above the previous year's figure, rounded up to a whole unit.
-fn growth_target(previous: i64, percent: u32) -> Target {
+pub(super) fn growth_target(previous: i64, percent: u32) -> Target {
     let scaled = i128::from(previous) * (100 + i128::from(percent));
     let min = (scaled + 99).div_euclid(100);
     Target {
