@@ -89,7 +89,7 @@ async fn one_write(store: &Store, id: i64, step: usize) {
     let t = [Transition::Reopen, Transition::Submit, Transition::Approve][step % 3];
     let reason = t.needs_reason().then_some("bench");
     store
-        .transition_record(id, t, reason, None, "bench")
+        .transition_record(duikou_domain::ids::RecordId(id), t, reason, None, "bench")
         .await
         .unwrap();
 }
