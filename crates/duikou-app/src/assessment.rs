@@ -2,13 +2,14 @@
 //! change of the database and shared by every interface.
 
 use duikou_domain::engine::{
-    AssessOptions, Assessment, EngineRecord, IndicatorResult, IndicatorStatus, assess,
-    default_as_of,
+    AssessOptions, Assessment, Classifier, IndicatorResult, IndicatorStatus, default_as_of, finish,
+    has_figure, previous_window,
 };
 use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, parse_iso_date};
 use duikou_domain::schema::RecordKind;
 use duikou_storage::Store;
+use duikou_storage::contributions::ContributionState;
 
 use crate::error::{AppError, AppResult};
 
@@ -16,16 +17,6 @@ use crate::error::{AppError, AppResult};
 // command line and the page).
 use duikou_reports::workbook::{Wording, figure_lines};
 pub use duikou_reports::workbook::{checklist, result_line};
-
-/// One loaded record set: which database, the change number it reflects, and the
-/// selection (statuses, kinds) it holds.
-struct Loaded {
-    instance: u64,
-    seq: i64,
-    include_submitted: bool,
-    kinds: Vec<RecordKind>,
-    records: std::sync::Arc<Vec<EngineRecord>>,
-}
 
 /// The record kinds the plan's indicators read.
 fn plan_kinds(plan: &Plan) -> Vec<RecordKind> {
@@ -35,37 +26,13 @@ fn plan_kinds(plan: &Plan) -> Vec<RecordKind> {
     kinds
 }
 
-fn statuses(include_submitted: bool) -> &'static [Status] {
-    if include_submitted {
-        &[Status::Approved, Status::Submitted]
-    } else {
-        &[Status::Approved]
-    }
-}
+/// The statuses that contribute (drafts and rejected records contribute nothing; whether
+/// submitted ones count is the assessment's choice, made when the rows are summed).
+const CONTRIBUTING: [Status; 2] = [Status::Approved, Status::Submitted];
 
-/// A record set (in id order) with the touched records replaced by their current state:
-/// `fresh` holds those still in the selection; the others have left it.
-fn apply_changes(
-    mut records: Vec<EngineRecord>,
-    changes: &duikou_storage::records::RecordChanges,
-    fresh: Vec<EngineRecord>,
-) -> Vec<EngineRecord> {
-    let touched: std::collections::HashSet<i64> = changes
-        .ids
-        .iter()
-        .copied()
-        .chain(fresh.iter().map(|r| r.id))
-        .collect();
-    if !touched.is_empty() {
-        records.retain(|r| !touched.contains(&r.id));
-    }
-    if !fresh.is_empty() {
-        records.extend(fresh);
-        // Two sorted runs: the sort merges them.
-        records.sort_by_key(|r| r.id);
-    }
-    records
-}
+/// Records read at a time while every record's contributions are derived: the memory
+/// a derivation needs is bounded by this span, not by the table.
+const DERIVE_SPAN: i64 = 50_000;
 
 pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc()
@@ -111,162 +78,179 @@ pub fn options(
 
 type AssessmentKey = (u64, i64, bool, i32, time::Date);
 
-/// The figures and the records behind them, cached. Owned by whoever serves: the web's
-/// application state holds one for the life of the process, a command-line run its own.
+/// What a run of `Figures::sync` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synced {
+    /// The stored contributions were current.
+    Current,
+    /// The records the audit trail says changed were classified again.
+    Changes { records: usize },
+    /// Every record was classified again (the first time, after a plan change, or when
+    /// the trail cannot tell what changed).
+    Everything { records: u64 },
+}
+
+/// A derivation's progress: (records read, records to read). The command line shows a
+/// bar; the server logs.
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// The figures, computed in the database. Owned by whoever serves: the web's application
+/// state holds one for the life of the process, a command-line run its own.
 ///
-/// One invalidation rule: every entry is keyed by the database's change number (the
-/// audit chain's length, `Store::change_seq`), read before the data; a write anywhere,
-/// by any process, makes every older entry stale. Record sets are then brought up to
-/// date with only the records the audit trail says changed.
+/// What each record contributes to each figure is stored beside it (table
+/// `contribution`, `duikou_storage::contributions`) and an assessment is one aggregate
+/// query over those rows, finished by the engine (`duikou_domain::engine::finish`): no
+/// record is held in memory. Before it reads, `sync` brings the rows up to the
+/// database's change number: only the records the audit trail says changed are
+/// classified again, in one transaction with the state they reach.
+///
+/// One invalidation rule for the assessments kept here: every entry is keyed by the
+/// database's change number (the audit chain's length, `Store::change_seq`), read before
+/// the data; a write anywhere, by any process, makes every older entry stale.
 #[derive(Default)]
 pub struct Figures {
-    /// The record sets loaded last: pages and API calls between two writes share one.
-    records: std::sync::Mutex<Vec<Loaded>>,
-    /// One load at a time: the requests arriving after a write wait for the one
-    /// bringing the records up to date instead of each reading the database.
-    loading: tokio::sync::Mutex<()>,
+    /// One derivation at a time in this process: the requests arriving after a write
+    /// wait for the one bringing the rows up to date.
+    syncing: tokio::sync::Mutex<()>,
     /// The last assessments per (database, change number, options): between two writes
-    /// the dashboard and the API serve the figures computed once (the engine took ~11 ms
-    /// of CPU per request at scale 1, capping both at ~150 requests/s on two cores).
+    /// the dashboard and the API serve the figures computed once.
     assessments: std::sync::Mutex<Vec<(AssessmentKey, std::sync::Arc<Assessment>)>>,
+    /// The digest of the plan last asked about, by its address, id and version: a plan
+    /// of a national programme is megabytes of JSON to hash, and a server asks about
+    /// the one plan it holds (never changed in place: an amendment is a new plan).
+    digest: std::sync::Mutex<Option<((usize, String, u32), String)>>,
 }
 
 impl Figures {
-    fn cached(
-        &self,
-        instance: u64,
-        seq: i64,
-        include_submitted: bool,
-        kinds: &[RecordKind],
-    ) -> Option<std::sync::Arc<Vec<EngineRecord>>> {
-        self.records
-            .lock()
-            .expect("cache lock")
-            .iter()
-            .find(|l| {
-                l.instance == instance
-                    && l.seq == seq
-                    && l.include_submitted == include_submitted
-                    && l.kinds == kinds
-            })
-            .map(|l| l.records.clone())
+    fn digest_of(&self, plan: &Plan) -> String {
+        let key = (
+            std::ptr::from_ref(plan) as usize,
+            plan.meta.id.clone(),
+            plan.version,
+        );
+        let mut cached = self.digest.lock().expect("digest lock");
+        match &*cached {
+            Some((k, digest)) if *k == key => digest.clone(),
+            _ => {
+                let digest = plan.digest();
+                *cached = Some((key, digest.clone()));
+                digest
+            }
+        }
     }
 
-    /// The records the engine needs for this plan (approved, plus submitted if asked), as of
-    /// the database's current change number. Loaded once; after writes, the last set loaded
-    /// takes in the records the audit trail says changed (a full load only when it cannot
-    /// tell, e.g. after a plan change).
-    pub async fn engine_records(
+    /// Bring the stored contributions of the plan up to the database's current change
+    /// number (or newer).
+    pub async fn sync(&self, store: &Store, plan: &Plan) -> AppResult<Synced> {
+        self.sync_with(store, plan, &|_, _| {}).await
+    }
+
+    /// `sync`, reporting a derivation's progress.
+    pub async fn sync_with(
         &self,
         store: &Store,
         plan: &Plan,
-        include_submitted: bool,
-    ) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
+        progress: Progress<'_>,
+    ) -> AppResult<Synced> {
+        let digest = self.digest_of(plan);
         let seq = store.change_seq().await?;
-        self.engine_records_at(store, plan, include_submitted, seq)
-            .await
+        let current = |state: &Option<ContributionState>| {
+            state
+                .as_ref()
+                .is_some_and(|s| s.plan_digest == digest && s.seq >= seq)
+        };
+        if current(&store.contribution_state().await?) {
+            return Ok(Synced::Current);
+        }
+        let _one = self.syncing.lock().await;
+        // Another process may have moved the state while this one waited.
+        let state = store.contribution_state().await?;
+        if current(&state) {
+            return Ok(Synced::Current);
+        }
+        let to = ContributionState {
+            plan_digest: digest.clone(),
+            seq,
+        };
+        let changes = match &state {
+            Some(s) if s.plan_digest == digest => store.record_changes_between(s.seq, seq).await?,
+            _ => None,
+        };
+        match changes {
+            Some(changes) => {
+                let kinds = plan_kinds(plan);
+                let fresh = store
+                    .records_for_engine_changed(&kinds, &CONTRIBUTING, &changes)
+                    .await?;
+                let classifier = Classifier::new(plan);
+                let mut rows = Vec::new();
+                for r in &fresh {
+                    classifier.classify_into(r, &mut rows);
+                }
+                let mut touched: Vec<i64> = changes
+                    .ids
+                    .iter()
+                    .copied()
+                    .chain(fresh.iter().map(|r| r.id))
+                    .collect();
+                touched.sort_unstable();
+                touched.dedup();
+                if let Some(write) = store.claim_contributions(state.as_ref(), &to).await? {
+                    write.remove_records(&touched).await?;
+                    write.insert(&rows).await?;
+                    write.commit().await?;
+                }
+                tracing::debug!(from = ?state.map(|s| s.seq), to = seq, records = touched.len(), "contributions brought up to date");
+                Ok(Synced::Changes {
+                    records: touched.len(),
+                })
+            }
+            None => {
+                let records = self
+                    .derive_everything(store, plan, state.as_ref(), &to, progress)
+                    .await?;
+                tracing::info!(records, seq, "contributions derived from every record");
+                Ok(Synced::Everything { records })
+            }
+        }
     }
 
-    /// `engine_records` with the change number just read: the records as of `seq` (or,
-    /// for records written since, newer: the next update reads them again).
-    async fn engine_records_at(
+    /// Classify every record of the plan again, in one transaction, a span of records at
+    /// a time. The number of records classified.
+    async fn derive_everything(
         &self,
         store: &Store,
         plan: &Plan,
-        include_submitted: bool,
-        seq: i64,
-    ) -> AppResult<std::sync::Arc<Vec<EngineRecord>>> {
+        from: Option<&ContributionState>,
+        to: &ContributionState,
+        progress: Progress<'_>,
+    ) -> AppResult<u64> {
+        let last = store.last_record_id().await?;
+        let Some(write) = store.claim_contributions(from, to).await? else {
+            return Ok(0);
+        };
+        write.remove_all().await?;
         let kinds = plan_kinds(plan);
-        if let Some(hit) = self.cached(store.instance, seq, include_submitted, &kinds) {
-            return Ok(hit);
-        }
-        let _loading = self.loading.lock().await;
-        if let Some(hit) = self.cached(store.instance, seq, include_submitted, &kinds) {
-            return Ok(hit);
-        }
-        // The newest earlier set of the same selection, taken out of the cache so that it
-        // can be updated in place when nobody else holds it.
-        let base = {
-            let mut cache = self.records.lock().expect("cache lock");
-            let newest = cache
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| {
-                    l.instance == store.instance
-                        && l.seq < seq
-                        && l.include_submitted == include_submitted
-                        && l.kinds == kinds
-                })
-                .max_by_key(|(_, l)| l.seq)
-                .map(|(i, _)| i);
-            newest.map(|i| cache.remove(i))
-        };
-        let statuses = statuses(include_submitted);
-        let changes = match &base {
-            Some(base) => store.record_changes_between(base.seq, seq).await?,
-            None => None,
-        };
-        let mut unused = None;
-        let updated = match (base, changes) {
-            (Some(base), Some(changes)) => {
-                let fresh = store
-                    .records_for_engine_changed(&kinds, statuses, &changes)
-                    .await?;
-                tracing::debug!(
-                    from = base.seq,
-                    to = seq,
-                    records = changes.ids.len(),
-                    import_batches = changes.import_batches.len(),
-                    "engine records updated with the changes only"
-                );
-                let records = std::sync::Arc::try_unwrap(base.records)
-                    .unwrap_or_else(|shared| shared.as_ref().clone());
-                Some(apply_changes(records, &changes, fresh))
+        let classifier = Classifier::new(plan);
+        let total = u64::try_from(last).unwrap_or(0);
+        let mut classified = 0u64;
+        let mut after = 0i64;
+        while after < last {
+            let upto = after.saturating_add(DERIVE_SPAN).min(last);
+            let records = store
+                .records_for_engine_span(&kinds, &CONTRIBUTING, after, upto)
+                .await?;
+            let mut rows = Vec::new();
+            for r in &records {
+                classifier.classify_into(r, &mut rows);
             }
-            (Some(base), None) => {
-                unused = Some(base);
-                None
-            }
-            (None, _) => None,
-        };
-        let records = match updated {
-            Some(records) => records,
-            None => {
-                tracing::debug!(seq, "engine records loaded in full");
-                store.records_for_engine(&kinds, statuses).await?
-            }
-        };
-        let records = std::sync::Arc::new(records);
-        let superseded = {
-            let mut cache = self.records.lock().expect("cache lock");
-            // Older sets of the same selection are superseded (other selections stay: they
-            // are where their next update starts from).
-            let (old, mut keep): (Vec<Loaded>, Vec<Loaded>) =
-                std::mem::take(&mut *cache).into_iter().partition(|l| {
-                    l.instance == store.instance
-                        && l.include_submitted == include_submitted
-                        && l.kinds == kinds
-                        && l.seq != seq
-                });
-            keep.push(Loaded {
-                instance: store.instance,
-                seq,
-                include_submitted,
-                kinds,
-                records: records.clone(),
-            });
-            let over = keep.len().saturating_sub(4);
-            let mut old = old;
-            old.extend(keep.drain(..over));
-            old.extend(unused);
-            *cache = keep;
-            old
-        };
-        // Freeing a large record set takes a while: not on the request's time.
-        if !superseded.is_empty() {
-            tokio::task::spawn_blocking(move || drop(superseded));
+            write.insert(&rows).await?;
+            classified += records.len() as u64;
+            after = upto;
+            progress(u64::try_from(upto).unwrap_or(0), total);
         }
-        Ok(records)
+        write.commit().await?;
+        Ok(classified)
     }
 
     pub async fn compute(
@@ -278,22 +262,18 @@ impl Figures {
         Ok(self
             .assessment_cached(store, plan, opts)
             .await?
-            .1
             .as_ref()
             .clone())
     }
 
-    /// The records and the assessment for these options, each computed once per change.
+    /// The assessment for these options, computed once per change.
     pub async fn assessment_cached(
         &self,
         store: &Store,
         plan: &Plan,
         opts: &AssessOptions,
-    ) -> AppResult<(
-        std::sync::Arc<Vec<EngineRecord>>,
-        std::sync::Arc<Assessment>,
-    )> {
-        // Read before the records: a write in between makes the key older than the data,
+    ) -> AppResult<std::sync::Arc<Assessment>> {
+        // Read before the rows: a write in between makes the key older than the data,
         // never newer, and no later reader asks for an older change number.
         let seq = store.change_seq().await?;
         let key = (
@@ -303,9 +283,6 @@ impl Figures {
             opts.year,
             opts.as_of,
         );
-        let records = self
-            .engine_records_at(store, plan, opts.include_submitted, seq)
-            .await?;
         if let Some((_, hit)) = self
             .assessments
             .lock()
@@ -313,16 +290,56 @@ impl Figures {
             .iter()
             .find(|(k, _)| *k == key)
         {
-            return Ok((records, hit.clone()));
+            return Ok(hit.clone());
         }
-        let a = std::sync::Arc::new(assess(plan, &records, opts));
+        self.sync(store, plan).await?;
+        let current = store.contribution_aggregates(opts).await?;
+        let previous = match previous_window(plan, opts) {
+            Some(before) => Some(store.contribution_aggregates(&before).await?),
+            None => None,
+        };
+        let a = std::sync::Arc::new(finish(plan, opts, &current, previous.as_deref()));
         let mut cache = self.assessments.lock().expect("cache lock");
         cache.retain(|((inst, s, ..), _)| !(*inst == store.instance && *s != seq));
         cache.push((key, a.clone()));
         if cache.len() > 8 {
             cache.remove(0);
         }
-        Ok((records, a))
+        Ok(a)
+    }
+
+    /// The ids of the records behind one figure (what its actual value counts),
+    /// ascending; None when the plan has no such indicator or scope.
+    pub async fn records_behind(
+        &self,
+        store: &Store,
+        plan: &Plan,
+        opts: &AssessOptions,
+        indicator: &str,
+        scope: &str,
+    ) -> AppResult<Option<Vec<i64>>> {
+        if !has_figure(plan, indicator, scope) {
+            return Ok(None);
+        }
+        self.sync(store, plan).await?;
+        Ok(Some(
+            store.contribution_records(opts, indicator, scope).await?,
+        ))
+    }
+
+    /// The records behind every figure at once (a package lists them all).
+    pub async fn records_behind_all(
+        &self,
+        store: &Store,
+        plan: &Plan,
+        opts: &AssessOptions,
+    ) -> AppResult<duikou_reports::common::FigureRecords> {
+        self.sync(store, plan).await?;
+        let mut out = duikou_reports::common::FigureRecords::default();
+        for (indicator, scope, id) in store.contribution_records_all(opts).await? {
+            out.entry((indicator, scope)).or_default().push(id);
+        }
+        Ok(out)
     }
 }
 

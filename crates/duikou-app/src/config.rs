@@ -375,11 +375,14 @@ impl Config {
     fn store_config(&self, create: bool) -> StoreConfig {
         let mut c = StoreConfig::new(self.database_url.clone());
         c.create_if_missing = create;
+        // At least two: deriving the figures reads records on one connection while its
+        // transaction writes on another.
         c.max_connections = if self.is_sqlite() {
             self.max_connections.min(8)
         } else {
             self.max_connections
-        };
+        }
+        .max(2);
         c
     }
 

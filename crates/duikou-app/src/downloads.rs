@@ -89,6 +89,11 @@ fn report_error(field: &str, field_zh: &str, value: &str, e: ReportError) -> Ser
     }
 }
 
+fn internal(e: crate::error::AppError) -> ServiceError {
+    tracing::error!(error = %e, "assessment failed");
+    ServiceError::internal()
+}
+
 fn io_error(e: std::io::Error) -> ServiceError {
     tracing::error!(error = %e, "temporary file failed");
     ServiceError::internal()
@@ -345,9 +350,16 @@ impl Services {
     pub async fn bulletin(&self, actor: &Actor, month: &str) -> ServiceResult<Bulletin> {
         self.check_may_read_bulletin(actor)?;
         let m = Month::parse(month).map_err(|e| report_error("month", "月份", month, e))?;
-        bulletin::from_store(&self.store, &self.plan, m)
+        let failed = |e| report_error("month", "月份", month, e);
+        let opts = bulletin::options(&self.plan, m).map_err(failed)?;
+        let a = self
+            .figures
+            .assessment_cached(&self.store, &self.plan, &opts)
             .await
-            .map_err(|e| report_error("month", "月份", month, e))
+            .map_err(internal)?;
+        bulletin::from_store(&self.store, &self.plan, m, &a)
+            .await
+            .map_err(failed)
     }
 
     /// The bulletin as a file: the workbook, or the standalone printable page.
@@ -386,10 +398,24 @@ impl Services {
         let file = tempfile::tempfile().map_err(io_error)?;
         let mut out = std::io::BufWriter::new(&file);
         let evidence = self.evidence.clone();
+        let assessment = self
+            .figures
+            .compute(&self.store, &self.plan, &opts)
+            .await
+            .map_err(internal)?;
+        let behind = self
+            .figures
+            .records_behind_all(&self.store, &self.plan, &opts)
+            .await
+            .map_err(internal)?;
         let summary = duikou_reports::package::build(
             &self.store,
             &self.plan,
-            &opts,
+            duikou_reports::package::Assessed {
+                opts: &opts,
+                assessment,
+                behind: &behind,
+            },
             time::OffsetDateTime::now_utc(),
             |sha| evidence.get(sha),
             &mut out,

@@ -26,3 +26,4 @@ pub mod sign_in;
 pub mod tabular;
 pub mod upload_store;
 pub mod user_import;
+pub mod verify;

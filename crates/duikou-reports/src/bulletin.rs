@@ -11,9 +11,7 @@
 //! ([`compute`]); [`xlsx`] and [`html`] render the same [`Bulletin`].
 
 use duikou_domain::engine::progress::{self, Standing};
-use duikou_domain::engine::{
-    AssessOptions, Assessment, Figure, IndicatorResult, IndicatorStatus, assess,
-};
+use duikou_domain::engine::{AssessOptions, Assessment, Figure, IndicatorResult, IndicatorStatus};
 use duikou_domain::plan::Plan;
 use duikou_storage::Store;
 use rust_xlsxwriter::{
@@ -22,7 +20,7 @@ use rust_xlsxwriter::{
 };
 use time::{Date, Month as TimeMonth};
 
-use crate::common::{Styles, display_unit, engine_records, figure_value, status_format};
+use crate::common::{Styles, display_unit, figure_value, status_format};
 use crate::narratives::{Narrative, Narratives};
 use crate::safe::{html as esc, write_text};
 use crate::{ReportError, ReportResult};
@@ -278,20 +276,30 @@ pub fn compute(plan: &Plan, a: &Assessment, month: Month) -> Bulletin {
     }
 }
 
-/// Assess the month from the store (approved records, as `duikou assess` counts them)
-/// and compute its bulletin.
-pub async fn from_store(store: &Store, plan: &Plan, month: Month) -> ReportResult<Bulletin> {
+/// The assessment a month's bulletin ranks on: approved records, as `duikou assess`
+/// counts them, as of the month's last day. An error when the month lies outside the
+/// plan's years.
+pub fn options(plan: &Plan, month: Month) -> ReportResult<AssessOptions> {
     if let Err(outside) = plan.check_year(month.year) {
         let m = outside.about(&month.label(), &month.key());
         return Err(ReportError::input(m.zh, m.en));
     }
-    let records = engine_records(store, plan, false).await?;
-    let opts = AssessOptions {
+    Ok(AssessOptions {
         year: month.year,
         as_of: month.last_day(),
         include_submitted: false,
-    };
-    let mut b = compute(plan, &assess(plan, &records, &opts), month);
+    })
+}
+
+/// The month's bulletin from its assessment (`options`) and the store's progress texts.
+pub async fn from_store(
+    store: &Store,
+    plan: &Plan,
+    month: Month,
+    assessment: &Assessment,
+) -> ReportResult<Bulletin> {
+    let opts = options(plan, month)?;
+    let mut b = compute(plan, assessment, month);
     let narratives = crate::narratives::load(store, plan, opts.as_of).await?;
     b.progress = item_progress(plan, &narratives);
     Ok(b)

@@ -1,11 +1,7 @@
-//! What the workbooks share: styles, status colours, exact figures, and loading the
-//! records the engine needs.
+//! What the workbooks share: styles, status colours, exact figures, and the records
+//! behind each figure.
 
-use duikou_domain::engine::{EngineRecord, Figure, IndicatorStatus};
-use duikou_domain::plan::Plan;
-use duikou_domain::record::Status;
-use duikou_domain::schema::RecordKind;
-use duikou_storage::Store;
+use duikou_domain::engine::{Figure, IndicatorStatus};
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder};
 
 /// The scope name of a programme-wide figure.
@@ -187,23 +183,9 @@ pub fn scope_label(scope: &str) -> &str {
     if scope == PLAN_SCOPE { "全市" } else { scope }
 }
 
-/// The records the engine needs for this plan (approved, plus submitted if asked): the
-/// same selection `duikou assess` makes.
-pub async fn engine_records(
-    store: &Store,
-    plan: &Plan,
-    include_submitted: bool,
-) -> Result<Vec<EngineRecord>, duikou_storage::StoreError> {
-    let mut kinds: Vec<RecordKind> = plan.indicators.iter().map(|i| i.kind).collect();
-    kinds.sort();
-    kinds.dedup();
-    let statuses: &[Status] = if include_submitted {
-        &[Status::Approved, Status::Submitted]
-    } else {
-        &[Status::Approved]
-    };
-    store.records_for_engine(&kinds, statuses).await
-}
+/// The ids of the records behind each figure (indicator, scope), ascending: what the
+/// caller computed (the application from the stored contributions).
+pub type FigureRecords = std::collections::HashMap<(String, String), Vec<i64>>;
 
 /// A column letter: 0 → A, 26 → AA.
 pub fn col_letter(index: u16) -> String {

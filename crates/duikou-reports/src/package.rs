@@ -21,9 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Seek, Write};
 
-use duikou_domain::engine::{
-    AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, assess, explain,
-};
+use duikou_domain::engine::{AssessOptions, Assessment, Figure, IndicatorResult};
 use duikou_domain::plan::Plan;
 use duikou_domain::target_text::{self, Style};
 use duikou_storage::Store;
@@ -35,7 +33,7 @@ use zip::write::SimpleFileOptions;
 
 use crate::ReportResult;
 use crate::common::{
-    Styles, display_unit, engine_records, figure_value, scope_label, status_format,
+    FigureRecords, Styles, display_unit, figure_value, scope_label, status_format,
 };
 use crate::export::{Cell, ExportOptions, headers, row_cells};
 use crate::safe::{formula_string, path_component, write_text};
@@ -129,13 +127,21 @@ fn link(path: &str, text: &str) -> Formula {
     .set_result(text)
 }
 
-/// Build the package for the assessment `opts` describes and write it as a zip, made
-/// at `made_at` (its entries are dated then, in Beijing time). `read_evidence(sha256)`
-/// returns an evidence file's bytes.
+/// The assessment `opts` describes, as the caller computed it, with the records behind
+/// each of its figures.
+pub struct Assessed<'a> {
+    pub opts: &'a AssessOptions,
+    pub assessment: Assessment,
+    pub behind: &'a FigureRecords,
+}
+
+/// Build the package for an assessment and write it as a zip, made at `made_at` (its
+/// entries are dated then, in Beijing time). `read_evidence(sha256)` returns an evidence
+/// file's bytes.
 pub async fn build<W, R>(
     store: &Store,
     plan: &Plan,
-    opts: &AssessOptions,
+    assessed: Assessed<'_>,
     made_at: time::OffsetDateTime,
     read_evidence: R,
     out: W,
@@ -144,13 +150,21 @@ where
     W: Write + Seek,
     R: Fn(&str) -> std::io::Result<Vec<u8>>,
 {
-    let records = engine_records(store, plan, opts.include_submitted).await?;
-    let a = assess(plan, &records, opts);
     let made = Made {
         at: made_at,
         text: beijing_time(&duikou_storage::format_ts(made_at)),
     };
-    build_with(store, plan, opts, &made, &records, a, read_evidence, out).await
+    build_with(
+        store,
+        plan,
+        assessed.opts,
+        &made,
+        assessed.behind,
+        assessed.assessment,
+        read_evidence,
+        out,
+    )
+    .await
 }
 
 /// When the package was made: for the entries' dates and the 说明 sheet.
@@ -166,7 +180,7 @@ async fn build_with<W, R>(
     plan: &Plan,
     opts: &AssessOptions,
     made: &Made,
-    records: &[EngineRecord],
+    behind_figures: &FigureRecords,
     a: Assessment,
     read_evidence: R,
     out: W,
@@ -202,7 +216,10 @@ where
     let mut behind: BTreeMap<&str, BTreeMap<i64, Vec<String>>> = BTreeMap::new();
     let mut figure_ids: HashMap<(&str, &str), Vec<i64>> = HashMap::new();
     for r in &a.results {
-        let ids = explain(plan, records, opts, &r.indicator, &r.scope).unwrap_or_default();
+        let ids = behind_figures
+            .get(&(r.indicator.clone(), r.scope.clone()))
+            .cloned()
+            .unwrap_or_default();
         let entry = behind.entry(r.indicator.as_str()).or_default();
         for id in &ids {
             entry

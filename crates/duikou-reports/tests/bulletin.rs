@@ -5,13 +5,13 @@ mod common;
 
 use calamine::{Reader, Xlsx};
 use common::*;
-use duikou_reports::bulletin::{Month, from_store, html, xlsx};
+use duikou_reports::bulletin::{Month, html, xlsx};
 
 #[tokio::test]
 async fn towns_and_departments_are_ranked_by_targets_met_to_date() {
     let f = fixture().await;
     let month = Month::parse("2019-06").unwrap();
-    let b = from_store(&f.store, &f.plan, month).await.unwrap();
+    let b = common::bulletin_of(&f.store, &f.plan, month).await.unwrap();
     assert_eq!(b.as_of, "2019-06-30");
     assert_eq!(b.towns.len(), 22);
 
@@ -85,7 +85,7 @@ async fn towns_and_departments_are_ranked_by_targets_met_to_date() {
 #[tokio::test]
 async fn the_bulletin_renders_as_a_workbook_and_a_printable_page() {
     let f = fixture().await;
-    let b = from_store(&f.store, &f.plan, Month::parse("2019年6月").unwrap())
+    let b = common::bulletin_of(&f.store, &f.plan, Month::parse("2019年6月").unwrap())
         .await
         .unwrap();
     let bytes = xlsx(&b).unwrap();
@@ -134,7 +134,7 @@ async fn the_bulletin_renders_as_a_workbook_and_a_printable_page() {
 #[tokio::test]
 async fn months_outside_the_plan_are_refused() {
     let f = fixture().await;
-    let e = from_store(&f.store, &f.plan, Month::parse("2021-01").unwrap())
+    let e = common::bulletin_of(&f.store, &f.plan, Month::parse("2021-01").unwrap())
         .await
         .unwrap_err();
     assert!(e.is_input(), "{e}");

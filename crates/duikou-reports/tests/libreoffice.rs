@@ -106,7 +106,7 @@ async fn every_output_converts_to_pdf_in_libreoffice() {
         "checklist.xlsx",
         workbook::checklist_workbook(&f.plan, &a, &Default::default()).unwrap(),
     );
-    let b = bulletin::from_store(&f.store, &f.plan, Month::parse("2019-06").unwrap())
+    let b = common::bulletin_of(&f.store, &f.plan, Month::parse("2019-06").unwrap())
         .await
         .unwrap();
     write("bulletin.xlsx", bulletin::xlsx(&b).unwrap());
@@ -114,7 +114,7 @@ async fn every_output_converts_to_pdf_in_libreoffice() {
     std::fs::write(&page, bulletin::html(&b)).unwrap();
     let files_map = f.files.clone();
     let mut out = std::io::Cursor::new(Vec::new());
-    package::build(
+    common::package_of(
         &f.store,
         &f.plan,
         &opts(2019),

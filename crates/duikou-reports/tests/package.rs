@@ -11,7 +11,7 @@ use std::io::{Cursor, Read};
 use calamine::{Data, Reader, Xlsx};
 use common::*;
 use duikou_reports::common::{figure_value, scope_label};
-use duikou_reports::package::{ASSESSMENT_JSON, INDEX_FILE, NO_EVIDENCE_FILE, build};
+use duikou_reports::package::{ASSESSMENT_JSON, INDEX_FILE, NO_EVIDENCE_FILE};
 
 fn read(z: &mut zip::ZipArchive<Cursor<Vec<u8>>>, name: &str) -> Vec<u8> {
     let mut f = z
@@ -56,7 +56,7 @@ async fn the_package_holds_every_item_its_records_evidence_and_a_resolving_index
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "absent"))
     };
     let mut out = Cursor::new(Vec::new());
-    let summary = build(&f.store, &f.plan, &opts(2019), made_at(), reader, &mut out)
+    let summary = common::package_of(&f.store, &f.plan, &opts(2019), made_at(), reader, &mut out)
         .await
         .unwrap();
     let mut z = zip::ZipArchive::new(Cursor::new(out.into_inner())).unwrap();
@@ -249,7 +249,7 @@ async fn the_package_is_named_in_chinese_and_dated_in_beijing_time() {
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "absent"))
     };
     let mut out = Cursor::new(Vec::new());
-    build(&f.store, &f.plan, &opts(2019), made_at(), reader, &mut out)
+    common::package_of(&f.store, &f.plan, &opts(2019), made_at(), reader, &mut out)
         .await
         .unwrap();
     let bytes = out.into_inner();

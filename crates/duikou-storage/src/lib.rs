@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod contributions;
 pub mod entities;
 pub mod migration;
 pub mod passwords;

@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(ReviewQueueIndexes),
             Box::new(RecordIdSearchIndex),
             Box::new(ReceiptConfirmation),
+            Box::new(Contributions),
         ]
     }
 }
@@ -895,6 +896,85 @@ impl MigrationTrait for ReceiptConfirmation {
                     .to_owned(),
             )
             .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The figures as a property of the database (`contributions.rs`): what each record
+/// contributes to each figure, one row per record, indicator, scope and window, and per
+/// plan the change number and plan digest the rows reflect. Existing databases start
+/// with no rows and no state: the first assessment derives them from the records.
+struct Contributions;
+
+impl MigrationName for Contributions {
+    fn name(&self) -> &str {
+        "m0013_contributions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Contributions {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(t("contribution"))
+                .if_not_exists()
+                .col(big_integer("id").auto_increment().primary_key())
+                .col(text("plan_id"))
+                .col(big_integer("record_id"))
+                .col(text("indicator"))
+                .col(text("scope"))
+                .col(text("status"))
+                .col(integer("year_from"))
+                .col(integer_null("year_to"))
+                // Days as yyyymmdd integers: compared as numbers on both backends.
+                .col(integer("counts_from"))
+                .col(integer_null("counts_until"))
+                .col(integer("on_time_from"))
+                .col(big_integer("value"))
+                .col(text_null("person_key"))
+                .col(small_integer("with_evidence"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("contribution_plan_record")
+                .table(t("contribution"))
+                .col(t("plan_id"))
+                .col(t("record_id"))
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("contribution_plan_figure")
+                .table(t("contribution"))
+                .col(t("plan_id"))
+                .col(t("indicator"))
+                .col(t("scope"))
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(t("contribution_state"))
+                .if_not_exists()
+                .col(text("plan_id").primary_key())
+                .col(text("plan_digest"))
+                .col(big_integer("seq"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for table in ["contribution_state", "contribution"] {
+            m.drop_table(Table::drop().table(t(table)).if_exists().to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -867,3 +867,6 @@ on_each_backend!(
         ));
     }
 );
+
+#[path = "storage/contributions.rs"]
+mod contributions;

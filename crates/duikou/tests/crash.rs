@@ -4,6 +4,10 @@
 //! - `kill_during_a_burst_of_writes`: SIGKILL in the middle of API writes from several
 //!   clients, restart on the same data: every acknowledged write is there, nothing is
 //!   half-written, `duikou audit verify` passes. Several iterations on one database.
+//! - `kill_during_an_import_and_the_figures`: SIGKILL an import of 20,000 persons and the
+//!   server while it brings the figures' contributions up to date, at different moments:
+//!   the import is all or nothing, and `duikou verify` finds the contributions those of
+//!   a fresh classification of every record.
 //! - `many_clients_at_once`: towns submitting and racing on versions, coordinators
 //!   approving and counties confirming, all at once: no lost update, no deadlock, no
 //!   500 and no "database is locked".
@@ -55,6 +59,7 @@ async fn start(backend: Backend) -> TestApp {
 
 on_both_backends!(by_value:
     kill_during_a_burst_of_writes,
+    kill_during_an_import_and_the_figures,
     many_clients_at_once,
     sigterm_lets_the_request_in_flight_finish
 );
@@ -289,6 +294,125 @@ async fn kill_during_a_burst_of_writes(mut app: TestApp) {
         report.push(format!("iteration {}: killed after {delay} ms; {created} creates and {approved} approvals acknowledged so far, {in_db} records in the database ({unacked} committed but unanswered)", iter + 1));
     }
     println!("crash test ({:?}):\n  {}", app.backend, report.join("\n  "));
+}
+
+/// A person list of `n` 劳务就业 rows, persons numbered from `first`.
+fn persons_csv(first: i64, n: i64) -> String {
+    let mut csv = String::from("类别,姓名,身份证号,建档立卡,开始日期\n");
+    for i in first..first + n {
+        let id = duikou_domain::id_number::make_valid(
+            "530627",
+            time::macros::date!(1960 - 01 - 01) + time::Duration::days(i % 12_000),
+            (i / 12_000) as u16 * 10 + 3,
+        );
+        csv.push_str(&format!(
+            "劳务就业,工{i},{},{},2019-0{}-01\n",
+            id.as_str(),
+            if i % 3 == 0 { "是" } else { "否" },
+            1 + i % 9
+        ));
+    }
+    csv
+}
+
+async fn kill_during_an_import_and_the_figures(mut app: TestApp) {
+    let tokens = tokens(&app).await;
+    let small = app.scratch_dir().join("small.csv");
+    std::fs::write(&small, persons_csv(0, 2_000)).unwrap();
+    app.cli_ok(&["import", "person", small.to_str().unwrap()]);
+    let big = app.scratch_dir().join("big.csv");
+    std::fs::write(&big, persons_csv(2_000, 20_000)).unwrap();
+    let count_persons = |app: &TestApp| {
+        let out = app.cli_ok(&["assess", "--year", "2019", "--format", "json"]);
+        let a: Value = serde_json::from_str(&out).unwrap();
+        a["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator"] == "5.2-employed" && r["scope"] == "plan")
+            .unwrap()["actual"]
+            .as_i64()
+            .unwrap()
+    };
+    let mut seen = Vec::new();
+    // Killed at 150 and 700 ms into the import; the last runs to its end and the server
+    // is killed while it classifies the import's records.
+    for (iter, delay) in [Some(150u64), Some(700), None].into_iter().enumerate() {
+        // A reader keeps the server bringing the figures up to date while the import
+        // runs in another process.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let c = client(&app.base_url, &tokens[COORD]);
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let Some(r) = try_send(c.request(
+                        reqwest::Method::GET,
+                        "/api/v1/assessment?year=2019&as_of=2019-12-31",
+                    ))
+                    .await
+                    else {
+                        break;
+                    };
+                    no_server_error(&r, "assessment");
+                }
+            })
+        };
+        let mut import = app
+            .command(&["import", "person", big.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        if let Some(delay) = delay {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+            let _ = import.kill();
+        }
+        let finished = import.wait().unwrap().success();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        app.kill_server();
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        reader.await.unwrap();
+
+        // All or nothing: the import's 20,000 persons are there or none is.
+        let verified = app.cli(&["verify"]);
+        assert!(
+            verified.status.success(),
+            "iteration {iter}: {}",
+            String::from_utf8_lossy(&verified.stderr)
+        );
+        let persons = count_persons(&app);
+        let imported = persons - 2_000 - 20_000 * seen.iter().filter(|b| **b).count() as i64;
+        assert!(
+            imported == 0 || imported == 20_000,
+            "iteration {iter}: {imported} of the import's persons counted"
+        );
+        assert!(
+            !finished || imported == 20_000,
+            "a finished import counts whole"
+        );
+        seen.push(imported == 20_000);
+        app.restart_server();
+        // The restarted server's figures are the command line's.
+        let c = client(&app.base_url, &tokens[COORD]);
+        let r = c.get("/api/v1/assessment?year=2019&as_of=2019-12-31").await;
+        let served = r.body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator"] == "5.2-employed" && r["scope"] == "plan")
+            .unwrap()["actual"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(served, persons, "iteration {iter}");
+        // The next iteration imports new persons: the same file is refused as already imported.
+        std::fs::write(&big, persons_csv(22_000 + 20_000 * iter as i64, 20_000)).unwrap();
+    }
+    assert_eq!(seen.last(), Some(&true), "the import left to finish counts");
+    println!(
+        "import crash test ({:?}): imports committed before the kill: {seen:?}",
+        app.backend
+    );
 }
 
 // ------------------------------------------------------------------ concurrency

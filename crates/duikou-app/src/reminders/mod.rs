@@ -116,8 +116,7 @@ pub async fn snapshot(services: &Services, today: time::Date) -> AppResult<Snaps
             services
                 .figures
                 .assessment_cached(store, plan, &opts)
-                .await?
-                .1,
+                .await?,
         )
     } else {
         None

@@ -143,6 +143,16 @@ pub fn explain(
     Some(records_behind(&contributions, opts, indicator_id, scope))
 }
 
+/// Whether the plan gives this figure: an indicator it has, for `plan` or a unit of
+/// the indicator's scope.
+pub fn has_figure(plan: &Plan, indicator_id: &str, scope: &str) -> bool {
+    plan.indicator(indicator_id).is_some_and(|ind| {
+        scope_slots(plan, ind)
+            .into_iter()
+            .any(|slot| scope_name(slot) == scope)
+    })
+}
+
 const PLAN_SCOPE: &str = "plan";
 
 /// The figures an indicator gives: one for the plan (None), or one per scope unit.

@@ -461,6 +461,15 @@ pub fn bundled_kind(b: BuiltinKind) -> RecordKind {
 }
 
 impl Plan {
+    /// A digest of everything the plan says (SHA-256 of its JSON, which is the same text
+    /// for the same plan in every process): what was classified under one digest is
+    /// classified again when it changes.
+    pub fn digest(&self) -> String {
+        use sha2::Digest;
+        let text = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(sha2::Sha256::digest(&text))
+    }
+
     /// The bundled Dongguan·Zhaotong plan.
     pub fn bundled() -> Plan {
         Plan::from_toml(BUNDLED_PLAN, "plans/dongguan-zhaotong-2018-2020.toml")

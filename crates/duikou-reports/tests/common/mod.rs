@@ -502,11 +502,90 @@ pub fn opts(year: i32) -> AssessOptions {
     }
 }
 
+/// The records the engine reads for the plan (approved, plus submitted if asked).
+pub async fn engine_records(
+    store: &Store,
+    plan: &Plan,
+    include_submitted: bool,
+) -> Vec<duikou_domain::engine::EngineRecord> {
+    let mut kinds: Vec<RecordKind> = plan.indicators.iter().map(|i| i.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    let statuses: &[duikou_domain::record::Status] = if include_submitted {
+        &[
+            duikou_domain::record::Status::Approved,
+            duikou_domain::record::Status::Submitted,
+        ]
+    } else {
+        &[duikou_domain::record::Status::Approved]
+    };
+    store.records_for_engine(&kinds, statuses).await.unwrap()
+}
+
 pub async fn assessment(store: &Store, plan: &Plan, year: i32) -> Assessment {
-    let records = duikou_reports::common::engine_records(store, plan, false)
-        .await
-        .unwrap();
+    let records = engine_records(store, plan, false).await;
     assess(plan, &records, &opts(year))
+}
+
+/// The assessment and the records behind each figure, computed in memory (the reports
+/// take them from whoever computed them: the application reads stored contributions).
+pub async fn assessed(
+    store: &Store,
+    plan: &Plan,
+    opts: &AssessOptions,
+) -> (Assessment, duikou_reports::common::FigureRecords) {
+    let records = engine_records(store, plan, opts.include_submitted).await;
+    let a = assess(plan, &records, opts);
+    let behind = a
+        .results
+        .iter()
+        .map(|r| {
+            let ids = duikou_domain::engine::explain(plan, &records, opts, &r.indicator, &r.scope)
+                .unwrap_or_default();
+            ((r.indicator.clone(), r.scope.clone()), ids)
+        })
+        .collect();
+    (a, behind)
+}
+
+/// A month's bulletin over the in-memory assessment.
+pub async fn bulletin_of(
+    store: &Store,
+    plan: &Plan,
+    month: duikou_reports::bulletin::Month,
+) -> duikou_reports::ReportResult<duikou_reports::bulletin::Bulletin> {
+    let opts = duikou_reports::bulletin::options(plan, month)?;
+    let (a, _) = assessed(store, plan, &opts).await;
+    duikou_reports::bulletin::from_store(store, plan, month, &a).await
+}
+
+/// The package over the in-memory assessment.
+pub async fn package_of<W, R>(
+    store: &Store,
+    plan: &Plan,
+    opts: &AssessOptions,
+    made_at: time::OffsetDateTime,
+    read_evidence: R,
+    out: W,
+) -> duikou_reports::ReportResult<duikou_reports::package::PackageSummary>
+where
+    W: std::io::Write + std::io::Seek,
+    R: Fn(&str) -> std::io::Result<Vec<u8>>,
+{
+    let (assessment, behind) = assessed(store, plan, opts).await;
+    duikou_reports::package::build(
+        store,
+        plan,
+        duikou_reports::package::Assessed {
+            opts,
+            assessment,
+            behind: &behind,
+        },
+        made_at,
+        read_evidence,
+        out,
+    )
+    .await
 }
 
 // ------------------------------------------------------------------ reading files back

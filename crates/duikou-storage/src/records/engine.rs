@@ -454,6 +454,22 @@ impl Store {
         Ok(out)
     }
 
+    /// `records_for_engine` for the records with `after < id <= upto`: a derivation of
+    /// every record's contributions reads them a span at a time, so that its memory is
+    /// bounded by the span, not the table.
+    pub async fn records_for_engine_span(
+        &self,
+        kinds: &[RecordKind],
+        statuses: &[Status],
+        after: i64,
+        upto: i64,
+    ) -> Result<Vec<EngineRecord>, StoreError> {
+        let only = Condition::all()
+            .add(record::Column::Id.gt(after))
+            .add(record::Column::Id.lte(upto));
+        self.engine_rows(kinds, statuses, only).await
+    }
+
     /// What `records_for_engine` gives for the records a change touched (`changes`,
     /// from `record_changes_between`): the records now in the selection, in id order.
     /// A touched record absent from the answer has left the selection (deleted,

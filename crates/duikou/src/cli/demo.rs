@@ -46,7 +46,27 @@ pub async fn demo(cfg: &Config, scale: u32, seed: u64) -> AppResult<usize> {
         .map(|(kind, n)| format!("{} {}", kind.key(), n))
         .collect();
     println!("  {}", per_kind.join(", "));
+    drop(store);
+    derive_figures(&cfg).await?;
     Ok(n)
+}
+
+/// Classify every record under the plan now loaded, with a progress bar, after a plan
+/// change or a bulk load: the next assessment then reads current figures at once. (A
+/// store of its own: the demo's has one connection, and the derivation reads on one
+/// while it writes on another.)
+pub(super) async fn derive_figures(cfg: &Config) -> AppResult<()> {
+    let (store, plan) = open_with_plan(cfg).await?;
+    let bar = progress_bar_of("计算考核数据 / deriving the figures");
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    duikou_app::assessment::Figures::default()
+        .sync_with(&store, &plan, &progress)
+        .await?;
+    bar.finish_and_clear();
+    Ok(())
 }
 
 pub async fn load_demo(
@@ -200,6 +220,20 @@ pub(super) fn demo_progress_bar(label: &'static str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::no_length();
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg} {pos} 条 / rows {per_sec} {elapsed}")
+            .expect("template"),
+    );
+    bar.set_message(label);
+    bar
+}
+
+/// A progress bar toward a known end (hidden off a terminal).
+pub(super) fn progress_bar_of(label: &'static str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {bar:30} {percent}% {elapsed}")
             .expect("template"),
     );
     bar.set_message(label);

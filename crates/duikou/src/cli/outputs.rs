@@ -145,7 +145,9 @@ pub(super) async fn bulletin_cmd(
     use duikou_reports::bulletin;
     let month = bulletin::Month::parse(month).map_err(report_err)?;
     let (store, plan) = open_with_plan(cfg).await?;
-    let b = bulletin::from_store(&store, &plan, month)
+    let opts = bulletin::options(&plan, month).map_err(report_err)?;
+    let a = duikou_app::assessment::compute(&store, &plan, &opts).await?;
+    let b = bulletin::from_store(&store, &plan, month, &a)
         .await
         .map_err(report_err)?;
     let (bytes, ext) = match format {
@@ -185,11 +187,18 @@ pub(super) async fn package_cmd(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     ));
+    let figures = duikou_app::assessment::Figures::default();
+    let assessment = figures.compute(&store, &plan, &opts).await?;
+    let behind = figures.records_behind_all(&store, &plan, &opts).await?;
     let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
     let summary = match duikou_reports::package::build(
         &store,
         &plan,
-        &opts,
+        duikou_reports::package::Assessed {
+            opts: &opts,
+            assessment,
+            behind: &behind,
+        },
         time::OffsetDateTime::now_utc(),
         |sha| evidence.get(sha),
         file,

@@ -157,7 +157,7 @@ async fn update(cfg: &Config, file: &Path, dry_run: bool) -> AppResult<()> {
         "已更新计划 {}：第 {} 版 → 第 {version} 版 / plan {} updated: version {} → {version}",
         a.new.meta.id, a.current.version, a.new.meta.id, a.current.version
     );
-    Ok(())
+    super::demo::derive_figures(cfg).await
 }
 
 async fn history(cfg: &Config, format: PlanFormat) -> AppResult<()> {

@@ -559,7 +559,7 @@ async fn assessment(
         .caches
         .assessment_bodies
         .get_or_try_init(state.store().instance, seq, key, || async {
-            let (_, a) = super::cache::assessment(&state, seq, &opts)
+            let a = super::cache::assessment(&state, seq, &opts)
                 .await
                 .map_err(|e| {
                     tracing::error!(error = %e, "assessment failed");

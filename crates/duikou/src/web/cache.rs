@@ -23,7 +23,7 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use duikou_domain::engine::{AssessOptions, Assessment, EngineRecord};
+use duikou_domain::engine::{AssessOptions, Assessment};
 use duikou_storage::records::{RecordQuery, StoredRecord};
 use tokio::sync::OnceCell;
 
@@ -63,8 +63,8 @@ impl Weigh for Listed {
     }
 }
 
-/// The assessment's size is the programme's (every record's figures, needed to answer
-/// at all), not a response's: it is bounded by its number of entries, not the budget.
+/// An assessment's size is the plan's (one result per figure), not a response's: it is
+/// bounded by its number of entries, not the budget.
 impl Weigh for Assessed {
     fn weight(&self) -> usize {
         0
@@ -252,7 +252,7 @@ impl<K: Hash + Eq + Clone, V: Clone + Weigh> Memo<K, V> {
     }
 }
 
-type Assessed = (Arc<Vec<EngineRecord>>, Arc<Assessment>);
+type Assessed = Arc<Assessment>;
 
 /// Every memo of one application state, sharing one byte budget. Owned by the state
 /// (`AppState::caches`), never global: two states (two databases in one process, the
@@ -280,7 +280,7 @@ impl Default for Caches {
     }
 }
 
-/// The records and the assessment for these options at this change number, shared:
+/// The assessment for these options at this change number, shared:
 /// one computation however many requests ask at once.
 pub async fn assessment(
     state: &AppState,

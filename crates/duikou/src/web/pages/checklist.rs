@@ -185,7 +185,7 @@ pub async fn checklist(
     if !req.actor().can_assess() {
         return req.forbidden();
     }
-    let (opts, _records, a) = match compute(&state, &req, &q).await {
+    let (opts, a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };
@@ -328,7 +328,7 @@ pub async fn assess(
     if !req.actor().can_assess() {
         return req.forbidden();
     }
-    let (opts, _records, a) = match compute(&state, &req, &q).await {
+    let (opts, a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };
@@ -381,7 +381,7 @@ pub async fn assess_xlsx(
     if !req.actor().can_assess() {
         return req.forbidden();
     }
-    let (opts, _records, mut a) = match compute(&state, &req, &q).await {
+    let (opts, mut a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };
@@ -416,7 +416,7 @@ pub async fn checklist_xlsx(
     if !req.actor().can_assess() {
         return req.forbidden();
     }
-    let (opts, _records, a) = match compute(&state, &req, &q).await {
+    let (opts, a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };

@@ -11,7 +11,7 @@ use axum::response::Response;
 use duikou_domain::engine::progress::{self, Progress};
 use duikou_domain::engine::{Assessment, EngineRecord, IndicatorResult, IndicatorStatus};
 use duikou_domain::plan::{Measure, Plan, Scope, TownRole};
-use duikou_domain::record::Value;
+use duikou_domain::record::{Status, Value};
 use duikou_domain::roles::RecordFacts;
 use duikou_domain::schema::BuiltinKind;
 use serde_json::{Value as J, json};
@@ -137,8 +137,22 @@ pub async fn page(
             seq,
             ((opts.include_submitted, opts.year, opts.as_of), l.is_en()),
             || async {
-                let (records, a) = crate::web::cache::assessment(&state, seq, &opts).await?;
-                let body = render(&state, l, &opts, &records, &a)
+                let a = crate::web::cache::assessment(&state, seq, &opts).await?;
+                // The chart of money by month reads the transfers themselves: a few
+                // per county and year, however many persons the plan counts.
+                let transfers = state
+                    .store()
+                    .records_for_engine(
+                        &[state.plan().kind_of(BuiltinKind::Transfer)],
+                        if opts.include_submitted {
+                            &[Status::Approved, Status::Submitted]
+                        } else {
+                            &[Status::Approved]
+                        },
+                    )
+                    .await
+                    .map_err(duikou_app::error::AppError::from)?;
+                let body = render(&state, l, &opts, &transfers, &a)
                     .map_err(|e| duikou_app::error::AppError::failure_text(e.to_string()))?;
                 Ok::<_, duikou_app::error::AppError>(std::sync::Arc::<str>::from(body))
             },
@@ -568,11 +582,10 @@ pub async fn explain(
                 .t("缺少指标或范围", "The indicator or scope is missing"),
         );
     };
-    let (opts, records, a) = match compute(&state, &req, &q).await {
+    let (opts, a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };
-    let plan = state.plan();
     let l = req.l;
     let period = Period::of(&state, &opts, req.l);
     let Some(result) = a
@@ -582,39 +595,75 @@ pub async fn explain(
     else {
         return req.not_found();
     };
-    let ids = duikou_domain::engine::explain(plan, &records, &opts, &indicator, &scope)
-        .unwrap_or_default();
-    let by_id: std::collections::HashMap<i64, &EngineRecord> =
-        records.iter().map(|r| (r.id, r)).collect();
-    let behind: Vec<&EngineRecord> = ids.iter().filter_map(|id| by_id.get(id).copied()).collect();
-    let visible: Vec<&&EngineRecord> = behind
-        .iter()
-        .filter(|r| {
-            actor.can_read(&RecordFacts {
-                kind: r.kind,
-                status: r.status,
-                reporting_unit: &r.reporting_unit,
-                fields: &r.fields,
-            })
-        })
-        .collect();
-    let hidden = behind.len() - visible.len();
-    let pages = visible.len().div_ceil(EXPLAIN_PER_PAGE).max(1);
+    let ids = match state
+        .services
+        .figures
+        .records_behind(state.store(), state.plan(), &opts, &indicator, &scope)
+        .await
+    {
+        Ok(ids) => ids.unwrap_or_default(),
+        Err(e) => return req.internal(e),
+    };
     let page = q
         .page
         .as_deref()
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
-        .clamp(1, pages);
-    let rows = visible
+        .max(1);
+    // The records are read a chunk at a time: a figure of the whole programme counts
+    // hundreds of thousands of persons, and only one page of them is shown.
+    let mut visible = 0usize;
+    let mut with_evidence = 0usize;
+    let mut shown: Vec<duikou_storage::records::StoredRecord> = Vec::new();
+    let first = (page - 1) * EXPLAIN_PER_PAGE;
+    let mut last_page: Vec<duikou_storage::records::StoredRecord> = Vec::new();
+    for chunk in ids.chunks(2_000) {
+        let chunk: Vec<duikou_domain::ids::RecordId> = chunk
+            .iter()
+            .copied()
+            .map(duikou_domain::ids::RecordId)
+            .collect();
+        let records = match state.store().records_by_ids(&chunk).await {
+            Ok(r) => r,
+            Err(e) => return req.internal(e),
+        };
+        for r in records {
+            with_evidence += usize::from(r.evidence_count > 0);
+            let readable = actor.can_read(&RecordFacts {
+                kind: r.kind,
+                status: r.status,
+                reporting_unit: &r.reporting_unit,
+                fields: &r.fields,
+            });
+            if !readable {
+                continue;
+            }
+            if (first..first + EXPLAIN_PER_PAGE).contains(&visible) {
+                shown.push(r);
+            } else if shown.is_empty() {
+                // Kept in case the page asked for lies beyond the last.
+                if visible % EXPLAIN_PER_PAGE == 0 {
+                    last_page.clear();
+                }
+                last_page.push(r);
+            }
+            visible += 1;
+        }
+    }
+    let total = ids.len();
+    let hidden = total - visible;
+    let pages = visible.div_ceil(EXPLAIN_PER_PAGE).max(1);
+    let page = page.min(pages);
+    if shown.is_empty() {
+        shown = last_page;
+    }
+    let rows = shown
         .iter()
-        .skip((page - 1) * EXPLAIN_PER_PAGE)
-        .take(EXPLAIN_PER_PAGE)
         .map(|r| ExplainRow {
             href: format!("/records/{}/{}", r.kind.key(), r.id),
-            id: r.id,
+            id: r.id.0,
             kind: l.kind(r.kind).to_string(),
-            unit: r.reporting_unit.clone(),
+            unit: r.reporting_unit.to_string(),
             date: super::recview::date(l, r.kind, &r.fields),
             summary: super::recview::summary(l, r.kind, &r.fields, None),
             status: l.status(r.status).to_string(),
@@ -632,8 +681,8 @@ pub async fn explain(
         ctx: req.ctx(format!("{} – {}", result.name, l.scope(&result.scope))),
         result: row(l, result, &period),
         period,
-        total: behind.len(),
-        with_evidence: behind.iter().filter(|r| r.evidence_count > 0).count(),
+        total,
+        with_evidence,
         hidden,
         rows,
         page,

@@ -1,9 +1,7 @@
 //! The assessment as pages show it: which year and as-of date, the engine's results as
 //! table rows with status colours, targets and links to the records behind each figure.
 
-use duikou_domain::engine::{
-    AssessOptions, Assessment, EngineRecord, Figure, IndicatorResult, IndicatorStatus,
-};
+use duikou_domain::engine::{AssessOptions, Assessment, Figure, IndicatorResult, IndicatorStatus};
 use duikou_domain::record::format_date;
 use serde::Deserialize;
 
@@ -89,19 +87,12 @@ pub async fn compute(
     state: &AppState,
     req: &super::Req,
     q: &AssessQuery,
-) -> Result<
-    (
-        AssessOptions,
-        std::sync::Arc<Vec<EngineRecord>>,
-        std::sync::Arc<Assessment>,
-    ),
-    ComputeError,
-> {
+) -> Result<(AssessOptions, std::sync::Arc<Assessment>), ComputeError> {
     let opts = options(state, q)?;
-    let (records, a) = crate::web::cache::assessment(state, req.auth.change_seq, &opts)
+    let a = crate::web::cache::assessment(state, req.auth.change_seq, &opts)
         .await
         .map_err(|e| ComputeError::Failure(e.to_string()))?;
-    Ok((opts, records, a))
+    Ok((opts, a))
 }
 
 /// The year, as-of date and statuses a page asks for.

@@ -129,7 +129,7 @@ pub async fn home(
         Role::Viewer => return super::leader::show(&state, &req, &q).await,
         _ => {}
     }
-    let (opts, _records, a) = match compute(&state, &req, &q).await {
+    let (opts, a) = match compute(&state, &req, &q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(&req),
     };

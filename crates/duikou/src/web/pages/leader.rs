@@ -154,7 +154,7 @@ pub async fn show(state: &AppState, req: &Req, q: &AssessQuery) -> Response {
     if let Err(e) = state.services.may_see_figures(&actor) {
         return req.service_error(e);
     }
-    let (opts, _records, a) = match compute(state, req, q).await {
+    let (opts, a) = match compute(state, req, q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(req),
     };
