@@ -11,7 +11,9 @@ use serde_json::Value;
 use crate::entities::*;
 use crate::{Store, StoreError};
 
-/// Table names in an order that satisfies foreign keys on restore.
+/// Table names in an order that satisfies foreign keys on restore. Not among them: the
+/// figures' `contribution` and `contribution_state`, derived from the records (the first
+/// assessment after a restore derives them again), and sessions.
 pub const TABLES: &[&str] = &[
     "plan",
     "plan_version",

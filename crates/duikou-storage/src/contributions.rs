@@ -63,9 +63,38 @@ impl StoredContribution {
     }
 }
 
+impl StoredContribution {
+    /// The row as the engine reads it (None when the stored status or a day is not one).
+    pub fn as_contribution(&self) -> Option<Contribution<'_>> {
+        Some(Contribution {
+            record_id: self.record_id,
+            indicator: &self.indicator,
+            scope: &self.scope,
+            status: Status::from_key(&self.status)?,
+            year_from: self.year_from,
+            year_to: self.year_to,
+            counts_from: day_of(self.counts_from)?,
+            counts_until: match self.counts_until {
+                Some(d) => Some(day_of(d)?),
+                None => None,
+            },
+            on_time_from: self.on_time_from,
+            value: self.value,
+            person_key: self.person_key.as_deref(),
+            with_evidence: self.with_evidence,
+        })
+    }
+}
+
 /// A day as the table holds it: yyyymmdd, compared as a number on both backends.
 pub fn day_number(d: Date) -> i32 {
     d.year() * 10_000 + i32::from(u8::from(d.month())) * 100 + i32::from(d.day())
+}
+
+/// `day_number` read back.
+pub fn day_of(n: i32) -> Option<Date> {
+    let month = time::Month::try_from(u8::try_from(n / 100 % 100).ok()?).ok()?;
+    Date::from_calendar_date(n / 10_000, month, u8::try_from(n % 100).ok()?).ok()
 }
 
 const TABLE: &str = "contribution";
@@ -131,6 +160,37 @@ impl ContributionWrite {
             self.txn.execute(&insert).await?;
         }
         Ok(())
+    }
+
+    /// The rows of these records as they stand (before they are replaced).
+    pub async fn rows_of_records(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<StoredContribution>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(1_000) {
+            let rows = self
+                .txn
+                .query_all(
+                    &Query::select()
+                        .columns(
+                            COLUMNS[1..]
+                                .iter()
+                                .map(|c| Alias::new(*c))
+                                .collect::<Vec<_>>(),
+                        )
+                        .from(Alias::new(TABLE))
+                        .and_where(Expr::col(Alias::new("plan_id")).eq(self.plan_id.as_str()))
+                        .and_where(Expr::col(Alias::new("record_id")).is_in(chunk.iter().copied()))
+                        .to_owned(),
+                )
+                .await?;
+            for r in rows {
+                out.push(stored_row(&r)?);
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 
     /// Remove the rows of these records (before their new rows go in).
@@ -287,23 +347,8 @@ impl Store {
             )
             .await?;
         let mut out = rows
-            .into_iter()
-            .map(|r| {
-                Ok(StoredContribution {
-                    record_id: r.try_get("", "record_id")?,
-                    indicator: r.try_get("", "indicator")?,
-                    scope: r.try_get("", "scope")?,
-                    status: r.try_get("", "status")?,
-                    year_from: r.try_get("", "year_from")?,
-                    year_to: r.try_get("", "year_to")?,
-                    counts_from: r.try_get("", "counts_from")?,
-                    counts_until: r.try_get("", "counts_until")?,
-                    on_time_from: r.try_get("", "on_time_from")?,
-                    value: r.try_get("", "value")?,
-                    person_key: r.try_get("", "person_key")?,
-                    with_evidence: r.try_get::<i16>("", "with_evidence")? != 0,
-                })
-            })
+            .iter()
+            .map(stored_row)
             .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
         out.sort();
         Ok(out)
@@ -423,6 +468,57 @@ impl Store {
         Ok(out)
     }
 
+    /// Of these persons, those some record other than `excluding` makes count in the
+    /// figure (indicator, scope) in the assessment `opts`, each with whether one of
+    /// those rows is on time: what a change to the excluded records cannot alter.
+    pub async fn persons_counted_elsewhere(
+        &self,
+        opts: &AssessOptions,
+        indicator: &str,
+        scope: &str,
+        keys: &[&str],
+        excluding: &[i64],
+    ) -> Result<std::collections::HashMap<String, bool>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for keys in keys.chunks(500) {
+            let (filter, values) = counting_filter(&self.plan_id(), opts, 4);
+            let mut params: Vec<Value> = vec![opts.year.into(), indicator.into(), scope.into()];
+            params.extend(values);
+            let first_key = params.len() + 1;
+            let key_list: Vec<String> = (0..keys.len())
+                .map(|i| format!("${}", first_key + i))
+                .collect();
+            params.extend(keys.iter().map(|k| Value::from(*k)));
+            // Record ids are numbers: written into the text, not bound.
+            let excluded: Vec<String> = excluding.iter().map(i64::to_string).collect();
+            let not_excluded = if excluded.is_empty() {
+                String::new()
+            } else {
+                format!(" AND record_id NOT IN ({})", excluded.join(", "))
+            };
+            let sql = format!(
+                "SELECT person_key, MAX(CASE WHEN on_time_from <= $1 THEN 1 ELSE 0 END) AS on_time \
+                 FROM contribution WHERE indicator = $2 AND scope = $3 AND {filter} \
+                 AND person_key IN ({}){not_excluded} GROUP BY person_key",
+                key_list.join(", ")
+            );
+            let rows = self
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    self.backend(),
+                    self.placeholders(&sql),
+                    params,
+                ))
+                .await?;
+            for r in rows {
+                let key: String = r.try_get("", "person_key")?;
+                let on_time: i32 = r.try_get("", "on_time")?;
+                out.insert(key, on_time != 0);
+            }
+        }
+        Ok(out)
+    }
+
     async fn record_ids(&self, sql: &str, params: Vec<Value>) -> Result<Vec<i64>, StoreError> {
         let rows = self
             .db
@@ -446,6 +542,24 @@ impl Store {
             _ => sql.replace('$', "?"),
         }
     }
+}
+
+/// A stored row read back (the columns of `COLUMNS` after `plan_id`).
+fn stored_row(r: &sea_orm::QueryResult) -> Result<StoredContribution, sea_orm::DbErr> {
+    Ok(StoredContribution {
+        record_id: r.try_get("", "record_id")?,
+        indicator: r.try_get("", "indicator")?,
+        scope: r.try_get("", "scope")?,
+        status: r.try_get("", "status")?,
+        year_from: r.try_get("", "year_from")?,
+        year_to: r.try_get("", "year_to")?,
+        counts_from: r.try_get("", "counts_from")?,
+        counts_until: r.try_get("", "counts_until")?,
+        on_time_from: r.try_get("", "on_time_from")?,
+        value: r.try_get("", "value")?,
+        person_key: r.try_get("", "person_key")?,
+        with_evidence: r.try_get::<i16>("", "with_evidence")? != 0,
+    })
 }
 
 /// The WHERE clause of the rows counting in an assessment (`Contribution::counts_in`)

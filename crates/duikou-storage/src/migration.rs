@@ -950,11 +950,14 @@ impl MigrationTrait for Contributions {
         .await?;
         m.create_index(
             Index::create()
+                // A figure's rows (explain), and whether a person already counts in a
+                // figure (the figures brought up to date after a write).
                 .name("contribution_plan_figure")
                 .table(t("contribution"))
                 .col(t("plan_id"))
                 .col(t("indicator"))
                 .col(t("scope"))
+                .col(t("person_key"))
                 .if_not_exists()
                 .to_owned(),
         )

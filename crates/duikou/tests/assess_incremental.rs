@@ -297,45 +297,47 @@ async fn figures_follow_random_writes(app: &TestApp) {
     let coord = app.login(COORD).await;
     let qx = app.login(QX).await;
     let zx = app.login(ZX).await;
-    let mut ids: Vec<i64> = Vec::new();
+    // (kind, id): transfers and persons (a person's ID number drawn from a small pool, so
+    // that several records name one person and distinct counts are tested).
+    let mut ids: Vec<(&str, i64)> = Vec::new();
     let mut log = Vec::new();
     let day = |rng: &mut Rng| {
         let d = time::macros::date!(2019 - 03 - 15) + time::Duration::days(rng.below(290) as i64);
         duikou_domain::record::format_date(d)
     };
-    for step in 0..60 {
+    for step in 0..80 {
         let target = if ids.is_empty() {
             None
         } else {
             Some(ids[rng.below(ids.len() as u64) as usize])
         };
         // Weighted toward what moves figures: creating, submitting, approving, confirming.
-        const OPS: [&str; 17] = [
-            "create",
-            "create",
-            "create",
-            "submit",
-            "submit",
-            "approve",
-            "approve",
-            "approve",
-            "confirm",
-            "confirm",
-            "confirm",
-            "reject",
-            "reopen",
-            "edit",
-            "withdraw",
-            "revert-receipt",
-            "delete",
+        #[rustfmt::skip]
+        const OPS: [&str; 19] = [
+            "create", "create", "create", "person", "person", "submit", "submit", "approve",
+            "approve", "approve", "confirm", "confirm", "confirm", "reject", "reopen", "edit",
+            "withdraw", "revert-receipt", "delete",
         ];
         let op = match target {
             None => "create",
             Some(_) => OPS[rng.below(OPS.len() as u64) as usize],
         };
-        let id = target.unwrap_or_default();
-        let path = |action: &str| format!("/api/v1/records/transfer/{id}/{action}");
+        let (kind, id) = target.unwrap_or(("transfer", 0));
+        let path = |action: &str| format!("/api/v1/records/{kind}/{id}/{action}");
         let r = match op {
+            "person" => {
+                let n = rng.below(6) as i64;
+                let body = json!({
+                    "programme": "劳务就业", "name": format!("人{n}"),
+                    "id_number": id_number("530627", n), "registered_poor": rng.below(2) == 0,
+                    "started_on": day(&mut rng), "submit": rng.below(4) > 0,
+                });
+                let r = qx.post("/api/v1/records/person", &body).await;
+                if r.status == 201 {
+                    ids.push(("person", r.body["id"].as_i64().unwrap()));
+                }
+                r
+            }
             "create" => {
                 let mut body = town_transfer(
                     &format!("R-{step}"),
@@ -344,7 +346,7 @@ async fn figures_follow_random_writes(app: &TestApp) {
                 body["submit"] = json!(rng.below(4) > 0);
                 let r = qx.post("/api/v1/records/transfer", &body).await;
                 if r.status == 201 {
-                    ids.push(r.body["id"].as_i64().unwrap());
+                    ids.push(("transfer", r.body["id"].as_i64().unwrap()));
                 }
                 r
             }
@@ -371,13 +373,13 @@ async fn figures_follow_random_writes(app: &TestApp) {
             }
             "edit" => {
                 let body = json!({"amount": (50_000 * (1 + rng.below(30))).to_string()});
-                qx.patch(&format!("/api/v1/records/transfer/{id}"), &body)
+                qx.patch(&format!("/api/v1/records/{kind}/{id}"), &body)
                     .await
             }
             _ => {
-                let r = qx.delete(&format!("/api/v1/records/transfer/{id}")).await;
+                let r = qx.delete(&format!("/api/v1/records/{kind}/{id}")).await;
                 if r.status == 204 || r.status == 200 {
-                    ids.retain(|i| *i != id);
+                    ids.retain(|i| i.1 != id);
                 }
                 r
             }

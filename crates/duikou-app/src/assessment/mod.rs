@@ -9,7 +9,10 @@ use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, parse_iso_date};
 use duikou_domain::schema::RecordKind;
 use duikou_storage::Store;
-use duikou_storage::contributions::ContributionState;
+use duikou_storage::contributions::{ContributionState, StoredContribution};
+
+mod delta;
+use delta::Delta;
 
 use crate::error::{AppError, AppResult};
 
@@ -119,7 +122,25 @@ pub struct Figures {
     /// of a national programme is megabytes of JSON to hash, and a server asks about
     /// the one plan it holds (never changed in place: an amendment is a new plan).
     digest: std::sync::Mutex<Option<((usize, String, u32), String)>>,
+    /// The last changes this process's syncs made, chained by change number: the
+    /// aggregates below follow them without the aggregate query (`delta.rs`).
+    deltas: std::sync::Mutex<Vec<std::sync::Arc<Delta>>>,
+    /// The last aggregates per assessment window, by plan digest and the change number
+    /// of the rows they were read from.
+    aggregates: std::sync::Mutex<Vec<Aggregates>>,
 }
+
+/// The aggregates of one assessment window at one state of the stored rows.
+struct Aggregates {
+    digest: String,
+    seq: i64,
+    opts: AssessOptions,
+    rows: std::sync::Arc<Vec<duikou_domain::engine::Aggregate>>,
+}
+
+/// Deltas and aggregate windows kept.
+const KEPT_DELTAS: usize = 32;
+const KEPT_WINDOWS: usize = 8;
 
 impl Figures {
     fn digest_of(&self, plan: &Plan) -> String {
@@ -196,9 +217,24 @@ impl Figures {
                 touched.sort_unstable();
                 touched.dedup();
                 if let Some(write) = store.claim_contributions(state.as_ref(), &to).await? {
+                    let old = write.rows_of_records(&touched).await?;
                     write.remove_records(&touched).await?;
                     write.insert(&rows).await?;
                     write.commit().await?;
+                    let from = state.as_ref().map_or(0, |s| s.seq);
+                    let mut new: Vec<StoredContribution> =
+                        rows.iter().map(StoredContribution::of).collect();
+                    new.sort();
+                    let mut deltas = self.deltas.lock().expect("delta lock");
+                    deltas.push(std::sync::Arc::new(Delta {
+                        from,
+                        to: seq,
+                        touched: touched.clone(),
+                        old,
+                        new,
+                    }));
+                    let over = deltas.len().saturating_sub(KEPT_DELTAS);
+                    deltas.drain(..over);
                 }
                 tracing::debug!(from = ?state.map(|s| s.seq), to = seq, records = touched.len(), "contributions brought up to date");
                 Ok(Synced::Changes {
@@ -206,6 +242,7 @@ impl Figures {
                 })
             }
             None => {
+                self.deltas.lock().expect("delta lock").clear();
                 let records = self
                     .derive_everything(store, plan, state.as_ref(), &to, progress)
                     .await?;
@@ -293,12 +330,17 @@ impl Figures {
             return Ok(hit.clone());
         }
         self.sync(store, plan).await?;
-        let current = store.contribution_aggregates(opts).await?;
+        let current = self.aggregates_for(store, plan, opts).await?;
         let previous = match previous_window(plan, opts) {
-            Some(before) => Some(store.contribution_aggregates(&before).await?),
+            Some(before) => Some(self.aggregates_for(store, plan, &before).await?),
             None => None,
         };
-        let a = std::sync::Arc::new(finish(plan, opts, &current, previous.as_deref()));
+        let a = std::sync::Arc::new(finish(
+            plan,
+            opts,
+            &current,
+            previous.as_ref().map(|p| p.as_slice()),
+        ));
         let mut cache = self.assessments.lock().expect("cache lock");
         cache.retain(|((inst, s, ..), _)| !(*inst == store.instance && *s != seq));
         cache.push((key, a.clone()));
@@ -306,6 +348,77 @@ impl Figures {
             cache.remove(0);
         }
         Ok(a)
+    }
+
+    /// The aggregates of one assessment window over the stored rows as they stand (after
+    /// `sync`): kept per window, and after a write brought up to date with what the
+    /// sync changed (`delta.rs`) rather than by the aggregate query.
+    async fn aggregates_for(
+        &self,
+        store: &Store,
+        plan: &Plan,
+        opts: &AssessOptions,
+    ) -> AppResult<std::sync::Arc<Vec<duikou_domain::engine::Aggregate>>> {
+        let digest = self.digest_of(plan);
+        // No sync of this process in between: the state read and the rows aggregated (or
+        // the deltas applied) are the same. (A sync by another process makes no delta
+        // here: aggregates it overtook are never brought forward, only read again.)
+        let _one = self.syncing.lock().await;
+        let Some(state) = store.contribution_state().await? else {
+            return Ok(std::sync::Arc::new(
+                store.contribution_aggregates(opts).await?,
+            ));
+        };
+        let (exact, earlier) = {
+            let kept = self.aggregates.lock().expect("aggregate lock");
+            let same = |a: &&Aggregates| a.digest == digest && a.opts == *opts;
+            let exact = kept
+                .iter()
+                .filter(same)
+                .find(|a| a.seq == state.seq)
+                .map(|a| a.rows.clone());
+            let earlier = kept
+                .iter()
+                .filter(same)
+                .filter(|a| a.seq < state.seq)
+                .max_by_key(|a| a.seq)
+                .map(|a| (a.seq, a.rows.clone()));
+            (exact, earlier)
+        };
+        if let Some(rows) = exact {
+            return Ok(rows);
+        }
+        let deltas: Vec<std::sync::Arc<Delta>> = self.deltas.lock().expect("delta lock").clone();
+        let mut rows = None;
+        if let Some((seq, before)) = earlier
+            && let Some(chain) = delta::chain(&deltas, seq, state.seq)
+            && chain.iter().map(|d| d.rows()).sum::<usize>() <= delta::MAX_DELTA_ROWS
+        {
+            let merged = delta::merge(&chain);
+            rows = Some(delta::apply(store, opts, &before, &merged).await?);
+            tracing::debug!(
+                from = seq,
+                to = state.seq,
+                records = merged.touched.len(),
+                "aggregates brought up to date by the changes"
+            );
+        }
+        let rows = std::sync::Arc::new(match rows {
+            Some(rows) => rows,
+            None => store.contribution_aggregates(opts).await?,
+        });
+        let mut kept = self.aggregates.lock().expect("aggregate lock");
+        // The window's earlier states are superseded.
+        kept.retain(|a| !(a.digest == digest && a.opts == *opts));
+        kept.push(Aggregates {
+            digest,
+            seq: state.seq,
+            opts: *opts,
+            rows: rows.clone(),
+        });
+        let over = kept.len().saturating_sub(KEPT_WINDOWS);
+        kept.drain(..over);
+        Ok(rows)
     }
 
     /// The ids of the records behind one figure (what its actual value counts),
