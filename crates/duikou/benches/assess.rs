@@ -2,52 +2,39 @@
 //! against a baseline measured in the same run on the same database: one plain SQL
 //! pass over the same rows (what reading the data costs at the least).
 //!
-//! Reported (medians): the SQL scan (baseline), the full assessment cold (nothing
-//! cached, as at a server's start: SQL load + JSON decode + evaluation, memory fresh
-//! from the system), the load alone (back to back), the engine alone (and its two
-//! halves: classifying every record, folding the contributions), the assessment
-//! right after one review write to a record (the cached records take in that record
-//! only; the engine runs again) and warm (nothing written since: what pages and the
-//! API see).
+//! The figures come from the table `contribution` (`duikou_app::assessment::Figures`):
+//! what each record contributes, stored beside it, summed by one SQL aggregate and
+//! finished by the engine. Reported (medians): the SQL scan (baseline); deriving every
+//! contribution (the first run, or after a plan change); the assessment from the stored
+//! contributions, cold (nothing cached: the aggregate and `finish`); the assessment right
+//! after one review write to a record (that record's contributions derived again, then
+//! the aggregate); warm (nothing written since: what pages and the API see); and, for
+//! comparison, the previous engine: every record loaded and evaluated in memory. The
+//! bench asserts that both paths give the same assessment.
 //!
 //! With DUIKOU_BENCH_POSTGRES_URL set (an empty database it may wipe: the public schema
 //! is dropped and created again), the same on PostgreSQL. `bench/duckdb_baseline.py`
 //! is the external baseline (the same aggregations as SQL in DuckDB).
 //!
-//! For profiling, DUIKOU_BENCH_PROFILE=engine|load|cold|incremental repeats that part
-//! for DUIKOU_BENCH_PROFILE_SECS seconds (default 20) after loading the data, e.g.
+//! For profiling, DUIKOU_BENCH_PROFILE=derive|aggregate|incremental|memory repeats that
+//! part for DUIKOU_BENCH_PROFILE_SECS seconds (default 20) after loading the data, e.g.
 //! `perf record -F 999 target/release/deps/assess-HASH 10` with the variable set.
 //! DUIKOU_BENCH_SQLITE=FILE keeps the SQLite database (`bench/assess.sh` hands it to
 //! the DuckDB baseline; a later run with the same file finds the demo data written).
 
 use std::time::{Duration, Instant};
 
-use duikou_app::assessment::Figures;
-
-/// One long-lived cache, as a server's application state holds it.
-static FIGURES: std::sync::LazyLock<Figures> = std::sync::LazyLock::new(Figures::default);
-
-async fn compute(
-    store: &Store,
-    plan: &Plan,
-    opts: &AssessOptions,
-) -> duikou_app::error::AppResult<duikou_domain::engine::Assessment> {
-    FIGURES.compute(store, plan, opts).await
-}
-
-async fn engine_records(
-    store: &Store,
-    plan: &Plan,
-    include_submitted: bool,
-) -> duikou_app::error::AppResult<std::sync::Arc<Vec<duikou_domain::engine::EngineRecord>>> {
-    FIGURES.engine_records(store, plan, include_submitted).await
-}
-use duikou_domain::engine::{AssessOptions, Classifier, assess, fold};
+use duikou_app::assessment::{Figures, Synced};
+use duikou_domain::engine::{AssessOptions, Assessment, EngineRecord, assess};
 use duikou_domain::plan::Plan;
 use duikou_domain::record::{Status, Transition};
+use duikou_domain::schema::RecordKind;
 use duikou_storage::Store;
 use duikou_storage::StoreConfig;
 use sea_orm::{ConnectionTrait, Statement};
+
+/// One long-lived cache, as a server's application state holds it.
+static FIGURES: std::sync::LazyLock<Figures> = std::sync::LazyLock::new(Figures::default);
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -69,18 +56,49 @@ fn time<T, F: FnMut() -> T>(runs: usize, mut f: F) -> Duration {
     )
 }
 
-/// Invalidate every cache with a write the incremental path cannot interpret, so the
-/// next assessment loads everything.
-async fn tick(store: &Store) {
+/// One number from a query returning one row with a column `n`.
+async fn count(store: &Store, sql: &str) -> i64 {
+    let row = store
+        .db
+        .query_one_raw(Statement::from_string(store.backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "n").unwrap()
+}
+
+/// Every contribution derived again, as after a plan change: the stored state forgotten,
+/// then the sync.
+async fn derive_everything(store: &Store, plan: &Plan) {
     store
-        .audit_event(duikou_storage::audit::AuditEvent::new(
-            "bench",
-            "bench.tick",
-            "bench",
-            0,
-        ))
+        .db
+        .execute_unprepared("DELETE FROM contribution_state")
         .await
         .unwrap();
+    let synced = Figures::default().sync(store, plan).await.unwrap();
+    assert!(matches!(synced, Synced::Everything { .. }), "{synced:?}");
+}
+
+/// The assessment from the stored contributions with nothing cached (the aggregate and
+/// `finish`).
+async fn aggregate(store: &Store, plan: &Plan, opts: &AssessOptions) -> Assessment {
+    Figures::default().compute(store, plan, opts).await.unwrap()
+}
+
+/// The previous engine: every approved record loaded, then classified and folded in
+/// memory.
+async fn in_memory(store: &Store, plan: &Plan, opts: &AssessOptions) -> Assessment {
+    assess(plan, &approved_records(store, plan).await, opts)
+}
+
+async fn approved_records(store: &Store, plan: &Plan) -> Vec<EngineRecord> {
+    let mut kinds: Vec<RecordKind> = plan.indicators.iter().map(|i| i.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    store
+        .records_for_engine(&kinds, &[Status::Approved])
+        .await
+        .unwrap()
 }
 
 /// One review write to one approved record, cycling reopen → submit → approve so the
@@ -95,16 +113,11 @@ async fn one_write(store: &Store, id: i64, step: usize) {
 }
 
 async fn approved_record(store: &Store) -> i64 {
-    let row = store
-        .db
-        .query_one_raw(Statement::from_string(
-            store.backend(),
-            "SELECT MAX(id) AS id FROM record WHERE status = 'approved' AND kind = 'person'",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get("", "id").unwrap()
+    count(
+        store,
+        "SELECT MAX(id) AS n FROM record WHERE status = 'approved' AND kind = 'person'",
+    )
+    .await
 }
 
 fn profile(rt: &tokio::runtime::Runtime, store: &Store, plan: &Plan, opts: &AssessOptions) {
@@ -115,29 +128,25 @@ fn profile(rt: &tokio::runtime::Runtime, store: &Store, plan: &Plan, opts: &Asse
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(20);
-    let end = Instant::now() + Duration::from_secs(secs);
-    let records = rt.block_on(engine_records(store, plan, false)).unwrap();
+    rt.block_on(FIGURES.sync(store, plan)).unwrap();
     let id = rt.block_on(approved_record(store));
+    let end = Instant::now() + Duration::from_secs(secs);
     let mut n = 0usize;
     while Instant::now() < end {
-        match what.as_str() {
-            "engine" => {
-                assess(plan, &records, opts);
+        rt.block_on(async {
+            match what.as_str() {
+                "derive" => derive_everything(store, plan).await,
+                "aggregate" => drop(aggregate(store, plan, opts).await),
+                "incremental" => {
+                    one_write(store, id, n).await;
+                    FIGURES.compute(store, plan, opts).await.unwrap();
+                }
+                "memory" => drop(in_memory(store, plan, opts).await),
+                other => {
+                    panic!("DUIKOU_BENCH_PROFILE={other}: derive, aggregate, incremental or memory")
+                }
             }
-            "load" => {
-                rt.block_on(duikou_reports::common::engine_records(store, plan, false))
-                    .unwrap();
-            }
-            "cold" => rt.block_on(async {
-                tick(store).await;
-                compute(store, plan, opts).await.unwrap();
-            }),
-            "incremental" => rt.block_on(async {
-                one_write(store, id, n).await;
-                compute(store, plan, opts).await.unwrap();
-            }),
-            other => panic!("DUIKOU_BENCH_PROFILE={other}: engine, load, cold or incremental"),
-        }
+        });
         n += 1;
     }
     eprintln!("profiled {what}: {n} runs in {secs} s");
@@ -164,10 +173,10 @@ fn main() {
             )
         };
     let key = duikou_domain::crypto::SecretKey::generate();
+    let pg = std::env::var("DUIKOU_BENCH_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     let store = rt.block_on(async {
-        let pg = std::env::var("DUIKOU_BENCH_POSTGRES_URL")
-            .ok()
-            .filter(|u| !u.is_empty());
         let sqlite = std::env::var("DUIKOU_BENCH_SQLITE")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|_| dir.path().join("b.db"));
@@ -194,112 +203,72 @@ fn main() {
             "loaded {n} demo records at scale {scale} in {:.1?}",
             t.elapsed()
         );
-        if pg.is_some() {
-            // Statistics as autovacuum would have them a moment after the load (right
-            // after a bulk load the planner guesses a handful of rows).
-            s.db.execute_unprepared("ANALYZE").await.unwrap();
-        }
         s
     });
+    // Statistics as autovacuum would have them a moment after a bulk write (right after
+    // one the planner guesses a handful of rows).
+    let analyze = || {
+        if pg.is_some() {
+            rt.block_on(store.db.execute_unprepared("ANALYZE")).unwrap();
+        }
+    };
+    analyze();
     let opts = AssessOptions {
         year: 2019,
         as_of: time::macros::date!(2019 - 12 - 31),
         include_submitted: false,
     };
     profile(&rt, &store, &plan, &opts);
+    let heavy_runs = if scale >= 10 { 3 } else { 5 };
 
     // Baseline: one SQL pass reading every approved row's data (no parsing, no rules).
     let baseline = time(5, || {
-        rt.block_on(async {
-            let row = store
-                .db
-                .query_one_raw(Statement::from_string(store.backend(), "SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS bytes FROM record WHERE status = 'approved'"))
-                .await
-                .unwrap()
-                .unwrap();
-            let _: i64 = row.try_get("", "n").unwrap();
-        })
+        rt.block_on(count(
+            &store,
+            "SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS bytes FROM record WHERE status = 'approved'",
+        ))
     });
-    // Cold: load rows (SQL + JSON decode) and evaluate every indicator, every scope.
-    let mut cold_runs = Vec::new();
-    for _ in 0..5 {
-        // The record set a cold run replaces is freed on a background thread: let that
-        // finish first, as at a real cold start.
-        std::thread::sleep(Duration::from_millis(200 + 50 * u64::from(scale)));
-        rt.block_on(async {
-            // A write the cache cannot apply: measure the full path.
-            tick(&store).await;
-            let t = Instant::now();
-            let a = compute(&store, &plan, &opts).await.unwrap();
-            cold_runs.push(t.elapsed());
-            assert!(!a.results.is_empty());
-        })
-    }
-    let cold = median(cold_runs);
-    // The load alone (SQL + decode into engine records), no cache involved.
-    let load = time(5, || {
-        rt.block_on(async {
-            let r = duikou_reports::common::engine_records(&store, &plan, false)
-                .await
-                .unwrap();
-            assert!(!r.is_empty());
-            r
-        })
+    // Every record classified again and its contributions written, in one transaction.
+    let derive = time(heavy_runs, || rt.block_on(derive_everything(&store, &plan)));
+    analyze();
+    let contribution_rows = rt.block_on(count(&store, "SELECT COUNT(*) AS n FROM contribution"));
+    // Cold: the contributions current, no assessment cached.
+    let cold = time(5, || {
+        let a = rt.block_on(aggregate(&store, &plan, &opts));
+        assert!(!a.results.is_empty());
+        a
     });
-    // Incremental: one record changes status, then the assessment (the cached records
-    // take in only that record; the engine evaluates again).
+    // Incremental: one record changes status, then the assessment (that record's
+    // contributions derived again, then the aggregate).
     let id = rt.block_on(approved_record(&store));
     let mut inc_runs = Vec::new();
     for step in 0..9 {
         rt.block_on(async {
             one_write(&store, id, step).await;
             let t = Instant::now();
-            let a = compute(&store, &plan, &opts).await.unwrap();
+            let a = FIGURES.compute(&store, &plan, &opts).await.unwrap();
             inc_runs.push(t.elapsed());
             assert!(!a.results.is_empty());
         })
     }
     let incremental = median(inc_runs);
-    // The record is approved again: the figures equal a fresh full computation.
-    let records = rt.block_on(engine_records(&store, &plan, false)).unwrap();
-    assert_eq!(
-        records.iter().find(|r| r.id == id).map(|r| r.status),
-        Some(Status::Approved)
-    );
-    let fresh = rt
-        .block_on(duikou_reports::common::engine_records(&store, &plan, false))
-        .unwrap();
-    assert!(
-        *records == fresh,
-        "incremental records differ from a full load"
-    );
-    let engine_only = time(11, || {
-        let a = assess(&plan, &records, &opts);
-        assert!(!a.results.is_empty());
-    });
-    // The engine's two halves: classify (every record's contributions; once they are
-    // stored, done once per record change) and fold (per assessment; once they are
-    // stored, one aggregate query and `finish`).
-    let classifier = Classifier::new(&plan);
-    let classify_all = || {
-        let mut rows = Vec::new();
-        for r in records.iter() {
-            classifier.classify_into(r, &mut rows);
-        }
-        rows
-    };
-    let classify_only = time(11, classify_all);
-    let contributions = classify_all();
-    let fold_only = time(11, || fold(&plan, &opts, &contributions));
-    assert!(fold(&plan, &opts, &contributions) == assess(&plan, &records, &opts));
-    // Warm: records and figures cached between writes (what pages and the API see).
+    // Warm: the assessment cached since the last write (what pages and the API see).
     let warm = time(11, || {
-        rt.block_on(async {
-            compute(&store, &plan, &opts).await.unwrap();
-        })
+        rt.block_on(FIGURES.compute(&store, &plan, &opts)).unwrap()
     });
+    // The previous engine, for comparison.
+    let memory = time(heavy_runs, || rt.block_on(in_memory(&store, &plan, &opts)));
+    // The record is approved again: the figures from the stored contributions equal the
+    // engine's over the records in memory.
+    let records = rt.block_on(approved_records(&store, &plan));
+    assert!(records.iter().any(|r| r.id == id));
+    let from_rows = rt.block_on(FIGURES.compute(&store, &plan, &opts)).unwrap();
+    assert!(
+        from_rows == assess(&plan, &records, &opts),
+        "the assessment from stored contributions differs from the engine's in memory"
+    );
     println!(
-        "scale {scale} ({:?}): {} records, {} units, {} pairings",
+        "scale {scale} ({:?}): {} approved records, {contribution_rows} contribution rows, {} units, {} pairings",
         store.backend(),
         records.len(),
         plan.units.len(),
@@ -307,19 +276,23 @@ fn main() {
     );
     let line = |label: &str, d: Duration| {
         println!(
-            "  {label:<44}{d:>10.2?}  ({:.2}× baseline)",
+            "  {label:<70}{d:>10.2?}  ({:.2}× baseline)",
             d.as_secs_f64() / baseline.as_secs_f64()
         )
     };
     println!(
-        "  {:<44}{baseline:>10.2?}",
+        "  {:<70}{baseline:>10.2?}",
         "baseline: SQL scan of approved rows"
     );
-    line("full assessment, cold (load + evaluate)", cold);
-    line("  load alone (SQL + decode)", load);
-    line("  engine alone (pure evaluation)", engine_only);
-    line("    classify every record", classify_only);
-    line("    fold the contributions", fold_only);
-    line("after one record write (incremental)", incremental);
+    line("derive every contribution (first run, plan change)", derive);
+    line(
+        "assessment from stored contributions, cold (SQL aggregate + finish)",
+        cold,
+    );
+    line("after one record write (sync + aggregate)", incremental);
     line("warm (nothing written since)", warm);
+    line(
+        "load all records + evaluate in memory (previous engine)",
+        memory,
+    );
 }

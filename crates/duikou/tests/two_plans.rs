@@ -176,8 +176,12 @@ async fn existing_records_are_attached_to_the_loaded_plan(app: &mut TestApp) {
     let backend = db.get_database_backend();
     // Back to the schema of the release before: no plan_id, unit names unique.
     let mut sql = vec![
-        // The releases after it first (reminders, the review queue's indexes, the ID
-        // search's index).
+        // The releases after it first (the figures' contributions, derived again from
+        // the records by the next assessment).
+        "DROP TABLE contribution_state".to_string(),
+        "DROP TABLE contribution".to_string(),
+        "DELETE FROM seaql_migrations WHERE version = 'm0013_contributions'".to_string(),
+        // (reminders, the review queue's indexes, the ID search's index).
         "DROP INDEX record_plan_kind_blind".to_string(),
         "DELETE FROM seaql_migrations WHERE version = 'm0011_record_id_search_index'".to_string(),
         // The releases after it first (receipt confirmations, reminders, the review
