@@ -14,16 +14,29 @@
 # Usage: bench/serve.sh [SECONDS] [PORT]
 # DUIKOU_BIN=path runs another build (e.g. a copy of the binary before a change);
 # DUIKOU_DB_POOL=n sets the connection pool (SQLite: at most 8).
+# DUIKOU_BENCH_DATA=DIR serves an existing data directory instead (e.g. one made by
+# `duikou --data-dir DIR init --demo-scale 100 && duikou --data-dir DIR demo --scale 100`;
+# add DUIKOU_BENCH_DB=postgres://… for its PostgreSQL database): step 1 and 4 are
+# skipped, a coordinator `bench-PID` is added to sign in with, and DIR is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-15}
 PORT=${2:-18088}
 BIN=${DUIKOU_BIN:-target/release/duikou}
 [ -x "$BIN" ] || cargo build --release -p duikou
-DIR=$(mktemp -d)
+EXISTING=${DUIKOU_BENCH_DATA:-}
+if [ -n "$EXISTING" ]; then
+  DIR=$EXISTING
+  WORK=$(mktemp -d)
+else
+  DIR=$(mktemp -d)
+  WORK=$DIR
+fi
+DB_ARGS=()
+[ -n "${DUIKOU_BENCH_DB:-}" ] && DB_ARGS=(--db "$DUIKOU_BENCH_DB")
 SERVER=
 WRITER=
-trap 'kill $SERVER $WRITER 2>/dev/null || true; rm -rf "$DIR"' EXIT
+trap 'kill $SERVER $WRITER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 URL="http://127.0.0.1:$PORT"
 wait_up() { until curl -fs "$URL/healthz" >/dev/null; do sleep 0.01; done; }
 # SIGINT to the server (under /usr/bin/time: to its child), then wait for it.
@@ -32,26 +45,42 @@ stop() {
   wait "$SERVER" 2>/dev/null || true
 }
 
-# 1. Demo data.
-"$BIN" --data-dir "$DIR" init >/dev/null
-START=$(date +%s.%N)
-"$BIN" --data-dir "$DIR" serve --demo --addr "127.0.0.1:$PORT" >"$DIR/out.txt" 2>"$DIR/err.txt" &
-SERVER=$!
-wait_up
-echo "cold start with demo load (scale 1) to first /healthz 200: $(echo "$(date +%s.%N) - $START" | bc) s"
-sleep 0.5
-stop
+if [ -z "$EXISTING" ]; then
+  # 1. Demo data.
+  "$BIN" --data-dir "$DIR" init >/dev/null
+  START=$(date +%s.%N)
+  "$BIN" --data-dir "$DIR" serve --demo --addr "127.0.0.1:$PORT" >"$WORK/out.txt" 2>"$WORK/err.txt" &
+  SERVER=$!
+  wait_up
+  echo "cold start with demo load (scale 1) to first /healthz 200: $(echo "$(date +%s.%N) - $START" | bc) s"
+  sleep 0.5
+  stop
+  USER_NAME=$(grep -A1 "demo logins" "$WORK/out.txt" | tail -1 | awk '{print $1}')
+  PASS=$(grep -A1 "demo logins" "$WORK/out.txt" | tail -1 | awk '{print $2}')
+else
+  USER_NAME="bench-$$"
+  PASS=$("$BIN" --data-dir "$DIR" "${DB_ARGS[@]}" user add "$USER_NAME" --role coordinator --unit 市经协办 | tail -1 | awk '{print $NF}')
+fi
 
 # 2. Serving.
-/usr/bin/time -v -o "$DIR/time.txt" "$BIN" --data-dir "$DIR" serve --addr "127.0.0.1:$PORT" >/dev/null 2>"$DIR/err2.txt" &
+START=$(date +%s.%N)
+/usr/bin/time -v -o "$WORK/time.txt" "$BIN" --data-dir "$DIR" "${DB_ARGS[@]}" serve --addr "127.0.0.1:$PORT" >/dev/null 2>"$WORK/err2.txt" &
 SERVER=$!
 wait_up
-USER_NAME=$(grep -A1 "demo logins" "$DIR/out.txt" | tail -1 | awk '{print $1}')
-PASS=$(grep -A1 "demo logins" "$DIR/out.txt" | tail -1 | awk '{print $2}')
-curl -s -D "$DIR/hdr.txt" -o "$DIR/login.json" -H 'content-type: application/json' \
+echo "start to first /healthz 200: $(echo "$(date +%s.%N) - $START" | bc) s"
+curl -s -D "$WORK/hdr.txt" -o "$WORK/login.json" -H 'content-type: application/json' \
   -d "{\"username\":\"$USER_NAME\",\"password\":\"$PASS\"}" "$URL/api/v1/login"
-TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$DIR/login.json")
-COOKIE=$(grep -i '^set-cookie:' "$DIR/hdr.txt" | head -1 | sed -E 's/^[Ss]et-[Cc]ookie: ([^;]*).*/\1/')
+TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$WORK/login.json")
+COOKIE=$(grep -i '^set-cookie:' "$WORK/hdr.txt" | head -1 | sed -E 's/^[Ss]et-[Cc]ookie: ([^;]*).*/\1/')
+if [ -n "$EXISTING" ]; then
+  # A new account changes its initial password first.
+  curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+    -d "{\"current_password\":\"$PASS\",\"new_password\":\"$PASS-Tea-Garden-7\"}" "$URL/api/v1/me/password"
+  curl -s -D "$WORK/hdr.txt" -o "$WORK/login.json" -H 'content-type: application/json' \
+    -d "{\"username\":\"$USER_NAME\",\"password\":\"$PASS-Tea-Garden-7\"}" "$URL/api/v1/login"
+  TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$WORK/login.json")
+  COOKIE=$(grep -i '^set-cookie:' "$WORK/hdr.txt" | head -1 | sed -E 's/^[Ss]et-[Cc]ookie: ([^;]*).*/\1/')
+fi
 AUTH=(-H "Authorization: Bearer $TOKEN" -H "Cookie: $COOKIE")
 PATHS="/api/v1/assessment?year=2019 /dashboard?year=2019 /api/v1/records/transfer"
 for path in $PATHS; do
@@ -97,9 +126,10 @@ if [ "${WRITES:-0}" = 1 ]; then
   WRITER=
 fi
 stop
-echo "peak RSS of the serving process (step 2$([ "${WRITES:-0}" = 1 ] && echo ' and 3')): $(awk -F: '/Maximum resident/ {print $2}' "$DIR/time.txt") kB"
+echo "peak RSS of the serving process (step 2$([ "${WRITES:-0}" = 1 ] && echo ' and 3')): $(awk -F: '/Maximum resident/ {print $2}' "$WORK/time.txt") kB"
 
 # 4. Cold start on the existing database (no demo load).
+[ -n "$EXISTING" ] && exit 0
 for i in 1 2 3; do
   START=$(date +%s.%N)
   "$BIN" --data-dir "$DIR" serve --addr "127.0.0.1:$PORT" >/dev/null 2>&1 &

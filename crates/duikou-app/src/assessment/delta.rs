@@ -163,11 +163,7 @@ pub(super) fn merge(chain: &[&Delta]) -> Delta {
 
 /// The deltas that lead from change number `from` to `to`, in order; None when they do
 /// not (a sync by another process, a derivation from every record, a delta dropped).
-pub(super) fn chain<'d>(
-    deltas: &'d [std::sync::Arc<Delta>],
-    from: i64,
-    to: i64,
-) -> Option<Vec<&'d Delta>> {
+pub(super) fn chain(deltas: &[std::sync::Arc<Delta>], from: i64, to: i64) -> Option<Vec<&Delta>> {
     let mut out = Vec::new();
     let mut at = from;
     let mut seen = HashSet::new();

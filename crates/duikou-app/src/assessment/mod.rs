@@ -121,7 +121,7 @@ pub struct Figures {
     /// The digest of the plan last asked about, by its address, id and version: a plan
     /// of a national programme is megabytes of JSON to hash, and a server asks about
     /// the one plan it holds (never changed in place: an amendment is a new plan).
-    digest: std::sync::Mutex<Option<((usize, String, u32), String)>>,
+    digest: std::sync::Mutex<Option<(PlanIdentity, String)>>,
     /// The last changes this process's syncs made, chained by change number: the
     /// aggregates below follow them without the aggregate query (`delta.rs`).
     deltas: std::sync::Mutex<Vec<std::sync::Arc<Delta>>>,
@@ -129,6 +129,9 @@ pub struct Figures {
     /// of the rows they were read from.
     aggregates: std::sync::Mutex<Vec<Aggregates>>,
 }
+
+/// A plan in memory: its address, id and version.
+type PlanIdentity = (usize, String, u32);
 
 /// The aggregates of one assessment window at one state of the stored rows.
 struct Aggregates {

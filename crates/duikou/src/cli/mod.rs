@@ -7,6 +7,7 @@ mod outputs;
 mod plan_cmd;
 mod plan_view;
 mod remind;
+mod verify;
 
 pub use demo::*;
 use import::*;
@@ -454,8 +455,8 @@ pub async fn run(cli: Cli, server: Server) -> AppResult<()> {
         Command::Demo { scale, seed } => demo(&cfg, scale, seed).await.map(|_| ()),
         Command::Audit {
             command: AuditCommand::Verify,
-        } => audit_verify(&cfg).await,
-        Command::Verify { repair } => verify_figures(&cfg, repair).await,
+        } => verify::audit_chain(&cfg).await,
+        Command::Verify { repair } => verify::figures(&cfg, repair).await,
         Command::Backup { file } => duikou_app::backup::backup(&cfg, &file).await,
         Command::Restore { file } => duikou_app::backup::restore(&cfg, &file).await,
         Command::Template { kind, out } => template_cmd(&cfg, &kind, out.as_deref()).await,
@@ -791,64 +792,6 @@ async fn serve(cfg: Config, addr: &str, demo: bool, server: Server) -> AppResult
         }),
     )
     .await
-}
-
-async fn audit_verify(cfg: &Config) -> AppResult<()> {
-    let store = cfg.open().await?;
-    let report = duikou_storage::audit::verify(&store.db)
-        .await
-        .map_err(|e| AppError::failure_text(e.to_string()))?;
-    match report.problem {
-        None => {
-            println!(
-                "审计链完好 / audit chain intact: {} 条记录 entries",
-                report.entries
-            );
-            Ok(())
-        }
-        Some(p) => Err(AppError::failure_text(format!(
-            "审计链已损坏 / audit chain broken: {p}"
-        ))),
-    }
-}
-
-/// `duikou verify`: the figures' stored contributions against the records.
-async fn verify_figures(cfg: &Config, repair: bool) -> AppResult<()> {
-    let (store, plan) = duikou_app::config::open_with_plan(cfg).await?;
-    let figures = duikou_app::assessment::Figures::default();
-    let bar = demo::progress_bar_of("核对 / checking");
-    let progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
-    if repair {
-        duikou_app::verify::repair_figures(&figures, &store, &plan, &progress).await?;
-    }
-    let check = duikou_app::verify::check_figures(&figures, &store, &plan, &progress).await?;
-    bar.finish_and_clear();
-    let shown: Vec<String> = check
-        .differing
-        .iter()
-        .take(20)
-        .map(i64::to_string)
-        .collect();
-    if check.consistent() {
-        println!(
-            "考核数据一致 / figures consistent: {} 条记录 records, {} 条贡献 contribution rows",
-            check.records, check.stored_rows
-        );
-        Ok(())
-    } else {
-        Err(AppError::failure_text(format!(
-            "考核数据与记录不一致 / figures differ from the records: {} 条记录不同 records differ \
-             (如 e.g. {}); 已存 stored {} 行 rows, 应为 expected {}; \
-             运行 duikou verify --repair 重新计算 / run `duikou verify --repair` to derive them again",
-            check.differing.len(),
-            shown.join(", "),
-            check.stored_rows,
-            check.expected_rows
-        )))
-    }
 }
 
 // ------------------------------------------------------------------ reports (duikou-reports)

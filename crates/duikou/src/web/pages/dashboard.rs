@@ -642,7 +642,7 @@ pub async fn explain(
                 shown.push(r);
             } else if shown.is_empty() {
                 // Kept in case the page asked for lies beyond the last.
-                if visible % EXPLAIN_PER_PAGE == 0 {
+                if visible.is_multiple_of(EXPLAIN_PER_PAGE) {
                     last_page.clear();
                 }
                 last_page.push(r);
