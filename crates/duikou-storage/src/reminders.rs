@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use duikou_domain::record::{Status, Value, fields_from_json};
 use duikou_domain::schema::RecordKind;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Set, TransactionTrait,
@@ -123,21 +122,22 @@ impl Store {
 
     /// Submitted records per kind key: what the review queue holds.
     pub async fn submitted_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        let rows: Vec<(String, i64)> = record::Entity::find()
+        // Counted here, not by GROUP BY kind: for the grouping SQLite (no statistics)
+        // walked the plan's (plan, kind, year) index over every record, 100 ms at scale
+        // 10 on every page after every write; this reads the submitted ones only.
+        let kinds: Vec<String> = record::Entity::find()
             .filter(self.plan_filter())
             .filter(record::Column::Status.eq(Status::Submitted.key()))
             .select_only()
             .column(record::Column::Kind)
-            .column_as(Expr::cust("COUNT(*)"), "n")
-            .group_by(record::Column::Kind)
-            .order_by_asc(record::Column::Kind)
             .into_tuple()
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(k, n)| (k, u64::try_from(n).unwrap_or(0)))
-            .collect())
+        let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+        for k in kinds {
+            *counts.entry(k).or_default() += 1;
+        }
+        Ok(counts.into_iter().collect())
     }
 
     /// Records of these statuses (and, if given, kinds and plan year), oldest first: the
