@@ -229,15 +229,21 @@ impl Figures {
                         rows.iter().map(StoredContribution::of).collect();
                     new.sort();
                     let mut deltas = self.deltas.lock().expect("delta lock");
-                    deltas.push(std::sync::Arc::new(Delta {
-                        from,
-                        to: seq,
-                        touched: touched.clone(),
-                        old,
-                        new,
-                    }));
-                    let over = deltas.len().saturating_sub(KEPT_DELTAS);
-                    deltas.drain(..over);
+                    if old.len() + new.len() <= delta::MAX_DELTA_ROWS {
+                        deltas.push(std::sync::Arc::new(Delta {
+                            from,
+                            to: seq,
+                            touched: touched.clone(),
+                            old,
+                            new,
+                        }));
+                        let over = deltas.len().saturating_sub(KEPT_DELTAS);
+                        deltas.drain(..over);
+                    } else {
+                        // Too large to apply (an import of thousands): the chain breaks
+                        // here and the next assessment runs the query; not kept in memory.
+                        deltas.clear();
+                    }
                 }
                 tracing::debug!(from = ?state.map(|s| s.seq), to = seq, records = touched.len(), "contributions brought up to date");
                 Ok(Synced::Changes {
