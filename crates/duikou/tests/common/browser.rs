@@ -349,6 +349,22 @@ impl Browser {
         .await;
     }
 
+    /// The text of the element once it contains `needle` (after a form is sent the old
+    /// page may still be showing an earlier message); panics after 20 s with what it shows.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self.text(css).await;
+            if text.contains(needle) {
+                return text;
+            }
+            if Instant::now() > deadline {
+                panic!("{css} does not say {needle:?}: {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn text(&self, css: &str) -> String {
         self.js(
             "var e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
